@@ -1,0 +1,89 @@
+import type { Logger } from 'pino';
+import type { Effect } from '../domain/effects.ts';
+import type { Platform } from '../domain/identity.ts';
+import { pageCard, rollbackCard, statusCard, successCard } from '../domain/messages.ts';
+import { deploymentReport } from '../domain/report.ts';
+import type { Run } from '../domain/run.ts';
+import type { ChatPlatform, MessageRef } from '../ports.ts';
+import { QUEUES, type ChatEffect } from '../queue/jobs.ts';
+import type { Db } from '../store/db.ts';
+import { insertOutbox, outboxRow, type OutboxRow } from '../store/outbox.ts';
+import { findRun, lockRun, saveStatusMessage, statusMessageOf } from '../store/runs.ts';
+
+/**
+ * The one place where effects become the world's business.
+ * In the transaction: each effect becomes an outbox row (durable, relayed to BullMQ).
+ * On the worker: chat effects become ChatPlatform calls.
+ */
+
+export function outboxRowsFor(run: Run, effects: Effect[], now: Date): OutboxRow[] {
+  return effects.map((effect) => {
+    switch (effect.kind) {
+      case 'runStep':
+        return outboxRow(run.id, QUEUES.steps, { runId: run.id, stepId: effect.stepId }, now);
+      case 'scheduleCheck':
+        return outboxRow(run.id, QUEUES.checks, { runId: run.id, seq: effect.seq }, new Date(effect.at));
+      default:
+        return outboxRow(run.id, QUEUES.chat, { runId: run.id, effect }, now);
+    }
+  });
+}
+
+export async function persistEffects(db: Db, run: Run, effects: Effect[], now: Date): Promise<void> {
+  await insertOutbox(db, outboxRowsFor(run, effects, now), now);
+}
+
+export interface ChatDeps {
+  db: Db;
+  chats: Partial<Record<Platform, ChatPlatform>>;
+  log: Logger;
+}
+
+export async function performChatEffect(deps: ChatDeps, runId: string, effect: ChatEffect): Promise<void> {
+  const run = await findRun(deps.db, runId);
+  if (!run) return deps.log.warn({ runId }, 'chat effect for an unknown run dropped');
+  const chat = deps.chats[run.platform];
+  const channel = run.spec.channel[run.platform];
+  if (!chat || !channel) {
+    return deps.log.warn({ run: run.key, platform: run.platform }, 'no chat adapter or channel for this run; message dropped');
+  }
+  switch (effect.kind) {
+    case 'refreshStatus':
+      await refreshStatus(deps, chat, run.id, channel);
+      return;
+    case 'postLog': {
+      const thread = await refreshStatus(deps, chat, run.id, channel, { onlyIfMissing: true });
+      await chat.postText(channel, effect.text, thread);
+      return;
+    }
+    case 'announce': {
+      await chat.postCard(channel, effect.message === 'success' ? successCard(run) : rollbackCard(run));
+      const thread = await refreshStatus(deps, chat, run.id, channel, { onlyIfMissing: true });
+      await chat.postText(channel, deploymentReport(run), thread);
+      return;
+    }
+    case 'page':
+      await chat.postCard(channel, pageCard(run, effect.reason));
+      return;
+  }
+}
+
+/**
+ * Posts the run's status message the first time and edits it afterwards, rendering the run
+ * as it is now. The run row is locked meanwhile, so two workers never post it twice and the
+ * last edit always shows the latest state.
+ */
+async function refreshStatus(deps: ChatDeps, chat: ChatPlatform, runId: string, channel: string, options: { onlyIfMissing?: boolean } = {}): Promise<MessageRef> {
+  return deps.db.transaction(async (tx) => {
+    const run = (await lockRun(tx, runId))!;
+    const saved = await statusMessageOf(tx, runId, chat.platform);
+    if (saved) {
+      const ref = { channel: saved.channel, id: saved.messageId };
+      if (!options.onlyIfMissing) await chat.updateCard(ref, statusCard(run));
+      return ref;
+    }
+    const ref = await chat.postCard(channel, statusCard(run));
+    await saveStatusMessage(tx, runId, chat.platform, ref.channel, ref.id);
+    return ref;
+  });
+}

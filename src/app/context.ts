@@ -1,0 +1,14 @@
+import type { Logger } from 'pino';
+import type { PlanCatalog } from '../plans/catalog.ts';
+import type { Clock } from '../ports.ts';
+import type { Db } from '../store/db.ts';
+
+/** What every use case needs: the store, the plans, the clock, and a nudge for the outbox relay. */
+export interface AppContext {
+  db: Db;
+  plans: PlanCatalog;
+  clock: Clock;
+  log: Logger;
+  /** Tells the local relay that new outbox rows are waiting (it also polls, so a missed nudge only delays). */
+  kickRelay(): void;
+}

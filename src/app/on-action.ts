@@ -1,0 +1,34 @@
+import { ACTIONS, type ActionId } from '../domain/cards.ts';
+import type { Actor } from '../domain/identity.ts';
+import type { RunEvent } from '../domain/run.ts';
+import { findRun } from '../store/runs.ts';
+import type { AppContext } from './context.ts';
+import { recordEvent } from './record-event.ts';
+import { text, type Reply } from './replies.ts';
+
+export interface ActionRequest {
+  actor: Actor;
+  action: ActionId;
+  runId: string;
+  rationale: string | null;
+}
+
+const DECISIONS = { [ACTIONS.go]: 'go', [ACTIONS.noGo]: 'no_go', [ACTIONS.defer]: 'defer' } as const;
+
+/**
+ * A button click from any platform: GO / NO-GO / DEFER, or Roll back.
+ * The domain decides (approver? still waiting? decided already?); the reply goes to the clicker only,
+ * and the status message everyone sees is refreshed through the outbox.
+ */
+export async function onAction(ctx: AppContext, request: ActionRequest): Promise<Reply> {
+  const run = await findRun(ctx.db, request.runId);
+  if (!run) return text('That run no longer exists.');
+  const event: RunEvent =
+    request.action === ACTIONS.rollback
+      ? { type: 'rollback.requested', by: request.actor, reason: request.rationale }
+      : { type: 'decision', decision: DECISIONS[request.action], by: request.actor, rationale: request.rationale };
+  const result = await recordEvent(ctx, run.id, event);
+  if (!result.ok) return text(result.error.message);
+  if (event.type === 'decision') return text(`Recorded: ${event.decision.replace('_', '-').toUpperCase()} on ${run.key}.`);
+  return text(`Rolling back ${run.key}.`);
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { parseCommand, type Command } from '../domain/command.ts';
+import type { Actor } from '../domain/identity.ts';
+import { helpCard, statusCard, statusSummary } from '../domain/messages.ts';
+import { mayStart } from '../domain/policy.ts';
+import { transition, type RunEvent } from '../domain/run.ts';
+import { specFor } from '../domain/spec.ts';
+import { isUniqueViolation } from '../store/errors.ts';
+import { activeRunFor, activeRuns, findRunByKey, findRunByRequestKey, insertRun, nextRunNumber } from '../store/runs.ts';
+import { persistEffects } from './apply-effects.ts';
+import type { AppContext } from './context.ts';
+import { recordEvent } from './record-event.ts';
+import { text, type Reply } from './replies.ts';
+
+export interface CommandRequest {
+  actor: Actor;
+  /** What follows the command word: "start api 1.4.2 production". */
+  text: string;
+  /** The platform's id for this request (Slack trigger_id, Teams activity id): a retried request finds its run. */
+  requestKey: string | null;
+}
+
+/** A command typed on any platform. Refusals write nothing. */
+export async function onCommand(ctx: AppContext, request: CommandRequest): Promise<Reply> {
+  const command = parseCommand(request.text);
+  switch (command.kind) {
+    case 'parse_error':
+      return text(`${command.message}\nUsage: ${command.usage}`);
+    case 'help':
+      return { kind: 'card', card: helpCard() };
+    case 'start':
+      return start(ctx, request, command);
+    case 'status': {
+      if (!command.run) return { kind: 'card', card: statusSummary(await activeRuns(ctx.db)) };
+      const run = await findRunByKey(ctx.db, command.run);
+      return run ? { kind: 'card', card: statusCard(run) } : text(`There is no run ${command.run}.`);
+    }
+    case 'rollback':
+    case 'cancel': {
+      const run = await findRunByKey(ctx.db, command.run);
+      if (!run) return text(`There is no run ${command.run}.`);
+      const event: RunEvent =
+        command.kind === 'rollback'
+          ? { type: 'rollback.requested', by: request.actor, reason: command.reason }
+          : { type: 'cancel.requested', by: request.actor, reason: command.reason };
+      const result = await recordEvent(ctx, run.id, event);
+      if (!result.ok) return text(result.error.message);
+      return text(command.kind === 'rollback' ? `Rolling back ${run.key}. On-call will hear how it went.` : `${run.key} is cancelled.`);
+    }
+  }
+}
+
+async function start(ctx: AppContext, request: CommandRequest, command: Extract<Command, { kind: 'start' }>): Promise<Reply> {
+  const { actor, requestKey } = request;
+  const plan = ctx.plans.get(command.service);
+  if (!plan) {
+    return text(`There is no deployment plan for "${command.service}". Services with plans: ${ctx.plans.services().join(', ') || 'none yet'}.`);
+  }
+  const environment = command.environment ?? plan.defaultEnvironment;
+  const spec = specFor(plan, environment);
+  if (!spec) return text(`${plan.service} has no environment "${environment}" (it has ${Object.keys(plan.environments).join(', ')}).`);
+  if (!new RegExp(plan.versionPattern).test(command.version)) {
+    return text(`"${command.version}" does not match ${plan.service}'s version pattern ${plan.versionPattern}.`);
+  }
+  if (!spec.channel[actor.platform]) return text(`${plan.service} ${environment} has no ${actor.platform} channel in its plan, so I cannot report there.`);
+  const permission = mayStart(spec, actor);
+  if (!permission.allowed) return text(permission.reason);
+
+  if (requestKey) {
+    const earlier = await findRunByRequestKey(ctx.db, requestKey);
+    if (earlier) return created(earlier.key, earlier.service, earlier.version, earlier.environment);
+  }
+  const busy = await activeRunFor(ctx.db, plan.service, environment);
+  if (busy) return text(alreadyActive(busy.key, busy.state, busy.requestedBy.name));
+
+  const now = ctx.clock.now();
+  try {
+    const run = await ctx.db.transaction(async (tx) => {
+      const number = await nextRunNumber(tx, plan.service);
+      const event: RunEvent = {
+        type: 'requested',
+        run: { id: randomUUID(), key: `${plan.service}-${number}`, service: plan.service, version: command.version, environment, platform: actor.platform, requestedBy: actor, spec },
+      };
+      const result = transition(null, event, now);
+      if (!result.ok) throw new Error(result.error.message);
+      await insertRun(tx, result.run, event, now, requestKey);
+      await persistEffects(tx, result.run, result.effects, now);
+      return result.run;
+    });
+    ctx.kickRelay();
+    ctx.log.info({ run: run.key, by: actor.name }, 'run created');
+    return created(run.key, run.service, run.version, run.environment);
+  } catch (error) {
+    // Lost a race: the database's unique keys decide, and nothing of ours was written.
+    if (requestKey && isUniqueViolation(error, 'runs_request_key_unique')) {
+      const earlier = await findRunByRequestKey(ctx.db, requestKey);
+      if (earlier) return created(earlier.key, earlier.service, earlier.version, earlier.environment);
+    }
+    if (isUniqueViolation(error, 'one_active_run_per_target')) {
+      const winner = await activeRunFor(ctx.db, plan.service, environment);
+      return text(alreadyActive(winner?.key ?? 'another run', winner?.state ?? 'active', winner?.requestedBy.name ?? 'someone'));
+    }
+    throw error;
+  }
+}
+
+function created(key: string, service: string, version: string, environment: string): Reply {
+  return text(`Run ${key} created: ${service} ${version} → ${environment}. I'll post its progress in the channel.`);
+}
+
+function alreadyActive(key: string, state: string, by: string): string {
+  return `${key} is already active on this service and environment (${state.replace(/_/g, ' ')}, started by ${by}). Wait for it to finish, or cancel it.`;
+}

@@ -1,0 +1,19 @@
+/**
+ * What a transition asks the world to do, as data. Only `app/apply-effects.ts` turns these
+ * into queue jobs and chat calls; the domain never performs them.
+ */
+export type Effect =
+  /** Run one step of the run on a worker. */
+  | { kind: 'runStep'; stepId: string }
+  /** Check production health at `at` (ISO time); `seq` numbers the check within the run. */
+  | { kind: 'scheduleCheck'; seq: number; at: string }
+  /** Re-render the run's one status message from its current state. */
+  | { kind: 'refreshStatus' }
+  /** Add a line to the run's log, threaded under the status message. */
+  | { kind: 'postLog'; text: string }
+  /** Post one of the seed documents' announcements to the channel. */
+  | { kind: 'announce'; message: 'success' | 'rollback' | 'rollback_failed' }
+  /** Mention on-call in the channel and tell them why. */
+  | { kind: 'page'; reason: string };
+
+export type EffectKind = Effect['kind'];

@@ -1,0 +1,35 @@
+/** Chat platforms Flightdeck speaks on. `shell` is the terminal chat of the embedded demo. */
+export const PLATFORMS = ['slack', 'teams', 'shell'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+/** Someone acting in chat, as the platform identified them. */
+export interface Actor {
+  platform: Platform;
+  id: string;
+  name: string;
+}
+
+/** A person from a plan's `people`, with their id on each platform they use. */
+export interface Person {
+  key: string;
+  ids: Partial<Record<Platform, string>>;
+}
+
+/** Who to mention in a message: the renderer picks the id for its platform, or falls back to the name. */
+export interface Mention {
+  name: string;
+  ids: Partial<Record<Platform, string>>;
+}
+
+export function mentionOf(who: Actor | Person): Mention {
+  if ('platform' in who) return { name: who.name, ids: { [who.platform]: who.id } };
+  return { name: who.key, ids: who.ids };
+}
+
+export function isPerson(actor: Actor, person: Person): boolean {
+  return person.ids[actor.platform] === actor.id;
+}
+
+export function sameActor(a: Actor, b: Actor): boolean {
+  return a.platform === b.platform && a.id === b.id;
+}

@@ -1,0 +1,147 @@
+import { ACTIONS, card, type Card, type Field, type Text } from './cards.ts';
+import { formatDuration } from './duration.ts';
+import { mentionOf } from './identity.ts';
+import { HELP_LINES } from './command.ts';
+import { describeDecision, type Run } from './run.ts';
+
+/** Every message Flightdeck posts, as platform-neutral cards built from a run. Wording follows the seed templates. */
+
+const STAGES: { label: string; done: (run: Run) => boolean; current: (run: Run) => boolean }[] = [
+  { label: 'pre-checks', done: (r) => r.steps.some((s) => s.stepId.startsWith('deploy')) || !!r.decision || r.state === 'awaiting_decision', current: (r) => r.state === 'pre_checks' },
+  { label: 'go/no-go', done: (r) => r.decision?.decision === 'go', current: (r) => r.state === 'awaiting_decision' },
+  { label: 'deploy', done: (r) => ['monitoring', 'succeeded'].includes(r.state), current: (r) => r.state === 'deploying' },
+  { label: 'monitoring', done: (r) => r.state === 'succeeded', current: (r) => r.state === 'monitoring' },
+];
+
+function target(run: Run): string {
+  return `${run.service} ${run.version} → ${run.environment}`;
+}
+
+function time(iso: string): string {
+  return `${iso.slice(11, 16)} UTC`;
+}
+
+function headline(run: Run): { title: string; tone: Card['tone'] } {
+  switch (run.state) {
+    case 'succeeded':
+      return { title: `✅ Deployment complete: ${target(run)}`, tone: 'good' };
+    case 'rolled_back':
+      return { title: `🔴 Rolled back: ${target(run)}`, tone: 'danger' };
+    case 'rollback_failed':
+      return { title: `🔥 Rollback FAILED: ${target(run)}`, tone: 'danger' };
+    case 'rolling_back':
+      return { title: `↩️ Rolling back: ${target(run)}`, tone: 'warning' };
+    case 'failed':
+      return { title: `❌ Deployment stopped: ${target(run)}`, tone: 'danger' };
+    case 'no_go':
+      return { title: `⛔ NO-GO: ${target(run)}`, tone: 'warning' };
+    case 'deferred':
+      return { title: `⏸️ Deferred: ${target(run)}`, tone: 'warning' };
+    case 'cancelled':
+      return { title: `🚫 Cancelled: ${target(run)}`, tone: 'warning' };
+    case 'awaiting_decision':
+      return { title: `🚦 Go/No-Go needed: ${target(run)}`, tone: 'warning' };
+    default:
+      return { title: `🚀 Deployment started: ${target(run)}`, tone: 'info' };
+  }
+}
+
+export function progressLine(run: Run): string {
+  return STAGES.map((stage) => (stage.done(run) ? `${stage.label} ✓` : stage.current(run) ? `${stage.label} ⏳` : stage.label)).join(' · ');
+}
+
+/** The run's one status message, edited in place as the run moves. */
+export function statusCard(run: Run): Card {
+  const { title, tone } = headline(run);
+  const fields: Field[] = [
+    { label: 'Run', value: [run.key] },
+    { label: 'Requested by', value: [{ mention: mentionOf(run.requestedBy) }] },
+    { label: 'Strategy', value: [run.spec.strategy] },
+    { label: 'State', value: [run.state.replace(/_/g, ' ')] },
+  ];
+  if (run.decision) fields.push({ label: 'Decision', value: [describeDecision(run.decision)] });
+  const body: Text[] = [[progressLine(run)]];
+  if (run.state === 'awaiting_decision') {
+    body.push([`Approvers: `, ...joinMentions(run.spec.approvers.map(mentionOf))]);
+  }
+  if (run.failure) body.push([`Failed step: ${run.failure.name} — ${run.failure.message}`]);
+  if (run.rollback) body.push([`Rollback: ${run.rollback.reason}`]);
+  const buttons =
+    run.state === 'awaiting_decision'
+      ? [
+          { action: ACTIONS.go, label: 'GO', value: run.id, style: 'primary' as const },
+          { action: ACTIONS.noGo, label: 'NO-GO', value: run.id, style: 'danger' as const },
+          { action: ACTIONS.defer, label: 'DEFER', value: run.id },
+        ]
+      : ['deploying', 'monitoring', 'verifying'].includes(run.state)
+        ? [{ action: ACTIONS.rollback, label: 'Roll back', value: run.id, style: 'danger' as const }]
+        : [];
+  const context: Text = [`${run.key} · started ${time(run.requestedAt)} by `, { mention: mentionOf(run.requestedBy) }];
+  return card({ title, tone, body, fields, buttons, context });
+}
+
+/** Seed template "Deployment Success Communication". */
+export function successCard(run: Run): Card {
+  const checks = run.samples.length ? `${run.nextCheck - 1} health checks passed` : 'All checks passing';
+  return card({
+    title: `Deployment Complete: ${run.service} ${run.version} ✅`,
+    tone: 'good',
+    body: [[`We've successfully deployed ${run.service} ${run.version} to ${run.environment}.`]],
+    fields: [
+      { label: 'Status', value: ['✅ COMPLETE'] },
+      { label: 'Deployment Time', value: [`${time(run.finishedAt ?? run.requestedAt)} (${elapsed(run.requestedAt, run.finishedAt)})`] },
+      { label: 'Validation', value: [checks] },
+      { label: 'Run', value: [run.key] },
+    ],
+    context: [`Requested by `, { mention: mentionOf(run.requestedBy) }, ...(run.decision ? [` · ${describeDecision(run.decision)}`] : [])],
+  });
+}
+
+/** Seed template "Rollback Communication", with why and how long it took. */
+export function rollbackCard(run: Run): Card {
+  const rollback = run.rollback;
+  const failed = run.state === 'rollback_failed';
+  const evidence = rollback?.evidence.map((sample) => `check ${sample.seq} at ${time(sample.at)}: ${sample.detail}`) ?? [];
+  return card({
+    title: failed ? `URGENT: Rollback FAILED - ${run.service} ${run.version}` : `URGENT: Deployment Rolled Back - ${run.service} ${run.version}`,
+    tone: 'danger',
+    body: [
+      [`We have ${failed ? 'tried to roll back' : 'rolled back'} the deployment of ${run.service} ${run.version} to ${run.environment} due to ${rollback?.reason ?? 'a failure'}.`],
+      ...(evidence.length ? [[`Evidence: ${evidence.join('; ')}`]] : []),
+      [failed ? `The rollback failed at "${run.failure?.name}": ${run.failure?.message}. Production needs a human now.` : 'Application restored to the previous version. We are investigating the issue.'],
+      ['On-call: ', ...joinMentions(run.spec.onCall.map(mentionOf))],
+    ],
+    fields: [
+      { label: 'Status', value: [failed ? '🔥 ROLLBACK FAILED' : '🔴 ROLLED BACK'] },
+      { label: 'Rollback Time', value: [rollback ? `${time(rollback.finishedAt ?? rollback.startedAt)} (took ${elapsed(rollback.startedAt, rollback.finishedAt)})` : '—'] },
+      { label: 'Run', value: [run.key] },
+    ],
+  });
+}
+
+/** Mentions on-call in the channel. */
+export function pageCard(run: Run, reason: string): Card {
+  return card({
+    title: `🚨 On-call: ${run.service} ${run.environment}`,
+    tone: 'danger',
+    body: [[...joinMentions(run.spec.onCall.map(mentionOf)), ` — ${reason}`]],
+    fields: [{ label: 'Run', value: [run.key] }],
+  });
+}
+
+export function helpCard(): Card {
+  return card({ title: 'Flightdeck commands', body: HELP_LINES.map((line) => [line]) });
+}
+
+export function statusSummary(runs: Run[]): Card {
+  if (runs.length === 0) return card({ title: 'No active runs', body: [['Nothing is deploying right now.']] });
+  return card({ title: 'Active runs', body: runs.map((run) => [`${run.key}: ${target(run)} — ${run.state.replace(/_/g, ' ')} (${progressLine(run)})`]) });
+}
+
+function joinMentions(mentions: ReturnType<typeof mentionOf>[]): Text {
+  return mentions.flatMap((mention, index) => (index ? [', ', { mention }] : [{ mention }]));
+}
+
+function elapsed(from: string, to: string | null): string {
+  return to ? formatDuration(Date.parse(to) - Date.parse(from)) : 'in progress';
+}

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { durationSchema } from './duration.ts';
+import { PLATFORMS, type Person } from './identity.ts';
+import { triggerSchema } from './trigger.ts';
+
+/**
+ * A service's deployment plan, as code (`plans/<service>.yaml`). It encodes the seed
+ * deployment-plan documents: stages, checks, Go/No-Go approvers, rollback triggers,
+ * the monitoring window, channels and on-call.
+ */
+
+const name = z.string().min(1).max(120);
+
+/** A command step: an argv array, run without a shell. Service, version, environment and run id
+ *  reach it as FLIGHTDECK_* environment variables, never spliced into argv. */
+export const commandStepSchema = z.strictObject({
+  name,
+  run: z.array(z.string().min(1)).min(1),
+  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'environment variable names are UPPER_SNAKE_CASE'), z.string()).default({}),
+  timeout: durationSchema.default(300_000),
+});
+
+export const httpProbeSchema = z.strictObject({
+  method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
+  /** May use ${env.NAME} (the worker's environment), ${service}, ${version}, ${environment}. */
+  url: z.string().min(1),
+  expectStatus: z.number().int().min(100).max(599).default(200),
+  bodyIncludes: z.string().optional(),
+  timeout: durationSchema.default(5_000),
+});
+
+/** An HTTP check step; `attempts` > 1 retries every `interval` until the probe passes (waiting for a slot to come up). */
+export const httpStepSchema = z.strictObject({
+  name,
+  http: httpProbeSchema,
+  attempts: z.number().int().min(1).max(100).default(1),
+  interval: durationSchema.default(1_000),
+});
+
+export const stepSchema = z.union([commandStepSchema, httpStepSchema]);
+
+const blueGreenSchema = z.strictObject({
+  kind: z.literal('blue-green'),
+  /** Deploy the new version to the slot not serving traffic. */
+  deployIdle: commandStepSchema,
+  /** Health-check the idle slot before it gets traffic. */
+  checkIdle: httpStepSchema,
+  /** Move production traffic to the new slot; the old slot stays warm. */
+  switch: commandStepSchema,
+  /** Move traffic back to the old slot: the rollback. */
+  switchBack: commandStepSchema,
+  /** Checks that the old version answers after a switch back. */
+  verifyRollback: httpStepSchema.optional(),
+});
+
+export const strategySchema = z.discriminatedUnion('kind', [blueGreenSchema]);
+
+const channelSchema = z.partialRecord(z.enum(PLATFORMS), z.string().min(1));
+
+const monitoringSchema = z.strictObject({
+  check: httpProbeSchema,
+  every: durationSchema,
+  /** How long production is watched after the switch before the run succeeds. */
+  for: durationSchema,
+});
+
+const environmentSchema = z.strictObject({
+  channel: channelSchema,
+  preChecks: z.array(stepSchema).default([]),
+  /** Production environments ask for a GO; an environment may opt out (e.g. a dev box). */
+  requireDecision: z.boolean().default(true),
+  strategy: strategySchema,
+  monitoring: monitoringSchema.optional(),
+  rollbackTriggers: z.array(triggerSchema).default([]),
+});
+
+const personSchema = z.partialRecord(z.enum(PLATFORMS), z.string().min(1));
+
+export const planSchema = z
+  .strictObject({
+    service: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'a service name is lower-case letters, digits and dashes'),
+    description: z.string().optional(),
+    versionPattern: z.string().default('^\\d+\\.\\d+\\.\\d+(-[0-9A-Za-z.-]+)?$'),
+    defaultEnvironment: z.string().default('production'),
+    people: z.record(z.string(), personSchema).default({}),
+    /** Person keys; empty means anyone may start a run. */
+    deployers: z.array(z.string()).default([]),
+    approvers: z.array(z.string()).min(1, 'a plan needs at least one approver'),
+    onCall: z.array(z.string()).min(1, 'a plan needs someone on call'),
+    environments: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), environmentSchema),
+  })
+  .superRefine((plan, ctx) => {
+    try {
+      new RegExp(plan.versionPattern);
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['versionPattern'], message: 'is not a valid regular expression' });
+    }
+    for (const list of ['deployers', 'approvers', 'onCall'] as const) {
+      plan[list].forEach((key, index) => {
+        if (!plan.people[key]) ctx.addIssue({ code: 'custom', path: [list, index], message: `"${key}" is not listed under people` });
+      });
+    }
+    if (!plan.environments[plan.defaultEnvironment]) {
+      ctx.addIssue({ code: 'custom', path: ['defaultEnvironment'], message: `"${plan.defaultEnvironment}" is not one of the environments` });
+    }
+  });
+
+export type Plan = z.infer<typeof planSchema>;
+export type CommandStepConfig = z.infer<typeof commandStepSchema>;
+export type HttpStepConfig = z.infer<typeof httpStepSchema>;
+export type HttpProbe = z.infer<typeof httpProbeSchema>;
+export type StrategyConfig = z.infer<typeof strategySchema>;
+export type EnvironmentPlan = z.infer<typeof environmentSchema>;
+
+export interface PlanProblem {
+  path: string;
+  message: string;
+}
+
+/** Validates an already-parsed YAML/JSON document; problems carry their path in the file. */
+export function parsePlan(document: unknown): { ok: true; plan: Plan } | { ok: false; problems: PlanProblem[] } {
+  const result = planSchema.safeParse(document);
+  if (result.success) return { ok: true, plan: result.data };
+  return {
+    ok: false,
+    problems: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+  };
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
+}
+
+export function peopleOf(plan: Plan, keys: string[]): Person[] {
+  return keys.map((key) => ({ key, ids: plan.people[key] ?? {} }));
+}

@@ -1,0 +1,30 @@
+import { formatDuration } from './duration.ts';
+import { describeDecision, type Run } from './run.ts';
+
+/** The deployment report of the seed documents, in markdown, from a run's record. */
+export function deploymentReport(run: Run): string {
+  const status = run.state === 'succeeded' ? '✅ SUCCESS' : run.state === 'rolled_back' ? '🔴 ROLLED BACK' : `❌ ${run.state.toUpperCase()}`;
+  const duration = run.finishedAt ? formatDuration(Date.parse(run.finishedAt) - Date.parse(run.requestedAt)) : 'in progress';
+  const lines = [
+    `# Deployment Report: ${run.service} ${run.version} (${run.key})`,
+    '',
+    `**Deployment Status**: ${status}`,
+    `**Environment**: ${run.environment} · **Strategy**: ${run.spec.strategy}`,
+    `**Rollback Executed**: ${run.rollback ? 'YES' : 'NO'}`,
+    `**Deployment Duration**: ${duration}`,
+    `**Go/No-Go**: ${run.decision ? describeDecision(run.decision) : 'not required'}`,
+    '',
+    '## Deployment Timeline',
+    '| Time | Event | Status |',
+    '|------|-------|--------|',
+    ...run.steps.map((step) => `| ${step.finishedAt.slice(11, 19)} | ${step.name} | ${step.ok ? '✅' : '❌'} ${step.summary.replace(/\|/g, '/')} |`),
+  ];
+  if (run.samples.length) {
+    lines.push('', '## Monitoring', ...run.samples.map((sample) => `- check ${sample.seq} (${sample.at.slice(11, 19)}): ${sample.healthy ? '✅' : '❌'} ${sample.detail}`));
+  }
+  if (run.rollback) {
+    lines.push('', '## Rollback', `- Reason: ${run.rollback.reason}`);
+    if (run.rollback.finishedAt) lines.push(`- Took: ${formatDuration(Date.parse(run.rollback.finishedAt) - Date.parse(run.rollback.startedAt))}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,49 @@
+import type { Person } from './identity.ts';
+import { peopleOf, type HttpProbe, type Plan } from './plan.ts';
+import { numbered, stepFrom, type Phase, type Step } from './steps.ts';
+import { strategySteps } from './strategies/index.ts';
+import type { Trigger } from './trigger.ts';
+
+/**
+ * What one run will do, frozen from the plan when the run is created, so that editing
+ * a plan never changes a run in flight, and a run can be rebuilt from its events alone.
+ */
+export interface RunSpec {
+  strategy: string;
+  channel: Record<string, string>;
+  steps: Record<Phase, Step[]>;
+  requireDecision: boolean;
+  monitoring: { check: HttpProbe; everyMs: number; checks: number } | null;
+  triggers: Trigger[];
+  deployers: Person[];
+  approvers: Person[];
+  onCall: Person[];
+}
+
+export function specFor(plan: Plan, environment: string): RunSpec | null {
+  const env = plan.environments[environment];
+  if (!env) return null;
+  const strategy = strategySteps(env.strategy);
+  return {
+    strategy: env.strategy.kind,
+    channel: env.channel,
+    steps: {
+      pre_checks: numbered('pre_checks', env.preChecks.map(stepFrom)),
+      deploy: numbered('deploy', strategy.deploy),
+      rollback: numbered('rollback', strategy.rollback),
+    },
+    requireDecision: env.requireDecision,
+    monitoring: env.monitoring
+      ? { check: env.monitoring.check, everyMs: env.monitoring.every, checks: Math.max(1, Math.round(env.monitoring.for / env.monitoring.every)) }
+      : null,
+    triggers: env.rollbackTriggers,
+    deployers: peopleOf(plan, plan.deployers),
+    approvers: peopleOf(plan, plan.approvers),
+    onCall: peopleOf(plan, plan.onCall),
+  };
+}
+
+export function findStep(spec: RunSpec, stepId: string): Step | undefined {
+  const [phase] = stepId.split('.') as [Phase];
+  return spec.steps[phase]?.find((step) => step.id === stepId);
+}

@@ -1,0 +1,58 @@
+import type { Card } from './domain/cards.ts';
+import type { Platform } from './domain/identity.ts';
+import type { HttpProbe } from './domain/plan.ts';
+import type { StepAction } from './domain/steps.ts';
+
+/** Where a message lives on its platform, so it can be edited or replied to. */
+export interface MessageRef {
+  channel: string;
+  id: string;
+}
+
+/** What the app needs from a chat platform. Kept small on purpose: each method is one platform call. */
+export interface ChatPlatform {
+  readonly platform: Platform;
+  postCard(channel: string, card: Card, thread?: MessageRef): Promise<MessageRef>;
+  updateCard(ref: MessageRef, card: Card): Promise<void>;
+  /** Plain (markdown-ish) text, e.g. a stage log line or the deployment report, threaded when `thread` is given. */
+  postText(channel: string, text: string, thread?: MessageRef): Promise<MessageRef>;
+}
+
+/** The variables a step may see: the run's identity. User-supplied values arrive validated. */
+export interface StepContext {
+  runId: string;
+  runKey: string;
+  service: string;
+  version: string;
+  environment: string;
+}
+
+export interface StepOutcome {
+  ok: boolean;
+  /** One line for chat and the run's record. */
+  summary: string;
+  /** Captured output (tail), for the log. */
+  output: string;
+  durationMs: number;
+}
+
+/** Runs one kind of step. A failing deploy is `ok: false`; only faults of our own infrastructure throw. */
+export interface Executor {
+  run(action: StepAction, context: StepContext): Promise<StepOutcome>;
+}
+
+export interface Measurement {
+  healthy: boolean;
+  detail: string;
+}
+
+/** Measures production. Errors are values: a monitor never throws. */
+export interface Monitor {
+  check(probe: HttpProbe, context: StepContext): Promise<Measurement>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { asc, inArray, isNull } from 'drizzle-orm';
+import type { Db } from './db.ts';
+import { outbox } from './schema.ts';
+
+export interface OutboxRow {
+  id: string;
+  runId: string;
+  queue: string;
+  payload: unknown;
+  runAt: Date;
+}
+
+export function outboxRow(runId: string, queue: string, payload: unknown, runAt: Date): OutboxRow {
+  return { id: randomUUID(), runId, queue, payload, runAt };
+}
+
+export async function insertOutbox(db: Db, rows: OutboxRow[], now: Date): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insert(outbox).values(rows.map((row) => ({ ...row, createdAt: now })));
+}
+
+/**
+ * Hands pending rows to `deliver` and marks them relayed, in one transaction.
+ * SKIP LOCKED lets several relays share the work on Postgres; delivery is idempotent
+ * (the row id is the job id), so a crash between deliver and mark repeats nothing.
+ */
+export async function relayPending(db: Db, limit: number, deliver: (rows: OutboxRow[]) => Promise<void>, now: () => Date): Promise<number> {
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .select({ id: outbox.id, runId: outbox.runId, queue: outbox.queue, payload: outbox.payload, runAt: outbox.runAt })
+      .from(outbox)
+      .where(isNull(outbox.relayedAt))
+      .orderBy(asc(outbox.createdAt))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    if (rows.length === 0) return 0;
+    await deliver(rows);
+    await tx.update(outbox).set({ relayedAt: now() }).where(inArray(outbox.id, rows.map((row) => row.id)));
+    return rows.length;
+  });
+}
+
+export async function pendingOutboxCount(db: Db): Promise<number> {
+  const rows = await db.select({ id: outbox.id }).from(outbox).where(isNull(outbox.relayedAt));
+  return rows.length;
+}

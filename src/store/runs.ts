@@ -1,0 +1,102 @@
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Actor } from '../domain/identity.ts';
+import { ACTIVE_STATES, type Run, type RunEvent } from '../domain/run.ts';
+import type { Db } from './db.ts';
+import { chatMessages, decisions, runCounters, runEvents, runs } from './schema.ts';
+
+/** Queries about runs. Each takes the database (or a transaction) first. */
+
+export async function nextRunNumber(db: Db, service: string): Promise<number> {
+  const [row] = await db
+    .insert(runCounters)
+    .values({ service, last: 1 })
+    .onConflictDoUpdate({ target: runCounters.service, set: { last: sql`${runCounters.last} + 1` } })
+    .returning({ last: runCounters.last });
+  return row!.last;
+}
+
+export async function insertRun(db: Db, run: Run, event: RunEvent, at: Date, requestKey: string | null): Promise<void> {
+  await db.insert(runs).values({
+    id: run.id,
+    key: run.key,
+    service: run.service,
+    environment: run.environment,
+    version: run.version,
+    state: run.state,
+    requestKey,
+    seq: run.seq,
+    snapshot: run,
+    createdAt: at,
+    updatedAt: at,
+  });
+  await db.insert(runEvents).values({ runId: run.id, seq: run.seq, type: event.type, payload: event, at });
+}
+
+/** Records the event that moved `run` to its new state. The (run, seq) key refuses a second writer of the same step. */
+export async function appendEvent(db: Db, run: Run, event: RunEvent, at: Date): Promise<void> {
+  await db.insert(runEvents).values({ runId: run.id, seq: run.seq, type: event.type, payload: event, at });
+  await db.update(runs).set({ state: run.state, seq: run.seq, snapshot: run, updatedAt: at }).where(eq(runs.id, run.id));
+  if (event.type === 'decision' && run.decision) await insertDecision(db, run.id, run.decision.by, event.decision, event.rationale, at);
+}
+
+async function insertDecision(db: Db, runId: string, by: Actor, decision: string, rationale: string | null, at: Date) {
+  await db.insert(decisions).values({ runId, decision, byPlatform: by.platform, byId: by.id, byName: by.name, rationale, at });
+}
+
+/** Loads a run and holds its row until the transaction ends, so transitions on one run happen one at a time. */
+export async function lockRun(db: Db, id: string): Promise<Run | null> {
+  const [row] = await db.select({ snapshot: runs.snapshot }).from(runs).where(eq(runs.id, id)).for('update');
+  return row?.snapshot ?? null;
+}
+
+export async function findRun(db: Db, id: string): Promise<Run | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const [row] = await db.select({ snapshot: runs.snapshot }).from(runs).where(eq(runs.id, id));
+  return row?.snapshot ?? null;
+}
+
+export async function findRunByKey(db: Db, key: string): Promise<Run | null> {
+  const [row] = await db.select({ snapshot: runs.snapshot }).from(runs).where(eq(runs.key, key));
+  return row?.snapshot ?? null;
+}
+
+export async function findRunByRequestKey(db: Db, requestKey: string): Promise<Run | null> {
+  const [row] = await db.select({ snapshot: runs.snapshot }).from(runs).where(eq(runs.requestKey, requestKey));
+  return row?.snapshot ?? null;
+}
+
+export async function activeRuns(db: Db): Promise<Run[]> {
+  const rows = await db.select({ snapshot: runs.snapshot }).from(runs).where(inArray(runs.state, [...ACTIVE_STATES])).orderBy(asc(runs.createdAt));
+  return rows.map((row) => row.snapshot);
+}
+
+export async function activeRunFor(db: Db, service: string, environment: string): Promise<Run | null> {
+  const [row] = await db
+    .select({ snapshot: runs.snapshot })
+    .from(runs)
+    .where(and(eq(runs.service, service), eq(runs.environment, environment), inArray(runs.state, [...ACTIVE_STATES])));
+  return row?.snapshot ?? null;
+}
+
+export async function latestRuns(db: Db, limit: number): Promise<Run[]> {
+  const rows = await db.select({ snapshot: runs.snapshot }).from(runs).orderBy(desc(runs.createdAt)).limit(limit);
+  return rows.map((row) => row.snapshot);
+}
+
+export async function eventsOf(db: Db, runId: string): Promise<{ seq: number; event: RunEvent; at: Date }[]> {
+  const rows = await db.select().from(runEvents).where(eq(runEvents.runId, runId)).orderBy(asc(runEvents.seq));
+  return rows.map((row) => ({ seq: row.seq, event: row.payload, at: row.at }));
+}
+
+export async function statusMessageOf(db: Db, runId: string, platform: string): Promise<{ channel: string; messageId: string } | null> {
+  const [row] = await db
+    .select({ channel: chatMessages.channel, messageId: chatMessages.messageId })
+    .from(chatMessages)
+    .where(and(eq(chatMessages.runId, runId), eq(chatMessages.platform, platform)));
+  return row ?? null;
+}
+
+export async function saveStatusMessage(db: Db, runId: string, platform: string, channel: string, messageId: string): Promise<void> {
+  await db.insert(chatMessages).values({ runId, platform, channel, messageId }).onConflictDoNothing();
+}
+
