@@ -8,36 +8,52 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface Database {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /** Applies the drizzle-kit migrations in `migrations/`: the same files on both engines. */
+  migrate(): Promise<void>;
   /** Proves the database answers: used by /health/ready. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+const MIGRATION_LOCK = 0x666c6431; // "fld1"
 
 /** `DATABASE_URL` → Postgres; none → PGlite, in memory or in `dataDir`. */
 export async function openDatabase(options: { url?: string | undefined; dataDir?: string | undefined }): Promise<Database> {
   if (options.url) {
     const { default: pg } = await import('pg');
     const { drizzle } = await import('drizzle-orm/node-postgres');
+    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
     const pool = new pg.Pool({ connectionString: options.url, max: 10 });
-    const db = drizzle(pool, { schema }) as unknown as Db;
-    return { db, kind: 'postgres', ping: async () => void (await pool.query('select 1')), close: () => pool.end() };
+    pool.on('error', () => {}); // an idle client's broken connection is replaced by the pool; queries report their own errors
+    return {
+      db: drizzle(pool, { schema }) as unknown as Db,
+      kind: 'postgres',
+      async migrate() {
+        // Replicas starting together take turns on one session: one migrates, the others find nothing to do.
+        const client = await pool.connect();
+        try {
+          await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+          await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_DIR });
+        } finally {
+          await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+          client.release();
+        }
+      },
+      ping: async () => void (await pool.query('select 1')),
+      close: () => pool.end(),
+    };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
   const client = new PGlite(options.dataDir);
-  const db = drizzle(client, { schema }) as unknown as Db;
-  return { db, kind: 'pglite', ping: async () => void (await client.query('select 1')), close: () => client.close() };
-}
-
-/** Applies the drizzle-kit migrations in `migrations/`: the same files on both engines. */
-export async function migrate(database: Database): Promise<void> {
-  if (database.kind === 'postgres') {
-    const { migrate: run } = await import('drizzle-orm/node-postgres/migrator');
-    await run(database.db as never, { migrationsFolder: MIGRATIONS_DIR });
-  } else {
-    const { migrate: run } = await import('drizzle-orm/pglite/migrator');
-    await run(database.db as never, { migrationsFolder: MIGRATIONS_DIR });
-  }
+  const db = drizzle(client, { schema });
+  return {
+    db: db as unknown as Db,
+    kind: 'pglite',
+    migrate: () => migrate(db, { migrationsFolder: MIGRATIONS_DIR }),
+    ping: async () => void (await client.query('select 1')),
+    close: () => client.close(),
+  };
 }

@@ -1,0 +1,28 @@
+import { currentStep, type Run } from '../domain/run.ts';
+import type { Executor, StepContext } from '../ports.ts';
+import type { StepJob } from '../queue/jobs.ts';
+import { findRun } from '../store/runs.ts';
+import type { AppContext } from './context.ts';
+import { recordEvent } from './record-event.ts';
+
+export function stepContext(run: Run): StepContext {
+  return { runId: run.id, runKey: run.key, service: run.service, version: run.version, environment: run.environment };
+}
+
+/**
+ * Worker: run the step a job names, if it is still the run's current step. `step.started` is
+ * committed before the command runs, so a late or duplicate job never runs a step, and a step
+ * interrupted by a crash is run again by the next worker (plan steps must be idempotent).
+ */
+export async function runStep(ctx: AppContext, executor: Executor, job: StepJob): Promise<'done' | 'stale'> {
+  const run = await findRun(ctx.db, job.runId);
+  if (!run || currentStep(run)?.id !== job.stepId) return 'stale';
+  const step = currentStep(run)!;
+  const started = await recordEvent(ctx, run.id, { type: 'step.started', stepId: step.id });
+  if (!started.ok) return 'stale';
+  const outcome = await executor.run(step.action, stepContext(run));
+  ctx.log.info({ run: run.key, step: step.id, ok: outcome.ok, ms: outcome.durationMs, output: outcome.output.slice(-1_000) }, 'step finished');
+  const type = outcome.ok ? 'step.succeeded' : 'step.failed';
+  await recordEvent(ctx, run.id, { type, stepId: step.id, summary: outcome.summary });
+  return 'done';
+}

@@ -1,0 +1,56 @@
+import { ACTIONS, type ActionId } from '../../domain/cards.ts';
+import type { Actor } from '../../domain/identity.ts';
+import { onAction } from '../../app/on-action.ts';
+import { onCommand } from '../../app/on-command.ts';
+import type { AppContext } from '../../app/context.ts';
+import type { Reply } from '../../app/replies.ts';
+import { activeRuns, findRunByKey } from '../../store/runs.ts';
+import { cardToText } from './render.ts';
+
+const BUTTON_WORDS: Record<string, ActionId> = { go: ACTIONS.go, 'no-go': ACTIONS.noGo, nogo: ACTIONS.noGo, defer: ACTIONS.defer, 'roll-back': ACTIONS.rollback };
+
+/**
+ * The shell's input side: a line typed by a user becomes the same use-case call a Slack
+ * command or button click makes. `go`, `no-go`, `defer`, `roll-back` stand for the buttons,
+ * on the named run or the only run that shows that button.
+ */
+export class ShellSession {
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly write: (text: string) => void,
+  ) {}
+
+  async say(user: string, line: string): Promise<void> {
+    const actor: Actor = { platform: 'shell', id: user, name: user };
+    this.write(`\n${user}> ${line}\n`);
+    const [word = '', ...rest] = line.trim().split(/\s+/);
+    const reply = await this.handle(actor, word.toLowerCase(), rest, line.trim());
+    this.write(`${renderReply(reply)}\n`);
+  }
+
+  private async handle(actor: Actor, word: string, rest: string[], line: string): Promise<Reply> {
+    if (word === '/deploy' || word === 'deploy') {
+      return onCommand(this.ctx, { actor, text: rest.join(' '), requestKey: null });
+    }
+    const action = BUTTON_WORDS[word];
+    if (!action) return { kind: 'text', text: `Type /deploy help for commands, or go / no-go / defer / roll-back [run] to press a button. ("${line}" is neither.)` };
+    const named = rest[0] && /^[a-z][a-z0-9-]*-\d+$/.test(rest[0]) ? rest.shift()! : null;
+    const run = named ? await findRunByKey(this.ctx.db, named) : await this.onlyRunWithButton(action);
+    if (!run) return { kind: 'text', text: named ? `There is no run ${named}.` : 'Which run? Name it, e.g. "go demo-1".' };
+    return onAction(this.ctx, { actor, action, runId: run.id, rationale: rest.length ? rest.join(' ') : null });
+  }
+
+  private async onlyRunWithButton(action: ActionId) {
+    const wanted = action === ACTIONS.rollback ? ['deploying', 'monitoring', 'verifying'] : ['awaiting_decision'];
+    const candidates = (await activeRuns(this.ctx.db)).filter((run) => wanted.includes(run.state));
+    return candidates.length === 1 ? candidates[0]! : null;
+  }
+}
+
+function renderReply(reply: Reply): string {
+  const body = reply.kind === 'text' ? reply.text : cardToText(reply.card);
+  return body
+    .split('\n')
+    .map((line) => `  (only you) ${line}`)
+    .join('\n');
+}

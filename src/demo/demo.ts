@@ -1,0 +1,81 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Logger } from 'pino';
+import { ShellChat } from '../chat/shell/shell-chat.ts';
+import { ShellSession } from '../chat/shell/session.ts';
+import type { Config } from '../config.ts';
+import { startRuntime, PROJECT_ROOT } from '../runtime.ts';
+import { freePort } from '../services/redis.ts';
+import { findRunByKey } from '../store/runs.ts';
+import type { Db } from '../store/db.ts';
+import { DEMO_STORY, EXPECTED_ENDINGS } from './story.ts';
+
+/**
+ * `flightdeck demo`: everything on one machine with no accounts: PGlite (unless DATABASE_URL),
+ * a Redis child process (unless REDIS_URL), the server, the worker, the shell chat and the demo
+ * service (real processes started by its own deploy commands). Interactive on a TTY; scripted otherwise.
+ */
+export async function runDemo(config: Config, log: Logger, options: { script: boolean; write?: (text: string) => void }): Promise<number> {
+  const write = options.write ?? ((text: string) => void process.stdout.write(text));
+  const demoEnv = { ...process.env, DEMO_PORT: String(await freePort()), DEMO_STATE_DIR: mkdtempSync(join(tmpdir(), 'flightdeck-demo-')) };
+  const runtime = await startRuntime({
+    config: { ...config, PLANS_DIR: join(PROJECT_ROOT, 'plans'), PORT: options.script ? 0 : config.PORT },
+    log,
+    http: true,
+    worker: true,
+    chats: { shell: new ShellChat(write) },
+    stepEnv: demoEnv,
+  });
+  const session = new ShellSession(runtime.ctx, write);
+  write(`Flightdeck demo — server on :${runtime.port}, ${runtime.database.kind}, redis ${runtime.redisUrl}, demo service on :${demoEnv.DEMO_PORT}\n`);
+  try {
+    return options.script ? await playStory(session, runtime.ctx.db, write) : await interactive(session, write);
+  } finally {
+    execFileSync(process.execPath, [join(PROJECT_ROOT, 'demo/service/ctl.mjs'), 'stop'], { env: demoEnv, stdio: 'ignore' });
+    await runtime.stop();
+  }
+}
+
+async function playStory(session: ShellSession, db: Db, write: (text: string) => void): Promise<number> {
+  for (const line of DEMO_STORY) {
+    if ('say' in line) {
+      await session.say(line.as, line.say);
+      continue;
+    }
+    const reached = await waitForState(db, line.run, line.waitFor, line.timeoutMs);
+    if (!reached) {
+      write(`\n✗ ${line.run} did not reach ${line.waitFor.join(' or ')} within ${line.timeoutMs / 1000}s\n`);
+      return 1;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 400)); // let the last chat messages print before the next line
+  }
+  const endings = await Promise.all(Object.entries(EXPECTED_ENDINGS).map(async ([key, want]) => ({ key, want, got: (await findRunByKey(db, key))?.state })));
+  const wrong = endings.filter((ending) => ending.got !== ending.want);
+  write(`\n${wrong.length ? '✗' : '✓'} Story finished: ${endings.map((e) => `${e.key} ${e.got}`).join(', ')}\n`);
+  return wrong.length ? 1 : 0;
+}
+
+async function waitForState(db: Db, key: string, states: string[], timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const run = await findRunByKey(db, key);
+    if (run && states.includes(run.state)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+async function interactive(session: ShellSession, write: (text: string) => void): Promise<number> {
+  write('You are "operator" (an approver of the demo plan). Try: /deploy start demo 1.1.0 — then go. Ctrl-D to quit.\n');
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    if (['quit', 'exit'].includes(line.trim())) break;
+    const as = /^as (\S+) (.+)$/.exec(line.trim());
+    await session.say(as ? as[1]! : 'operator', as ? as[2]! : line);
+  }
+  return 0;
+}

@@ -1,0 +1,46 @@
+import express, { type Express } from 'express';
+import type { Server } from 'node:http';
+
+export interface Readiness {
+  name: string;
+  check(): Promise<void>;
+}
+
+/**
+ * Health endpoints on the app that also serves /slack/events (Bolt's express app when Slack is
+ * configured). No global body parser: Bolt needs the raw body to verify signatures.
+ */
+export function mountHealth(app: Express, checks: Readiness[]): Express {
+  app.get('/health', (_request, response) => {
+    response.json({ status: 'ok' });
+  });
+  app.get('/health/ready', async (_request, response) => {
+    const results = await Promise.all(
+      checks.map(async ({ name, check }) => {
+        try {
+          await withTimeout(check(), 2_000);
+          return { name, ok: true as const };
+        } catch (error) {
+          return { name, ok: false as const, error: (error as Error).message };
+        }
+      }),
+    );
+    const failing = results.filter((result) => !result.ok);
+    response.status(failing.length ? 503 : 200).json({ status: failing.length ? 'unavailable' : 'ready', checks: results });
+  });
+  return app;
+}
+
+export function createBareApp(): Express {
+  return express();
+}
+
+export function listen(app: Express, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, '0.0.0.0', (error?: Error) => (error ? reject(error) : resolve(server)));
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), ms))]);
+}

@@ -1,0 +1,81 @@
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { PlanLoadError, loadPlanFile, loadPlans } from './plans/catalog.ts';
+
+const USAGE = `Usage: flightdeck <command>
+  serve              HTTP server: Slack events, Teams messages, health (any number of replicas)
+  worker             runs steps, checks and chat messages from the queue (any number)
+  demo [--script]    everything on this machine with the shell chat and a demo service; --script plays a story
+  migrate            applies database migrations
+  plan check [file]  validates one plan, or every plan in PLANS_DIR
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  const config = loadConfig();
+  const quietDemo = command === 'demo' && !process.env.LOG_LEVEL;
+  const log = createLogger(quietDemo ? 'warn' : config.LOG_LEVEL);
+  switch (command) {
+    case 'serve':
+    case 'worker': {
+      const { startRuntime } = await import('./runtime.ts');
+      const runtime = await startRuntime({ config, log, http: command === 'serve', worker: command === 'worker' });
+      log.info({ port: runtime.port, database: runtime.database.kind }, `flightdeck ${command} started`);
+      if (command === 'serve' && !config.slack) log.warn('Slack is not configured (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN): /slack/events is not served');
+      await untilSignal();
+      await runtime.stop();
+      return 0;
+    }
+    case 'demo': {
+      const { runDemo } = await import('./demo/demo.ts');
+      return runDemo(config, log, { script: args.includes('--script') || !process.stdin.isTTY });
+    }
+    case 'migrate': {
+      const { openDatabase } = await import('./store/db.ts');
+      const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.PGLITE_DIR });
+      await database.migrate();
+      await database.close();
+      console.log(`Migrations applied (${database.kind}).`);
+      return 0;
+    }
+    case 'plan':
+      return planCheck(args, config.PLANS_DIR);
+    default:
+      process.stdout.write(USAGE);
+      return command && command !== 'help' ? 2 : 0;
+  }
+}
+
+async function planCheck(args: string[], plansDir: string): Promise<number> {
+  if (args[0] !== 'check') {
+    process.stdout.write(USAGE);
+    return 2;
+  }
+  try {
+    if (args[1]) await loadPlanFile(args[1]);
+    else await loadPlans(plansDir);
+    console.log(`${args[1] ?? plansDir}: ok`);
+    return 0;
+  } catch (error) {
+    if (error instanceof PlanLoadError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  },
+);

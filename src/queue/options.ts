@@ -1,0 +1,37 @@
+import type { JobsOptions, WorkerOptions } from 'bullmq';
+import { QUEUES, type QueueName } from './jobs.ts';
+
+/** Completed jobs are kept a day so a re-relayed outbox row (same jobId) stays a no-op instead of running again. */
+const KEEP: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
+  removeOnComplete: { age: 86_400, count: 50_000 },
+  removeOnFail: { age: 7 * 86_400 },
+};
+
+/** Per-queue job options. Retries here are for our infrastructure's faults (database, Redis, Slack); a failing deploy is a domain event, not a retry. */
+export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
+  // Steps: a few retries with backoff ride out a database blip; the step itself is guarded by the run's cursor.
+  [QUEUES.steps]: { ...KEEP, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
+  // Checks: same; a check that cannot run is retried, never silently skipped.
+  [QUEUES.checks]: { ...KEEP, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
+  // Chat: Slack/Teams rate limits and outages last longer; keep trying for several minutes.
+  [QUEUES.chat]: { ...KEEP, attempts: 12, backoff: { type: 'exponential', delay: 500 } },
+};
+
+/**
+ * Per-queue worker options. A worker that dies holds its job until `lockDuration` passes;
+ * then another worker takes it over. Steps may be taken over many times (each take-over is a
+ * crash, and plan steps are required to be idempotent), so maxStalledCount is high: giving up
+ * on a step would strand a run mid-deploy.
+ */
+export function workerOptions(queue: QueueName, lockMs: number): Omit<WorkerOptions, 'connection'> {
+  const stall = { lockDuration: lockMs, stalledInterval: Math.max(1_000, Math.floor(lockMs / 2)) };
+  switch (queue) {
+    case QUEUES.steps:
+      return { ...stall, concurrency: 4, maxStalledCount: 20 };
+    case QUEUES.checks:
+      return { ...stall, concurrency: 8, maxStalledCount: 20 };
+    case QUEUES.chat:
+      // One at a time per worker keeps a run's log lines in order on the common single-worker setup.
+      return { ...stall, concurrency: 1, maxStalledCount: 5 };
+  }
+}

@@ -1,0 +1,45 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { z } from 'zod';
+import { performChatEffect, type ChatDeps } from '../app/apply-effects.ts';
+import type { AppContext } from '../app/context.ts';
+import { runCheck } from '../app/run-check.ts';
+import { runStep } from '../app/run-step.ts';
+import type { Executor, Monitor } from '../ports.ts';
+import { JOB_PAYLOADS, QUEUES, type QueueName } from './jobs.ts';
+import { workerOptions } from './options.ts';
+
+export interface WorkerDeps {
+  ctx: AppContext;
+  executor: Executor;
+  monitor: Monitor;
+  chat: ChatDeps;
+  connection: Redis;
+  lockMs: number;
+}
+
+/** Starts one BullMQ worker per queue. Returns a function that stops them. */
+export function startWorkers(deps: WorkerDeps): { stop(): Promise<void> } {
+  const handlers: Record<QueueName, (data: unknown) => Promise<unknown>> = {
+    [QUEUES.steps]: (data) => runStep(deps.ctx, deps.executor, parse(QUEUES.steps, data)),
+    [QUEUES.checks]: (data) => runCheck(deps.ctx, deps.monitor, parse(QUEUES.checks, data)),
+    [QUEUES.chat]: (data) => {
+      const job = parse(QUEUES.chat, data);
+      return performChatEffect(deps.chat, job.runId, job.effect);
+    },
+  };
+  const workers = (Object.keys(handlers) as QueueName[]).map((queue) => {
+    const worker = new Worker(queue, (job: Job) => handlers[queue](job.data), { connection: deps.connection, ...workerOptions(queue, deps.lockMs) });
+    worker.on('failed', (job, error) => deps.ctx.log.error({ queue, job: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'));
+    worker.on('error', (error) => deps.ctx.log.error({ queue, err: error }, 'worker error'));
+    return worker;
+  });
+  return { stop: async () => void (await Promise.all(workers.map((worker) => worker.close()))) };
+}
+
+function parse<Q extends QueueName>(queue: Q, data: unknown): z.infer<(typeof JOB_PAYLOADS)[Q]> {
+  const result = JOB_PAYLOADS[queue].safeParse(data);
+  // A payload we cannot read will never become readable: fail it now instead of retrying.
+  if (!result.success) throw new UnrecoverableError(`malformed ${queue} job: ${result.error.message}`);
+  return result.data as z.infer<(typeof JOB_PAYLOADS)[Q]>;
+}

@@ -1,0 +1,113 @@
+import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { isAbsolute, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { ChatPlatform } from './ports.ts';
+import { systemClock } from './ports.ts';
+import type { AppContext } from './app/context.ts';
+import type { Config } from './config.ts';
+import type { Platform } from './domain/identity.ts';
+import { createExecutor } from './executors/registry.ts';
+import { createHttpHealthMonitor } from './monitors/http-health.ts';
+import { createBareApp, listen, mountHealth } from './http/server.ts';
+import { loadPlans } from './plans/catalog.ts';
+import { OutboxRelay } from './queue/relay.ts';
+import { startWorkers } from './queue/worker.ts';
+import { ensureRedis, type RedisService } from './services/redis.ts';
+import { openDatabase, type Database } from './store/db.ts';
+
+/** The checkout's root: plans refer to scripts relative to it, so commands run from here. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface RuntimeOptions {
+  config: Config;
+  log: Logger;
+  /** Which parts this process runs: the HTTP server (chat in), the worker (steps, checks, chat out), or both. */
+  http: boolean;
+  worker: boolean;
+  /** Extra chat platforms (the demo's shell). */
+  chats?: Partial<Record<Platform, ChatPlatform>>;
+  /** Environment for step commands and probes; defaults to this process's. */
+  stepEnv?: NodeJS.ProcessEnv;
+}
+
+export interface Runtime {
+  ctx: AppContext;
+  database: Database;
+  redisUrl: string;
+  relay: OutboxRelay;
+  server: Server | null;
+  port: number | null;
+  stop(): Promise<void>;
+}
+
+/** Wires the adapters around the use cases: the composition root of every `flightdeck` command. */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { config, log } = options;
+  const stops: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error) => log.error({ err: error }, 'error while stopping'));
+  };
+  try {
+    const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.PGLITE_DIR });
+    stops.push(() => database.close());
+    await database.migrate();
+
+    const redis: RedisService = await ensureRedis(config.REDIS_URL, (line) => log.info(line));
+    stops.push(() => redis.stop());
+    // BullMQ needs maxRetriesPerRequest: null so blocking commands wait out a reconnect instead of failing.
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    stops.push(() => connection.quit());
+
+    const plansDir = isAbsolute(config.PLANS_DIR) ? config.PLANS_DIR : resolve(process.cwd(), config.PLANS_DIR);
+    const plans = await loadPlans(plansDir);
+    const relay = new OutboxRelay(database.db, connection, log, config.RELAY_INTERVAL_MS);
+    relay.start();
+    stops.push(() => relay.stop());
+    const ctx: AppContext = { db: database.db, plans, clock: systemClock, log, kickRelay: () => relay.kick() };
+
+    const chats: Partial<Record<Platform, ChatPlatform>> = { ...options.chats };
+    let slackApp: import('express').Express | null = null;
+    if (config.slack) {
+      const { SlackChat } = await import('./chat/slack/web-chat.ts');
+      chats.slack = new SlackChat(config.slack.botToken, { apiUrl: config.slack.apiUrl, retries: config.NODE_ENV === 'test' ? 0 : 10 });
+      if (options.http) {
+        const { createSlackApp } = await import('./chat/slack/bolt.ts');
+        slackApp = createSlackApp({ ctx, signingSecret: config.slack.signingSecret, botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, log }).receiver.app;
+      }
+    }
+
+    if (options.worker) {
+      const stepEnv = options.stepEnv ?? process.env;
+      const workers = startWorkers({
+        ctx,
+        executor: createExecutor({ cwd: PROJECT_ROOT, env: stepEnv }),
+        monitor: createHttpHealthMonitor(stepEnv),
+        chat: { db: database.db, chats, log },
+        connection,
+        lockMs: config.WORKER_LOCK_MS,
+      });
+      stops.push(() => workers.stop());
+    }
+
+    let server: Server | null = null;
+    if (options.http) {
+      const app = mountHealth(slackApp ?? createBareApp(), [
+        { name: 'database', check: () => database.ping() },
+        { name: 'redis', check: async () => void (await connection.ping()) },
+      ]);
+      const listening = await listen(app, config.PORT);
+      server = listening;
+      stops.push(() => new Promise<void>((done) => {
+        listening.close(() => done());
+        listening.closeAllConnections();
+      }));
+    }
+    const address = server?.address();
+    return { ctx, database, redisUrl: redis.url, relay, server, port: address && typeof address === 'object' ? address.port : null, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
