@@ -20,6 +20,8 @@ const envSchema = z.object({
   /** Points the Slack Web API client elsewhere (tests, proxies). Must end with a slash. */
   SLACK_API_URL: optionalUrl,
   PLANS_DIR: z.string().default('plans'),
+  /** BullMQ key prefix: lets several Flightdecks (or test files) share one Redis. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('flightdeck'),
   /** How long a worker holds a step before another worker may take it over after a crash. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   /** How often the outbox relay polls when it has not been nudged. */

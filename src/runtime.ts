@@ -62,7 +62,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     const plansDir = isAbsolute(config.PLANS_DIR) ? config.PLANS_DIR : resolve(process.cwd(), config.PLANS_DIR);
     const plans = await loadPlans(plansDir);
-    const relay = new OutboxRelay(database.db, connection, log, config.RELAY_INTERVAL_MS);
+    const relay = new OutboxRelay(database.db, connection, log, config.RELAY_INTERVAL_MS, config.QUEUE_PREFIX);
     relay.start();
     stops.push(() => relay.stop());
     const ctx: AppContext = { db: database.db, plans, clock: systemClock, log, kickRelay: () => relay.kick() };
@@ -87,6 +87,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         chat: { db: database.db, chats, log },
         connection,
         lockMs: config.WORKER_LOCK_MS,
+        prefix: config.QUEUE_PREFIX,
       });
       stops.push(() => workers.stop());
     }

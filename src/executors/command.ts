@@ -7,7 +7,9 @@ const OUTPUT_TAIL = 4_000;
 
 /**
  * Runs an argv array without a shell: nothing a user typed is ever parsed by one. The run's
- * identity arrives as FLIGHTDECK_* variables. On timeout the whole process group is killed.
+ * identity arrives as FLIGHTDECK_* variables. The command stays in the worker's process group,
+ * so when the worker's container or group dies the half-run command dies with it, and the step
+ * is run again, whole, by the next worker.
  */
 export async function runCommand(action: Extract<StepAction, { kind: 'command' }>, context: StepContext, options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<StepOutcome> {
   const started = Date.now();
@@ -23,12 +25,11 @@ export async function runCommand(action: Extract<StepAction, { kind: 'command' }
       cwd: options.cwd,
       env: { ...options.env, ...stepEnv, ...runEnvironment(context) },
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
     });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup(child.pid);
+      child.kill('SIGKILL');
     }, action.timeoutMs);
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
@@ -44,13 +45,4 @@ export async function runCommand(action: Extract<StepAction, { kind: 'command' }
       done(false, `exit ${code ?? signal}${lastLine ? `: ${lastLine}` : ''}`);
     });
   });
-}
-
-function killGroup(pid: number | undefined) {
-  if (!pid) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
 }

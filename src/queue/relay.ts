@@ -21,8 +21,9 @@ export class OutboxRelay {
     connection: Redis,
     private readonly log: Logger,
     private readonly intervalMs: number,
+    prefix: string,
   ) {
-    this.queues = Object.fromEntries(Object.values(QUEUES).map((name) => [name, new Queue(name, { connection })])) as Record<QueueName, Queue>;
+    this.queues = Object.fromEntries(Object.values(QUEUES).map((name) => [name, new Queue(name, { connection, prefix })])) as Record<QueueName, Queue>;
   }
 
   start(): void {

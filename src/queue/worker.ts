@@ -16,6 +16,7 @@ export interface WorkerDeps {
   chat: ChatDeps;
   connection: Redis;
   lockMs: number;
+  prefix: string;
 }
 
 /** Starts one BullMQ worker per queue. Returns a function that stops them. */
@@ -29,7 +30,7 @@ export function startWorkers(deps: WorkerDeps): { stop(): Promise<void> } {
     },
   };
   const workers = (Object.keys(handlers) as QueueName[]).map((queue) => {
-    const worker = new Worker(queue, (job: Job) => handlers[queue](job.data), { connection: deps.connection, ...workerOptions(queue, deps.lockMs) });
+    const worker = new Worker(queue, (job: Job) => handlers[queue](job.data), { connection: deps.connection, prefix: deps.prefix, ...workerOptions(queue, deps.lockMs) });
     worker.on('failed', (job, error) => deps.ctx.log.error({ queue, job: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'));
     worker.on('error', (error) => deps.ctx.log.error({ queue, err: error }, 'worker error'));
     return worker;

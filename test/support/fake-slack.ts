@@ -1,0 +1,84 @@
+import { createServer, type Server } from 'node:http';
+
+export interface SlackCall {
+  method: string;
+  args: Record<string, unknown>;
+  token: string | undefined;
+}
+
+/**
+ * A local stand-in for Slack's Web API (the network edge we do not own). Records every call as
+ * the WebClient sends it (form-encoded, JSON-encoded values such as `blocks`) and answers like Slack.
+ */
+export class FakeSlack {
+  readonly calls: SlackCall[] = [];
+  private server: Server | null = null;
+  private nextTs = 1;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        const method = (request.url ?? '').replace(/^\/api\//, '').replace(/^\//, '');
+        const args = parseBody(body, request.headers['content-type'] ?? '');
+        this.calls.push({ method, args, token: request.headers.authorization?.replace(/^Bearer /, '') });
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(this.answer(method, args)));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server?.close(() => resolve());
+      this.server?.closeAllConnections();
+    });
+  }
+
+  called(method: string): SlackCall[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  /** All text a channel received (message text plus rendered block text), for assertions on content. */
+  textOf(call: SlackCall): string {
+    return `${String(call.args.text ?? '')}\n${JSON.stringify(call.args.blocks ?? '')}`;
+  }
+
+  private answer(method: string, args: Record<string, unknown>) {
+    switch (method) {
+      case 'chat.postMessage':
+        return { ok: true, channel: args.channel, ts: `1700000000.${String(this.nextTs++).padStart(6, '0')}`, message: { text: args.text } };
+      case 'chat.update':
+        return { ok: true, channel: args.channel, ts: args.ts };
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: `1700000001.${String(this.nextTs++).padStart(6, '0')}` };
+      case 'auth.test':
+        return { ok: true, user_id: 'UFLIGHTDECK', bot_id: 'BFLIGHTDECK', team_id: 'T0TEST' };
+      default:
+        return { ok: true };
+    }
+  }
+}
+
+function parseBody(body: string, contentType: string): Record<string, unknown> {
+  if (contentType.includes('application/json')) return JSON.parse(body || '{}');
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    args[key] = /^[[{]/.test(value) ? safeJson(value) : value;
+  }
+  return args;
+}
+
+function safeJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,61 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import pino from 'pino';
+import { loadConfig } from '../../src/config.ts';
+import { PROJECT_ROOT, startRuntime, type Runtime } from '../../src/runtime.ts';
+import { freePort } from '../../src/services/redis.ts';
+import { BOT_TOKEN, SIGNING_SECRET } from './slack-requests.ts';
+
+export const quietLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** The demo service's own environment for one test file: a free port and a state folder. */
+export async function demoServiceEnv(): Promise<{ DEMO_PORT: string; DEMO_STATE_DIR: string }> {
+  return { DEMO_PORT: String(await freePort()), DEMO_STATE_DIR: mkdtempSync(join(tmpdir(), 'flightdeck-test-demo-')) };
+}
+
+export function stopDemoService(env: { DEMO_PORT: string; DEMO_STATE_DIR: string }): void {
+  execFileSync(process.execPath, [join(PROJECT_ROOT, 'demo/service/ctl.mjs'), 'stop'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+}
+
+export interface TestServices {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  slackApiUrl: string;
+}
+
+/** Environment variables for a Flightdeck process (in this process or a child) wired to the test's services. */
+export function flightdeckEnv(services: TestServices, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: services.databaseUrl,
+    REDIS_URL: services.redisUrl,
+    QUEUE_PREFIX: services.queuePrefix,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_API_URL: services.slackApiUrl,
+    PLANS_DIR: join(PROJECT_ROOT, 'plans'),
+    PORT: '0',
+    RELAY_INTERVAL_MS: '50',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...extra,
+  };
+}
+
+export async function startFlightdeck(services: TestServices, roles: { http: boolean; worker: boolean }, stepEnv: Record<string, string> = {}, extra: Record<string, string> = {}): Promise<Runtime> {
+  const config = loadConfig(flightdeckEnv(services, extra));
+  return startRuntime({ config, log: quietLog, ...roles, stepEnv: { ...process.env, ...stepEnv } });
+}
+
+/** Polls until `probe` returns something truthy; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
