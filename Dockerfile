@@ -1,0 +1,23 @@
+# syntax=docker/dockerfile:1
+# Build on the current Node LTS; the code also runs on Node 20 (engines: >=20).
+FROM node:22-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:22-bookworm-slim AS runtime
+ENV NODE_ENV=production PORT=3000
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json ./
+COPY bin ./bin
+COPY src ./src
+COPY migrations ./migrations
+COPY plans ./plans
+COPY demo ./demo
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# `flightdeck worker` runs from the same image with a different command.
+ENTRYPOINT ["node", "bin/flightdeck.js"]
+CMD ["serve"]
