@@ -47,7 +47,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, log } = options;
   const stops: (() => Promise<unknown>)[] = [];
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((error) => log.error({ err: error }, 'error while stopping'));
+    // Each part gets a few seconds: a dead Redis or database must not keep the process from exiting.
+    for (const stop of stops.reverse()) await withTimeout(stop(), 5_000).catch((error) => log.error({ err: error }, 'error while stopping'));
   };
   try {
     const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.PGLITE_DIR });
@@ -58,7 +59,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     stops.push(() => redis.stop());
     // BullMQ needs maxRetriesPerRequest: null so blocking commands wait out a reconnect instead of failing.
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-    stops.push(() => connection.quit());
+    stops.push(async () => {
+      if (connection.status === 'ready') await connection.quit();
+      else connection.disconnect();
+    });
 
     const plansDir = isAbsolute(config.PLANS_DIR) ? config.PLANS_DIR : resolve(process.cwd(), config.PLANS_DIR);
     const plans = await loadPlans(plansDir);
@@ -111,4 +115,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await stopAll();
     throw error;
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | void> {
+  return Promise.race([promise, new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
 }

@@ -2,7 +2,7 @@ import { ACTIONS, card, type Card, type Field, type Text } from './cards.ts';
 import { formatDuration } from './duration.ts';
 import { mentionOf } from './identity.ts';
 import { HELP_LINES } from './command.ts';
-import { describeDecision, type Run } from './run.ts';
+import { describeDecision, type Decision, type Run } from './run.ts';
 
 /** Every message Flightdeck posts, as platform-neutral cards built from a run. Wording follows the seed templates. */
 
@@ -59,7 +59,7 @@ export function statusCard(run: Run): Card {
     { label: 'Strategy', value: [run.spec.strategy] },
     { label: 'State', value: [run.state.replace(/_/g, ' ')] },
   ];
-  if (run.decision) fields.push({ label: 'Decision', value: [describeDecision(run.decision)] });
+  if (run.decision) fields.push({ label: 'Decision', value: decisionText(run.decision) });
   const body: Text[] = [[progressLine(run)]];
   if (run.state === 'awaiting_decision') {
     body.push([`Approvers: `, ...joinMentions(run.spec.approvers.map(mentionOf))]);
@@ -136,6 +136,12 @@ export function helpCard(): Card {
 export function statusSummary(runs: Run[]): Card {
   if (runs.length === 0) return card({ title: 'No active runs', body: [['Nothing is deploying right now.']] });
   return card({ title: 'Active runs', body: runs.map((run) => [`${run.key}: ${target(run)} — ${run.state.replace(/_/g, ' ')} (${progressLine(run)})`]) });
+}
+
+/** "GO by @bob at 14:02 UTC (“rationale”)", with the decider as a mention. */
+export function decisionText(decision: Decision): Text {
+  const label = { go: 'GO', no_go: 'NO-GO', defer: 'DEFER' }[decision.decision];
+  return [`${label} by `, { mention: mentionOf(decision.by) }, ` at ${time(decision.at)}${decision.rationale ? ` (“${decision.rationale}”)` : ''}`];
 }
 
 function joinMentions(mentions: ReturnType<typeof mentionOf>[]): Text {

@@ -48,7 +48,7 @@ describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollba
     await waitFor('the success message', async () => posted('Deployment Complete: demo 1.1.0')[0]);
     const finalEdit = await waitFor('the final edit', async () => app.slack.called('chat.update').find((call) => JSON.stringify(call.args.blocks).includes('Deployment complete: demo 1.1.0')));
     expect(finalEdit.args.channel).toBe('C0DEPLOYS');
-    expect(JSON.stringify(finalEdit.args.blocks)).toMatch(/GO by bob at \d\d:\d\d/);
+    expect(JSON.stringify(finalEdit.args.blocks)).toMatch(/GO by <@U0DEMOBOB> at \d\d:\d\d/);
     expect(JSON.stringify(finalEdit.args.blocks)).not.toContain('run.go');
     // Exactly one status message for the run: every other post is a thread reply or an announcement.
     expect(posted('Deployment started: demo 1.1.0')).toHaveLength(1);

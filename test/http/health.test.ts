@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { startRuntime, type Runtime } from '../../src/runtime.ts';
+import { freePort } from '../../src/services/redis.ts';
+import { freshPostgres, freshQueuePrefix } from '../support/databases.ts';
+import { quietLog } from '../support/flightdeck.ts';
+
+async function serve(databaseUrl: string, redisUrl: string): Promise<Runtime> {
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: freshQueuePrefix(), PORT: '0', PLANS_DIR: 'plans' });
+  return startRuntime({ config, log: quietLog, http: true, worker: false });
+}
+
+describe('health endpoints', () => {
+  let db: Awaited<ReturnType<typeof freshPostgres>>;
+  beforeAll(async () => {
+    db = await freshPostgres();
+  });
+  afterAll(async () => db?.drop());
+
+  it('/health answers while the process lives; /health/ready when the database and Redis answer', async () => {
+    const runtime = await serve(db.url, inject('redisUrl'));
+    try {
+      const live = await fetch(`http://127.0.0.1:${runtime.port}/health`);
+      expect(live.status).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${runtime.port}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready', checks: [{ name: 'database', ok: true }, { name: 'redis', ok: true }] });
+    } finally {
+      await runtime.stop();
+    }
+  });
+
+  it('/health/ready is 503 and names Redis when Redis does not answer', async () => {
+    const deadRedis = `redis://127.0.0.1:${await freePort()}`;
+    const runtime = await serve(db.url, deadRedis);
+    try {
+      const ready = await fetch(`http://127.0.0.1:${runtime.port}/health/ready`);
+      expect(ready.status).toBe(503);
+      const body = await ready.json();
+      expect(body.checks.find((check: { name: string }) => check.name === 'redis')).toMatchObject({ ok: false });
+      expect(body.checks.find((check: { name: string }) => check.name === 'database')).toMatchObject({ ok: true });
+    } finally {
+      await runtime.stop();
+    }
+  });
+});
