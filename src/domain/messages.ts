@@ -93,7 +93,7 @@ export function successCard(run: Run): Card {
       { label: 'Validation', value: [checks] },
       { label: 'Run', value: [run.key] },
     ],
-    context: [`Requested by `, { mention: mentionOf(run.requestedBy) }, ...(run.decision ? [` · ${describeDecision(run.decision)}`] : [])],
+    context: [`Requested by `, { mention: mentionOf(run.requestedBy) }, ...(run.decision ? [' · ', ...decisionText(run.decision)] : [])],
   });
 }
 
