@@ -59,6 +59,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     stops.push(() => redis.stop());
     // BullMQ needs maxRetriesPerRequest: null so blocking commands wait out a reconnect instead of failing.
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    connection.on('error', (error) => log.warn({ err: error.message }, 'redis connection error')); // ioredis reconnects by itself
     stops.push(async () => {
       if (connection.status === 'ready') await connection.quit();
       else connection.disconnect();

@@ -23,7 +23,13 @@ export class OutboxRelay {
     private readonly intervalMs: number,
     prefix: string,
   ) {
-    this.queues = Object.fromEntries(Object.values(QUEUES).map((name) => [name, new Queue(name, { connection, prefix })])) as Record<QueueName, Queue>;
+    this.queues = Object.fromEntries(
+      Object.values(QUEUES).map((name) => {
+        const queue = new Queue(name, { connection, prefix });
+        queue.on('error', (error) => log.warn({ queue: name, err: error.message }, 'queue connection error'));
+        return [name, queue];
+      }),
+    ) as Record<QueueName, Queue>;
   }
 
   start(): void {
