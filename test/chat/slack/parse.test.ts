@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseBlockAction, parseSlashCommand } from '../../../src/chat/slack/parse.ts';
+
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/slack/${name}`, import.meta.url), 'utf8');
+
+describe('Slack payloads, as Slack sends them', () => {
+  it('a slash command becomes an actor, the command text and an idempotency key', () => {
+    const body = Object.fromEntries(new URLSearchParams(fixture('slash-command-start.txt').trim()));
+    expect(parseSlashCommand(body)).toEqual({
+      actor: { platform: 'slack', id: 'U2147483697', name: 'alice' },
+      text: 'start api 1.4.2 production',
+      requestKey: 'slack:13345224609.738474920.8088930838d88f008e0',
+      channel: 'C2147483705',
+    });
+  });
+
+  it('a GO click becomes an action on a run', () => {
+    expect(parseBlockAction(JSON.parse(fixture('block-actions-go.json')))).toEqual({
+      actor: { platform: 'slack', id: 'U0DEMOBOB', name: 'bob' },
+      action: 'run.go',
+      runId: '3f0c5a8e-6a44-4b6e-9d0e-1c2b3a4d5e6f',
+      channel: 'C0DEPLOYS',
+    });
+  });
+
+  it('refuses clicks on buttons that are not ours, or that name no run', () => {
+    const payload = JSON.parse(fixture('block-actions-go.json'));
+    expect(parseBlockAction({ ...payload, actions: [{ ...payload.actions[0], action_id: 'run.delete_everything' }] })).toEqual({ error: expect.stringContaining('not one of Flightdeck') });
+    expect(parseBlockAction({ ...payload, actions: [{ ...payload.actions[0], value: 'demo-1; drop table runs' }] })).toEqual({ error: expect.stringContaining('does not name a run') });
+    expect(parseSlashCommand({ command: '/deploy' })).toEqual({ error: expect.any(String) });
+  });
+});
