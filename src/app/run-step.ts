@@ -5,6 +5,9 @@ import { findRun } from '../store/runs.ts';
 import type { AppContext } from './context.ts';
 import { recordEvent } from './record-event.ts';
 
+/** How much of a step's output the audit trail keeps. */
+const STORED_OUTPUT = 4_000;
+
 export function stepContext(run: Run): StepContext {
   return { runId: run.id, runKey: run.key, service: run.service, version: run.version, environment: run.environment };
 }
@@ -23,6 +26,6 @@ export async function runStep(ctx: AppContext, executor: Executor, job: StepJob)
   const outcome = await executor.run(step.action, stepContext(run));
   ctx.log.info({ run: run.key, step: step.id, ok: outcome.ok, ms: outcome.durationMs, output: outcome.output.slice(-1_000) }, 'step finished');
   const type = outcome.ok ? 'step.succeeded' : 'step.failed';
-  await recordEvent(ctx, run.id, { type, stepId: step.id, summary: outcome.summary });
+  await recordEvent(ctx, run.id, { type, stepId: step.id, summary: outcome.summary, output: outcome.output.slice(-STORED_OUTPUT) });
   return 'done';
 }

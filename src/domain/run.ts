@@ -91,8 +91,9 @@ export type RunEvent =
       run: Pick<Run, 'id' | 'key' | 'service' | 'version' | 'environment' | 'platform' | 'requestedBy' | 'spec'>;
     }
   | { type: 'step.started'; stepId: string }
-  | { type: 'step.succeeded'; stepId: string; summary: string }
-  | { type: 'step.failed'; stepId: string; summary: string }
+  /** `output` is the tail of what the step printed: kept in the audit trail, not in the run. */
+  | { type: 'step.succeeded'; stepId: string; summary: string; output?: string }
+  | { type: 'step.failed'; stepId: string; summary: string; output?: string }
   | { type: 'decision'; decision: DecisionKind; by: Actor; rationale: string | null }
   | { type: 'check'; seq: number; healthy: boolean; detail: string }
   | { type: 'rollback.requested'; by: Actor; reason: string | null }

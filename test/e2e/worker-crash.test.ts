@@ -74,6 +74,8 @@ describe('a worker killed mid-step', () => {
     const count = (type: string, stepId: string) => events.filter((event) => event.type === type && 'stepId' in event && event.stepId === stepId).length;
     expect(count('step.started', 'deploy.0')).toBe(2); // taken over after the crash
     for (const stepId of ['pre_checks.0', 'deploy.0', 'deploy.1', 'deploy.2']) expect(count('step.succeeded', stepId)).toBe(1);
+    // The audit trail keeps what the command printed.
+    expect(events.find((event) => event.type === 'step.succeeded' && event.stepId === 'deploy.0')).toMatchObject({ output: expect.stringContaining('deployed 1.1.0 to the') });
 
     const actions = readFileSync(join(demo.DEMO_STATE_DIR, 'actions.log'), 'utf8').trim().split('\n');
     expect(actions.filter((line) => line.includes(`deploy ${run.id}`))).toHaveLength(1);
