@@ -20,15 +20,21 @@ const DECISIONS = { [ACTIONS.go]: 'go', [ACTIONS.noGo]: 'no_go', [ACTIONS.defer]
  * The domain decides (approver? still waiting? decided already?); the reply goes to the clicker only,
  * and the status message everyone sees is refreshed through the outbox.
  */
-export async function onAction(ctx: AppContext, request: ActionRequest): Promise<Reply> {
+/** `accepted` tells a platform whether the run changed (Teams then swaps the clicked card for the run's new one). */
+export interface ActionOutcome {
+  accepted: boolean;
+  reply: Reply;
+}
+
+export async function onAction(ctx: AppContext, request: ActionRequest): Promise<ActionOutcome> {
   const run = await findRun(ctx.db, request.runId);
-  if (!run) return text('That run no longer exists.');
+  if (!run) return { accepted: false, reply: text('That run no longer exists.') };
   const event: RunEvent =
     request.action === ACTIONS.rollback
       ? { type: 'rollback.requested', by: request.actor, reason: request.rationale }
       : { type: 'decision', decision: DECISIONS[request.action], by: request.actor, rationale: request.rationale };
   const result = await recordEvent(ctx, run.id, event);
-  if (!result.ok) return text(result.error.message);
-  if (event.type === 'decision') return text(`Recorded: ${event.decision.replace('_', '-').toUpperCase()} on ${run.key}.`);
-  return text(`Rolling back ${run.key}.`);
+  if (!result.ok) return { accepted: false, reply: text(result.error.message) };
+  if (event.type === 'decision') return { accepted: true, reply: text(`Recorded: ${event.decision.replace('_', '-').toUpperCase()} on ${run.key}.`) };
+  return { accepted: true, reply: text(`Rolling back ${run.key}.`) };
 }

@@ -8,7 +8,7 @@ import { ShellChat } from '../chat/shell/shell-chat.ts';
 import { ShellSession } from '../chat/shell/session.ts';
 import type { Config } from '../config.ts';
 import { startRuntime, PROJECT_ROOT } from '../runtime.ts';
-import { freePort } from '../services/redis.ts';
+import { freePortRun } from '../services/ports.ts';
 import { findRunByKey } from '../store/runs.ts';
 import type { Db } from '../store/db.ts';
 import { DEMO_STORY, EXPECTED_ENDINGS } from './story.ts';
@@ -20,7 +20,7 @@ import { DEMO_STORY, EXPECTED_ENDINGS } from './story.ts';
  */
 export async function runDemo(config: Config, log: Logger, options: { script: boolean; write?: (text: string) => void }): Promise<number> {
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
-  const demoEnv = { ...process.env, DEMO_PORT: String(await freePort()), DEMO_STATE_DIR: mkdtempSync(join(tmpdir(), 'flightdeck-demo-')) };
+  const demoEnv = { ...process.env, DEMO_PORT: String(await freePortRun(3)), DEMO_STATE_DIR: mkdtempSync(join(tmpdir(), 'flightdeck-demo-')) };
   const runtime = await startRuntime({
     config: { ...config, PLANS_DIR: join(PROJECT_ROOT, 'plans'), PORT: options.script ? 0 : config.PORT },
     log,

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './ports.ts';
 import { Redis } from 'ioredis';
 
 export interface RedisService {
@@ -43,16 +43,6 @@ function installRedisServer(log: (line: string) => void): string {
   return found;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function waitForRedis(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 10_000;

@@ -100,13 +100,13 @@ describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollba
       expect(reply.json).toMatchObject({ response_type: 'ephemeral' });
     }
     const usage = await app.command('alice', 'start demo');
-    expect(JSON.stringify(usage.json)).toContain('/deploy start <service> <version> [environment]');
+    expect(JSON.stringify(usage.json)).toContain('/deploy start &lt;service&gt; &lt;version&gt; [environment]');
     expect(await counts(app)).toEqual(before);
   });
 
   it('status, help, cancel and manual rollback by command', async () => {
     const help = await app.command('alice', 'help');
-    expect(JSON.stringify(help.json)).toContain('/deploy rollback <run> [reason]');
+    expect(JSON.stringify(help.json)).toContain('/deploy rollback &lt;run&gt; [reason]');
     await app.command('alice', 'start demo 1.4.0');
     await until('demo-4', ['awaiting_decision']);
     const status = await app.command('alice', 'status demo-4');

@@ -80,6 +80,7 @@ describe('a worker killed mid-step', () => {
     const actions = readFileSync(join(demo.DEMO_STATE_DIR, 'actions.log'), 'utf8').trim().split('\n');
     expect(actions.filter((line) => line.includes(`deploy ${run.id}`))).toHaveLength(1);
     expect(actions.filter((line) => line.includes(`switch ${run.id}`))).toHaveLength(1);
-    expect(slack.called('chat.postMessage').some((call) => slack.textOf(call).includes('Deployment Complete: demo 1.1.0'))).toBe(true);
+    // The success announcement comes from the second worker, after the run's state is saved.
+    await waitFor('the success message', async () => slack.called('chat.postMessage').some((call) => slack.textOf(call).includes('Deployment Complete: demo 1.1.0')));
   }, 120_000);
 });

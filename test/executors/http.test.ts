@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutor } from '../../src/executors/registry.ts';
 import { createHttpHealthMonitor } from '../../src/monitors/http-health.ts';
 import type { StepContext } from '../../src/ports.ts';
-import { freePort } from '../../src/services/redis.ts';
+import { freePort } from '../../src/services/ports.ts';
 
 const context: StepContext = { runId: 'r', runKey: 'api-7', service: 'api', version: '1.4.2', environment: 'production' };
 

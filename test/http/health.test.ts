@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { startRuntime, type Runtime } from '../../src/runtime.ts';
-import { freePort } from '../../src/services/redis.ts';
+import { freePort } from '../../src/services/ports.ts';
 import { freshPostgres, freshQueuePrefix } from '../support/databases.ts';
 import { quietLog } from '../support/flightdeck.ts';
 

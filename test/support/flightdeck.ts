@@ -2,17 +2,20 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { freePortRun } from '../../src/services/ports.ts';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { PROJECT_ROOT, startRuntime, type Runtime } from '../../src/runtime.ts';
-import { freePort } from '../../src/services/redis.ts';
 import { BOT_TOKEN, SIGNING_SECRET } from './slack-requests.ts';
 
 export const quietLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-/** The demo service's own environment for one test file: a free port and a state folder. */
+/**
+ * The demo service's own environment for one test file: three consecutive free ports (router, blue,
+ * green) below Linux's ephemeral range, so no outgoing connection takes a slot's port, and a state folder.
+ */
 export async function demoServiceEnv(): Promise<{ DEMO_PORT: string; DEMO_STATE_DIR: string }> {
-  return { DEMO_PORT: String(await freePort()), DEMO_STATE_DIR: mkdtempSync(join(tmpdir(), 'flightdeck-test-demo-')) };
+  return { DEMO_PORT: String(await freePortRun(3)), DEMO_STATE_DIR: mkdtempSync(join(tmpdir(), 'flightdeck-test-demo-')) };
 }
 
 export function stopDemoService(env: { DEMO_PORT: string; DEMO_STATE_DIR: string }): void {

@@ -37,7 +37,7 @@ export class ShellSession {
     const named = rest[0] && /^[a-z][a-z0-9-]*-\d+$/.test(rest[0]) ? rest.shift()! : null;
     const run = named ? await findRunByKey(this.ctx.db, named) : await this.onlyRunWithButton(action);
     if (!run) return { kind: 'text', text: named ? `There is no run ${named}.` : 'Which run? Name it, e.g. "go demo-1".' };
-    return onAction(this.ctx, { actor, action, runId: run.id, rationale: rest.length ? rest.join(' ') : null });
+    return (await onAction(this.ctx, { actor, action, runId: run.id, rationale: rest.length ? rest.join(' ') : null })).reply;
   }
 
   private async onlyRunWithButton(action: ActionId) {

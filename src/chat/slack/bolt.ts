@@ -1,3 +1,4 @@
+import { format } from 'node:util';
 import { App, ExpressReceiver, type Logger as BoltLogger, LogLevel } from '@slack/bolt';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -5,10 +6,10 @@ import type { AppContext } from '../../app/context.ts';
 import { onAction } from '../../app/on-action.ts';
 import { onCommand } from '../../app/on-command.ts';
 import { text, type Reply } from '../../app/replies.ts';
-import { parseBlockAction, parseSlashCommand } from './parse.ts';
+import { clickReplyTarget, parseBlockAction, parseSlashCommand } from './parse.ts';
 import { replyToSlack } from './render.ts';
 
-const ENDPOINT = '/slack/events';
+export const SLACK_ENDPOINT = '/slack/events';
 const MAX_SKEW_SECONDS = 5 * 60;
 const SORRY = 'Sorry, Flightdeck could not handle that just now. Nothing was changed; please try again in a moment.';
 
@@ -18,67 +19,80 @@ export interface SlackAppOptions {
   botToken: string;
   apiUrl?: string | undefined;
   log: Logger;
+  /**
+   * Bolt calls auth.test on every request when these are unknown and token verification is off.
+   * Only event middleware (ignoreSelf) reads them, and we handle commands and clicks only.
+   */
+  botId?: string;
+  botUserId?: string;
 }
 
 /**
  * Slack in: Bolt's ExpressReceiver on /slack/events. Order of work for every request:
  * headers present and timestamp fresh (here) → signature (Bolt) → parse (zod) → use case → ack.
- * The app it returns also serves the health endpoints; nothing parses bodies globally.
+ * `express` (= receiver.app) can serve other routes; nothing parses bodies globally, Bolt needs the raw body.
  */
-export function createSlackApp(options: SlackAppOptions): { app: InstanceType<typeof App>; receiver: InstanceType<typeof ExpressReceiver>; express: Express } {
+export function createSlackApp(options: SlackAppOptions): { app: App; receiver: ExpressReceiver; express: Express } {
   const { ctx, log } = options;
   const server = express();
-  server.post(ENDPOINT, requireFreshSignatureHeaders(log));
+  // Registered before the receiver adds its router, so it runs first.
+  server.post(SLACK_ENDPOINT, requireFreshSignatureHeaders(log));
   const logger = boltLogger(log);
-  const receiver = new ExpressReceiver({ signingSecret: options.signingSecret, endpoints: ENDPOINT, app: server, logger, processBeforeResponse: false });
+  const receiver = new ExpressReceiver({ signingSecret: options.signingSecret, endpoints: SLACK_ENDPOINT, app: server, logger, processBeforeResponse: false });
   const app = new App({
     receiver,
     token: options.botToken,
+    botId: options.botId ?? 'B_FLIGHTDECK',
+    botUserId: options.botUserId ?? 'U_FLIGHTDECK',
     logger,
     // No auth.test at start-up: the server starts (and its tests run) without reaching Slack.
     tokenVerificationEnabled: false,
-    clientOptions: { ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}), retryConfig: { retries: 0 } },
+    // Against a stand-in, fail at once; against Slack, a private answer is worth a couple of tries, not thirty minutes of them.
+    clientOptions: options.apiUrl ? { slackApiUrl: options.apiUrl, retryConfig: { retries: 0 } } : { retryConfig: { retries: 2 } },
   });
 
-  app.command('/deploy', async ({ command, ack, context }) => {
-    if (context.retryNum) log.info({ retry: context.retryNum, reason: context.retryReason }, 'slack retried a command');
+  // Idempotency lives in the use case (requestKey); a retry is only worth a log line.
+  app.use(async ({ context, next }) => {
+    if (context.retryNum) log.info({ retry: context.retryNum, reason: context.retryReason }, 'slack retried a delivery');
+    await next();
+  });
+
+  // The ack carries the answer: the run is saved (with its outbox row) before Slack hears back.
+  app.command('/deploy', async ({ command, ack }) => {
     const parsed = parseSlashCommand(command);
-    let reply: Reply;
-    try {
-      reply = 'error' in parsed ? text(parsed.error) : await onCommand(ctx, parsed);
-    } catch (error) {
-      log.error({ err: error }, 'slash command failed');
-      reply = text(SORRY);
-    }
+    const reply = await answer(log, 'slash command failed', () => ('error' in parsed ? text(parsed.error) : onCommand(ctx, parsed)));
     await ack({ response_type: 'ephemeral', ...replyToSlack(reply) });
   });
 
+  // A click is acked after the decision is recorded (one fast write); the answer goes to the clicker only.
   app.action(/^run\./, async ({ body, ack, client }) => {
     const parsed = parseBlockAction(body);
-    let reply: Reply;
-    try {
-      reply = 'error' in parsed ? text(parsed.error) : await onAction(ctx, { ...parsed, rationale: null });
-    } catch (error) {
-      log.error({ err: error }, 'button click failed');
-      reply = text(SORRY);
-    }
+    const reply = await answer(log, 'button click failed', () => ('error' in parsed ? text(parsed.error) : onAction(ctx, { ...parsed, rationale: null }).then((outcome) => outcome.reply)));
     await ack();
-    const channel = 'error' in parsed ? undefined : parsed.channel;
-    const user = (body as { user?: { id?: string } }).user?.id;
-    if (!channel || !user) return;
-    await client.chat.postEphemeral({ channel, user, ...replyToSlack(reply) }).catch((error: unknown) => log.warn({ err: error }, 'could not answer the click privately'));
+    const target = clickReplyTarget(body);
+    if (!target) return;
+    await client.chat.postEphemeral({ ...target, ...replyToSlack(reply) }).catch((error: unknown) => log.warn({ err: error }, 'could not answer the click privately'));
   });
 
   return { app, receiver, express: server };
 }
 
+async function answer(log: Logger, failure: string, run: () => Reply | Promise<Reply>): Promise<Reply> {
+  try {
+    return await run();
+  } catch (error) {
+    log.error({ err: error }, failure);
+    return text(SORRY);
+  }
+}
+
 /** Bolt checks the HMAC but accepts future timestamps; refuse missing headers and clocks off by more than five minutes either way. */
-function requireFreshSignatureHeaders(log: Logger) {
+export function requireFreshSignatureHeaders(log: Logger, nowSeconds: () => number = () => Date.now() / 1000) {
   return (request: Request, response: Response, next: NextFunction) => {
     const signature = request.header('x-slack-signature');
-    const timestamp = Number(request.header('x-slack-request-timestamp'));
-    const skew = Math.abs(Date.now() / 1000 - timestamp);
-    if (!signature || !Number.isFinite(timestamp) || skew > MAX_SKEW_SECONDS) {
+    const timestamp = request.header('x-slack-request-timestamp') ?? '';
+    const skew = /^\d{1,12}$/.test(timestamp) ? Math.abs(nowSeconds() - Number(timestamp)) : Number.POSITIVE_INFINITY;
+    if (!signature || skew > MAX_SKEW_SECONDS) {
       log.warn({ hasSignature: Boolean(signature), skew: Number.isFinite(skew) ? Math.round(skew) : null }, 'refused a Slack request: missing or stale signature headers');
       response.status(401).send('Unauthorized: missing or stale Slack signature');
       return;
@@ -87,14 +101,21 @@ function requireFreshSignatureHeaders(log: Logger) {
   };
 }
 
+/** Bolt's logger interface onto pino; errors stay objects so their stacks are kept. */
 function boltLogger(log: Logger): BoltLogger {
   let level = LogLevel.INFO;
   const child = log.child({ component: 'bolt' });
+  const emit = (method: 'debug' | 'info' | 'warn' | 'error') => (...messages: unknown[]) => {
+    const error = messages.find((message) => message instanceof Error);
+    const rest = messages.filter((message) => message !== error);
+    if (error) child[method]({ err: error }, format(...rest) || (error as Error).message);
+    else child[method](format(...rest));
+  };
   return {
-    debug: (...messages: unknown[]) => child.debug(messages.map(String).join(' ')),
-    info: (...messages: unknown[]) => child.info(messages.map(String).join(' ')),
-    warn: (...messages: unknown[]) => child.warn(messages.map(String).join(' ')),
-    error: (...messages: unknown[]) => child.error(messages.map(String).join(' ')),
+    debug: emit('debug'),
+    info: emit('info'),
+    warn: emit('warn'),
+    error: emit('error'),
     setLevel: (next: LogLevel) => void (level = next),
     getLevel: () => level,
     setName: () => {},

@@ -6,43 +6,113 @@ import type { Reply } from '../../app/replies.ts';
  * Card → Block Kit, pure. Slack has no runtime validator, so its limits are enforced here:
  * anything longer is cut with an ellipsis rather than sent as a message Slack would refuse.
  */
-export const LIMITS = { blocks: 50, header: 150, section: 3_000, fields: 10, field: 2_000, buttonText: 75, buttonValue: 2_000, actionsPerBlock: 25, fallback: 3_000 } as const;
+export const LIMITS = {
+  blocks: 50,
+  header: 150,
+  section: 3_000,
+  fields: 10,
+  field: 2_000,
+  buttonText: 75,
+  buttonValue: 2_000,
+  actionsPerBlock: 25,
+  fallback: 3_000,
+  /** chat.postMessage truncates `text` at 40,000 characters; stay under it. */
+  message: 39_000,
+} as const;
 
+const ELLIPSIS = '…';
+
+/** Cuts to at most `max` UTF-16 units, ellipsis included, never leaving half an emoji behind. */
 export function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (text.length <= max) return text;
+  let kept = text.slice(0, max - ELLIPSIS.length);
+  if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1);
+  return kept + ELLIPSIS;
 }
 
-/** Escapes what mrkdwn would read as markup; mentions are added after escaping, so they stay live. */
-function escape(text: string): string {
+/** What mrkdwn reads as markup (links, mentions, `<!channel>`); user text must never ping or link by accident. */
+export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** A plan's people list is typed by hand: only ids that look like Slack's become live mentions. */
+const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+
+function inlineParts(text: Text): { markup: string; raw: string | null }[] {
+  return text.map((part) => {
+    if (typeof part === 'string') return { markup: escapeMrkdwn(part), raw: part };
+    const id = part.mention.ids.slack;
+    return id && SLACK_USER_ID.test(id) ? { markup: `<@${id}>`, raw: null } : { markup: `@${escapeMrkdwn(part.mention.name)}`, raw: null };
+  });
+}
+
 export function mentionText(text: Text): string {
-  return text.map((part) => (typeof part === 'string' ? escape(part) : part.mention.ids.slack ? `<@${part.mention.ids.slack}>` : `@${escape(part.mention.name)}`)).join('');
+  return inlineParts(text).map((part) => part.markup).join('');
+}
+
+/** mentionText within `max` characters: cuts inside plain text only, so no mention or `&amp;` is split in half. */
+function mrkdwn(text: Text, max: number): string {
+  const full = mentionText(text);
+  if (full.length <= max) return full;
+  const budget = max - ELLIPSIS.length;
+  let out = '';
+  for (const part of inlineParts(text)) {
+    if (out.length + part.markup.length <= budget) {
+      out += part.markup;
+      continue;
+    }
+    for (const char of part.raw ?? '') {
+      const escaped = escapeMrkdwn(char);
+      if (out.length + escaped.length > budget) break;
+      out += escaped;
+    }
+    break;
+  }
+  return out + ELLIPSIS;
 }
 
 export function cardToBlocks(card: Card): { text: string; blocks: KnownBlock[] } {
-  const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: cut(card.title, LIMITS.header), emoji: true } } satisfies HeaderBlock];
-  for (const paragraph of card.body) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(mentionText(paragraph), LIMITS.section) } } satisfies SectionBlock);
+  const title = card.title.trim() || 'Flightdeck';
+  const header: HeaderBlock = { type: 'header', text: { type: 'plain_text', text: cut(title, LIMITS.header), emoji: true } };
+  const content: KnownBlock[] = [];
+  // Slack refuses empty text objects, so empty paragraphs are left out rather than sent.
+  for (const paragraph of card.body.filter((text) => mentionText(text).trim())) {
+    content.push({ type: 'section', text: { type: 'mrkdwn', text: mrkdwn(paragraph, LIMITS.section) } } satisfies SectionBlock);
   }
   for (let i = 0; i < card.fields.length; i += LIMITS.fields) {
-    const fields = card.fields.slice(i, i + LIMITS.fields).map((field) => ({ type: 'mrkdwn' as const, text: cut(`*${escape(field.label)}*\n${mentionText(field.value)}`, LIMITS.field) }));
-    blocks.push({ type: 'section', fields } satisfies SectionBlock);
+    const fields = card.fields.slice(i, i + LIMITS.fields).map((field) => ({ type: 'mrkdwn' as const, text: fieldText(field.label, field.value) }));
+    content.push({ type: 'section', fields } satisfies SectionBlock);
   }
-  for (let i = 0; i < card.buttons.length; i += LIMITS.actionsPerBlock) {
-    blocks.push({ type: 'actions', block_id: `actions-${i}`, elements: card.buttons.slice(i, i + LIMITS.actionsPerBlock).map(button) } satisfies ActionsBlock);
+  const tail: KnownBlock[] = [];
+  const actions = actionsBlock(card.buttons);
+  if (actions) tail.push(actions);
+  if (card.context && mentionText(card.context).trim()) {
+    tail.push({ type: 'context', elements: [{ type: 'mrkdwn', text: mrkdwn(card.context, LIMITS.section) }] } satisfies ContextBlock);
   }
-  if (card.context) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cut(mentionText(card.context), LIMITS.section) }] } satisfies ContextBlock);
-  const kept = blocks.length > LIMITS.blocks ? [...blocks.slice(0, LIMITS.blocks - 1), truncatedNotice(blocks.length - LIMITS.blocks + 1)] : blocks;
-  return { text: cut(card.title, LIMITS.fallback), blocks: kept };
+  // Over the block limit, the middle gives way: the title, the buttons and the small print always show.
+  const room = LIMITS.blocks - 1 - tail.length;
+  const kept = content.length <= room ? content : [...content.slice(0, room - 1), truncatedNotice(content.length - room + 1)];
+  return { text: cut(escapeMrkdwn(title), LIMITS.fallback), blocks: [header, ...kept, ...tail] };
+}
+
+function fieldText(label: string, value: Text): string {
+  const heading = `*${escapeMrkdwn(cut(label, 100))}*\n`;
+  return heading + mrkdwn(value, LIMITS.field - heading.length);
+}
+
+/** One actions block; Slack refuses two buttons with the same action_id in a block, so the first of each wins. */
+function actionsBlock(buttons: Button[]): ActionsBlock | null {
+  const seen = new Set<string>();
+  const unique = buttons.filter((spec) => !seen.has(spec.action) && seen.add(spec.action));
+  if (unique.length === 0) return null;
+  return { type: 'actions', block_id: 'run-actions', elements: unique.slice(0, LIMITS.actionsPerBlock).map(button) };
 }
 
 function button(spec: Button): SlackButton {
   const element: SlackButton = {
     type: 'button',
     action_id: spec.action,
-    text: { type: 'plain_text', text: cut(spec.label, LIMITS.buttonText), emoji: true },
+    text: { type: 'plain_text', text: cut(spec.label.trim() || spec.action, LIMITS.buttonText), emoji: true },
     value: cut(spec.value, LIMITS.buttonValue),
     ...(spec.style ? { style: spec.style } : {}),
   };
@@ -65,7 +135,25 @@ function truncatedNotice(hidden: number): ContextBlock {
 
 /** An answer shown only to the person who asked (the slash command's ack, or postEphemeral). */
 export function replyToSlack(reply: Reply): { text: string; blocks?: KnownBlock[] } {
-  if (reply.kind === 'text') return { text: cut(reply.text, LIMITS.fallback) };
+  if (reply.kind === 'text') return { text: cut(escapeMrkdwn(reply.text), LIMITS.fallback) };
   const rendered = cardToBlocks(reply.card);
-  return { text: cut(`${reply.card.title}\n${reply.card.body.map(plain).join('\n')}`, LIMITS.fallback), blocks: rendered.blocks };
+  return { text: cut(escapeMrkdwn([reply.card.title, ...reply.card.body.map(plain)].join('\n')), LIMITS.fallback), blocks: rendered.blocks };
+}
+
+/**
+ * The markdown our messages use (the deployment report: `#` headings, `**bold**`, tables) as Slack mrkdwn,
+ * escaped first, so step output can never ping `<!channel>`.
+ */
+export function markdownToMrkdwn(markdown: string): string {
+  const lines: string[] = [];
+  let inTable = false;
+  for (const line of escapeMrkdwn(markdown).split('\n')) {
+    const tableRow = line.trimStart().startsWith('|');
+    if (tableRow !== inTable) lines.push('```');
+    inTable = tableRow;
+    if (tableRow) lines.push(line);
+    else lines.push(line.replace(/^#{1,6}\s+(.*)$/, '*$1*').replace(/\*\*(.+?)\*\*/g, '*$1*'));
+  }
+  if (inTable) lines.push('```');
+  return cut(lines.join('\n'), LIMITS.message);
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseBlockAction, parseSlashCommand } from '../../../src/chat/slack/parse.ts';
+import { clickReplyTarget, parseBlockAction, parseSlashCommand } from '../../../src/chat/slack/parse.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/slack/${name}`, import.meta.url), 'utf8');
 
@@ -28,6 +28,14 @@ describe('Slack payloads, as Slack sends them', () => {
     const payload = JSON.parse(fixture('block-actions-go.json'));
     expect(parseBlockAction({ ...payload, actions: [{ ...payload.actions[0], action_id: 'run.delete_everything' }] })).toEqual({ error: expect.stringContaining('not one of Flightdeck') });
     expect(parseBlockAction({ ...payload, actions: [{ ...payload.actions[0], value: 'demo-1; drop table runs' }] })).toEqual({ error: expect.stringContaining('does not name a run') });
+    expect(parseBlockAction({ ...payload, actions: [{ ...payload.actions[0], value: '------------------------------------' }] })).toEqual({ error: expect.stringContaining('does not name a run') });
     expect(parseSlashCommand({ command: '/deploy' })).toEqual({ error: expect.any(String) });
+  });
+
+  it('a click that does not parse can still be answered privately, where it came from', () => {
+    const payload = JSON.parse(fixture('block-actions-go.json'));
+    expect(clickReplyTarget({ ...payload, actions: [] })).toEqual({ channel: 'C0DEPLOYS', user: 'U0DEMOBOB' });
+    expect(clickReplyTarget({ ...payload, channel: undefined })).toEqual({ channel: 'C0DEPLOYS', user: 'U0DEMOBOB' });
+    expect(clickReplyTarget({ type: 'block_actions' })).toBeNull();
   });
 });

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { cardToBlocks, LIMITS, mentionText } from '../../../src/chat/slack/render.ts';
+import type { KnownBlock } from '@slack/types';
+import { cardToBlocks, cut, LIMITS, markdownToMrkdwn, mentionText, replyToSlack } from '../../../src/chat/slack/render.ts';
 import { ACTIONS, card } from '../../../src/domain/cards.ts';
 import { statusCard } from '../../../src/domain/messages.ts';
 import { apply, awaitingDecision, bob, step } from '../../domain/support.ts';
 
 const json = (value: unknown) => JSON.stringify(value);
+const texts = (blocks: KnownBlock[]) => blocks.flatMap((block) => (block.type === 'section' ? [block.text?.text ?? '', ...(block.fields ?? []).map((field) => field.text)] : []));
 
 describe('Card → Block Kit', () => {
   it('mentions become <@id> on Slack, and text is escaped but mentions stay live', () => {
@@ -59,5 +61,61 @@ describe('Card → Block Kit', () => {
       }
     }
     expect(json(blocks)).toContain('more blocks not shown');
+  });
+
+  it('over the block limit the body gives way, never the title, the buttons or the small print', () => {
+    const long = card({
+      title: 'Go/No-Go needed',
+      body: Array.from({ length: 80 }, (_, i) => [`line ${i}`]),
+      buttons: [{ action: ACTIONS.go, label: 'GO', value: 'run-1', style: 'primary' }],
+      context: ['demo-7'],
+    });
+    const { blocks } = cardToBlocks(long);
+    expect(blocks).toHaveLength(LIMITS.blocks);
+    expect(blocks[0]?.type).toBe('header');
+    expect(blocks.slice(-2).map((block) => block.type)).toEqual(['actions', 'context']);
+  });
+
+  it('cuts long text inside plain words, never through a mention, an escaped character or an emoji', () => {
+    const paragraph = ['x'.repeat(LIMITS.section - 5), { mention: { name: 'bob', ids: { slack: 'UBOB' } } }, ' & more'];
+    const [text, ampersands] = texts(cardToBlocks(card({ title: 't', body: [paragraph, ['&'.repeat(LIMITS.section)]] })).blocks);
+    expect(text).toBe(`${'x'.repeat(LIMITS.section - 5)}…`);
+    expect(ampersands).toMatch(/^(&amp;)+…$/);
+    expect(cut('ab😀', 3)).toBe('ab…');
+  });
+
+  it('sends no empty text, and one button per action id (Slack refuses both otherwise)', () => {
+    const { blocks } = cardToBlocks(card({ title: '  ', body: [[], ['shown']], context: [], buttons: [
+      { action: ACTIONS.go, label: 'GO', value: 'a' },
+      { action: ACTIONS.go, label: 'GO again', value: 'a' },
+    ] }));
+    expect(blocks.map((block) => block.type)).toEqual(['header', 'section', 'actions']);
+    expect(blocks[0]?.type === 'header' && blocks[0].text.text).toBe('Flightdeck');
+    expect(blocks[2]?.type === 'actions' && blocks[2].elements).toHaveLength(1);
+  });
+
+  it('a mention id that is not a Slack user id falls back to the name', () => {
+    expect(mentionText([{ mention: { name: 'eve', ids: { slack: 'U1> <!channel' } } }])).toBe('@eve');
+  });
+
+  it('a card without buttons has no actions block', () => {
+    expect(cardToBlocks(card({ title: 'Active runs', body: [['none']] })).blocks.some((block) => block.type === 'actions')).toBe(false);
+  });
+});
+
+describe('Replies and threaded text', () => {
+  it('a text reply is escaped, so usage like <service> is shown, not read as a link', () => {
+    expect(replyToSlack({ kind: 'text', text: 'Usage: /deploy start <service> <version>' })).toEqual({ text: 'Usage: /deploy start &lt;service&gt; &lt;version&gt;' });
+  });
+
+  it('a card reply carries blocks and a readable fallback', () => {
+    const reply = replyToSlack({ kind: 'card', card: card({ title: 'Flightdeck commands', body: [['/deploy help']] }) });
+    expect(reply.text).toBe('Flightdeck commands\n/deploy help');
+    expect(reply.blocks?.[0]?.type).toBe('header');
+  });
+
+  it('the report\'s markdown becomes mrkdwn, and step output cannot ping the channel', () => {
+    const report = ['# Deployment Report: demo 1.1.0', '**Status**: ✅', '| Time | Event |', '|---|---|', '| 14:00 | deploy |', 'done <!channel>'].join('\n');
+    expect(markdownToMrkdwn(report)).toBe(['*Deployment Report: demo 1.1.0*', '*Status*: ✅', '```', '| Time | Event |', '|---|---|', '| 14:00 | deploy |', '```', 'done &lt;!channel&gt;'].join('\n'));
   });
 });

@@ -1,0 +1,76 @@
+import type { Server } from 'node:http';
+import express from 'express';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppContext } from '../../../src/app/context.ts';
+import { createSlackApp } from '../../../src/chat/slack/bolt.ts';
+import { FakeSlack } from '../../support/fake-slack.ts';
+import { BOT_TOKEN, SIGNING_SECRET, blockActionBody, slackHeaders, slashCommandBody } from '../../support/slack-requests.ts';
+
+/**
+ * The receiver on its own, without a database: what happens before a use case touches the store.
+ * (Whole runs through it, with Postgres and a worker, are in test/e2e/slack-*.test.ts.)
+ */
+describe('Slack receiver', () => {
+  const slack = new FakeSlack();
+  let server: Server;
+  let base = '';
+  // Help needs nothing from the context; anything that reaches the store fails, as if the database were down.
+  const unavailable = new Proxy({}, { get: () => { throw new Error('database unavailable'); } });
+  const ctx = { db: unavailable, plans: unavailable, clock: { now: () => new Date() }, log: pino({ level: 'silent' }), kickRelay: () => {} } as unknown as AppContext;
+
+  beforeAll(async () => {
+    await slack.start();
+    const { express: app } = createSlackApp({ ctx, signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, apiUrl: slack.url, log: pino({ level: 'silent' }) });
+    app.post('/api/messages', express.json(), (request, response) => void response.json({ echoed: request.body }));
+    await new Promise<void>((resolve) => (server = app.listen(0, '127.0.0.1', () => resolve())));
+    const address = server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await slack.stop();
+  });
+
+  const post = async (path: string, body: string, headers: Record<string, string>) => {
+    const response = await fetch(`${base}${path}`, { method: 'POST', body, headers });
+    return { status: response.status, text: await response.text() };
+  };
+  const help = slashCommandBody({ text: 'help', userId: 'U0DEMOALICE', userName: 'alice' });
+  const now = Math.floor(Date.now() / 1000);
+
+  it.each([
+    ['no headers', { 'content-type': 'application/x-www-form-urlencoded' }],
+    ['a timestamp six minutes ahead', slackHeaders(help, { timestamp: now + 6 * 60 })],
+    ['a timestamp six minutes old', slackHeaders(help, { timestamp: now - 6 * 60 })],
+    ['a timestamp that is not a number of seconds', { ...slackHeaders(help), 'x-slack-request-timestamp': `${now}.5` }],
+    ['a bad signature', { ...slackHeaders(help), 'x-slack-signature': `v0=${'0'.repeat(64)}` }],
+  ])('refuses %s with 401', async (_name, headers) => {
+    expect((await post('/slack/events', help, headers)).status).toBe(401);
+  });
+
+  it('answers a signed command in the ack, privately, without asking Slack who it is', async () => {
+    const response = await post('/slack/events', help, slackHeaders(help));
+    expect(response.status).toBe(200);
+    const body = JSON.parse(response.text);
+    expect(body.response_type).toBe('ephemeral');
+    expect(body.blocks[0]).toMatchObject({ type: 'header', text: { text: 'Flightdeck commands' } });
+    expect(slack.called('auth.test')).toEqual([]);
+  });
+
+  it('a click that fails inside is acked and answered politely to the clicker alone', async () => {
+    const click = blockActionBody({ actionId: 'run.go', runId: '00000000-0000-4000-8000-000000000000', userId: 'U0DEMOBOB', userName: 'bob' });
+    expect((await post('/slack/events', click, slackHeaders(click))).status).toBe(200);
+    await expect.poll(() => slack.called('chat.postEphemeral').length).toBe(1);
+    const [ephemeral] = slack.called('chat.postEphemeral');
+    expect(ephemeral?.args).toMatchObject({ channel: 'C0DEPLOYS', user: 'U0DEMOBOB', text: expect.stringContaining('Nothing was changed') });
+    expect(slack.called('auth.test')).toEqual([]);
+  });
+
+  it('leaves room for other routes, with their own body parsers, on the same app', async () => {
+    const response = await post('/api/messages', '{"type":"message"}', { 'content-type': 'application/json' });
+    expect(JSON.parse(response.text)).toEqual({ echoed: { type: 'message' } });
+    expect((await post('/slack/events', help, slackHeaders(help))).status).toBe(200);
+  });
+});
