@@ -19,6 +19,12 @@ const envSchema = z.object({
   SLACK_BOT_TOKEN: optionalText,
   /** Points the Slack Web API client elsewhere (tests, proxies). Must end with a slash. */
   SLACK_API_URL: optionalUrl,
+  /** Microsoft Teams bot (Azure Bot registration). Without TEAMS_APP_ID incoming requests are not authenticated: local development only. */
+  TEAMS_APP_ID: optionalText,
+  TEAMS_APP_PASSWORD: optionalText,
+  TEAMS_TENANT_ID: optionalText,
+  /** SingleTenant (the default when TEAMS_TENANT_ID is set), MultiTenant or UserAssignedMSI. */
+  TEAMS_APP_TYPE: z.enum(['SingleTenant', 'MultiTenant', 'UserAssignedMSI']).optional(),
   PLANS_DIR: z.string().default('plans'),
   /** BullMQ key prefix: lets several Flightdecks (or test files) share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('flightdeck'),
@@ -28,7 +34,19 @@ const envSchema = z.object({
   RELAY_INTERVAL_MS: z.coerce.number().int().min(10).default(250),
 });
 
-export type Config = z.infer<typeof envSchema> & { slack: { signingSecret: string; botToken: string; apiUrl: string | undefined } | null };
+export interface TeamsConfig {
+  appId: string;
+  appPassword: string;
+  tenantId: string;
+  appType: 'SingleTenant' | 'MultiTenant' | 'UserAssignedMSI';
+  /** False when no app id is set: botbuilder then accepts unauthenticated requests (local development and tests). */
+  authenticated: boolean;
+}
+
+export type Config = z.infer<typeof envSchema> & {
+  slack: { signingSecret: string; botToken: string; apiUrl: string | undefined } | null;
+  teams: TeamsConfig;
+};
 
 export class ConfigError extends Error {}
 
@@ -43,5 +61,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError("Flightdeck's configuration is not valid:\n  SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN go together: set both or neither");
   }
   const slack = values.SLACK_SIGNING_SECRET && values.SLACK_BOT_TOKEN ? { signingSecret: values.SLACK_SIGNING_SECRET, botToken: values.SLACK_BOT_TOKEN, apiUrl: values.SLACK_API_URL } : null;
-  return { ...values, slack };
+  if (values.NODE_ENV === 'production' && !values.TEAMS_APP_ID && (values.TEAMS_APP_PASSWORD || values.TEAMS_TENANT_ID)) {
+    throw new ConfigError("Flightdeck's configuration is not valid:\n  TEAMS_APP_ID is required when Teams is configured in production (without it botbuilder turns authentication off)");
+  }
+  const teams: TeamsConfig = {
+    appId: values.TEAMS_APP_ID ?? '',
+    appPassword: values.TEAMS_APP_PASSWORD ?? '',
+    tenantId: values.TEAMS_TENANT_ID ?? '',
+    appType: values.TEAMS_APP_TYPE ?? (values.TEAMS_TENANT_ID ? 'SingleTenant' : 'MultiTenant'),
+    authenticated: Boolean(values.TEAMS_APP_ID),
+  };
+  return { ...values, slack, teams };
 }

@@ -8,6 +8,8 @@ const USAGE = `Usage: flightdeck <command>
   demo [--script]    everything on this machine with the shell chat and a demo service; --script plays a story
   migrate            applies database migrations
   plan check [file]  validates one plan, or every plan in PLANS_DIR
+  teams package [--out file.zip]
+                     zips manifests/teams into an app package for Teams, with TEAMS_APP_ID filled in
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -40,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'plan':
       return planCheck(args, config.PLANS_DIR);
+    case 'teams':
+      return teamsPackage(args, config.teams.appId);
     default:
       process.stdout.write(USAGE);
       return command && command !== 'help' ? 2 : 0;
@@ -63,6 +67,27 @@ async function planCheck(args: string[], plansDir: string): Promise<number> {
     }
     throw error;
   }
+}
+
+async function teamsPackage(args: string[], appId: string): Promise<number> {
+  if (args[0] !== 'package') {
+    process.stdout.write(USAGE);
+    return 2;
+  }
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(appId)) {
+    console.error('Set TEAMS_APP_ID to your Azure Bot registration’s Microsoft App ID (a GUID) first.');
+    return 1;
+  }
+  const { writeFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { buildTeamsPackage } = await import('./chat/teams/package.ts');
+  const { PROJECT_ROOT } = await import('./runtime.ts');
+  const outIndex = args.indexOf('--out');
+  const out = outIndex >= 0 && args[outIndex + 1] ? args[outIndex + 1]! : 'flightdeck-teams.zip';
+  const { zip } = await buildTeamsPackage(join(PROJECT_ROOT, 'manifests/teams'), appId);
+  await writeFile(out, zip);
+  console.log(`Wrote ${out}: upload it in Teams (Apps → Manage your apps → Upload an app).`);
+  return 0;
 }
 
 function untilSignal(): Promise<void> {

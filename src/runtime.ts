@@ -83,6 +83,23 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       }
     }
 
+    // Teams runs authenticated when TEAMS_APP_ID is set; without it only outside production, and loudly.
+    const warnings: string[] = [];
+    const teamsEnabled = config.teams.authenticated || config.NODE_ENV !== 'production';
+    let teamsRoute: ((app: import('express').Express) => void) | null = null;
+    if (teamsEnabled) {
+      const { createTeamsAdapter, FlightdeckTeamsBot, mountTeams } = await import('./chat/teams/bot.ts');
+      const { TeamsChat } = await import('./chat/teams/teams-chat.ts');
+      const adapter = createTeamsAdapter(config.teams, log);
+      chats.teams = new TeamsChat(adapter, config.teams.appId, database.db);
+      const bot = new FlightdeckTeamsBot(ctx, log);
+      teamsRoute = (app) => mountTeams(app, adapter, bot);
+      if (!config.teams.authenticated) {
+        warnings.push('Teams requests are NOT authenticated: TEAMS_APP_ID is not set (acceptable for local development and tests only).');
+        if (options.http) log.warn(warnings[0]);
+      }
+    }
+
     if (options.worker) {
       const stepEnv = options.stepEnv ?? process.env;
       const workers = startWorkers({
@@ -99,10 +116,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     let server: Server | null = null;
     if (options.http) {
-      const app = mountHealth(slackApp ?? createBareApp(), [
-        { name: 'database', check: () => database.ping() },
-        { name: 'redis', check: async () => void (await connection.ping()) },
-      ]);
+      const app = mountHealth(
+        slackApp ?? createBareApp(),
+        [
+          { name: 'database', check: () => database.ping() },
+          { name: 'redis', check: async () => void (await connection.ping()) },
+        ],
+        warnings,
+      );
+      teamsRoute?.(app);
       const listening = await listen(app, config.PORT);
       server = listening;
       stops.push(() => new Promise<void>((done) => {

@@ -10,7 +10,7 @@ export interface Readiness {
  * Health endpoints on the app that also serves /slack/events (Bolt's express app when Slack is
  * configured). No global body parser: Bolt needs the raw body to verify signatures.
  */
-export function mountHealth(app: Express, checks: Readiness[]): Express {
+export function mountHealth(app: Express, checks: Readiness[], warnings: string[] = []): Express {
   app.get('/health', (_request, response) => {
     response.json({ status: 'ok' });
   });
@@ -26,7 +26,7 @@ export function mountHealth(app: Express, checks: Readiness[]): Express {
       }),
     );
     const failing = results.filter((result) => !result.ok);
-    response.status(failing.length ? 503 : 200).json({ status: failing.length ? 'unavailable' : 'ready', checks: results });
+    response.status(failing.length ? 503 : 200).json({ status: failing.length ? 'unavailable' : 'ready', checks: results, warnings });
   });
   return app;
 }

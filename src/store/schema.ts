@@ -80,3 +80,14 @@ export const runCounters = pgTable('run_counters', {
   service: text('service').primaryKey(),
   last: integer('last').notNull(),
 });
+
+/**
+ * Where Flightdeck may post in Teams: the conversation reference of every team, channel and chat it
+ * was installed in or spoken to, keyed by conversation id (the id a plan names as its Teams channel).
+ * The worker uses it to post proactively from another process.
+ */
+export const teamsConversations = pgTable('teams_conversations', {
+  conversationId: text('conversation_id').primaryKey(),
+  reference: jsonb('reference').$type<Record<string, unknown>>().notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+});

@@ -1,0 +1,111 @@
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type { AppContext } from '../../app/context.ts';
+import { onAction } from '../../app/on-action.ts';
+import { onCommand } from '../../app/on-command.ts';
+import { text, type Reply } from '../../app/replies.ts';
+import type { TeamsConfig } from '../../config.ts';
+import { statusCard } from '../../domain/messages.ts';
+import { findRun } from '../../store/runs.ts';
+import { saveConversationReference } from '../../store/teams.ts';
+import { actorOf, channelOf, commandText, parseCardAction } from './parse.ts';
+import { CARD_CONTENT_TYPE, cardToAdaptiveCard, replyActivity } from './render.ts';
+
+const SORRY = 'Sorry, Flightdeck could not handle that just now. Nothing was changed; please try again in a moment.';
+
+/** botbuilder's adapter; with no app id it does not authenticate (local development and tests), which start-up logs loudly. */
+export function createTeamsAdapter(config: TeamsConfig, log: Logger): CloudAdapter {
+  const auth = new ConfigurationBotFrameworkAuthentication({
+    MicrosoftAppId: config.appId,
+    MicrosoftAppPassword: config.appPassword,
+    MicrosoftAppTenantId: config.tenantId,
+    MicrosoftAppType: config.appType,
+  });
+  const adapter = new CloudAdapter(auth);
+  adapter.onTurnError = async (context, error) => {
+    log.error({ err: error, activity: context.activity.type }, 'teams turn failed');
+    if (context.activity.type === 'message') await context.sendActivity(SORRY).catch(() => {});
+  };
+  return adapter;
+}
+
+/**
+ * Teams in: messages ("deploy start api 1.4.2") and card clicks become the same use-case calls
+ * as Slack's. Every conversation the bot hears from is remembered, so the worker can post there later.
+ */
+export class FlightdeckTeamsBot extends TeamsActivityHandler {
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.onMessage(async (context, next) => {
+      await this.remember(context);
+      await context.sendActivity(replyActivity(await this.handleMessage(context)));
+      await next();
+    });
+    this.onConversationUpdate(async (context, next) => {
+      await this.remember(context);
+      await next();
+    });
+    this.onInstallationUpdate(async (context, next) => {
+      await this.remember(context);
+      await next();
+    });
+  }
+
+  private async handleMessage(context: TurnContext): Promise<Reply> {
+    const actor = actorOf(context.activity);
+    if (!actor) return text('I could not tell who you are.');
+    try {
+      // The Action.Submit fallback of a card button arrives as a message with a value.
+      if (context.activity.value && !context.activity.text) {
+        const click = parseCardAction(undefined, context.activity.value);
+        if ('error' in click) return text(click.error);
+        return (await onAction(this.ctx, { actor, ...click, rationale: null })).reply;
+      }
+      const spoken = commandText(TurnContext.removeMentionText(context.activity, context.activity.recipient.id) ?? context.activity.text ?? '');
+      // Teams re-sends an activity it thinks went unanswered: its id makes the start idempotent.
+      return await onCommand(this.ctx, { actor, text: spoken, requestKey: context.activity.id ? `teams:${context.activity.id}` : null });
+    } catch (error) {
+      this.log.error({ err: error }, 'teams message failed');
+      return text(SORRY);
+    }
+  }
+
+  /** Action.Execute: a refusal goes to the clicker alone; otherwise the clicked card becomes the run's current card. */
+  protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    await this.remember(context);
+    const actor = actorOf(context.activity);
+    const click = parseCardAction(invokeValue.action?.verb, invokeValue.action?.data);
+    if (!actor || 'error' in click) return message(actor ? (click as { error: string }).error : 'I could not tell who you are.');
+    try {
+      const outcome = await onAction(this.ctx, { actor, ...click, rationale: null });
+      const run = outcome.accepted ? await findRun(this.ctx.db, click.runId) : null;
+      if (!run) return message(outcome.reply.kind === 'text' ? outcome.reply.text : 'Done.');
+      return { statusCode: 200, type: CARD_CONTENT_TYPE, value: cardToAdaptiveCard(statusCard(run)) };
+    } catch (error) {
+      this.log.error({ err: error }, 'teams card action failed');
+      return message(SORRY);
+    }
+  }
+
+  private async remember(context: TurnContext): Promise<void> {
+    const reference = TurnContext.getConversationReference(context.activity);
+    const conversationId = reference.conversation?.id;
+    if (!conversationId) return;
+    await saveConversationReference(this.ctx.db, channelOf(conversationId), { ...reference, conversation: { ...reference.conversation, id: channelOf(conversationId) } }, this.ctx.clock.now());
+  }
+}
+
+function message(value: string): AdaptiveCardInvokeResponse {
+  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: value as never };
+}
+
+/** Mounts POST /api/messages with its own JSON parser: only this route parses bodies, so Slack's raw-body signature check stays intact. */
+export function mountTeams(app: Express, adapter: CloudAdapter, bot: FlightdeckTeamsBot): void {
+  app.post('/api/messages', express.json({ limit: '1mb' }), (request, response) => {
+    void adapter.process(request, response, (context) => bot.run(context));
+  });
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { isActionId, type ActionId } from '../../domain/cards.ts';
+import type { Actor } from '../../domain/identity.ts';
+
+/** The parts of Bot Framework activities we use, checked at the edge. */
+
+const from = z.object({ id: z.string().min(1), name: z.string().optional(), aadObjectId: z.string().optional() });
+
+const actionData = z.object({ runId: z.uuid(), verb: z.string().optional() });
+
+/** A Teams user as a plan names them: by AAD object id when Teams gives one (it does for real users). */
+export function actorOf(activity: { from?: unknown }): Actor | null {
+  const parsed = from.safeParse(activity.from);
+  if (!parsed.success) return null;
+  return { platform: 'teams', id: parsed.data.aadObjectId ?? parsed.data.id, name: parsed.data.name ?? parsed.data.id };
+}
+
+/**
+ * "@Flightdeck deploy start api 1.4.2" (mention already removed) → "start api 1.4.2".
+ * The command word is optional in a personal chat, and Teams' command list inserts it.
+ */
+export function commandText(text: string): string {
+  return text
+    .replace(/<at>[^<]*<\/at>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .trim()
+    .replace(/^\/?deploy\b\s*/i, '');
+}
+
+/** A click on an Action.Execute (invoke) or its Action.Submit fallback (a message carrying `value`). */
+export function parseCardAction(verb: string | undefined, data: unknown): { action: ActionId; runId: string } | { error: string } {
+  const parsed = actionData.safeParse(data);
+  const action = verb ?? (parsed.success ? parsed.data.verb : undefined);
+  if (!action || !isActionId(action)) return { error: 'That button is not one of Flightdeck’s.' };
+  if (!parsed.success) return { error: 'That button does not name a run.' };
+  return { action, runId: parsed.data.runId };
+}
+
+/** A channel thread's conversation id carries ";messageid=…"; plans name the channel itself. */
+export function channelOf(conversationId: string): string {
+  return conversationId.split(';')[0]!;
+}

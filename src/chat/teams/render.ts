@@ -1,0 +1,108 @@
+import { ACTIONS, type Button, type Card, type Text } from '../../domain/cards.ts';
+import type { Reply } from '../../app/replies.ts';
+
+/**
+ * Card → Adaptive Card 1.5, pure. Buttons are Action.Execute (Universal Actions: the clicked
+ * card can be replaced for everyone) with an Action.Submit fallback for older clients. Teams
+ * refuses messages over ~100 KB; text is cut so a card stays well under MAX_CARD_BYTES.
+ */
+export const ADAPTIVE_CARD_VERSION = '1.5';
+export const MAX_CARD_BYTES = 80_000;
+const MAX_TEXT = 4_000;
+export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
+
+type Json = Record<string, unknown>;
+
+interface MentionEntity {
+  type: 'mention';
+  text: string;
+  mentioned: { id: string; name: string };
+}
+
+const TONE_COLOR = { info: 'Default', good: 'Good', warning: 'Warning', danger: 'Attention' } as const;
+
+function cut(text: string, max = MAX_TEXT): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Text with Teams mentions: `<at>name</at>` in the text plus an entity naming who it is. */
+function inline(text: Text, entities: MentionEntity[]): string {
+  return text
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const id = part.mention.ids.teams;
+      if (!id) return `@${part.mention.name}`;
+      const tag = `<at>${part.mention.name}</at>`;
+      if (!entities.some((entity) => entity.mentioned.id === id)) entities.push({ type: 'mention', text: tag, mentioned: { id, name: part.mention.name } });
+      return tag;
+    })
+    .join('');
+}
+
+export function cardToAdaptiveCard(card: Card): Json {
+  const entities: MentionEntity[] = [];
+  const body: Json[] = [{ type: 'TextBlock', text: cut(card.title, 300), weight: 'Bolder', size: 'Medium', wrap: true, color: TONE_COLOR[card.tone] }];
+  for (const paragraph of card.body) body.push({ type: 'TextBlock', text: cut(inline(paragraph, entities)), wrap: true });
+  if (card.fields.length) body.push({ type: 'FactSet', facts: card.fields.map((field) => ({ title: cut(field.label, 200), value: cut(inline(field.value, entities)) })) });
+  if (card.context) body.push({ type: 'TextBlock', text: cut(inline(card.context, entities)), wrap: true, isSubtle: true, size: 'Small' });
+  const adaptive: Json = {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: ADAPTIVE_CARD_VERSION,
+    body,
+    ...(card.buttons.length ? { actions: card.buttons.map(action) } : {}),
+    ...(entities.length ? { msteams: { entities, width: 'Full' } } : { msteams: { width: 'Full' } }),
+  };
+  return fitToSize(adaptive);
+}
+
+function execute(button: Button, title: string): Json {
+  const data = { runId: button.value };
+  return {
+    type: 'Action.Execute',
+    title,
+    verb: button.action,
+    data,
+    ...(button.style ? { style: button.style === 'primary' ? 'positive' : 'destructive' } : {}),
+    fallback: { type: 'Action.Submit', title, data: { ...data, verb: button.action } },
+  };
+}
+
+function action(button: Button): Json {
+  // People mis-tap on phones: rolling back production opens a confirmation first.
+  if (button.action === ACTIONS.rollback) {
+    return {
+      type: 'Action.ShowCard',
+      title: button.label,
+      card: {
+        type: 'AdaptiveCard',
+        version: ADAPTIVE_CARD_VERSION,
+        body: [{ type: 'TextBlock', text: 'Roll back this run? Production traffic goes back to the previous version, and on-call is paged.', wrap: true }],
+        actions: [execute(button, 'Yes, roll back')],
+      },
+    };
+  }
+  return execute(button, button.label);
+}
+
+/** Drops body blocks before the last until the card fits: a card Teams refuses helps nobody. */
+function fitToSize(card: Json): Json {
+  const body = card.body as Json[];
+  let dropped = 0;
+  while (Buffer.byteLength(JSON.stringify(card)) > MAX_CARD_BYTES && body.length > 2) {
+    body.splice(body.length - 2, 1);
+    dropped += 1;
+  }
+  if (dropped) body.splice(body.length - 1, 0, { type: 'TextBlock', text: `…${dropped} more blocks not shown`, isSubtle: true, wrap: true });
+  return card;
+}
+
+export function cardAttachment(card: Card): { contentType: string; content: Json } {
+  return { contentType: CARD_CONTENT_TYPE, content: cardToAdaptiveCard(card) };
+}
+
+/** A use case's answer as a Teams message: text, or a card. */
+export function replyActivity(reply: Reply): { type: 'message'; text?: string; attachments?: { contentType: string; content: Json }[] } {
+  if (reply.kind === 'text') return { type: 'message', text: cut(reply.text) };
+  return { type: 'message', attachments: [cardAttachment(reply.card)] };
+}

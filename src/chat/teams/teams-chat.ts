@@ -1,0 +1,49 @@
+import type { CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
+import type { Card } from '../../domain/cards.ts';
+import type { ChatPlatform, MessageRef } from '../../ports.ts';
+import type { Db } from '../../store/db.ts';
+import { conversationReference } from '../../store/teams.ts';
+import { cardAttachment } from './render.ts';
+
+/**
+ * ChatPlatform over the Bot Framework connector, proactively: the worker posts to a channel using
+ * the conversation reference the bot stored when it was installed there (possibly in another process).
+ */
+export class TeamsChat implements ChatPlatform {
+  readonly platform = 'teams' as const;
+
+  constructor(
+    private readonly adapter: CloudAdapter,
+    private readonly appId: string,
+    private readonly db: Db,
+  ) {}
+
+  async postCard(channel: string, card: Card, thread?: MessageRef): Promise<MessageRef> {
+    const id = await this.inConversation(channel, thread, async (turn) => (await turn.sendActivity({ type: 'message', attachments: [cardAttachment(card)] }))?.id);
+    return { channel, id: id ?? '' };
+  }
+
+  async updateCard(ref: MessageRef, card: Card): Promise<void> {
+    await this.inConversation(ref.channel, undefined, async (turn) => void (await turn.updateActivity({ id: ref.id, type: 'message', attachments: [cardAttachment(card)] })));
+  }
+
+  async postText(channel: string, text: string, thread?: MessageRef): Promise<MessageRef> {
+    const id = await this.inConversation(channel, thread, async (turn) => (await turn.sendActivity({ type: 'message', text, textFormat: 'markdown' }))?.id);
+    return { channel, id: id ?? '' };
+  }
+
+  private async inConversation<T>(channel: string, thread: MessageRef | undefined, logic: (turn: TurnContext) => Promise<T>): Promise<T> {
+    const stored = (await conversationReference(this.db, channel)) as Partial<ConversationReference> | null;
+    if (!stored?.conversation) {
+      throw new Error(`Flightdeck has no Teams conversation ${channel}: add the app to that team or chat first (the plan's teams channel must be a conversation the bot was installed in).`);
+    }
+    // In a channel, a reply goes into the thread of the status message; chats have no threads.
+    const threaded = thread && stored.conversation.conversationType === 'channel';
+    const reference = threaded ? { ...stored, conversation: { ...stored.conversation, id: `${channel};messageid=${thread.id}` } } : stored;
+    let result!: T;
+    await this.adapter.continueConversationAsync(this.appId, reference, async (turn) => {
+      result = await logic(turn);
+    });
+    return result;
+  }
+}

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import draft6 from 'ajv/dist/refs/json-schema-draft-06.json' with { type: 'json' };
+import { describe, expect, it } from 'vitest';
+import { cardToAdaptiveCard, MAX_CARD_BYTES } from '../../../src/chat/teams/render.ts';
+import { ACTIONS, card, type Card } from '../../../src/domain/cards.ts';
+import { helpCard, pageCard, rollbackCard, statusCard, statusSummary, successCard } from '../../../src/domain/messages.ts';
+import type { RunEvent } from '../../../src/domain/run.ts';
+import { apply, awaitingDecision, bob, monitoring, requested, step } from '../../domain/support.ts';
+
+/** The official Adaptive Cards 1.5 schema, kept in shared/ (not copied into the project). */
+const schemaPath = fileURLToPath(new URL('../../../../shared/schemas/adaptive-card-1.5.json', import.meta.url));
+const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+ajv.addMetaSchema(draft6);
+const validateStandard = ajv.compile({ ...schema, $id: schema.id, id: undefined });
+/** `msteams` (mentions, width) is Teams' host extension, outside the Adaptive Cards schema: validate the rest, and its shape here. */
+const validate = Object.assign(
+  (adaptive: Record<string, unknown>) => {
+    const { msteams, ...standard } = adaptive as { msteams?: { entities?: unknown[]; width?: string } };
+    const ok = validateStandard(standard);
+    validate.errors = validateStandard.errors ?? null;
+    if (msteams && (msteams.width !== 'Full' || (msteams.entities && !Array.isArray(msteams.entities)))) {
+      validate.errors = [...(validate.errors ?? []), { message: 'msteams extension is malformed' } as never];
+      return false;
+    }
+    return ok;
+  },
+  { errors: null as unknown[] | null },
+);
+
+const check = (seq: number, healthy: boolean): RunEvent => ({ type: 'check', seq, healthy, detail: healthy ? 'GET /health → 200' : 'GET /health → 500' });
+const rolledBack = apply(monitoring(), [check(1, false), check(2, false), check(3, false), ...step('rollback.0')]).run;
+const rollbackFailed = apply(monitoring(), [check(1, false), check(2, false), check(3, false), ...step('rollback.0', false)]).run;
+const succeeded = apply(monitoring(), [1, 2, 3, 4, 5].map((seq) => check(seq, true))).run;
+
+/** Every card Flightdeck sends, in every state a run can show. */
+const EVERY_CARD: [string, Card][] = [
+  ['status: pre-checks', statusCard(apply(null, [requested()]).run)],
+  ['status: awaiting decision', statusCard(awaitingDecision())],
+  ['status: deploying', statusCard(apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: bob, rationale: 'ok' }]).run)],
+  ['status: monitoring', statusCard(monitoring())],
+  ['status: succeeded', statusCard(succeeded)],
+  ['status: rolled back', statusCard(rolledBack)],
+  ['status: rollback failed', statusCard(rollbackFailed)],
+  ['success', successCard(succeeded)],
+  ['rollback', rollbackCard(rolledBack)],
+  ['rollback failed', rollbackCard(rollbackFailed)],
+  ['page', pageCard(rolledBack, 'api-1 was rolled back')],
+  ['help', helpCard()],
+  ['active runs', statusSummary([awaitingDecision(), monitoring()])],
+];
+
+describe('Card → Adaptive Card', () => {
+  it.each(EVERY_CARD)('%s is a valid Adaptive Card 1.5 under Teams’ size limit', (_name, source) => {
+    const adaptive = cardToAdaptiveCard(source);
+    const valid = validate(adaptive);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+    expect(adaptive.version).toBe('1.5');
+    expect(Buffer.byteLength(JSON.stringify(adaptive))).toBeLessThan(MAX_CARD_BYTES);
+  });
+
+  it('the schema check can fail: a card with a wrong element type is refused', () => {
+    const broken = { ...cardToAdaptiveCard(helpCard()), body: [{ type: 'TextBlok', text: 'x' }] };
+    expect(validate(broken)).toBe(false);
+  });
+
+  it('buttons are Action.Execute with the run id, an Action.Submit fallback, and rollback asks first', () => {
+    const decision = cardToAdaptiveCard(statusCard(awaitingDecision())) as { actions: Record<string, any>[] };
+    expect(decision.actions.map((action) => [action.type, action.verb, action.data.runId, action.fallback.type])).toEqual([
+      ['Action.Execute', ACTIONS.go, awaitingDecision().id, 'Action.Submit'],
+      ['Action.Execute', ACTIONS.noGo, awaitingDecision().id, 'Action.Submit'],
+      ['Action.Execute', ACTIONS.defer, awaitingDecision().id, 'Action.Submit'],
+    ]);
+    const rollback = (cardToAdaptiveCard(statusCard(monitoring())) as { actions: Record<string, any>[] }).actions[0]!;
+    expect(rollback.type).toBe('Action.ShowCard');
+    expect(rollback.card.actions[0]).toMatchObject({ type: 'Action.Execute', verb: ACTIONS.rollback });
+  });
+
+  it('mentions people by their Teams id, with a mention entity', () => {
+    const adaptive = cardToAdaptiveCard(card({ title: 't', body: [['On-call: ', { mention: { name: 'carol', ids: { teams: 'aad-carol', slack: 'UCAROL' } } }, ' and ', { mention: { name: 'dave', ids: {} } }]] }));
+    expect(JSON.stringify(adaptive.body)).toContain('On-call: <at>carol</at> and @dave');
+    expect(adaptive.msteams).toMatchObject({ entities: [{ type: 'mention', text: '<at>carol</at>', mentioned: { id: 'aad-carol', name: 'carol' } }] });
+  });
+
+  it('a huge card is cut to fit and still validates', () => {
+    const huge = card({ title: 'big', body: Array.from({ length: 60 }, () => ['z'.repeat(3_900)]), context: ['end'] });
+    const adaptive = cardToAdaptiveCard(huge);
+    expect(Buffer.byteLength(JSON.stringify(adaptive))).toBeLessThan(MAX_CARD_BYTES);
+    expect(JSON.stringify(adaptive)).toContain('more blocks not shown');
+    expect(validate(adaptive)).toBe(true);
+  });
+});

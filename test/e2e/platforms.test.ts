@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTIONS } from '../../src/domain/cards.ts';
+import { findRunByKey } from '../../src/store/runs.ts';
+import { waitFor } from '../support/flightdeck.ts';
+import { startDriver, type Driver } from '../support/platforms.ts';
+
+const TERMINAL = ['succeeded', 'failed', 'no_go', 'deferred', 'cancelled', 'rolled_back', 'rollback_failed'];
+
+/**
+ * The same scenarios on every chat platform, through each platform's real stack (Bolt, botbuilder)
+ * and a real worker. A feature built for one platform and not the other fails here.
+ */
+describe.each(['slack', 'teams'] as const)('on %s', (platform) => {
+  let chat: Driver;
+  beforeAll(async () => {
+    chat = await startDriver(platform);
+  });
+  afterAll(async () => chat?.stop());
+
+  const until = (key: string, states: string[], timeoutMs = 45_000) =>
+    waitFor(`${key} to reach ${states.join('/')}`, async () => {
+      const run = await findRunByKey(chat.runtime.ctx.db, key);
+      return run && states.includes(run.state) && run;
+    }, timeoutMs);
+  const shown = (fragment: string) => waitFor(`"${fragment}" in the channel`, async () => chat.channel().find((message) => message.includes(fragment)));
+
+  it('start, a non-approver refused, GO by an approver, success', async () => {
+    expect(await chat.command('alice', 'start demo 1.1.0')).toContain('Run demo-1 created');
+    const run = await until('demo-1', ['awaiting_decision']);
+    await shown('Go/No-Go needed: demo 1.1.0');
+
+    expect(await chat.click('alice', ACTIONS.go, run.id)).toContain('Only approvers');
+    expect((await findRunByKey(chat.runtime.ctx.db, 'demo-1'))!.state).toBe('awaiting_decision');
+
+    await chat.click('bob', ACTIONS.go, run.id);
+    const done = await until('demo-1', TERMINAL);
+    expect({ state: done.state, failure: done.failure, rollback: done.rollback?.reason }).toEqual({ state: 'succeeded', failure: null, rollback: undefined });
+    await shown('Deployment Complete: demo 1.1.0');
+    await shown(`GO by ${chat.mention('bob')}`);
+  }, 90_000);
+
+  it('a bad version: automatic rollback, on-call mentioned', async () => {
+    await chat.command('alice', 'start demo 1.2.0-broken');
+    const run = await until('demo-2', ['awaiting_decision']);
+    await chat.click('bob', ACTIONS.go, run.id);
+    expect((await until('demo-2', TERMINAL)).state).toBe('rolled_back');
+    const rollback = await shown('URGENT: Deployment Rolled Back - demo 1.2.0-broken');
+    expect(rollback).toContain(chat.mention('carol'));
+    await shown('On-call: demo production');
+  }, 90_000);
+
+  it('malformed commands are answered with the syntax and write nothing', async () => {
+    const answer = await chat.command('mallory', 'start demo');
+    expect(answer).toContain('/deploy start <service> <version> [environment]');
+    expect(await findRunByKey(chat.runtime.ctx.db, 'demo-3')).toBeNull();
+  });
+});

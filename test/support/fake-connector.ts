@@ -1,0 +1,53 @@
+import { createServer, type Server } from 'node:http';
+
+export interface ConnectorCall {
+  method: string;
+  conversationId: string;
+  /** The activity id in the path: the replied-to activity (POST) or the edited one (PUT). */
+  activityId: string | null;
+  body: Record<string, any>;
+}
+
+/**
+ * A local stand-in for the Bot Framework connector (the activity's serviceUrl): records every
+ * activity the bot sends or updates, and answers with ids like the real service.
+ */
+export class FakeConnector {
+  readonly calls: ConnectorCall[] = [];
+  private server: Server | null = null;
+  private next = 1;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?/.exec(request.url ?? '');
+        if (!match) {
+          response.writeHead(404);
+          return response.end();
+        }
+        const call = { method: request.method ?? '', conversationId: decodeURIComponent(match[1]!), activityId: match[2] ? decodeURIComponent(match[2]) : null, body: body ? JSON.parse(body) : {} };
+        this.calls.push(call);
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ id: call.method === 'PUT' ? call.activityId : `activity-${this.next++}` }));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}/`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server?.close(() => resolve());
+      this.server?.closeAllConnections();
+    });
+  }
+
+  /** Everything the bot showed in a conversation (text and cards), in order. */
+  shown(call: ConnectorCall): string {
+    return JSON.stringify({ text: call.body.text, attachments: call.body.attachments });
+  }
+}

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import type { ActionId } from '../../src/domain/cards.ts';
+import type { Runtime } from '../../src/runtime.ts';
+import { freshPostgres, freshQueuePrefix } from './databases.ts';
+import { FakeConnector } from './fake-connector.ts';
+import { FakeSlack } from './fake-slack.ts';
+import { demoServiceEnv, startFlightdeck, stopDemoService, waitFor } from './flightdeck.ts';
+import { blockActionBody, slackHeaders, slashCommandBody } from './slack-requests.ts';
+
+export type Person = 'alice' | 'bob' | 'carol' | 'mallory';
+
+const PEOPLE: Record<Person, { slack: string; teams: string }> = {
+  alice: { slack: 'U0DEMOALICE', teams: '0a11ce00-0000-4000-8000-000000000001' },
+  bob: { slack: 'U0DEMOBOB', teams: '0b0b0000-0000-4000-8000-000000000002' },
+  carol: { slack: 'U0DEMOCAROL', teams: '0ca201a0-0000-4000-8000-000000000003' },
+  mallory: { slack: 'U0MALLORY', teams: '0ba00000-0000-4000-8000-0000000000ff' },
+};
+const TEAMS_CHANNEL = '19:demo-deploys@thread.tacv2';
+const BOT = { id: '28:flightdeck-bot', name: 'Flightdeck' };
+
+/** One chat platform, driven as its users drive it: what a shared scenario needs and nothing more. */
+export interface Driver {
+  readonly platform: 'slack' | 'teams';
+  readonly runtime: Runtime;
+  /** Types a command ("start demo 1.1.0") and returns the private answer. */
+  command(person: Person, text: string): Promise<string>;
+  /** Clicks a button of a run's card and returns what the clicker alone is told ('' when nothing). */
+  click(person: Person, action: ActionId, runId: string): Promise<string>;
+  /** Everything shown in the plan's channel so far: posts and edits, serialized. */
+  channel(): string[];
+  /** How a mention of a person reads on this platform. */
+  mention(person: Person): string;
+  stop(): Promise<void>;
+}
+
+export async function startDriver(platform: 'slack' | 'teams'): Promise<Driver> {
+  const db = await freshPostgres();
+  const slack = await new FakeSlack().start();
+  const connector = await new FakeConnector().start();
+  const demo = await demoServiceEnv();
+  const runtime = await startFlightdeck({ databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url }, { http: true, worker: true }, demo);
+  const base = `http://127.0.0.1:${runtime.port}`;
+  const stop = async () => {
+    await runtime.stop();
+    stopDemoService(demo);
+    await slack.stop();
+    await connector.stop();
+    await db.drop();
+  };
+  return platform === 'slack' ? slackDriver(runtime, base, slack, stop) : await teamsDriver(runtime, base, connector, stop);
+}
+
+/** What a Slack user reads: mrkdwn's escapes undone. */
+function visible(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+function slackDriver(runtime: Runtime, base: string, slack: FakeSlack, stop: () => Promise<void>): Driver {
+  const post = async (body: string) => fetch(`${base}/slack/events`, { method: 'POST', body, headers: slackHeaders(body) });
+  return {
+    platform: 'slack',
+    runtime,
+    async command(person, text) {
+      const response = await post(slashCommandBody({ text, userId: PEOPLE[person].slack, userName: person }));
+      return visible(JSON.stringify(await response.json()));
+    },
+    async click(person, action, runId) {
+      const before = slack.called('chat.postEphemeral').length;
+      await post(blockActionBody({ actionId: action, runId, userId: PEOPLE[person].slack, userName: person }));
+      const answer = await waitFor('the private answer', async () => slack.called('chat.postEphemeral')[before]);
+      return visible(slack.textOf(answer));
+    },
+    channel: () => slack.calls.filter((call) => ['chat.postMessage', 'chat.update'].includes(call.method) && call.args.channel === 'C0DEPLOYS').map((call) => slack.textOf(call)),
+    mention: (person) => `<@${PEOPLE[person].slack}>`,
+    stop,
+  };
+}
+
+async function teamsDriver(runtime: Runtime, base: string, connector: FakeConnector, stop: () => Promise<void>): Promise<Driver> {
+  const activity = (person: Person, fields: Record<string, unknown>) => ({
+    id: randomUUID(),
+    channelId: 'msteams',
+    serviceUrl: connector.url,
+    timestamp: new Date().toISOString(),
+    from: { id: `29:${person}`, name: person, aadObjectId: PEOPLE[person].teams },
+    recipient: BOT,
+    conversation: { id: TEAMS_CHANNEL, conversationType: 'channel', isGroup: true, tenantId: 'tenant-1' },
+    channelData: { tenant: { id: 'tenant-1' }, team: { id: '19:team@thread.tacv2' }, channel: { id: TEAMS_CHANNEL } },
+    ...fields,
+  });
+  const post = async (body: Record<string, unknown>) => fetch(`${base}/api/messages`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  // Flightdeck is added to the team: it learns where to post.
+  const install = await post(activity('alice', { type: 'conversationUpdate', membersAdded: [BOT] }));
+  if (install.status >= 300) throw new Error(`installing the bot answered ${install.status}`);
+  return {
+    platform: 'teams',
+    runtime,
+    async command(person, text) {
+      const message = activity(person, {
+        type: 'message',
+        text: `<at>Flightdeck</at> deploy ${text}`,
+        entities: [{ type: 'mention', text: '<at>Flightdeck</at>', mentioned: BOT }],
+      });
+      const response = await post(message);
+      if (response.status >= 300) throw new Error(`message answered ${response.status}`);
+      const reply = await waitFor('the reply', async () => connector.calls.find((call) => call.activityId === message.id));
+      return connector.shown(reply);
+    },
+    async click(person, action, runId) {
+      const response = await post(activity(person, { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: action, data: { runId } } } }));
+      const body = await response.json();
+      return body.type === 'application/vnd.microsoft.activity.message' ? String(body.value) : '';
+    },
+    channel: () => connector.calls.filter((call) => call.conversationId.startsWith(TEAMS_CHANNEL)).map((call) => connector.shown(call)),
+    mention: (person) => `<at>${person}</at>`,
+    stop,
+  };
+}
