@@ -6,6 +6,8 @@ export interface ConnectorCall {
   /** The activity id in the path: the replied-to activity (POST) or the edited one (PUT). */
   activityId: string | null;
   body: Record<string, any>;
+  /** The id this stand-in gave the activity, as the real connector does. */
+  answeredId: string;
 }
 
 /**
@@ -28,10 +30,12 @@ export class FakeConnector {
           response.writeHead(404);
           return response.end();
         }
-        const call = { method: request.method ?? '', conversationId: decodeURIComponent(match[1]!), activityId: match[2] ? decodeURIComponent(match[2]) : null, body: body ? JSON.parse(body) : {} };
+        const method = request.method ?? '';
+        const activityId = match[2] ? decodeURIComponent(match[2]) : null;
+        const call = { method, conversationId: decodeURIComponent(match[1]!), activityId, body: body ? JSON.parse(body) : {}, answeredId: method === 'PUT' ? activityId! : `activity-${this.next++}` };
         this.calls.push(call);
         response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ id: call.method === 'PUT' ? call.activityId : `activity-${this.next++}` }));
+        response.end(JSON.stringify({ id: call.answeredId }));
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

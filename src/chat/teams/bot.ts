@@ -92,7 +92,8 @@ export class FlightdeckTeamsBot extends TeamsActivityHandler {
   }
 
   private async remember(context: TurnContext): Promise<void> {
-    const reference = TurnContext.getConversationReference(context.activity);
+    // The activity id is left out: a reference that kept it would make every later post a reply to this activity.
+    const { activityId: _activity, ...reference } = TurnContext.getConversationReference(context.activity);
     const conversationId = reference.conversation?.id;
     if (!conversationId) return;
     await saveConversationReference(this.ctx.db, channelOf(conversationId), { ...reference, conversation: { ...reference.conversation, id: channelOf(conversationId) } }, this.ctx.clock.now());

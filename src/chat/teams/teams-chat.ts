@@ -1,4 +1,5 @@
-import type { CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
+import { TurnContext, type Activity, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import type { ConnectorClient } from 'botframework-connector';
 import type { Card } from '../../domain/cards.ts';
 import type { ChatPlatform, MessageRef } from '../../ports.ts';
 import type { Db } from '../../store/db.ts';
@@ -19,8 +20,8 @@ export class TeamsChat implements ChatPlatform {
   ) {}
 
   async postCard(channel: string, card: Card, thread?: MessageRef): Promise<MessageRef> {
-    const id = await this.inConversation(channel, thread, async (turn) => (await turn.sendActivity({ type: 'message', attachments: [cardAttachment(card)] }))?.id);
-    return { channel, id: id ?? '' };
+    const id = await this.inConversation(channel, thread, (turn, conversationId) => post(turn, conversationId, { type: 'message', attachments: [cardAttachment(card)] }));
+    return { channel, id };
   }
 
   async updateCard(ref: MessageRef, card: Card): Promise<void> {
@@ -28,22 +29,35 @@ export class TeamsChat implements ChatPlatform {
   }
 
   async postText(channel: string, text: string, thread?: MessageRef): Promise<MessageRef> {
-    const id = await this.inConversation(channel, thread, async (turn) => (await turn.sendActivity({ type: 'message', text, textFormat: 'markdown' }))?.id);
-    return { channel, id: id ?? '' };
+    const id = await this.inConversation(channel, thread, (turn, conversationId) => post(turn, conversationId, { type: 'message', text, textFormat: 'markdown' }));
+    return { channel, id };
   }
 
-  private async inConversation<T>(channel: string, thread: MessageRef | undefined, logic: (turn: TurnContext) => Promise<T>): Promise<T> {
+  private async inConversation<T>(channel: string, thread: MessageRef | undefined, logic: (turn: TurnContext, conversationId: string) => Promise<T>): Promise<T> {
     const stored = (await conversationReference(this.db, channel)) as Partial<ConversationReference> | null;
     if (!stored?.conversation) {
       throw new Error(`Flightdeck has no Teams conversation ${channel}: add the app to that team or chat first (the plan's teams channel must be a conversation the bot was installed in).`);
     }
     // In a channel, a reply goes into the thread of the status message; chats have no threads.
     const threaded = thread && stored.conversation.conversationType === 'channel';
-    const reference = threaded ? { ...stored, conversation: { ...stored.conversation, id: `${channel};messageid=${thread.id}` } } : stored;
+    const { activityId: _replyTo, ...fresh } = stored; // a new message, not a reply to whatever was said last
+    const reference = threaded ? { ...fresh, conversation: { ...stored.conversation, id: `${channel};messageid=${thread.id}` } } : fresh;
     let result!: T;
     await this.adapter.continueConversationAsync(this.appId, reference, async (turn) => {
-      result = await logic(turn);
+      result = await logic(turn, reference.conversation!.id);
     });
     return result;
   }
+}
+
+/**
+ * A new message in the conversation (or thread). Not turn.sendActivity: in a proactive turn that
+ * would reply to the continuation event's made-up id instead of posting.
+ */
+async function post(turn: TurnContext, conversationId: string, activity: Partial<Activity>): Promise<string> {
+  const client = turn.turnState.get<ConnectorClient>(turn.adapter.ConnectorClientKey);
+  const reference = TurnContext.getConversationReference(turn.activity);
+  const outgoing = { ...activity, from: reference.bot, recipient: reference.user, conversation: { ...reference.conversation!, id: conversationId }, channelId: reference.channelId, serviceUrl: reference.serviceUrl } as Activity;
+  const response = await client.conversations.sendToConversation(conversationId, outgoing);
+  return response.id ?? '';
 }
