@@ -7,6 +7,8 @@ export interface Actor {
   platform: Platform;
   id: string;
   name: string;
+  /** Other ids the platform knows this person by (a Teams user's UPN besides their AAD object id). */
+  aliases?: string[];
 }
 
 /** A person from a plan's `people`, with their id on each platform they use. */
@@ -27,7 +29,9 @@ export function mentionOf(who: Actor | Person): Mention {
 }
 
 export function isPerson(actor: Actor, person: Person): boolean {
-  return person.ids[actor.platform] === actor.id;
+  const id = person.ids[actor.platform];
+  if (!id) return false;
+  return id === actor.id || (actor.aliases ?? []).some((alias) => alias.toLowerCase() === id.toLowerCase());
 }
 
 export function sameActor(a: Actor, b: Actor): boolean {

@@ -49,9 +49,18 @@ describe.each(['slack', 'teams'] as const)('on %s', (platform) => {
     await shown('On-call: demo production');
   }, 90_000);
 
+  it.runIf(platform === 'teams')('a Teams approver named in the plan by UPN may decide', async () => {
+    await chat.command('alice', 'start demo 1.3.0');
+    const run = await until('demo-3', ['awaiting_decision']);
+    expect(await chat.click('dave', ACTIONS.go, run.id)).toBe('');
+    const decided = await until('demo-3', ['deploying', 'monitoring', ...TERMINAL]);
+    expect(decided.decision).toMatchObject({ decision: 'go', by: { name: 'dave', aliases: ['dave@contoso.example'] } });
+    await until('demo-3', TERMINAL);
+  }, 90_000);
+
   it('malformed commands are answered with the syntax and write nothing', async () => {
     const answer = await chat.command('mallory', 'start demo');
     expect(answer).toContain('/deploy start <service> <version> [environment]');
-    expect(await findRunByKey(chat.runtime.ctx.db, 'demo-3')).toBeNull();
+    expect(await findRunByKey(chat.runtime.ctx.db, 'demo-4')).toBeNull();
   });
 });

@@ -19,12 +19,20 @@ export class FakeConnector {
   private server: Server | null = null;
   private next = 1;
   url = '';
+  /** The roster: Teams user id → the account the connector returns for it (with its UPN). */
+  readonly members = new Map<string, Record<string, string>>();
 
   async start(): Promise<this> {
     this.server = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk) => (body += chunk));
       request.on('end', () => {
+        const member = /^\/v3\/conversations\/[^/]+\/members\/([^/?]+)/.exec(request.url ?? '');
+        if (member) {
+          const account = this.members.get(decodeURIComponent(member[1]!));
+          response.writeHead(account ? 200 : 404, { 'content-type': 'application/json' });
+          return response.end(JSON.stringify(account ?? { error: { code: 'MemberNotFoundInConversation' } }));
+        }
         const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?/.exec(request.url ?? '');
         if (!match) {
           response.writeHead(404);

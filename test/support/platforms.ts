@@ -8,13 +8,15 @@ import { FakeSlack } from './fake-slack.ts';
 import { demoServiceEnv, startFlightdeck, stopDemoService, waitFor } from './flightdeck.ts';
 import { blockActionBody, slackHeaders, slashCommandBody } from './slack-requests.ts';
 
-export type Person = 'alice' | 'bob' | 'carol' | 'mallory';
+export type Person = 'alice' | 'bob' | 'carol' | 'mallory' | 'dave';
 
 const PEOPLE: Record<Person, { slack: string; teams: string }> = {
   alice: { slack: 'U0DEMOALICE', teams: '0a11ce00-0000-4000-8000-000000000001' },
   bob: { slack: 'U0DEMOBOB', teams: '0b0b0000-0000-4000-8000-000000000002' },
   carol: { slack: 'U0DEMOCAROL', teams: '0ca201a0-0000-4000-8000-000000000003' },
   mallory: { slack: 'U0MALLORY', teams: '0ba00000-0000-4000-8000-0000000000ff' },
+  // Listed in the plan by UPN only: Teams identifies him by AAD object id, the roster adds the UPN.
+  dave: { slack: 'U0NOTDAVE', teams: '0da7e000-0000-4000-8000-000000000004' },
 };
 const TEAMS_CHANNEL = '19:demo-deploys@thread.tacv2';
 const BOT = { id: '28:flightdeck-bot', name: 'Flightdeck' };
@@ -90,6 +92,7 @@ async function teamsDriver(runtime: Runtime, base: string, connector: FakeConnec
     ...fields,
   });
   const post = async (body: Record<string, unknown>) => fetch(`${base}/api/messages`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  connector.members.set('29:dave', { id: '29:dave', name: 'dave', aadObjectId: PEOPLE.dave.teams, userPrincipalName: 'dave@contoso.example', email: 'dave@contoso.example' });
   // Flightdeck is added to the team: it learns where to post.
   const install = await post(activity('alice', { type: 'conversationUpdate', membersAdded: [BOT] }));
   if (install.status >= 300) throw new Error(`installing the bot answered ${install.status}`);

@@ -1,4 +1,4 @@
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TeamsActivityHandler, TeamsInfo, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { AppContext } from '../../app/context.ts';
@@ -9,6 +9,7 @@ import type { TeamsConfig } from '../../config.ts';
 import { statusCard } from '../../domain/messages.ts';
 import { findRun } from '../../store/runs.ts';
 import { saveConversationReference } from '../../store/teams.ts';
+import type { Actor } from '../../domain/identity.ts';
 import { actorOf, channelOf, commandText, parseCardAction } from './parse.ts';
 import { CARD_CONTENT_TYPE, cardToAdaptiveCard, replyActivity } from './render.ts';
 
@@ -55,8 +56,23 @@ export class FlightdeckTeamsBot extends TeamsActivityHandler {
     });
   }
 
-  private async handleMessage(context: TurnContext): Promise<Reply> {
+  /**
+   * Who is speaking, as plans may name them: Teams sends the AAD object id; the roster adds the UPN,
+   * so a plan may list either. A roster that cannot be read only loses the UPN.
+   */
+  private async actor(context: TurnContext): Promise<Actor | null> {
     const actor = actorOf(context.activity);
+    if (!actor || !context.activity.from?.id) return actor;
+    const member = await TeamsInfo.getMember(context, context.activity.from.id).catch((error: unknown) => {
+      this.log.warn({ err: error }, 'could not read the Teams roster; matching by AAD object id only');
+      return null;
+    });
+    const aliases = [...new Set([member?.userPrincipalName, member?.email].filter((alias): alias is string => Boolean(alias)))];
+    return aliases.length ? { ...actor, aliases } : actor;
+  }
+
+  private async handleMessage(context: TurnContext): Promise<Reply> {
+    const actor = await this.actor(context);
     if (!actor) return text('I could not tell who you are.');
     try {
       // The Action.Submit fallback of a card button arrives as a message with a value.
@@ -77,7 +93,7 @@ export class FlightdeckTeamsBot extends TeamsActivityHandler {
   /** Action.Execute: a refusal goes to the clicker alone; otherwise the clicked card becomes the run's current card. */
   protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     await this.remember(context);
-    const actor = actorOf(context.activity);
+    const actor = await this.actor(context);
     const click = parseCardAction(invokeValue.action?.verb, invokeValue.action?.data);
     if (!actor || 'error' in click) return message(actor ? (click as { error: string }).error : 'I could not tell who you are.');
     try {
