@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { durationSchema } from './duration.ts';
 import { PLATFORMS, type Person } from './identity.ts';
-import { triggerSchema } from './trigger.ts';
+import { scheduleProblems, type SchedulePace } from './schedule.ts';
+import { metricsOf, triggerSchema } from './trigger.ts';
 
 /**
  * A service's deployment plan, as code (`plans/<service>.yaml`). It encodes the seed
@@ -57,12 +58,47 @@ export const strategySchema = z.discriminatedUnion('kind', [blueGreenSchema]);
 
 const channelSchema = z.partialRecord(z.enum(PLATFORMS), z.string().min(1));
 
-const monitoringSchema = z.strictObject({
-  check: httpProbeSchema,
-  every: durationSchema,
-  /** How long production is watched after the switch before the run succeeds. */
-  for: durationSchema,
+/** A metric read from Prometheus at every check; triggers name it (`error_rate > 5% for 5m`). */
+const metricMonitorSchema = z.strictObject({
+  metric: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a metric name is lower-case letters, digits and underscores'),
+  prometheus: z.strictObject({
+    /** An instant PromQL query returning one number. */
+    query: z.string().min(1),
+    /** Prometheus' base URL; may use ${env.NAME}. */
+    url: z.string().default('${env.PROMETHEUS_URL}'),
+    timeout: durationSchema.default(5_000),
+  }),
 });
+
+const monitoringSchema = z
+  .strictObject({
+    check: httpProbeSchema,
+    metrics: z.array(metricMonitorSchema).default([]),
+    /** A steady pace: a check `every` so often, `for` so long after the switch, then the run succeeds. */
+    every: durationSchema.optional(),
+    for: durationSchema.optional(),
+    /** Or the seeds' decaying pace: [{ every: 1m, until: 1h }, { every: 5m, until: 8h }, …]. */
+    schedule: z.array(z.strictObject({ every: durationSchema, until: durationSchema })).optional(),
+    /** Checks whose triggers cannot be evaluated (monitor down, no data) are inconclusive, never healthy. */
+    inconclusive: z
+      .strictObject({ after: z.number().int().min(1).default(3), then: z.enum(['rollback']).default('rollback') })
+      .default({ after: 3, then: 'rollback' }),
+  })
+  .superRefine((monitoring, ctx) => {
+    const steady = monitoring.every !== undefined || monitoring.for !== undefined;
+    if (steady === Boolean(monitoring.schedule)) {
+      ctx.addIssue({ code: 'custom', message: 'give either "every" and "for", or a "schedule"' });
+    } else if (steady && (monitoring.every === undefined || monitoring.for === undefined)) {
+      ctx.addIssue({ code: 'custom', message: '"every" and "for" go together' });
+    }
+    for (const problem of scheduleProblems(paceOf(monitoring))) ctx.addIssue({ code: 'custom', path: ['schedule'], message: problem });
+  });
+
+/** The monitoring pace as schedule steps, whichever way the plan wrote it. */
+export function paceOf(monitoring: { every?: number | undefined; for?: number | undefined; schedule?: { every: number; until: number }[] | undefined }): SchedulePace[] {
+  if (monitoring.schedule) return monitoring.schedule.map((step) => ({ everyMs: step.every, untilMs: step.until }));
+  return monitoring.every && monitoring.for ? [{ everyMs: monitoring.every, untilMs: monitoring.for }] : [];
+}
 
 const environmentSchema = z.strictObject({
   channel: channelSchema,
@@ -100,6 +136,13 @@ export const planSchema = z
         if (!plan.people[key]) ctx.addIssue({ code: 'custom', path: [list, index], message: `"${key}" is not listed under people` });
       });
     }
+    for (const [name, environment] of Object.entries(plan.environments)) {
+      const measured = new Set(environment.monitoring?.metrics.map((monitor) => monitor.metric) ?? []);
+      environment.rollbackTriggers.forEach((trigger, index) => {
+        const unknown = metricsOf([trigger]).filter((metric) => !measured.has(metric));
+        if (unknown.length) ctx.addIssue({ code: 'custom', path: ['environments', name, 'rollbackTriggers', index], message: `reads ${unknown.join(', ')}, which monitoring.metrics does not measure` });
+      });
+    }
     if (!plan.environments[plan.defaultEnvironment]) {
       ctx.addIssue({ code: 'custom', path: ['defaultEnvironment'], message: `"${plan.defaultEnvironment}" is not one of the environments` });
     }
@@ -109,6 +152,7 @@ export type Plan = z.infer<typeof planSchema>;
 export type CommandStepConfig = z.infer<typeof commandStepSchema>;
 export type HttpStepConfig = z.infer<typeof httpStepSchema>;
 export type HttpProbe = z.infer<typeof httpProbeSchema>;
+export type MetricMonitor = z.infer<typeof metricMonitorSchema>;
 export type StrategyConfig = z.infer<typeof strategySchema>;
 export type EnvironmentPlan = z.infer<typeof environmentSchema>;
 

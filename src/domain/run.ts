@@ -1,4 +1,6 @@
-import { assess, samplesNeeded, type Sample } from './assess.ts';
+import { assess, readingOf, samplesNeeded, type Reading, type Sample } from './assess.ts';
+import { formatDuration } from './duration.ts';
+import { checkOffset } from './schedule.ts';
 import type { Effect } from './effects.ts';
 import type { Actor } from './identity.ts';
 import { mayCancel, mayDecide, mayRollback } from './policy.ts';
@@ -78,6 +80,10 @@ export interface Run {
   decision: Decision | null;
   samples: Sample[];
   nextCheck: number;
+  /** When production monitoring began: check slots are counted from here. */
+  monitoringSince: string | null;
+  /** Baseline value per metric, measured before traffic moved (empty until a baseline is taken). */
+  baselines: Record<string, number>;
   steps: StepRecord[];
   rollback: { reason: string; by: Actor | null; trigger: string | null; evidence: Sample[]; startedAt: string; finishedAt: string | null } | null;
   failure: { stepId: string; name: string; message: string } | null;
@@ -95,7 +101,7 @@ export type RunEvent =
   | { type: 'step.succeeded'; stepId: string; summary: string; output?: string }
   | { type: 'step.failed'; stepId: string; summary: string; output?: string }
   | { type: 'decision'; decision: DecisionKind; by: Actor; rationale: string | null }
-  | { type: 'check'; seq: number; healthy: boolean; detail: string }
+  | { type: 'check'; seq: number; healthy: boolean; detail: string; readings?: Reading[] }
   | { type: 'rollback.requested'; by: Actor; reason: string | null }
   | { type: 'cancel.requested'; by: Actor; reason: string | null };
 
@@ -153,6 +159,8 @@ function created(input: Extract<RunEvent, { type: 'requested' }>['run'], at: str
     decision: null,
     samples: [],
     nextCheck: 1,
+    monitoringSince: null,
+    baselines: {},
     steps: [],
     rollback: null,
     failure: null,
@@ -185,11 +193,8 @@ function afterPhase(run: Run, phase: Phase, at: string): { run: Run; effects: Ef
       return enterPhase(run, 'deploy', at);
     case 'deploy':
       if (run.spec.monitoring) {
-        const at0 = new Date(Date.parse(at) + run.spec.monitoring.everyMs).toISOString();
-        return {
-          run: { ...run, state: 'monitoring', cursor: null },
-          effects: [{ kind: 'refreshStatus' }, { kind: 'scheduleCheck', seq: run.nextCheck, at: at0 }],
-        };
+        const watching: Run = { ...run, state: 'monitoring', cursor: null, monitoringSince: at };
+        return { run: watching, effects: [{ kind: 'refreshStatus' }, checkSlot(watching, run.nextCheck)] };
       }
       return { run: finish({ ...run, cursor: null }, 'succeeded', at), effects: [{ kind: 'refreshStatus' }, { kind: 'announce', message: 'success' }] };
     case 'rollback': {
@@ -285,23 +290,49 @@ function onCheck(run: Run, event: Extract<RunEvent, { type: 'check' }>, at: stri
   if (run.state !== 'monitoring' || !monitoring || event.seq !== run.nextCheck) {
     return fail('stale', `Check ${event.seq} is not due on ${run.key}.`);
   }
-  const sample: Sample = { seq: event.seq, at, healthy: event.healthy, detail: event.detail };
-  const keep = samplesNeeded(run.spec.triggers);
-  const sampled: Run = { ...run, samples: [...run.samples, sample].slice(-Math.max(keep, 10)), nextCheck: event.seq + 1 };
-  const verdict = assess(sampled.samples, run.spec.triggers);
+  const sample: Sample = { seq: event.seq, at, healthy: event.healthy, detail: event.detail, ...(event.readings?.length ? { readings: event.readings } : {}) };
+  const keep = samplesNeeded(run.spec.triggers, Math.min(...monitoring.schedule.map((pace) => pace.everyMs)));
+  const sampled: Run = { ...run, samples: [...run.samples, sample].slice(-keep), nextCheck: event.seq + 1 };
+  const verdict = assess(sampled.samples, run.spec.triggers, run.baselines);
   if (verdict.kind === 'breach') {
-    const reason = `trigger "${verdict.trigger.text}" fired`;
+    const reason = `trigger "${verdict.trigger.text}" fired (${describeBreach(verdict)})`;
     const rolling = beginRollback(sampled, reason, null, verdict.trigger.text, verdict.evidence, at);
     const began = enterPhase(rolling, 'rollback', at);
-    return ok(began.run, [{ kind: 'postLog', text: `🚨 ${reason}: ${verdict.evidence.map((s) => s.detail).join('; ')}` }, { kind: 'refreshStatus' }, ...began.effects]);
+    return ok(began.run, [{ kind: 'postLog', text: `🚨 ${reason}` }, { kind: 'refreshStatus' }, ...began.effects]);
   }
-  if (event.seq >= monitoring.checks) {
+  if (verdict.kind === 'inconclusive' && verdict.streak >= monitoring.inconclusive.after) {
+    const reason = `monitoring inconclusive for ${verdict.streak} checks in a row (${verdict.metrics.join(', ')} could not be measured)`;
+    const rolling = beginRollback(sampled, reason, null, null, sampled.samples.slice(-verdict.streak), at);
+    const began = enterPhase(rolling, 'rollback', at);
+    return ok(began.run, [{ kind: 'postLog', text: `🚨 ${reason}` }, { kind: 'refreshStatus' }, ...began.effects]);
+  }
+  const effects: Effect[] = [];
+  if (!event.healthy) effects.push({ kind: 'postLog', text: `⚠️ Health check ${event.seq} failed: ${event.detail}` });
+  if (verdict.kind === 'inconclusive') effects.push({ kind: 'postLog', text: `❔ Check ${event.seq} inconclusive: ${verdict.metrics.join(', ')} could not be measured` });
+  // The run succeeds on a conclusive last check; an inconclusive one keeps watching until it clears or `after` rolls back.
+  if (event.seq >= monitoring.checks && verdict.kind === 'healthy') {
     return ok(finish(sampled, 'succeeded', at), [{ kind: 'refreshStatus' }, { kind: 'announce', message: 'success' }]);
   }
-  const nextAt = new Date(Date.parse(at) + monitoring.everyMs).toISOString();
-  const effects: Effect[] = [{ kind: 'scheduleCheck', seq: event.seq + 1, at: nextAt }];
-  if (!event.healthy) effects.unshift({ kind: 'postLog', text: `⚠️ Health check ${event.seq} failed: ${event.detail}` });
-  return ok(sampled, effects);
+  return ok(sampled, [...effects, checkSlot(sampled, event.seq + 1)]);
+}
+
+/** Check `seq` at its slot in the schedule, counted from the start of monitoring; past the end, at the last pace. */
+function checkSlot(run: Run, seq: number): Effect {
+  const schedule = run.spec.monitoring!.schedule;
+  const since = Date.parse(run.monitoringSince ?? run.requestedAt);
+  const last = schedule.at(-1)!;
+  const offset = checkOffset(schedule, seq) ?? last.untilMs + (seq - run.spec.monitoring!.checks) * last.everyMs;
+  return { kind: 'scheduleCheck', seq, at: new Date(since + offset).toISOString() };
+}
+
+/** "error_rate was 20%, 21% (> 5%) for 5m" — the numbers a rollback message must show. */
+export function describeBreach(verdict: Extract<ReturnType<typeof assess>, { kind: 'breach' }>): string {
+  const { trigger, evidence, heldMs } = verdict;
+  if (trigger.kind === 'health_failing') return evidence.map((sample) => sample.detail).join('; ');
+  const values = evidence.map((sample) => readingOf(sample, trigger.metric)?.value).filter((value): value is number => typeof value === 'number');
+  const shown = (value: number) => (trigger.kind === 'threshold' && trigger.percent ? `${+(value * 100).toFixed(2)}%` : `${+value.toPrecision(4)}`);
+  const limit = verdict.limit === null ? '' : ` (${trigger.op} ${shown(verdict.limit)}${trigger.kind === 'baseline' ? ` = baseline × ${trigger.factor}` : ''})`;
+  return `${trigger.metric} was ${values.map(shown).join(', ')}${limit} for ${formatDuration(heldMs)}`;
 }
 
 function onRollbackRequested(run: Run, by: Actor, reason: string | null, at: string): TransitionResult {

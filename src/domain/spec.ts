@@ -1,5 +1,6 @@
 import type { Person } from './identity.ts';
-import { peopleOf, type HttpProbe, type Plan } from './plan.ts';
+import { paceOf, peopleOf, type HttpProbe, type MetricMonitor, type Plan } from './plan.ts';
+import { checkCount, type SchedulePace } from './schedule.ts';
 import { numbered, stepFrom, type Phase, type Step } from './steps.ts';
 import { strategySteps } from './strategies/index.ts';
 import type { Trigger } from './trigger.ts';
@@ -13,7 +14,7 @@ export interface RunSpec {
   channel: Record<string, string>;
   steps: Record<Phase, Step[]>;
   requireDecision: boolean;
-  monitoring: { check: HttpProbe; everyMs: number; checks: number } | null;
+  monitoring: { check: HttpProbe; metrics: MetricMonitor[]; schedule: SchedulePace[]; checks: number; inconclusive: { after: number; then: 'rollback' } } | null;
   triggers: Trigger[];
   deployers: Person[];
   approvers: Person[];
@@ -34,7 +35,13 @@ export function specFor(plan: Plan, environment: string): RunSpec | null {
     },
     requireDecision: env.requireDecision,
     monitoring: env.monitoring
-      ? { check: env.monitoring.check, everyMs: env.monitoring.every, checks: Math.max(1, Math.round(env.monitoring.for / env.monitoring.every)) }
+      ? {
+          check: env.monitoring.check,
+          metrics: env.monitoring.metrics,
+          schedule: paceOf(env.monitoring),
+          checks: checkCount(paceOf(env.monitoring)),
+          inconclusive: env.monitoring.inconclusive,
+        }
       : null,
     triggers: env.rollbackTriggers,
     deployers: peopleOf(plan, plan.deployers),

@@ -21,7 +21,7 @@ describe('plans', () => {
     expect(result.plan.defaultEnvironment).toBe('production');
     expect(result.plan.environments.production!.strategy.deployIdle.timeout).toBe(300_000);
     const spec = specFor(result.plan, 'production')!;
-    expect(spec.monitoring).toMatchObject({ everyMs: 60_000, checks: 5 });
+    expect(spec.monitoring).toMatchObject({ schedule: [{ everyMs: 60_000, untilMs: 300_000 }], checks: 5, inconclusive: { after: 3, then: 'rollback' } });
     expect(spec.steps.deploy.map((step) => step.id)).toEqual(['deploy.0', 'deploy.1', 'deploy.2']);
     expect(spec.steps.rollback.map((step) => step.name)).toEqual(['Switch back']);
   });
