@@ -1,6 +1,7 @@
 import type { Card } from './domain/cards.ts';
 import type { Platform } from './domain/identity.ts';
-import type { HttpProbe } from './domain/plan.ts';
+import type { Reading } from './domain/assess.ts';
+import type { HttpProbe, MetricMonitor } from './domain/plan.ts';
 import type { StepAction } from './domain/steps.ts';
 
 /** Where a message lives on its platform, so it can be edited or replied to. */
@@ -49,6 +50,11 @@ export interface Measurement {
 /** Measures production. Errors are values: a monitor never throws. */
 export interface Monitor {
   check(probe: HttpProbe, context: StepContext): Promise<Measurement>;
+}
+
+/** Reads one metric for a check. Errors are values: an unreadable metric is `value: null`, never a throw. */
+export interface MetricSource {
+  read(monitor: MetricMonitor, context: StepContext): Promise<Reading>;
 }
 
 export interface Clock {

@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import type { Platform } from './domain/identity.ts';
 import { createExecutor } from './executors/registry.ts';
 import { createHttpHealthMonitor } from './monitors/http-health.ts';
+import { createPrometheusSource } from './monitors/prometheus.ts';
 import { createBareApp, listen, mountHealth } from './http/server.ts';
 import { loadPlans } from './plans/catalog.ts';
 import { OutboxRelay } from './queue/relay.ts';
@@ -106,6 +107,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         ctx,
         executor: createExecutor({ cwd: PROJECT_ROOT, env: stepEnv }),
         monitor: createHttpHealthMonitor(stepEnv),
+        metrics: createPrometheusSource(stepEnv),
         chat: { db: database.db, chats, log },
         connection,
         lockMs: config.WORKER_LOCK_MS,

@@ -101,13 +101,15 @@ export function successCard(run: Run): Card {
 export function rollbackCard(run: Run): Card {
   const rollback = run.rollback;
   const failed = run.state === 'rollback_failed';
-  const evidence = rollback?.evidence.map((sample) => `check ${sample.seq} at ${time(sample.at)}: ${sample.detail}`) ?? [];
+  const evidence = rollback?.evidence.map((sample) => `check ${sample.seq} at ${time(sample.at)}: ${[sample.detail, ...(sample.readings ?? []).map((reading) => reading.detail)].join(', ')}`) ?? [];
+  const sources = [...new Set(rollback?.evidence.flatMap((sample) => (sample.readings ?? []).map((reading) => reading.source)) ?? [])];
   return card({
     title: failed ? `URGENT: Rollback FAILED - ${run.service} ${run.version}` : `URGENT: Deployment Rolled Back - ${run.service} ${run.version}`,
     tone: 'danger',
     body: [
       [`We have ${failed ? 'tried to roll back' : 'rolled back'} the deployment of ${run.service} ${run.version} to ${run.environment} due to ${rollback?.reason ?? 'a failure'}.`],
       ...(evidence.length ? [[`Evidence: ${evidence.join('; ')}`]] : []),
+      ...(sources.length ? [[`Measured by: ${sources.join('; ')}`]] : []),
       [failed ? `The rollback failed at "${run.failure?.name}": ${run.failure?.message}. Production needs a human now.` : 'Application restored to the previous version. We are investigating the issue.'],
       ['On-call: ', ...joinMentions(run.spec.onCall.map(mentionOf))],
     ],

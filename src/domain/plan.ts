@@ -66,6 +66,8 @@ const metricMonitorSchema = z.strictObject({
     query: z.string().min(1),
     /** Prometheus' base URL; may use ${env.NAME}. */
     url: z.string().default('${env.PROMETHEUS_URL}'),
+    /** E.g. { Authorization: 'Bearer ${env.PROMETHEUS_TOKEN}' }: secrets come from the worker's environment. */
+    headers: z.record(z.string(), z.string()).default({}),
     timeout: durationSchema.default(5_000),
   }),
 });

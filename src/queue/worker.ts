@@ -5,7 +5,7 @@ import { performChatEffect, type ChatDeps } from '../app/apply-effects.ts';
 import type { AppContext } from '../app/context.ts';
 import { runCheck } from '../app/run-check.ts';
 import { runStep } from '../app/run-step.ts';
-import type { Executor, Monitor } from '../ports.ts';
+import type { Executor, MetricSource, Monitor } from '../ports.ts';
 import { JOB_PAYLOADS, QUEUES, type QueueName } from './jobs.ts';
 import { workerOptions } from './options.ts';
 
@@ -13,6 +13,7 @@ export interface WorkerDeps {
   ctx: AppContext;
   executor: Executor;
   monitor: Monitor;
+  metrics: MetricSource;
   chat: ChatDeps;
   connection: Redis;
   lockMs: number;
@@ -23,7 +24,7 @@ export interface WorkerDeps {
 export function startWorkers(deps: WorkerDeps): { stop(): Promise<void> } {
   const handlers: Record<QueueName, (data: unknown) => Promise<unknown>> = {
     [QUEUES.steps]: (data) => runStep(deps.ctx, deps.executor, parse(QUEUES.steps, data)),
-    [QUEUES.checks]: (data) => runCheck(deps.ctx, deps.monitor, parse(QUEUES.checks, data)),
+    [QUEUES.checks]: (data) => runCheck(deps.ctx, deps.monitor, deps.metrics, parse(QUEUES.checks, data)),
     [QUEUES.chat]: (data) => {
       const job = parse(QUEUES.chat, data);
       return performChatEffect(deps.chat, job.runId, job.effect);

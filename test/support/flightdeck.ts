@@ -27,6 +27,8 @@ export interface TestServices {
   redisUrl: string;
   queuePrefix: string;
   slackApiUrl: string;
+  /** Defaults to the shipped plans/. */
+  plansDir?: string;
 }
 
 /** Environment variables for a Flightdeck process (in this process or a child) wired to the test's services. */
@@ -39,7 +41,7 @@ export function flightdeckEnv(services: TestServices, extra: Record<string, stri
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_API_URL: services.slackApiUrl,
-    PLANS_DIR: join(PROJECT_ROOT, 'plans'),
+    PLANS_DIR: services.plansDir ?? join(PROJECT_ROOT, 'plans'),
     PORT: '0',
     RELAY_INTERVAL_MS: '50',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

@@ -1,0 +1,65 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './ports.ts';
+
+export interface PrometheusService {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A private Prometheus scraping `targets` every `scrapeInterval`: for the demo and the tests.
+ * Uses `prometheus` from PATH; on Debian as root a missing one is installed first (as for Redis).
+ */
+export async function startPrometheus(targets: string[], options: { scrapeInterval?: string; log?: (line: string) => void } = {}): Promise<PrometheusService> {
+  const binary = findPrometheus() ?? installPrometheus(options.log ?? (() => {}));
+  const dir = mkdtempSync(join(tmpdir(), 'flightdeck-prometheus-'));
+  const interval = options.scrapeInterval ?? '1s';
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    `global:\n  scrape_interval: ${interval}\n  evaluation_interval: ${interval}\nscrape_configs:\n  - job_name: flightdeck-target\n    static_configs:\n      - targets: [${targets.map((target) => `'${target}'`).join(', ')}]\n`,
+  );
+  const port = await freePort();
+  const child = spawn(binary, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(url, child);
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode === null) await new Promise<void>((resolve) => child.once('exit', () => resolve()).kill('SIGTERM'));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function findPrometheus(): string | null {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/bin']) {
+    if (dir && existsSync(join(dir, 'prometheus'))) return join(dir, 'prometheus');
+  }
+  return null;
+}
+
+function installPrometheus(log: (line: string) => void): string {
+  if (process.getuid?.() !== 0 || !existsSync('/etc/debian_version')) {
+    throw new Error('Prometheus is needed here: install it (Debian/Ubuntu: apt-get install prometheus) or put `prometheus` on PATH.');
+  }
+  log('prometheus is not installed; installing Debian’s prometheus (about 10 s)…');
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const found = findPrometheus();
+  if (!found) throw new Error('apt-get installed prometheus but it is not on PATH.');
+  return found;
+}
+
+async function waitReady(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`prometheus exited with code ${child.exitCode}`);
+    const ready = await fetch(`${url}/-/ready`).then((response) => response.ok, () => false);
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('prometheus did not become ready within 20 s');
+}

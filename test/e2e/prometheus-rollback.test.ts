@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { onAction } from '../../src/app/on-action.ts';
+import { onCommand } from '../../src/app/on-command.ts';
+import { ACTIONS } from '../../src/domain/cards.ts';
+import { PROJECT_ROOT, type Runtime } from '../../src/runtime.ts';
+import { startPrometheus, type PrometheusService } from '../../src/services/prometheus.ts';
+import { findRunByKey } from '../../src/store/runs.ts';
+import { freshPostgres, freshQueuePrefix } from '../support/databases.ts';
+import { FakeSlack } from '../support/fake-slack.ts';
+import { demoServiceEnv, startFlightdeck, stopDemoService, waitFor } from '../support/flightdeck.ts';
+
+const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
+const bob = { platform: 'slack' as const, id: 'U0DEMOBOB', name: 'bob' };
+
+/** A version whose error rate reads 20 % in a real Prometheus is rolled back by itself, and the message shows the numbers. */
+describe('rollback on a Prometheus trigger', () => {
+  let db: Awaited<ReturnType<typeof freshPostgres>>;
+  let slack: FakeSlack;
+  let demo: Awaited<ReturnType<typeof demoServiceEnv>>;
+  let prometheus: PrometheusService;
+  let runtime: Runtime;
+
+  beforeAll(async () => {
+    db = await freshPostgres();
+    slack = await new FakeSlack().start();
+    demo = await demoServiceEnv();
+    // Prometheus scrapes the demo router's /metrics: the live slot's numbers.
+    prometheus = await startPrometheus([`127.0.0.1:${demo.DEMO_PORT}`], { scrapeInterval: '1s' });
+    runtime = await startFlightdeck(
+      { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url, plansDir: join(PROJECT_ROOT, 'test/fixtures/plans') },
+      { http: false, worker: true },
+      { ...demo, PROMETHEUS_URL: prometheus.url },
+    );
+  }, 90_000);
+  afterAll(async () => {
+    await runtime?.stop();
+    stopDemoService(demo);
+    await prometheus?.stop();
+    await slack?.stop();
+    await db?.drop();
+  });
+
+  it('error_rate > 5% for 3s fires on 20 % and rolls back', async () => {
+    expect(await onCommand(runtime.ctx, { actor: alice, text: 'start shop 1.1.0-errors', requestKey: null })).toMatchObject({ text: expect.stringContaining('shop-1 created') });
+    const waiting = await waitFor('Go/No-Go', async () => {
+      const run = await findRunByKey(runtime.ctx.db, 'shop-1');
+      return run?.state === 'awaiting_decision' && run;
+    });
+    await onAction(runtime.ctx, { actor: bob, action: ACTIONS.go, runId: waiting.id, rationale: null });
+    const done = await waitFor('the run to end', async () => {
+      const run = await findRunByKey(runtime.ctx.db, 'shop-1');
+      return run && ['succeeded', 'rolled_back', 'rollback_failed', 'failed'].includes(run.state) && run;
+    }, 60_000);
+    expect(done.state).toBe('rolled_back');
+    expect(done.rollback?.trigger).toBe('error_rate > 5% for 3s');
+    expect(done.rollback?.reason).toMatch(/error_rate was (20%, )+20% \(> 5%\) for \d+s/);
+
+    const message = await waitFor('the rollback message', async () => slack.called('chat.postMessage').find((call) => slack.textOf(call).includes('URGENT: Deployment Rolled Back - shop 1.1.0-errors')));
+    const text = slack.textOf(message);
+    expect(text).toContain('error_rate = 0.2');
+    expect(text).toContain('max(demo_error_ratio)');
+    expect(text).toContain('<@U0DEMOCAROL>');
+  }, 90_000);
+});

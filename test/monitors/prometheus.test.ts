@@ -1,0 +1,64 @@
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPrometheusSource } from '../../src/monitors/prometheus.ts';
+import type { StepContext } from '../../src/ports.ts';
+import { startPrometheus, type PrometheusService } from '../../src/services/prometheus.ts';
+import { waitFor } from '../support/flightdeck.ts';
+
+const context: StepContext = { runId: 'r', runKey: 'api-7', service: 'api', version: '1.4.2', environment: 'production' };
+const monitor = (query: string, url = '${env.PROMETHEUS_URL}') => ({ metric: 'error_rate', prometheus: { query, url, headers: {}, timeout: 2_000 } });
+
+/** The Prometheus monitor against a real Prometheus (Debian's) scraping a real local /metrics. */
+describe('Prometheus monitor', () => {
+  let target: Server;
+  let prometheus: PrometheusService;
+  let errorRatio = 0.2;
+
+  beforeAll(async () => {
+    target = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      response.end(`# TYPE demo_error_ratio gauge\ndemo_error_ratio ${errorRatio}\n# TYPE demo_up gauge\ndemo_up{slot="blue"} 1\ndemo_up{slot="green"} 1\n`);
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    prometheus = await startPrometheus([`127.0.0.1:${(target.address() as { port: number }).port}`], { scrapeInterval: '1s' });
+  }, 90_000);
+  afterAll(async () => {
+    await prometheus?.stop();
+    await new Promise<void>((resolve) => target.close(() => resolve()));
+  });
+
+  const source = () => createPrometheusSource({ PROMETHEUS_URL: prometheus.url });
+
+  it('reads one number from an instant query, once scraped', async () => {
+    const reading = await waitFor('the first scrape', async () => {
+      const read = await source().read(monitor('max(demo_error_ratio)'), context);
+      return read.value !== null && read;
+    }, 30_000);
+    expect(reading).toEqual({ metric: 'error_rate', value: 0.2, source: 'max(demo_error_ratio)', detail: 'error_rate = 0.2' });
+  }, 40_000);
+
+  it('no data, several series and a bad query are inconclusive with the reason', async () => {
+    expect(await source().read(monitor('max(nothing_like_this)'), context)).toMatchObject({ value: null, detail: expect.stringContaining('no data') });
+    expect(await source().read(monitor('demo_up'), context)).toMatchObject({ value: null, detail: expect.stringContaining('2 series') });
+    expect(await source().read(monitor('max(demo_error_ratio'), context)).toMatchObject({ value: null, detail: expect.stringContaining('Prometheus:') });
+  });
+
+  it('an unset URL or a Prometheus that does not answer is inconclusive, never a throw', async () => {
+    expect(await createPrometheusSource({}).read(monitor('up'), context)).toMatchObject({ value: null, detail: expect.stringContaining('is not set') });
+    expect(await createPrometheusSource({}).read(monitor('up', 'http://127.0.0.1:9'), context)).toMatchObject({ value: null, detail: expect.stringContaining('unreachable') });
+  });
+
+  it('sends the plan’s headers with secrets from the environment', async () => {
+    let seen: string | undefined;
+    const fake: typeof fetch = async (_url, init) => {
+      seen = new Headers(init?.headers).get('authorization') ?? undefined;
+      return new Response(JSON.stringify({ status: 'success', data: { resultType: 'scalar', result: [1, '0.5'] } }));
+    };
+    const reading = await createPrometheusSource({ PROMETHEUS_URL: 'http://prom', PROM_TOKEN: 's3cret' }, fake).read(
+      { metric: 'error_rate', prometheus: { query: 'scalar(x)', url: '${env.PROMETHEUS_URL}', headers: { Authorization: 'Bearer ${env.PROM_TOKEN}' }, timeout: 1_000 } },
+      context,
+    );
+    expect(seen).toBe('Bearer s3cret');
+    expect(reading.value).toBe(0.5);
+  });
+});
