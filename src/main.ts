@@ -55,10 +55,12 @@ async function planCheck(args: string[], plansDir: string): Promise<number> {
     process.stdout.write(USAGE);
     return 2;
   }
+  const target = args[1] ?? plansDir;
   try {
-    if (args[1]) await loadPlanFile(args[1]);
-    else await loadPlans(plansDir);
-    console.log(`${args[1] ?? plansDir}: ok`);
+    const { stat } = await import('node:fs/promises');
+    if ((await stat(target)).isDirectory()) await loadPlans(target);
+    else await loadPlanFile(target);
+    console.log(`${target}: ok`);
     return 0;
   } catch (error) {
     if (error instanceof PlanLoadError) {

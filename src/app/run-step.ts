@@ -1,5 +1,6 @@
 import { currentStep, type Run } from '../domain/run.ts';
-import type { Executor, StepContext } from '../ports.ts';
+import { measureBaseline } from '../monitors/baseline.ts';
+import type { Executor, MetricSource, StepContext } from '../ports.ts';
 import type { StepJob } from '../queue/jobs.ts';
 import { findRun } from '../store/runs.ts';
 import type { AppContext } from './context.ts';
@@ -17,15 +18,24 @@ export function stepContext(run: Run): StepContext {
  * committed before the command runs, so a late or duplicate job never runs a step, and a step
  * interrupted by a crash is run again by the next worker (plan steps must be idempotent).
  */
-export async function runStep(ctx: AppContext, executor: Executor, job: StepJob): Promise<'done' | 'stale'> {
+export async function runStep(ctx: AppContext, executor: Executor, metrics: MetricSource, job: StepJob): Promise<'done' | 'stale'> {
   const run = await findRun(ctx.db, job.runId);
   if (!run || currentStep(run)?.id !== job.stepId) return 'stale';
   const step = currentStep(run)!;
   const started = await recordEvent(ctx, run.id, { type: 'step.started', stepId: step.id });
   if (!started.ok) return 'stale';
-  const outcome = await executor.run(step.action, stepContext(run));
+  const outcome =
+    step.action.kind === 'baseline'
+      ? await measureBaseline(metrics, run.spec.monitoring?.metrics ?? [], step.action, stepContext(run))
+      : { ...(await executor.run(step.action, stepContext(run))), baselines: undefined };
   ctx.log.info({ run: run.key, step: step.id, ok: outcome.ok, ms: outcome.durationMs, output: outcome.output.slice(-1_000) }, 'step finished');
-  const type = outcome.ok ? 'step.succeeded' : 'step.failed';
-  await recordEvent(ctx, run.id, { type, stepId: step.id, summary: outcome.summary, output: outcome.output.slice(-STORED_OUTPUT) });
+  const output = outcome.output.slice(-STORED_OUTPUT);
+  await recordEvent(
+    ctx,
+    run.id,
+    outcome.ok
+      ? { type: 'step.succeeded', stepId: step.id, summary: outcome.summary, output, ...(outcome.baselines ? { baselines: outcome.baselines } : {}) }
+      : { type: 'step.failed', stepId: step.id, summary: outcome.summary, output },
+  );
   return 'done';
 }

@@ -81,6 +81,8 @@ const monitoringSchema = z
     for: durationSchema.optional(),
     /** Or the seeds' decaying pace: [{ every: 1m, until: 1h }, { every: 5m, until: 8h }, …]. */
     schedule: z.array(z.strictObject({ every: durationSchema, until: durationSchema })).optional(),
+    /** Measure the metrics on the current version for `window` (every `every`) before traffic moves: baseline triggers compare with it. */
+    baseline: z.strictObject({ window: durationSchema, every: durationSchema.default(10_000) }).optional(),
     /** Checks whose triggers cannot be evaluated (monitor down, no data) are inconclusive, never healthy. */
     inconclusive: z
       .strictObject({ after: z.number().int().min(1).default(3), then: z.enum(['rollback']).default('rollback') })
@@ -141,6 +143,9 @@ export const planSchema = z
     for (const [name, environment] of Object.entries(plan.environments)) {
       const measured = new Set(environment.monitoring?.metrics.map((monitor) => monitor.metric) ?? []);
       environment.rollbackTriggers.forEach((trigger, index) => {
+        if (trigger.kind === 'baseline' && !environment.monitoring?.baseline) {
+          ctx.addIssue({ code: 'custom', path: ['environments', name, 'rollbackTriggers', index], message: 'compares with a baseline, so monitoring.baseline must say how to measure it' });
+        }
         const unknown = metricsOf([trigger]).filter((metric) => !measured.has(metric));
         if (unknown.length) ctx.addIssue({ code: 'custom', path: ['environments', name, 'rollbackTriggers', index], message: `reads ${unknown.join(', ')}, which monitoring.metrics does not measure` });
       });

@@ -98,7 +98,7 @@ export type RunEvent =
     }
   | { type: 'step.started'; stepId: string }
   /** `output` is the tail of what the step printed: kept in the audit trail, not in the run. */
-  | { type: 'step.succeeded'; stepId: string; summary: string; output?: string }
+  | { type: 'step.succeeded'; stepId: string; summary: string; output?: string; baselines?: Record<string, number> }
   | { type: 'step.failed'; stepId: string; summary: string; output?: string }
   | { type: 'decision'; decision: DecisionKind; by: Actor; rationale: string | null }
   | { type: 'check'; seq: number; healthy: boolean; detail: string; readings?: Reading[] }
@@ -126,8 +126,10 @@ export function transition(run: Run | null, event: RunEvent, now: Date): Transit
     case 'step.started':
       return onStepStarted(next, event.stepId, at);
     case 'step.succeeded':
-    case 'step.failed':
-      return onStepFinished(next, event.stepId, event.type === 'step.succeeded', event.summary, at);
+    case 'step.failed': {
+      const measured = event.type === 'step.succeeded' && event.baselines ? { ...next, baselines: { ...next.baselines, ...event.baselines } } : next;
+      return onStepFinished(measured, event.stepId, event.type === 'step.succeeded', event.summary, at);
+    }
     case 'decision':
       return onDecision(next, event, at);
     case 'check':

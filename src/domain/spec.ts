@@ -25,12 +25,20 @@ export function specFor(plan: Plan, environment: string): RunSpec | null {
   const env = plan.environments[environment];
   if (!env) return null;
   const strategy = strategySteps(env.strategy);
+  const baseline = env.monitoring?.baseline;
+  const deploy = baseline
+    ? [
+        ...strategy.deploy.slice(0, strategy.trafficMovesAt),
+        { name: 'Measure the baseline on the current version', action: { kind: 'baseline' as const, windowMs: baseline.window, everyMs: baseline.every } },
+        ...strategy.deploy.slice(strategy.trafficMovesAt),
+      ]
+    : strategy.deploy;
   return {
     strategy: env.strategy.kind,
     channel: env.channel,
     steps: {
       pre_checks: numbered('pre_checks', env.preChecks.map(stepFrom)),
-      deploy: numbered('deploy', strategy.deploy),
+      deploy: numbered('deploy', deploy),
       rollback: numbered('rollback', strategy.rollback),
     },
     requireDecision: env.requireDecision,

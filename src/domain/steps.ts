@@ -10,7 +10,9 @@ export interface Step {
 
 export type StepAction =
   | { kind: 'command'; argv: string[]; env: Record<string, string>; timeoutMs: number }
-  | { kind: 'http'; probe: HttpProbe; attempts: number; intervalMs: number };
+  | { kind: 'http'; probe: HttpProbe; attempts: number; intervalMs: number }
+  /** Reads the plan's metrics every `everyMs` for `windowMs` on the version still serving traffic; their medians become the baseline. */
+  | { kind: 'baseline'; windowMs: number; everyMs: number };
 
 export type Phase = 'pre_checks' | 'deploy' | 'rollback';
 

@@ -12,6 +12,8 @@ export function createExecutor(options: { cwd: string; env: NodeJS.ProcessEnv })
           return runCommand(action, context, options);
         case 'http':
           return runHttpStep(action, context, options.env);
+        case 'baseline':
+          throw new Error('a baseline step is measured by the metric source (app/run-step.ts), not an executor');
       }
     },
   };

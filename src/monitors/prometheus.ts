@@ -23,7 +23,7 @@ const vector = z.array(z.object({ metric: z.record(z.string(), z.string()), valu
  * several series, a refused connection or a Prometheus error is `value: null` with the reason —
  * inconclusive, for the domain to weigh.
  */
-export function createPrometheusSource(env: NodeJS.ProcessEnv, fetcher: typeof fetch = fetch): MetricSource {
+export function createPrometheusSource(env: NodeJS.ProcessEnv): MetricSource {
   return {
     async read(monitor: MetricMonitor, context: StepContext): Promise<Reading> {
       const { query } = monitor.prometheus;
@@ -33,7 +33,7 @@ export function createPrometheusSource(env: NodeJS.ProcessEnv, fetcher: typeof f
       const headers = Object.fromEntries(Object.entries(monitor.prometheus.headers).map(([name, value]) => [name, interpolate(value, context, env).value]));
       const url = `${base.value.replace(/\/$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`;
       try {
-        const response = await fetcher(url, { headers, signal: AbortSignal.timeout(monitor.prometheus.timeout) });
+        const response = await fetch(url, { headers, signal: AbortSignal.timeout(monitor.prometheus.timeout) });
         const parsed = answer.safeParse(await response.json().catch(() => null));
         if (!parsed.success) return unknown(null, `Prometheus answered ${response.status} with something that is not a query result`);
         if (parsed.data.status === 'error' || !parsed.data.data) return unknown(null, `Prometheus: ${parsed.data.error ?? `status ${response.status}`}`);

@@ -23,7 +23,7 @@ export interface WorkerDeps {
 /** Starts one BullMQ worker per queue. Returns a function that stops them. */
 export function startWorkers(deps: WorkerDeps): { stop(): Promise<void> } {
   const handlers: Record<QueueName, (data: unknown) => Promise<unknown>> = {
-    [QUEUES.steps]: (data) => runStep(deps.ctx, deps.executor, parse(QUEUES.steps, data)),
+    [QUEUES.steps]: (data) => runStep(deps.ctx, deps.executor, deps.metrics, parse(QUEUES.steps, data)),
     [QUEUES.checks]: (data) => runCheck(deps.ctx, deps.monitor, deps.metrics, parse(QUEUES.checks, data)),
     [QUEUES.chat]: (data) => {
       const job = parse(QUEUES.chat, data);

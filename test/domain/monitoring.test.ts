@@ -84,6 +84,35 @@ describe('monitoring that decides', () => {
     expect(() => plan({ environments: { production: { ...production, rollbackTriggers: ['error_rate > 5% for 5m'] } } })).toThrow(/reads error_rate, which monitoring.metrics does not measure/);
   });
 
+  it('a baseline is measured just before traffic moves, and its numbers are kept on the run', () => {
+    const withBaseline = plan({
+      environments: {
+        production: {
+          ...production,
+          monitoring: { check: { url: 'http://prod/health' }, metrics: [{ metric: 'p95_latency', prometheus: { query: 'q' } }], baseline: { window: '5m', every: '30s' }, every: '1m', for: '5m' },
+          rollbackTriggers: ['p95_latency > baseline * 1.5 for 5m'],
+        },
+      },
+    });
+    const steps = requested(withBaseline).type === 'requested' ? (requested(withBaseline) as Extract<RunEvent, { type: 'requested' }>).run.spec.steps.deploy : [];
+    expect(steps.map((step) => [step.id, step.name])).toEqual([
+      ['deploy.0', 'Deploy idle'],
+      ['deploy.1', 'Check idle'],
+      ['deploy.2', 'Measure the baseline on the current version'],
+      ['deploy.3', 'Switch'],
+    ]);
+    expect(steps[2]!.action).toEqual({ kind: 'baseline', windowMs: 300_000, everyMs: 30_000 });
+    const waiting = apply(null, [requested(withBaseline), ...step('pre_checks.0')]).run;
+    const measured = apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), { type: 'step.started', stepId: 'deploy.2' }, { type: 'step.succeeded', stepId: 'deploy.2', summary: 'baseline', baselines: { p95_latency: 0.12 } }]);
+    expect(measured.run.baselines).toEqual({ p95_latency: 0.12 });
+  });
+
+  it('a baseline trigger without a way to measure the baseline is refused', () => {
+    expect(() =>
+      plan({ environments: { production: { ...production, monitoring: { check: { url: 'x' }, metrics: [{ metric: 'p95_latency', prometheus: { query: 'q' } }], every: '1m', for: '5m' }, rollbackTriggers: ['p95_latency > baseline * 1.5 for 5m'] } } }),
+    ).toThrow(/monitoring.baseline must say how to measure it/);
+  });
+
   it('the skeleton plan without metrics still decides on health alone', () => {
     expect(awaitingDecision().spec.monitoring?.metrics).toEqual([]);
   });

@@ -13,7 +13,7 @@ import { demoServiceEnv, startFlightdeck, stopDemoService, waitFor } from '../su
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
 const bob = { platform: 'slack' as const, id: 'U0DEMOBOB', name: 'bob' };
 
-/** A version whose error rate reads 20 % in a real Prometheus is rolled back by itself, and the message shows the numbers. */
+/** Versions whose numbers in a real Prometheus cross a trigger are rolled back by themselves, and the message shows the numbers. */
 describe('rollback on a Prometheus trigger', () => {
   let db: Awaited<ReturnType<typeof freshPostgres>>;
   let slack: FakeSlack;
@@ -41,17 +41,28 @@ describe('rollback on a Prometheus trigger', () => {
     await db?.drop();
   });
 
-  it('error_rate > 5% for 3s fires on 20 % and rolls back', async () => {
-    expect(await onCommand(runtime.ctx, { actor: alice, text: 'start shop 1.1.0-errors', requestKey: null })).toMatchObject({ text: expect.stringContaining('shop-1 created') });
+  /** Start, GO by bob, and wait for the run to end. */
+  async function deploy(service: string, version: string, key: string) {
+    expect(await onCommand(runtime.ctx, { actor: alice, text: `start ${service} ${version}`, requestKey: null })).toMatchObject({ text: expect.stringContaining(`${key} created`) });
     const waiting = await waitFor('Go/No-Go', async () => {
-      const run = await findRunByKey(runtime.ctx.db, 'shop-1');
+      const run = await findRunByKey(runtime.ctx.db, key);
       return run?.state === 'awaiting_decision' && run;
     });
     await onAction(runtime.ctx, { actor: bob, action: ACTIONS.go, runId: waiting.id, rationale: null });
-    const done = await waitFor('the run to end', async () => {
-      const run = await findRunByKey(runtime.ctx.db, 'shop-1');
+    return waitFor(`${key} to end`, async () => {
+      const run = await findRunByKey(runtime.ctx.db, key);
       return run && ['succeeded', 'rolled_back', 'rollback_failed', 'failed'].includes(run.state) && run;
     }, 60_000);
+  }
+
+  it('a good version passes its metric-watched window', async () => {
+    const done = await deploy('shop', '1.0.0', 'shop-1');
+    expect({ state: done.state, rollback: done.rollback?.reason }).toEqual({ state: 'succeeded', rollback: undefined });
+    expect(done.samples.at(-1)?.readings?.[0]).toMatchObject({ metric: 'error_rate', value: 0.001 });
+  }, 90_000);
+
+  it('error_rate > 5% for 3s fires on 20 % and rolls back', async () => {
+    const done = await deploy('shop', '1.1.0-errors', 'shop-2');
     expect(done.state).toBe('rolled_back');
     expect(done.rollback?.trigger).toBe('error_rate > 5% for 3s');
     expect(done.rollback?.reason).toMatch(/error_rate was (20%, )+20% \(> 5%\) for \d+s/);
@@ -61,5 +72,13 @@ describe('rollback on a Prometheus trigger', () => {
     expect(text).toContain('error_rate = 0.2');
     expect(text).toContain('max(demo_error_ratio)');
     expect(text).toContain('<@U0DEMOCAROL>');
+  }, 90_000);
+
+  it('a latency regression against the baseline measured before the switch rolls back', async () => {
+    const done = await deploy('slowshop', '1.2.0-slow', 'slowshop-1');
+    expect(done.baselines).toEqual({ p95_latency: 0.1 });
+    expect(done.steps.find((step) => step.name.startsWith('Measure the baseline'))).toMatchObject({ ok: true, summary: expect.stringContaining('p95_latency 0.1') });
+    expect(done.state).toBe('rolled_back');
+    expect(done.rollback?.reason).toMatch(/p95_latency was (0\.6, )+0\.6 \(> 0\.15 = baseline × 1\.5\) for \d+s/);
   }, 90_000);
 });

@@ -2,8 +2,15 @@ import type { StrategyConfig } from '../plan.ts';
 import type { Step } from '../steps.ts';
 import { blueGreenSteps } from './blue-green.ts';
 
+export interface StrategySteps {
+  deploy: Omit<Step, 'id'>[];
+  rollback: Omit<Step, 'id'>[];
+  /** Index of the first deploy step that sends production traffic to the new version: the baseline is measured just before it. */
+  trafficMovesAt: number;
+}
+
 /** plan strategy → the ordered deploy steps and the steps that undo them. */
-export function strategySteps(config: StrategyConfig): { deploy: Omit<Step, 'id'>[]; rollback: Omit<Step, 'id'>[] } {
+export function strategySteps(config: StrategyConfig): StrategySteps {
   switch (config.kind) {
     case 'blue-green':
       return blueGreenSteps(config);
