@@ -69,13 +69,18 @@ async function deploy() {
   state.idle = target;
   writeState(state);
   await waitFor(`http://127.0.0.1:${slotPorts[target]}/health`, `slot ${target}`);
-  // Lets tests kill the worker while this step is running.
-  await sleep(Number(process.env.DEMO_DEPLOY_DELAY_MS ?? 0));
+  await pause('deploy');
   recordAction(`deploy ${run} ${version} ${target}`);
   console.log(`deployed ${version} to the ${target} slot (port ${slotPorts[target]})`);
 }
 
-function switchTo(which) {
+/** Lets tests kill the worker while a step is running: DEMO_DEPLOY_DELAY_MS, DEMO_SWITCH_BACK_DELAY_MS, … */
+async function pause(action) {
+  await sleep(Number(process.env[`DEMO_${action.toUpperCase().replace(/-/g, '_')}_DELAY_MS`] ?? 0));
+}
+
+async function switchTo(which) {
+  await pause(which === 'target' ? 'switch' : 'switch-back');
   const state = readState();
   const planned = state.runs[run];
   if (!planned) throw new Error(`run ${run} deployed nothing to switch`);
@@ -104,8 +109,8 @@ function stop() {
 const action = process.argv[2];
 try {
   if (action === 'deploy') await deploy();
-  else if (action === 'switch') switchTo('target');
-  else if (action === 'switch-back') switchTo('previous');
+  else if (action === 'switch') await switchTo('target');
+  else if (action === 'switch-back') await switchTo('previous');
   else if (action === 'preflight') preflight();
   else if (action === 'status') console.log(JSON.stringify(readState(), null, 2));
   else if (action === 'stop') stop();

@@ -41,14 +41,18 @@ describe('rollback on a Prometheus trigger', () => {
     await db?.drop();
   });
 
-  /** Start, GO by bob, and wait for the run to end. */
-  async function deploy(service: string, version: string, key: string) {
+  /** Start, GO by bob, and wait for the run to end (`meanwhile` runs once the run is monitoring). */
+  async function deploy(service: string, version: string, key: string, meanwhile?: () => Promise<void>) {
     expect(await onCommand(runtime.ctx, { actor: alice, text: `start ${service} ${version}`, requestKey: null })).toMatchObject({ text: expect.stringContaining(`${key} created`) });
     const waiting = await waitFor('Go/No-Go', async () => {
       const run = await findRunByKey(runtime.ctx.db, key);
       return run?.state === 'awaiting_decision' && run;
     });
     await onAction(runtime.ctx, { actor: bob, action: ACTIONS.go, runId: waiting.id, rationale: null });
+    if (meanwhile) {
+      await waitFor(`${key} to take a measured check`, async () => (await findRunByKey(runtime.ctx.db, key))?.samples.some((sample) => sample.readings?.[0]?.value !== null), 30_000);
+      await meanwhile();
+    }
     return waitFor(`${key} to end`, async () => {
       const run = await findRunByKey(runtime.ctx.db, key);
       return run && ['succeeded', 'rolled_back', 'rollback_failed', 'failed'].includes(run.state) && run;
@@ -74,11 +78,19 @@ describe('rollback on a Prometheus trigger', () => {
     expect(text).toContain('<@U0DEMOCAROL>');
   }, 90_000);
 
+
   it('a latency regression against the baseline measured before the switch rolls back', async () => {
     const done = await deploy('slowshop', '1.2.0-slow', 'slowshop-1');
     expect(done.baselines).toEqual({ p95_latency: 0.1 });
     expect(done.steps.find((step) => step.name.startsWith('Measure the baseline'))).toMatchObject({ ok: true, summary: expect.stringContaining('p95_latency 0.1') });
     expect(done.state).toBe('rolled_back');
     expect(done.rollback?.reason).toMatch(/p95_latency was (0\.6, )+0\.6 \(> 0\.15 = baseline × 1\.5\) for \d+s/);
+  }, 90_000);
+
+  it('Prometheus stopped mid-monitoring: checks turn inconclusive, and after the plan’s five in a row the run rolls back', async () => {
+    const done = await deploy('shop', '1.3.0', 'shop-3', () => prometheus.stop());
+    expect(done.state).toBe('rolled_back');
+    expect(done.rollback?.reason).toBe('monitoring inconclusive for 5 checks in a row (error_rate could not be measured)');
+    expect(done.samples.at(-1)?.readings?.[0]).toMatchObject({ value: null, detail: expect.stringContaining('Prometheus unreachable') });
   }, 90_000);
 });

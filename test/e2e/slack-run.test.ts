@@ -129,6 +129,26 @@ describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollba
     expect(done.state).toBe('rolled_back');
     expect(done.rollback?.reason).toContain('latency looks off');
   }, 60_000);
+
+  it('a manual rollback through the Roll back button, which asks for confirmation first', async () => {
+    await app.command('alice', 'start demo 1.6.0');
+    const run = await until('demo-6', ['awaiting_decision']);
+    await app.click('bob', 'run.go', run.id);
+    await until('demo-6', ['monitoring']);
+    const card = await waitFor('the Roll back button', async () =>
+      app.slack.called('chat.update').find((call) => JSON.stringify(call.args.blocks).includes('run.rollback') && JSON.stringify(call.args.blocks).includes('demo 1.6.0')),
+    );
+    const button = (card.args.blocks as any[]).flatMap((block) => block.elements ?? []).find((element: any) => element.action_id === 'run.rollback');
+    expect(button.confirm).toMatchObject({ title: { text: 'Roll back this run?' }, confirm: { text: 'Roll back' } });
+
+    const before = app.slack.called('chat.postEphemeral').length;
+    await app.click('carol', 'run.rollback', run.id);
+    const answer = await waitFor('the answer', async () => app.slack.called('chat.postEphemeral')[before]);
+    expect(app.slack.textOf(answer)).toContain('Rolling back demo-6');
+    const done = await until('demo-6', TERMINAL, 30_000);
+    expect(done.state).toBe('rolled_back');
+    expect(done.rollback).toMatchObject({ by: { id: 'U0DEMOCAROL' }, reason: 'manual rollback by carol' });
+  }, 60_000);
 });
 
 async function counts(app: Awaited<ReturnType<typeof startSlackFlightdeck>>) {
