@@ -30,6 +30,10 @@ const envSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('flightdeck'),
   /** How long a worker holds a step before another worker may take it over after a crash. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How often a worker looks for overdue work (steps or checks whose jobs Redis may have lost). */
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** How late work must be before the sweeper enqueues it again. */
+  SWEEP_GRACE_MS: z.coerce.number().int().min(100).default(300_000),
   /** How often the outbox relay polls when it has not been nudged. */
   RELAY_INTERVAL_MS: z.coerce.number().int().min(10).default(250),
 });

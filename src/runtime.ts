@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { ChatPlatform } from './ports.ts';
 import { systemClock } from './ports.ts';
 import type { AppContext } from './app/context.ts';
+import { sweepOverdue } from './app/sweep.ts';
 import type { Config } from './config.ts';
 import type { Platform } from './domain/identity.ts';
 import { createExecutor } from './executors/registry.ts';
@@ -114,6 +115,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         prefix: config.QUEUE_PREFIX,
       });
       stops.push(() => workers.stop());
+      const sweeper = setInterval(() => {
+        sweepOverdue(ctx, config.SWEEP_GRACE_MS).catch((error) => log.error({ err: error }, 'sweep failed'));
+      }, config.SWEEP_INTERVAL_MS);
+      sweeper.unref();
+      stops.push(async () => clearInterval(sweeper));
     }
 
     let server: Server | null = null;

@@ -76,7 +76,7 @@ export interface Run {
   /** Number of events applied; the next event is number seq + 1. */
   seq: number;
   /** The step to run next, or running now. */
-  cursor: { phase: Phase; index: number; startedAt: string | null } | null;
+  cursor: { phase: Phase; index: number; startedAt: string | null; queuedAt: string } | null;
   decision: Decision | null;
   samples: Sample[];
   nextCheck: number;
@@ -181,7 +181,7 @@ function enterPhase(run: Run, phase: Phase, at: string): { run: Run; effects: Ef
   const steps = run.spec.steps[phase];
   if (steps.length > 0) {
     const state: RunState = phase === 'pre_checks' ? 'pre_checks' : phase === 'deploy' ? 'deploying' : 'rolling_back';
-    return { run: { ...run, state, cursor: { phase, index: 0, startedAt: null } }, effects: [{ kind: 'runStep', stepId: steps[0]!.id }] };
+    return { run: { ...run, state, cursor: { phase, index: 0, startedAt: null, queuedAt: at } }, effects: [{ kind: 'runStep', stepId: steps[0]!.id }] };
   }
   return afterPhase({ ...run, cursor: null }, phase, at);
 }
@@ -238,7 +238,7 @@ function onStepFinished(run: Run, stepId: string, succeeded: boolean, summary: s
   const steps = run.spec.steps[cursor.phase];
   const nextIndex = cursor.index + 1;
   if (nextIndex < steps.length) {
-    return ok({ ...logged, cursor: { phase: cursor.phase, index: nextIndex, startedAt: null } }, [log, { kind: 'runStep', stepId: steps[nextIndex]!.id }]);
+    return ok({ ...logged, cursor: { phase: cursor.phase, index: nextIndex, startedAt: null, queuedAt: at } }, [log, { kind: 'runStep', stepId: steps[nextIndex]!.id }]);
   }
   const after = afterPhase(logged, cursor.phase, at);
   return ok(after.run, [log, ...after.effects]);
@@ -319,7 +319,7 @@ function onCheck(run: Run, event: Extract<RunEvent, { type: 'check' }>, at: stri
 }
 
 /** Check `seq` at its slot in the schedule, counted from the start of monitoring; past the end, at the last pace. */
-function checkSlot(run: Run, seq: number): Effect {
+export function checkSlot(run: Run, seq: number): Extract<Effect, { kind: 'scheduleCheck' }> {
   const schedule = run.spec.monitoring!.schedule;
   const since = Date.parse(run.monitoringSince ?? run.requestedAt);
   const last = schedule.at(-1)!;

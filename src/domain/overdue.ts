@@ -1,0 +1,21 @@
+import type { Effect } from './effects.ts';
+import { checkSlot, currentStep, type Run } from './run.ts';
+
+/**
+ * Work a run is waiting for that should have happened by `now`: a queued step nobody started, or a
+ * check whose slot has passed. Jobs live in Redis; if Redis lost them (a restart without AOF), the
+ * sweeper enqueues them again from this. A job that was merely slow and then also runs is harmless:
+ * the run's cursor and check seq make the second one stale.
+ */
+export function overdueWork(run: Run, now: Date, graceMs: number): Effect[] {
+  const late = (iso: string) => now.getTime() - Date.parse(iso) > graceMs;
+  if (run.cursor && !run.cursor.startedAt && late(run.cursor.queuedAt)) {
+    const step = currentStep(run);
+    return step ? [{ kind: 'runStep', stepId: step.id }] : [];
+  }
+  if (run.state === 'monitoring' && run.spec.monitoring) {
+    const slot = checkSlot(run, run.nextCheck);
+    if (late(slot.at)) return [{ ...slot, at: now.toISOString() }];
+  }
+  return [];
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { overdueWork } from '../../src/domain/overdue.ts';
+import { apply, awaitingDecision, bob, minutes, monitoring, T0 } from './support.ts';
+
+describe('overdue work', () => {
+  it('a queued step nobody started is overdue after the grace period', () => {
+    const deploying = apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: bob, rationale: null }]).run;
+    expect(overdueWork(deploying, minutes(1), 5 * 60_000)).toEqual([]);
+    expect(overdueWork(deploying, minutes(6), 5 * 60_000)).toEqual([{ kind: 'runStep', stepId: 'deploy.0' }]);
+  });
+
+  it('a running step is not overdue: a dead worker’s step is BullMQ’s stalled-job business', () => {
+    const running = apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: bob, rationale: null }, { type: 'step.started', stepId: 'deploy.0' }]).run;
+    expect(overdueWork(running, minutes(60), 60_000)).toEqual([]);
+  });
+
+  it('a check whose slot passed long ago is enqueued again, now, for the same seq', () => {
+    const watching = monitoring(); // first check due one minute after T0
+    expect(overdueWork(watching, minutes(2), 5 * 60_000)).toEqual([]);
+    expect(overdueWork(watching, minutes(7), 5 * 60_000)).toEqual([{ kind: 'scheduleCheck', seq: 1, at: minutes(7).toISOString() }]);
+  });
+
+  it('ended runs owe nothing', () => {
+    expect(overdueWork({ ...monitoring(), state: 'succeeded' }, new Date(T0.getTime() + 86_400_000), 1)).toEqual([]);
+  });
+});
