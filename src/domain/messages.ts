@@ -111,11 +111,12 @@ export function rollbackCard(run: Run): Card {
       ...(evidence.length ? [[`Evidence: ${evidence.join('; ')}`]] : []),
       ...(sources.length ? [[`Measured by: ${sources.join('; ')}`]] : []),
       [failed ? `The rollback failed at "${run.failure?.name}": ${run.failure?.message}. Production needs a human now.` : 'Application restored to the previous version. We are investigating the issue.'],
+      ...(run.spec.migrationReversible === false ? [['Database: the migration is not reversible and was left in place.']] : []),
       ['On-call: ', ...joinMentions(run.spec.onCall.map(mentionOf))],
     ],
     fields: [
       { label: 'Status', value: [failed ? '🔥 ROLLBACK FAILED' : '🔴 ROLLED BACK'] },
-      { label: 'Rollback Time', value: [rollback ? `${time(rollback.finishedAt ?? rollback.startedAt)} (took ${elapsed(rollback.startedAt, rollback.finishedAt)})` : '—'] },
+      { label: 'Rollback Time', value: [rollback ? rollbackTime(rollback) : '—'] },
       { label: 'Run', value: [run.key] },
     ],
   });
@@ -148,6 +149,12 @@ export function decisionText(decision: Decision): Text {
 
 function joinMentions(mentions: ReturnType<typeof mentionOf>[]): Text {
   return mentions.flatMap((mention, index) => (index ? [', ', { mention }] : [{ mention }]));
+}
+
+/** "14:07 UTC (traffic back after 3s, done in 8s)": measured from the trigger or request to traffic on the old version. */
+function rollbackTime(rollback: NonNullable<Run['rollback']>): string {
+  const traffic = rollback.trafficRestoredAt ? `traffic back after ${elapsed(rollback.startedAt, rollback.trafficRestoredAt)}, ` : '';
+  return `${time(rollback.finishedAt ?? rollback.startedAt)} (${traffic}done in ${elapsed(rollback.startedAt, rollback.finishedAt)})`;
 }
 
 function elapsed(from: string, to: string | null): string {

@@ -112,6 +112,12 @@ const environmentSchema = z.strictObject({
   strategy: strategySchema,
   monitoring: monitoringSchema.optional(),
   rollbackTriggers: z.array(triggerSchema).default([]),
+  /** The release's database migration: how to undo it, and whether that is safe. It runs last in a rollback, and only when reversible. */
+  migration: z.strictObject({ reversible: z.boolean(), rollback: commandStepSchema.optional() }).optional(),
+}).superRefine((environment, ctx) => {
+  if (environment.migration?.reversible && !environment.migration.rollback) {
+    ctx.addIssue({ code: 'custom', path: ['migration', 'rollback'], message: 'a reversible migration needs the step that reverses it' });
+  }
 });
 
 const personSchema = z.partialRecord(z.enum(PLATFORMS), z.string().min(1));

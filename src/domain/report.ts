@@ -24,6 +24,7 @@ export function deploymentReport(run: Run): string {
   }
   if (run.rollback) {
     lines.push('', '## Rollback', `- Reason: ${run.rollback.reason}`);
+    if (run.rollback.trafficRestoredAt) lines.push(`- Traffic back on the old version after: ${formatDuration(Date.parse(run.rollback.trafficRestoredAt) - Date.parse(run.rollback.startedAt))}`);
     if (run.rollback.finishedAt) lines.push(`- Took: ${formatDuration(Date.parse(run.rollback.finishedAt) - Date.parse(run.rollback.startedAt))}`);
   }
   return lines.join('\n');

@@ -85,7 +85,16 @@ export interface Run {
   /** Baseline value per metric, measured before traffic moved (empty until a baseline is taken). */
   baselines: Record<string, number>;
   steps: StepRecord[];
-  rollback: { reason: string; by: Actor | null; trigger: string | null; evidence: Sample[]; startedAt: string; finishedAt: string | null } | null;
+  rollback: {
+    reason: string;
+    by: Actor | null;
+    trigger: string | null;
+    evidence: Sample[];
+    startedAt: string;
+    /** When production traffic was back on the old version: the rollback time the seeds measure. */
+    trafficRestoredAt: string | null;
+    finishedAt: string | null;
+  } | null;
   failure: { stepId: string; name: string; message: string } | null;
   cancelled: { by: Actor; reason: string | null } | null;
   finishedAt: string | null;
@@ -234,6 +243,9 @@ function onStepFinished(run: Run, stepId: string, succeeded: boolean, summary: s
     return ok(began.run, [log, ...began.effects]);
   }
   if (!succeeded) return ok(...stepFailed(logged, cursor.phase, step.id, step.name, summary, at, log));
+  if (cursor.phase === 'rollback' && cursor.index === run.spec.trafficRestoredAfter && logged.rollback) {
+    logged.rollback = { ...logged.rollback, trafficRestoredAt: at };
+  }
 
   const steps = run.spec.steps[cursor.phase];
   const nextIndex = cursor.index + 1;
@@ -366,7 +378,7 @@ function onCancel(run: Run, by: Actor, reason: string | null, at: string): Trans
 }
 
 function beginRollback(run: Run, reason: string, by: Actor | null, trigger: string | null, evidence: Sample[], at: string): Run {
-  return { ...run, state: 'rolling_back', rollback: { reason, by, trigger, evidence, startedAt: at, finishedAt: null } };
+  return { ...run, state: 'rolling_back', rollback: { reason, by, trigger, evidence, startedAt: at, trafficRestoredAt: null, finishedAt: null } };
 }
 
 function finish(run: Run, state: RunState, at: string): Run {

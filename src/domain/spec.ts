@@ -14,6 +14,10 @@ export interface RunSpec {
   channel: Record<string, string>;
   steps: Record<Phase, Step[]>;
   requireDecision: boolean;
+  /** Rollback step index after which traffic is back on the old version. */
+  trafficRestoredAfter: number;
+  /** null: the release has no migration; false: it has one that a rollback leaves in place. */
+  migrationReversible: boolean | null;
   monitoring: { check: HttpProbe; metrics: MetricMonitor[]; schedule: SchedulePace[]; checks: number; inconclusive: { after: number; then: 'rollback' } } | null;
   triggers: Trigger[];
   deployers: Person[];
@@ -39,9 +43,11 @@ export function specFor(plan: Plan, environment: string): RunSpec | null {
     steps: {
       pre_checks: numbered('pre_checks', env.preChecks.map(stepFrom)),
       deploy: numbered('deploy', deploy),
-      rollback: numbered('rollback', strategy.rollback),
+      rollback: numbered('rollback', [...strategy.rollback, ...(env.migration?.reversible && env.migration.rollback ? [stepFrom(env.migration.rollback)] : [])]),
     },
     requireDecision: env.requireDecision,
+    trafficRestoredAfter: strategy.trafficRestoredAfter,
+    migrationReversible: env.migration ? env.migration.reversible : null,
     monitoring: env.monitoring
       ? {
           check: env.monitoring.check,

@@ -1,5 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,34 +7,54 @@ import type { StepContext } from '../../src/ports.ts';
 
 const context: StepContext = { runId: '11111111-1111-4111-8111-111111111111', runKey: 'api-7', service: 'api', version: '1.4.2', environment: 'production' };
 const dir = mkdtempSync(join(tmpdir(), 'flightdeck-exec-'));
-const executor = createExecutor({ cwd: dir, env: { ...process.env, TARGET: 'blue' } });
-const node = (script: string, env: Record<string, string> = {}, timeoutMs = 10_000) => executor.run({ kind: 'command', argv: [process.execPath, '-e', script, '$(touch pwned)', '; rm -rf /'], env, timeoutMs }, context);
+const executor = createExecutor({ cwd: dir, env: { PATH: process.env.PATH, TARGET: 'blue' } });
+const run = (argv: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}) =>
+  executor.run({ kind: 'command', argv, env: options.env ?? {}, timeoutMs: options.timeoutMs ?? 10_000 }, context);
+const node = (script: string, ...args: string[]) => [process.execPath, '-e', script, ...args];
 
-describe('command executor', () => {
-  it('passes arguments literally, with no shell, and the run as FLIGHTDECK_* variables', async () => {
-    const outcome = await node('console.log(JSON.stringify({ args: process.argv.slice(1), env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("FLIGHTDECK_") || k === "SLOT")) }))', { SLOT: '${env.TARGET}' });
+describe('command executor (a real child process, no shell)', () => {
+  it('passes each argument literally: shell syntax reaches the program as text and is never run', async () => {
+    const marker = join(dir, 'pwned');
+    const tricky = [`$(touch ${marker})`, `; touch ${marker}`, '`id`', '*', '"quoted" $HOME'];
+    const outcome = await run(node('console.log(JSON.stringify(process.argv.slice(1)))', ...tricky));
     expect(outcome.ok).toBe(true);
-    const printed = JSON.parse(outcome.output);
-    expect(printed.args).toEqual(['$(touch pwned)', '; rm -rf /']);
-    expect(existsSync(join(dir, 'pwned'))).toBe(false);
-    expect(printed.env).toEqual({ FLIGHTDECK_RUN_ID: context.runId, FLIGHTDECK_RUN: 'api-7', FLIGHTDECK_SERVICE: 'api', FLIGHTDECK_VERSION: '1.4.2', FLIGHTDECK_ENVIRONMENT: 'production', SLOT: 'blue' });
+    expect(JSON.parse(outcome.output)).toEqual(tricky);
+    expect(existsSync(marker)).toBe(false);
   });
 
-  it('a non-zero exit is a failed step whose summary carries the code and the last line', async () => {
-    const outcome = await node('console.log("migrating"); console.error("relation users already exists"); process.exit(3)');
+  it('gives the child the run as FLIGHTDECK_* variables and fills ${env.NAME} in step env values', async () => {
+    const script = 'const e = process.env; console.log(JSON.stringify([e.FLIGHTDECK_SERVICE, e.FLIGHTDECK_VERSION, e.FLIGHTDECK_ENVIRONMENT, e.FLIGHTDECK_RUN, e.FLIGHTDECK_RUN_ID, e.SLOT]))';
+    const outcome = await run(node(script), { env: { SLOT: 'slot-${env.TARGET}' } });
+    expect(JSON.parse(outcome.output)).toEqual(['api', '1.4.2', 'production', 'api-7', context.runId, 'slot-blue']);
+    expect(outcome).toMatchObject({ ok: true, summary: outcome.output.trim() });
+  });
+
+  it('a non-zero exit fails the step with the exit code and the last line of output', async () => {
+    const outcome = await run(node('console.log("migrating"); console.error("relation users already exists"); process.exit(3)'));
     expect(outcome).toMatchObject({ ok: false, summary: 'exit 3: relation users already exists' });
     expect(outcome.output).toContain('migrating');
   });
 
-  it('a command that overruns its timeout is killed and reported', async () => {
+  it('a command that overruns its timeout is killed and reported as timed out', async () => {
     const started = Date.now();
-    const outcome = await node('setTimeout(() => {}, 60_000)', {}, 300);
-    expect(outcome).toMatchObject({ ok: false, summary: 'timed out after 0s' });
-    expect(Date.now() - started).toBeLessThan(10_000);
+    const outcome = await run(node('setTimeout(() => {}, 60_000)'), { timeoutMs: 300 });
+    expect(outcome).toMatchObject({ ok: false, summary: expect.stringMatching(/^timed out after/) });
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('a program that does not exist fails the step instead of throwing', async () => {
-    const outcome = await executor.run({ kind: 'command', argv: ['definitely-not-a-program-xyz'], env: {}, timeoutMs: 5_000 }, context);
+    const outcome = await run(['definitely-not-a-program-xyz', '--version']);
     expect(outcome).toMatchObject({ ok: false, summary: expect.stringContaining('could not start definitely-not-a-program-xyz') });
+  });
+
+  // BUG (src/executors/command.ts): the timeout kills only the direct child and then waits for 'close', which
+  // fires when every holder of the stdout/stderr pipes has exited. A grandchild (a deploy script's `kubectl
+  // rollout status`, `sleep`, …) keeps the pipes open, so the step reports only when the grandchild ends:
+  // here after ~30 s instead of 300 ms. Unskip when fixed.
+  it.skip('a timed-out command whose own child holds its output is still reported on time', async () => {
+    const started = Date.now();
+    const outcome = await run(node('require("node:child_process").spawn("sleep", ["30"], { stdio: "inherit" }); setTimeout(() => {}, 60_000)'), { timeoutMs: 300 });
+    expect(outcome).toMatchObject({ ok: false, summary: expect.stringMatching(/^timed out/) });
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

@@ -1,59 +1,81 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HttpProbe } from '../../src/domain/plan.ts';
 import { createExecutor } from '../../src/executors/registry.ts';
 import { createHttpHealthMonitor } from '../../src/monitors/http-health.ts';
 import type { StepContext } from '../../src/ports.ts';
 import { freePort } from '../../src/services/ports.ts';
 
-const context: StepContext = { runId: 'r', runKey: 'api-7', service: 'api', version: '1.4.2', environment: 'production' };
+const context: StepContext = { runId: '11111111-1111-4111-8111-111111111111', runKey: 'api-7', service: 'api', version: '1.4.2', environment: 'production' };
 
-describe('HTTP steps and the health monitor, against a real local server', () => {
+/** HTTP steps against a real local server: `/up-after/N` answers 503 until its Nth request. */
+describe('HTTP step executor', () => {
   let server: Server;
   let port: number;
-  let hits = 0;
+  const hits = new Map<string, number>();
+
   beforeAll(async () => {
     server = createServer((request, response) => {
-      if (request.url === '/flaky') {
-        hits += 1;
-        response.writeHead(hits >= 3 ? 200 : 503);
-        return response.end(hits >= 3 ? 'ok' : 'starting');
-      }
-      if (request.url === '/version/1.4.2') return response.end('{"version":"1.4.2"}');
-      response.writeHead(request.url === '/broken' ? 500 : 200);
-      response.end('{"status":"ok"}');
+      const url = request.url ?? '/';
+      hits.set(url, (hits.get(url) ?? 0) + 1);
+      const upAfter = /^\/up-after\/(\d+)$/.exec(url);
+      if (upAfter) response.writeHead(hits.get(url)! >= Number(upAfter[1]) ? 200 : 503);
+      else if (url === '/broken') response.writeHead(500);
+      response.end(url.startsWith('/version/') ? `{"version":"${url.slice(9)}"}` : '{"status":"ok"}');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as { port: number }).port;
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const executor = () => createExecutor({ cwd: '.', env: { PORT: String(port) } });
-  const probe = (path: string, extra: object = {}) => ({ method: 'GET' as const, url: `http://127.0.0.1:\${env.PORT}${path}`, expectStatus: 200, timeout: 2_000, ...extra });
+  const probe = (url: string, extra: Partial<HttpProbe> = {}): HttpProbe => ({ method: 'GET', url, expectStatus: 200, timeout: 2_000, ...extra });
+  const step = (url: string, extra: Partial<HttpProbe> = {}, attempts = 1, intervalMs = 10) =>
+    createExecutor({ cwd: '.', env: { PORT: String(port) } }).run({ kind: 'http', probe: probe(url, extra), attempts, intervalMs }, context);
 
-  it('passes on the expected status, with ${env.NAME} and ${version} filled in', async () => {
-    const outcome = await executor().run({ kind: 'http', probe: probe('/version/${version}', { bodyIncludes: '"1.4.2"' }), attempts: 1, intervalMs: 10 }, context);
-    expect(outcome).toMatchObject({ ok: true, summary: expect.stringContaining(`127.0.0.1:${port}/version/1.4.2 → 200`) });
+  it('passes on the expected status, filling ${env.PORT} and ${version} into the URL', async () => {
+    const outcome = await step('http://127.0.0.1:${env.PORT}/version/${version}', { bodyIncludes: '"1.4.2"' });
+    expect(outcome).toMatchObject({ ok: true, summary: expect.stringContaining(`GET http://127.0.0.1:${port}/version/1.4.2 → 200`) });
   });
 
-  it('fails on another status, naming the expected one', async () => {
-    const outcome = await executor().run({ kind: 'http', probe: probe('/broken'), attempts: 1, intervalMs: 10 }, context);
-    expect(outcome).toMatchObject({ ok: false, summary: expect.stringContaining('→ 500') });
-    expect(outcome.summary).toContain('expected 200');
+  it('fails on another status, naming the status it expected', async () => {
+    const outcome = await step('http://127.0.0.1:${env.PORT}/broken');
+    expect(outcome).toMatchObject({ ok: false, summary: expect.stringMatching(/→ 500 in \d+ms \(expected 200\)$/) });
   });
 
-  it('retries until the service comes up', async () => {
-    hits = 0;
-    const outcome = await executor().run({ kind: 'http', probe: probe('/flaky'), attempts: 5, intervalMs: 20 }, context);
-    expect(outcome.ok).toBe(true);
-    expect(hits).toBe(3);
+  it('retries until the service answers: 200 on the 3rd request passes after 3 requests', async () => {
+    const outcome = await step('http://127.0.0.1:${env.PORT}/up-after/3', {}, 5, 50);
+    expect(outcome).toMatchObject({ ok: true, summary: expect.stringContaining('→ 200') });
+    expect(hits.get('/up-after/3')).toBe(3);
+    expect(outcome.durationMs).toBeGreaterThanOrEqual(100);
   });
 
-  it('the monitor reports a refused connection, a body mismatch and an unknown variable as unhealthy, never throwing', async () => {
-    const monitor = createHttpHealthMonitor({ PORT: String(port) });
+  it('gives up after its attempts, reporting the last answer', async () => {
+    const outcome = await step('http://127.0.0.1:${env.PORT}/up-after/9', {}, 2, 10);
+    expect(outcome).toMatchObject({ ok: false, summary: expect.stringContaining('→ 503') });
+    expect(hits.get('/up-after/9')).toBe(2);
+  });
+
+  it('a refused connection fails the step with its reason, without throwing', async () => {
     const dead = await freePort();
-    expect(await monitor.check({ ...probe('/'), url: `http://127.0.0.1:${dead}/health` }, context)).toMatchObject({ healthy: false, detail: expect.stringContaining('ECONNREFUSED') });
-    expect(await monitor.check(probe('/', { bodyIncludes: 'degraded' }), context)).toMatchObject({ healthy: false, detail: expect.stringContaining('body lacks "degraded"') });
-    expect(await monitor.check({ ...probe('/'), url: 'http://127.0.0.1:${env.NOPE}/' }, context)).toMatchObject({ healthy: false, detail: expect.stringContaining('env.NOPE') });
-    expect(await monitor.check(probe('/'), context)).toMatchObject({ healthy: true });
+    const outcome = await step(`http://127.0.0.1:${dead}/health`, {}, 2, 10);
+    expect(outcome).toMatchObject({ ok: false, summary: `GET http://127.0.0.1:${dead}/health failed: ECONNREFUSED` });
+  });
+
+  it('a body without the expected text fails the step', async () => {
+    const outcome = await step('http://127.0.0.1:${env.PORT}/version/1.4.1', { bodyIncludes: '"1.4.2"' });
+    expect(outcome).toMatchObject({ ok: false, summary: expect.stringContaining('body lacks ""1.4.2""') });
+  });
+
+  it('an unknown variable is reported and no request is made', async () => {
+    const before = [...hits.values()].reduce((a, b) => a + b, 0);
+    const outcome = await step('http://127.0.0.1:${env.PORT}/${env.NOPE}/${build}');
+    expect(outcome).toMatchObject({ ok: false, summary: 'the URL uses unknown variables: env.NOPE, build' });
+    expect([...hits.values()].reduce((a, b) => a + b, 0)).toBe(before);
+  });
+
+  it('the health monitor shares the probe: healthy on 200, unhealthy with a reason otherwise', async () => {
+    const monitor = createHttpHealthMonitor({ PORT: String(port) });
+    expect(await monitor.check(probe('http://127.0.0.1:${env.PORT}/health'), context)).toMatchObject({ healthy: true });
+    expect(await monitor.check(probe('http://127.0.0.1:${env.PORT}/broken'), context)).toMatchObject({ healthy: false, detail: expect.stringContaining('expected 200') });
   });
 });

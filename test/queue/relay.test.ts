@@ -1,37 +1,39 @@
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { outboxRowsFor } from '../../src/app/apply-effects.ts';
 import type { AppContext } from '../../src/app/context.ts';
-import { persistEffects } from '../../src/app/apply-effects.ts';
 import { onCommand } from '../../src/app/on-command.ts';
 import { catalogOf, loadPlanFile } from '../../src/plans/catalog.ts';
-import { QUEUES } from '../../src/queue/jobs.ts';
+import { QUEUES, type QueueName } from '../../src/queue/jobs.ts';
 import { OutboxRelay } from '../../src/queue/relay.ts';
-import { PROJECT_ROOT } from '../../src/runtime.ts';
+import { insertOutbox } from '../../src/store/outbox.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
 import { freshPostgres, freshQueuePrefix } from '../support/databases.ts';
 
+const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url));
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
+const STATES = ['wait', 'delayed', 'active', 'completed', 'failed'] as const;
 
-/** Outbox → BullMQ: the row id is the job id, so relaying again (after a crash between add and mark) adds nothing. */
+/** Outbox → BullMQ on real Postgres and Redis: the row id is the job id, so relaying a row twice adds one job. */
 describe('outbox relay', () => {
   let pg: Awaited<ReturnType<typeof freshPostgres>>;
   let redis: Redis;
   let relay: OutboxRelay;
   let ctx: AppContext;
-  let queues: Record<string, Queue>;
+  let queues: Record<QueueName, Queue>;
   const prefix = freshQueuePrefix();
 
   beforeAll(async () => {
     pg = await freshPostgres();
     redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
     relay = new OutboxRelay(pg.database.db, redis, pino({ level: 'silent' }), 1_000, prefix);
-    const plan = await loadPlanFile(join(PROJECT_ROOT, 'plans/demo.yaml'));
+    const plan = await loadPlanFile(DEMO_PLAN);
     ctx = { db: pg.database.db, plans: catalogOf([plan]), clock: { now: () => new Date() }, log: pino({ level: 'silent' }), kickRelay() {} };
-    queues = Object.fromEntries(Object.values(QUEUES).map((name) => [name, new Queue(name, { connection: redis, prefix })]));
+    queues = Object.fromEntries(Object.values(QUEUES).map((name) => [name, new Queue(name, { connection: redis, prefix })])) as Record<QueueName, Queue>;
   });
   afterAll(async () => {
     await relay?.stop();
@@ -40,49 +42,47 @@ describe('outbox relay', () => {
     await pg?.drop();
   });
 
-  const jobIds = async () => (await Promise.all(Object.values(queues).map((queue) => queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])))).flat().map((job) => job.id).sort();
-  const outboxIds = async () => ((await pg.database.db.execute(sql`select id from outbox order by id`)) as unknown as { rows: { id: string }[] }).rows.map((row) => row.id).sort();
+  const outbox = async () =>
+    ((await pg.database.db.execute(sql`select id, queue, relayed_at is not null as relayed from outbox order by id`)) as unknown as { rows: { id: string; queue: string; relayed: boolean }[] }).rows;
+  const jobsIn = async (name: QueueName) => (await queues[name].getJobs([...STATES])).map((job) => ({ id: job.id, data: job.data })).sort((a, b) => a.id!.localeCompare(b.id!));
+  const counts = async () => Promise.all(Object.values(queues).map((queue) => queue.getJobCounts(...STATES)));
 
-  it('moves each outbox row to its queue once, with the row id as job id', async () => {
+  it('moves each outbox row to its queue, with the row id as job id, and marks it relayed', async () => {
     await onCommand(ctx, { actor: alice, text: 'start demo 1.1.0', requestKey: null });
+    const run = (await findRunByKey(pg.database.db, 'demo-1'))!;
+    const rows = await outbox();
+    const idOf = (queue: string) => rows.find((row) => row.queue === queue)!.id;
+    expect(rows.map((row) => row.relayed)).toEqual([false, false]);
+
     expect(await relay.relayOnce()).toBe(2);
-    expect(await jobIds()).toEqual(await outboxIds());
+    expect(await jobsIn(QUEUES.steps)).toEqual([{ id: idOf(QUEUES.steps), data: { runId: run.id, stepId: 'pre_checks.0' } }]);
+    expect(await jobsIn(QUEUES.chat)).toEqual([{ id: idOf(QUEUES.chat), data: { runId: run.id, effect: { kind: 'refreshStatus' } } }]);
+    expect(await jobsIn(QUEUES.checks)).toEqual([]);
+    expect((await outbox()).map((row) => row.relayed)).toEqual([true, true]);
+
+    const before = await counts();
     expect(await relay.relayOnce()).toBe(0);
+    expect(await counts()).toEqual(before);
   });
 
-  it('re-relaying rows whose mark was lost adds no duplicate job', async () => {
-    const before = await jobIds();
+  it('relaying again after a crash between add and mark adds no duplicate job', async () => {
+    const before = await counts();
+    const ids = [...(await jobsIn(QUEUES.steps)), ...(await jobsIn(QUEUES.chat))].map((job) => job.id).sort();
     await pg.database.db.execute(sql`update outbox set relayed_at = null`);
     expect(await relay.relayOnce()).toBe(2);
-    expect(await jobIds()).toEqual(before);
+    expect(await counts()).toEqual(before);
+    expect([...(await jobsIn(QUEUES.steps)), ...(await jobsIn(QUEUES.chat))].map((job) => job.id).sort()).toEqual(ids);
   });
 
-  it('a check scheduled in the future becomes a delayed job', async () => {
+  it('a check scheduled in the future becomes a delayed job due at its time', async () => {
     const run = (await findRunByKey(pg.database.db, 'demo-1'))!;
-    const at = new Date(Date.now() + 60_000);
-    await persistEffects(pg.database.db, run, [{ kind: 'scheduleCheck', seq: 1, at: at.toISOString() }], new Date());
-    await relay.relayOnce();
-    const delayed = await queues[QUEUES.checks]!.getJobs(['delayed']);
-    expect(delayed).toHaveLength(1);
-    expect(delayed[0]!.data).toEqual({ runId: run.id, seq: 1 });
-    expect(delayed[0]!.timestamp + delayed[0]!.delay).toBeGreaterThan(Date.now() + 50_000);
-  });
-});
-
-describe('concurrent starts on Postgres', () => {
-  it('five starts of the same service at once create exactly one run', async () => {
-    const pg = await freshPostgres();
-    try {
-      const plan = await loadPlanFile(join(PROJECT_ROOT, 'plans/demo.yaml'));
-      const ctx: AppContext = { db: pg.database.db, plans: catalogOf([plan]), clock: { now: () => new Date() }, log: pino({ level: 'silent' }), kickRelay() {} };
-      const replies = await Promise.all([1, 2, 3, 4, 5].map((n) => onCommand(ctx, { actor: alice, text: `start demo 1.${n}.0`, requestKey: `race-${n}` })));
-      const texts = replies.map((reply) => (reply.kind === 'text' ? reply.text : ''));
-      expect(texts.filter((text) => text.includes('created'))).toHaveLength(1);
-      expect(texts.filter((text) => text.includes('already active'))).toHaveLength(4);
-      const rows = await pg.database.db.execute(sql`select count(*)::int as n from runs`);
-      expect((rows as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(1);
-    } finally {
-      await pg.drop();
-    }
+    const now = new Date();
+    const [row] = outboxRowsFor(run, [{ kind: 'scheduleCheck', seq: 1, at: new Date(now.getTime() + 60_000).toISOString() }], now);
+    await insertOutbox(pg.database.db, [row!], now);
+    expect(await relay.relayOnce()).toBe(1);
+    const delayed = await queues[QUEUES.checks].getJobs(['delayed']);
+    expect(delayed.map((job) => ({ id: job.id, data: job.data }))).toEqual([{ id: row!.id, data: { runId: run.id, seq: 1 } }]);
+    expect(delayed[0]!.timestamp + delayed[0]!.delay).toBeGreaterThan(now.getTime() + 55_000);
+    expect(await queues[QUEUES.checks].getJobCounts('wait')).toEqual({ wait: 0 });
   });
 });

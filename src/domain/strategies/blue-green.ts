@@ -9,6 +9,7 @@ export function blueGreenSteps(config: BlueGreen): StrategySteps {
   return {
     deploy: [stepFrom(config.deployIdle), stepFrom(config.checkIdle), stepFrom(config.switch)],
     trafficMovesAt: 2,
+    trafficRestoredAfter: 0,
     rollback: [stepFrom(config.switchBack), ...(config.verifyRollback ? [stepFrom(config.verifyRollback)] : [])],
   };
 }

@@ -7,6 +7,8 @@ export interface StrategySteps {
   rollback: Omit<Step, 'id'>[];
   /** Index of the first deploy step that sends production traffic to the new version: the baseline is measured just before it. */
   trafficMovesAt: number;
+  /** Index of the rollback step after which production traffic is back on the old version: rollback time is measured to it. */
+  trafficRestoredAfter: number;
 }
 
 /** plan strategy → the ordered deploy steps and the steps that undo them. */

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { HELP_LINES, parseCommand, tokenize, USAGE, type Command, type ParseError } from '../../src/domain/command.ts';
+
+function refused(text: string): ParseError {
+  const result = parseCommand(text);
+  if (result.kind !== 'parse_error') throw new Error(`${JSON.stringify(text)} was accepted as ${JSON.stringify(result)}`);
+  return result;
+}
+
+describe('parseCommand: start', () => {
+  it('takes a service and a version; the environment is left to the plan default', () => {
+    expect(parseCommand('start checkout 2.3.0')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0', environment: null });
+  });
+
+  it('takes an optional environment', () => {
+    expect(parseCommand('start checkout 2.3.0 staging')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0', environment: 'staging' });
+  });
+
+  it('ignores surrounding and repeated whitespace, and the verb’s case', () => {
+    expect(parseCommand('   Start   checkout\t2.3.0-rc.1   production  ')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0-rc.1', environment: 'production' });
+  });
+
+  it('accepts versions with build metadata and a leading v', () => {
+    expect(parseCommand('start checkout v2.3.0+build.7')).toMatchObject({ kind: 'start', version: 'v2.3.0+build.7' });
+  });
+
+  it.each([
+    ['start', 'start needs a service and a version.'],
+    ['start checkout', 'start needs a service and a version.'],
+  ])('%j is missing arguments', (text, message) => {
+    expect(refused(text)).toEqual({ kind: 'parse_error', message, usage: USAGE.start });
+  });
+
+  it.each(['Checkout', '9lives', 'check_out', 'api;rm', '-api', 'a'.repeat(41)])('refuses the service name %j', (service) => {
+    const error = refused(`start ${service} 1.0.0`);
+    expect(error.message).toBe(`"${service}" is not a service name (lower-case letters, digits, dashes).`);
+    expect(error.usage).toBe(USAGE.start);
+  });
+
+  it('accepts a 40-character service name (the longest)', () => {
+    expect(parseCommand(`start ${'a'.repeat(40)} 1.0.0`)).toMatchObject({ kind: 'start', service: 'a'.repeat(40) });
+  });
+
+  it.each(['1.0;rm', '$(whoami)', '.1.0', '1.0.0/../../etc', `1${'0'.repeat(64)}`, '-1.0'])('refuses the version %j', (version) => {
+    expect(refused(`start checkout ${version}`)).toEqual({ kind: 'parse_error', message: `"${version}" is not a version.`, usage: USAGE.start });
+  });
+
+  it('refuses a bad environment name', () => {
+    expect(refused('start checkout 1.0.0 Prod').message).toBe('"Prod" is not an environment name.');
+  });
+
+  it('refuses extra arguments and names them', () => {
+    const error = refused('start checkout 1.0.0 production now please');
+    expect(error.message).toBe('Unexpected "now please".');
+    expect(error.usage).toBe(USAGE.start);
+  });
+
+  it.each([
+    ['start checkout 1.0.0 --at 14:00', '--at'],
+    ['start --at 14:00 checkout 1.0.0', '--at'],
+    ['start checkout 1.0.0 production --force', '--force'],
+  ])('a flag (%j) is declined politely, not parsed as a positional', (text, flag) => {
+    expect(refused(text)).toEqual({ kind: 'parse_error', message: `${flag} is not available yet.`, usage: USAGE.start });
+  });
+});
+
+describe('parseCommand: status', () => {
+  it('without a run key asks for the active runs', () => {
+    expect(parseCommand('status')).toEqual({ kind: 'status', run: null });
+  });
+
+  it('with a run key asks for that run', () => {
+    expect(parseCommand('status checkout-7')).toEqual({ kind: 'status', run: 'checkout-7' });
+  });
+
+  it.each(['7', 'checkout', 'Checkout-7', 'checkout-7b'])('refuses %j as a run key', (key) => {
+    expect(refused(`status ${key}`)).toEqual({ kind: 'parse_error', message: `"${key}" is not a run id (they look like api-42).`, usage: USAGE.status });
+  });
+
+  it('takes at most one run key', () => {
+    expect(refused('status checkout-7 checkout-8')).toEqual({ kind: 'parse_error', message: 'status takes at most one run id.', usage: USAGE.status });
+  });
+});
+
+describe('parseCommand: rollback and cancel', () => {
+  it.each(['rollback', 'cancel'] as const)('%s with only a run key has no reason', (verb) => {
+    expect(parseCommand(`${verb} checkout-7`)).toEqual({ kind: verb, run: 'checkout-7', reason: null });
+  });
+
+  it.each([
+    ['rollback checkout-7 "error rate is 20%"', { kind: 'rollback', run: 'checkout-7', reason: 'error rate is 20%' }],
+    ["rollback checkout-7 'error rate is 20%'", { kind: 'rollback', run: 'checkout-7', reason: 'error rate is 20%' }],
+    ['rollback checkout-7 “error rate is 20%”', { kind: 'rollback', run: 'checkout-7', reason: 'error rate is 20%' }],
+    ['cancel checkout-7 “wrong build”', { kind: 'cancel', run: 'checkout-7', reason: 'wrong build' }],
+    ['cancel checkout-7 "wrong  build"', { kind: 'cancel', run: 'checkout-7', reason: 'wrong  build' }],
+  ] satisfies [string, Command][])('a quoted reason is kept whole: %j', (text, expected) => {
+    expect(parseCommand(text)).toEqual(expected);
+  });
+
+  it('an unquoted reason is the rest of the line, words joined by single spaces', () => {
+    expect(parseCommand('rollback checkout-7 p95   doubled after the switch')).toEqual({ kind: 'rollback', run: 'checkout-7', reason: 'p95 doubled after the switch' });
+  });
+
+  it('keeps an apostrophe inside an unquoted word', () => {
+    expect(parseCommand("cancel checkout-7 it's Friday")).toEqual({ kind: 'cancel', run: 'checkout-7', reason: "it's Friday" });
+  });
+
+  it.each(['rollback', 'cancel'] as const)('%s without a run key asks which run', (verb) => {
+    expect(refused(verb)).toEqual({ kind: 'parse_error', message: `Which run? ${verb} needs a run id.`, usage: USAGE[verb] });
+  });
+
+  it.each(['rollback', 'cancel'] as const)('%s refuses something that is not a run key', (verb) => {
+    expect(refused(`${verb} checkout "it broke"`)).toEqual({ kind: 'parse_error', message: '"checkout" is not a run id (they look like api-42).', usage: USAGE[verb] });
+  });
+
+  it('recognises the verb in any case', () => {
+    expect(parseCommand('ROLLBACK checkout-7')).toEqual({ kind: 'rollback', run: 'checkout-7', reason: null });
+  });
+});
+
+describe('parseCommand: help and unknown verbs', () => {
+  it.each(['help', 'HELP', 'help me please', '', '   '])('%j is help', (text) => {
+    expect(parseCommand(text)).toEqual({ kind: 'help' });
+  });
+
+  it.each(['deploy checkout 1.0.0', 'launch', 'statuses', 'roll-back checkout-7'])('%j is not a command, and the answer lists them all', (text) => {
+    const error = refused(text);
+    const verb = text.split(' ')[0];
+    expect(error.message).toBe(`"${verb}" is not a Flightdeck command.`);
+    expect(error.usage).toBe(HELP_LINES.join('\n'));
+    for (const usage of Object.values(USAGE)) expect(error.usage).toContain(usage);
+  });
+});
+
+describe('tokenize', () => {
+  it('keeps straight, single and curly quoted phrases together and drops the quotes', () => {
+    expect(tokenize(`a "b c" 'd e' “f g” h`)).toEqual(['a', 'b c', 'd e', 'f g', 'h']);
+  });
+
+  it('an unterminated quote is an ordinary word', () => {
+    expect(tokenize('a "b c')).toEqual(['a', '"b', 'c']);
+  });
+
+  it('an empty input has no tokens', () => {
+    expect(tokenize('')).toEqual([]);
+  });
+});
