@@ -1,64 +1,27 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { onAction } from '../../src/app/on-action.ts';
-import { onCommand } from '../../src/app/on-command.ts';
-import { ACTIONS } from '../../src/domain/cards.ts';
-import { PROJECT_ROOT, type Runtime } from '../../src/runtime.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventsOf, findRunByKey } from '../../src/store/runs.ts';
-import { freshPostgres, freshQueuePrefix } from '../support/databases.ts';
-import { FakeSlack } from '../support/fake-slack.ts';
-import { demoServiceEnv, flightdeckEnv, startFlightdeck, stopDemoService, waitFor, type TestServices } from '../support/flightdeck.ts';
-
-const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
-const bob = { platform: 'slack' as const, id: 'U0DEMOBOB', name: 'bob' };
+import { waitFor } from '../support/flightdeck.ts';
+import { startWithWorkerProcesses } from '../support/worker-processes.ts';
 
 /** The worker SIGKILLed while it switches traffic back: the rollback completes after restart, exactly once, and on-call is paged once. */
 describe('a worker killed during a rollback', () => {
-  let db: Awaited<ReturnType<typeof freshPostgres>>;
-  let slack: FakeSlack;
-  let services: TestServices;
-  let demo: Awaited<ReturnType<typeof demoServiceEnv>>;
-  let server: Runtime;
-  const workers: ChildProcess[] = [];
-
-  function startWorker(): ChildProcess {
-    const env = { ...process.env, ...flightdeckEnv(services, { WORKER_LOCK_MS: '2000' }), ...demo, DEMO_SWITCH_BACK_DELAY_MS: '3000' };
-    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/flightdeck.js'), 'worker'], { env, cwd: PROJECT_ROOT, detached: true, stdio: 'ignore' });
-    workers.push(child);
-    return child;
-  }
-
+  let flightdeck: Awaited<ReturnType<typeof startWithWorkerProcesses>>;
   beforeAll(async () => {
-    db = await freshPostgres();
-    slack = await new FakeSlack().start();
-    demo = await demoServiceEnv();
-    services = { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url };
-    server = await startFlightdeck(services, { http: false, worker: false });
+    flightdeck = await startWithWorkerProcesses({ DEMO_SWITCH_BACK_DELAY_MS: '3000' });
   });
-  afterAll(async () => {
-    for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) process.kill(-worker.pid!, 'SIGKILL');
-    await server?.stop();
-    stopDemoService(demo);
-    await slack?.stop();
-    await db?.drop();
-  });
+  afterAll(async () => flightdeck?.stop());
 
   it('finishes the rollback once after a new worker starts', async () => {
-    const first = startWorker();
-    await onCommand(server.ctx, { actor: alice, text: 'start demo 1.2.0-broken', requestKey: null });
-    const run = await waitFor('the Go/No-Go', async () => {
-      const found = await findRunByKey(server.ctx.db, 'demo-1');
-      return found?.state === 'awaiting_decision' && found;
-    });
-    await onAction(server.ctx, { actor: bob, action: ACTIONS.go, runId: run.id, rationale: null });
+    const { server, slack, demo } = flightdeck;
+    const first = flightdeck.startWorker();
+    const run = await flightdeck.startAndApprove('1.2.0-broken', 'demo-1');
     await waitFor('the switch back to start', async () => (await eventsOf(server.ctx.db, run.id)).some(({ event }) => event.type === 'step.started' && event.stepId === 'rollback.0'), 45_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
 
-    process.kill(-first.pid!, 'SIGKILL');
-    await new Promise((resolve) => first.once('exit', resolve));
-    startWorker();
+    await flightdeck.kill(first);
+    flightdeck.startWorker();
 
     const done = await waitFor('the rollback to finish', async () => {
       const found = await findRunByKey(server.ctx.db, 'demo-1');
