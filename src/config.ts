@@ -2,23 +2,42 @@ import { z } from 'zod';
 
 /** The only reader of process.env. Fails fast with every problem listed. */
 
-const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
-const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional());
+/** .env files write an unset variable as empty: empty means unset, for every kind of value. */
+const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+const optionalUrl = (schemes: string[]) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .refine((text) => schemes.includes(schemeOf(text) ?? ''), `must be a URL starting with ${schemes.map((scheme) => `${scheme}://`).join(' or ')}`)
+      .optional(),
+  );
+
+function schemeOf(text: string): string | null {
+  try {
+    const url = new URL(text);
+    return url.host || url.pathname.startsWith('/') ? url.protocol.slice(0, -1) : null;
+  } catch {
+    return null;
+  }
+}
+const number = (schema: z.ZodNumber, fallback: number) => z.preprocess(unsetIfEmpty, z.coerce.number().pipe(schema).default(fallback));
+const optionalText = z.preprocess(unsetIfEmpty, z.string().min(1).optional());
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: number(z.number().int().min(0).max(65535), 3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Postgres; unset → embedded PGlite (demo and single-process use only). */
-  DATABASE_URL: optionalUrl,
+  DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   /** Where PGlite keeps its data when DATABASE_URL is unset; unset → in memory. */
   PGLITE_DIR: optionalText,
   /** Redis; unset → a redis-server child process on a free port (demo, tests). */
-  REDIS_URL: optionalUrl,
+  REDIS_URL: optionalUrl(['redis', 'rediss']),
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_BOT_TOKEN: optionalText,
   /** Points the Slack Web API client elsewhere (tests, proxies). Must end with a slash. */
-  SLACK_API_URL: optionalUrl,
+  SLACK_API_URL: optionalUrl(['http', 'https']),
   /** Microsoft Teams bot (Azure Bot registration). Without TEAMS_APP_ID incoming requests are not authenticated: local development only. */
   TEAMS_APP_ID: optionalText,
   TEAMS_APP_PASSWORD: optionalText,
@@ -29,13 +48,13 @@ const envSchema = z.object({
   /** BullMQ key prefix: lets several Flightdecks (or test files) share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('flightdeck'),
   /** How long a worker holds a step before another worker may take it over after a crash. */
-  WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  WORKER_LOCK_MS: number(z.number().int().min(1000), 30_000),
   /** How often a worker looks for overdue work (steps or checks whose jobs Redis may have lost). */
-  SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  SWEEP_INTERVAL_MS: number(z.number().int().min(100), 60_000),
   /** How late work must be before the sweeper enqueues it again. */
-  SWEEP_GRACE_MS: z.coerce.number().int().min(100).default(300_000),
+  SWEEP_GRACE_MS: number(z.number().int().min(100), 300_000),
   /** How often the outbox relay polls when it has not been nudged. */
-  RELAY_INTERVAL_MS: z.coerce.number().int().min(10).default(250),
+  RELAY_INTERVAL_MS: number(z.number().int().min(10), 250),
 });
 
 export interface TeamsConfig {

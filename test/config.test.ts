@@ -1,33 +1,55 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
-describe('configuration', () => {
-  it('runs on defaults: embedded database and Redis, no Slack', () => {
+const problemsOf = (env: NodeJS.ProcessEnv): string => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+};
+
+describe('loadConfig', () => {
+  it('runs on defaults: embedded database and Redis, no Slack, unauthenticated Teams', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ PORT: 3000, PLANS_DIR: 'plans', slack: null, WORKER_LOCK_MS: 30_000 });
-    expect(config.DATABASE_URL).toBeUndefined();
-    expect(config.REDIS_URL).toBeUndefined();
+    expect(config).toMatchObject({ NODE_ENV: 'development', PORT: 3000, LOG_LEVEL: 'info', PLANS_DIR: 'plans', QUEUE_PREFIX: 'flightdeck', WORKER_LOCK_MS: 30_000, RELAY_INTERVAL_MS: 250, slack: null });
+    expect([config.DATABASE_URL, config.REDIS_URL, config.teams.authenticated]).toEqual([undefined, undefined, false]);
   });
 
-  it('lists every problem at once, by variable', () => {
-    let message = '';
-    try {
-      loadConfig({ PORT: 'abc', DATABASE_URL: 'not a url', LOG_LEVEL: 'loud' });
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      message = (error as Error).message;
-    }
-    expect(message).toContain('PORT');
-    expect(message).toContain('DATABASE_URL');
-    expect(message).toContain('LOG_LEVEL');
+  it('parses the values it is given', () => {
+    expect(loadConfig({ PORT: '8080', DATABASE_URL: 'postgres://u@db:5432/fd', WORKER_LOCK_MS: '5000' })).toMatchObject({ PORT: 8080, DATABASE_URL: 'postgres://u@db:5432/fd', WORKER_LOCK_MS: 5_000 });
   });
 
-  it('Slack needs both its secret and its token', () => {
-    expect(() => loadConfig({ SLACK_SIGNING_SECRET: 'x' })).toThrow(/SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN go together/);
-    expect(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_API_URL: 'http://127.0.0.1:9/api/' }).slack).toEqual({ signingSecret: 's', botToken: 'xoxb-1', apiUrl: 'http://127.0.0.1:9/api/' });
+  it('lists every bad variable in one readable message', () => {
+    const message = problemsOf({ PORT: 'abc', DATABASE_URL: 'not-a-url', LOG_LEVEL: 'loud' });
+    expect(message.split('\n')[0]).toBe("Flightdeck's configuration is not valid:");
+    expect(message).toMatch(/^ {2}PORT: /m);
+    expect(message).toMatch(/^ {2}DATABASE_URL: must be a URL starting with postgres:\/\//m);
+    expect(message).toMatch(/^ {2}LOG_LEVEL: /m);
+    expect(message.split('\n')).toHaveLength(4);
+  });
+
+  it('refuses half a Slack configuration and builds it from both halves', () => {
+    expect(problemsOf({ SLACK_SIGNING_SECRET: 'secret' })).toContain('SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN go together');
+    expect(problemsOf({ SLACK_BOT_TOKEN: 'xoxb-1' })).toContain('SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN go together');
+    const config = loadConfig({ SLACK_SIGNING_SECRET: 'secret', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_API_URL: 'http://127.0.0.1:9/api/' });
+    expect(config.slack).toEqual({ signingSecret: 'secret', botToken: 'xoxb-1', apiUrl: 'http://127.0.0.1:9/api/' });
   });
 
   it('treats empty variables as unset, as .env files write them', () => {
-    expect(loadConfig({ DATABASE_URL: '', SLACK_SIGNING_SECRET: '', SLACK_BOT_TOKEN: '' })).toMatchObject({ DATABASE_URL: undefined, slack: null });
+    expect(loadConfig({ DATABASE_URL: '', SLACK_SIGNING_SECRET: '', SLACK_BOT_TOKEN: '', TEAMS_APP_ID: '' })).toMatchObject({ DATABASE_URL: undefined, slack: null, teams: { authenticated: false } });
+  });
+
+  // `PORT=` in a .env file must mean the default, not port 0 (Number('') is 0).
+  it('treats an empty number variable as unset too', () => {
+    expect(loadConfig({ PORT: '', WORKER_LOCK_MS: '' })).toMatchObject({ PORT: 3000, WORKER_LOCK_MS: 30_000 });
+  });
+
+  it('refuses service URLs without the right scheme (a common typo that z.url() alone accepts)', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'localhost:5432' })).toThrow(/DATABASE_URL: must be a URL starting with postgres:\/\/ or postgresql:\/\//);
+    expect(() => loadConfig({ REDIS_URL: 'redis:6379' })).toThrow(/REDIS_URL/);
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u@db/x', REDIS_URL: 'rediss://cache:6380' })).toMatchObject({ DATABASE_URL: 'postgresql://u@db/x', REDIS_URL: 'rediss://cache:6380' });
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,14 +47,17 @@ describe('command executor (a real child process, no shell)', () => {
     expect(outcome).toMatchObject({ ok: false, summary: expect.stringContaining('could not start definitely-not-a-program-xyz') });
   });
 
-  // BUG (src/executors/command.ts): the timeout kills only the direct child and then waits for 'close', which
-  // fires when every holder of the stdout/stderr pipes has exited. A grandchild (a deploy script's `kubectl
-  // rollout status`, `sleep`, …) keeps the pipes open, so the step reports only when the grandchild ends:
-  // here after ~30 s instead of 300 ms. Unskip when fixed.
-  it.skip('a timed-out command whose own child holds its output is still reported on time', async () => {
+  // A grandchild (a deploy script's `kubectl rollout status`, `sleep`, …) holding the output pipes must
+  // neither delay the report nor outlive the timeout.
+  it('a timed-out command whose own child holds its output is reported on time, and its child is killed too', async () => {
     const started = Date.now();
-    const outcome = await run(node('require("node:child_process").spawn("sleep", ["30"], { stdio: "inherit" }); setTimeout(() => {}, 60_000)'), { timeoutMs: 300 });
-    expect(outcome).toMatchObject({ ok: false, summary: expect.stringMatching(/^timed out/) });
+    const outcome = await run(node('const c = require("node:child_process").spawn("sleep", ["30"], { stdio: "inherit" }); console.log("child", c.pid); setTimeout(() => {}, 60_000)'), { timeoutMs: 500 });
+    expect(outcome).toMatchObject({ ok: false, summary: 'timed out after 500ms' });
     expect(Date.now() - started).toBeLessThan(5_000);
+    const grandchild = Number(/child (\d+)/.exec(outcome.output)?.[1]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Gone, or a zombie waiting for a PID 1 that does not reap (containers): either way, no longer running.
+    const state = existsSync(`/proc/${grandchild}/stat`) ? readFileSync(`/proc/${grandchild}/stat`, 'utf8').split(') ')[1]![0] : 'gone';
+    expect(['gone', 'Z', 'X']).toContain(state);
   });
 });

@@ -71,8 +71,11 @@ describe.each(engines)('store on %s', (_engine, open) => {
     ['version outside the pattern', 'start demo 1.1', `"1.1" does not match demo's version pattern`],
     ['malformed command', 'start demo', 'start needs a service and a version'],
     ['not a command', 'launch demo 1.0.0', '"launch" is not a Flightdeck command'],
+    ['unknown environment', 'start demo 1.0.0 staging', 'demo has no environment "staging"'],
     ['second start while demo-1 is active', 'start demo 2.0.0 production', 'demo-1 is already active on this service and environment (pre checks, started by alice)'],
-  ])('refuses a start (%s) and writes nothing', async (_why, text, reason) => {
+    ['rollback of an unknown run', 'rollback demo-99', 'There is no run demo-99'],
+    ['rollback before anything was deployed', 'rollback demo-1', 'nothing has been deployed yet'],
+  ])('refuses a request (%s) and writes nothing', async (_why, text, reason) => {
     const before = await counts();
     const reply = await onCommand(ctx, { actor: alice, text, requestKey: `slack:${text}` });
     expect(say(reply)).toContain(reason);
