@@ -40,7 +40,7 @@ const VERSION = /^[0-9A-Za-z][0-9A-Za-z._+-]{0,63}$/;
 /** Splits on whitespace, keeping "quoted phrases" (straight or curly quotes, as phones type them) together. */
 export function tokenize(text: string): string[] {
   const tokens: string[] = [];
-  const pattern = /["“”]([^"“”]*)["“”]|'([^']*)'|(\S+)/g;
+  const pattern = /["“”]([^"“”]*)["“”]|['‘’]([^'‘’]*)['‘’]|(\S+)/g;
   for (const match of text.matchAll(pattern)) tokens.push(match[1] ?? match[2] ?? match[3] ?? '');
   return tokens;
 }
@@ -62,7 +62,8 @@ export function parseCommand(text: string): Command | ParseError {
       const [run, ...reason] = args;
       if (!run) return error(`Which run? ${kind} needs a run id.`, USAGE[kind]);
       if (!RUN_KEY.test(run)) return error(`"${run}" is not a run id (they look like api-42).`, USAGE[kind]);
-      return { kind, run, reason: reason.length ? reason.join(' ') : null };
+      const said = reason.join(' ').trim();
+      return { kind, run, reason: said || null };
     }
     default:
       return error(`"${verb}" is not a Flightdeck command.`, HELP_LINES.join('\n'));

@@ -82,7 +82,8 @@ export function statusCard(run: Run): Card {
 
 /** Seed template "Deployment Success Communication". */
 export function successCard(run: Run): Card {
-  const checks = run.samples.length ? `${run.nextCheck - 1} health checks passed` : 'All checks passing';
+  const watched = run.monitoringSince && run.finishedAt ? ` over ${elapsed(run.monitoringSince, run.finishedAt)}` : '';
+  const checks = run.samples.length ? `${run.nextCheck - 1} checks${watched}, no rollback trigger fired, last check healthy` : 'All checks passing';
   return card({
     title: `Deployment Complete: ${run.service} ${run.version} ✅`,
     tone: 'good',

@@ -38,7 +38,17 @@ export const httpStepSchema = z.strictObject({
   interval: durationSchema.default(1_000),
 });
 
-export const stepSchema = z.union([commandStepSchema, httpStepSchema]);
+/**
+ * A command or an HTTP check, told apart by their keys so that a mistake inside one is reported with
+ * its own path and message (a plain union reports only "Invalid input" for the whole step).
+ */
+export const stepSchema = z.unknown().transform((value, ctx): z.infer<typeof commandStepSchema> | z.infer<typeof httpStepSchema> => {
+  const schema = value !== null && typeof value === 'object' && 'http' in value ? httpStepSchema : commandStepSchema;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
 
 const blueGreenSchema = z.strictObject({
   kind: z.literal('blue-green'),
@@ -95,7 +105,7 @@ const monitoringSchema = z
     } else if (steady && (monitoring.every === undefined || monitoring.for === undefined)) {
       ctx.addIssue({ code: 'custom', message: '"every" and "for" go together' });
     }
-    for (const problem of scheduleProblems(paceOf(monitoring))) ctx.addIssue({ code: 'custom', path: ['schedule'], message: problem });
+    if (monitoring.schedule) for (const problem of scheduleProblems(paceOf(monitoring))) ctx.addIssue({ code: 'custom', path: ['schedule'], message: problem });
   });
 
 /** The monitoring pace as schedule steps, whichever way the plan wrote it. */

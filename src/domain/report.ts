@@ -12,7 +12,7 @@ export function deploymentReport(run: Run): string {
     `**Environment**: ${run.environment} · **Strategy**: ${run.spec.strategy}`,
     `**Rollback Executed**: ${run.rollback ? 'YES' : 'NO'}`,
     `**Deployment Duration**: ${duration}`,
-    `**Go/No-Go**: ${run.decision ? describeDecision(run.decision) : 'not required'}`,
+    `**Go/No-Go**: ${run.decision ? describeDecision(run.decision) : run.spec.requireDecision ? 'none (the run ended before a decision)' : 'not required'}`,
     '',
     '## Deployment Timeline',
     '| Time | Event | Status |',

@@ -201,7 +201,8 @@ function afterPhase(run: Run, phase: Phase, at: string): { run: Run; effects: Ef
       if (run.spec.requireDecision) {
         return { run: { ...run, state: 'awaiting_decision', cursor: null }, effects: [{ kind: 'refreshStatus' }] };
       }
-      return enterPhase(run, 'deploy', at);
+      const deploying = enterPhase(run, 'deploy', at);
+      return { run: deploying.run, effects: [{ kind: 'refreshStatus' }, ...deploying.effects] };
     case 'deploy':
       if (run.spec.monitoring) {
         const watching: Run = { ...run, state: 'monitoring', cursor: null, monitoringSince: at };
@@ -264,7 +265,7 @@ function stepFailed(run: Run, phase: Phase, stepId: string, name: string, summar
     case 'deploy': {
       const withReason = beginRollback({ ...run, cursor: null, failure }, `step "${name}" failed`, null, null, [], at);
       const began = enterPhase(withReason, 'rollback', at);
-      return [began.run, [log, ...began.effects]];
+      return [began.run, [log, { kind: 'refreshStatus' }, ...began.effects]];
     }
     case 'rollback': {
       const rollback = run.rollback ? { ...run.rollback, finishedAt: at } : null;
@@ -323,8 +324,8 @@ function onCheck(run: Run, event: Extract<RunEvent, { type: 'check' }>, at: stri
   const effects: Effect[] = [];
   if (!event.healthy) effects.push({ kind: 'postLog', text: `⚠️ Health check ${event.seq} failed: ${event.detail}` });
   if (verdict.kind === 'inconclusive') effects.push({ kind: 'postLog', text: `❔ Check ${event.seq} inconclusive: ${verdict.metrics.join(', ')} could not be measured` });
-  // The run succeeds on a conclusive last check; an inconclusive one keeps watching until it clears or `after` rolls back.
-  if (event.seq >= monitoring.checks && verdict.kind === 'healthy') {
+  // The run succeeds on a healthy, conclusive last check; otherwise it keeps watching until the check clears or a trigger fires.
+  if (event.seq >= monitoring.checks && verdict.kind === 'healthy' && event.healthy) {
     return ok(finish(sampled, 'succeeded', at), [{ kind: 'refreshStatus' }, { kind: 'announce', message: 'success' }]);
   }
   return ok(sampled, [...effects, checkSlot(sampled, event.seq + 1)]);

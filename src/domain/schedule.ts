@@ -42,6 +42,7 @@ export function paceAt(schedule: SchedulePace[], offsetMs: number): SchedulePace
 
 /** A schedule is valid when its `until`s grow and each pace fits at least one check. */
 export function scheduleProblems(schedule: SchedulePace[]): string[] {
+  if (schedule.length === 0) return ['a schedule needs at least one step'];
   const problems: string[] = [];
   schedule.forEach((pace, index) => {
     const previous = index ? schedule[index - 1]!.untilMs : 0;

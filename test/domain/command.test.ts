@@ -49,6 +49,10 @@ describe('parseCommand: start', () => {
     expect(refused('start checkout 1.0.0 Prod').message).toBe('"Prod" is not an environment name.');
   });
 
+  it('refuses one extra argument', () => {
+    expect(refused('start checkout 1.0.0 production now')).toEqual({ kind: 'parse_error', message: 'Unexpected "now".', usage: USAGE.start });
+  });
+
   it('refuses extra arguments and names them', () => {
     const error = refused('start checkout 1.0.0 production now please');
     expect(error.message).toBe('Unexpected "now please".');

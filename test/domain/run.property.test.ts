@@ -1,0 +1,309 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Actor } from '../../src/domain/identity.ts';
+import { currentStep, isTerminal, replay, transition, type Run, type RunEvent, type RunState } from '../../src/domain/run.ts';
+import type { RunSpec } from '../../src/domain/spec.ts';
+import { ALICE, ALL_STEP_IDS, BOB, BOB_ON_TEAMS, buildPlan, buildSpec, CAROL, MALLORY, requestedEvent, T0 } from './fixtures.ts';
+
+/**
+ * Random event sequences through the state machine, applied the way the store applies them:
+ * each event at a later instant, refused events dropped. Invariants checked on every step.
+ */
+
+const ACTORS: Actor[] = [ALICE, BOB, CAROL, MALLORY, BOB_ON_TEAMS];
+const actor = fc.constantFrom(...ACTORS);
+/** The plan's steps, plus one that does not exist. */
+const stepId = fc.constantFrom(...ALL_STEP_IDS, 'deploy.3');
+const reason = fc.option(fc.constantFrom('wrong build', 'p95 doubled', ''), { nil: null });
+
+const randomEvent: fc.Arbitrary<RunEvent> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ type: fc.constant('step.started' as const), stepId }) },
+  { weight: 4, arbitrary: fc.record({ type: fc.constant('step.succeeded' as const), stepId, summary: fc.constant('exit 0') }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('step.failed' as const), stepId, summary: fc.constant('exit 1') }) },
+  { weight: 3, arbitrary: fc.record({ type: fc.constant('decision' as const), decision: fc.constantFrom('go' as const, 'no_go' as const, 'defer' as const), by: actor, rationale: fc.option(fc.constant('because'), { nil: null }) }) },
+  { weight: 3, arbitrary: fc.record({ type: fc.constant('check' as const), seq: fc.integer({ min: 0, max: 12 }), healthy: fc.boolean(), detail: fc.constant('GET /health') }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('rollback.requested' as const), by: actor, reason }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('cancel.requested' as const), by: actor, reason }) },
+);
+
+/**
+ * Purely random events rarely hit the one step id or check seq that is due, so runs would stay
+ * shallow. Some moves follow the run instead: the current step starts and ends (well or badly), the
+ * due check arrives, the approver decides.
+ */
+type Move =
+  | { kind: 'event'; event: RunEvent }
+  | { kind: 'step'; outcome: 'succeeded' | 'failed' | 'started-only' }
+  | { kind: 'dueCheck'; healthy: boolean }
+  | { kind: 'approverDecides'; decision: 'go' | 'no_go' | 'defer' }
+  | { kind: 'onCallRollsBack' };
+
+const move: fc.Arbitrary<Move> = fc.oneof(
+  { weight: 4, arbitrary: randomEvent.map((event) => ({ kind: 'event' as const, event })) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .oneof({ weight: 10, arbitrary: fc.constant('succeeded' as const) }, { weight: 1, arbitrary: fc.constant('failed' as const) }, { weight: 2, arbitrary: fc.constant('started-only' as const) })
+      .map((outcome) => ({ kind: 'step' as const, outcome })),
+  },
+  { weight: 4, arbitrary: fc.oneof({ weight: 2, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }).map((healthy) => ({ kind: 'dueCheck' as const, healthy })) },
+  { weight: 1, arbitrary: fc.constantFrom('go' as const, 'go' as const, 'go' as const, 'no_go' as const, 'defer' as const).map((decision) => ({ kind: 'approverDecides' as const, decision })) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'onCallRollsBack' as const }) },
+);
+/** Long enough to go from request to the end of monitoring (about 20 moves that follow the run). */
+const moves = fc.array(move, { minLength: 1, maxLength: 60, size: 'max' });
+/** Gaps between events: usually a second, sometimes much longer. */
+const gaps = fc.array(fc.constantFrom(1_000, 1_000, 1_000, 30_000, 3_600_000), { minLength: 1, maxLength: 8 });
+
+function eventsFor(run: Run, next: Move): RunEvent[] {
+  switch (next.kind) {
+    case 'event':
+      return [next.event];
+    case 'dueCheck':
+      return [{ type: 'check', seq: run.nextCheck, healthy: next.healthy, detail: next.healthy ? 'GET /health → 200' : 'GET /health → 503' }];
+    case 'approverDecides':
+      return [{ type: 'decision', decision: next.decision, by: BOB, rationale: null }];
+    case 'onCallRollsBack':
+      return [{ type: 'rollback.requested', by: CAROL, reason: 'on-call says so' }];
+    case 'step': {
+      const step = currentStep(run);
+      if (!step) return [];
+      const started: RunEvent = { type: 'step.started', stepId: step.id };
+      if (next.outcome === 'started-only') return [started];
+      return [started, next.outcome === 'succeeded' ? { type: 'step.succeeded', stepId: step.id, summary: 'exit 0' } : { type: 'step.failed', stepId: step.id, summary: 'exit 1' }];
+    }
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+interface Trace {
+  run: Run;
+  /** The accepted events, with their instants: the audit trail. */
+  trail: { event: RunEvent; at: Date }[];
+  /** Every event offered, accepted or not. */
+  offered: { event: RunEvent; at: Date }[];
+  /** States the run passed through, in order. */
+  states: RunState[];
+  /** Whether a rollback was asked for while a step was running. */
+  rollbackWaitedForAStep: boolean;
+  /** The run at every point where it was rolling back. */
+  rollingBack: Run[];
+}
+
+const SPECS: Record<string, RunSpec> = {
+  // Two rollback steps (switch back, verify).
+  standard: buildSpec(),
+  // A single rollback step, and a longer monitoring window.
+  lean: buildSpec(
+    buildPlan((document) => {
+      delete (document.environments.production.strategy as { verifyRollback?: unknown }).verifyRollback;
+      document.environments.production.monitoring.for = '8s';
+    }),
+  ),
+};
+const specName = fc.constantFrom(...Object.keys(SPECS));
+
+/**
+ * Applies the moves the way the store does, asserting on every transition:
+ *  (a) terminal is final: an ended run refuses every event;
+ *  (b) no deploy step is enqueued without a GO (the spec requires a decision);
+ *  (c) entering rolled_back or rollback_failed pages on-call in the same transition;
+ *  (e) seq grows by exactly one per accepted event;
+ * and that transition never changes the run it is given (the runs are deep-frozen).
+ */
+function drive(spec: RunSpec, plannedMoves: Move[], gapsMs: number[]): Trace {
+  let now = T0.getTime();
+  let tick = 0;
+  const created = transition(null, requestedEvent({ spec }), new Date(now));
+  if (!created.ok) throw new Error(created.error.message);
+  let run = deepFreeze(created.run);
+  const trail: { event: RunEvent; at: Date }[] = [{ event: requestedEvent({ spec }), at: new Date(now) }];
+  const offered = [...trail];
+  const states: RunState[] = [run.state];
+  let rollbackWaitedForAStep = false;
+  const rollingBack: Run[] = [];
+
+  for (const next of plannedMoves) {
+    for (const event of eventsFor(run, next)) {
+      now += gapsMs[tick++ % gapsMs.length]!;
+      const at = new Date(now);
+      const result = transition(run, event, at);
+      offered.push({ event, at });
+      if (isTerminal(run.state)) {
+        // (a)
+        expect(result.ok, `${event.type} accepted after the run ended ${run.state}`).toBe(false);
+      }
+      if (!result.ok) continue;
+      // (e)
+      expect(result.run.seq).toBe(run.seq + 1);
+      // (b)
+      for (const effect of result.effects) {
+        if (effect.kind === 'runStep' && effect.stepId.startsWith('deploy.')) {
+          expect(spec.requireDecision).toBe(true);
+          expect(result.run.decision?.decision, `${effect.stepId} enqueued without GO`).toBe('go');
+          expect(result.run.decision?.by).toEqual(BOB);
+        }
+      }
+      // (c)
+      if (result.run.state === 'rolled_back' || result.run.state === 'rollback_failed') {
+        expect(result.effects.filter((effect) => effect.kind === 'page'), `${result.run.state} without a page`).toHaveLength(1);
+      }
+      if (event.type === 'rollback.requested' && run.cursor?.startedAt && run.cursor.phase === 'deploy') rollbackWaitedForAStep = true;
+      run = deepFreeze(result.run);
+      trail.push({ event, at });
+      if (states.at(-1) !== run.state) states.push(run.state);
+      if (run.state === 'rolling_back') rollingBack.push(run);
+    }
+  }
+  return { run, trail, offered, states, rollbackWaitedForAStep, rollingBack };
+}
+
+/** Every kind of event, for every step id and a range of check seqs, by everyone. */
+function everyEvent(run: Run): RunEvent[] {
+  const events: RunEvent[] = [];
+  for (const id of [...ALL_STEP_IDS, 'deploy.3']) {
+    events.push({ type: 'step.started', stepId: id }, { type: 'step.succeeded', stepId: id, summary: 'ok' }, { type: 'step.failed', stepId: id, summary: 'no' });
+  }
+  for (const by of ACTORS) {
+    for (const decision of ['go', 'no_go', 'defer'] as const) events.push({ type: 'decision', decision, by, rationale: null });
+    events.push({ type: 'rollback.requested', by, reason: null }, { type: 'cancel.requested', by, reason: null });
+  }
+  for (const seq of [run.nextCheck, run.nextCheck + 1, 1, 5]) events.push({ type: 'check', seq, healthy: true, detail: 'ok' }, { type: 'check', seq, healthy: false, detail: 'no' });
+  return events;
+}
+
+/** Feeds the run's current step, outcome by outcome, until it ends; returns the final run and the last transition's effects. */
+function finishRollback(start: Run, outcomeOf: (stepId: string, phase: string) => 'succeeded' | 'failed'): { run: Run; lastEffects: string[] } {
+  let run = start;
+  let lastEffects: string[] = [];
+  for (let guard = 0; !isTerminal(run.state); guard++) {
+    if (guard > 10) throw new Error(`rollback did not end: ${run.state} at ${JSON.stringify(run.cursor)}`);
+    expect(run.state).toBe('rolling_back');
+    const step = currentStep(run);
+    if (!step) throw new Error('rolling back with no step to run');
+    const outcome = outcomeOf(step.id, run.cursor!.phase);
+    for (const event of [{ type: 'step.started', stepId: step.id }, outcome === 'succeeded' ? { type: 'step.succeeded', stepId: step.id, summary: 'ok' } : { type: 'step.failed', stepId: step.id, summary: 'exit 1' }] satisfies RunEvent[]) {
+      const result = transition(run, event, new Date(T0.getTime() + 86_400_000 + guard * 1_000));
+      if (!result.ok) throw new Error(`${event.type} ${step.id} refused while rolling back: ${result.error.message}`);
+      run = result.run;
+      lastEffects = result.effects.map((effect) => effect.kind);
+    }
+  }
+  return { run, lastEffects };
+}
+
+describe('run state machine invariants (random event sequences)', () => {
+  it('(a)(b)(c)(e) hold on every transition; transition never mutates its input', () => {
+    fc.assert(
+      fc.property(specName, moves, gaps, (name, plannedMoves, gapsMs) => {
+        const { run, trail } = drive(SPECS[name]!, plannedMoves, gapsMs);
+        expect(run.seq).toBe(trail.length);
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('(a) an ended run refuses every event there is', () => {
+    fc.assert(
+      fc.property(specName, moves, gaps, (name, plannedMoves, gapsMs) => {
+        const { run } = drive(SPECS[name]!, plannedMoves, gapsMs);
+        fc.pre(isTerminal(run.state));
+        for (const event of everyEvent(run)) {
+          expect(transition(run, event, new Date(T0.getTime() + 86_400_000)).ok, `${JSON.stringify(event)} accepted after ${run.state}`).toBe(false);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  /**
+   * For (d): sequences that start by passing the pre-checks and getting a GO, so most reach production.
+   * Every point where the run was rolling back is where some shorter sequence would have ended: one
+   * of them (picked at random) is the run whose rollback is then driven to its end.
+   */
+  const PREFIX: Move[] = [
+    { kind: 'step', outcome: 'succeeded' },
+    { kind: 'step', outcome: 'succeeded' },
+    { kind: 'approverDecides', decision: 'go' },
+  ];
+  const deepMoves = moves.map((rest) => [...PREFIX, ...rest]);
+  function aRollingBackRun(name: string, plannedMoves: Move[], gapsMs: number[], pick: number): Run {
+    const { rollingBack } = drive(SPECS[name]!, plannedMoves, gapsMs);
+    fc.pre(rollingBack.length > 0);
+    return rollingBack[pick % rollingBack.length]!;
+  }
+
+  it('(d) a rollback whose steps succeed ends rolled_back, paging on-call', () => {
+    fc.assert(
+      fc.property(specName, deepMoves, gaps, fc.nat(), fc.constantFrom('succeeded' as const, 'failed' as const), (name, plannedMoves, gapsMs, pick, inFlight) => {
+        const run = aRollingBackRun(name, plannedMoves, gapsMs, pick);
+        // A deploy step still in flight may end either way; the rollback's own steps succeed.
+        const done = finishRollback(run, (_id, phase) => (phase === 'rollback' ? 'succeeded' : inFlight));
+        expect(done.run.state).toBe('rolled_back');
+        expect(done.run.rollback?.finishedAt).not.toBeNull();
+        expect(done.lastEffects).toContain('page');
+        expect(done.run.steps.filter((step) => step.stepId.startsWith('rollback.')).map((step) => step.stepId)).toEqual(SPECS[name]!.steps.rollback.map((step) => step.id));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('(d) a rollback whose step fails ends rollback_failed, paging on-call', () => {
+    fc.assert(
+      fc.property(specName, deepMoves, gaps, fc.nat(), fc.nat(), (name, plannedMoves, gapsMs, pick, pickStep) => {
+        const run = aRollingBackRun(name, plannedMoves, gapsMs, pick);
+        // One of the rollback steps still to run fails (with a deploy step in flight, all of them are still to run).
+        const remaining = SPECS[name]!.steps.rollback.map((step) => step.id).slice(run.cursor?.phase === 'rollback' ? run.cursor.index : 0);
+        const failing = remaining[pickStep % remaining.length]!;
+        const done = finishRollback(run, (id) => (id === failing ? 'failed' : 'succeeded'));
+        expect(done.run.state).toBe('rollback_failed');
+        expect(done.run.failure?.stepId).toBe(failing);
+        expect(done.lastEffects).toContain('page');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('(f) replaying the accepted events rebuilds the final run; replaying every offered event does too', () => {
+    fc.assert(
+      fc.property(specName, moves, gaps, (name, plannedMoves, gapsMs) => {
+        const { run, trail, offered } = drive(SPECS[name]!, plannedMoves, gapsMs);
+        expect(replay(trail)).toEqual(run);
+        expect(replay(offered)).toEqual(run);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a rollback only ever starts from a state where production was touched', () => {
+    fc.assert(
+      fc.property(specName, moves, gaps, (name, plannedMoves, gapsMs) => {
+        const { states } = drive(SPECS[name]!, plannedMoves, gapsMs);
+        states.forEach((state, index) => {
+          if (state === 'rolling_back') expect(['deploying', 'monitoring']).toContain(states[index - 1]);
+          if (state === 'rolled_back' || state === 'rollback_failed') expect(states[index - 1]).toBe('rolling_back');
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the generator reaches every ending, and rollbacks that wait for a running step (so the properties are not vacuous)', () => {
+    const seen = new Set<string>();
+    let waited = 0;
+    for (const [name, plannedMoves, gapsMs] of fc.sample(fc.tuple(specName, moves, gaps), { numRuns: 600, seed: 20260302 })) {
+      const trace = drive(SPECS[name]!, plannedMoves, gapsMs);
+      seen.add(trace.run.state);
+      if (trace.rollbackWaitedForAStep) waited++;
+    }
+    expect([...seen].sort()).toEqual(expect.arrayContaining(['awaiting_decision', 'cancelled', 'deferred', 'failed', 'monitoring', 'no_go', 'rolled_back', 'rollback_failed', 'rolling_back', 'succeeded']));
+    expect(waited).toBeGreaterThan(0);
+  });
+});
