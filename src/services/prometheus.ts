@@ -1,5 +1,6 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { binaryOrInstall } from './binaries.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.ts';
@@ -14,7 +15,11 @@ export interface PrometheusService {
  * Uses `prometheus` from PATH; on Debian as root a missing one is installed first (as for Redis).
  */
 export async function startPrometheus(targets: string[], options: { scrapeInterval?: string; log?: (line: string) => void } = {}): Promise<PrometheusService> {
-  const binary = findPrometheus() ?? installPrometheus(options.log ?? (() => {}));
+  const binary = binaryOrInstall('prometheus', {
+    package: 'prometheus',
+    otherwise: 'Prometheus is needed here: install it (Debian/Ubuntu: apt-get install prometheus) or put `prometheus` on PATH.',
+    log: options.log ?? (() => {}),
+  });
   const dir = mkdtempSync(join(tmpdir(), 'flightdeck-prometheus-'));
   const interval = options.scrapeInterval ?? '1s';
   writeFileSync(
@@ -34,24 +39,7 @@ export async function startPrometheus(targets: string[], options: { scrapeInterv
   };
 }
 
-function findPrometheus(): string | null {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/bin']) {
-    if (dir && existsSync(join(dir, 'prometheus'))) return join(dir, 'prometheus');
-  }
-  return null;
-}
 
-function installPrometheus(log: (line: string) => void): string {
-  if (process.getuid?.() !== 0 || !existsSync('/etc/debian_version')) {
-    throw new Error('Prometheus is needed here: install it (Debian/Ubuntu: apt-get install prometheus) or put `prometheus` on PATH.');
-  }
-  log('prometheus is not installed; installing Debian’s prometheus (about 10 s)…');
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  const found = findPrometheus();
-  if (!found) throw new Error('apt-get installed prometheus but it is not on PATH.');
-  return found;
-}
 
 async function waitReady(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 20_000;

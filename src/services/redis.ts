@@ -1,5 +1,5 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { binaryOrInstall } from './binaries.ts';
 import { freePort } from './ports.ts';
 import { Redis } from 'ioredis';
 
@@ -14,7 +14,11 @@ export interface RedisService {
  */
 export async function ensureRedis(url: string | undefined, log: (line: string) => void = () => {}): Promise<RedisService> {
   if (url) return { url, stop: async () => {} };
-  const binary = findRedisServer() ?? installRedisServer(log);
+  const binary = binaryOrInstall('redis-server', {
+    package: 'redis-server',
+    otherwise: 'Flightdeck needs Redis: set REDIS_URL, or install redis-server (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis).',
+    log,
+  });
   const port = await freePort();
   const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
   const childUrl = `redis://127.0.0.1:${port}`;
@@ -23,25 +27,7 @@ export async function ensureRedis(url: string | undefined, log: (line: string) =
   return { url: childUrl, stop: () => stopChild(child) };
 }
 
-function findRedisServer(): string | null {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (dir && existsSync(`${dir}/redis-server`)) return `${dir}/redis-server`;
-  }
-  return existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : null;
-}
 
-function installRedisServer(log: (line: string) => void): string {
-  const isRoot = process.getuid?.() === 0;
-  if (!isRoot || !existsSync('/etc/debian_version')) {
-    throw new Error('Flightdeck needs Redis: set REDIS_URL, or install redis-server (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis).');
-  }
-  log('redis-server is not installed; installing Debian’s redis-server (about 20 s)…');
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'redis-server'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  const found = findRedisServer();
-  if (!found) throw new Error('apt-get installed redis-server but it is not on PATH.');
-  return found;
-}
 
 
 async function waitForRedis(url: string, child: ChildProcess): Promise<void> {
