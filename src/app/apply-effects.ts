@@ -8,7 +8,7 @@ import type { ChatPlatform, MessageRef } from '../ports.ts';
 import { QUEUES, type ChatEffect } from '../queue/jobs.ts';
 import type { Db } from '../store/db.ts';
 import { insertOutbox, outboxRow, type OutboxRow } from '../store/outbox.ts';
-import { findRun, lockRun, saveStatusMessage, statusMessageOf } from '../store/runs.ts';
+import { findRun, lockRunMessages, saveStatusMessage, statusMessageOf } from '../store/runs.ts';
 
 /**
  * The one place where effects become the world's business.
@@ -69,13 +69,14 @@ export async function performChatEffect(deps: ChatDeps, runId: string, effect: C
 }
 
 /**
- * Posts the run's status message the first time and edits it afterwards, rendering the run
- * as it is now. The run row is locked meanwhile, so two workers never post it twice and the
- * last edit always shows the latest state.
+ * Posts the run's status message the first time and edits it afterwards, rendering the run as it is
+ * once the run's message lock is held: two workers never post it twice, and the last edit always shows
+ * the latest state. The lock is not the run's row lock, so transitions never wait for a chat call.
  */
 async function refreshStatus(deps: ChatDeps, chat: ChatPlatform, runId: string, channel: string, options: { onlyIfMissing?: boolean } = {}): Promise<MessageRef> {
   return deps.db.transaction(async (tx) => {
-    const run = (await lockRun(tx, runId))!;
+    await lockRunMessages(tx, runId);
+    const run = (await findRun(tx, runId))!;
     const saved = await statusMessageOf(tx, runId, chat.platform);
     if (saved) {
       const ref = { channel: saved.channel, id: saved.messageId };

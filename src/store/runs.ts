@@ -49,6 +49,14 @@ export async function lockRun(db: Db, id: string): Promise<Run | null> {
   return row?.snapshot ?? null;
 }
 
+/**
+ * Serializes work on a run's chat messages until the transaction ends, without touching the run's
+ * row: transitions (a GO click on Slack's 3-second clock) never wait for a chat call in flight.
+ */
+export async function lockRunMessages(db: Db, runId: string): Promise<void> {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`messages:${runId}`}, 0))`);
+}
+
 export async function findRun(db: Db, id: string): Promise<Run | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
   const [row] = await db.select({ snapshot: runs.snapshot }).from(runs).where(eq(runs.id, id));
