@@ -34,6 +34,3 @@ export function isPerson(actor: Actor, person: Person): boolean {
   return id === actor.id || (actor.aliases ?? []).some((alias) => alias.toLowerCase() === id.toLowerCase());
 }
 
-export function sameActor(a: Actor, b: Actor): boolean {
-  return a.platform === b.platform && a.id === b.id;
-}

@@ -2,7 +2,7 @@ import { ACTIONS, card, type Card, type Field, type Text } from './cards.ts';
 import { formatDuration } from './duration.ts';
 import { mentionOf } from './identity.ts';
 import { HELP_LINES } from './command.ts';
-import { describeDecision, type Decision, type Run } from './run.ts';
+import type { Decision, Run } from './run.ts';
 
 /** Every message Flightdeck posts, as platform-neutral cards built from a run. Wording follows the seed templates. */
 

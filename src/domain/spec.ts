@@ -64,7 +64,3 @@ export function specFor(plan: Plan, environment: string): RunSpec | null {
   };
 }
 
-export function findStep(spec: RunSpec, stepId: string): Step | undefined {
-  const [phase] = stepId.split('.') as [Phase];
-  return spec.steps[phase]?.find((step) => step.id === stepId);
-}

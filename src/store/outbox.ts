@@ -41,7 +41,3 @@ export async function relayPending(db: Db, limit: number, deliver: (rows: Outbox
   });
 }
 
-export async function pendingOutboxCount(db: Db): Promise<number> {
-  const rows = await db.select({ id: outbox.id }).from(outbox).where(isNull(outbox.relayedAt));
-  return rows.length;
-}

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Actor } from '../domain/identity.ts';
 import { ACTIVE_STATES, type Run, type RunEvent } from '../domain/run.ts';
 import type { Db } from './db.ts';
@@ -86,10 +86,6 @@ export async function activeRunFor(db: Db, service: string, environment: string)
   return row?.snapshot ?? null;
 }
 
-export async function latestRuns(db: Db, limit: number): Promise<Run[]> {
-  const rows = await db.select({ snapshot: runs.snapshot }).from(runs).orderBy(desc(runs.createdAt)).limit(limit);
-  return rows.map((row) => row.snapshot);
-}
 
 export async function eventsOf(db: Db, runId: string): Promise<{ seq: number; event: RunEvent; at: Date }[]> {
   const rows = await db.select().from(runEvents).where(eq(runEvents.runId, runId)).orderBy(asc(runEvents.seq));
