@@ -20,7 +20,7 @@ const vector = z.array(z.object({ metric: z.record(z.string(), z.string()), valu
 
 /**
  * Instant PromQL queries over Prometheus' HTTP API. One number per query: an empty result, NaN,
- * several series, a refused connection or a Prometheus error is `value: null` with the reason —
+ * several series, a refused connection or refused credentials or a Prometheus error is `value: null` with the reason —
  * inconclusive, for the domain to weigh.
  */
 export function createPrometheusSource(env: NodeJS.ProcessEnv): MetricSource {
@@ -30,10 +30,20 @@ export function createPrometheusSource(env: NodeJS.ProcessEnv): MetricSource {
       const unknown = (value: null, detail: string): Reading => ({ metric: monitor.metric, value, source: query, detail });
       const base = interpolate(monitor.prometheus.url, context, env);
       if (base.unknown.length || !/^https?:\/\//.test(base.value)) return unknown(null, `Prometheus URL "${monitor.prometheus.url}" is not set (${base.unknown.join(', ') || 'not http(s)'})`);
-      const headers = Object.fromEntries(Object.entries(monitor.prometheus.headers).map(([name, value]) => [name, interpolate(value, context, env).value]));
+      const headers: Record<string, string> = {};
+      for (const [name, template] of Object.entries(monitor.prometheus.headers)) {
+        const filled = interpolate(template, context, env);
+        if (filled.unknown.length) return unknown(null, `Prometheus header ${name} uses ${filled.unknown.join(', ')}, which is not set`);
+        headers[name] = filled.value;
+      }
       const url = `${base.value.replace(/\/$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`;
       try {
         const response = await fetch(url, { headers, signal: AbortSignal.timeout(monitor.prometheus.timeout) });
+        if (response.status === 401 || response.status === 403) {
+          const names = Object.keys(headers);
+          const hint = names.length ? `check the env values in its headers (${names.join(', ')})` : 'the monitor sends none: set monitor.prometheus.headers';
+          return unknown(null, `Prometheus refused the credentials (${response.status}); ${hint}`);
+        }
         const parsed = answer.safeParse(await response.json().catch(() => null));
         if (!parsed.success) return unknown(null, `Prometheus answered ${response.status} with something that is not a query result`);
         if (parsed.data.status === 'error' || !parsed.data.data) return unknown(null, `Prometheus: ${parsed.data.error ?? `status ${response.status}`}`);
@@ -41,8 +51,11 @@ export function createPrometheusSource(env: NodeJS.ProcessEnv): MetricSource {
         if (typeof value === 'string') return unknown(null, value);
         return { metric: monitor.metric, value, source: query, detail: `${monitor.metric} = ${+value.toPrecision(6)}` };
       } catch (error) {
-        const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${monitor.prometheus.timeout}ms` : ((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message);
-        return unknown(null, `Prometheus unreachable: ${reason}`);
+        if ((error as Error).name === 'TimeoutError') return unknown(null, `Prometheus unreachable: no answer within ${monitor.prometheus.timeout}ms`);
+        const cause = (error as { cause?: { code?: string } }).cause;
+        if (cause) return unknown(null, `Prometheus unreachable: ${cause.code ?? 'fetch failed'}`);
+        // No network cause: fetch would not build the request, and its message quotes the URL or a header value, possibly a secret.
+        return unknown(null, 'Prometheus request not sent: a malformed header value or URL (or one with user:password@); not shown, it may hold a secret');
       }
     },
   };

@@ -10,11 +10,18 @@ export interface PrometheusService {
   stop(): Promise<void>;
 }
 
+/** Basic auth on every HTTP endpoint (Prometheus' --web.config.file); `bcryptHash` as `htpasswd -nbB` prints it. */
+export interface PrometheusBasicAuth {
+  user: string;
+  password: string;
+  bcryptHash: string;
+}
+
 /**
  * A private Prometheus scraping `targets` every `scrapeInterval`: for the demo and the tests.
  * Uses `prometheus` from PATH; on Debian as root a missing one is installed first (as for Redis).
  */
-export async function startPrometheus(targets: string[], options: { scrapeInterval?: string; log?: (line: string) => void } = {}): Promise<PrometheusService> {
+export async function startPrometheus(targets: string[], options: { scrapeInterval?: string; basicAuth?: PrometheusBasicAuth; log?: (line: string) => void } = {}): Promise<PrometheusService> {
   const binary = binaryOrInstall('prometheus', {
     package: 'prometheus',
     otherwise: 'Prometheus is needed here: install it (Debian/Ubuntu: apt-get install prometheus) or put `prometheus` on PATH.',
@@ -26,10 +33,18 @@ export async function startPrometheus(targets: string[], options: { scrapeInterv
     join(dir, 'prometheus.yml'),
     `global:\n  scrape_interval: ${interval}\n  evaluation_interval: ${interval}\nscrape_configs:\n  - job_name: flightdeck-target\n    static_configs:\n      - targets: [${targets.map((target) => `'${target}'`).join(', ')}]\n`,
   );
+  const args = [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--log.level=warn'];
+  const readyHeaders: Record<string, string> = {};
+  if (options.basicAuth) {
+    const { user, password, bcryptHash } = options.basicAuth;
+    writeFileSync(join(dir, 'web.yml'), `basic_auth_users:\n  ${JSON.stringify(user)}: ${JSON.stringify(bcryptHash)}\n`);
+    args.push(`--web.config.file=${join(dir, 'web.yml')}`);
+    readyHeaders.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  }
   const port = await freePort();
-  const child = spawn(binary, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: 'ignore' });
+  const child = spawn(binary, [...args, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
-  await waitReady(url, child);
+  await waitReady(url, child, readyHeaders);
   return {
     url,
     stop: async () => {
@@ -39,13 +54,12 @@ export async function startPrometheus(targets: string[], options: { scrapeInterv
   };
 }
 
-
-
-async function waitReady(url: string, child: ChildProcess): Promise<void> {
+/** Ready means /-/ready answers 200 to us: with basic auth on, a wrong password never gets there. */
+async function waitReady(url: string, child: ChildProcess, headers: Record<string, string>): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`prometheus exited with code ${child.exitCode}`);
-    const ready = await fetch(`${url}/-/ready`).then((response) => response.ok, () => false);
+    const ready = await fetch(`${url}/-/ready`, { headers }).then((response) => response.ok, () => false);
     if (ready) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
