@@ -1,4 +1,5 @@
 import type { Mention } from './identity.ts';
+import type { PageActionId } from './page.ts';
 
 /**
  * Message content as platform-neutral data. Each chat adapter has one pure renderer
@@ -17,9 +18,9 @@ export interface Field {
 }
 
 export interface Button {
-  action: ActionId;
+  action: ActionId | PageActionId;
   label: string;
-  /** The run's uuid: what the click acts on. */
+  /** What the click acts on: the run's uuid, or the page's for a page button. */
   value: string;
   style?: 'primary' | 'danger';
 }

@@ -104,6 +104,10 @@ export const planSchema = z
     deployers: z.array(z.string()).default([]),
     approvers: z.array(z.string()).min(1, 'a plan needs at least one approver'),
     onCall: z.array(z.string()).min(1, 'a plan needs someone on call'),
+    /** How a page is repeated until someone acknowledges it, and who is added when nobody does (person keys). */
+    paging: z
+      .strictObject({ repeatEvery: durationSchema.default(300_000), escalateAfter: durationSchema.default(900_000), escalation: z.array(z.string()).default([]) })
+      .default({ repeatEvery: 300_000, escalateAfter: 900_000, escalation: [] }),
     environments: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), environmentSchema),
   })
   .superRefine((plan, ctx) => {
@@ -117,6 +121,9 @@ export const planSchema = z
         if (!plan.people[key]) ctx.addIssue({ code: 'custom', path: [list, index], message: `"${key}" is not listed under people` });
       });
     }
+    plan.paging.escalation.forEach((key, index) => {
+      if (!plan.people[key]) ctx.addIssue({ code: 'custom', path: ['paging', 'escalation', index], message: `"${key}" is not listed under people` });
+    });
     for (const [name, environment] of Object.entries(plan.environments)) {
       const measured = new Set(environment.monitoring?.metrics.map((monitor) => monitor.metric) ?? []);
       environment.rollbackTriggers.forEach((trigger, index) => {

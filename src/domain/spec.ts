@@ -23,6 +23,8 @@ export interface RunSpec {
   deployers: Person[];
   approvers: Person[];
   onCall: Person[];
+  /** How an unacknowledged page is repeated and escalated (domain/page.ts). */
+  paging: { repeatEveryMs: number; escalateAfterMs: number; escalation: Person[] };
 }
 
 export function specFor(plan: Plan, environment: string): RunSpec | null {
@@ -61,6 +63,7 @@ export function specFor(plan: Plan, environment: string): RunSpec | null {
     deployers: peopleOf(plan, plan.deployers),
     approvers: peopleOf(plan, plan.approvers),
     onCall: peopleOf(plan, plan.onCall),
+    paging: { repeatEveryMs: plan.paging.repeatEvery, escalateAfterMs: plan.paging.escalateAfter, escalation: peopleOf(plan, plan.paging.escalation) },
   };
 }
 
