@@ -29,12 +29,35 @@ export interface ActionOutcome {
 export async function onAction(ctx: AppContext, request: ActionRequest): Promise<ActionOutcome> {
   const run = await findRun(ctx.db, request.runId);
   if (!run) return { accepted: false, reply: text('That run no longer exists.') };
-  const event: RunEvent =
-    request.action === ACTIONS.rollback
-      ? { type: 'rollback.requested', by: request.actor, reason: request.rationale }
-      : { type: 'decision', decision: DECISIONS[request.action], by: request.actor, rationale: request.rationale };
+  const event = eventFor(request);
   const result = await recordEvent(ctx, run.id, event);
   if (!result.ok) return { accepted: false, reply: text(result.error.message) };
-  if (event.type === 'decision') return { accepted: true, reply: text(`Recorded: ${event.decision.replace('_', '-').toUpperCase()} on ${run.key}.`) };
-  return { accepted: true, reply: text(`Rolling back ${run.key}.`) };
+  return { accepted: true, reply: text(acknowledgement(event, run.key)) };
+}
+
+function eventFor({ action, actor, rationale }: ActionRequest): RunEvent {
+  switch (action) {
+    case ACTIONS.rollback:
+      return { type: 'rollback.requested', by: actor, reason: rationale };
+    case ACTIONS.promote:
+    case ACTIONS.hold:
+      return { type: 'promotion', action: action === ACTIONS.promote ? 'promote' : 'hold', by: actor };
+    case ACTIONS.resume:
+      return { type: 'resume', by: actor, reason: rationale };
+    default:
+      return { type: 'decision', decision: DECISIONS[action], by: actor, rationale };
+  }
+}
+
+function acknowledgement(event: RunEvent, key: string): string {
+  switch (event.type) {
+    case 'decision':
+      return `Recorded: ${event.decision.replace('_', '-').toUpperCase()} on ${key}.`;
+    case 'promotion':
+      return event.action === 'promote' ? `Promoting the canary of ${key}.` : `Holding the canary of ${key} for another window.`;
+    case 'resume':
+      return `${key} resumed: monitoring goes on.`;
+    default:
+      return `Rolling back ${key}.`;
+  }
 }

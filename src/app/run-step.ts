@@ -10,7 +10,7 @@ import { recordEvent } from './record-event.ts';
 const STORED_OUTPUT = 4_000;
 
 export function stepContext(run: Run): StepContext {
-  return { runId: run.id, runKey: run.key, service: run.service, version: run.version, environment: run.environment };
+  return { runId: run.id, runKey: run.key, service: run.service, version: run.version, environment: run.environment, previousVersion: run.previousVersion };
 }
 
 /**
@@ -20,8 +20,8 @@ export function stepContext(run: Run): StepContext {
  */
 export async function runStep(ctx: AppContext, executor: Executor, metrics: MetricSource, job: StepJob): Promise<'done' | 'stale'> {
   const run = await findRun(ctx.db, job.runId);
-  if (!run || currentStep(run)?.id !== job.stepId) return 'stale';
-  const step = currentStep(run)!;
+  const step = run && currentStep(run);
+  if (!run || !step || step.id !== job.stepId || step.action.kind === 'hold') return 'stale';
   const started = await recordEvent(ctx, run.id, { type: 'step.started', stepId: step.id });
   if (!started.ok) return 'stale';
   const outcome =

@@ -7,6 +7,8 @@ export interface Reading {
   /** The query or URL that produced it, so a rollback message can show where the number came from. */
   source: string;
   detail: string;
+  /** The limit the first trigger reading this metric compares it with, when there is one: stored so the report shows value against threshold. */
+  limit?: number | null;
 }
 
 /** One check of production, as stored on the run. */
@@ -93,4 +95,12 @@ function span(samples: Sample[]): number {
 export function samplesNeeded(triggers: Trigger[], everyMs: number): number {
   const counts = triggers.map((trigger) => (trigger.kind === 'health_failing' ? trigger.checks : Math.ceil(trigger.forMs / Math.max(1, everyMs)) + 1));
   return Math.max(10, ...counts);
+}
+
+/** Readings with the limit each is held against (the trigger's value, or baseline × factor). */
+export function withLimits(readings: Reading[], triggers: Trigger[], baselines: Record<string, number>): Reading[] {
+  return readings.map((reading) => {
+    const trigger = triggers.find((candidate) => candidate.kind !== 'health_failing' && candidate.metric === reading.metric);
+    return trigger ? { ...reading, limit: limitOf(trigger, baselines) } : reading;
+  });
 }

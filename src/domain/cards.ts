@@ -41,6 +41,9 @@ export const ACTIONS = {
   noGo: 'run.no_go',
   defer: 'run.defer',
   rollback: 'run.rollback',
+  promote: 'run.promote',
+  hold: 'run.hold',
+  resume: 'run.resume',
 } as const;
 export type ActionId = (typeof ACTIONS)[keyof typeof ACTIONS];
 export const ACTION_IDS: readonly ActionId[] = Object.values(ACTIONS);

@@ -1,16 +1,16 @@
-import { ACTIONS, card, type Card, type Field, type Text } from './cards.ts';
+import { ACTIONS, card, type Button, type Card, type Field, type Text } from './cards.ts';
 import { formatDuration } from './duration.ts';
 import { mentionOf } from './identity.ts';
 import { HELP_LINES } from './command.ts';
-import type { Decision, Run } from './run.ts';
+import { currentStep, type Decision, type Run } from './run.ts';
 
 /** Every message Flightdeck posts, as platform-neutral cards built from a run. Wording follows the seed templates. */
 
 const STAGES: { label: string; done: (run: Run) => boolean; current: (run: Run) => boolean }[] = [
   { label: 'pre-checks', done: (r) => r.steps.some((s) => s.stepId.startsWith('deploy')) || !!r.decision || r.state === 'awaiting_decision', current: (r) => r.state === 'pre_checks' },
   { label: 'go/no-go', done: (r) => r.decision?.decision === 'go', current: (r) => r.state === 'awaiting_decision' },
-  { label: 'deploy', done: (r) => ['monitoring', 'succeeded'].includes(r.state), current: (r) => r.state === 'deploying' },
-  { label: 'monitoring', done: (r) => r.state === 'succeeded', current: (r) => r.state === 'monitoring' },
+  { label: 'deploy', done: (r) => !!r.monitoringSince || r.state === 'succeeded', current: (r) => ['deploying', 'verifying', 'awaiting_promotion'].includes(r.state) || (r.state === 'paused' && !r.monitoringSince) },
+  { label: 'monitoring', done: (r) => r.state === 'succeeded', current: (r) => r.state === 'monitoring' || (r.state === 'paused' && !!r.monitoringSince) },
 ];
 
 function target(run: Run): string {
@@ -41,6 +41,10 @@ function headline(run: Run): { title: string; tone: Card['tone'] } {
       return { title: `🚫 Cancelled: ${target(run)}`, tone: 'warning' };
     case 'awaiting_decision':
       return { title: `🚦 Go/No-Go needed: ${target(run)}`, tone: 'warning' };
+    case 'awaiting_promotion':
+      return { title: `🐤 Canary looks healthy. Increase traffic? ${target(run)}`, tone: 'warning' };
+    case 'paused':
+      return { title: `⏸️ Paused for a human: ${target(run)}`, tone: 'warning' };
     default:
       return { title: `🚀 Deployment started: ${target(run)}`, tone: 'info' };
   }
@@ -66,18 +70,35 @@ export function statusCard(run: Run): Card {
   }
   if (run.failure) body.push([`Failed step: ${run.failure.name} — ${run.failure.message}`]);
   if (run.rollback) body.push([`Rollback: ${run.rollback.reason}`]);
-  const buttons =
-    run.state === 'awaiting_decision'
-      ? [
-          { action: ACTIONS.go, label: 'GO', value: run.id, style: 'primary' as const },
-          { action: ACTIONS.noGo, label: 'NO-GO', value: run.id, style: 'danger' as const },
-          { action: ACTIONS.defer, label: 'DEFER', value: run.id },
-        ]
-      : ['deploying', 'monitoring', 'verifying'].includes(run.state)
-        ? [{ action: ACTIONS.rollback, label: 'Roll back', value: run.id, style: 'danger' as const }]
-        : [];
+  if (run.state === 'verifying' || run.state === 'awaiting_promotion') {
+    const step = currentStep(run);
+    if (step) body.push([run.state === 'verifying' ? `Now: ${step.name}` : `Held healthily: ${step.name}. Promote to the next step, hold for another window, or roll back.`]);
+  }
+  if (run.paused) body.push([`Paused: ${run.paused.reason}. Resume, or roll back.`]);
   const context: Text = [`${run.key} · started ${time(run.requestedAt)} by `, { mention: mentionOf(run.requestedBy) }];
-  return card({ title, tone, body, fields, buttons, context });
+  return card({ title, tone, body, fields, buttons: buttonsFor(run), context });
+}
+
+function buttonsFor(run: Run): Button[] {
+  const rollback: Button = { action: ACTIONS.rollback, label: 'Roll back', value: run.id, style: 'danger' };
+  switch (run.state) {
+    case 'awaiting_decision':
+      return [
+        { action: ACTIONS.go, label: 'GO', value: run.id, style: 'primary' },
+        { action: ACTIONS.noGo, label: 'NO-GO', value: run.id, style: 'danger' },
+        { action: ACTIONS.defer, label: 'DEFER', value: run.id },
+      ];
+    case 'awaiting_promotion':
+      return [{ action: ACTIONS.promote, label: 'Promote', value: run.id, style: 'primary' }, { action: ACTIONS.hold, label: 'Hold', value: run.id }, rollback];
+    case 'paused':
+      return [{ action: ACTIONS.resume, label: 'Resume', value: run.id, style: 'primary' }, rollback];
+    case 'deploying':
+    case 'verifying':
+    case 'monitoring':
+      return [rollback];
+    default:
+      return [];
+  }
 }
 
 /** Seed template "Deployment Success Communication". */

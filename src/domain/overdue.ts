@@ -1,5 +1,5 @@
 import type { Effect } from './effects.ts';
-import { checkSlot, currentStep, type Run } from './run.ts';
+import { checkSlot, currentStep, WATCHED_STATES, type Run } from './run.ts';
 
 /**
  * Work a run is waiting for that should have happened by `now`: a queued step nobody started, or a
@@ -11,9 +11,9 @@ export function overdueWork(run: Run, now: Date, graceMs: number): Effect[] {
   const late = (iso: string) => now.getTime() - Date.parse(iso) > graceMs;
   if (run.cursor && !run.cursor.startedAt && late(run.cursor.queuedAt)) {
     const step = currentStep(run);
-    return step ? [{ kind: 'runStep', stepId: step.id }] : [];
+    return step && step.action.kind !== 'hold' ? [{ kind: 'runStep', stepId: step.id }] : [];
   }
-  if (run.state === 'monitoring' && run.spec.monitoring) {
+  if (WATCHED_STATES.includes(run.state) && run.watch && run.spec.monitoring) {
     const slot = checkSlot(run, run.nextCheck);
     if (late(slot.at)) return [{ ...slot, at: now.toISOString() }];
   }

@@ -3,7 +3,8 @@ import { durationSchema } from './duration.ts';
 import { PLATFORMS, type Person } from './identity.ts';
 import { scheduleProblems, type SchedulePace } from './schedule.ts';
 import { metricsOf, triggerSchema } from './trigger.ts';
-import { commandStepSchema, httpProbeSchema, httpStepSchema, stepSchema } from './plan-steps.ts';
+import { commandStepSchema, httpProbeSchema, stepSchema } from './plan-steps.ts';
+import { strategySchema } from './strategies/schema.ts';
 
 /**
  * A service's deployment plan, as code (`plans/<service>.yaml`). It encodes the seed
@@ -11,21 +12,7 @@ import { commandStepSchema, httpProbeSchema, httpStepSchema, stepSchema } from '
  * the monitoring window, channels and on-call.
  */
 
-const blueGreenSchema = z.strictObject({
-  kind: z.literal('blue-green'),
-  /** Deploy the new version to the slot not serving traffic. */
-  deployIdle: commandStepSchema,
-  /** Health-check the idle slot before it gets traffic. */
-  checkIdle: httpStepSchema,
-  /** Move production traffic to the new slot; the old slot stays warm. */
-  switch: commandStepSchema,
-  /** Move traffic back to the old slot: the rollback. */
-  switchBack: commandStepSchema,
-  /** Checks that the old version answers after a switch back. */
-  verifyRollback: httpStepSchema.optional(),
-});
 
-export const strategySchema = z.discriminatedUnion('kind', [blueGreenSchema]);
 
 const channelSchema = z.partialRecord(z.enum(PLATFORMS), z.string().min(1));
 
@@ -56,7 +43,7 @@ const monitoringSchema = z
     baseline: z.strictObject({ window: durationSchema, every: durationSchema.default(10_000) }).optional(),
     /** Checks whose triggers cannot be evaluated (monitor down, no data) are inconclusive, never healthy. */
     inconclusive: z
-      .strictObject({ after: z.number().int().min(1).default(3), then: z.enum(['rollback']).default('rollback') })
+      .strictObject({ after: z.number().int().min(1).default(3), then: z.enum(['rollback', 'pause']).default('rollback') })
       .default({ after: 3, then: 'rollback' }),
   })
   .superRefine((monitoring, ctx) => {
@@ -86,6 +73,9 @@ const environmentSchema = z.strictObject({
   /** The release's database migration: how to undo it, and whether that is safe. It runs last in a rollback, and only when reversible. */
   migration: z.strictObject({ reversible: z.boolean(), rollback: commandStepSchema.optional() }).optional(),
 }).superRefine((environment, ctx) => {
+  if (environment.strategy.kind === 'canary' && !environment.monitoring) {
+    ctx.addIssue({ code: 'custom', path: ['monitoring'], message: 'a canary is watched while it holds: monitoring must say how to check production' });
+  }
   if (environment.migration?.reversible && !environment.migration.rollback) {
     ctx.addIssue({ code: 'custom', path: ['migration', 'rollback'], message: 'a reversible migration needs the step that reverses it' });
   }
@@ -142,7 +132,7 @@ export const planSchema = z
 export type Plan = z.infer<typeof planSchema>;
 export type { CommandStepConfig, HttpProbe, HttpStepConfig } from './plan-steps.ts';
 export type MetricMonitor = z.infer<typeof metricMonitorSchema>;
-export type StrategyConfig = z.infer<typeof strategySchema>;
+export type { StrategyConfig } from './strategies/schema.ts';
 export type EnvironmentPlan = z.infer<typeof environmentSchema>;
 
 export interface PlanProblem {

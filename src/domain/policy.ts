@@ -33,3 +33,8 @@ export function mayCancel(spec: RunSpec, requester: Actor, actor: Actor): Permis
   if ((requester.platform === actor.platform && requester.id === actor.id) || listed(spec.approvers, actor)) return ALLOWED;
   return { allowed: false, reason: 'Only the person who started the run or an approver may cancel it.' };
 }
+
+export function mayPromote(spec: RunSpec, actor: Actor): Permission {
+  if (listed(spec.approvers, actor)) return ALLOWED;
+  return { allowed: false, reason: `Only approvers may promote or hold a canary on this run (${names(spec.approvers)}).` };
+}

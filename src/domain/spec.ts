@@ -18,7 +18,7 @@ export interface RunSpec {
   trafficRestoredAfter: number;
   /** null: the release has no migration; false: it has one that a rollback leaves in place. */
   migrationReversible: boolean | null;
-  monitoring: { check: HttpProbe; metrics: MetricMonitor[]; schedule: SchedulePace[]; checks: number; inconclusive: { after: number; then: 'rollback' } } | null;
+  monitoring: { check: HttpProbe; metrics: MetricMonitor[]; schedule: SchedulePace[]; checks: number; inconclusive: { after: number; then: 'rollback' | 'pause' } } | null;
   triggers: Trigger[];
   deployers: Person[];
   approvers: Person[];
@@ -32,20 +32,18 @@ export function specFor(plan: Plan, environment: string): RunSpec | null {
   if (!env) return null;
   const strategy = strategySteps(env.strategy);
   const baseline = env.monitoring?.baseline;
-  const deploy = baseline
-    ? [
-        ...strategy.deploy.slice(0, strategy.trafficMovesAt),
-        { name: 'Measure the baseline on the current version', action: { kind: 'baseline' as const, windowMs: baseline.window, everyMs: baseline.every } },
-        ...strategy.deploy.slice(strategy.trafficMovesAt),
-      ]
-    : strategy.deploy;
+  const measure = baseline ? [{ name: 'Measure the baseline on the current version', action: { kind: 'baseline' as const, windowMs: baseline.window, everyMs: baseline.every } }] : [];
+  const deploy = numbered('deploy', [...strategy.deploy.slice(0, strategy.trafficMovesAt), ...measure, ...strategy.deploy.slice(strategy.trafficMovesAt)]);
+  // A strategy names the deploy step an undo step undoes by its index; the baseline step may have shifted it.
+  const deployId = (index: number) => deploy[index + (measure.length && index >= strategy.trafficMovesAt ? 1 : 0)]!.id;
+  const undo = strategy.rollback.map(({ undoes, ...step }) => (undoes === undefined ? step : { ...step, undoes: deployId(undoes) }));
   return {
     strategy: env.strategy.kind,
     channel: env.channel,
     steps: {
       pre_checks: numbered('pre_checks', env.preChecks.map(stepFrom)),
-      deploy: numbered('deploy', deploy),
-      rollback: numbered('rollback', [...strategy.rollback, ...(env.migration?.reversible && env.migration.rollback ? [stepFrom(env.migration.rollback)] : [])]),
+      deploy,
+      rollback: numbered('rollback', [...undo, ...(env.migration?.reversible && env.migration.rollback ? [stepFrom(env.migration.rollback)] : [])]),
     },
     requireDecision: env.requireDecision,
     trafficRestoredAfter: strategy.trafficRestoredAfter,

@@ -6,21 +6,27 @@ export interface Step {
   id: string;
   name: string;
   action: StepAction;
+  /** A rollback step that undoes one deploy step runs only if that step was started (rolling: the batches done). */
+  undoes?: string;
 }
 
 export type StepAction =
   | { kind: 'command'; argv: string[]; env: Record<string, string>; timeoutMs: number }
-  | { kind: 'http'; probe: HttpProbe; attempts: number; intervalMs: number }
+  /** `backoff` is absent from plans (and runs created) without one: a fixed interval. */
+  | { kind: 'http'; probe: HttpProbe; attempts: number; intervalMs: number; backoff?: { factor: number; maxMs?: number } }
   /** Reads the plan's metrics every `everyMs` for `windowMs` on the version still serving traffic; their medians become the baseline. */
-  | { kind: 'baseline'; windowMs: number; everyMs: number };
+  | { kind: 'baseline'; windowMs: number; everyMs: number }
+  /** Not run by a worker: the run holds here while checks watch production (a canary weight), then moves on by itself or when a human promotes it. */
+  | { kind: 'hold'; durationMs: number; everyMs: number; promotion: 'auto' | 'manual' };
 
 export type Phase = 'pre_checks' | 'deploy' | 'rollback';
 
-export function stepFrom(config: CommandStepConfig | HttpStepConfig): Omit<Step, 'id'> {
+export function stepFrom(config: CommandStepConfig | HttpStepConfig): Omit<Step, 'id' | 'undoes'> {
   if ('run' in config) {
     return { name: config.name, action: { kind: 'command', argv: config.run, env: config.env, timeoutMs: config.timeout } };
   }
-  return { name: config.name, action: { kind: 'http', probe: config.http, attempts: config.attempts, intervalMs: config.interval } };
+  const backoff = config.backoff ? { backoff: { factor: config.backoff.factor, ...(config.backoff.max ? { maxMs: config.backoff.max } : {}) } } : {};
+  return { name: config.name, action: { kind: 'http', probe: config.http, attempts: config.attempts, intervalMs: config.interval, ...backoff } };
 }
 
 export function numbered(phase: Phase, steps: Omit<Step, 'id'>[]): Step[] {

@@ -13,7 +13,8 @@ export function createExecutor(options: { cwd: string; env: NodeJS.ProcessEnv })
         case 'http':
           return runHttpStep(action, context, options.env);
         case 'baseline':
-          throw new Error('a baseline step is measured by the metric source (app/run-step.ts), not an executor');
+        case 'hold':
+          throw new Error(`a ${action.kind} step is not run by an executor (see app/run-step.ts and domain/run-watch.ts)`);
       }
     },
   };

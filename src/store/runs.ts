@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Actor } from '../domain/identity.ts';
 import { ACTIVE_STATES, type Run, type RunEvent } from '../domain/run.ts';
 import type { Db } from './db.ts';
@@ -104,3 +104,14 @@ export async function saveStatusMessage(db: Db, runId: string, platform: string,
   await db.insert(chatMessages).values({ runId, platform, channel, messageId }).onConflictDoNothing();
 }
 
+
+/** What production runs now, as far as Flightdeck knows: the version of the last run that succeeded there. */
+export async function lastSucceededVersion(db: Db, service: string, environment: string): Promise<string | null> {
+  const [row] = await db
+    .select({ version: runs.version })
+    .from(runs)
+    .where(and(eq(runs.service, service), eq(runs.environment, environment), eq(runs.state, 'succeeded')))
+    .orderBy(desc(runs.updatedAt))
+    .limit(1);
+  return row?.version ?? null;
+}

@@ -1,9 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import type { Run, RunEvent } from '../domain/run.ts';
+import type { Actor } from '../domain/identity.ts';
+import { TERMINAL_STATES, type Run, type RunEvent } from '../domain/run-types.ts';
 
-/** Kept in step with ACTIVE_STATES in domain/run.ts (a test checks): the database enforces one active run per target. */
-export const ACTIVE_STATES_SQL = `('queued','pre_checks','staging','awaiting_decision','deploying','verifying','monitoring','rolling_back')`;
+/**
+ * The database enforces one active run per target. "Active" is "not ended", so a state added to the
+ * domain is active without a migration; the ended states are few and final.
+ */
+const ENDED_STATES_SQL = `(${TERMINAL_STATES.map((state) => `'${state}'`).join(',')})`;
 
 export const runs = pgTable(
   'runs',
@@ -22,7 +26,7 @@ export const runs = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
-  (table) => [uniqueIndex('one_active_run_per_target').on(table.service, table.environment).where(sql.raw(`state in ${ACTIVE_STATES_SQL}`))],
+  (table) => [uniqueIndex('one_active_run_per_target').on(table.service, table.environment).where(sql.raw(`state not in ${ENDED_STATES_SQL}`))],
 );
 
 /** The audit trail: append-only, one row per event, numbered per run. */
@@ -91,3 +95,33 @@ export const teamsConversations = pgTable('teams_conversations', {
   reference: jsonb('reference').$type<Record<string, unknown>>().notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
 });
+
+/** Pages (domain/page.ts): on-call told that production needs a human, repeated until someone acknowledges. */
+export const pages = pgTable(
+  'pages',
+  {
+    id: uuid('id').primaryKey(),
+    runId: uuid('run_id').notNull().references(() => runs.id),
+    reason: text('reason').notNull(),
+    openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
+    acknowledgedBy: jsonb('acknowledged_by').$type<Actor>(),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+    remindersSent: integer('reminders_sent').notNull(),
+    /** Null once acknowledged or when repeating has stopped: the sweeper looks only at the others. */
+    nextReminderAt: timestamp('next_reminder_at', { withTimezone: true }),
+    escalatedAt: timestamp('escalated_at', { withTimezone: true }),
+  },
+  (table) => [index('pages_next_reminder').on(table.nextReminderAt).where(sql`next_reminder_at is not null`)],
+);
+
+/** Every message carrying a page's Acknowledge button (the channel mention, each direct message), so all of them are edited once it is taken. */
+export const pageMessages = pgTable(
+  'page_messages',
+  {
+    pageId: uuid('page_id').notNull().references(() => pages.id),
+    platform: text('platform').notNull(),
+    channel: text('channel').notNull(),
+    messageId: text('message_id').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.pageId, table.channel, table.messageId] })],
+);

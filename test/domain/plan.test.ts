@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePlan, type PlanProblem } from '../../src/domain/plan.ts';
+import { parsePlan, type PlanProblem, type StrategyConfig } from '../../src/domain/plan.ts';
 import { specFor } from '../../src/domain/spec.ts';
 import { buildPlan, planDocument, STEP_NAMES, TRIGGER, type PlanDocument } from './fixtures.ts';
 
@@ -17,6 +17,11 @@ function loose(value: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+function blueGreen(strategy: StrategyConfig): Extract<StrategyConfig, { kind: 'blue-green' }> {
+  if (strategy.kind !== 'blue-green') throw new Error(`expected blue-green, got ${strategy.kind}`);
+  return strategy;
+}
+
 describe('parsePlan: a valid plan', () => {
   it('validates and fills in the defaults', () => {
     const plan = buildPlan();
@@ -25,17 +30,18 @@ describe('parsePlan: a valid plan', () => {
     expect(plan.versionPattern).toBe('^\\d+\\.\\d+\\.\\d+(-[0-9A-Za-z.-]+)?$');
     expect(plan.deployers).toEqual([]);
     const production = plan.environments.production!;
+    const strategy = blueGreen(production.strategy);
     expect(production.requireDecision).toBe(true);
-    expect(production.strategy.switch).toEqual({ name: STEP_NAMES['deploy.2'], run: ['./ctl', 'switch'], env: {}, timeout: 300_000 });
-    expect(production.strategy.checkIdle.http).toEqual({ method: 'GET', url: 'https://idle.example/health', expectStatus: 200, timeout: 5_000 });
+    expect(strategy.switch).toEqual({ name: STEP_NAMES['deploy.2'], run: ['./ctl', 'switch'], env: {}, timeout: 300_000 });
+    expect(strategy.checkIdle.http).toEqual({ method: 'GET', url: 'https://idle.example/health', expectStatus: 200, timeout: 5_000 });
     expect(production.monitoring?.inconclusive).toEqual({ after: 3, then: 'rollback' });
     expect(production.monitoring?.metrics).toEqual([]);
   });
 
   it('reads human durations as milliseconds', () => {
     const production = buildPlan().environments.production!;
-    expect(production.strategy.deployIdle.timeout).toBe(30_000);
-    expect(production.strategy.checkIdle.interval).toBe(500);
+    expect(blueGreen(production.strategy).deployIdle.timeout).toBe(30_000);
+    expect(blueGreen(production.strategy).checkIdle.interval).toBe(500);
     expect(production.monitoring?.every).toBe(1_000);
     expect(production.monitoring?.for).toBe(5_000);
   });
@@ -50,7 +56,7 @@ describe('parsePlan: a valid plan', () => {
     const plan = buildPlan((document) => {
       document.environments.production.strategy.deployIdle.timeout = text;
     });
-    expect(plan.environments.production!.strategy.deployIdle.timeout).toBe(ms);
+    expect(blueGreen(plan.environments.production!.strategy).deployIdle.timeout).toBe(ms);
   });
 
   it('parses the rollback trigger text into a trigger', () => {
@@ -168,7 +174,7 @@ describe('parsePlan: problems carry their path in the file', () => {
 
   it('an unknown strategy kind', () => {
     const problems = problemsOf((document) => {
-      loose(document.environments.production.strategy).kind = 'canary';
+      loose(document.environments.production.strategy).kind = 'recreate';
     });
     expect(problems.map((problem) => problem.path)).toEqual(['environments.production.strategy.kind']);
   });

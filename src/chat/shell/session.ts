@@ -6,12 +6,22 @@ import type { AppContext } from '../../app/context.ts';
 import type { Reply } from '../../app/replies.ts';
 import { activeRuns, findRunByKey } from '../../store/runs.ts';
 import { cardToText } from './render.ts';
+import { statusCard } from '../../domain/messages.ts';
 
-const BUTTON_WORDS: Record<string, ActionId> = { go: ACTIONS.go, 'no-go': ACTIONS.noGo, nogo: ACTIONS.noGo, defer: ACTIONS.defer, 'roll-back': ACTIONS.rollback };
+const BUTTON_WORDS: Record<string, ActionId> = {
+  go: ACTIONS.go,
+  'no-go': ACTIONS.noGo,
+  nogo: ACTIONS.noGo,
+  defer: ACTIONS.defer,
+  'roll-back': ACTIONS.rollback,
+  promote: ACTIONS.promote,
+  hold: ACTIONS.hold,
+  resume: ACTIONS.resume,
+};
 
 /**
  * The shell's input side: a line typed by a user becomes the same use-case call a Slack
- * command or button click makes. `go`, `no-go`, `defer`, `roll-back` stand for the buttons,
+ * command or button click makes. `go`, `no-go`, `defer`, `roll-back`, `promote`, `hold`, `resume` stand for the buttons,
  * on the named run or the only run that shows that button.
  */
 export class ShellSession {
@@ -33,7 +43,7 @@ export class ShellSession {
       return onCommand(this.ctx, { actor, text: rest.join(' '), requestKey: null });
     }
     const action = BUTTON_WORDS[word];
-    if (!action) return { kind: 'text', text: `Type /deploy help for commands, or go / no-go / defer / roll-back [run] to press a button. ("${line}" is neither.)` };
+    if (!action) return { kind: 'text', text: `Type /deploy help for commands, or go / no-go / defer / roll-back / promote / hold / resume [run] to press a button. ("${line}" is neither.)` };
     const named = rest[0] && /^[a-z][a-z0-9-]*-\d+$/.test(rest[0]) ? rest.shift()! : null;
     const run = named ? await findRunByKey(this.ctx.db, named) : await this.onlyRunWithButton(action);
     if (!run) return { kind: 'text', text: named ? `There is no run ${named}.` : 'Which run? Name it, e.g. "go demo-1".' };
@@ -41,8 +51,7 @@ export class ShellSession {
   }
 
   private async onlyRunWithButton(action: ActionId) {
-    const wanted = action === ACTIONS.rollback ? ['deploying', 'monitoring', 'verifying'] : ['awaiting_decision'];
-    const candidates = (await activeRuns(this.ctx.db)).filter((run) => wanted.includes(run.state));
+    const candidates = (await activeRuns(this.ctx.db)).filter((run) => statusCard(run).buttons.some((button) => button.action === action));
     return candidates.length === 1 ? candidates[0]! : null;
   }
 }

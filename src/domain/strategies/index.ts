@@ -1,10 +1,18 @@
+import { formatDuration } from '../duration.ts';
 import type { StrategyConfig } from '../plan.ts';
 import type { Step } from '../steps.ts';
 import { blueGreenSteps } from './blue-green.ts';
+import { canarySteps } from './canary.ts';
+import { featureFlagSteps } from './feature-flag.ts';
+import { rollingSteps } from './rolling.ts';
+
+export type StrategyStep = Omit<Step, 'id' | 'undoes'>;
+/** A rollback step; `undoes` is the index of the deploy step it undoes (skipped when that step never ran). */
+export type UndoStep = StrategyStep & { undoes?: number };
 
 export interface StrategySteps {
-  deploy: Omit<Step, 'id'>[];
-  rollback: Omit<Step, 'id'>[];
+  deploy: StrategyStep[];
+  rollback: UndoStep[];
   /** Index of the first deploy step that sends production traffic to the new version: the baseline is measured just before it. */
   trafficMovesAt: number;
   /** Index of the rollback step after which production traffic is back on the old version: rollback time is measured to it. */
@@ -16,5 +24,21 @@ export function strategySteps(config: StrategyConfig): StrategySteps {
   switch (config.kind) {
     case 'blue-green':
       return blueGreenSteps(config);
+    case 'rolling':
+      return rollingSteps(config);
+    case 'canary':
+      return canarySteps(config);
+    case 'feature-flag':
+      return featureFlagSteps(config);
   }
+}
+
+/** The same step with more FLIGHTDECK_* variables and its own name (commands only; other steps keep theirs). */
+export function variant(step: StrategyStep, name: string, env: Record<string, string>): StrategyStep {
+  if (step.action.kind !== 'command') return { ...step, name };
+  return { name, action: { ...step.action, env: { ...step.action.env, ...env } } };
+}
+
+export function holdName(weight: number, holdMs: number, promotion: 'auto' | 'manual'): string {
+  return `Hold the canary at ${weight}% for ${formatDuration(holdMs)}${promotion === 'manual' ? ', then ask to promote' : ''}`;
 }

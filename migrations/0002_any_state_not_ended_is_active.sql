@@ -1,0 +1,2 @@
+DROP INDEX "one_active_run_per_target";--> statement-breakpoint
+CREATE UNIQUE INDEX "one_active_run_per_target" ON "runs" USING btree ("service","environment") WHERE state not in ('succeeded','failed','no_go','deferred','cancelled','rolled_back','rollback_failed');

@@ -1,0 +1,105 @@
+import type { Sample } from './assess.ts';
+import type { Effect } from './effects.ts';
+import type { Actor } from './identity.ts';
+import { checkCount, checkOffset } from './schedule.ts';
+import type { Phase, Step } from './steps.ts';
+import type { Decision, Run, RunState, Watch } from './run-types.ts';
+
+/**
+ * How a run moves through its phases: entering a phase, starting its next step (or holding on a
+ * canary step, or skipping an undo whose deploy step never ran), and what follows a phase.
+ * Shared by the event handlers in run.ts and run-watch.ts.
+ */
+
+export type Moved = { run: Run; effects: Effect[] };
+
+/** Moves the run into a phase, or past it when the phase has nothing to run. */
+export function enterPhase(run: Run, phase: Phase, at: string): Moved {
+  return startStep({ ...run, cursor: null }, phase, 0, at);
+}
+
+/** Starts step `index` of `phase` (the first one that applies at or after it), or ends the phase. */
+export function startStep(run: Run, phase: Phase, from: number, at: string): Moved {
+  const steps = run.spec.steps[phase];
+  const index = steps.findIndex((step, i) => i >= from && applies(run, step));
+  if (index < 0) return afterPhase({ ...run, cursor: null }, phase, at);
+  const step = steps[index]!;
+  const state: RunState = phase === 'pre_checks' ? 'pre_checks' : phase === 'deploy' ? 'deploying' : 'rolling_back';
+  if (step.action.kind === 'hold') return beginHold(run, phase, index, step, at);
+  return { run: { ...run, state, cursor: { phase, index, startedAt: null, queuedAt: at } }, effects: [{ kind: 'runStep', stepId: step.id }] };
+}
+
+/** An undo step applies only when the deploy step it undoes was started. */
+function applies(run: Run, step: Step): boolean {
+  return !step.undoes || run.steps.some((record) => record.stepId === step.undoes);
+}
+
+/** A canary hold: the step is "running" from now on, while checks watch production at its pace. */
+function beginHold(run: Run, phase: Phase, index: number, step: Step, at: string): Moved {
+  if (step.action.kind !== 'hold') throw new Error('not a hold step');
+  const watch: Watch = { stepId: step.id, since: at, firstSeq: run.nextCheck, schedule: [{ everyMs: step.action.everyMs, untilMs: step.action.durationMs }], checks: 0 };
+  watch.checks = checkCount(watch.schedule);
+  const holding: Run = { ...run, state: 'verifying', cursor: { phase, index, startedAt: at, queuedAt: at }, watch };
+  return { run: holding, effects: [{ kind: 'refreshStatus' }, { kind: 'postLog', text: `⏳ ${step.name}` }, checkSlot(holding, holding.nextCheck)] };
+}
+
+/** What follows a phase once its last step is done. */
+export function afterPhase(run: Run, phase: Phase, at: string): Moved {
+  switch (phase) {
+    case 'pre_checks': {
+      if (run.spec.requireDecision) return { run: { ...run, state: 'awaiting_decision', cursor: null }, effects: [{ kind: 'refreshStatus' }] };
+      const deploying = enterPhase(run, 'deploy', at);
+      return { run: deploying.run, effects: [{ kind: 'refreshStatus' }, ...deploying.effects] };
+    }
+    case 'deploy': {
+      const monitoring = run.spec.monitoring;
+      if (monitoring) {
+        const watch: Watch = { stepId: null, since: at, firstSeq: run.nextCheck, schedule: monitoring.schedule, checks: monitoring.checks };
+        const watching: Run = { ...run, state: 'monitoring', cursor: null, monitoringSince: at, watch };
+        return { run: watching, effects: [{ kind: 'refreshStatus' }, checkSlot(watching, run.nextCheck)] };
+      }
+      return { run: finish({ ...run, cursor: null, watch: null }, 'succeeded', at), effects: [{ kind: 'refreshStatus' }, { kind: 'announce', message: 'success' }] };
+    }
+    case 'rollback': {
+      const rollback = run.rollback ? { ...run.rollback, trafficRestoredAt: run.rollback.trafficRestoredAt ?? at, finishedAt: at } : null;
+      const done = finish({ ...run, cursor: null, rollback }, 'rolled_back', at);
+      return {
+        run: done,
+        effects: [
+          { kind: 'refreshStatus' },
+          { kind: 'announce', message: 'rollback' },
+          { kind: 'page', reason: `${run.key} was rolled back: ${run.rollback?.reason ?? 'rollback requested'}` },
+        ],
+      };
+    }
+  }
+}
+
+/** Starts undoing production now: the run stops watching and runs its rollback steps. */
+export function rollBack(run: Run, reason: string, by: Actor | null, trigger: string | null, evidence: Sample[], at: string): Moved {
+  const rolling: Run = { ...run, state: 'rolling_back', watch: null, paused: null, rollback: { reason, by, trigger, evidence, startedAt: at, trafficRestoredAt: null, finishedAt: null } };
+  return enterPhase(rolling, 'rollback', at);
+}
+
+/** Check `seq` at its slot in the watch window, counted from the window's start; past its end, at the last pace. */
+export function checkSlot(run: Run, seq: number): Extract<Effect, { kind: 'scheduleCheck' }> {
+  const watch = run.watch!;
+  const slot = seq - watch.firstSeq + 1;
+  const last = watch.schedule.at(-1)!;
+  const offset = checkOffset(watch.schedule, slot) ?? last.untilMs + (slot - watch.checks) * last.everyMs;
+  return { kind: 'scheduleCheck', seq, at: new Date(Date.parse(watch.since) + offset).toISOString() };
+}
+
+export function finish(run: Run, state: RunState, at: string): Run {
+  return { ...run, state, finishedAt: at };
+}
+
+export function currentStep(run: Run): Step | undefined {
+  if (!run.cursor) return undefined;
+  return run.spec.steps[run.cursor.phase][run.cursor.index];
+}
+
+export function describeDecision(decision: Decision): string {
+  const label = { go: 'GO', no_go: 'NO-GO', defer: 'DEFER' }[decision.decision];
+  return `${label} by ${decision.by.name} at ${decision.at.slice(11, 16)} UTC${decision.rationale ? ` (“${decision.rationale}”)` : ''}`;
+}

@@ -1,0 +1,153 @@
+import type { Reading, Sample } from './assess.ts';
+import type { Effect } from './effects.ts';
+import type { Actor } from './identity.ts';
+import type { SchedulePace } from './schedule.ts';
+import type { RunSpec } from './spec.ts';
+import type { Phase } from './steps.ts';
+
+/** The run's data and the events that change it. The state machine itself is in run.ts. */
+
+export const RUN_STATES = [
+  'queued',
+  'pre_checks',
+  'staging',
+  'awaiting_decision',
+  'deploying',
+  /** Holding a partial rollout (a canary weight) while checks watch it. */
+  'verifying',
+  /** A manual canary step held healthily: waiting for promote / hold / roll back. Checks go on. */
+  'awaiting_promotion',
+  'monitoring',
+  /** Monitoring could not measure for too long and the plan says a human decides: resume or roll back. Checks go on. */
+  'paused',
+  'succeeded',
+  'failed',
+  'no_go',
+  'deferred',
+  'cancelled',
+  'rolling_back',
+  'rolled_back',
+  'rollback_failed',
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+export const TERMINAL_STATES: readonly RunState[] = ['succeeded', 'failed', 'no_go', 'deferred', 'cancelled', 'rolled_back', 'rollback_failed'];
+export const ACTIVE_STATES: readonly RunState[] = RUN_STATES.filter((state) => !TERMINAL_STATES.includes(state));
+/** States in which checks are scheduled and triggers can fire. */
+export const WATCHED_STATES: readonly RunState[] = ['verifying', 'awaiting_promotion', 'monitoring', 'paused'];
+/** States in which production may already have changed: rollback, not cancel, undoes them. */
+export const PRODUCTION_TOUCHED: readonly RunState[] = ['deploying', ...WATCHED_STATES];
+
+export function isTerminal(state: RunState): boolean {
+  return TERMINAL_STATES.includes(state);
+}
+
+export type DecisionKind = 'go' | 'no_go' | 'defer';
+
+export interface Decision {
+  decision: DecisionKind;
+  by: Actor;
+  at: string;
+  rationale: string | null;
+}
+
+export interface StepRecord {
+  stepId: string;
+  name: string;
+  ok: boolean;
+  startedAt: string;
+  finishedAt: string;
+  summary: string;
+}
+
+/**
+ * The window of checks in force: a canary hold (`stepId` is the hold step) or the final monitoring
+ * (`stepId` null). Check `seq` of the run is slot `seq - firstSeq + 1` of `schedule`, counted from `since`.
+ */
+export interface Watch {
+  stepId: string | null;
+  since: string;
+  firstSeq: number;
+  schedule: SchedulePace[];
+  checks: number;
+}
+
+export interface Run {
+  id: string;
+  /** Short human id used in chat, e.g. `api-42`. */
+  key: string;
+  service: string;
+  version: string;
+  /** What the last successful run of this service and environment deployed: rolling undo puts it back. */
+  previousVersion: string | null;
+  environment: string;
+  /** The platform the run was started from; its messages go there. */
+  platform: Actor['platform'];
+  requestedBy: Actor;
+  requestedAt: string;
+  spec: RunSpec;
+  state: RunState;
+  /** Number of events applied; the next event is number seq + 1. */
+  seq: number;
+  /** The step to run next, or running now. */
+  cursor: { phase: Phase; index: number; startedAt: string | null; queuedAt: string } | null;
+  decision: Decision | null;
+  samples: Sample[];
+  nextCheck: number;
+  watch: Watch | null;
+  /** When production monitoring began (after the last deploy step). */
+  monitoringSince: string | null;
+  /** Set while paused: why, and the state a resume returns to. */
+  paused: { at: string; reason: string; resumeTo: RunState } | null;
+  /** Baseline value per metric, measured before traffic moved (empty until a baseline is taken). */
+  baselines: Record<string, number>;
+  steps: StepRecord[];
+  rollback: {
+    reason: string;
+    by: Actor | null;
+    trigger: string | null;
+    evidence: Sample[];
+    startedAt: string;
+    /** When production traffic was back on the old version: the rollback time the seeds measure. */
+    trafficRestoredAt: string | null;
+    finishedAt: string | null;
+  } | null;
+  failure: { stepId: string; name: string; message: string } | null;
+  cancelled: { by: Actor; reason: string | null } | null;
+  finishedAt: string | null;
+}
+
+export type RunEvent =
+  | {
+      type: 'requested';
+      run: Pick<Run, 'id' | 'key' | 'service' | 'version' | 'environment' | 'platform' | 'requestedBy' | 'spec'> & { previousVersion?: string | null };
+    }
+  | { type: 'step.started'; stepId: string }
+  /** `output` is the tail of what the step printed: kept in the audit trail, not in the run. */
+  | { type: 'step.succeeded'; stepId: string; summary: string; output?: string; baselines?: Record<string, number> }
+  | { type: 'step.failed'; stepId: string; summary: string; output?: string }
+  | { type: 'decision'; decision: DecisionKind; by: Actor; rationale: string | null }
+  | { type: 'check'; seq: number; healthy: boolean; detail: string; readings?: Reading[] }
+  /** A human answers a healthy manual canary step: promote to the next step, or hold it for another window. */
+  | { type: 'promotion'; action: 'promote' | 'hold'; by: Actor }
+  /** A human takes a paused run back: monitoring goes on where it was. */
+  | { type: 'resume'; by: Actor; reason: string | null }
+  | { type: 'rollback.requested'; by: Actor; reason: string | null }
+  | { type: 'cancel.requested'; by: Actor; reason: string | null };
+
+export type TransitionError =
+  | { code: 'not_allowed'; message: string }
+  | { code: 'forbidden'; message: string }
+  | { code: 'already_decided'; message: string; decision: Decision }
+  /** A late or duplicated job: the run has moved on. Workers drop these silently. */
+  | { code: 'stale'; message: string };
+
+export type TransitionResult = { ok: true; run: Run; effects: Effect[] } | { ok: false; error: TransitionError };
+
+export function ok(run: Run, effects: Effect[]): TransitionResult {
+  return { ok: true, run, effects };
+}
+
+export function fail(code: 'not_allowed' | 'forbidden' | 'stale', message: string): TransitionResult {
+  return { ok: false, error: { code, message } };
+}
