@@ -26,6 +26,8 @@ export interface StepContext {
   service: string;
   version: string;
   environment: string;
+  /** What the last successful run of this service and environment deployed, if any. */
+  previousVersion?: string | null;
 }
 
 export interface StepOutcome {
