@@ -5,31 +5,79 @@ import { durationSchema } from './duration.ts';
 
 export const name = z.string().min(1).max(120);
 
-/** A command step: an argv array, run without a shell. Service, version, environment and run id
- *  reach it as FLIGHTDECK_* environment variables, never spliced into argv. */
+/** The run's identity, which an argv element may name: validated by the command grammar, so it never starts with "-". */
+export const ARGV_VARIABLES = ['service', 'version', 'environment', 'run'] as const;
+
+/** ${env.NAME} stays out of argv: argv shows in `ps` and in error messages. Other ${…} text is passed on as written. */
+const argvElement = z
+  .string()
+  .min(1)
+  .refine((element) => !/\$\{env\./.test(element), {
+    message: `\${env.NAME} cannot be used in run (argv is visible to every process); pass it through env: (whose values may use \${env.NAME}). run may use \${${ARGV_VARIABLES.join('}, ${')}}`,
+  });
+
+/** A command step: an argv array, run without a shell. Each element may name ${service}, ${version},
+ *  ${environment} or ${run} (filled element by element: never parsed by a shell); they also reach the
+ *  command as FLIGHTDECK_* environment variables. */
 export const commandStepSchema = z.strictObject({
   name,
-  run: z.array(z.string().min(1)).min(1),
+  run: z.array(argvElement).min(1),
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'environment variable names are UPPER_SNAKE_CASE'), z.string()).default({}),
   timeout: durationSchema.default(300_000),
 });
 
-export const httpProbeSchema = z.strictObject({
-  method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
-  /** May use ${env.NAME} (the worker's environment), ${service}, ${version}, ${environment}. */
-  url: z.string().min(1),
-  expectStatus: z.number().int().min(100).max(599).default(200),
-  bodyIncludes: z.string().optional(),
-  timeout: durationSchema.default(5_000),
-});
+const status = z.number().int().min(100).max(599);
 
-/** An HTTP check step; `attempts` > 1 retries every `interval` until the probe passes (waiting for a slot to come up). */
-export const httpStepSchema = z.strictObject({
-  name,
-  http: httpProbeSchema,
-  attempts: z.number().int().min(1).max(100).default(1),
-  interval: durationSchema.default(1_000),
-});
+/** A JSON value written in YAML: sent as JSON, with variables filled in its strings (and so JSON-escaped). */
+const jsonBody: z.ZodType<unknown> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonBody), z.record(z.string(), jsonBody)]));
+
+export const httpProbeSchema = z
+  .strictObject({
+    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
+    /** May use ${env.NAME} (the worker's environment; ${env.NAME:-default} when unset), ${service}, ${version}, ${environment}, ${run}. */
+    url: z.string().min(1),
+    /** Values may use the same variables; secrets come from ${env.NAME}. Header values are never shown. */
+    headers: z
+      .record(z.string(), z.string())
+      .superRefine((headers, ctx) => {
+        for (const header of Object.keys(headers)) {
+          if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(header)) ctx.addIssue({ code: 'custom', path: [header], message: 'a header name is letters, digits and dashes' });
+        }
+      })
+      .optional(),
+    /** A string template, or a YAML object or list sent as JSON (content-type application/json unless headers say otherwise). */
+    body: z.union([z.string(), z.array(jsonBody), z.record(z.string(), jsonBody)]).optional(),
+    /** One status or a list of them. */
+    expectStatus: z.union([status, z.array(status).min(1)]).default(200),
+    /** Text the body must contain; may use ${service}, ${version}, ${environment}, ${run}. */
+    bodyIncludes: z.string().optional(),
+    timeout: durationSchema.default(5_000),
+  })
+  .superRefine((probe, ctx) => {
+    if (probe.body !== undefined && (probe.method === 'GET' || probe.method === 'HEAD')) {
+      ctx.addIssue({ code: 'custom', path: ['body'], message: `a ${probe.method} request has no body; use POST, PUT, PATCH or DELETE` });
+    }
+  });
+
+/**
+ * An HTTP step. `attempts` > 1 retries a failed call: first after `interval`, then `backoff.factor`
+ * times longer each time (1: a fixed interval), never longer than `backoff.max`, which also caps a
+ * server's Retry-After. Connection errors, timeouts, 5xx, 408, 429 and an unexpected 2xx/3xx or body
+ * are retried (a slot coming up, a run still in progress); any other 4xx is final (a bad token stays bad).
+ */
+export const httpStepSchema = z
+  .strictObject({
+    name,
+    http: httpProbeSchema,
+    attempts: z.number().int().min(1).max(100).default(1),
+    interval: durationSchema.default(1_000),
+    backoff: z.strictObject({ factor: z.number().min(1).max(10).default(1), max: durationSchema.optional() }).optional(),
+  })
+  .superRefine((step, ctx) => {
+    if (step.backoff?.max !== undefined && step.backoff.max < step.interval) {
+      ctx.addIssue({ code: 'custom', path: ['backoff', 'max'], message: 'is shorter than interval, the first wait' });
+    }
+  });
 
 /**
  * A command or an HTTP check, told apart by their keys so that a mistake inside one is reported with

@@ -3,21 +3,22 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { StepAction } from '../domain/steps.ts';
 import type { StepContext, StepOutcome } from '../ports.ts';
 import { formatDuration } from '../domain/duration.ts';
-import { interpolate, runEnvironment } from './interpolate.ts';
+import { interpolate, runEnvironment, withRunVariables } from './interpolate.ts';
 
 const OUTPUT_TAIL = 4_000;
 
 /**
  * Runs an argv array without a shell: nothing a user typed is ever parsed by one. The run's
- * identity arrives as FLIGHTDECK_* variables. The command stays in the worker's process group,
- * so when the worker's container or group dies the half-run command dies with it, and the step
- * is run again, whole, by the next worker.
+ * identity arrives as FLIGHTDECK_* variables, and ${version} (${service}, ${environment}, ${run}) in
+ * an argv element is filled in that one element (`api=registry/api:${version}`). The command
+ * stays in the worker's process group, so when the worker's container or group dies the half-run
+ * command dies with it, and the step is run again, whole, by the next worker.
  */
 export async function runCommand(action: Extract<StepAction, { kind: 'command' }>, context: StepContext, options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<StepOutcome> {
   const started = Date.now();
   const stepEnv: Record<string, string> = {};
   for (const [name, template] of Object.entries(action.env)) stepEnv[name] = interpolate(template, context, options.env).value;
-  const [program, ...args] = action.argv as [string, ...string[]];
+  const [program, ...args] = action.argv.map((element) => withRunVariables(element, context)) as [string, ...string[]];
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL);

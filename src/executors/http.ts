@@ -1,42 +1,146 @@
+import { formatDuration } from '../domain/duration.ts';
 import type { HttpProbe } from '../domain/plan.ts';
 import type { StepAction } from '../domain/steps.ts';
 import type { Measurement, StepContext, StepOutcome } from '../ports.ts';
-import { interpolate } from './interpolate.ts';
+import { interpolate, mask, withRunVariables } from './interpolate.ts';
 
-/** One HTTP probe. Never throws: a refused connection is an unhealthy measurement with its reason. */
+type HttpAction = Extract<StepAction, { kind: 'http' }>;
+
+/** One call's verdict. `final`: calling again cannot help (a rejected token, a missing variable), with why when the detail does not say. */
+type Attempt = { passed: true; detail: string } | { passed: false; detail: string; final: { why: string | null } | null; retryAfterMs: number | null };
+
+/** How much of an unexpected answer's body a summary quotes. */
+const EXCERPT = 200;
+/** Retry-After and backoff waits are capped here when the plan gives no backoff.max (or at the interval, if longer). */
+const DEFAULT_MAX_WAIT = 60_000;
+
+/** One HTTP probe (a health check). Never throws: a refused connection is an unhealthy measurement with its reason. */
 export async function probe(config: HttpProbe, context: StepContext, env: NodeJS.ProcessEnv): Promise<Measurement> {
-  const { value: url, unknown } = interpolate(config.url, context, env, { url: true });
-  if (unknown.length) return { healthy: false, detail: `the URL uses unknown variables: ${unknown.join(', ')}` };
+  const attempt = await call(config, context, env);
+  return { healthy: attempt.passed, detail: attempt.detail };
+}
+
+/**
+ * An HTTP step: the call, tried up to `attempts` times. Waits grow by `backoff.factor` up to
+ * `backoff.max`; a server's Retry-After is honoured within the same cap. A final answer (most 4xx)
+ * stops at once. Every line it returns is masked: header values are never shown, and a value that
+ * came from ${env.NAME} is *** wherever a URL or response excerpt would show it.
+ */
+export async function runHttpStep(action: HttpAction, context: StepContext, env: NodeJS.ProcessEnv, sleep = delay): Promise<StepOutcome> {
+  const started = Date.now();
+  const log: string[] = [];
+  const outcome = (ok: boolean, summary: string): StepOutcome => ({ ok, summary, output: action.attempts > 1 ? log.join('\n') : summary, durationMs: Date.now() - started });
+  for (let attempt = 1; ; attempt++) {
+    const result = await call(action.probe, context, env);
+    log.push(`attempt ${attempt}/${action.attempts}: ${result.detail}`);
+    if (result.passed) return outcome(true, attempt > 1 ? `${result.detail} (attempt ${attempt} of ${action.attempts})` : result.detail);
+    if (result.final) {
+      const notes = [result.final.why, attempt < action.attempts ? 'not retried' : null].filter(Boolean);
+      return outcome(false, notes.length ? `${result.detail}; ${notes.join(', ')}` : result.detail);
+    }
+    if (attempt >= action.attempts) return outcome(false, action.attempts > 1 ? `${result.detail}; gave up after ${action.attempts} attempts` : result.detail);
+    const wait = retryDelay(action, attempt, result.retryAfterMs);
+    log.push(`waiting ${formatDuration(wait)}${result.retryAfterMs !== null ? ' (the server asked, with Retry-After)' : ''}`);
+    await sleep(wait);
+  }
+}
+
+/** The wait after failed attempt `attempt` (1-based): interval × factor^(attempt-1), or the server's Retry-After, within the cap. */
+export function retryDelay(action: Pick<HttpAction, 'intervalMs' | 'backoff'>, attempt: number, retryAfterMs: number | null = null): number {
+  const cap = action.backoff?.maxMs ?? Math.max(action.intervalMs, DEFAULT_MAX_WAIT);
+  if (retryAfterMs !== null) return Math.min(retryAfterMs, cap);
+  return Math.min(Math.round(action.intervalMs * (action.backoff?.factor ?? 1) ** (attempt - 1)), cap);
+}
+
+async function call(config: HttpProbe, context: StepContext, env: NodeJS.ProcessEnv): Promise<Attempt> {
+  const request = buildRequest(config, context, env);
+  if (!request.ok) return { passed: false, detail: request.problem, final: { why: null }, retryAfterMs: null };
+  const { secrets } = request;
+  const shown = `${config.method} ${withRunVariables(config.url, context, { url: true })}`;
+  const expected = Array.isArray(config.expectStatus) ? config.expectStatus : [config.expectStatus];
   const started = Date.now();
   try {
-    const response = await fetch(url, { method: config.method, signal: AbortSignal.timeout(config.timeout), redirect: 'manual' });
-    const body = config.bodyIncludes ? await response.text() : (await response.body?.cancel(), '');
-    const ms = Date.now() - started;
-    const described = `${config.method} ${url} → ${response.status} in ${ms}ms`;
-    if (response.status !== config.expectStatus) return { healthy: false, detail: `${described} (expected ${config.expectStatus})` };
-    if (config.bodyIncludes && !body.includes(config.bodyIncludes)) return { healthy: false, detail: `${described}, body lacks "${config.bodyIncludes}"` };
-    return { healthy: true, detail: described };
+    const response = await fetch(request.url, { ...request.init, signal: AbortSignal.timeout(config.timeout), redirect: 'manual' });
+    const wanted = expected.includes(response.status);
+    const body = config.bodyIncludes || !wanted ? await response.text() : (await response.body?.cancel(), '');
+    const described = `${shown} → ${response.status} in ${Date.now() - started}ms`;
+    if (!wanted) {
+      const excerpt = mask(body.replace(/\s+/g, ' ').trim().slice(0, EXCERPT), secrets);
+      const detail = `${described} (expected ${expected.join(' or ')})${excerpt ? `: ${excerpt}` : ''}`;
+      const final = isFinal(response.status) ? { why: `${response.status} is final (a client error)` } : null;
+      return { passed: false, detail, final, retryAfterMs: final ? null : retryAfter(response.headers.get('retry-after')) };
+    }
+    const needle = config.bodyIncludes === undefined ? undefined : withRunVariables(config.bodyIncludes, context);
+    if (needle !== undefined && !body.includes(needle)) return { passed: false, detail: `${described}, body lacks "${needle}"`, final: null, retryAfterMs: null };
+    return { passed: true, detail: described };
   } catch (error) {
     const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${config.timeout}ms` : describeFetchError(error);
-    return { healthy: false, detail: `${config.method} ${url} failed: ${reason}` };
+    return { passed: false, detail: `${shown} failed: ${mask(reason, secrets)}`, final: null, retryAfterMs: null };
   }
+}
+
+/** 4xx means the request itself is wrong (a bad token, an invalid body): calling again cannot help, except a timeout (408) or a rate limit (429). */
+function isFinal(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+type Built = { ok: true; url: string; init: RequestInit; secrets: string[] } | { ok: false; problem: string };
+
+/** The request with its variables filled, or why it cannot be sent. Problems name variables and headers, never values. */
+function buildRequest(config: HttpProbe, context: StepContext, env: NodeJS.ProcessEnv): Built {
+  const secrets: string[] = [];
+  const url = interpolate(config.url, context, env, { url: true });
+  if (url.unknown.length) return { ok: false, problem: `the URL uses unknown variables: ${url.unknown.join(', ')}` };
+  secrets.push(...url.fromEnv);
+  const headers: Record<string, string> = {};
+  for (const [name, template] of Object.entries(config.headers ?? {})) {
+    const filled = interpolate(template, context, env);
+    if (filled.unknown.length) return { ok: false, problem: `header ${name} uses unknown variables: ${filled.unknown.join(', ')}` };
+    // fetch would refuse it, quoting the value in its error; say which header instead.
+    if (/[\r\n\0]/.test(filled.value.trim())) return { ok: false, problem: `header ${name} holds a line break or NUL (check the env values it uses)` };
+    secrets.push(...filled.fromEnv);
+    headers[name] = filled.value;
+  }
+  let body: string | undefined;
+  if (typeof config.body === 'string') {
+    const filled = interpolate(config.body, context, env);
+    if (filled.unknown.length) return { ok: false, problem: `the body uses unknown variables: ${filled.unknown.join(', ')}` };
+    secrets.push(...filled.fromEnv);
+    body = filled.value;
+  } else if (config.body !== undefined) {
+    const unknown: string[] = [];
+    // Filled string by string before serialising, so every value is JSON-escaped whatever it holds.
+    const filled = mapStrings(config.body, (text) => {
+      const result = interpolate(text, context, env);
+      unknown.push(...result.unknown);
+      secrets.push(...result.fromEnv);
+      return result.value;
+    });
+    if (unknown.length) return { ok: false, problem: `the body uses unknown variables: ${unknown.join(', ')}` };
+    body = JSON.stringify(filled);
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+  }
+  return { ok: true, url: url.value, init: { method: config.method, headers, ...(body !== undefined ? { body } : {}) }, secrets };
+}
+
+function mapStrings(value: unknown, fill: (text: string) => string): unknown {
+  if (typeof value === 'string') return fill(value);
+  if (Array.isArray(value)) return value.map((item) => mapStrings(item, fill));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapStrings(item, fill)]));
+  return value;
+}
+
+/** Retry-After in seconds or as an HTTP date; null when absent or unreadable. */
+function retryAfter(header: string | null): number | null {
+  if (header === null) return null;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1_000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
 }
 
 function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (error as Error).message;
-}
-
-/** An HTTP step: the probe, retried `attempts` times every `intervalMs` until it passes. */
-export async function runHttpStep(action: Extract<StepAction, { kind: 'http' }>, context: StepContext, env: NodeJS.ProcessEnv, sleep = delay): Promise<StepOutcome> {
-  const started = Date.now();
-  let last: Measurement = { healthy: false, detail: 'not tried' };
-  for (let attempt = 1; attempt <= action.attempts; attempt++) {
-    last = await probe(action.probe, context, env);
-    if (last.healthy) break;
-    if (attempt < action.attempts) await sleep(action.intervalMs);
-  }
-  return { ok: last.healthy, summary: last.detail, output: last.detail, durationMs: Date.now() - started };
 }
 
 function delay(ms: number) {

@@ -29,6 +29,12 @@ describe('command executor (a real child process, no shell)', () => {
     expect(outcome).toMatchObject({ ok: true, summary: outcome.output.trim() });
   });
 
+  it('fills ${version}, ${service}, ${environment} and ${run} inside one argv element, which stays one element', async () => {
+    const argv = ['api=registry.example/${service}:${version}', '${environment} and ${run}', '${env.TARGET}', '${unknown}', '$(id) ${version}'];
+    const outcome = await run(node('console.log(JSON.stringify(process.argv.slice(1)))', ...argv));
+    expect(JSON.parse(outcome.output)).toEqual(['api=registry.example/api:1.4.2', 'production and api-7', '${env.TARGET}', '${unknown}', '$(id) 1.4.2']);
+  });
+
   it('a non-zero exit fails the step with the exit code and the last line of output', async () => {
     const outcome = await run(node('console.log("migrating"); console.error("relation users already exists"); process.exit(3)'));
     expect(outcome).toMatchObject({ ok: false, summary: 'exit 3: relation users already exists' });

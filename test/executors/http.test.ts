@@ -32,14 +32,16 @@ describe('HTTP step executor', () => {
   const step = (url: string, extra: Partial<HttpProbe> = {}, attempts = 1, intervalMs = 10) =>
     createExecutor({ cwd: '.', env: { PORT: String(port) } }).run({ kind: 'http', probe: probe(url, extra), attempts, intervalMs }, context);
 
-  it('passes on the expected status, filling ${env.PORT} and ${version} into the URL', async () => {
+  it('passes on the expected status, filling ${env.PORT} and ${version} into the URL (shown with ${env.PORT} as written)', async () => {
+    const before = hits.get('/version/1.4.2') ?? 0;
     const outcome = await step('http://127.0.0.1:${env.PORT}/version/${version}', { bodyIncludes: '"1.4.2"' });
-    expect(outcome).toMatchObject({ ok: true, summary: expect.stringContaining(`GET http://127.0.0.1:${port}/version/1.4.2 → 200`) });
+    expect(outcome).toMatchObject({ ok: true, summary: expect.stringContaining('GET http://127.0.0.1:${env.PORT}/version/1.4.2 → 200') });
+    expect(hits.get('/version/1.4.2')).toBe(before + 1);
   });
 
-  it('fails on another status, naming the status it expected', async () => {
+  it('fails on another status, naming the status it expected and quoting the body', async () => {
     const outcome = await step('http://127.0.0.1:${env.PORT}/broken');
-    expect(outcome).toMatchObject({ ok: false, summary: expect.stringMatching(/→ 500 in \d+ms \(expected 200\)$/) });
+    expect(outcome).toMatchObject({ ok: false, summary: expect.stringMatching(/→ 500 in \d+ms \(expected 200\): \{"status":"ok"\}$/) });
   });
 
   it('retries until the service answers: 200 on the 3rd request passes after 3 requests', async () => {
@@ -58,7 +60,7 @@ describe('HTTP step executor', () => {
   it('a refused connection fails the step with its reason, without throwing', async () => {
     const dead = await freePort();
     const outcome = await step(`http://127.0.0.1:${dead}/health`, {}, 2, 10);
-    expect(outcome).toMatchObject({ ok: false, summary: `GET http://127.0.0.1:${dead}/health failed: ECONNREFUSED` });
+    expect(outcome).toMatchObject({ ok: false, summary: `GET http://127.0.0.1:${dead}/health failed: ECONNREFUSED; gave up after 2 attempts` });
   });
 
   it('a body without the expected text fails the step', async () => {
