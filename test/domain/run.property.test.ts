@@ -24,6 +24,8 @@ const randomEvent: fc.Arbitrary<RunEvent> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ type: fc.constant('check' as const), seq: fc.integer({ min: 0, max: 12 }), healthy: fc.boolean(), detail: fc.constant('GET /health') }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('rollback.requested' as const), by: actor, reason }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('cancel.requested' as const), by: actor, reason }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('promotion' as const), action: fc.constantFrom('promote' as const, 'hold' as const), by: actor }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('resume' as const), by: actor, reason }) },
 );
 
 /**
@@ -36,7 +38,8 @@ type Move =
   | { kind: 'step'; outcome: 'succeeded' | 'failed' | 'started-only' }
   | { kind: 'dueCheck'; healthy: boolean }
   | { kind: 'approverDecides'; decision: 'go' | 'no_go' | 'defer' }
-  | { kind: 'onCallRollsBack' };
+  | { kind: 'onCallRollsBack' }
+  | { kind: 'approverPromotes'; action: 'promote' | 'hold' };
 
 const move: fc.Arbitrary<Move> = fc.oneof(
   { weight: 4, arbitrary: randomEvent.map((event) => ({ kind: 'event' as const, event })) },
@@ -49,6 +52,7 @@ const move: fc.Arbitrary<Move> = fc.oneof(
   { weight: 4, arbitrary: fc.oneof({ weight: 2, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }).map((healthy) => ({ kind: 'dueCheck' as const, healthy })) },
   { weight: 1, arbitrary: fc.constantFrom('go' as const, 'go' as const, 'go' as const, 'no_go' as const, 'defer' as const).map((decision) => ({ kind: 'approverDecides' as const, decision })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'onCallRollsBack' as const }) },
+  { weight: 2, arbitrary: fc.constantFrom('promote' as const, 'promote' as const, 'hold' as const).map((action) => ({ kind: 'approverPromotes' as const, action })) },
 );
 /** Long enough to go from request to the end of monitoring (about 20 moves that follow the run). */
 const moves = fc.array(move, { minLength: 1, maxLength: 60, size: 'max' });
@@ -65,6 +69,8 @@ function eventsFor(run: Run, next: Move): RunEvent[] {
       return [{ type: 'decision', decision: next.decision, by: BOB, rationale: null }];
     case 'onCallRollsBack':
       return [{ type: 'rollback.requested', by: CAROL, reason: 'on-call says so' }];
+    case 'approverPromotes':
+      return [{ type: 'promotion', action: next.action, by: BOB }];
     case 'step': {
       const step = currentStep(run);
       if (!step) return [];
@@ -107,6 +113,21 @@ const SPECS: Record<string, RunSpec> = {
       document.environments.production.monitoring.for = '8s';
     }),
   ),
+  // Holds watched by checks, one of them waiting for a human to promote.
+  canary: buildSpec(
+    buildPlan((document) => {
+      const run = (name: string) => ({ name, run: [name] });
+      (document.environments.production as { strategy: unknown }).strategy = {
+        kind: 'canary',
+        deploy: run('canary-deploy'),
+        setWeight: run('canary-weight'),
+        promote: run('canary-promote'),
+        abort: run('canary-abort'),
+        steps: [{ weight: 5, hold: '2s' }, { weight: 25, hold: '3s', promotion: 'manual' }],
+        checkEvery: '1s',
+      };
+    }),
+  ),
 };
 const specName = fc.constantFrom(...Object.keys(SPECS));
 
@@ -145,6 +166,8 @@ function drive(spec: RunSpec, plannedMoves: Move[], gapsMs: number[]): Trace {
       expect(result.run.seq).toBe(run.seq + 1);
       // (b)
       for (const effect of result.effects) {
+        // (f) a hold is watched, never handed to a worker
+        if (effect.kind === 'runStep') expect(result.run.spec.steps.deploy.find((step) => step.id === effect.stepId)?.action.kind).not.toBe('hold');
         if (effect.kind === 'runStep' && effect.stepId.startsWith('deploy.')) {
           expect(spec.requireDecision).toBe(true);
           expect(result.run.decision?.decision, `${effect.stepId} enqueued without GO`).toBe('go');
@@ -287,7 +310,7 @@ describe('run state machine invariants (random event sequences)', () => {
       fc.property(specName, moves, gaps, (name, plannedMoves, gapsMs) => {
         const { states } = drive(SPECS[name]!, plannedMoves, gapsMs);
         states.forEach((state, index) => {
-          if (state === 'rolling_back') expect(['deploying', 'monitoring']).toContain(states[index - 1]);
+          if (state === 'rolling_back') expect(['deploying', 'verifying', 'awaiting_promotion', 'monitoring', 'paused']).toContain(states[index - 1]);
           if (state === 'rolled_back' || state === 'rollback_failed') expect(states[index - 1]).toBe('rolling_back');
         });
       }),
@@ -297,12 +320,15 @@ describe('run state machine invariants (random event sequences)', () => {
 
   it('the generator reaches every ending, and rollbacks that wait for a running step (so the properties are not vacuous)', () => {
     const seen = new Set<string>();
+    const passed = new Set<string>();
     let waited = 0;
     for (const [name, plannedMoves, gapsMs] of fc.sample(fc.tuple(specName, moves, gaps), { numRuns: 600, seed: 20260302 })) {
       const trace = drive(SPECS[name]!, plannedMoves, gapsMs);
       seen.add(trace.run.state);
+      for (const state of trace.states) passed.add(state);
       if (trace.rollbackWaitedForAStep) waited++;
     }
+    expect([...passed]).toEqual(expect.arrayContaining(['verifying', 'awaiting_promotion']));
     expect([...seen].sort()).toEqual(expect.arrayContaining(['awaiting_decision', 'cancelled', 'deferred', 'failed', 'monitoring', 'no_go', 'rolled_back', 'rollback_failed', 'rolling_back', 'succeeded']));
     expect(waited).toBeGreaterThan(0);
   });

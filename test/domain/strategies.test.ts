@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { parsePlan } from '../../src/domain/plan.ts';
+import { specFor } from '../../src/domain/spec.ts';
+import { batchesOf } from '../../src/domain/strategies/rolling.ts';
+import { apply, bob, carol, PLAN_DOCUMENT, requested, step } from './support.ts';
+import { CANARY, FLAG, ROLLING, withStrategy } from './strategy-fixtures.ts';
+
+
+const production = PLAN_DOCUMENT.environments.production;
+function problems(strategy: object): string[] {
+  const result = parsePlan({ ...PLAN_DOCUMENT, environments: { production: { ...production, strategy } } });
+  return result.ok ? [] : result.problems.map((problem) => `${problem.path}: ${problem.message}`);
+}
+
+describe('rolling', () => {
+  it('cuts instances into batches, the last one smaller', () => {
+    expect(batchesOf(5, 2)).toEqual([[0, 1], [2, 3], [4]]);
+    expect(batchesOf(3, 3)).toEqual([[0, 1, 2]]);
+  });
+
+  it('deploys and checks batch by batch; each command sees its batch', () => {
+    const spec = specFor(withStrategy(ROLLING), 'production')!;
+    expect(spec.steps.deploy.map((s) => s.name)).toEqual([
+      'Deploy batch 1/3 (instances 0, 1)',
+      'Check batch 1/3 (instances 0, 1)',
+      'Deploy batch 2/3 (instances 2, 3)',
+      'Check batch 2/3 (instances 2, 3)',
+      'Deploy batch 3/3 (instance 4)',
+      'Check batch 3/3 (instance 4)',
+    ]);
+    const third = spec.steps.deploy[4]!.action;
+    expect(third.kind === 'command' && third.env).toEqual({ FLIGHTDECK_BATCH: '3', FLIGHTDECK_BATCHES: '3', FLIGHTDECK_INSTANCES: '5', FLIGHTDECK_BATCH_INSTANCES: '4' });
+    expect(spec.steps.rollback.map((s) => [s.name, s.undoes])).toEqual([
+      ['Put the previous version back on batch 3/3 (instance 4)', 'deploy.4'],
+      ['Put the previous version back on batch 2/3 (instances 2, 3)', 'deploy.2'],
+      ['Put the previous version back on batch 1/3 (instances 0, 1)', 'deploy.0'],
+    ]);
+  });
+
+  it('a failure in batch 2 rolls back batches 2 and 1 only, newest first', () => {
+    const waiting = apply(null, [requested(withStrategy(ROLLING)), ...step('pre_checks.0')]).run;
+    const failed = apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2'), ...step('deploy.3', false)]);
+    expect(failed.run.state).toBe('rolling_back');
+    expect(failed.run.cursor).toMatchObject({ phase: 'rollback', index: 1 });
+    expect(failed.effects).toContainEqual({ kind: 'runStep', stepId: 'rollback.1' });
+    const done = apply(failed.run, [...step('rollback.1'), ...step('rollback.2')]).run;
+    expect(done.state).toBe('rolled_back');
+    expect(done.steps.filter((s) => s.stepId.startsWith('rollback')).map((s) => s.stepId)).toEqual(['rollback.1', 'rollback.2']);
+    expect(done.rollback?.trafficRestoredAt).toBe(done.rollback?.finishedAt);
+  });
+
+  it('a batch larger than the fleet is refused with its path', () => {
+    expect(problems({ ...ROLLING, batchSize: 6 })).toEqual(['environments.production.strategy.batchSize: must be at most instances (5)']);
+  });
+});
+
+describe('canary', () => {
+  it("expands the seeds' weights into set-weight and hold steps, then promotes", () => {
+    const spec = specFor(withStrategy(CANARY), 'production')!;
+    expect(spec.steps.deploy.map((s) => s.name)).toEqual([
+      'canary-deploy',
+      'Send 5% of traffic to the canary',
+      'Hold the canary at 5% for 2m',
+      'Send 25% of traffic to the canary',
+      'Hold the canary at 25% for 5m, then ask to promote',
+      'Promote the canary to 100%',
+    ]);
+    expect(spec.steps.deploy[2]!.action).toEqual({ kind: 'hold', durationMs: 120_000, everyMs: 60_000, promotion: 'auto' });
+    expect(spec.steps.rollback.map((s) => s.name)).toEqual(['Abort the canary (weight 0, canary removed)']);
+  });
+
+  it('defaults to 5 % then 25 % (then 100 %), as the seeds do', () => {
+    const { steps: _steps, ...seeded } = CANARY;
+    const spec = specFor(withStrategy(seeded), 'production')!;
+    expect(spec.steps.deploy.filter((s) => s.action.kind === 'command' && s.action.env.FLIGHTDECK_WEIGHT).map((s) => s.action.kind === 'command' && s.action.env.FLIGHTDECK_WEIGHT)).toEqual(['5', '25', '100']);
+  });
+
+  it('weights out of range or not increasing are refused with their path', () => {
+    expect(problems({ ...CANARY, steps: [{ weight: 5, hold: '2m' }, { weight: 25, hold: '2m' }, { weight: 250, hold: '2m' }] })).toEqual([
+      'environments.production.strategy.steps[2].weight: must be between 1 and 100',
+    ]);
+    expect(problems({ ...CANARY, steps: [{ weight: 25, hold: '2m' }, { weight: 5, hold: '2m' }] })).toEqual(['environments.production.strategy.steps[1].weight: must be more than the step before (25)']);
+  });
+
+  it('needs monitoring to watch its holds', () => {
+    const result = parsePlan({ ...PLAN_DOCUMENT, environments: { production: { ...production, strategy: CANARY, monitoring: undefined, rollbackTriggers: [] } } });
+    expect(result.ok ? [] : result.problems.map((p) => p.path)).toEqual(['environments.production.monitoring']);
+  });
+});
+
+describe('feature flag', () => {
+  it('deploys dark then flips the flag; the rollback flips it off only if it was flipped on', () => {
+    const p = withStrategy(FLAG);
+    const spec = specFor(p, 'production')!;
+    expect(spec.steps.deploy.map((s) => s.name)).toEqual(['deploy-dark', 'Flag on']);
+    expect(spec.steps.rollback.map((s) => [s.name, s.undoes])).toEqual([['flag-off', 'deploy.1']]);
+
+    const waiting = apply(null, [requested(p), ...step('pre_checks.0')]).run;
+    const darkFailed = apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0', false)]).run;
+    expect(darkFailed.state).toBe('rolled_back');
+
+    const live = apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1')]).run;
+    const rolling = apply(live, [{ type: 'rollback.requested', by: carol, reason: 'checkout broken' }]);
+    expect(rolling.effects).toContainEqual({ kind: 'runStep', stepId: 'rollback.0' });
+  });
+});
