@@ -68,12 +68,18 @@ const environmentSchema = z.strictObject({
   /** Production environments ask for a GO; an environment may opt out (e.g. a dev box). */
   requireDecision: z.boolean().default(true),
   strategy: strategySchema,
+  /** Other strategies a requester may pick with `--strategy <kind>`; `strategy` is the default. */
+  alternatives: z.array(strategySchema).default([]),
   monitoring: monitoringSchema.optional(),
   rollbackTriggers: z.array(triggerSchema).default([]),
   /** The release's database migration: how to undo it, and whether that is safe. It runs last in a rollback, and only when reversible. */
   migration: z.strictObject({ reversible: z.boolean(), rollback: commandStepSchema.optional() }).optional(),
 }).superRefine((environment, ctx) => {
-  if (environment.strategy.kind === 'canary' && !environment.monitoring) {
+  const kinds = [environment.strategy.kind, ...environment.alternatives.map((strategy) => strategy.kind)];
+  environment.alternatives.forEach((strategy, index) => {
+    if (kinds.indexOf(strategy.kind) !== index + 1) ctx.addIssue({ code: 'custom', path: ['alternatives', index, 'kind'], message: `"${strategy.kind}" is already one of this environment's strategies` });
+  });
+  if (kinds.includes('canary') && !environment.monitoring) {
     ctx.addIssue({ code: 'custom', path: ['monitoring'], message: 'a canary is watched while it holds: monitoring must say how to check production' });
   }
   if (environment.migration?.reversible && !environment.migration.rollback) {

@@ -27,10 +27,13 @@ export interface RunSpec {
   paging: { repeatEveryMs: number; escalateAfterMs: number; escalation: Person[] };
 }
 
-export function specFor(plan: Plan, environment: string): RunSpec | null {
+/** The run an environment's plan makes, with its default strategy or the alternative named; null when there is no such environment or strategy. */
+export function specFor(plan: Plan, environment: string, strategyKind?: string): RunSpec | null {
   const env = plan.environments[environment];
   if (!env) return null;
-  const strategy = strategySteps(env.strategy);
+  const chosen = strategyKind ? [env.strategy, ...env.alternatives].find((candidate) => candidate.kind === strategyKind) : env.strategy;
+  if (!chosen) return null;
+  const strategy = strategySteps(chosen);
   const baseline = env.monitoring?.baseline;
   const measure = baseline ? [{ name: 'Measure the baseline on the current version', action: { kind: 'baseline' as const, windowMs: baseline.window, everyMs: baseline.every } }] : [];
   const deploy = numbered('deploy', [...strategy.deploy.slice(0, strategy.trafficMovesAt), ...measure, ...strategy.deploy.slice(strategy.trafficMovesAt)]);
@@ -38,7 +41,7 @@ export function specFor(plan: Plan, environment: string): RunSpec | null {
   const deployId = (index: number) => deploy[index + (measure.length && index >= strategy.trafficMovesAt ? 1 : 0)]!.id;
   const undo = strategy.rollback.map(({ undoes, ...step }) => (undoes === undefined ? step : { ...step, undoes: deployId(undoes) }));
   return {
-    strategy: env.strategy.kind,
+    strategy: chosen.kind,
     channel: env.channel,
     steps: {
       pre_checks: numbered('pre_checks', env.preChecks.map(stepFrom)),

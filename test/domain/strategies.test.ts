@@ -104,3 +104,18 @@ describe('feature flag', () => {
     expect(rolling.effects).toContainEqual({ kind: 'runStep', stepId: 'rollback.0' });
   });
 });
+
+describe('alternative strategies', () => {
+  it('a requester may pick one of the environment’s alternatives; the default is the strategy', () => {
+    const p = withStrategy(PLAN_DOCUMENT.environments.production.strategy, { alternatives: [CANARY, ROLLING] });
+    expect(specFor(p, 'production')!.strategy).toBe('blue-green');
+    expect(specFor(p, 'production', 'canary')!.strategy).toBe('canary');
+    expect(specFor(p, 'production', 'rolling')!.steps.deploy).toHaveLength(6);
+    expect(specFor(p, 'production', 'feature-flag')).toBeNull();
+  });
+
+  it('an alternative of a kind the environment has already is refused', () => {
+    const result = parsePlan({ ...PLAN_DOCUMENT, environments: { production: { ...production, alternatives: [ROLLING, { ...ROLLING, batchSize: 1 }] } } });
+    expect(result.ok ? [] : result.problems.map((problem) => `${problem.path}: ${problem.message}`)).toEqual(['environments.production.alternatives[1].kind: "rolling" is already one of this environment\'s strategies']);
+  });
+});
