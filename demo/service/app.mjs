@@ -1,26 +1,52 @@
-// One slot of the demo service: a real HTTP server that reports its version.
-// Versions containing "broken" pass a direct health check but fail under production traffic
-// (requests the router marks as live), the way a bad release often does. Versions containing
-// "errors" stay healthy but report a 20 % error ratio on /metrics, and "slow" a p95 latency of 0.6 s
-// instead of 0.1 s: regressions only a metric trigger catches.
+// One backend of the demo service: a real HTTP server that reports its version.
+//   node app.mjs <port> <version> [--instance <index>] [--flag <name>]
+// Port 0: listen where the OS puts it and write that port to $DEMO_STATE_DIR/ports/<pid> for ctl.mjs.
+// What a version's name makes it do, the way bad releases do:
+//   "broken"       passes a direct health check but fails every request under production traffic
+//                  (requests the router marks as live)
+//   "errors"       stays healthy but reports a 20 % error ratio on /metrics (0.1 % otherwise)
+//   "slow"         reports a p95 latency of 0.6 s instead of 0.1 s
+//   "breaks-at-N"  fails /health (direct or live) on rolling instances with index >= N; other
+//                  instances, and backends that are not instances, stay healthy
+// With --flag the version is deployed dark: all of that shows only while the flag is on. The flag is
+// read from the state file on every request, so flipping it takes effect at once.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { readState, stateDir } from './state.mjs';
 
-const port = Number(process.argv[2]);
-const version = process.argv[3];
-const broken = version.includes('broken');
-const errorRatio = version.includes('errors') ? 0.2 : 0.001;
-const p95 = version.includes('slow') ? 0.6 : 0.1;
+const [portArgument, version, ...options] = process.argv.slice(2);
+const option = (name) => (options.includes(`--${name}`) ? options[options.indexOf(`--${name}`) + 1] : undefined);
+const instance = option('instance') === undefined ? null : Number(option('instance'));
+const flag = option('flag') ?? null;
+const breaksAt = /breaks-at-(\d+)/.exec(version);
 
-createServer((request, response) => {
+const flagOn = () => readState().flags[flag] === true;
+const released = () => !flag || flagOn();
+const shows = (word) => version.includes(word) && released();
+const failsHealth = () => Boolean(breaksAt) && instance !== null && instance >= Number(breaksAt[1]) && released();
+
+function reply(response, status, body) {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ version, ...(instance !== null && { instance }), ...(flag && { flag, flagOn: flagOn() }), ...body }));
+}
+
+const server = createServer((request, response) => {
   if (request.url === '/metrics') {
+    const errorRatio = shows('errors') ? 0.2 : 0.001;
+    const p95 = shows('slow') ? 0.6 : 0.1;
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
     return response.end(`# TYPE demo_error_ratio gauge\ndemo_error_ratio ${errorRatio}\n# TYPE demo_latency_p95_seconds gauge\ndemo_latency_p95_seconds ${p95}\n`);
   }
-  const live = request.headers['x-demo-live'] === '1';
-  if (broken && live) {
-    response.writeHead(500, { 'content-type': 'application/json' });
-    return response.end(JSON.stringify({ version, error: 'NullPointerException in checkout' }));
-  }
-  response.writeHead(200, { 'content-type': 'application/json' });
-  response.end(JSON.stringify({ version, status: 'ok', path: request.url }));
-}).listen(port, '127.0.0.1');
+  if (request.url === '/health' && failsHealth()) return reply(response, 500, { error: `instance ${instance} cannot reach its database` });
+  if (shows('broken') && request.headers['x-demo-live'] === '1') return reply(response, 500, { error: 'NullPointerException in checkout' });
+  reply(response, 200, { status: 'ok', path: request.url });
+});
+
+server.listen(Number(portArgument), '127.0.0.1', () => {
+  if (Number(portArgument) !== 0) return;
+  const ports = join(stateDir, 'ports');
+  mkdirSync(ports, { recursive: true });
+  writeFileSync(join(ports, `${process.pid}.tmp`), String(server.address().port));
+  renameSync(join(ports, `${process.pid}.tmp`), join(ports, String(process.pid)));
+});

@@ -1,120 +1,93 @@
 #!/usr/bin/env node
-// Deploy tool of the demo service, called by plans/demo.yaml as real commands:
-//   ctl.mjs deploy       start FLIGHTDECK_VERSION on the idle slot (the router is started if needed)
-//   ctl.mjs switch       send production traffic to this run's slot
-//   ctl.mjs switch-back  send it back to the slot that was live before this run
-//   ctl.mjs preflight    checks the toolchain and reports what is live
-//   ctl.mjs status | stop
-// Every action is idempotent per run (FLIGHTDECK_RUN_ID), so a step re-run after a crash is safe.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { readState, recordAction, routerPort, slotPorts, stateDir, writeState } from './state.mjs';
-
-const here = (name) => fileURLToPath(new URL(name, import.meta.url));
-const run = process.env.FLIGHTDECK_RUN_ID ?? 'manual';
-const version = process.env.FLIGHTDECK_VERSION;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const alive = (pid) => {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function answers(url) {
-  try {
-    return (await fetch(url, { signal: AbortSignal.timeout(500) })).status;
-  } catch {
-    return 0;
-  }
-}
-
-async function waitFor(url, what) {
-  for (let i = 0; i < 100; i++) {
-    if ((await answers(url)) === 200) return;
-    await sleep(100);
-  }
-  throw new Error(`${what} did not come up`);
-}
-
-function startDetached(args) {
-  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: { ...process.env, DEMO_STATE_DIR: stateDir } });
-  child.unref();
-  return child.pid;
-}
-
-async function ensureRouter(state) {
-  if (alive(state.routerPid) && (await answers(`http://127.0.0.1:${routerPort}/_router/health`)) === 200) return;
-  state.routerPid = startDetached([here('router.mjs')]);
-  writeState(state);
-  await waitFor(`http://127.0.0.1:${routerPort}/_router/health`, 'the router');
-}
-
-async function deploy() {
-  if (!version) throw new Error('FLIGHTDECK_VERSION is not set');
-  const state = readState();
-  await ensureRouter(state);
-  const planned = state.runs[run];
-  const target = planned?.target ?? (state.live === 'blue' ? 'green' : 'blue');
-  state.runs[run] = { target, previous: planned?.previous ?? state.live };
-  const slot = state.slots[target];
-  if (!(slot && slot.version === version && alive(slot.pid))) {
-    if (slot && alive(slot.pid)) process.kill(slot.pid, 'SIGTERM');
-    state.slots[target] = { version, pid: startDetached([here('app.mjs'), String(slotPorts[target]), version]) };
-  }
-  state.idle = target;
-  writeState(state);
-  await waitFor(`http://127.0.0.1:${slotPorts[target]}/health`, `slot ${target}`);
-  await pause('deploy');
-  recordAction(`deploy ${run} ${version} ${target}`);
-  console.log(`deployed ${version} to the ${target} slot (port ${slotPorts[target]})`);
-}
-
-/** Lets tests kill the worker while a step is running: DEMO_DEPLOY_DELAY_MS, DEMO_SWITCH_BACK_DELAY_MS, … */
-async function pause(action) {
-  await sleep(Number(process.env[`DEMO_${action.toUpperCase().replace(/-/g, '_')}_DELAY_MS`] ?? 0));
-}
-
-async function switchTo(which) {
-  await pause(which === 'target' ? 'switch' : 'switch-back');
-  const state = readState();
-  const planned = state.runs[run];
-  if (!planned) throw new Error(`run ${run} deployed nothing to switch`);
-  const slot = which === 'target' ? planned.target : planned.previous;
-  state.live = slot;
-  writeState(state);
-  recordAction(`${which === 'target' ? 'switch' : 'switch-back'} ${run} ${slot ?? 'none'}`);
-  console.log(slot ? `production traffic → ${slot} (${state.slots[slot]?.version})` : 'production traffic → none (there was no previous version)');
-}
+// Deploy tool of the demo service, called by the demo plans as real commands. A router (router.mjs, on
+// DEMO_PORT) serves production traffic from a pool of app processes (app.mjs) with relative weights;
+// the state lives in DEMO_STATE_DIR (state.json, and actions.log: one line per completed action).
+//
+// Every command gets FLIGHTDECK_RUN_ID, FLIGHTDECK_RUN_KEY, FLIGHTDECK_SERVICE, FLIGHTDECK_VERSION,
+// FLIGHTDECK_ENVIRONMENT and FLIGHTDECK_PREVIOUS_VERSION (what the last successful run deployed; may be
+// empty). Every action is idempotent per run (FLIGHTDECK_RUN_ID), so a step re-run after a crash is safe,
+// and DEMO_<ACTION>_DELAY_MS (e.g. DEMO_CANARY_WEIGHT_DELAY_MS) pauses it, so tests can kill a worker mid-step.
+//
+// Blue-green (two slots, blue and green, on DEMO_PORT+1 and +2; /_idle/* reaches the slot being deployed)
+//   deploy          start FLIGHTDECK_VERSION on the slot not serving (the router is started if needed)
+//   switch          send all production traffic to this run's slot
+//   switch-back     put back the pool that served before this run
+// Rolling (instance-0 … instance-N-1, equal shares; FLIGHTDECK_INSTANCES = N, FLIGHTDECK_BATCH_INSTANCES =
+// the batch's 0-based indexes, e.g. "2,3", FLIGHTDECK_BATCH / FLIGHTDECK_BATCHES = batch number / count)
+//   rolling-deploy  run FLIGHTDECK_VERSION on the batch's instances (creating missing ones); when other
+//                   backends served production until now, the other instances start on the live version
+//   rolling-check   health-check the batch's instances directly; exit 1 naming the first that fails
+//   rolling-undo    put back on the batch's instances what they ran before this run
+//                   (fallback FLIGHTDECK_PREVIOUS_VERSION; an instance with nothing to go back to is removed)
+// Canary (backend "canary" next to the stable pool; /_canary/* reaches it outside production traffic)
+//   canary-deploy   start FLIGHTDECK_VERSION as the canary at weight 0
+//   canary-weight   canary gets FLIGHTDECK_WEIGHT (0–100), the stable pool the rest. On a first deployment
+//                   there is no stable pool: any weight above 0 sends the canary all traffic
+//   canary-promote  the canary becomes backend "stable" at 100; the old stable pool is stopped
+//   canary-abort    weight back to the stable pool, canary stopped (the rollback)
+// Feature flag (flag name FLIGHTDECK_FLAG, default "new-release")
+//   flag-deploy     deploy FLIGHTDECK_VERSION dark on the slot not serving and send it all production
+//                   traffic: what its name makes it do ("broken", "errors", …) shows only while the flag is on
+//   flag-on | flag-off
+// Any strategy
+//   preflight       check the toolchain and report what is live
+//   status [--json] show the pool;  stop: stop every process and forget the state
+// What a version's name makes the app do ("broken", "errors", "slow", "breaks-at-N") is in app.mjs.
+import { alive, stopEverything } from './backends.mjs';
+import { deploy, switchBack, switchToTarget } from './blue-green.mjs';
+import { canaryAbort, canaryDeploy, canaryPromote, canaryWeight } from './canary.mjs';
+import { flagDeploy, flip } from './flags.mjs';
+import { rollingCheck, rollingDeploy, rollingUndo } from './rolling.mjs';
+import { describePool, emptyState, readState, routerPort, writeState } from './state.mjs';
 
 function preflight() {
-  const state = readState();
-  const live = state.live ? `${state.live} slot runs ${state.slots[state.live]?.version}` : 'nothing is live yet (first deployment)';
-  console.log(`demo toolchain ready; ${live}`);
+  const pool = describePool(readState());
+  console.log(`demo toolchain ready; ${pool === 'nothing' ? 'nothing is live yet (first deployment)' : `live: ${pool}`}`);
 }
 
-function stop() {
+function status(json) {
   const state = readState();
-  for (const pid of [state.routerPid, ...Object.values(state.slots).map((slot) => slot.pid)]) {
-    if (alive(pid)) process.kill(pid, 'SIGTERM');
+  if (json) return console.log(JSON.stringify(state, null, 2));
+  const total = Object.values(state.backends).reduce((sum, { weight }) => sum + weight, 0);
+  console.log(`router :${routerPort} ${alive(state.routerPid) ? 'up' : 'down'}`);
+  const byName = Object.entries(state.backends).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
+  for (const [name, backend] of byName) {
+    const share = backend.weight > 0 ? `${Math.round((100 * backend.weight) / total)}% of traffic` : 'no traffic';
+    const flag = backend.flag ? `, dark behind flag ${backend.flag} (${state.flags[backend.flag] ? 'on' : 'off'})` : '';
+    console.log(`${name.padEnd(11)} ${backend.version} on :${backend.port} ${alive(backend.pid) ? 'up' : 'DOWN'}, ${share}${flag}`);
   }
-  writeState({ live: null, slots: {}, runs: {}, routerPid: null });
+  if (!Object.keys(state.backends).length) console.log('no backends');
+}
+
+async function stop() {
+  await stopEverything(readState());
+  writeState(emptyState());
   console.log('demo service stopped');
 }
 
-const action = process.argv[2];
+const actions = {
+  deploy,
+  switch: switchToTarget,
+  'switch-back': switchBack,
+  'rolling-deploy': rollingDeploy,
+  'rolling-check': rollingCheck,
+  'rolling-undo': rollingUndo,
+  'canary-deploy': canaryDeploy,
+  'canary-weight': canaryWeight,
+  'canary-promote': canaryPromote,
+  'canary-abort': canaryAbort,
+  'flag-deploy': flagDeploy,
+  'flag-on': () => flip(true),
+  'flag-off': () => flip(false),
+  preflight,
+  status: () => status(process.argv.includes('--json')),
+  stop,
+};
+
+const action = actions[process.argv[2]];
 try {
-  if (action === 'deploy') await deploy();
-  else if (action === 'switch') await switchTo('target');
-  else if (action === 'switch-back') await switchTo('previous');
-  else if (action === 'preflight') preflight();
-  else if (action === 'status') console.log(JSON.stringify(readState(), null, 2));
-  else if (action === 'stop') stop();
-  else throw new Error(`unknown action "${action}"; use deploy, switch, switch-back, status or stop`);
+  if (!action) throw new Error(`unknown action "${process.argv[2] ?? ''}"; use ${Object.keys(actions).join(', ')}`);
+  await action();
 } catch (error) {
   console.error(error.message);
   process.exit(1);
