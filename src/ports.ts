@@ -17,6 +17,8 @@ export interface ChatPlatform {
   updateCard(ref: MessageRef, card: Card): Promise<void>;
   /** Plain (markdown-ish) text, e.g. a stage log line or the deployment report, threaded when `thread` is given. */
   postText(channel: string, text: string, thread?: MessageRef): Promise<MessageRef>;
+  /** A direct message to one person (their id on this platform), e.g. a page; the ref allows editing it later. */
+  postDirect(personId: string, card: Card): Promise<MessageRef>;
 }
 
 /** The variables a step may see: the run's identity. User-supplied values arrive validated. */

@@ -9,6 +9,10 @@ import { QUEUES, type ChatEffect } from '../queue/jobs.ts';
 import type { Db } from '../store/db.ts';
 import { insertOutbox, outboxRow, type OutboxRow } from '../store/outbox.ts';
 import { findRun, lockRunMessages, saveStatusMessage, statusMessageOf } from '../store/runs.ts';
+import { acknowledgeButton } from '../domain/page.ts';
+import { findPage } from '../store/pages.ts';
+import { openPageFor, pageIdFor } from './page-open.ts';
+import { keepPageMessage } from './page-jobs.ts';
 
 /**
  * The one place where effects become the world's business.
@@ -23,6 +27,8 @@ export function outboxRowsFor(run: Run, effects: Effect[], now: Date): OutboxRow
         return outboxRow(run.id, QUEUES.steps, { runId: run.id, stepId: effect.stepId }, now);
       case 'scheduleCheck':
         return outboxRow(run.id, QUEUES.checks, { runId: run.id, seq: effect.seq }, new Date(effect.at));
+      case 'page':
+        return outboxRow(run.id, QUEUES.chat, { runId: run.id, effect: { ...effect, pageId: pageIdFor(run) } }, now);
       default:
         return outboxRow(run.id, QUEUES.chat, { runId: run.id, effect }, now);
     }
@@ -30,7 +36,10 @@ export function outboxRowsFor(run: Run, effects: Effect[], now: Date): OutboxRow
 }
 
 export async function persistEffects(db: Db, run: Run, effects: Effect[], now: Date): Promise<void> {
-  await insertOutbox(db, outboxRowsFor(run, effects, now), now);
+  const rows = outboxRowsFor(run, effects, now);
+  // A page opens with the transition that pages: its row and first direct messages commit with it, or not at all.
+  for (const effect of effects) if (effect.kind === 'page') rows.push(...(await openPageFor(db, run, effect.reason, now)));
+  await insertOutbox(db, rows, now);
 }
 
 export interface ChatDeps {
@@ -62,9 +71,12 @@ export async function performChatEffect(deps: ChatDeps, runId: string, effect: C
       await chat.postText(channel, deploymentReport(run), thread);
       return;
     }
-    case 'page':
-      await chat.postCard(channel, pageCard(run, effect.reason));
+    case 'page': {
+      const page = effect.pageId ? await findPage(deps.db, effect.pageId) : null;
+      const ref = await chat.postCard(channel, pageCard(run, effect.reason, page ? acknowledgeButton(page) : undefined));
+      if (page) await keepPageMessage(deps, chat, page.id, run, ref);
       return;
+    }
   }
 }
 

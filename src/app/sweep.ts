@@ -1,4 +1,8 @@
 import { overdueWork } from '../domain/overdue.ts';
+import { overdueReminder } from '../domain/page.ts';
+import { QUEUES } from '../queue/jobs.ts';
+import { insertOutbox, outboxRow } from '../store/outbox.ts';
+import { lockPage, pagesDueBefore } from '../store/pages.ts';
 import { activeRuns, lockRun } from '../store/runs.ts';
 import { persistEffects } from './apply-effects.ts';
 import type { AppContext } from './context.ts';
@@ -21,6 +25,24 @@ export async function sweepOverdue(ctx: AppContext, graceMs: number): Promise<nu
       return effects.length;
     });
   }
+  enqueued += await sweepOverduePages(ctx, graceMs);
   if (enqueued) ctx.kickRelay();
+  return enqueued;
+}
+
+/** The next reminder of each unacknowledged page overdue by more than `graceMs`; if the old job turns up too, its number makes it a no-op. */
+async function sweepOverduePages(ctx: AppContext, graceMs: number): Promise<number> {
+  let enqueued = 0;
+  for (const candidate of await pagesDueBefore(ctx.db, new Date(ctx.clock.now().getTime() - graceMs))) {
+    enqueued += await ctx.db.transaction(async (tx) => {
+      const page = await lockPage(tx, candidate.id);
+      const now = ctx.clock.now();
+      const reminder = page && overdueReminder(page, now, graceMs);
+      if (!page || !reminder) return 0;
+      await insertOutbox(tx, [outboxRow(page.runId, QUEUES.pages, { kind: 'reminder', pageId: page.id, reminder }, now)], now);
+      ctx.log.warn({ page: page.id, reminder }, 'overdue page reminder re-enqueued (was its job lost?)');
+      return 1;
+    });
+  }
   return enqueued;
 }

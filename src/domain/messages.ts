@@ -144,13 +144,14 @@ export function rollbackCard(run: Run): Card {
   });
 }
 
-/** Mentions on-call in the channel. */
-export function pageCard(run: Run, reason: string): Card {
+/** Mentions on-call in the channel; `acknowledge` is the page's button (domain/page.ts). */
+export function pageCard(run: Run, reason: string, acknowledge?: Button): Card {
   return card({
     title: `🚨 On-call: ${run.service} ${run.environment}`,
     tone: 'danger',
     body: [[...joinMentions(run.spec.onCall.map(mentionOf)), ` — ${reason}`]],
     fields: [{ label: 'Run', value: [run.key] }],
+    buttons: acknowledge ? [acknowledge] : [],
   });
 }
 

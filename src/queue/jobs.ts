@@ -1,14 +1,22 @@
 import { z } from 'zod';
 
 /** Queue names, one per kind of work, each with its own options (see options.ts). */
-export const QUEUES = { steps: 'flightdeck-steps', checks: 'flightdeck-checks', chat: 'flightdeck-chat' } as const;
+export const QUEUES = { steps: 'flightdeck-steps', checks: 'flightdeck-checks', chat: 'flightdeck-chat', pages: 'flightdeck-pages' } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 const effectSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('refreshStatus') }),
   z.object({ kind: z.literal('postLog'), text: z.string() }),
   z.object({ kind: z.literal('announce'), message: z.enum(['success', 'rollback', 'rollback_failed']) }),
-  z.object({ kind: z.literal('page'), reason: z.string() }),
+  // pageId names the page the mention belongs to (its Acknowledge button); jobs queued before pages existed have none.
+  z.object({ kind: z.literal('page'), reason: z.string(), pageId: z.uuid().optional() }),
+]);
+
+/** Page work (domain/page.ts): decide a reminder, send one direct message, or edit a page's messages once it is taken. */
+const pageJobSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('reminder'), pageId: z.uuid(), reminder: z.number().int().positive() }),
+  z.object({ kind: z.literal('direct'), pageId: z.uuid(), reminder: z.number().int().min(0), person: z.string().min(1), escalation: z.boolean() }),
+  z.object({ kind: z.literal('acknowledged'), pageId: z.uuid() }),
 ]);
 
 /** Every job payload is parsed on the way out of Redis: a malformed job fails loudly, never half-runs. */
@@ -16,9 +24,11 @@ export const JOB_PAYLOADS = {
   [QUEUES.steps]: z.object({ runId: z.uuid(), stepId: z.string().regex(/^[a-z_]+\.\d+$/) }),
   [QUEUES.checks]: z.object({ runId: z.uuid(), seq: z.number().int().positive() }),
   [QUEUES.chat]: z.object({ runId: z.uuid(), effect: effectSchema }),
+  [QUEUES.pages]: pageJobSchema,
 } as const;
 
 export type StepJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.steps]>;
 export type CheckJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.checks]>;
 export type ChatJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.chat]>;
 export type ChatEffect = ChatJob['effect'];
+export type PageJob = z.infer<typeof pageJobSchema>;

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { performChatEffect, type ChatDeps } from '../app/apply-effects.ts';
 import type { AppContext } from '../app/context.ts';
+import { runPageJob } from '../app/page-jobs.ts';
 import { runCheck } from '../app/run-check.ts';
 import { runStep } from '../app/run-step.ts';
 import type { Executor, MetricSource, Monitor } from '../ports.ts';
@@ -29,6 +30,7 @@ export function startWorkers(deps: WorkerDeps): { stop(): Promise<void> } {
       const job = parse(QUEUES.chat, data);
       return performChatEffect(deps.chat, job.runId, job.effect);
     },
+    [QUEUES.pages]: (data) => runPageJob(deps.ctx, deps.chat, parse(QUEUES.pages, data)),
   };
   const workers = (Object.keys(handlers) as QueueName[]).map((queue) => {
     const worker = new Worker(queue, (job: Job) => handlers[queue](job.data), { connection: deps.connection, prefix: deps.prefix, ...workerOptions(queue, deps.lockMs) });

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import type { Db } from './db.ts';
 import { teamsConversations } from './schema.ts';
 
@@ -11,5 +11,11 @@ export async function saveConversationReference(db: Db, conversationId: string, 
 
 export async function conversationReference(db: Db, conversationId: string): Promise<Record<string, unknown> | null> {
   const [row] = await db.select({ reference: teamsConversations.reference }).from(teamsConversations).where(eq(teamsConversations.conversationId, conversationId));
+  return row?.reference ?? null;
+}
+
+/** The reference Flightdeck heard from last: where a new conversation (a direct message) can be opened from (its serviceUrl, tenant and bot). */
+export async function latestConversationReference(db: Db): Promise<Record<string, unknown> | null> {
+  const [row] = await db.select({ reference: teamsConversations.reference }).from(teamsConversations).orderBy(desc(teamsConversations.updatedAt)).limit(1);
   return row?.reference ?? null;
 }

@@ -19,6 +19,8 @@ export class FakeConnector {
   private server: Server | null = null;
   private next = 1;
   url = '';
+  /** Conversations the bot opened (POST /v3/conversations: a 1:1 chat for a direct message), with the id they were given. */
+  readonly created: { body: Record<string, any>; answeredId: string }[] = [];
   /** The roster: Teams user id → the account the connector returns for it (with its UPN). */
   readonly members = new Map<string, Record<string, string>>();
 
@@ -32,6 +34,12 @@ export class FakeConnector {
           const account = this.members.get(decodeURIComponent(member[1]!));
           response.writeHead(account ? 200 : 404, { 'content-type': 'application/json' });
           return response.end(JSON.stringify(account ?? { error: { code: 'MemberNotFoundInConversation' } }));
+        }
+        if (request.method === 'POST' && /^\/v3\/conversations\/?(?:\?|$)/.test(request.url ?? '')) {
+          const created = { body: body ? JSON.parse(body) : {}, answeredId: `a:direct-${this.next++}` };
+          this.created.push(created);
+          response.writeHead(200, { 'content-type': 'application/json' });
+          return response.end(JSON.stringify({ id: created.answeredId }));
         }
         const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?/.exec(request.url ?? '');
         if (!match) {

@@ -19,6 +19,10 @@ export class ShellChat implements ChatPlatform {
     this.write(`\n${ref.channel} · message ${ref.id} edited\n${cardToText(card)}\n`);
   }
 
+  async postDirect(personId: string, card: Card): Promise<MessageRef> {
+    return this.postCard(`direct message to @${personId}`, card);
+  }
+
   async postText(channel: string, text: string, thread?: MessageRef): Promise<MessageRef> {
     const ref = { channel, id: `m${this.next++}` };
     const indented = text.split('\n').map((line) => `  ${line}`).join('\n');

@@ -5,8 +5,9 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../../app/context.ts';
 import { onAction } from '../../app/on-action.ts';
 import { onCommand } from '../../app/on-command.ts';
+import { onPageAck } from '../../app/on-page-ack.ts';
 import { text, type Reply } from '../../app/replies.ts';
-import { clickReplyTarget, parseBlockAction, parseSlashCommand } from './parse.ts';
+import { clickReplyTarget, parseBlockAction, parsePageAction, parseSlashCommand } from './parse.ts';
 import { replyToSlack } from './render.ts';
 
 export const SLACK_ENDPOINT = '/slack/events';
@@ -68,6 +69,16 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
   app.action(/^run\./, async ({ body, ack, client }) => {
     const parsed = parseBlockAction(body);
     const reply = await answer(log, 'button click failed', () => ('error' in parsed ? text(parsed.error) : onAction(ctx, { ...parsed, rationale: null }).then((outcome) => outcome.reply)));
+    await ack();
+    const target = clickReplyTarget(body);
+    if (!target) return;
+    await client.chat.postEphemeral({ ...target, ...replyToSlack(reply) }).catch((error: unknown) => log.warn({ err: error }, 'could not answer the click privately'));
+  });
+
+  // A page's Acknowledge button, in a direct message or the channel: acked after the page is taken; the answer goes to the clicker only.
+  app.action(/^page\./, async ({ body, ack, client }) => {
+    const parsed = parsePageAction(body);
+    const reply = await answer(log, 'page acknowledgement failed', () => ('error' in parsed ? text(parsed.error) : onPageAck(ctx, parsed).then((outcome) => outcome.reply)));
     await ack();
     const target = clickReplyTarget(body);
     if (!target) return;

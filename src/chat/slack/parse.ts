@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isActionId, type ActionId } from '../../domain/cards.ts';
 import type { Actor } from '../../domain/identity.ts';
+import { isPageActionId } from '../../domain/page.ts';
 
 /** The parts of Slack's payloads we use, checked at the edge; everything else Slack sends is ignored. */
 
@@ -60,6 +61,17 @@ export function parseBlockAction(body: unknown): Parsed<BlockAction> {
   const channelId = channel?.id ?? container?.channel_id;
   if (!channelId) return { error: 'That click did not say which channel it came from.' };
   return { actor: { platform: 'slack', id: user.id, name: user.username ?? user.name ?? user.id }, action: action.action_id, runId: action.value, channel: channelId };
+}
+
+/** A click on a page's Acknowledge button (in a direct message or the channel): its value is the page's uuid. */
+export function parsePageAction(body: unknown): Parsed<{ actor: Actor; pageId: string }> {
+  const parsed = blockAction.safeParse(body);
+  if (!parsed.success) return { error: 'That click arrived without the fields Slack always sends.' };
+  const { user, actions } = parsed.data;
+  const [action] = actions;
+  if (!action || !isPageActionId(action.action_id)) return { error: 'That button is not one of Flightdeck’s.' };
+  if (!action.value || !RUN_ID.test(action.value)) return { error: 'That button does not name a page.' };
+  return { actor: { platform: 'slack', id: user.id, name: user.username ?? user.name ?? user.id }, pageId: action.value };
 }
 
 /** Where to answer a click privately, even one that did not parse: the clicker, in the channel it came from. */

@@ -34,6 +34,12 @@ export class SlackChat implements ChatPlatform {
     return messageRef(result, channel);
   }
 
+  /** A user id as the channel posts in the app's direct messages with them (its Messages tab); chat:write is enough. */
+  async postDirect(personId: string, card: Card): Promise<MessageRef> {
+    const result = await this.client.chat.postMessage({ channel: personId, ...cardToBlocks(card) });
+    return messageRef(result, personId);
+  }
+
   /** A refusal or confirmation only the clicking user sees. */
   async postEphemeral(channel: string, user: string, reply: Reply): Promise<void> {
     await this.client.chat.postEphemeral({ channel, user, ...replyToSlack(reply) });

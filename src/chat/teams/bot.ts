@@ -4,13 +4,14 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../../app/context.ts';
 import { onAction } from '../../app/on-action.ts';
 import { onCommand } from '../../app/on-command.ts';
+import { onPageAck } from '../../app/on-page-ack.ts';
 import { text, type Reply } from '../../app/replies.ts';
 import type { TeamsConfig } from '../../config.ts';
 import { statusCard } from '../../domain/messages.ts';
 import { findRun } from '../../store/runs.ts';
 import { saveConversationReference } from '../../store/teams.ts';
 import type { Actor } from '../../domain/identity.ts';
-import { actorOf, channelOf, commandText, parseCardAction } from './parse.ts';
+import { actorOf, channelOf, commandText, parseCardAction, parsePageAction } from './parse.ts';
 import { CARD_CONTENT_TYPE, cardToAdaptiveCard, replyActivity } from './render.ts';
 
 const SORRY = 'Sorry, Flightdeck could not handle that just now. Nothing was changed; please try again in a moment.';
@@ -77,6 +78,8 @@ export class FlightdeckTeamsBot extends TeamsActivityHandler {
     try {
       // The Action.Submit fallback of a card button arrives as a message with a value.
       if (context.activity.value && !context.activity.text) {
+        const page = parsePageAction(undefined, context.activity.value);
+        if (page) return 'error' in page ? text(page.error) : (await onPageAck(this.ctx, { actor, ...page })).reply;
         const click = parseCardAction(undefined, context.activity.value);
         if ('error' in click) return text(click.error);
         return (await onAction(this.ctx, { actor, ...click, rationale: null })).reply;
@@ -94,6 +97,8 @@ export class FlightdeckTeamsBot extends TeamsActivityHandler {
   protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     await this.remember(context);
     const actor = await this.actor(context);
+    const page = parsePageAction(invokeValue.action?.verb, invokeValue.action?.data);
+    if (page) return this.acknowledgePage(actor, page);
     const click = parseCardAction(invokeValue.action?.verb, invokeValue.action?.data);
     if (!actor || 'error' in click) return message(actor ? (click as { error: string }).error : 'I could not tell who you are.');
     try {
@@ -103,6 +108,19 @@ export class FlightdeckTeamsBot extends TeamsActivityHandler {
       return { statusCode: 200, type: CARD_CONTENT_TYPE, value: cardToAdaptiveCard(statusCard(run)) };
     } catch (error) {
       this.log.error({ err: error }, 'teams card action failed');
+      return message(SORRY);
+    }
+  }
+
+  /** A page's Acknowledge button: a refusal goes to the clicker alone; once taken, the clicked card says by whom. */
+  private async acknowledgePage(actor: Actor | null, page: { pageId: string } | { error: string }): Promise<AdaptiveCardInvokeResponse> {
+    if (!actor || 'error' in page) return message(actor ? (page as { error: string }).error : 'I could not tell who you are.');
+    try {
+      const outcome = await onPageAck(this.ctx, { actor, pageId: page.pageId });
+      if (!outcome.accepted || !outcome.card) return message(outcome.reply.kind === 'text' ? outcome.reply.text : 'Done.');
+      return { statusCode: 200, type: CARD_CONTENT_TYPE, value: cardToAdaptiveCard(outcome.card) };
+    } catch (error) {
+      this.log.error({ err: error }, 'teams page acknowledgement failed');
       return message(SORRY);
     }
   }

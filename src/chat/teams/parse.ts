@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isActionId, type ActionId } from '../../domain/cards.ts';
 import type { Actor } from '../../domain/identity.ts';
+import { isPageActionId } from '../../domain/page.ts';
 
 /** The parts of Bot Framework activities we use, checked at the edge. */
 
@@ -34,6 +35,16 @@ export function parseCardAction(verb: string | undefined, data: unknown): { acti
   if (!action || !isActionId(action)) return { error: 'That button is not one of Flightdeck’s.' };
   if (!parsed.success) return { error: 'That button does not name a run.' };
   return { action, runId: parsed.data.runId };
+}
+
+const pageActionData = z.object({ pageId: z.uuid() });
+
+/** A click on a page's Acknowledge button, or null when the click is not a page button at all. */
+export function parsePageAction(verb: string | undefined, data: unknown): { pageId: string } | { error: string } | null {
+  const action = verb ?? (data && typeof data === 'object' && 'verb' in data ? String(data.verb) : undefined);
+  if (!action || !isPageActionId(action)) return null;
+  const parsed = pageActionData.safeParse(data);
+  return parsed.success ? { pageId: parsed.data.pageId } : { error: 'That button does not name a page.' };
 }
 
 /** A channel thread's conversation id carries ";messageid=…"; plans name the channel itself. */

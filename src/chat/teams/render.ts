@@ -1,4 +1,5 @@
 import { ACTIONS, type Button, type Card, type Text } from '../../domain/cards.ts';
+import { isPageActionId } from '../../domain/page.ts';
 import type { Reply } from '../../app/replies.ts';
 
 /**
@@ -57,7 +58,7 @@ export function cardToAdaptiveCard(card: Card): Json {
 }
 
 function execute(button: Button, title: string): Json {
-  const data = { runId: button.value };
+  const data = isPageActionId(button.action) ? { pageId: button.value } : { runId: button.value };
   return {
     type: 'Action.Execute',
     title,

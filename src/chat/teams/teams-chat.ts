@@ -1,9 +1,9 @@
-import { TurnContext, type Activity, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import { TurnContext, type Activity, type CloudAdapter, type ConversationParameters, type ConversationReference } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
 import type { Card } from '../../domain/cards.ts';
 import type { ChatPlatform, MessageRef } from '../../ports.ts';
 import type { Db } from '../../store/db.ts';
-import { conversationReference } from '../../store/teams.ts';
+import { conversationReference, latestConversationReference, saveConversationReference } from '../../store/teams.ts';
 import { cardAttachment } from './render.ts';
 
 /**
@@ -31,6 +31,32 @@ export class TeamsChat implements ChatPlatform {
   async postText(channel: string, text: string, thread?: MessageRef): Promise<MessageRef> {
     const id = await this.inConversation(channel, thread, (turn, conversationId) => post(turn, conversationId, { type: 'message', text, textFormat: 'markdown' }));
     return { channel, id };
+  }
+
+  /**
+   * Opens (or finds: Teams answers the same id again) the 1:1 chat with a person by AAD object id, from a
+   * conversation the bot already knows (its serviceUrl, tenant and bot account), and posts there. The chat's
+   * reference is stored like any other, so the message can be edited later.
+   */
+  async postDirect(personId: string, card: Card): Promise<MessageRef> {
+    const stored = (await latestConversationReference(this.db)) as Partial<ConversationReference> | null;
+    const tenantId = stored?.conversation?.tenantId;
+    if (!stored?.serviceUrl || !stored.bot || !tenantId) {
+      throw new Error('Flightdeck cannot open a Teams chat yet: add the app to a team or chat first (it learns the tenant and service URL there).');
+    }
+    const { activityId: _replyTo, ...fresh } = stored;
+    let ref!: MessageRef;
+    await this.adapter.continueConversationAsync(this.appId, fresh, async (turn) => {
+      const client = turn.turnState.get<ConnectorClient>(turn.adapter.ConnectorClientKey);
+      const parameters = { isGroup: false, bot: stored.bot, members: [{ id: personId }], tenantId, channelData: { tenant: { id: tenantId } } } as ConversationParameters;
+      const created = await client.conversations.createConversation(parameters);
+      const conversation = { id: created.id, conversationType: 'personal', isGroup: false, tenantId, name: '' };
+      await saveConversationReference(this.db, created.id, { ...fresh, conversation, user: { id: personId, name: '' } }, new Date());
+      const activity = { type: 'message', attachments: [cardAttachment(card)], from: stored.bot, recipient: { id: personId, name: '' }, conversation, channelId: stored.channelId, serviceUrl: stored.serviceUrl } as Activity;
+      const response = await client.conversations.sendToConversation(created.id, activity);
+      ref = { channel: created.id, id: response.id ?? '' };
+    });
+    return ref;
   }
 
   private async inConversation<T>(channel: string, thread: MessageRef | undefined, logic: (turn: TurnContext, conversationId: string) => Promise<T>): Promise<T> {
