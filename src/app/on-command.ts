@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { parseCommand, type Command } from '../domain/command.ts';
 import type { Actor } from '../domain/identity.ts';
 import { helpCard, statusCard, statusSummary } from '../domain/messages.ts';
+import { dryRunCard, planCard } from '../domain/plan-card.ts';
+import type { Plan } from '../domain/plan.ts';
 import { mayStart } from '../domain/policy.ts';
 import { transition, type RunEvent } from '../domain/run.ts';
-import { specFor } from '../domain/spec.ts';
+import { specFor, type RunSpec } from '../domain/spec.ts';
 import { isUniqueViolation } from '../store/errors.ts';
 import { activeRunFor, activeRuns, findRunByKey, findRunByRequestKey, insertRun, nextRunNumber } from '../store/runs.ts';
 import { persistEffects } from './apply-effects.ts';
@@ -30,6 +32,10 @@ export async function onCommand(ctx: AppContext, request: CommandRequest): Promi
       return { kind: 'card', card: helpCard() };
     case 'start':
       return start(ctx, request, command);
+    case 'plan': {
+      const target = resolveTarget(ctx, command.service, command.environment);
+      return 'reply' in target ? target.reply : { kind: 'card', card: planCard(target.plan, target.environment, target.spec) };
+    }
     case 'status': {
       if (!command.run) return { kind: 'card', card: statusSummary(await activeRuns(ctx.db)) };
       const run = await findRunByKey(ctx.db, command.run);
@@ -52,19 +58,12 @@ export async function onCommand(ctx: AppContext, request: CommandRequest): Promi
 
 async function start(ctx: AppContext, request: CommandRequest, command: Extract<Command, { kind: 'start' }>): Promise<Reply> {
   const { actor, requestKey } = request;
-  const plan = ctx.plans.get(command.service);
-  if (!plan) {
-    return text(`There is no deployment plan for "${command.service}". Services with plans: ${ctx.plans.services().join(', ') || 'none yet'}.`);
-  }
-  const environment = command.environment ?? plan.defaultEnvironment;
-  const spec = specFor(plan, environment);
-  if (!spec) return text(`${plan.service} has no environment "${environment}" (it has ${Object.keys(plan.environments).join(', ')}).`);
-  if (!new RegExp(plan.versionPattern).test(command.version)) {
-    return text(`"${command.version}" does not match ${plan.service}'s version pattern ${plan.versionPattern}.`);
-  }
-  if (!spec.channel[actor.platform]) return text(`${plan.service} ${environment} has no ${actor.platform} channel in its plan, so I cannot report there.`);
-  const permission = mayStart(spec, actor);
-  if (!permission.allowed) return text(permission.reason);
+  const target = resolveTarget(ctx, command.service, command.environment);
+  if ('reply' in target) return target.reply;
+  const { plan, environment, spec } = target;
+  const refusal = startRefusal(target, actor, command.version);
+  if (command.dryRun) return dryRun(ctx, target, command.version, refusal);
+  if (refusal) return text(refusal);
 
   if (requestKey) {
     const earlier = await findRunByRequestKey(ctx.db, requestKey);
@@ -102,6 +101,40 @@ async function start(ctx: AppContext, request: CommandRequest, command: Extract<
     }
     throw error;
   }
+}
+
+interface Target {
+  plan: Plan;
+  environment: string;
+  spec: RunSpec;
+}
+
+/** The plan and environment a command names, with the spec a run would freeze; or why there is none. */
+function resolveTarget(ctx: AppContext, service: string, environment: string | null): Target | { reply: Reply } {
+  const plan = ctx.plans.get(service);
+  if (!plan) return { reply: text(`There is no deployment plan for "${service}". Services with plans: ${ctx.plans.services().join(', ') || 'none yet'}.`) };
+  const chosen = environment ?? plan.defaultEnvironment;
+  const spec = specFor(plan, chosen);
+  if (!spec) return { reply: text(`${plan.service} has no environment "${chosen}" (it has ${Object.keys(plan.environments).join(', ')}).`) };
+  return { plan, environment: chosen, spec };
+}
+
+/** Why this person may not start this version here, or null. */
+function startRefusal({ plan, environment, spec }: Target, actor: Actor, version: string): string | null {
+  if (!new RegExp(plan.versionPattern).test(version)) return `"${version}" does not match ${plan.service}'s version pattern ${plan.versionPattern}.`;
+  if (!spec.channel[actor.platform]) return `${plan.service} ${environment} has no ${actor.platform} channel in its plan, so I cannot report there.`;
+  const permission = mayStart(spec, actor);
+  return permission.allowed ? null : permission.reason;
+}
+
+/** The steps a start would run, from the spec it would freeze. Reads only: no run, lock, outbox row or job. */
+async function dryRun(ctx: AppContext, { plan, environment, spec }: Target, version: string, refusal: string | null): Promise<Reply> {
+  const busy = await activeRunFor(ctx.db, plan.service, environment);
+  const notes = [
+    ...(refusal ? [`A real start would be refused: ${refusal}`] : []),
+    ...(busy ? [`A real start now would be refused: ${alreadyActive(busy.key, busy.state, busy.requestedBy.name)}`] : []),
+  ];
+  return { kind: 'card', card: dryRunCard({ service: plan.service, version, environment }, spec, notes) };
 }
 
 function created(key: string, service: string, version: string, environment: string): Reply {

@@ -4,7 +4,8 @@
  */
 
 export type Command =
-  | { kind: 'start'; service: string; version: string; environment: string | null }
+  | { kind: 'start'; service: string; version: string; environment: string | null; dryRun: boolean }
+  | { kind: 'plan'; service: string; environment: string | null }
   | { kind: 'status'; run: string | null }
   | { kind: 'rollback'; run: string; reason: string | null }
   | { kind: 'cancel'; run: string; reason: string | null }
@@ -17,7 +18,8 @@ export interface ParseError {
 }
 
 export const USAGE = {
-  start: '/deploy start <service> <version> [environment]',
+  start: '/deploy start <service> <version> [environment] [--dry-run]',
+  plan: '/deploy plan <service> [environment]',
   status: '/deploy status [run]',
   rollback: '/deploy rollback <run> [reason]',
   cancel: '/deploy cancel <run> [reason]',
@@ -25,7 +27,8 @@ export const USAGE = {
 } as const;
 
 export const HELP_LINES: string[] = [
-  `${USAGE.start} — start a deployment run (e.g. /deploy start api 1.4.2 production)`,
+  `${USAGE.start} — start a deployment run (e.g. /deploy start api 1.4.2 production); --dry-run lists the steps it would run and starts nothing`,
+  `${USAGE.plan} — show a service's deployment plan: stages, steps, monitoring, rollback, approvers, on-call`,
   `${USAGE.status} — show a run, or the active runs`,
   `${USAGE.rollback} — roll a run back (approvers and on-call)`,
   `${USAGE.cancel} — cancel a run before production changes`,
@@ -52,6 +55,12 @@ export function parseCommand(text: string): Command | ParseError {
       return { kind: 'help' };
     case 'start':
       return parseStart(args);
+    case 'plan': {
+      const [service, environment, ...extra] = args;
+      if (!service) return error('Which service? plan needs a service name.', USAGE.plan);
+      if (extra.length) return error(`Unexpected "${extra.join(' ')}".`, USAGE.plan);
+      return checkNames(service, environment, USAGE.plan) ?? { kind: 'plan', service, environment: environment ?? null };
+    }
     case 'status':
       if (args.length > 1) return error('status takes at most one run id.', USAGE.status);
       if (args[0] && !RUN_KEY.test(args[0])) return error(`"${args[0]}" is not a run id (they look like api-42).`, USAGE.status);
@@ -70,16 +79,64 @@ export function parseCommand(text: string): Command | ParseError {
   }
 }
 
+/** The options of start. Those not `available` are recognised, so they are declined politely instead of read as positionals. */
+const START_FLAGS = {
+  '--dry-run': { value: null, available: true },
+  '--at': { value: 'a time, e.g. --at 14:00', available: false },
+  '--emergency': { value: 'a justification, e.g. --emergency "checkout is down"', available: false },
+  '--strategy': { value: 'a strategy, e.g. --strategy canary', available: false },
+} as const satisfies Record<string, { value: string | null; available: boolean }>;
+type StartFlag = keyof typeof START_FLAGS;
+
+const START_OPTIONS = `Options: --dry-run (list the steps, start nothing). Coming later: ${Object.keys(START_FLAGS).filter((flag) => !START_FLAGS[flag as StartFlag].available).join(', ')}.`;
+
 function parseStart(args: string[]): Command | ParseError {
-  const flag = args.find((arg) => arg.startsWith('--'));
-  if (flag) return error(`${flag} is not available yet.`, USAGE.start);
-  const [service, version, environment, ...extra] = args;
+  const positional: string[] = [];
+  const flags = new Map<StartFlag, string | null>();
+  for (let index = 0; index < args.length; index++) {
+    // Chat apps turn a typed "--" into an em or en dash.
+    const arg = args[index]!.replace(/^[—–]-?/, '--');
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const [name, inline] = splitOnce(arg, '=');
+    if (!isStartFlag(name)) return error(`${name} is not an option of start. ${START_OPTIONS}`, USAGE.start);
+    const spec = START_FLAGS[name];
+    if (spec.value === null) {
+      if (inline !== null) return error(`${name} takes no value.`, USAGE.start);
+      flags.set(name, null);
+      continue;
+    }
+    const value = inline ?? args[index + 1];
+    if (value === undefined || value === '' || (inline === null && /^(--|[—–])/.test(value))) return error(`${name} needs ${spec.value}.`, USAGE.start);
+    if (inline === null) index++;
+    flags.set(name, value);
+  }
+  const unavailable = [...flags.keys()].find((flag) => !START_FLAGS[flag].available);
+  if (unavailable) return error(`${unavailable} is not available yet. ${START_OPTIONS}`, USAGE.start);
+  const [service, version, environment, ...extra] = positional;
   if (!service || !version) return error('start needs a service and a version.', USAGE.start);
   if (extra.length) return error(`Unexpected "${extra.join(' ')}".`, USAGE.start);
-  if (!SERVICE.test(service)) return error(`"${service}" is not a service name (lower-case letters, digits, dashes).`, USAGE.start);
+  const wrongName = checkNames(service, environment, USAGE.start);
+  if (wrongName) return wrongName;
   if (!VERSION.test(version)) return error(`"${version}" is not a version.`, USAGE.start);
-  if (environment !== undefined && !ENVIRONMENT.test(environment)) return error(`"${environment}" is not an environment name.`, USAGE.start);
-  return { kind: 'start', service, version, environment: environment ?? null };
+  return { kind: 'start', service, version, environment: environment ?? null, dryRun: flags.has('--dry-run') };
+}
+
+function isStartFlag(name: string): name is StartFlag {
+  return Object.hasOwn(START_FLAGS, name);
+}
+
+function splitOnce(text: string, separator: string): [string, string | null] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, null] : [text.slice(0, at), text.slice(at + 1)];
+}
+
+function checkNames(service: string, environment: string | undefined, usage: string): ParseError | null {
+  if (!SERVICE.test(service)) return error(`"${service}" is not a service name (lower-case letters, digits, dashes).`, usage);
+  if (environment !== undefined && !ENVIRONMENT.test(environment)) return error(`"${environment}" is not an environment name.`, usage);
+  return null;
 }
 
 function error(message: string, usage: string): ParseError {

@@ -5,15 +5,27 @@ import { durationSchema } from './duration.ts';
 
 export const name = z.string().min(1).max(120);
 
-/** The run's identity, which an argv element may name: validated by the command grammar, so it never starts with "-". */
-export const ARGV_VARIABLES = ['service', 'version', 'environment', 'run'] as const;
+/** The run's identity, which step templates may name: validated by the command grammar, so a value never starts with "-". */
+export const RUN_VARIABLES = ['service', 'version', 'environment', 'run'] as const;
+export type RunVariable = (typeof RUN_VARIABLES)[number];
+
+/** `${name}`, `${env.NAME}` or `${env.NAME:-fallback}` in a step template. */
+export const TEMPLATE_VARIABLE = /\$\{([a-zA-Z_.][a-zA-Z0-9_.]*)(?::-([^}]*))?\}/g;
+
+/** Fills the run variables given; anything else (${env.NAME}, a name not given, a typo) stays as written. */
+export function fillRunVariables(template: string, values: Partial<Record<RunVariable, string>>, encode: (value: string) => string = (value) => value): string {
+  return template.replace(TEMPLATE_VARIABLE, (whole, name: string) => {
+    const value = Object.hasOwn(values, name) ? values[name as RunVariable] : undefined;
+    return value === undefined ? whole : encode(value);
+  });
+}
 
 /** ${env.NAME} stays out of argv: argv shows in `ps` and in error messages. Other ${…} text is passed on as written. */
 const argvElement = z
   .string()
   .min(1)
   .refine((element) => !/\$\{env\./.test(element), {
-    message: `\${env.NAME} cannot be used in run (argv is visible to every process); pass it through env: (whose values may use \${env.NAME}). run may use \${${ARGV_VARIABLES.join('}, ${')}}`,
+    message: `\${env.NAME} cannot be used in run (argv is visible to every process); pass it through env: (whose values may use \${env.NAME}). run may use \${${RUN_VARIABLES.join('}, ${')}}`,
   });
 
 /** A command step: an argv array, run without a shell. Each element may name ${service}, ${version},

@@ -1,3 +1,4 @@
+import { fillRunVariables, TEMPLATE_VARIABLE, type RunVariable } from '../domain/plan-steps.ts';
 import type { StepContext } from '../ports.ts';
 
 export interface Filled {
@@ -7,8 +8,6 @@ export interface Filled {
   /** The values ${env.NAME} filled in: possibly secrets, masked wherever the result is shown. */
   fromEnv: string[];
 }
-
-const VARIABLE = /\$\{([a-zA-Z_.][a-zA-Z0-9_.]*)(?::-([^}]*))?\}/g;
 
 /**
  * Fills ${env.NAME} (from the worker's environment: trusted configuration; `${env.NAME:-fallback}`
@@ -22,7 +21,7 @@ export function interpolate(template: string, context: StepContext, env: NodeJS.
   const fromEnv: string[] = [];
   const encode = options.url ? encodeURIComponent : (text: string) => text;
   const fromRun = runVariables(context);
-  const value = template.replace(VARIABLE, (whole, name: string, fallback: string | undefined) => {
+  const value = template.replace(TEMPLATE_VARIABLE, (whole, name: string, fallback: string | undefined) => {
     if (name.startsWith('env.')) {
       const found = env[name.slice(4)];
       if (found !== undefined && (found !== '' || fallback === undefined)) {
@@ -33,7 +32,7 @@ export function interpolate(template: string, context: StepContext, env: NodeJS.
       unknown.push(name);
       return whole;
     }
-    if (Object.hasOwn(fromRun, name)) return encode(fromRun[name]!);
+    if (Object.hasOwn(fromRun, name)) return encode(fromRun[name as RunVariable]);
     unknown.push(name);
     return whole;
   });
@@ -46,9 +45,7 @@ export function interpolate(template: string, context: StepContext, env: NodeJS.
  * ${env.NAME} in argv; the element stays one element, as there is no shell to split it).
  */
 export function withRunVariables(template: string, context: StepContext, options: { url?: boolean } = {}): string {
-  const encode = options.url ? encodeURIComponent : (text: string) => text;
-  const fromRun = runVariables(context);
-  return template.replace(VARIABLE, (whole, name: string) => (Object.hasOwn(fromRun, name) ? encode(fromRun[name]!) : whole));
+  return fillRunVariables(template, runVariables(context), options.url ? encodeURIComponent : undefined);
 }
 
 /**
@@ -62,7 +59,7 @@ export function mask(text: string, secrets: readonly string[]): string {
     .reduce((out, secret) => out.split(secret).join('***'), text);
 }
 
-function runVariables(context: StepContext): Record<string, string> {
+function runVariables(context: StepContext): Record<RunVariable, string> {
   return { service: context.service, version: context.version, environment: context.environment, run: context.runKey };
 }
 

@@ -9,15 +9,15 @@ function refused(text: string): ParseError {
 
 describe('parseCommand: start', () => {
   it('takes a service and a version; the environment is left to the plan default', () => {
-    expect(parseCommand('start checkout 2.3.0')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0', environment: null });
+    expect(parseCommand('start checkout 2.3.0')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0', environment: null, dryRun: false });
   });
 
   it('takes an optional environment', () => {
-    expect(parseCommand('start checkout 2.3.0 staging')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0', environment: 'staging' });
+    expect(parseCommand('start checkout 2.3.0 staging')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0', environment: 'staging', dryRun: false });
   });
 
   it('ignores surrounding and repeated whitespace, and the verb’s case', () => {
-    expect(parseCommand('   Start   checkout\t2.3.0-rc.1   production  ')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0-rc.1', environment: 'production' });
+    expect(parseCommand('   Start   checkout\t2.3.0-rc.1   production  ')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0-rc.1', environment: 'production', dryRun: false });
   });
 
   it('accepts versions with build metadata and a leading v', () => {
@@ -60,11 +60,66 @@ describe('parseCommand: start', () => {
   });
 
   it.each([
+    ['start checkout 1.0.0 --dry-run', null],
+    ['start --dry-run checkout 1.0.0', null],
+    ['start checkout 1.0.0 staging --dry-run', 'staging'],
+    ['start checkout --dry-run 1.0.0 staging', 'staging'],
+    ['start checkout 1.0.0 —dry-run', null],
+  ])('--dry-run may stand anywhere (%j), and an em dash counts as --', (text, environment) => {
+    expect(parseCommand(text)).toEqual({ kind: 'start', service: 'checkout', version: '1.0.0', environment, dryRun: true });
+  });
+
+  it.each([
     ['start checkout 1.0.0 --at 14:00', '--at'],
     ['start --at 14:00 checkout 1.0.0', '--at'],
-    ['start checkout 1.0.0 production --force', '--force'],
-  ])('a flag (%j) is declined politely, not parsed as a positional', (text, flag) => {
-    expect(refused(text)).toEqual({ kind: 'parse_error', message: `${flag} is not available yet.`, usage: USAGE.start });
+    ['start checkout 1.0.0 --at=14:00', '--at'],
+    ['start checkout 1.0.0 --emergency "checkout is down for everyone"', '--emergency'],
+    ['start checkout 1.0.0 production --strategy canary --dry-run', '--strategy'],
+  ])('a flag that is coming (%j) is recognised and declined as not available yet', (text, flag) => {
+    const error = refused(text);
+    expect(error.message).toMatch(new RegExp(`^${flag} is not available yet\\. Options: --dry-run \\(list the steps, start nothing\\)\\. Coming later: --at, --emergency, --strategy\\.$`));
+    expect(error.usage).toBe(USAGE.start);
+  });
+
+  it('a quoted --emergency justification is one value, not positionals', () => {
+    // Were the words read as positionals, this would be "Unexpected …" instead.
+    expect(refused('start checkout 1.0.0 production --emergency "the fix for INC-42"').message).toMatch(/^--emergency is not available yet/);
+  });
+
+  it.each([
+    ['start checkout 1.0.0 --at', '--at needs a time, e.g. --at 14:00.'],
+    ['start checkout 1.0.0 --emergency --dry-run', '--emergency needs a justification, e.g. --emergency "checkout is down".'],
+    ['start checkout 1.0.0 --strategy=', '--strategy needs a strategy, e.g. --strategy canary.'],
+    ['start checkout 1.0.0 --dry-run=yes', '--dry-run takes no value.'],
+  ])('a flag without its value, or with one it does not take, is refused: %j', (text, message) => {
+    expect(refused(text)).toEqual({ kind: 'parse_error', message, usage: USAGE.start });
+  });
+
+  it.each(['--force', '--dry', '--DRY-RUN', '--'])('an unknown option (%s) is refused politely, listing the options', (flag) => {
+    const error = refused(`start checkout 1.0.0 production ${flag}`);
+    expect(error.message).toBe(`${flag} is not an option of start. Options: --dry-run (list the steps, start nothing). Coming later: --at, --emergency, --strategy.`);
+    expect(error.usage).toBe(USAGE.start);
+  });
+
+  it('still checks the positionals when --dry-run is given', () => {
+    expect(refused('start checkout --dry-run').message).toBe('start needs a service and a version.');
+    expect(refused('start checkout 1.0;rm --dry-run').message).toBe('"1.0;rm" is not a version.');
+  });
+});
+
+describe('parseCommand: plan', () => {
+  it('takes a service and an optional environment', () => {
+    expect(parseCommand('plan checkout')).toEqual({ kind: 'plan', service: 'checkout', environment: null });
+    expect(parseCommand('PLAN checkout staging')).toEqual({ kind: 'plan', service: 'checkout', environment: 'staging' });
+  });
+
+  it.each([
+    ['plan', 'Which service? plan needs a service name.'],
+    ['plan Checkout', '"Checkout" is not a service name (lower-case letters, digits, dashes).'],
+    ['plan checkout Prod', '"Prod" is not an environment name.'],
+    ['plan checkout production now', 'Unexpected "now".'],
+  ])('refuses %j', (text, message) => {
+    expect(refused(text)).toEqual({ kind: 'parse_error', message, usage: USAGE.plan });
   });
 });
 

@@ -1,0 +1,122 @@
+import { card, type Card, type Field, type Text } from './cards.ts';
+import { formatDuration } from './duration.ts';
+import { mentionOf, type Person } from './identity.ts';
+import type { Plan } from './plan.ts';
+import { fillRunVariables, type RunVariable } from './plan-steps.ts';
+import type { RunSpec } from './spec.ts';
+import type { Step, StepAction } from './steps.ts';
+
+/**
+ * A plan in chat, stage by stage, from the RunSpec a run would freeze: `/deploy plan` shows it as
+ * written, `/deploy start … --dry-run` with the version filled in. ${env.NAME} is never filled: the
+ * domain does not see the worker's environment, and its values may be secrets.
+ */
+
+type Fill = (template: string) => string;
+
+/** `/deploy plan api production`. */
+export function planCard(plan: Plan, environment: string, spec: RunSpec): Card {
+  const others = Object.keys(plan.environments).filter((name) => name !== environment);
+  const fields: Field[] = [
+    { label: 'Strategy', value: [spec.strategy] },
+    { label: 'Approvers', value: people(spec.approvers) },
+    { label: 'On-call', value: people(spec.onCall) },
+    { label: 'May start', value: spec.deployers.length ? people(spec.deployers) : ['anyone'] },
+    { label: 'Versions', value: [plan.versionPattern] },
+  ];
+  if (spec.paging.escalation.length) fields.push({ label: 'Escalation', value: [...people(spec.paging.escalation), ` after ${formatDuration(spec.paging.escalateAfterMs)}`] });
+  return card({
+    title: `📋 Deployment plan: ${plan.service} → ${environment}`,
+    body: [...(plan.description ? [[plan.description]] : []), ...stages(spec, (template) => template)],
+    fields,
+    context: [`Try it: /deploy start ${plan.service} <version> ${environment} --dry-run${others.length ? ` · other environments: ${others.join(', ')}` : ''}`],
+  });
+}
+
+/** `/deploy start api 1.4.2 --dry-run`: the steps a run would take, in order; `notes` say what would stop a real start. */
+export function dryRunCard(target: { service: string; version: string; environment: string }, spec: RunSpec, notes: string[]): Card {
+  const values: Partial<Record<RunVariable, string>> = { service: target.service, version: target.version, environment: target.environment };
+  return card({
+    title: `🧪 Dry run: ${target.service} ${target.version} → ${target.environment}`,
+    tone: notes.length ? 'warning' : 'info',
+    body: [
+      ['Nothing was started: no run, no lock, no message in the channel. A start would do this, in order:'],
+      ...stages(spec, (template) => fillRunVariables(template, values)),
+      ...notes.map((note): Text => [`⚠️ ${note}`]),
+    ],
+    fields: [
+      { label: 'Approvers', value: people(spec.approvers) },
+      { label: 'On-call', value: people(spec.onCall) },
+    ],
+    context: [`To start it: /deploy start ${target.service} ${target.version} ${target.environment}`],
+  });
+}
+
+/** Pre-checks, Go/No-Go, deploy, monitoring, rollback triggers, rollback steps: one paragraph per heading and per step. */
+function stages(spec: RunSpec, fill: Fill): Text[] {
+  const { pre_checks: preChecks, deploy, rollback } = spec.steps;
+  const deployNumber = new Map(deploy.map((step, index) => [step.id, index + 1]));
+  const paragraphs: Text[] = [];
+  const stage = (heading: string, steps: Step[], none: string) => {
+    paragraphs.push([`${heading}${steps.length ? ':' : `: ${none}`}`]);
+    steps.forEach((step, index) => {
+      const onlyIf = step.undoes && deployNumber.has(step.undoes) ? ` (only if deploy step ${deployNumber.get(step.undoes)} ran)` : '';
+      paragraphs.push([`${index + 1}. ${step.name} — ${how(step.action, fill)}${onlyIf}`]);
+    });
+  };
+  stage('1 · Pre-checks', preChecks, 'none');
+  paragraphs.push(spec.requireDecision ? ['2 · Go/No-Go: a GO from one of ', ...people(spec.approvers), ' before production is touched'] : ['2 · Go/No-Go: not asked in this environment']);
+  stage(`3 · Deploy (${spec.strategy})`, deploy, 'none');
+  paragraphs.push([`4 · Monitoring: ${monitoring(spec, fill)}`]);
+  paragraphs.push([`5 · Rolls back when: ${rollbackWhen(spec)}`]);
+  stage('6 · Rollback', rollback, 'no steps (nothing to undo)');
+  if (spec.migrationReversible === false) paragraphs.push(['The database migration is not reversible: a rollback leaves it in place.']);
+  return paragraphs;
+}
+
+function how(action: StepAction, fill: Fill): string {
+  switch (action.kind) {
+    case 'command':
+      return `runs ${action.argv.map((element) => quoted(fill(element))).join(' ')} (timeout ${formatDuration(action.timeoutMs)})`;
+    case 'http': {
+      const { probe } = action;
+      const statuses = Array.isArray(probe.expectStatus) ? probe.expectStatus.join(' or ') : String(probe.expectStatus);
+      const tries = action.attempts > 1 ? `, up to ${action.attempts} tries ${retryPace(action)}` : '';
+      const body = probe.bodyIncludes ? `, body must include "${fill(probe.bodyIncludes)}"` : '';
+      return `${probe.method} ${fill(probe.url)} expects ${statuses}${body}${tries}`;
+    }
+    case 'baseline':
+      return `measures the metrics every ${formatDuration(action.everyMs)} for ${formatDuration(action.windowMs)}`;
+    case 'hold':
+      return `checks production every ${formatDuration(action.everyMs)}, then ${action.promotion === 'manual' ? 'waits for someone to promote' : 'moves on if healthy'}`;
+  }
+}
+
+function retryPace(action: Extract<StepAction, { kind: 'http' }>): string {
+  const factor = action.backoff?.factor ?? 1;
+  if (factor === 1) return `every ${formatDuration(action.intervalMs)}`;
+  return `from ${formatDuration(action.intervalMs)} apart, ×${factor} each time${action.backoff?.maxMs ? ` up to ${formatDuration(action.backoff.maxMs)}` : ''}`;
+}
+
+function monitoring(spec: RunSpec, fill: Fill): string {
+  const watch = spec.monitoring;
+  if (!watch) return 'none: the run succeeds when the deploy steps are done';
+  const pace = watch.schedule.map((step) => `every ${formatDuration(step.everyMs)} until ${formatDuration(step.untilMs)}`).join(', then ');
+  const metrics = watch.metrics.length ? `; metrics: ${watch.metrics.map((metric) => metric.metric).join(', ')}` : '';
+  const inconclusive = `; ${watch.inconclusive.after} inconclusive checks in a row → ${watch.inconclusive.then === 'pause' ? 'pause and page on-call' : 'roll back'}`;
+  return `${watch.checks} checks, ${pace} after traffic moves; health: ${watch.check.method} ${fill(watch.check.url)}${metrics}${inconclusive}`;
+}
+
+function rollbackWhen(spec: RunSpec): string {
+  const always = 'a deploy step fails, or someone rolls back by hand';
+  return spec.triggers.length ? `${spec.triggers.map((trigger) => trigger.text).join('; ')}; or ${always}` : always;
+}
+
+function quoted(element: string): string {
+  return /\s/.test(element) || element === '' ? `"${element}"` : element;
+}
+
+function people(list: Person[]): Text {
+  if (list.length === 0) return ['nobody'];
+  return list.flatMap((person, index) => (index ? [', ', { mention: mentionOf(person) }] : [{ mention: mentionOf(person) }]));
+}

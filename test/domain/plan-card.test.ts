@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { plain, type Card } from '../../src/domain/cards.ts';
+import { dryRunCard, planCard } from '../../src/domain/plan-card.ts';
+import { BOB, buildPlan, buildSpec, CAROL, STEP_NAMES } from './fixtures.ts';
+
+const lines = (card: Card) => card.body.map(plain);
+const field = (card: Card, label: string) => {
+  const found = card.fields.find((f) => f.label === label);
+  return found ? plain(found.value) : undefined;
+};
+
+describe('planCard', () => {
+  const plan = buildPlan((document) => {
+    document.environments.production.strategy.deployIdle.run = ['kubectl', 'set', 'image', 'deployment/checkout', 'app=registry.example/checkout:${version}'];
+    document.environments.production.monitoring = { check: { url: '${env.PROD_URL}/health' }, every: '1m', for: '10m' } as never;
+  });
+  const card = planCard(plan, 'production', buildSpec(plan));
+
+  it('lists the stages in order: pre-checks, Go/No-Go, deploy, monitoring, rollback triggers, rollback steps', () => {
+    expect(lines(card)).toEqual([
+      'The checkout service',
+      '1 · Pre-checks:',
+      `1. ${STEP_NAMES['pre_checks.0']} — runs gh run view --exit-status (timeout 5m)`,
+      `2. ${STEP_NAMES['pre_checks.1']} — GET https://staging.example/health expects 200`,
+      '2 · Go/No-Go: a GO from one of @bob before production is touched',
+      '3 · Deploy (blue-green):',
+      `1. ${STEP_NAMES['deploy.0']} — runs kubectl set image deployment/checkout app=registry.example/checkout:\${version} (timeout 30s)`,
+      `2. ${STEP_NAMES['deploy.1']} — GET https://idle.example/health expects 200, up to 5 tries every 500ms`,
+      `3. ${STEP_NAMES['deploy.2']} — runs ./ctl switch (timeout 5m)`,
+      '4 · Monitoring: 10 checks, every 1m until 10m after traffic moves; health: GET ${env.PROD_URL}/health; 3 inconclusive checks in a row → roll back',
+      '5 · Rolls back when: health failing for 3 checks; or a deploy step fails, or someone rolls back by hand',
+      '6 · Rollback:',
+      `1. ${STEP_NAMES['rollback.0']} — runs ./ctl switch-back (timeout 5m)`,
+      `2. ${STEP_NAMES['rollback.1']} — GET https://prod.example/health expects 200`,
+    ]);
+  });
+
+  it('names approvers and on-call as mentions, and who may start', () => {
+    expect(card.fields.find((f) => f.label === 'Approvers')?.value).toEqual([{ mention: { name: 'bob', ids: { slack: BOB.id } } }]);
+    expect(card.fields.find((f) => f.label === 'On-call')?.value).toEqual([{ mention: { name: 'carol', ids: { slack: CAROL.id } } }]);
+    expect(field(card, 'May start')).toBe('anyone');
+    expect(field(card, 'Strategy')).toBe('blue-green');
+    expect(card.title).toBe('📋 Deployment plan: checkout → production');
+    expect(plain(card.context!)).toBe('Try it: /deploy start checkout <version> production --dry-run');
+  });
+
+  it('says when an environment asks no Go/No-Go, has no monitoring, or a migration a rollback leaves in place', () => {
+    const bare = buildPlan((document) => {
+      const production = document.environments.production as Record<string, unknown>;
+      production.requireDecision = false;
+      delete production.monitoring;
+      production.rollbackTriggers = [];
+      production.preChecks = [];
+      production.migration = { reversible: false };
+    });
+    const text = lines(planCard(bare, 'production', buildSpec(bare)));
+    expect(text).toContain('1 · Pre-checks: none');
+    expect(text).toContain('2 · Go/No-Go: not asked in this environment');
+    expect(text).toContain('4 · Monitoring: none: the run succeeds when the deploy steps are done');
+    expect(text).toContain('5 · Rolls back when: a deploy step fails, or someone rolls back by hand');
+    expect(text.at(-1)).toBe('The database migration is not reversible: a rollback leaves it in place.');
+  });
+
+  it('describes an HTTP call with its method, statuses, body text and backoff, never a header', () => {
+    const withApi = buildPlan((document) => {
+      document.environments.production.strategy.checkIdle = {
+        name: 'Dispatch',
+        http: { method: 'POST', url: '${env.API}/dispatches', expectStatus: [200, 204], headers: { Authorization: 'Bearer ${env.TOKEN}' }, body: { v: '${version}' }, bodyIncludes: '${version}' },
+        attempts: 4,
+        interval: '2s',
+        backoff: { factor: 2, max: '10s' },
+      } as never;
+    });
+    const line = lines(planCard(withApi, 'production', buildSpec(withApi))).find((text) => text.startsWith('2. Dispatch'));
+    expect(line).toBe('2. Dispatch — POST ${env.API}/dispatches expects 200 or 204, body must include "${version}", up to 4 tries from 2s apart, ×2 each time up to 10s');
+    expect(JSON.stringify(planCard(withApi, 'production', buildSpec(withApi)))).not.toContain('Authorization');
+  });
+});
+
+describe('dryRunCard', () => {
+  const plan = buildPlan((document) => {
+    document.environments.production.strategy.deployIdle.run = ['deploy', '--image', 'checkout:${version}', '--env', '${environment}', '--note', 'run ${run}'];
+    document.environments.production.strategy.checkIdle.http.url = '${env.IDLE_URL}/health?v=${version}';
+  });
+  const spec = buildSpec(plan);
+
+  it('lists every step of the frozen spec, in order, with the version filled in (not the run key, which does not exist, nor an env value)', () => {
+    const card = dryRunCard({ service: 'checkout', version: '2.0.1', environment: 'production' }, spec, []);
+    const text = lines(card);
+    expect(text[0]).toBe('Nothing was started: no run, no lock, no message in the channel. A start would do this, in order:');
+    expect(text).toContain(`1. ${STEP_NAMES['deploy.0']} — runs deploy --image checkout:2.0.1 --env production --note "run \${run}" (timeout 30s)`);
+    expect(text).toContain(`2. ${STEP_NAMES['deploy.1']} — GET \${env.IDLE_URL}/health?v=2.0.1 expects 200, up to 5 tries every 500ms`);
+    const stepLines = text.filter((line) => /^\d+\. /.test(line)).map((line) => line.replace(/^\d+\. /, '').split(' — ')[0]);
+    expect(stepLines).toEqual([...spec.steps.pre_checks, ...spec.steps.deploy, ...spec.steps.rollback].map((step) => step.name));
+    expect(card).toMatchObject({ title: '🧪 Dry run: checkout 2.0.1 → production', tone: 'info' });
+    expect(plain(card.context!)).toBe('To start it: /deploy start checkout 2.0.1 production');
+  });
+
+  it('carries what would stop a real start as warnings', () => {
+    const card = dryRunCard({ service: 'checkout', version: '2.0.1', environment: 'production' }, spec, ['A real start would be refused: only deployers may start']);
+    expect(card.tone).toBe('warning');
+    expect(lines(card).at(-1)).toBe('⚠️ A real start would be refused: only deployers may start');
+  });
+
+  it('marks a rollback step that runs only if its deploy step ran', () => {
+    const undoing = { ...spec, steps: { ...spec.steps, rollback: [{ ...spec.steps.rollback[0]!, undoes: 'deploy.2' }] } };
+    const text = lines(dryRunCard({ service: 'checkout', version: '2.0.1', environment: 'production' }, undoing, []));
+    expect(text).toContain(`1. ${STEP_NAMES['rollback.0']} — runs ./ctl switch-back (timeout 5m) (only if deploy step 3 ran)`);
+  });
+});
