@@ -6,6 +6,8 @@
 //                  (requests the router marks as live)
 //   "errors"       stays healthy but reports a 20 % error ratio on /metrics (0.1 % otherwise)
 //   "slow"         reports a p95 latency of 0.6 s instead of 0.1 s
+//   "errors-at-W"  reports the 20 % error ratio only while it gets at least W % of production traffic
+//                  (a canary that holds at 5 % and breaks under load at 25 %)
 //   "breaks-at-N"  fails /health (direct or live) on rolling instances with index >= N; other
 //                  instances, and backends that are not instances, stay healthy
 // With --flag the version is deployed dark: all of that shows only while the flag is on. The flag is
@@ -20,10 +22,20 @@ const option = (name) => (options.includes(`--${name}`) ? options[options.indexO
 const instance = option('instance') === undefined ? null : Number(option('instance'));
 const flag = option('flag') ?? null;
 const breaksAt = /breaks-at-(\d+)/.exec(version);
+const errorsAt = /errors-at-(\d+)/.exec(version);
 
 const flagOn = () => readState().flags[flag] === true;
 const released = () => !flag || flagOn();
 const shows = (word) => version.includes(word) && released();
+/** This process's share of production traffic, in percent, from the router's pool. */
+function trafficShare() {
+  const state = readState();
+  const backends = Object.values(state.backends);
+  const total = backends.reduce((sum, backend) => sum + (backend.weight > 0 ? backend.weight : 0), 0);
+  const mine = backends.find((backend) => backend.pid === process.pid);
+  return total > 0 && mine ? (100 * Math.max(0, mine.weight)) / total : 0;
+}
+const failing = () => (errorsAt ? released() && trafficShare() >= Number(errorsAt[1]) : shows('errors'));
 const failsHealth = () => Boolean(breaksAt) && instance !== null && instance >= Number(breaksAt[1]) && released();
 
 function reply(response, status, body) {
@@ -33,7 +45,7 @@ function reply(response, status, body) {
 
 const server = createServer((request, response) => {
   if (request.url === '/metrics') {
-    const errorRatio = shows('errors') ? 0.2 : 0.001;
+    const errorRatio = failing() ? 0.2 : 0.001;
     const p95 = shows('slow') ? 0.6 : 0.1;
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
     return response.end(`# TYPE demo_error_ratio gauge\ndemo_error_ratio ${errorRatio}\n# TYPE demo_latency_p95_seconds gauge\ndemo_latency_p95_seconds ${p95}\n`);

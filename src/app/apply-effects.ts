@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Effect } from '../domain/effects.ts';
 import type { Platform } from '../domain/identity.ts';
-import { pageCard, rollbackCard, statusCard, successCard } from '../domain/messages.ts';
+import { pageCard, reminderCard, rollbackCard, statusCard, successCard } from '../domain/messages.ts';
+import { undecidedApprovers } from '../domain/run-approval.ts';
 import { deploymentReport } from '../domain/report.ts';
 import type { Run } from '../domain/run.ts';
 import type { ChatPlatform, MessageRef } from '../ports.ts';
@@ -27,6 +28,8 @@ export function outboxRowsFor(run: Run, effects: Effect[], now: Date): OutboxRow
         return outboxRow(run.id, QUEUES.steps, { runId: run.id, stepId: effect.stepId }, now);
       case 'scheduleCheck':
         return outboxRow(run.id, QUEUES.checks, { runId: run.id, seq: effect.seq }, new Date(effect.at));
+      case 'scheduleTimer':
+        return outboxRow(run.id, QUEUES.timers, { runId: run.id, timer: effect.timer, n: effect.n }, new Date(effect.at));
       case 'page':
         return outboxRow(run.id, QUEUES.chat, { runId: run.id, effect: { ...effect, pageId: pageIdFor(run) } }, now);
       default:
@@ -60,6 +63,9 @@ export async function performChatEffect(deps: ChatDeps, runId: string, effect: C
     case 'refreshStatus':
       await refreshStatus(deps, chat, run.id, channel);
       return;
+    case 'remindApprovers':
+      await remindApprovers(deps, chat, run);
+      return;
     case 'postLog': {
       const thread = await refreshStatus(deps, chat, run.id, channel, { onlyIfMissing: true });
       await chat.postText(channel, effect.text, thread);
@@ -77,6 +83,18 @@ export async function performChatEffect(deps: ChatDeps, runId: string, effect: C
       if (page) await keepPageMessage(deps, chat, page.id, run, ref);
       return;
     }
+  }
+}
+
+/** A direct message with the decision card to each approver who has not decided (and has an id on this platform). */
+async function remindApprovers(deps: ChatDeps, chat: ChatPlatform, run: Run): Promise<void> {
+  for (const approver of undecidedApprovers(run)) {
+    const id = approver.ids[chat.platform];
+    if (!id) {
+      deps.log.warn({ run: run.key, approver: approver.key, platform: chat.platform }, 'approver has no id on this platform; not reminded');
+      continue;
+    }
+    await chat.postDirect(id, reminderCard(run));
   }
 }
 

@@ -104,3 +104,13 @@ export function withLimits(readings: Reading[], triggers: Trigger[], baselines: 
     return trigger ? { ...reading, limit: limitOf(trigger, baselines) } : reading;
   });
 }
+
+/** The metric triggers whose condition holds at this one check (not yet for their window, perhaps). */
+export function breachingNow(sample: Sample, triggers: Trigger[], baselines: Record<string, number>): Trigger[] {
+  return triggers.filter((trigger) => {
+    if (trigger.kind === 'health_failing') return false;
+    const value = readingOf(sample, trigger.metric)?.value;
+    const limit = limitOf(trigger, baselines);
+    return value !== null && value !== undefined && limit !== null && compare(value, trigger.op, limit);
+  });
+}

@@ -7,6 +7,10 @@ export type Effect =
   | { kind: 'runStep'; stepId: string }
   /** Check production health at `at` (ISO time); `seq` numbers the check within the run. */
   | { kind: 'scheduleCheck'; seq: number; at: string }
+  /** Send the run a `timer` event at `at` (ISO time); `n` tells repeated timers apart. */
+  | { kind: 'scheduleTimer'; timer: 'decision_reminder' | 'decision_timeout'; n: number; at: string }
+  /** Remind the approvers who have not decided yet, by direct message. */
+  | { kind: 'remindApprovers' }
   /** Re-render the run's one status message from its current state. */
   | { kind: 'refreshStatus' }
   /** Add a line to the run's log, threaded under the status message. */

@@ -66,8 +66,11 @@ export function statusCard(run: Run): Card {
   if (run.decision) fields.push({ label: 'Decision', value: decisionText(run.decision) });
   const body: Text[] = [[progressLine(run)]];
   if (run.state === 'awaiting_decision') {
-    body.push([`Approvers: `, ...joinMentions(run.spec.approvers.map(mentionOf))]);
+    const { quorum } = run.spec.approval;
+    body.push([`Approvers${quorum > 1 ? ` (GO from ${quorum} needed)` : ''}: `, ...joinMentions(run.spec.approvers.map(mentionOf))]);
+    if (run.approvals.length) body.push([`GO so far (${run.approvals.length} of ${quorum}): `, ...joinMentions(run.approvals.map((vote) => mentionOf(vote.by)))]);
   }
+  if (run.awaiting?.timedOutAt) body.push([`No Go/No-Go came within ${formatDuration(run.spec.approval.timeoutMs)}: deferred.`]);
   if (run.failure) body.push([`Failed step: ${run.failure.name} — ${run.failure.message}`]);
   if (run.rollback) body.push([`Rollback: ${run.rollback.reason}`]);
   if (run.state === 'verifying' || run.state === 'awaiting_promotion') {
@@ -99,6 +102,13 @@ function buttonsFor(run: Run): Button[] {
     default:
       return [];
   }
+}
+
+/** A direct message to an approver who has not decided: the run's card with its GO / NO-GO / DEFER buttons. */
+export function reminderCard(run: Run): Card {
+  const status = statusCard(run);
+  const waiting = run.awaiting ? ` since ${time(run.awaiting.since)}` : '';
+  return { ...status, title: `⏰ Reminder: your Go/No-Go is needed on ${run.key}${waiting}`, body: [[`${target(run)}: ${run.spec.approvers.length > 1 ? 'approvers are' : 'you are'} asked to decide.`], ...status.body] };
 }
 
 /** Seed template "Deployment Success Communication". */

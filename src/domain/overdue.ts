@@ -2,8 +2,8 @@ import type { Effect } from './effects.ts';
 import { checkSlot, currentStep, WATCHED_STATES, type Run } from './run.ts';
 
 /**
- * Work a run is waiting for that should have happened by `now`: a queued step nobody started, or a
- * check whose slot has passed. Jobs live in Redis; if Redis lost them (a restart without AOF), the
+ * Work a run is waiting for that should have happened by `now`: a queued step nobody started, a
+ * check whose slot has passed, a decision timer that should have gone off. Jobs live in Redis; if Redis lost them (a restart without AOF), the
  * sweeper enqueues them again from this. A job that was merely slow and then also runs is harmless:
  * the run's cursor and check seq make the second one stale.
  */
@@ -12,6 +12,15 @@ export function overdueWork(run: Run, now: Date, graceMs: number): Effect[] {
   if (run.cursor && !run.cursor.startedAt && late(run.cursor.queuedAt)) {
     const step = currentStep(run);
     return step && step.action.kind !== 'hold' ? [{ kind: 'runStep', stepId: step.id }] : [];
+  }
+  if (run.state === 'awaiting_decision' && run.awaiting) {
+    const { timeoutMs, remindEveryMs } = run.spec.approval;
+    const since = Date.parse(run.awaiting.since);
+    const timeout = new Date(since + timeoutMs).toISOString();
+    if (late(timeout)) return [{ kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: now.toISOString() }];
+    const next = run.awaiting.reminders + 1;
+    const reminder = new Date(since + next * remindEveryMs).toISOString();
+    if (next * remindEveryMs < timeoutMs && late(reminder)) return [{ kind: 'scheduleTimer', timer: 'decision_reminder', n: next, at: now.toISOString() }];
   }
   if (WATCHED_STATES.includes(run.state) && run.watch && run.spec.monitoring) {
     const slot = checkSlot(run, run.nextCheck);

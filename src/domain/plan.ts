@@ -62,11 +62,25 @@ export function paceOf(monitoring: { every?: number | undefined; for?: number | 
   return monitoring.every && monitoring.for ? [{ everyMs: monitoring.every, untilMs: monitoring.for }] : [];
 }
 
+/** How a Go/No-Go is reached: GOs from `quorum` different approvers; one NO-GO or DEFER ends it. */
+const approvalSchema = z
+  .strictObject({
+    quorum: z.number().int().min(1).default(1),
+    /** May the person who started the run count towards its quorum? The seeds say no. */
+    allowSelfApproval: z.boolean().default(false),
+    /** No decision by then: the run is deferred. */
+    timeout: durationSchema.default(4 * 3_600_000),
+    /** Approvers who have not decided are reminded (by direct message) this often. */
+    remindEvery: durationSchema.default(30 * 60_000),
+  })
+  .default({ quorum: 1, allowSelfApproval: false, timeout: 4 * 3_600_000, remindEvery: 30 * 60_000 });
+
 const environmentSchema = z.strictObject({
   channel: channelSchema,
   preChecks: z.array(stepSchema).default([]),
   /** Production environments ask for a GO; an environment may opt out (e.g. a dev box). */
   requireDecision: z.boolean().default(true),
+  approval: approvalSchema,
   strategy: strategySchema,
   /** Other strategies a requester may pick with `--strategy <kind>`; `strategy` is the default. */
   alternatives: z.array(strategySchema).default([]),
@@ -121,6 +135,9 @@ export const planSchema = z
       if (!plan.people[key]) ctx.addIssue({ code: 'custom', path: ['paging', 'escalation', index], message: `"${key}" is not listed under people` });
     });
     for (const [name, environment] of Object.entries(plan.environments)) {
+      if (plan.approvers.length > 0 && environment.approval.quorum > new Set(plan.approvers).size) {
+        ctx.addIssue({ code: 'custom', path: ['environments', name, 'approval', 'quorum'], message: `needs ${environment.approval.quorum} approvers but the plan lists ${new Set(plan.approvers).size}` });
+      }
       const measured = new Set(environment.monitoring?.metrics.map((monitor) => monitor.metric) ?? []);
       environment.rollbackTriggers.forEach((trigger, index) => {
         if (trigger.kind === 'baseline' && !environment.monitoring?.baseline) {

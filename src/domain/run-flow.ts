@@ -4,6 +4,7 @@ import type { Actor } from './identity.ts';
 import { checkCount, checkOffset } from './schedule.ts';
 import type { Phase, Step } from './steps.ts';
 import type { Decision, Run, RunState, Watch } from './run-types.ts';
+import { awaitDecision } from './run-approval.ts';
 
 /**
  * How a run moves through its phases: entering a phase, starting its next step (or holding on a
@@ -47,7 +48,7 @@ function beginHold(run: Run, phase: Phase, index: number, step: Step, at: string
 export function afterPhase(run: Run, phase: Phase, at: string): Moved {
   switch (phase) {
     case 'pre_checks': {
-      if (run.spec.requireDecision) return { run: { ...run, state: 'awaiting_decision', cursor: null }, effects: [{ kind: 'refreshStatus' }] };
+      if (run.spec.requireDecision) return awaitDecision(run, at);
       const deploying = enterPhase(run, 'deploy', at);
       return { run: deploying.run, effects: [{ kind: 'refreshStatus' }, ...deploying.effects] };
     }

@@ -43,12 +43,15 @@ export function isTerminal(state: RunState): boolean {
 }
 
 export type DecisionKind = 'go' | 'no_go' | 'defer';
+export type TimerKind = 'decision_reminder' | 'decision_timeout';
 
 export interface Decision {
   decision: DecisionKind;
   by: Actor;
   at: string;
   rationale: string | null;
+  /** The plan's person key of the approver, so one human on two platforms counts once. */
+  approver?: string;
 }
 
 export interface StepRecord {
@@ -92,6 +95,10 @@ export interface Run {
   /** The step to run next, or running now. */
   cursor: { phase: Phase; index: number; startedAt: string | null; queuedAt: string } | null;
   decision: Decision | null;
+  /** GOs so far while a quorum is not reached. */
+  approvals: Decision[];
+  /** Since when the run waits for Go/No-Go, how many reminders went out, and whether it timed out. */
+  awaiting: { since: string; reminders: number; timedOutAt: string | null } | null;
   samples: Sample[];
   nextCheck: number;
   watch: Watch | null;
@@ -127,6 +134,8 @@ export type RunEvent =
   | { type: 'step.succeeded'; stepId: string; summary: string; output?: string; baselines?: Record<string, number> }
   | { type: 'step.failed'; stepId: string; summary: string; output?: string }
   | { type: 'decision'; decision: DecisionKind; by: Actor; rationale: string | null }
+  /** A timer the run set went off: remind approvers (n-th reminder), or give up waiting for a decision. */
+  | { type: 'timer'; timer: TimerKind; n: number }
   | { type: 'check'; seq: number; healthy: boolean; detail: string; readings?: Reading[] }
   /** A human answers a healthy manual canary step: promote to the next step, or hold it for another window. */
   | { type: 'promotion'; action: 'promote' | 'hold'; by: Actor }

@@ -1,4 +1,4 @@
-import { assess, readingOf, samplesNeeded, type Sample } from './assess.ts';
+import { assess, breachingNow, readingOf, samplesNeeded, type Sample } from './assess.ts';
 import { formatDuration } from './duration.ts';
 import type { Effect } from './effects.ts';
 import { mayPromote, mayRollback } from './policy.ts';
@@ -44,7 +44,9 @@ export function onCheck(run: Run, event: Extract<RunEvent, { type: 'check' }>, a
     ]);
   }
 
-  const windowDone = event.seq >= watch.firstSeq + watch.checks - 1 && verdict.kind === 'healthy' && event.healthy;
+  // A window ends on a healthy check: conclusive, and no trigger's condition holding (even if not yet for its whole window).
+  const clean = verdict.kind === 'healthy' && event.healthy && breachingNow(sample, run.spec.triggers, run.baselines).length === 0;
+  const windowDone = event.seq >= watch.firstSeq + watch.checks - 1 && clean;
   if (windowDone && (run.state === 'monitoring' || run.state === 'verifying')) {
     if (!watch.stepId) return ok(finish({ ...sampled, watch: null }, 'succeeded', at), [{ kind: 'refreshStatus' }, { kind: 'announce', message: 'success' }]);
     return holdDone(sampled, at);

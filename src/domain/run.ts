@@ -1,9 +1,10 @@
 import type { Effect } from './effects.ts';
 import type { Actor } from './identity.ts';
-import { mayCancel, mayDecide, mayRollback } from './policy.ts';
+import { mayCancel, mayRollback } from './policy.ts';
 import { currentStep, describeDecision, enterPhase, finish, rollBack, startStep } from './run-flow.ts';
-import { fail, ok, isTerminal, PRODUCTION_TOUCHED, type Decision, type Run, type RunEvent, type StepRecord, type TransitionResult } from './run-types.ts';
+import { fail, ok, isTerminal, PRODUCTION_TOUCHED, type Run, type RunEvent, type StepRecord, type TransitionResult } from './run-types.ts';
 import { onCheck, onPromotion, onResume } from './run-watch.ts';
+import { onDecision, onTimer } from './run-approval.ts';
 import type { Phase } from './steps.ts';
 
 export * from './run-types.ts';
@@ -35,6 +36,8 @@ export function transition(run: Run | null, event: RunEvent, now: Date): Transit
     }
     case 'decision':
       return onDecision(next, event, at);
+    case 'timer':
+      return onTimer(next, event, at);
     case 'check':
       return onCheck(next, event, at);
     case 'promotion':
@@ -67,6 +70,8 @@ function created(input: Extract<RunEvent, { type: 'requested' }>['run'], at: str
     seq: 1,
     cursor: null,
     decision: null,
+    approvals: [],
+    awaiting: null,
     samples: [],
     nextCheck: 1,
     watch: null,
@@ -142,23 +147,6 @@ function stepFailed(run: Run, phase: Phase, stepId: string, name: string, summar
       ];
     }
   }
-}
-
-function onDecision(run: Run, event: Extract<RunEvent, { type: 'decision' }>, at: string): TransitionResult {
-  if (run.decision) {
-    return { ok: false, error: { code: 'already_decided', message: `Already decided: ${describeDecision(run.decision)}.`, decision: run.decision } };
-  }
-  if (run.state !== 'awaiting_decision') return fail('not_allowed', `${run.key} is not waiting for a Go/No-Go decision (it is ${run.state}).`);
-  const permission = mayDecide(run.spec, event.by);
-  if (!permission.allowed) return fail('forbidden', permission.reason);
-  const decision: Decision = { decision: event.decision, by: event.by, at, rationale: event.rationale };
-  const decided: Run = { ...run, decision };
-  const log: Effect = { kind: 'postLog', text: `Decision: ${describeDecision(decision)}` };
-  if (event.decision === 'go') {
-    const began = enterPhase(decided, 'deploy', at);
-    return ok(began.run, [log, { kind: 'refreshStatus' }, ...began.effects]);
-  }
-  return ok(finish(decided, event.decision === 'no_go' ? 'no_go' : 'deferred', at), [log, { kind: 'refreshStatus' }]);
 }
 
 function onRollbackRequested(run: Run, by: Actor, reason: string | null, at: string): TransitionResult {

@@ -14,6 +14,7 @@ export interface RunSpec {
   channel: Record<string, string>;
   steps: Record<Phase, Step[]>;
   requireDecision: boolean;
+  approval: { quorum: number; allowSelfApproval: boolean; timeoutMs: number; remindEveryMs: number };
   /** Rollback step index after which traffic is back on the old version. */
   trafficRestoredAfter: number;
   /** null: the release has no migration; false: it has one that a rollback leaves in place. */
@@ -49,6 +50,7 @@ export function specFor(plan: Plan, environment: string, strategyKind?: string):
       rollback: numbered('rollback', [...undo, ...(env.migration?.reversible && env.migration.rollback ? [stepFrom(env.migration.rollback)] : [])]),
     },
     requireDecision: env.requireDecision,
+    approval: { quorum: env.approval.quorum, allowSelfApproval: env.approval.allowSelfApproval, timeoutMs: env.approval.timeout, remindEveryMs: env.approval.remindEvery },
     trafficRestoredAfter: strategy.trafficRestoredAfter,
     migrationReversible: env.migration ? env.migration.reversible : null,
     monitoring: env.monitoring

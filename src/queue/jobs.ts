@@ -1,11 +1,12 @@
 import { z } from 'zod';
 
 /** Queue names, one per kind of work, each with its own options (see options.ts). */
-export const QUEUES = { steps: 'flightdeck-steps', checks: 'flightdeck-checks', chat: 'flightdeck-chat', pages: 'flightdeck-pages' } as const;
+export const QUEUES = { steps: 'flightdeck-steps', checks: 'flightdeck-checks', chat: 'flightdeck-chat', pages: 'flightdeck-pages', timers: 'flightdeck-timers' } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 const effectSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('refreshStatus') }),
+  z.object({ kind: z.literal('remindApprovers') }),
   z.object({ kind: z.literal('postLog'), text: z.string() }),
   z.object({ kind: z.literal('announce'), message: z.enum(['success', 'rollback', 'rollback_failed']) }),
   // pageId names the page the mention belongs to (its Acknowledge button); jobs queued before pages existed have none.
@@ -25,6 +26,7 @@ export const JOB_PAYLOADS = {
   [QUEUES.checks]: z.object({ runId: z.uuid(), seq: z.number().int().positive() }),
   [QUEUES.chat]: z.object({ runId: z.uuid(), effect: effectSchema }),
   [QUEUES.pages]: pageJobSchema,
+  [QUEUES.timers]: z.object({ runId: z.uuid(), timer: z.enum(['decision_reminder', 'decision_timeout']), n: z.number().int().positive() }),
 } as const;
 
 export type StepJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.steps]>;
@@ -32,3 +34,4 @@ export type CheckJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.checks]>;
 export type ChatJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.chat]>;
 export type ChatEffect = ChatJob['effect'];
 export type PageJob = z.infer<typeof pageJobSchema>;
+export type TimerJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.timers]>;

@@ -17,6 +17,8 @@ export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
   [QUEUES.chat]: { ...KEEP, attempts: 12, backoff: { type: 'exponential', delay: 500 } },
   // Pages: mostly chat calls (direct messages), so chat's patience; a reminder decided twice is refused by its number.
   [QUEUES.pages]: { ...KEEP, attempts: 12, backoff: { type: 'exponential', delay: 500 } },
+  // Timers: one database transaction each, like checks.
+  [QUEUES.timers]: { ...KEEP, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
 };
 
 /**
@@ -35,6 +37,8 @@ export function workerOptions(queue: QueueName, lockMs: number): Omit<WorkerOpti
     case QUEUES.chat:
       // One at a time per worker keeps a run's log lines in order on the common single-worker setup.
       return { ...stall, concurrency: 1, maxStalledCount: 5 };
+    case QUEUES.timers:
+      return { ...stall, concurrency: 4, maxStalledCount: 20 };
     case QUEUES.pages:
       // Apart from the chat queue, so a page is never stuck behind a long run's log lines.
       return { ...stall, concurrency: 4, maxStalledCount: 5 };

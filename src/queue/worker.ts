@@ -6,6 +6,7 @@ import type { AppContext } from '../app/context.ts';
 import { runPageJob } from '../app/page-jobs.ts';
 import { runCheck } from '../app/run-check.ts';
 import { runStep } from '../app/run-step.ts';
+import { runTimer } from '../app/run-timer.ts';
 import type { Executor, MetricSource, Monitor } from '../ports.ts';
 import { JOB_PAYLOADS, QUEUES, type QueueName } from './jobs.ts';
 import { workerOptions } from './options.ts';
@@ -31,6 +32,7 @@ export function startWorkers(deps: WorkerDeps): { stop(): Promise<void> } {
       return performChatEffect(deps.chat, job.runId, job.effect);
     },
     [QUEUES.pages]: (data) => runPageJob(deps.ctx, deps.chat, parse(QUEUES.pages, data)),
+    [QUEUES.timers]: (data) => runTimer(deps.ctx, parse(QUEUES.timers, data)),
   };
   const workers = (Object.keys(handlers) as QueueName[]).map((queue) => {
     const worker = new Worker(queue, (job: Job) => handlers[queue](job.data), { connection: deps.connection, prefix: deps.prefix, ...workerOptions(queue, deps.lockMs) });

@@ -135,3 +135,27 @@ describe('inconclusive monitoring that pauses for a human', () => {
     expect(result.ok ? null : result.error.message).toBe('api-1 is not paused (it is monitoring).');
   });
 });
+
+describe('a window never ends on a check whose numbers are over a limit', () => {
+  const metered = plan({
+    environments: {
+      production: {
+        ...production,
+        monitoring: { ...production.monitoring, metrics: [{ metric: 'error_rate', prometheus: { query: 'q' } }] },
+        rollbackTriggers: ['error_rate > 5% for 10m'],
+      },
+    },
+  });
+  const reading = (seq: number, value: number): RunEvent => ({ type: 'check', seq, healthy: true, detail: '200', readings: [{ metric: 'error_rate', value, source: 'q', detail: `error_rate = ${value}` }] });
+
+  it('keeps watching past the last slot while the error rate is over 5 %, and ends once it is not', () => {
+    const waiting = apply(null, [requested(metered), ...step('pre_checks.0')]).run;
+    const watching = apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')], minutes(0)).run;
+    let run = watching;
+    for (let seq = 1; seq <= 4; seq++) run = apply(run, [reading(seq, 0.001)], minutes(seq)).run;
+    const overLimit = apply(run, [reading(5, 0.2)], minutes(5));
+    expect(overLimit.run.state).toBe('monitoring');
+    expect(overLimit.effects).toContainEqual({ kind: 'scheduleCheck', seq: 6, at: minutes(6).toISOString() });
+    expect(apply(overLimit.run, [reading(6, 0.001)], minutes(6)).run.state).toBe('succeeded');
+  });
+});

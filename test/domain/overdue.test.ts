@@ -20,6 +20,15 @@ describe('overdue work', () => {
     expect(overdueWork(watching, minutes(7), 5 * 60_000)).toEqual([{ kind: 'scheduleCheck', seq: 1, at: minutes(7).toISOString() }]);
   });
 
+  it('a decision reminder, then the decision timeout, whose jobs were lost are enqueued again', () => {
+    const waiting = awaitingDecision(); // waiting since T0: reminders every 30m, timeout at 4h
+    expect(overdueWork(waiting, minutes(31), 5 * 60_000)).toEqual([]);
+    expect(overdueWork(waiting, minutes(36), 5 * 60_000)).toEqual([{ kind: 'scheduleTimer', timer: 'decision_reminder', n: 1, at: minutes(36).toISOString() }]);
+    const reminded = apply(waiting, [{ type: 'timer', timer: 'decision_reminder', n: 1 }], minutes(36)).run;
+    expect(overdueWork(reminded, minutes(40), 5 * 60_000)).toEqual([]);
+    expect(overdueWork(reminded, minutes(246), 5 * 60_000)).toEqual([{ kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: minutes(246).toISOString() }]);
+  });
+
   it('ended runs owe nothing', () => {
     expect(overdueWork({ ...monitoring(), state: 'succeeded' }, new Date(T0.getTime() + 86_400_000), 1)).toEqual([]);
   });

@@ -65,7 +65,14 @@ describe('the happy path', () => {
       { kind: 'postLog', text: `✅ ${STEP_NAMES['pre_checks.0']} — run 4711 passed` },
       { kind: 'runStep', stepId: 'pre_checks.1' },
     ]);
-    expect(flight.step('pre_checks.1')).toEqual([{ kind: 'postLog', text: `✅ ${STEP_NAMES['pre_checks.1']} — exit 0` }, { kind: 'refreshStatus' }]);
+    // Waiting for Go/No-Go sets the plan's decision timeout (4h by default) and the first reminder (30m).
+    const waitingSince = Date.parse(flight.run.cursor?.startedAt ?? iso(atSecond(4)));
+    expect(flight.step('pre_checks.1')).toEqual([
+      { kind: 'postLog', text: `✅ ${STEP_NAMES['pre_checks.1']} — exit 0` },
+      { kind: 'refreshStatus' },
+      { kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: new Date(waitingSince + 4 * 3_600_000).toISOString() },
+      { kind: 'scheduleTimer', timer: 'decision_reminder', n: 1, at: new Date(waitingSince + 30 * 60_000).toISOString() },
+    ]);
     expect(flight.run.state).toBe('awaiting_decision');
     expect(flight.run.cursor).toBeNull();
 
@@ -77,7 +84,7 @@ describe('the happy path', () => {
       { kind: 'runStep', stepId: 'deploy.0' },
     ]);
     expect(flight.run.state).toBe('deploying');
-    expect(flight.run.decision).toEqual({ decision: 'go', by: BOB, at: iso(flight.now), rationale: 'staging is green' });
+    expect(flight.run.decision).toEqual({ decision: 'go', by: BOB, approver: 'bob', at: iso(flight.now), rationale: 'staging is green' });
 
     // Deploy steps in order; the last one starts monitoring and schedules check 1 one second later.
     expect(runSteps(flight.step('deploy.0'))).toEqual(['deploy.1']);
@@ -177,7 +184,7 @@ describe('Go/No-Go decisions', () => {
     const { run } = createRun();
     expect(transition(run, go(), atSecond(1))).toEqual({
       ok: false,
-      error: { code: 'not_allowed', message: `${RUN_KEY} is not waiting for a Go/No-Go decision (it is pre_checks).` },
+      error: { code: 'not_allowed', message: `${RUN_KEY} is not waiting for a Go/No-Go decision (it is pre checks).` },
     });
   });
 

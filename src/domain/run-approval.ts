@@ -1,0 +1,82 @@
+import { formatDuration } from './duration.ts';
+import type { Effect } from './effects.ts';
+import { isPerson } from './identity.ts';
+import { mayDecide } from './policy.ts';
+import { describeDecision, enterPhase, finish, type Moved } from './run-flow.ts';
+import { fail, ok, type Decision, type Run, type RunEvent, type TransitionResult } from './run-types.ts';
+
+/**
+ * Go/No-Go: GOs from a quorum of different approvers (a person counts once, whichever platform they
+ * click from; the requester only if the plan allows self-approval), one NO-GO or DEFER ends it;
+ * reminders to approvers who have not decided, and a timeout that defers the run.
+ */
+
+/** The run starts waiting for a decision: the timeout and the first reminder are set. */
+export function awaitDecision(run: Run, at: string): Moved {
+  const { timeoutMs, remindEveryMs } = run.spec.approval;
+  const effects: Effect[] = [{ kind: 'refreshStatus' }, { kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: after(at, timeoutMs) }];
+  if (remindEveryMs < timeoutMs) effects.push({ kind: 'scheduleTimer', timer: 'decision_reminder', n: 1, at: after(at, remindEveryMs) });
+  return { run: { ...run, state: 'awaiting_decision', cursor: null, awaiting: { since: at, reminders: 0, timedOutAt: null } }, effects };
+}
+
+export function onDecision(run: Run, event: Extract<RunEvent, { type: 'decision' }>, at: string): TransitionResult {
+  if (run.decision) {
+    return { ok: false, error: { code: 'already_decided', message: `Already decided: ${describeDecision(run.decision)}.`, decision: run.decision } };
+  }
+  if (run.state !== 'awaiting_decision') return fail('not_allowed', `${run.key} is not waiting for a Go/No-Go decision (it is ${run.state.replace(/_/g, ' ')}).`);
+  const permission = mayDecide(run.spec, event.by);
+  const approver = run.spec.approvers.find((person) => isPerson(event.by, person));
+  if (!permission.allowed || !approver) return fail('forbidden', permission.allowed ? 'Only approvers may decide.' : permission.reason);
+  const vote: Decision = { decision: event.decision, by: event.by, at, rationale: event.rationale, approver: approver.key };
+
+  if (event.decision !== 'go') {
+    const decided: Run = { ...run, decision: vote };
+    return ok(finish(decided, event.decision === 'no_go' ? 'no_go' : 'deferred', at), [{ kind: 'postLog', text: `Decision: ${describeDecision(vote)}` }, { kind: 'refreshStatus' }]);
+  }
+  if (!run.spec.approval.allowSelfApproval && isPerson(run.requestedBy, approver)) {
+    return fail('forbidden', `You started ${run.key}, and this plan does not let the requester approve their own deployment. Another approver must say GO.`);
+  }
+  if (run.approvals.some((earlier) => earlier.approver === approver.key)) {
+    return fail('not_allowed', `You have already said GO on ${run.key}; ${missing(run, run.approvals.length)} more approver(s) needed.`);
+  }
+  const approvals = [...run.approvals, vote];
+  const { quorum } = run.spec.approval;
+  if (approvals.length < quorum) {
+    return ok({ ...run, approvals }, [{ kind: 'postLog', text: `GO ${approvals.length} of ${quorum}: ${describeDecision(vote)}` }, { kind: 'refreshStatus' }]);
+  }
+  const decided: Run = { ...run, approvals, decision: vote };
+  const began = enterPhase(decided, 'deploy', at);
+  const log = quorum > 1 ? `Decision: GO by ${approvals.map((approval) => approval.by.name).join(' and ')} (quorum of ${quorum})` : `Decision: ${describeDecision(vote)}`;
+  return ok(began.run, [{ kind: 'postLog', text: log }, { kind: 'refreshStatus' }, ...began.effects]);
+}
+
+export function onTimer(run: Run, event: Extract<RunEvent, { type: 'timer' }>, at: string): TransitionResult {
+  const awaiting = run.awaiting;
+  if (run.state !== 'awaiting_decision' || !awaiting) return fail('stale', `${run.key} is not waiting for a decision.`);
+  const { timeoutMs, remindEveryMs } = run.spec.approval;
+  if (event.timer === 'decision_timeout') {
+    const expired: Run = { ...run, awaiting: { ...awaiting, timedOutAt: at } };
+    return ok(finish(expired, 'deferred', at), [{ kind: 'postLog', text: `⏰ No Go/No-Go within ${formatDuration(timeoutMs)}: ${run.key} is deferred. Start it again when approvers are available.` }, { kind: 'refreshStatus' }]);
+  }
+  if (event.n !== awaiting.reminders + 1) return fail('stale', `Reminder ${event.n} on ${run.key} was sent already.`);
+  const reminded: Run = { ...run, awaiting: { ...awaiting, reminders: event.n } };
+  const effects: Effect[] = [{ kind: 'remindApprovers' }, { kind: 'refreshStatus' }];
+  const next = (event.n + 1) * remindEveryMs;
+  if (next < timeoutMs) effects.push({ kind: 'scheduleTimer', timer: 'decision_reminder', n: event.n + 1, at: after(awaiting.since, next) });
+  return ok(reminded, effects);
+}
+
+/** Approvers who may still say GO and have not: whom a reminder goes to. */
+export function undecidedApprovers(run: Run) {
+  return run.spec.approvers.filter(
+    (person) => !run.approvals.some((vote) => vote.approver === person.key) && (run.spec.approval.allowSelfApproval || !isPerson(run.requestedBy, person)),
+  );
+}
+
+function missing(run: Run, have: number): number {
+  return run.spec.approval.quorum - have;
+}
+
+function after(iso: string, ms: number): string {
+  return new Date(Date.parse(iso) + ms).toISOString();
+}
