@@ -8,7 +8,7 @@ import { mayStart } from '../domain/policy.ts';
 import { transition, type RunEvent } from '../domain/run.ts';
 import { specFor, type RunSpec } from '../domain/spec.ts';
 import { isUniqueViolation } from '../store/errors.ts';
-import { activeRunFor, activeRuns, findRunByKey, findRunByRequestKey, insertRun, nextRunNumber } from '../store/runs.ts';
+import { activeRunFor, activeRuns, findRunByKey, findRunByRequestKey, insertRun, lastSucceededVersion, nextRunNumber } from '../store/runs.ts';
 import { persistEffects } from './apply-effects.ts';
 import type { AppContext } from './context.ts';
 import { recordEvent } from './record-event.ts';
@@ -78,7 +78,17 @@ async function start(ctx: AppContext, request: CommandRequest, command: Extract<
       const number = await nextRunNumber(tx, plan.service);
       const event: RunEvent = {
         type: 'requested',
-        run: { id: randomUUID(), key: `${plan.service}-${number}`, service: plan.service, version: command.version, environment, platform: actor.platform, requestedBy: actor, spec },
+        run: {
+          id: randomUUID(),
+          key: `${plan.service}-${number}`,
+          service: plan.service,
+          version: command.version,
+          previousVersion: await lastSucceededVersion(tx, plan.service, environment),
+          environment,
+          platform: actor.platform,
+          requestedBy: actor,
+          spec,
+        },
       };
       const result = transition(null, event, now);
       if (!result.ok) throw new Error(result.error.message);
