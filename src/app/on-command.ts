@@ -42,23 +42,27 @@ export async function onCommand(ctx: AppContext, request: CommandRequest): Promi
       return run ? { kind: 'card', card: statusCard(run) } : text(`There is no run ${command.run}.`);
     }
     case 'rollback':
-    case 'cancel': {
+    case 'cancel':
+    case 'resume': {
       const run = await findRunByKey(ctx.db, command.run);
       if (!run) return text(`There is no run ${command.run}.`);
+      const by = request.actor;
       const event: RunEvent =
         command.kind === 'rollback'
-          ? { type: 'rollback.requested', by: request.actor, reason: command.reason }
-          : { type: 'cancel.requested', by: request.actor, reason: command.reason };
+          ? { type: 'rollback.requested', by, reason: command.reason }
+          : command.kind === 'cancel'
+            ? { type: 'cancel.requested', by, reason: command.reason }
+            : { type: 'resume', by, reason: command.reason };
       const result = await recordEvent(ctx, run.id, event);
       if (!result.ok) return text(result.error.message);
-      return text(command.kind === 'rollback' ? `Rolling back ${run.key}. On-call will hear how it went.` : `${run.key} is cancelled.`);
+      return text({ rollback: `Rolling back ${run.key}. On-call will hear how it went.`, cancel: `${run.key} is cancelled.`, resume: `${run.key} resumed: monitoring goes on.` }[command.kind]);
     }
   }
 }
 
 async function start(ctx: AppContext, request: CommandRequest, command: Extract<Command, { kind: 'start' }>): Promise<Reply> {
   const { actor, requestKey } = request;
-  const target = resolveTarget(ctx, command.service, command.environment);
+  const target = resolveTarget(ctx, command.service, command.environment, command.strategy);
   if ('reply' in target) return target.reply;
   const { plan, environment, spec } = target;
   const refusal = startRefusal(target, actor, command.version);
@@ -120,12 +124,17 @@ interface Target {
 }
 
 /** The plan and environment a command names, with the spec a run would freeze; or why there is none. */
-function resolveTarget(ctx: AppContext, service: string, environment: string | null): Target | { reply: Reply } {
+function resolveTarget(ctx: AppContext, service: string, environment: string | null, strategy: string | null = null): Target | { reply: Reply } {
   const plan = ctx.plans.get(service);
   if (!plan) return { reply: text(`There is no deployment plan for "${service}". Services with plans: ${ctx.plans.services().join(', ') || 'none yet'}.`) };
   const chosen = environment ?? plan.defaultEnvironment;
-  const spec = specFor(plan, chosen);
-  if (!spec) return { reply: text(`${plan.service} has no environment "${chosen}" (it has ${Object.keys(plan.environments).join(', ')}).`) };
+  const offered = plan.environments[chosen];
+  if (!offered) return { reply: text(`${plan.service} has no environment "${chosen}" (it has ${Object.keys(plan.environments).join(', ')}).`) };
+  const spec = specFor(plan, chosen, strategy ?? undefined);
+  if (!spec) {
+    const kinds = [offered.strategy, ...offered.alternatives].map((candidate) => candidate.kind);
+    return { reply: text(`${plan.service} ${chosen} does not offer the ${strategy} strategy (it offers ${kinds.join(', ')}).`) };
+  }
   return { plan, environment: chosen, spec };
 }
 

@@ -4,11 +4,12 @@
  */
 
 export type Command =
-  | { kind: 'start'; service: string; version: string; environment: string | null; dryRun: boolean }
+  | { kind: 'start'; service: string; version: string; environment: string | null; dryRun: boolean; strategy: string | null }
   | { kind: 'plan'; service: string; environment: string | null }
   | { kind: 'status'; run: string | null }
   | { kind: 'rollback'; run: string; reason: string | null }
   | { kind: 'cancel'; run: string; reason: string | null }
+  | { kind: 'resume'; run: string; reason: string | null }
   | { kind: 'help' };
 
 export interface ParseError {
@@ -18,20 +19,22 @@ export interface ParseError {
 }
 
 export const USAGE = {
-  start: '/deploy start <service> <version> [environment] [--dry-run]',
+  start: '/deploy start <service> <version> [environment] [--dry-run] [--strategy <kind>]',
   plan: '/deploy plan <service> [environment]',
   status: '/deploy status [run]',
   rollback: '/deploy rollback <run> [reason]',
   cancel: '/deploy cancel <run> [reason]',
+  resume: '/deploy resume <run> [reason]',
   help: '/deploy help',
 } as const;
 
 export const HELP_LINES: string[] = [
-  `${USAGE.start} — start a deployment run (e.g. /deploy start api 1.4.2 production); --dry-run lists the steps it would run and starts nothing`,
+  `${USAGE.start} — start a deployment run (e.g. /deploy start api 1.4.2 production); --dry-run lists the steps it would run and starts nothing; --strategy picks one the plan offers`,
   `${USAGE.plan} — show a service's deployment plan: stages, steps, monitoring, rollback, approvers, on-call`,
   `${USAGE.status} — show a run, or the active runs`,
   `${USAGE.rollback} — roll a run back (approvers and on-call)`,
   `${USAGE.cancel} — cancel a run before production changes`,
+  `${USAGE.resume} — continue a run that monitoring paused (approvers and on-call)`,
   `${USAGE.help} — this help`,
 ];
 
@@ -39,6 +42,7 @@ const RUN_KEY = /^[a-z][a-z0-9-]*-\d+$/;
 const SERVICE = /^[a-z][a-z0-9-]{0,39}$/;
 const ENVIRONMENT = /^[a-z][a-z0-9-]{0,39}$/;
 const VERSION = /^[0-9A-Za-z][0-9A-Za-z._+-]{0,63}$/;
+const STRATEGY = /^(blue-green|rolling|canary|feature-flag)$/;
 
 /** Splits on whitespace, keeping "quoted phrases" (straight or curly quotes, as phones type them) together. */
 export function tokenize(text: string): string[] {
@@ -66,8 +70,9 @@ export function parseCommand(text: string): Command | ParseError {
       if (args[0] && !RUN_KEY.test(args[0])) return error(`"${args[0]}" is not a run id (they look like api-42).`, USAGE.status);
       return { kind: 'status', run: args[0] ?? null };
     case 'rollback':
-    case 'cancel': {
-      const kind = verb!.toLowerCase() as 'rollback' | 'cancel';
+    case 'cancel':
+    case 'resume': {
+      const kind = verb!.toLowerCase() as 'rollback' | 'cancel' | 'resume';
       const [run, ...reason] = args;
       if (!run) return error(`Which run? ${kind} needs a run id.`, USAGE[kind]);
       if (!RUN_KEY.test(run)) return error(`"${run}" is not a run id (they look like api-42).`, USAGE[kind]);
@@ -84,11 +89,11 @@ const START_FLAGS = {
   '--dry-run': { value: null, available: true },
   '--at': { value: 'a time, e.g. --at 14:00', available: false },
   '--emergency': { value: 'a justification, e.g. --emergency "checkout is down"', available: false },
-  '--strategy': { value: 'a strategy, e.g. --strategy canary', available: false },
+  '--strategy': { value: 'a strategy, e.g. --strategy canary', available: true },
 } as const satisfies Record<string, { value: string | null; available: boolean }>;
 type StartFlag = keyof typeof START_FLAGS;
 
-const START_OPTIONS = `Options: --dry-run (list the steps, start nothing). Coming later: ${Object.keys(START_FLAGS).filter((flag) => !START_FLAGS[flag as StartFlag].available).join(', ')}.`;
+const START_OPTIONS = `Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers). Coming later: ${Object.keys(START_FLAGS).filter((flag) => !START_FLAGS[flag as StartFlag].available).join(', ')}.`;
 
 function parseStart(args: string[]): Command | ParseError {
   const positional: string[] = [];
@@ -121,7 +126,9 @@ function parseStart(args: string[]): Command | ParseError {
   const wrongName = checkNames(service, environment, USAGE.start);
   if (wrongName) return wrongName;
   if (!VERSION.test(version)) return error(`"${version}" is not a version.`, USAGE.start);
-  return { kind: 'start', service, version, environment: environment ?? null, dryRun: flags.has('--dry-run') };
+  const strategy = flags.get('--strategy') ?? null;
+  if (strategy !== null && !STRATEGY.test(strategy)) return error(`"${strategy}" is not a strategy (blue-green, rolling, canary or feature-flag).`, USAGE.start);
+  return { kind: 'start', service, version, environment: environment ?? null, dryRun: flags.has('--dry-run'), strategy };
 }
 
 function isStartFlag(name: string): name is StartFlag {

@@ -9,15 +9,15 @@ function refused(text: string): ParseError {
 
 describe('parseCommand: start', () => {
   it('takes a service and a version; the environment is left to the plan default', () => {
-    expect(parseCommand('start checkout 2.3.0')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0', environment: null, dryRun: false });
+    expect(parseCommand('start checkout 2.3.0')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0', environment: null, dryRun: false, strategy: null });
   });
 
   it('takes an optional environment', () => {
-    expect(parseCommand('start checkout 2.3.0 staging')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0', environment: 'staging', dryRun: false });
+    expect(parseCommand('start checkout 2.3.0 staging')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0', environment: 'staging', dryRun: false, strategy: null });
   });
 
   it('ignores surrounding and repeated whitespace, and the verb’s case', () => {
-    expect(parseCommand('   Start   checkout\t2.3.0-rc.1   production  ')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0-rc.1', environment: 'production', dryRun: false });
+    expect(parseCommand('   Start   checkout\t2.3.0-rc.1   production  ')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0-rc.1', environment: 'production', dryRun: false, strategy: null });
   });
 
   it('accepts versions with build metadata and a leading v', () => {
@@ -66,7 +66,7 @@ describe('parseCommand: start', () => {
     ['start checkout --dry-run 1.0.0 staging', 'staging'],
     ['start checkout 1.0.0 —dry-run', null],
   ])('--dry-run may stand anywhere (%j), and an em dash counts as --', (text, environment) => {
-    expect(parseCommand(text)).toEqual({ kind: 'start', service: 'checkout', version: '1.0.0', environment, dryRun: true });
+    expect(parseCommand(text)).toEqual({ kind: 'start', service: 'checkout', version: '1.0.0', environment, dryRun: true, strategy: null });
   });
 
   it.each([
@@ -74,11 +74,21 @@ describe('parseCommand: start', () => {
     ['start --at 14:00 checkout 1.0.0', '--at'],
     ['start checkout 1.0.0 --at=14:00', '--at'],
     ['start checkout 1.0.0 --emergency "checkout is down for everyone"', '--emergency'],
-    ['start checkout 1.0.0 production --strategy canary --dry-run', '--strategy'],
   ])('a flag that is coming (%j) is recognised and declined as not available yet', (text, flag) => {
     const error = refused(text);
-    expect(error.message).toMatch(new RegExp(`^${flag} is not available yet\\. Options: --dry-run \\(list the steps, start nothing\\)\\. Coming later: --at, --emergency, --strategy\\.$`));
+    expect(error.message).toMatch(new RegExp(`^${flag} is not available yet\\. Options: --dry-run \\(list the steps, start nothing\\), --strategy <kind> \\(one the plan offers\\)\\. Coming later: --at, --emergency\\.$`));
     expect(error.usage).toBe(USAGE.start);
+  });
+
+  it('--strategy picks one of the four strategies by name', () => {
+    expect(parseCommand('start checkout 1.0.0 production --strategy canary --dry-run')).toEqual({ kind: 'start', service: 'checkout', version: '1.0.0', environment: 'production', dryRun: true, strategy: 'canary' });
+    expect(parseCommand('start checkout 1.0.0 --strategy=feature-flag')).toMatchObject({ strategy: 'feature-flag' });
+    expect(refused('start checkout 1.0.0 --strategy yolo').message).toBe('"yolo" is not a strategy (blue-green, rolling, canary or feature-flag).');
+  });
+
+  it('resume names a run and may say why', () => {
+    expect(parseCommand('resume checkout-7 Prometheus is back')).toEqual({ kind: 'resume', run: 'checkout-7', reason: 'Prometheus is back' });
+    expect(refused('resume').message).toBe('Which run? resume needs a run id.');
   });
 
   it('a quoted --emergency justification is one value, not positionals', () => {
@@ -97,7 +107,7 @@ describe('parseCommand: start', () => {
 
   it.each(['--force', '--dry', '--DRY-RUN', '--'])('an unknown option (%s) is refused politely, listing the options', (flag) => {
     const error = refused(`start checkout 1.0.0 production ${flag}`);
-    expect(error.message).toBe(`${flag} is not an option of start. Options: --dry-run (list the steps, start nothing). Coming later: --at, --emergency, --strategy.`);
+    expect(error.message).toBe(`${flag} is not an option of start. Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers). Coming later: --at, --emergency.`);
     expect(error.usage).toBe(USAGE.start);
   });
 
