@@ -4,7 +4,7 @@ import { mentionOf, type Person } from './identity.ts';
 import type { Plan } from './plan.ts';
 import { fillRunVariables, type RunVariable } from './plan-steps.ts';
 import type { RunSpec } from './spec.ts';
-import type { Step, StepAction } from './steps.ts';
+import type { HttpCall, Step, StepAction } from './steps.ts';
 
 /**
  * A plan in chat, stage by stage, from the RunSpec a run would freeze: `/deploy plan` shows it as
@@ -78,13 +78,8 @@ function how(action: StepAction, fill: Fill): string {
   switch (action.kind) {
     case 'command':
       return `runs ${action.argv.map((element) => quoted(fill(element))).join(' ')} (timeout ${formatDuration(action.timeoutMs)})`;
-    case 'http': {
-      const { probe } = action;
-      const statuses = Array.isArray(probe.expectStatus) ? probe.expectStatus.join(' or ') : String(probe.expectStatus);
-      const tries = action.attempts > 1 ? `, up to ${action.attempts} tries ${retryPace(action)}` : '';
-      const body = probe.bodyIncludes ? `, body must include "${fill(probe.bodyIncludes)}"` : '';
-      return `${probe.method} ${fill(probe.url)} expects ${statuses}${body}${tries}`;
-    }
+    case 'http':
+      return `${call(action, fill)}${action.waitFor ? `; then waits for ${call(action.waitFor, fill)}` : ''}`;
     case 'baseline':
       return `measures the metrics every ${formatDuration(action.everyMs)} for ${formatDuration(action.windowMs)}`;
     case 'hold':
@@ -92,10 +87,12 @@ function how(action: StepAction, fill: Fill): string {
   }
 }
 
-function retryPace(action: Extract<StepAction, { kind: 'http' }>): string {
-  const factor = action.backoff?.factor ?? 1;
-  if (factor === 1) return `every ${formatDuration(action.intervalMs)}`;
-  return `from ${formatDuration(action.intervalMs)} apart, ×${factor} each time${action.backoff?.maxMs ? ` up to ${formatDuration(action.backoff.maxMs)}` : ''}`;
+function call({ probe, attempts, intervalMs, backoff }: HttpCall, fill: Fill): string {
+  const statuses = Array.isArray(probe.expectStatus) ? probe.expectStatus.join(' or ') : String(probe.expectStatus);
+  const body = probe.bodyIncludes ? `, body must include "${fill(probe.bodyIncludes)}"` : '';
+  const factor = backoff?.factor ?? 1;
+  const pace = factor === 1 ? `every ${formatDuration(intervalMs)}` : `from ${formatDuration(intervalMs)} apart, ×${factor} each time${backoff?.maxMs ? ` up to ${formatDuration(backoff.maxMs)}` : ''}`;
+  return `${probe.method} ${fill(probe.url)} expects ${statuses}${body}${attempts > 1 ? `, up to ${attempts} tries ${pace}` : ''}`;
 }
 
 function monitoring(spec: RunSpec, fill: Fill): string {

@@ -72,24 +72,33 @@ export const httpProbeSchema = z
   });
 
 /**
- * An HTTP step. `attempts` > 1 retries a failed call: first after `interval`, then `backoff.factor`
- * times longer each time (1: a fixed interval), never longer than `backoff.max`, which also caps a
- * server's Retry-After. Connection errors, timeouts, 5xx, 408, 429 and an unexpected 2xx/3xx or body
- * are retried (a slot coming up, a run still in progress); any other 4xx is final (a bad token stays bad).
+ * An HTTP call and its retries. `attempts` > 1 retries a failed call: first after `interval`, then
+ * `backoff.factor` times longer each time (1: a fixed interval), never longer than `backoff.max`
+ * (default 1m, or the interval if longer), which also caps a server's Retry-After. Connection errors,
+ * timeouts, 5xx, 408, 429 and an unexpected 2xx/3xx or body are retried (a slot coming up, a job still
+ * running); any other 4xx is final (a bad token stays bad).
+ */
+const httpCall = {
+  http: httpProbeSchema,
+  attempts: z.number().int().min(1).max(100).default(1),
+  interval: durationSchema.default(1_000),
+  backoff: z.strictObject({ factor: z.number().min(1).max(10).default(1), max: durationSchema.optional() }).optional(),
+};
+
+function backoffProblems(call: { interval: number; backoff?: { max?: number | undefined } | undefined }, ctx: z.RefinementCtx): void {
+  if (call.backoff?.max !== undefined && call.backoff.max < call.interval) {
+    ctx.addIssue({ code: 'custom', path: ['backoff', 'max'], message: 'is shorter than interval, the first wait' });
+  }
+}
+
+/**
+ * An HTTP step: the call, and optionally `waitFor`, a second call polled once the first has passed
+ * (dispatch a deploy job, then wait for it to report success). The step is run again whole if a
+ * worker dies during it, so the first call must be safe to repeat.
  */
 export const httpStepSchema = z
-  .strictObject({
-    name,
-    http: httpProbeSchema,
-    attempts: z.number().int().min(1).max(100).default(1),
-    interval: durationSchema.default(1_000),
-    backoff: z.strictObject({ factor: z.number().min(1).max(10).default(1), max: durationSchema.optional() }).optional(),
-  })
-  .superRefine((step, ctx) => {
-    if (step.backoff?.max !== undefined && step.backoff.max < step.interval) {
-      ctx.addIssue({ code: 'custom', path: ['backoff', 'max'], message: 'is shorter than interval, the first wait' });
-    }
-  });
+  .strictObject({ name, ...httpCall, waitFor: z.strictObject(httpCall).superRefine(backoffProblems).optional() })
+  .superRefine(backoffProblems);
 
 /**
  * A command or an HTTP check, told apart by their keys so that a mistake inside one is reported with

@@ -12,8 +12,8 @@ export interface Step {
 
 export type StepAction =
   | { kind: 'command'; argv: string[]; env: Record<string, string>; timeoutMs: number }
-  /** `backoff` is absent from plans (and runs created) without one: a fixed interval. */
-  | { kind: 'http'; probe: HttpProbe; attempts: number; intervalMs: number; backoff?: { factor: number; maxMs?: number } }
+  /** `backoff` is absent from plans (and runs created) without one: a fixed interval. `waitFor` is polled once the call passed. */
+  | ({ kind: 'http'; waitFor?: HttpCall } & HttpCall)
   /** Reads the plan's metrics every `everyMs` for `windowMs` on the version still serving traffic; their medians become the baseline. */
   | { kind: 'baseline'; windowMs: number; everyMs: number }
   /** Not run by a worker: the run holds here while checks watch production (a canary weight), then moves on by itself or when a human promotes it. */
@@ -21,12 +21,23 @@ export type StepAction =
 
 export type Phase = 'pre_checks' | 'deploy' | 'rollback';
 
+export interface HttpCall {
+  probe: HttpProbe;
+  attempts: number;
+  intervalMs: number;
+  backoff?: { factor: number; maxMs?: number };
+}
+
 export function stepFrom(config: CommandStepConfig | HttpStepConfig): Omit<Step, 'id' | 'undoes'> {
   if ('run' in config) {
     return { name: config.name, action: { kind: 'command', argv: config.run, env: config.env, timeoutMs: config.timeout } };
   }
+  return { name: config.name, action: { kind: 'http', ...httpCall(config), ...(config.waitFor ? { waitFor: httpCall(config.waitFor) } : {}) } };
+}
+
+function httpCall(config: Omit<HttpStepConfig, 'name' | 'waitFor'>): HttpCall {
   const backoff = config.backoff ? { backoff: { factor: config.backoff.factor, ...(config.backoff.max ? { maxMs: config.backoff.max } : {}) } } : {};
-  return { name: config.name, action: { kind: 'http', probe: config.http, attempts: config.attempts, intervalMs: config.interval, ...backoff } };
+  return { probe: config.http, attempts: config.attempts, intervalMs: config.interval, ...backoff };
 }
 
 export function numbered(phase: Phase, steps: Omit<Step, 'id'>[]): Step[] {

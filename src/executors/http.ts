@@ -1,6 +1,6 @@
 import { formatDuration } from '../domain/duration.ts';
 import type { HttpProbe } from '../domain/plan.ts';
-import type { StepAction } from '../domain/steps.ts';
+import type { HttpCall, StepAction } from '../domain/steps.ts';
 import type { Measurement, StepContext, StepOutcome } from '../ports.ts';
 import { interpolate, mask, withRunVariables } from './interpolate.ts';
 
@@ -21,32 +21,39 @@ export async function probe(config: HttpProbe, context: StepContext, env: NodeJS
 }
 
 /**
- * An HTTP step: the call, tried up to `attempts` times. Waits grow by `backoff.factor` up to
- * `backoff.max`; a server's Retry-After is honoured within the same cap. A final answer (most 4xx)
- * stops at once. Every line it returns is masked: header values are never shown, and a value that
- * came from ${env.NAME} is *** wherever a URL or response excerpt would show it.
+ * An HTTP step: the call, tried up to `attempts` times, then its `waitFor` poll, if any. Waits grow by
+ * `backoff.factor` up to `backoff.max`; a server's Retry-After is honoured within the same cap. A
+ * final answer (most 4xx) stops at once. Every line it returns is masked: header values are never
+ * shown, and a value that came from ${env.NAME} is *** wherever a URL or response excerpt would show it.
  */
 export async function runHttpStep(action: HttpAction, context: StepContext, env: NodeJS.ProcessEnv, sleep = delay): Promise<StepOutcome> {
   const started = Date.now();
+  const first = await callWithRetries(action, context, env, sleep);
+  const second = first.ok && action.waitFor ? await callWithRetries(action.waitFor, context, env, sleep) : null;
+  const summary = second ? `${first.summary}; then ${second.summary}` : first.summary;
+  const output = second ? [...first.log, 'then, waiting for:', ...second.log].join('\n') : action.attempts > 1 ? first.log.join('\n') : first.summary;
+  return { ok: (second ?? first).ok, summary, output, durationMs: Date.now() - started };
+}
+
+async function callWithRetries(retried: HttpCall, context: StepContext, env: NodeJS.ProcessEnv, sleep: (ms: number) => Promise<unknown>): Promise<{ ok: boolean; summary: string; log: string[] }> {
   const log: string[] = [];
-  const outcome = (ok: boolean, summary: string): StepOutcome => ({ ok, summary, output: action.attempts > 1 ? log.join('\n') : summary, durationMs: Date.now() - started });
   for (let attempt = 1; ; attempt++) {
-    const result = await call(action.probe, context, env);
-    log.push(`attempt ${attempt}/${action.attempts}: ${result.detail}`);
-    if (result.passed) return outcome(true, attempt > 1 ? `${result.detail} (attempt ${attempt} of ${action.attempts})` : result.detail);
+    const result = await call(retried.probe, context, env);
+    log.push(`attempt ${attempt}/${retried.attempts}: ${result.detail}`);
+    if (result.passed) return { ok: true, summary: attempt > 1 ? `${result.detail} (attempt ${attempt} of ${retried.attempts})` : result.detail, log };
     if (result.final) {
-      const notes = [result.final.why, attempt < action.attempts ? 'not retried' : null].filter(Boolean);
-      return outcome(false, notes.length ? `${result.detail}; ${notes.join(', ')}` : result.detail);
+      const notes = [result.final.why, attempt < retried.attempts ? 'not retried' : null].filter(Boolean);
+      return { ok: false, summary: notes.length ? `${result.detail}; ${notes.join(', ')}` : result.detail, log };
     }
-    if (attempt >= action.attempts) return outcome(false, action.attempts > 1 ? `${result.detail}; gave up after ${action.attempts} attempts` : result.detail);
-    const wait = retryDelay(action, attempt, result.retryAfterMs);
+    if (attempt >= retried.attempts) return { ok: false, summary: retried.attempts > 1 ? `${result.detail}; gave up after ${retried.attempts} attempts` : result.detail, log };
+    const wait = retryDelay(retried, attempt, result.retryAfterMs);
     log.push(`waiting ${formatDuration(wait)}${result.retryAfterMs !== null ? ' (the server asked, with Retry-After)' : ''}`);
     await sleep(wait);
   }
 }
 
 /** The wait after failed attempt `attempt` (1-based): interval × factor^(attempt-1), or the server's Retry-After, within the cap. */
-export function retryDelay(action: Pick<HttpAction, 'intervalMs' | 'backoff'>, attempt: number, retryAfterMs: number | null = null): number {
+export function retryDelay(action: Pick<HttpCall, 'intervalMs' | 'backoff'>, attempt: number, retryAfterMs: number | null = null): number {
   const cap = action.backoff?.maxMs ?? Math.max(action.intervalMs, DEFAULT_MAX_WAIT);
   if (retryAfterMs !== null) return Math.min(retryAfterMs, cap);
   return Math.min(Math.round(action.intervalMs * (action.backoff?.factor ?? 1) ** (attempt - 1)), cap);

@@ -61,7 +61,7 @@ describe('planCard', () => {
     expect(text.at(-1)).toBe('The database migration is not reversible: a rollback leaves it in place.');
   });
 
-  it('describes an HTTP call with its method, statuses, body text and backoff, never a header', () => {
+  it('describes an HTTP call with its method, statuses, body text, backoff and the poll after it, never a header', () => {
     const withApi = buildPlan((document) => {
       document.environments.production.strategy.checkIdle = {
         name: 'Dispatch',
@@ -69,10 +69,11 @@ describe('planCard', () => {
         attempts: 4,
         interval: '2s',
         backoff: { factor: 2, max: '10s' },
+        waitFor: { http: { url: '${env.API}/runs', bodyIncludes: '(${run})' }, attempts: 30, interval: '10s' },
       } as never;
     });
     const line = lines(planCard(withApi, 'production', buildSpec(withApi))).find((text) => text.startsWith('2. Dispatch'));
-    expect(line).toBe('2. Dispatch — POST ${env.API}/dispatches expects 200 or 204, body must include "${version}", up to 4 tries from 2s apart, ×2 each time up to 10s');
+    expect(line).toBe('2. Dispatch — POST ${env.API}/dispatches expects 200 or 204, body must include "${version}", up to 4 tries from 2s apart, ×2 each time up to 10s; then waits for GET ${env.API}/runs expects 200, body must include "(${run})", up to 30 tries every 10s');
     expect(JSON.stringify(planCard(withApi, 'production', buildSpec(withApi)))).not.toContain('Authorization');
   });
 });

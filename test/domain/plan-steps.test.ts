@@ -43,7 +43,17 @@ describe('HTTP step schema', () => {
     expect(step.http).toMatchObject({ body: 'version=${version}', expectStatus: [200, 201, 204] });
   });
 
+  it('reads waitFor, the poll after the call, into the action', () => {
+    const step = httpStepSchema.parse({ ...dispatch, waitFor: { http: { url: 'https://x.example/runs', bodyIncludes: '(${run})' }, attempts: 60, interval: '15s' } });
+    expect(stepFrom(step).action).toMatchObject({
+      kind: 'http',
+      attempts: 4,
+      waitFor: { probe: { method: 'GET', url: 'https://x.example/runs', bodyIncludes: '(${run})', expectStatus: 200, timeout: 5_000 }, attempts: 60, intervalMs: 15_000 },
+    });
+  });
+
   it.each([
+    [{ http: { url: 'https://x.example' }, waitFor: { http: { url: 'https://x.example' }, interval: '10s', backoff: { max: '1s' } } }, 'waitFor.backoff.max: is shorter than interval, the first wait'],
     [{ http: { url: 'https://x.example', body: { a: 1 } } }, 'http.body: a GET request has no body; use POST, PUT, PATCH or DELETE'],
     [{ http: { method: 'HEAD', url: 'https://x.example', body: 'x' } }, 'http.body: a HEAD request has no body; use POST, PUT, PATCH or DELETE'],
     [{ http: { url: 'https://x.example' }, interval: '10s', backoff: { factor: 2, max: '5s' } }, 'backoff.max: is shorter than interval, the first wait'],

@@ -195,6 +195,25 @@ describe('HTTP steps that call deploy APIs', () => {
     expect(outcome.output).toContain('body lacks "Deploy api 1.4.2 to production (api-7)"');
   });
 
+  it('waitFor: once the call passes, polls a second URL until it passes too; the summary tells both', async () => {
+    const step = action({ method: 'POST', url: '${env.API}/script/502,204', body: {}, expectStatus: 204 }, { attempts: 3, intervalMs: 250 });
+    step.waitFor = { probe: { method: 'GET', url: '${env.API}/runs', expectStatus: 200, timeout: 2_000, bodyIncludes: '(${run})' }, attempts: 5, intervalMs: 1_000, backoff: { factor: 2, maxMs: 1_500 } };
+    const { outcome, waits } = await run(step);
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /script/502,204', 'POST /script/502,204', 'GET /runs', 'GET /runs', 'GET /runs']);
+    expect(waits).toEqual([250, 1_000, 1_500]);
+    expect(outcome.ok).toBe(true);
+    expect(outcome.summary).toMatch(/^POST \$\{env\.API\}\/script\/502,204 → 204 in \d+ms \(attempt 2 of 3\); then GET \$\{env\.API\}\/runs → 200 in \d+ms \(attempt 3 of 5\)$/);
+    expect(outcome.output).toContain('then, waiting for:\nattempt 1/5: GET ${env.API}/runs → 200');
+  });
+
+  it('waitFor is not polled when the call fails', async () => {
+    const step = action({ method: 'POST', url: '${env.API}/script/401', body: {}, expectStatus: 204 }, { attempts: 3 });
+    step.waitFor = { probe: { method: 'GET', url: '${env.API}/runs', expectStatus: 200, timeout: 2_000 }, attempts: 5, intervalMs: 10 };
+    const { outcome } = await run(step);
+    expect(outcome.ok).toBe(false);
+    expect(seen.map((s) => s.url)).toEqual(['/script/401']);
+  });
+
   it('${env.NAME:-fallback} uses the fallback when the variable is unset or empty, and the variable when set', async () => {
     const step = action({ url: `\${env.GITHUB_API_URL:-http://127.0.0.1:${dead}}/echo` });
     expect((await run(step, { GITHUB_API_URL: `http://127.0.0.1:${port}` })).outcome.ok).toBe(true);
