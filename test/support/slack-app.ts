@@ -13,12 +13,17 @@ export const USERS = {
 } as const;
 
 /** Flightdeck with the real Bolt receiver on a real port, a real worker, real Postgres/Redis, and a fake Slack Web API. */
-export async function startSlackFlightdeck(options: { worker: boolean }) {
+export async function startSlackFlightdeck(options: { worker: boolean; plansDir?: string; env?: (demo: { DEMO_PORT: string }) => Promise<Record<string, string>> | Record<string, string> }) {
   const db = await freshPostgres();
   const slack = await new FakeSlack().start();
   const demo = await demoServiceEnv();
   const queuePrefix = freshQueuePrefix();
-  const runtime: Runtime = await startFlightdeck({ databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix, slackApiUrl: slack.url }, { http: true, worker: options.worker }, demo);
+  const extra = options.env ? await options.env(demo) : {};
+  const runtime: Runtime = await startFlightdeck(
+    { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix, slackApiUrl: slack.url, ...(options.plansDir ? { plansDir: options.plansDir } : {}) },
+    { http: true, worker: options.worker },
+    { ...demo, ...extra },
+  );
   const base = `http://127.0.0.1:${runtime.port}`;
   return {
     db,
