@@ -63,6 +63,8 @@ export const httpProbeSchema = z
     expectStatus: z.union([status, z.array(status).min(1)]).default(200),
     /** Text the body must contain; may use ${service}, ${version}, ${environment}, ${run}. */
     bodyIncludes: z.string().optional(),
+    /** A latency budget: a slower answer fails the probe, even with the right status and body. */
+    maxLatency: durationSchema.optional(),
     timeout: durationSchema.default(5_000),
   })
   .superRefine((probe, ctx) => {

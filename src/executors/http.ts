@@ -70,7 +70,8 @@ async function call(config: HttpProbe, context: StepContext, env: NodeJS.Process
     const response = await fetch(request.url, { ...request.init, signal: AbortSignal.timeout(config.timeout), redirect: 'manual' });
     const wanted = expected.includes(response.status);
     const body = config.bodyIncludes || !wanted ? await response.text() : (await response.body?.cancel(), '');
-    const described = `${shown} → ${response.status} in ${Date.now() - started}ms`;
+    const tookMs = Date.now() - started;
+    const described = `${shown} → ${response.status} in ${tookMs}ms`;
     if (!wanted) {
       const excerpt = mask(body.replace(/\s+/g, ' ').trim().slice(0, EXCERPT), secrets);
       const detail = `${described} (expected ${expected.join(' or ')})${excerpt ? `: ${excerpt}` : ''}`;
@@ -79,6 +80,7 @@ async function call(config: HttpProbe, context: StepContext, env: NodeJS.Process
     }
     const needle = config.bodyIncludes === undefined ? undefined : withRunVariables(config.bodyIncludes, context);
     if (needle !== undefined && !body.includes(needle)) return { passed: false, detail: `${described}, body lacks "${needle}"`, final: null, retryAfterMs: null };
+    if (config.maxLatency !== undefined && tookMs > config.maxLatency) return { passed: false, detail: `${described}, over its latency budget of ${config.maxLatency}ms`, final: null, retryAfterMs: null };
     return { passed: true, detail: described };
   } catch (error) {
     const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${config.timeout}ms` : describeFetchError(error);

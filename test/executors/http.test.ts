@@ -21,6 +21,7 @@ describe('HTTP step executor', () => {
       const upAfter = /^\/up-after\/(\d+)$/.exec(url);
       if (upAfter) response.writeHead(hits.get(url)! >= Number(upAfter[1]) ? 200 : 503);
       else if (url === '/broken') response.writeHead(500);
+      if (url === '/slow') return void setTimeout(() => response.end('{"status":"ok"}'), 300);
       response.end(url.startsWith('/version/') ? `{"version":"${url.slice(9)}"}` : '{"status":"ok"}');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -42,6 +43,12 @@ describe('HTTP step executor', () => {
   it('fails on another status, naming the status it expected and quoting the body', async () => {
     const outcome = await step('http://127.0.0.1:${env.PORT}/broken');
     expect(outcome).toMatchObject({ ok: false, summary: expect.stringMatching(/→ 500 in \d+ms \(expected 200\): \{"status":"ok"\}$/) });
+  });
+
+  it('a healthy answer over the latency budget fails; within it, passes', async () => {
+    const slow = await step('http://127.0.0.1:${env.PORT}/slow', { maxLatency: 100 });
+    expect(slow).toMatchObject({ ok: false, summary: expect.stringMatching(/→ 200 in \d+ms, over its latency budget of 100ms$/) });
+    expect(await step('http://127.0.0.1:${env.PORT}/slow', { maxLatency: 2_000 })).toMatchObject({ ok: true });
   });
 
   it('retries until the service answers: 200 on the 3rd request passes after 3 requests', async () => {
