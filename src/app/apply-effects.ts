@@ -1,3 +1,4 @@
+import { directMessageId } from '../domain/identity.ts';
 import type { Logger } from 'pino';
 import type { Effect } from '../domain/effects.ts';
 import type { Platform } from '../domain/identity.ts';
@@ -89,9 +90,9 @@ export async function performChatEffect(deps: ChatDeps, runId: string, effect: C
 /** A direct message with the decision card to each approver who has not decided (and has an id on this platform). */
 async function remindApprovers(deps: ChatDeps, chat: ChatPlatform, run: Run): Promise<void> {
   for (const approver of undecidedApprovers(run)) {
-    const id = approver.ids[chat.platform];
+    const id = directMessageId(approver, chat.platform);
     if (!id) {
-      deps.log.warn({ run: run.key, approver: approver.key, platform: chat.platform }, 'approver has no id on this platform; not reminded');
+      deps.log.warn({ run: run.key, approver: approver.key, platform: chat.platform }, 'approver has no id a direct message can go to on this platform; not reminded (the status message still shows the buttons)');
       continue;
     }
     await chat.postDirect(id, reminderCard(run));

@@ -1,3 +1,4 @@
+import { directMessageId } from '../domain/identity.ts';
 import { acknowledgedCard, pageDirectCard, pagingOf, sendReminder, type Page } from '../domain/page.ts';
 import type { Run } from '../domain/run.ts';
 import type { ChatPlatform, MessageRef } from '../ports.ts';
@@ -48,7 +49,7 @@ async function sendDirect(deps: ChatDeps, job: Extract<PageJob, { kind: 'direct'
   if (!page || !run) return 'unknown page';
   if (page.acknowledged) return 'acknowledged';
   const person = [...run.spec.onCall, ...pagingOf(run.spec).escalation].find((candidate) => candidate.key === job.person);
-  const id = person?.ids[run.platform];
+  const id = person ? directMessageId(person, run.platform) : null;
   const chat = deps.chats[run.platform];
   if (!id || !chat) {
     deps.log.warn({ run: run.key, page: page.id, person: job.person, platform: run.platform }, 'no id for this person on the run’s platform (or no chat adapter): direct message skipped; the channel mention still names them');

@@ -34,3 +34,14 @@ export function isPerson(actor: Actor, person: Person): boolean {
   return id === actor.id || (actor.aliases ?? []).some((alias) => alias.toLowerCase() === id.toLowerCase());
 }
 
+
+/**
+ * The id a direct message to this person is sent to on a platform, or null when there is none:
+ * Teams opens a 1:1 chat by AAD object id only, so a person named by UPN cannot be messaged directly.
+ */
+export function directMessageId(person: Person, platform: Platform): string | null {
+  const id = person.ids[platform];
+  if (!id) return null;
+  if (platform === 'teams' && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+  return id;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPerson, type Actor } from '../../src/domain/identity.ts';
+import { directMessageId, isPerson, type Actor } from '../../src/domain/identity.ts';
 
 const dave = { key: 'dave', ids: { teams: 'Dave@Contoso.example', slack: 'UDAVE' } };
 
@@ -17,5 +17,15 @@ describe('who is who', () => {
 
   it('a person with no id on a platform is nobody there', () => {
     expect(isPerson({ platform: 'shell', id: '', name: 'dave' }, dave)).toBe(false);
+  });
+});
+
+describe('direct messages', () => {
+  it('go to the platform id; on Teams only to an AAD object id, never to a UPN', () => {
+    const erin = { key: 'erin', ids: { teams: '0e000000-0000-4000-8000-000000000005' } };
+    expect(directMessageId(dave, 'slack')).toBe('UDAVE');
+    expect(directMessageId(dave, 'teams')).toBeNull(); // named by UPN
+    expect(directMessageId(erin, 'teams')).toBe('0e000000-0000-4000-8000-000000000005');
+    expect(directMessageId(erin, 'slack')).toBeNull();
   });
 });

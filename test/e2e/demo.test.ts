@@ -5,7 +5,7 @@ import { PROJECT_ROOT } from '../../src/runtime.ts';
 
 /** The README's first command, as a user runs it: the embedded default (PGlite, a Redis child process), scripted. */
 describe('flightdeck demo --script', () => {
-  it('deploys a good version, rolls back a broken one, and prints every chat message', async () => {
+  it('deploys a good version, rolls back a broken one (on-call acknowledges), deploys by canary, and prints every chat message', async () => {
     const env = { ...process.env };
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
@@ -23,7 +23,10 @@ describe('flightdeck demo --script', () => {
     expect(output).toContain('URGENT: Deployment Rolled Back - demo 1.2.0-broken');
     expect(output).toMatch(/On-call: @carol/);
     expect(output).toContain('# Deployment Report: demo 1.2.0-broken (demo-2)');
-    expect(output).toContain('✓ Story finished: demo-1 succeeded, demo-2 rolled_back');
+    expect(output).toMatch(/Page acknowledged by carol/);
+    expect(output).toContain('Send 25% of traffic to the canary');
+    expect(output).toContain('Deployment Complete: demo 1.3.0 ✅');
+    expect(output).toContain('✓ Story finished: demo-1 succeeded, demo-2 rolled_back, demo-3 succeeded');
     expect(code).toBe(0);
   }, 120_000);
 });

@@ -7,6 +7,8 @@ import type { Reply } from '../../app/replies.ts';
 import { activeRuns, findRunByKey } from '../../store/runs.ts';
 import { cardToText } from './render.ts';
 import { statusCard } from '../../domain/messages.ts';
+import { onPageAck } from '../../app/on-page-ack.ts';
+import { pagesDueBefore, pagesOfRun } from '../../store/pages.ts';
 
 const BUTTON_WORDS: Record<string, ActionId> = {
   go: ACTIONS.go,
@@ -21,7 +23,7 @@ const BUTTON_WORDS: Record<string, ActionId> = {
 
 /**
  * The shell's input side: a line typed by a user becomes the same use-case call a Slack
- * command or button click makes. `go`, `no-go`, `defer`, `roll-back`, `promote`, `hold`, `resume` stand for the buttons,
+ * command or button click makes. `go`, `no-go`, `defer`, `roll-back`, `promote`, `hold`, `resume`, `ack` stand for the buttons,
  * on the named run or the only run that shows that button.
  */
 export class ShellSession {
@@ -42,12 +44,22 @@ export class ShellSession {
     if (word === '/deploy' || word === 'deploy') {
       return onCommand(this.ctx, { actor, text: rest.join(' '), requestKey: null });
     }
+    if (word === 'ack') return this.acknowledge(actor, rest[0]);
     const action = BUTTON_WORDS[word];
-    if (!action) return { kind: 'text', text: `Type /deploy help for commands, or go / no-go / defer / roll-back / promote / hold / resume [run] to press a button. ("${line}" is neither.)` };
+    if (!action) return { kind: 'text', text: `Type /deploy help for commands, or go / no-go / defer / roll-back / promote / hold / resume / ack [run] to press a button. ("${line}" is neither.)` };
     const named = rest[0] && /^[a-z][a-z0-9-]*-\d+$/.test(rest[0]) ? rest.shift()! : null;
     const run = named ? await findRunByKey(this.ctx.db, named) : await this.onlyRunWithButton(action);
     if (!run) return { kind: 'text', text: named ? `There is no run ${named}.` : 'Which run? Name it, e.g. "go demo-1".' };
     return (await onAction(this.ctx, { actor, action, runId: run.id, rationale: rest.length ? rest.join(' ') : null })).reply;
+  }
+
+  /** `ack [run]`: the Acknowledge button of the run's open page (or of the only open page). */
+  private async acknowledge(actor: Actor, runKey: string | undefined): Promise<Reply> {
+    const run = runKey ? await findRunByKey(this.ctx.db, runKey) : null;
+    if (runKey && !run) return { kind: 'text', text: `There is no run ${runKey}.` };
+    const open = run ? (await pagesOfRun(this.ctx.db, run.id)).filter((page) => !page.acknowledged) : await pagesDueBefore(this.ctx.db, new Date(8.64e15));
+    if (open.length !== 1) return { kind: 'text', text: open.length ? 'Which page? Name its run, e.g. "ack demo-2".' : 'There is no open page to acknowledge.' };
+    return (await onPageAck(this.ctx, { actor, pageId: open[0]!.id })).reply;
   }
 
   private async onlyRunWithButton(action: ActionId) {
