@@ -65,13 +65,19 @@ function stages(spec: RunSpec, fill: Fill): Text[] {
     });
   };
   stage('1 · Pre-checks', preChecks, 'none');
-  paragraphs.push(spec.requireDecision ? ['2 · Go/No-Go: a GO from one of ', ...people(spec.approvers), ' before production is touched'] : ['2 · Go/No-Go: not asked in this environment']);
+  paragraphs.push(spec.requireDecision ? goNoGo(spec) : ['2 · Go/No-Go: not asked in this environment']);
   stage(`3 · Deploy (${spec.strategy})`, deploy, 'none');
   paragraphs.push([`4 · Monitoring: ${monitoring(spec, fill)}`]);
   paragraphs.push([`5 · Rolls back when: ${rollbackWhen(spec)}`]);
   stage('6 · Rollback', rollback, 'no steps (nothing to undo)');
   if (spec.migrationReversible === false) paragraphs.push(['The database migration is not reversible: a rollback leaves it in place.']);
   return paragraphs;
+}
+
+function goNoGo({ approval, approvers }: RunSpec): Text {
+  const who: Text = approval.quorum > 1 ? [`GOs from ${approval.quorum} different approvers among `, ...people(approvers)] : ['a GO from one of ', ...people(approvers)];
+  const self = approval.allowSelfApproval ? '' : ' (not whoever started the run)';
+  return ['2 · Go/No-Go: ', ...who, `${self}, within ${formatDuration(approval.timeoutMs)}, before production is touched`];
 }
 
 function how(action: StepAction, fill: Fill): string {

@@ -22,7 +22,7 @@ describe('planCard', () => {
       '1 · Pre-checks:',
       `1. ${STEP_NAMES['pre_checks.0']} — runs gh run view --exit-status (timeout 5m)`,
       `2. ${STEP_NAMES['pre_checks.1']} — GET https://staging.example/health expects 200`,
-      '2 · Go/No-Go: a GO from one of @bob before production is touched',
+      '2 · Go/No-Go: a GO from one of @bob (not whoever started the run), within 4h, before production is touched',
       '3 · Deploy (blue-green):',
       `1. ${STEP_NAMES['deploy.0']} — runs kubectl set image deployment/checkout app=registry.example/checkout:\${version} (timeout 30s)`,
       `2. ${STEP_NAMES['deploy.1']} — GET https://idle.example/health expects 200, up to 5 tries every 500ms`,
@@ -42,6 +42,14 @@ describe('planCard', () => {
     expect(field(card, 'Strategy')).toBe('blue-green');
     expect(card.title).toBe('📋 Deployment plan: checkout → production');
     expect(plain(card.context!)).toBe('Try it: /deploy start checkout <version> production --dry-run');
+  });
+
+  it('says how many GOs a quorum needs, and whether the requester may count', () => {
+    const quorum = buildPlan((document) => {
+      document.approvers = ['bob', 'alice'];
+      (document.environments.production as Record<string, unknown>).approval = { quorum: 2, allowSelfApproval: true, timeout: '30m' };
+    });
+    expect(lines(planCard(quorum, 'production', buildSpec(quorum)))).toContain('2 · Go/No-Go: GOs from 2 different approvers among @bob, @alice, within 30m, before production is touched');
   });
 
   it('says when an environment asks no Go/No-Go, has no monitoring, or a migration a rollback leaves in place', () => {
