@@ -54,6 +54,15 @@ export interface Decision {
   approver?: string;
 }
 
+/** Production readiness: prerequisites passed, as a score out of 100 against the plan's threshold. */
+export interface Readiness {
+  score: number;
+  threshold: number;
+  verdict: 'READY' | 'CONDITIONAL' | 'NOT_READY';
+  /** Prerequisites that failed: critical ones block; others make the run CONDITIONAL (approvers must acknowledge them). */
+  failing: { name: string; critical: boolean; points: number; summary: string }[];
+}
+
 export interface StepRecord {
   stepId: string;
   name: string;
@@ -94,6 +103,10 @@ export interface Run {
   seq: number;
   /** The step to run next, or running now. */
   cursor: { phase: Phase; index: number; startedAt: string | null; queuedAt: string } | null;
+  /** Started with --emergency inside a freeze window: the justification, shown everywhere; it needs one more approver. */
+  emergency: { justification: string } | null;
+  /** The readiness gate's verdict once the pre-checks have run (null before, or when the plan has no prerequisites). */
+  readiness: Readiness | null;
   decision: Decision | null;
   /** GOs so far while a quorum is not reached. */
   approvals: Decision[];
@@ -127,13 +140,14 @@ export interface Run {
 export type RunEvent =
   | {
       type: 'requested';
-      run: Pick<Run, 'id' | 'key' | 'service' | 'version' | 'environment' | 'platform' | 'requestedBy' | 'spec'> & { previousVersion?: string | null };
+      run: Pick<Run, 'id' | 'key' | 'service' | 'version' | 'environment' | 'platform' | 'requestedBy' | 'spec'> & { previousVersion?: string | null; emergency?: { justification: string } | null };
     }
   | { type: 'step.started'; stepId: string }
   /** `output` is the tail of what the step printed: kept in the audit trail, not in the run. */
   | { type: 'step.succeeded'; stepId: string; summary: string; output?: string; baselines?: Record<string, number> }
   | { type: 'step.failed'; stepId: string; summary: string; output?: string }
-  | { type: 'decision'; decision: DecisionKind; by: Actor; rationale: string | null }
+  /** `acknowledged`: the approver saw the CONDITIONAL items (the GO form's checkbox); required for GO on a CONDITIONAL run. */
+  | { type: 'decision'; decision: DecisionKind; by: Actor; rationale: string | null; acknowledged?: boolean }
   /** A timer the run set went off: remind approvers (n-th reminder), or give up waiting for a decision. */
   | { type: 'timer'; timer: TimerKind; n: number }
   | { type: 'check'; seq: number; healthy: boolean; detail: string; readings?: Reading[] }

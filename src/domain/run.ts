@@ -65,6 +65,8 @@ function created(input: Extract<RunEvent, { type: 'requested' }>['run'], at: str
   return {
     ...input,
     previousVersion: input.previousVersion ?? null,
+    emergency: input.emergency ?? null,
+    readiness: null,
     requestedAt: at,
     state: 'queued',
     seq: 1,
