@@ -3,6 +3,7 @@ import { formatDuration } from './duration.ts';
 import { mentionOf } from './identity.ts';
 import { HELP_LINES } from './command.ts';
 import { currentStep, type Decision, type Run } from './run.ts';
+import { quorumOf } from './run-approval.ts';
 
 /** Every message Flightdeck posts, as platform-neutral cards built from a run. Wording follows the seed templates. */
 
@@ -66,7 +67,7 @@ export function statusCard(run: Run): Card {
   if (run.decision) fields.push({ label: 'Decision', value: decisionText(run.decision) });
   const body: Text[] = [[progressLine(run)]];
   if (run.state === 'awaiting_decision') {
-    const { quorum } = run.spec.approval;
+    const quorum = quorumOf(run);
     body.push([`Approvers${quorum > 1 ? ` (GO from ${quorum} needed)` : ''}: `, ...joinMentions(run.spec.approvers.map(mentionOf))]);
     if (run.approvals.length) body.push([`GO so far (${run.approvals.length} of ${quorum}): `, ...joinMentions(run.approvals.map((vote) => mentionOf(vote.by)))]);
   }

@@ -36,11 +36,15 @@ export function onDecision(run: Run, event: Extract<RunEvent, { type: 'decision'
   if (!run.spec.approval.allowSelfApproval && isPerson(run.requestedBy, approver)) {
     return fail('forbidden', `You started ${run.key}, and this plan does not let the requester approve their own deployment. Another approver must say GO.`);
   }
+  if (run.readiness?.verdict === 'CONDITIONAL' && !event.acknowledged) {
+    const items = run.readiness.failing.map((item) => item.name).join(', ');
+    return fail('not_allowed', `${run.key} is CONDITIONAL (readiness ${run.readiness.score}/100; failing: ${items}). Acknowledge those items in the GO form to say GO.`);
+  }
   if (run.approvals.some((earlier) => earlier.approver === approver.key)) {
     return fail('not_allowed', `You have already said GO on ${run.key}; ${missing(run, run.approvals.length)} more approver(s) needed.`);
   }
   const approvals = [...run.approvals, vote];
-  const { quorum } = run.spec.approval;
+  const quorum = quorumOf(run);
   if (approvals.length < quorum) {
     return ok({ ...run, approvals }, [{ kind: 'postLog', text: `GO ${approvals.length} of ${quorum}: ${describeDecision(vote)}` }, { kind: 'refreshStatus' }]);
   }
@@ -66,6 +70,11 @@ export function onTimer(run: Run, event: Extract<RunEvent, { type: 'timer' }>, a
   return ok(reminded, effects);
 }
 
+/** GOs needed: the plan's quorum, plus one for an emergency start inside a freeze window. */
+export function quorumOf(run: Run): number {
+  return run.spec.approval.quorum + (run.emergency ? 1 : 0);
+}
+
 /** Approvers who may still say GO and have not: whom a reminder goes to. */
 export function undecidedApprovers(run: Run) {
   return run.spec.approvers.filter(
@@ -74,7 +83,7 @@ export function undecidedApprovers(run: Run) {
 }
 
 function missing(run: Run, have: number): number {
-  return run.spec.approval.quorum - have;
+  return quorumOf(run) - have;
 }
 
 function after(iso: string, ms: number): string {

@@ -92,3 +92,22 @@ describe('waiting for a decision', () => {
     expect(refusal(decided, { type: 'timer', timer: 'decision_timeout', n: 1 })?.code).toBe('stale');
   });
 });
+
+describe('what changes the GO', () => {
+  it('an emergency start needs one approver more than usual', () => {
+    const solo = plan({ people: { alice: { slack: 'UALICE' }, bob: { slack: 'UBOB' }, dave: { slack: 'UDAVE' } }, approvers: ['bob', 'dave'] });
+    const requested: RunEvent = { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: alice, spec: specFor(solo, 'production')!, emergency: { justification: 'checkout is down' } } };
+    const waitingRun = apply(null, [requested, ...step('pre_checks.0')], T0).run;
+    const first = apply(waitingRun, [go(bob)], minutes(1)).run;
+    expect(first.state).toBe('awaiting_decision');
+    expect(apply(first, [go(dave)], minutes(2)).run.state).toBe('deploying');
+  });
+
+  it('GO on a CONDITIONAL run needs the approver to acknowledge its failing items', () => {
+    const conditional: Run = { ...waiting(), readiness: { score: 80, threshold: 75, verdict: 'CONDITIONAL', failing: [{ name: 'Load test', critical: false, points: 20, summary: 'p99 310ms' }] } };
+    expect(refusal(conditional, go(bob))).toEqual({ code: 'not_allowed', message: 'api-1 is CONDITIONAL (readiness 80/100; failing: Load test). Acknowledge those items in the GO form to say GO.' });
+    expect(apply(conditional, [{ type: 'decision', decision: 'go', by: bob, rationale: 'load test flaky, accepted', acknowledged: true }], minutes(1)).run.approvals).toHaveLength(1);
+    // NO-GO needs no acknowledgement.
+    expect(apply(conditional, [{ type: 'decision', decision: 'no_go', by: bob, rationale: 'not with a failing load test' }], minutes(1)).run.state).toBe('no_go');
+  });
+});
