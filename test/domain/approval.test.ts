@@ -95,7 +95,7 @@ describe('waiting for a decision', () => {
 
 describe('what changes the GO', () => {
   it('an emergency start needs one approver more than usual', () => {
-    const solo = plan({ people: { alice: { slack: 'UALICE' }, bob: { slack: 'UBOB' }, dave: { slack: 'UDAVE' } }, approvers: ['bob', 'dave'] });
+    const solo = plan({ people: { alice: { slack: 'UALICE' }, bob: { slack: 'UBOB' }, carol: { slack: 'UCAROL' }, dave: { slack: 'UDAVE' } }, approvers: ['bob', 'dave'] });
     const requested: RunEvent = { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: alice, spec: specFor(solo, 'production')!, emergency: { justification: 'checkout is down' } } };
     const waitingRun = apply(null, [requested, ...step('pre_checks.0')], T0).run;
     const first = apply(waitingRun, [go(bob)], minutes(1)).run;
