@@ -4,11 +4,13 @@ import { mentionOf } from './identity.ts';
 import { HELP_LINES } from './command.ts';
 import { currentStep, type Decision, type Run } from './run.ts';
 import { quorumOf } from './run-approval.ts';
+import { describeReadiness } from './readiness.ts';
 
 /** Every message Flightdeck posts, as platform-neutral cards built from a run. Wording follows the seed templates. */
 
 const STAGES: { label: string; done: (run: Run) => boolean; current: (run: Run) => boolean }[] = [
-  { label: 'pre-checks', done: (r) => r.steps.some((s) => s.stepId.startsWith('deploy')) || !!r.decision || r.state === 'awaiting_decision', current: (r) => r.state === 'pre_checks' },
+  { label: 'pre-checks', done: (r) => r.steps.some((s) => s.stepId.startsWith('deploy') || s.stepId.startsWith('staging')) || !!r.decision || r.state === 'awaiting_decision', current: (r) => r.state === 'pre_checks' },
+  { label: 'staging', done: (r) => !!r.decision || r.state === 'awaiting_decision' || r.steps.some((s) => s.stepId.startsWith('deploy')), current: (r) => r.state === 'staging' },
   { label: 'go/no-go', done: (r) => r.decision?.decision === 'go', current: (r) => r.state === 'awaiting_decision' },
   { label: 'deploy', done: (r) => !!r.monitoringSince || r.state === 'succeeded', current: (r) => ['deploying', 'verifying', 'awaiting_promotion'].includes(r.state) || (r.state === 'paused' && !r.monitoringSince) },
   { label: 'monitoring', done: (r) => r.state === 'succeeded', current: (r) => r.state === 'monitoring' || (r.state === 'paused' && !!r.monitoringSince) },
@@ -52,7 +54,7 @@ function headline(run: Run): { title: string; tone: Card['tone'] } {
 }
 
 export function progressLine(run: Run): string {
-  return STAGES.map((stage) => (stage.done(run) ? `${stage.label} ✓` : stage.current(run) ? `${stage.label} ⏳` : stage.label)).join(' · ');
+  return STAGES.filter((stage) => stage.label !== 'staging' || run.spec.steps.staging?.length).map((stage) => (stage.done(run) ? `${stage.label} ✓` : stage.current(run) ? `${stage.label} ⏳` : stage.label)).join(' · ');
 }
 
 /** The run's one status message, edited in place as the run moves. */
@@ -66,7 +68,11 @@ export function statusCard(run: Run): Card {
   ];
   if (run.decision) fields.push({ label: 'Decision', value: decisionText(run.decision) });
   const body: Text[] = [[progressLine(run)]];
+  if (run.readiness) body.push([`Readiness: ${describeReadiness(run.readiness)}`]);
+  if (run.emergency) body.push([`🚨 EMERGENCY: ${run.emergency.justification}`]);
   if (run.state === 'awaiting_decision') {
+    const staged = run.steps.filter((step) => step.stepId.startsWith('staging'));
+    if (staged.length) body.push([`Staging: ${staged.map((step) => `${step.ok ? '✅' : '❌'} ${step.name}`).join(' · ')}`]);
     const quorum = quorumOf(run);
     body.push([`Approvers${quorum > 1 ? ` (GO from ${quorum} needed)` : ''}: `, ...joinMentions(run.spec.approvers.map(mentionOf))]);
     if (run.approvals.length) body.push([`GO so far (${run.approvals.length} of ${quorum}): `, ...joinMentions(run.approvals.map((vote) => mentionOf(vote.by)))]);

@@ -3,7 +3,7 @@ import { durationSchema } from './duration.ts';
 import { PLATFORMS, type Person } from './identity.ts';
 import { scheduleProblems, type SchedulePace } from './schedule.ts';
 import { metricsOf, triggerSchema } from './trigger.ts';
-import { commandStepSchema, httpProbeSchema, stepSchema } from './plan-steps.ts';
+import { commandStepSchema, httpProbeSchema, httpStepSchema, stepSchema } from './plan-steps.ts';
 import { strategySchema } from './strategies/schema.ts';
 
 /**
@@ -75,9 +75,35 @@ const approvalSchema = z
   })
   .default({ quorum: 1, allowSelfApproval: false, timeout: 4 * 3_600_000, remindEvery: 30 * 60_000 });
 
+const PREREQUISITE_KEYS = ['points', 'critical', 'minScore'] as const;
+const prerequisiteMeta = z.strictObject({
+  /** What passing it is worth towards the score out of 100 (scaled by the total). */
+  points: z.number().int().min(1).max(100).default(10),
+  /** A failing critical prerequisite blocks the run whatever the score. */
+  critical: z.boolean().default(false),
+  /** The check prints a score (e.g. coverage); it passes at this or more. */
+  minScore: z.number().optional(),
+});
+
+/** A readiness prerequisite: a command or HTTP step plus its points, criticality and minimum score. */
+const prerequisiteSchema = z.unknown().transform((value, ctx) => {
+  const record = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  const step = stepSchema.safeParse(Object.fromEntries(Object.entries(record).filter(([key]) => !(PREREQUISITE_KEYS as readonly string[]).includes(key))));
+  const meta = prerequisiteMeta.safeParse(Object.fromEntries(Object.entries(record).filter(([key]) => (PREREQUISITE_KEYS as readonly string[]).includes(key))));
+  for (const issue of [...(step.success ? [] : step.error.issues), ...(meta.success ? [] : meta.error.issues)]) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  if (!step.success || !meta.success) return z.NEVER;
+  return { step: step.data, ...meta.data };
+});
+
 const environmentSchema = z.strictObject({
   channel: channelSchema,
   preChecks: z.array(stepSchema).default([]),
+  /** The production readiness gate: prerequisites scored out of 100 against `threshold`. */
+  readiness: z.strictObject({ threshold: z.number().int().min(0).max(100).default(75), prerequisites: z.array(prerequisiteSchema).min(1) }).optional(),
+  /** Deploy to staging and validate it there, before any approval is asked; a failure stops the run. */
+  staging: z.strictObject({ deploy: z.array(stepSchema).default([]), smokeTests: z.array(httpStepSchema).default([]) }).optional(),
+  /** HTTP checks of production right after the deploy steps; a failure rolls back. */
+  smokeTests: z.array(httpStepSchema).default([]),
   /** Production environments ask for a GO; an environment may opt out (e.g. a dev box). */
   requireDecision: z.boolean().default(true),
   approval: approvalSchema,

@@ -1,4 +1,5 @@
 import { formatDuration } from './duration.ts';
+import { describeReadiness } from './readiness.ts';
 import { describeDecision, type Run } from './run.ts';
 
 /** The deployment report of the seed documents, in markdown, from a run's record. */
@@ -12,6 +13,7 @@ export function deploymentReport(run: Run): string {
     `**Environment**: ${run.environment} · **Strategy**: ${run.spec.strategy}`,
     `**Rollback Executed**: ${run.rollback ? 'YES' : 'NO'}`,
     `**Deployment Duration**: ${duration}`,
+    `**Readiness**: ${run.readiness ? describeReadiness(run.readiness) : 'no prerequisites in the plan'}`,
     `**Go/No-Go**: ${run.decision ? describeDecision(run.decision) : run.spec.requireDecision ? 'none (the run ended before a decision)' : 'not required'}`,
     '',
     '## Deployment Timeline',

@@ -5,6 +5,7 @@ import { checkCount, checkOffset } from './schedule.ts';
 import type { Phase, Step } from './steps.ts';
 import type { Decision, Run, RunState, Watch } from './run-types.ts';
 import { awaitDecision } from './run-approval.ts';
+import { describeReadiness, readinessOf } from './readiness.ts';
 
 /**
  * How a run moves through its phases: entering a phase, starting its next step (or holding on a
@@ -13,6 +14,8 @@ import { awaitDecision } from './run-approval.ts';
  */
 
 export type Moved = { run: Run; effects: Effect[] };
+
+const PHASE_STATE: Record<Phase, RunState> = { pre_checks: 'pre_checks', staging: 'staging', deploy: 'deploying', rollback: 'rolling_back' };
 
 /** Moves the run into a phase, or past it when the phase has nothing to run. */
 export function enterPhase(run: Run, phase: Phase, at: string): Moved {
@@ -25,7 +28,7 @@ export function startStep(run: Run, phase: Phase, from: number, at: string): Mov
   const index = steps.findIndex((step, i) => i >= from && applies(run, step));
   if (index < 0) return afterPhase({ ...run, cursor: null }, phase, at);
   const step = steps[index]!;
-  const state: RunState = phase === 'pre_checks' ? 'pre_checks' : phase === 'deploy' ? 'deploying' : 'rolling_back';
+  const state = PHASE_STATE[phase];
   if (step.action.kind === 'hold') return beginHold(run, phase, index, step, at);
   return { run: { ...run, state, cursor: { phase, index, startedAt: null, queuedAt: at } }, effects: [{ kind: 'runStep', stepId: step.id }] };
 }
@@ -48,6 +51,18 @@ function beginHold(run: Run, phase: Phase, index: number, step: Step, at: string
 export function afterPhase(run: Run, phase: Phase, at: string): Moved {
   switch (phase) {
     case 'pre_checks': {
+      const readiness = readinessOf(run.spec.steps.pre_checks, run.steps, run.spec.readinessThreshold);
+      if (!readiness) return enterPhase(run, 'staging', at);
+      const judged: Run = { ...run, readiness };
+      const log: Effect = { kind: 'postLog', text: `${readiness.verdict === 'READY' ? '🟢' : readiness.verdict === 'CONDITIONAL' ? '🟡' : '🔴'} Readiness: ${describeReadiness(readiness)}` };
+      if (readiness.verdict === 'NOT_READY') {
+        const failure = { stepId: 'readiness', name: 'Readiness gate', message: describeReadiness(readiness) };
+        return { run: finish({ ...judged, cursor: null, failure }, 'failed', at), effects: [log, { kind: 'refreshStatus' }] };
+      }
+      const next = enterPhase(judged, 'staging', at);
+      return { run: next.run, effects: [log, ...next.effects] };
+    }
+    case 'staging': {
       if (run.spec.requireDecision) return awaitDecision(run, at);
       const deploying = enterPhase(run, 'deploy', at);
       return { run: deploying.run, effects: [{ kind: 'refreshStatus' }, ...deploying.effects] };

@@ -6,6 +6,7 @@ import { fail, ok, isTerminal, PRODUCTION_TOUCHED, type Run, type RunEvent, type
 import { onCheck, onPromotion, onResume } from './run-watch.ts';
 import { onDecision, onTimer } from './run-approval.ts';
 import type { Phase } from './steps.ts';
+import { judgePrerequisite } from './readiness.ts';
 
 export * from './run-types.ts';
 export { checkSlot, currentStep, describeDecision } from './run-flow.ts';
@@ -32,7 +33,7 @@ export function transition(run: Run | null, event: RunEvent, now: Date): Transit
     case 'step.succeeded':
     case 'step.failed': {
       const measured = event.type === 'step.succeeded' && event.baselines ? { ...next, baselines: { ...next.baselines, ...event.baselines } } : next;
-      return onStepFinished(measured, event.stepId, event.type === 'step.succeeded', event.summary, at);
+      return onStepFinished(measured, event.stepId, event.type === 'step.succeeded', event.summary, event.output ?? '', at);
     }
     case 'decision':
       return onDecision(next, event, at);
@@ -105,13 +106,17 @@ function onStepStarted(run: Run, stepId: string, at: string): TransitionResult {
   return ok({ ...run, cursor: { ...run.cursor!, startedAt: at } }, []);
 }
 
-function onStepFinished(run: Run, stepId: string, succeeded: boolean, summary: string, at: string): TransitionResult {
+function onStepFinished(run: Run, stepId: string, reported: boolean, reportedSummary: string, output: string, at: string): TransitionResult {
   const step = workerStep(run);
   if (!step || step.id !== stepId) return fail('stale', `Step ${stepId} is not the run's current step.`);
   const cursor = run.cursor!;
-  const record: StepRecord = { stepId, name: step.name, ok: succeeded, startedAt: cursor.startedAt ?? at, finishedAt: at, summary };
+  // A prerequisite's failure counts against readiness; it does not stop the pre-checks.
+  const judged = step.prerequisite ? judgePrerequisite(step.prerequisite, reported, reportedSummary, output) : { ok: reported, summary: reportedSummary };
+  const { summary } = judged;
+  const succeeded = judged.ok || !!step.prerequisite;
+  const record: StepRecord = { stepId, name: step.name, ok: judged.ok, startedAt: cursor.startedAt ?? at, finishedAt: at, summary };
   const logged: Run = { ...run, steps: [...run.steps, record] };
-  const log: Effect = { kind: 'postLog', text: `${succeeded ? '✅' : '❌'} ${step.name}${summary ? ` — ${summary}` : ''}` };
+  const log: Effect = { kind: 'postLog', text: `${judged.ok ? '✅' : step.prerequisite ? '⚠️' : '❌'} ${step.name}${summary ? ` — ${summary}` : ''}` };
 
   // A rollback asked for while a deploy step ran waits for that step, then undoes it.
   if (run.state === 'rolling_back' && cursor.phase !== 'rollback') {
@@ -130,6 +135,7 @@ function stepFailed(run: Run, phase: Phase, stepId: string, name: string, summar
   const failure = { stepId, name, message: summary };
   switch (phase) {
     case 'pre_checks':
+    case 'staging':
       return [finish({ ...run, cursor: null, failure }, 'failed', at), [log, { kind: 'refreshStatus' }]];
     case 'deploy': {
       const began = rollBack({ ...run, cursor: null, failure }, `step "${name}" failed`, null, null, [], at);

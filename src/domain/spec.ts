@@ -14,6 +14,8 @@ export interface RunSpec {
   channel: Record<string, string>;
   steps: Record<Phase, Step[]>;
   requireDecision: boolean;
+  /** The readiness gate's threshold (the prerequisites are pre-check steps marked `prerequisite`). */
+  readinessThreshold: number;
   approval: { quorum: number; allowSelfApproval: boolean; timeoutMs: number; remindEveryMs: number };
   /** Rollback step index after which traffic is back on the old version. */
   trafficRestoredAfter: number;
@@ -37,7 +39,8 @@ export function specFor(plan: Plan, environment: string, strategyKind?: string):
   const strategy = strategySteps(chosen);
   const baseline = env.monitoring?.baseline;
   const measure = baseline ? [{ name: 'Measure the baseline on the current version', action: { kind: 'baseline' as const, windowMs: baseline.window, everyMs: baseline.every } }] : [];
-  const deploy = numbered('deploy', [...strategy.deploy.slice(0, strategy.trafficMovesAt), ...measure, ...strategy.deploy.slice(strategy.trafficMovesAt)]);
+  const smoke = env.smokeTests.map((test) => ({ ...stepFrom(test), name: `Smoke test: ${test.name}` }));
+  const deploy = numbered('deploy', [...strategy.deploy.slice(0, strategy.trafficMovesAt), ...measure, ...strategy.deploy.slice(strategy.trafficMovesAt), ...smoke]);
   // A strategy names the deploy step an undo step undoes by its index; the baseline step may have shifted it.
   const deployId = (index: number) => deploy[index + (measure.length && index >= strategy.trafficMovesAt ? 1 : 0)]!.id;
   const undo = strategy.rollback.map(({ undoes, ...step }) => (undoes === undefined ? step : { ...step, undoes: deployId(undoes) }));
@@ -45,11 +48,16 @@ export function specFor(plan: Plan, environment: string, strategyKind?: string):
     strategy: chosen.kind,
     channel: env.channel,
     steps: {
-      pre_checks: numbered('pre_checks', env.preChecks.map(stepFrom)),
+      pre_checks: numbered('pre_checks', [
+        ...env.preChecks.map(stepFrom),
+        ...(env.readiness?.prerequisites ?? []).map(({ step, points, critical, minScore }) => ({ ...stepFrom(step), prerequisite: { points, critical, ...(minScore === undefined ? {} : { minScore }) } })),
+      ]),
+      staging: numbered('staging', [...(env.staging?.deploy ?? []).map(stepFrom), ...(env.staging?.smokeTests ?? []).map((test) => ({ ...stepFrom(test), name: `Staging smoke test: ${test.name}` }))]),
       deploy,
       rollback: numbered('rollback', [...undo, ...(env.migration?.reversible && env.migration.rollback ? [stepFrom(env.migration.rollback)] : [])]),
     },
     requireDecision: env.requireDecision,
+    readinessThreshold: env.readiness?.threshold ?? 75,
     approval: { quorum: env.approval.quorum, allowSelfApproval: env.approval.allowSelfApproval, timeoutMs: env.approval.timeout, remindEveryMs: env.approval.remindEvery },
     trafficRestoredAfter: strategy.trafficRestoredAfter,
     migrationReversible: env.migration ? env.migration.reversible : null,

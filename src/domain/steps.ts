@@ -1,4 +1,5 @@
 import type { CommandStepConfig, HttpProbe, HttpStepConfig } from './plan.ts';
+import type { Prerequisite } from './readiness.ts';
 
 /** One executable action of a run, resolved from the plan when the run is created. */
 export interface Step {
@@ -8,6 +9,8 @@ export interface Step {
   action: StepAction;
   /** A rollback step that undoes one deploy step runs only if that step was started (rolling: the batches done). */
   undoes?: string;
+  /** A readiness prerequisite: its failure lowers the readiness score instead of stopping the run (domain/readiness.ts). */
+  prerequisite?: Prerequisite;
 }
 
 export type StepAction =
@@ -19,7 +22,8 @@ export type StepAction =
   /** Not run by a worker: the run holds here while checks watch production (a canary weight), then moves on by itself or when a human promotes it. */
   | { kind: 'hold'; durationMs: number; everyMs: number; promotion: 'auto' | 'manual' };
 
-export type Phase = 'pre_checks' | 'deploy' | 'rollback';
+/** pre-checks (and readiness) → staging deploy and validation → [Go/No-Go] → deploy (strategy, smoke tests) → [monitoring]; rollback when needed. */
+export type Phase = 'pre_checks' | 'staging' | 'deploy' | 'rollback';
 
 export interface HttpCall {
   probe: HttpProbe;
