@@ -114,6 +114,8 @@ const environmentSchema = z.strictObject({
   rollbackTriggers: z.array(triggerSchema).default([]),
   /** The release's database migration: how to undo it, and whether that is safe. It runs last in a rollback, and only when reversible. */
   migration: z.strictObject({ reversible: z.boolean(), rollback: commandStepSchema.optional() }).optional(),
+  /** A run that ends rolled back (or with a failed rollback) locks this environment until someone unlocks it with a reason. */
+  lockAfterRollback: z.boolean().default(false),
 }).superRefine((environment, ctx) => {
   const kinds = [environment.strategy.kind, ...environment.alternatives.map((strategy) => strategy.kind)];
   environment.alternatives.forEach((strategy, index) => {
@@ -139,6 +141,8 @@ export const planSchema = z
     /** Person keys; empty means anyone may start a run. */
     deployers: z.array(z.string()).default([]),
     approvers: z.array(z.string()).min(1, 'a plan needs at least one approver'),
+    /** Person keys who may unlock any lock of this service and take over a lock someone else holds. */
+    admins: z.array(z.string()).default([]),
     onCall: z.array(z.string()).min(1, 'a plan needs someone on call'),
     /** How a page is repeated until someone acknowledges it, and who is added when nobody does (person keys). */
     paging: z
@@ -152,7 +156,7 @@ export const planSchema = z
     } catch {
       ctx.addIssue({ code: 'custom', path: ['versionPattern'], message: 'is not a valid regular expression' });
     }
-    for (const list of ['deployers', 'approvers', 'onCall'] as const) {
+    for (const list of ['deployers', 'approvers', 'onCall', 'admins'] as const) {
       plan[list].forEach((key, index) => {
         if (!plan.people[key]) ctx.addIssue({ code: 'custom', path: [list, index], message: `"${key}" is not listed under people` });
       });

@@ -26,6 +26,10 @@ export interface RunSpec {
   deployers: Person[];
   approvers: Person[];
   onCall: Person[];
+  /** May unlock any lock and take over one someone else holds (domain/lock.ts). */
+  admins: Person[];
+  /** A rollback locks the target until someone unlocks it with a reason (app/on-lock.ts). */
+  lockAfterRollback: boolean;
   /** How an unacknowledged page is repeated and escalated (domain/page.ts). */
   paging: { repeatEveryMs: number; escalateAfterMs: number; escalation: Person[] };
 }
@@ -74,6 +78,8 @@ export function specFor(plan: Plan, environment: string, strategyKind?: string):
     deployers: peopleOf(plan, plan.deployers),
     approvers: peopleOf(plan, plan.approvers),
     onCall: peopleOf(plan, plan.onCall),
+    admins: peopleOf(plan, plan.admins),
+    lockAfterRollback: env.lockAfterRollback,
     paging: { repeatEveryMs: plan.paging.repeatEvery, escalateAfterMs: plan.paging.escalateAfter, escalation: peopleOf(plan, plan.paging.escalation) },
   };
 }
