@@ -54,17 +54,20 @@ export function dryRunCard(target: { service: string; version: string; environme
 
 /** Pre-checks, Go/No-Go, deploy, monitoring, rollback triggers, rollback steps: one paragraph per heading and per step. */
 function stages(spec: RunSpec, fill: Fill): Text[] {
-  const { pre_checks: preChecks, deploy, rollback } = spec.steps;
+  const { pre_checks: preChecks, staging, deploy, rollback } = spec.steps;
   const deployNumber = new Map(deploy.map((step, index) => [step.id, index + 1]));
   const paragraphs: Text[] = [];
   const stage = (heading: string, steps: Step[], none: string) => {
     paragraphs.push([`${heading}${steps.length ? ':' : `: ${none}`}`]);
     steps.forEach((step, index) => {
       const onlyIf = step.undoes && deployNumber.has(step.undoes) ? ` (only if deploy step ${deployNumber.get(step.undoes)} ran)` : '';
-      paragraphs.push([`${index + 1}. ${step.name} — ${how(step.action, fill)}${onlyIf}`]);
+      const points = step.prerequisite ? ` [readiness: ${step.prerequisite.points} points${step.prerequisite.critical ? ', critical' : ''}${step.prerequisite.minScore === undefined ? '' : `, score ≥ ${step.prerequisite.minScore}`}]` : '';
+      paragraphs.push([`${index + 1}. ${step.name} — ${how(step.action, fill)}${onlyIf}${points}`]);
     });
   };
   stage('1 · Pre-checks', preChecks, 'none');
+  if (preChecks.some((step) => step.prerequisite)) paragraphs.push([`Readiness: READY at ${spec.readinessThreshold}/100 or more with nothing failing; CONDITIONAL (approvers acknowledge) with only non-critical failures; otherwise the run stops`]);
+  if (staging.length) stage('Staging (before any approval)', staging, 'none');
   paragraphs.push(spec.requireDecision ? goNoGo(spec) : ['2 · Go/No-Go: not asked in this environment']);
   stage(`3 · Deploy (${spec.strategy})`, deploy, 'none');
   paragraphs.push([`4 · Monitoring: ${monitoring(spec, fill)}`]);

@@ -117,3 +117,22 @@ describe('dryRunCard', () => {
     expect(text).toContain(`1. ${STEP_NAMES['rollback.0']} — runs ./ctl switch-back (timeout 5m) (only if deploy step 3 ran)`);
   });
 });
+
+describe('planCard: readiness and staging', () => {
+  const plan = buildPlan((document) => {
+    const production = document.environments.production as Record<string, unknown>;
+    production.readiness = { threshold: 80, prerequisites: [{ name: 'Coverage', run: ['coverage'], points: 20, minScore: 85 }, { name: 'CI', run: ['ci'], points: 80, critical: true }] };
+    production.staging = { deploy: [{ name: 'Deploy to staging', run: ['deploy-staging'] }], smokeTests: [{ name: 'home', http: { url: 'https://staging.example/' } }] };
+  });
+  const text = lines(planCard(plan, 'production', buildSpec(plan)));
+
+  it('shows each prerequisite’s points, the readiness rule, and the staging steps before the Go/No-Go', () => {
+    expect(text).toContain('3. Coverage — runs coverage (timeout 5m) [readiness: 20 points, score ≥ 85]');
+    expect(text).toContain('4. CI — runs ci (timeout 5m) [readiness: 80 points, critical]');
+    expect(text).toContain('Readiness: READY at 80/100 or more with nothing failing; CONDITIONAL (approvers acknowledge) with only non-critical failures; otherwise the run stops');
+    const staging = text.indexOf('Staging (before any approval):');
+    expect(staging).toBeGreaterThan(0);
+    expect(text[staging + 2]).toBe('2. Staging smoke test: home — GET https://staging.example/ expects 200');
+    expect(staging).toBeLessThan(text.findIndex((line) => line.startsWith('2 · Go/No-Go')));
+  });
+});
