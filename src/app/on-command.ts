@@ -8,7 +8,7 @@ import { mayStart } from '../domain/policy.ts';
 import { transition, type RunEvent } from '../domain/run.ts';
 import { specFor, type RunSpec } from '../domain/spec.ts';
 import { isUniqueViolation } from '../store/errors.ts';
-import { activeRunFor, activeRuns, findRunByKey, findRunByRequestKey, insertRun, lastSucceededVersion, nextRunNumber } from '../store/runs.ts';
+import { activeRunFor, activeRuns, findRunByKey, findRunByRequestKey, insertRun, lastSucceededVersion, nextRunNumber, versionSucceededIn } from '../store/runs.ts';
 import { persistEffects } from './apply-effects.ts';
 import type { AppContext } from './context.ts';
 import { recordEvent } from './record-event.ts';
@@ -65,7 +65,7 @@ async function start(ctx: AppContext, request: CommandRequest, command: Extract<
   const target = resolveTarget(ctx, command.service, command.environment, command.strategy);
   if ('reply' in target) return target.reply;
   const { plan, environment, spec } = target;
-  const refusal = startRefusal(target, actor, command.version);
+  const refusal = startRefusal(target, actor, command.version) ?? (await orderRefusal(ctx, target, command.version));
   if (command.dryRun) return dryRun(ctx, target, command.version, refusal);
   if (refusal) return text(refusal);
 
@@ -144,6 +144,13 @@ function startRefusal({ plan, environment, spec }: Target, actor: Actor, version
   if (!spec.channel[actor.platform]) return `${plan.service} ${environment} has no ${actor.platform} channel in its plan, so I cannot report there.`;
   const permission = mayStart(spec, actor);
   return permission.allowed ? null : permission.reason;
+}
+
+/** Enforced order: the plan may require this version to have succeeded in another environment first. */
+async function orderRefusal(ctx: AppContext, { plan, spec }: Target, version: string): Promise<string | null> {
+  const before = spec.requiresSuccessIn;
+  if (!before || (await versionSucceededIn(ctx.db, plan.service, before, version))) return null;
+  return `${plan.service} ${version} has not succeeded in ${before} yet, and this plan deploys there first: /deploy start ${plan.service} ${version} ${before}`;
 }
 
 /** The steps a start would run, from the spec it would freeze. Reads only: no run, lock, outbox row or job. */

@@ -102,6 +102,8 @@ const environmentSchema = z.strictObject({
   readiness: z.strictObject({ threshold: z.number().int().min(0).max(100).default(75), prerequisites: z.array(prerequisiteSchema).min(1) }).optional(),
   /** Deploy to staging and validate it there, before any approval is asked; a failure stops the run. */
   staging: z.strictObject({ deploy: z.array(stepSchema).default([]), smokeTests: z.array(httpStepSchema).default([]) }).optional(),
+  /** Enforced order: a version may start here only after it succeeded in that environment (e.g. staging). */
+  requiresSuccessIn: z.string().optional(),
   /** HTTP checks of production right after the deploy steps; a failure rolls back. */
   smokeTests: z.array(httpStepSchema).default([]),
   /** Production environments ask for a GO; an environment may opt out (e.g. a dev box). */
@@ -176,6 +178,12 @@ export const planSchema = z
         const unknown = metricsOf([trigger]).filter((metric) => !measured.has(metric));
         if (unknown.length) ctx.addIssue({ code: 'custom', path: ['environments', name, 'rollbackTriggers', index], message: `reads ${unknown.join(', ')}, which monitoring.metrics does not measure` });
       });
+    }
+    for (const [name, environment] of Object.entries(plan.environments)) {
+      const before = environment.requiresSuccessIn;
+      if (before !== undefined && (before === name || !plan.environments[before])) {
+        ctx.addIssue({ code: 'custom', path: ['environments', name, 'requiresSuccessIn'], message: `must name another of this plan's environments (${Object.keys(plan.environments).filter((other) => other !== name).join(', ') || 'there is none'})` });
+      }
     }
     if (!plan.environments[plan.defaultEnvironment]) {
       ctx.addIssue({ code: 'custom', path: ['defaultEnvironment'], message: `"${plan.defaultEnvironment}" is not one of the environments` });

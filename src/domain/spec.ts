@@ -14,6 +14,8 @@ export interface RunSpec {
   channel: Record<string, string>;
   steps: Record<Phase, Step[]>;
   requireDecision: boolean;
+  /** Enforced order: the environment where this version must have succeeded first, if any. */
+  requiresSuccessIn: string | null;
   /** The readiness gate's threshold (the prerequisites are pre-check steps marked `prerequisite`). */
   readinessThreshold: number;
   approval: { quorum: number; allowSelfApproval: boolean; timeoutMs: number; remindEveryMs: number };
@@ -61,6 +63,7 @@ export function specFor(plan: Plan, environment: string, strategyKind?: string):
       rollback: numbered('rollback', [...undo, ...(env.migration?.reversible && env.migration.rollback ? [stepFrom(env.migration.rollback)] : [])]),
     },
     requireDecision: env.requireDecision,
+    requiresSuccessIn: env.requiresSuccessIn ?? null,
     readinessThreshold: env.readiness?.threshold ?? 75,
     approval: { quorum: env.approval.quorum, allowSelfApproval: env.approval.allowSelfApproval, timeoutMs: env.approval.timeout, remindEveryMs: env.approval.remindEvery },
     trafficRestoredAfter: strategy.trafficRestoredAfter,

@@ -115,3 +115,13 @@ export async function lastSucceededVersion(db: Db, service: string, environment:
     .limit(1);
   return row?.version ?? null;
 }
+
+/** Whether this version of the service has succeeded in the environment (enforced order: staging before production). */
+export async function versionSucceededIn(db: Db, service: string, environment: string, version: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(eq(runs.service, service), eq(runs.environment, environment), eq(runs.version, version), eq(runs.state, 'succeeded')))
+    .limit(1);
+  return row !== undefined;
+}
