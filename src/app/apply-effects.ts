@@ -2,7 +2,7 @@ import { directMessageId } from '../domain/identity.ts';
 import type { Logger } from 'pino';
 import type { Effect } from '../domain/effects.ts';
 import type { Platform } from '../domain/identity.ts';
-import { pageCard, reminderCard, rollbackCard, statusCard, successCard } from '../domain/messages.ts';
+import { pageCard, reminderCard, rollbackCard, statusCard, successCard, upcomingCard } from '../domain/messages.ts';
 import { undecidedApprovers } from '../domain/run-approval.ts';
 import { deploymentReport } from '../domain/report.ts';
 import type { Run } from '../domain/run.ts';
@@ -73,6 +73,10 @@ export async function performChatEffect(deps: ChatDeps, runId: string, effect: C
       return;
     }
     case 'announce': {
+      if (effect.message === 'scheduled') {
+        await chat.postCard(channel, upcomingCard(run));
+        return;
+      }
       await chat.postCard(channel, effect.message === 'success' ? successCard(run) : rollbackCard(run));
       const thread = await refreshStatus(deps, chat, run.id, channel, { onlyIfMissing: true });
       await chat.postText(channel, deploymentReport(run), thread);

@@ -8,7 +8,7 @@ export type Effect =
   /** Check production health at `at` (ISO time); `seq` numbers the check within the run. */
   | { kind: 'scheduleCheck'; seq: number; at: string }
   /** Send the run a `timer` event at `at` (ISO time); `n` tells repeated timers apart. */
-  | { kind: 'scheduleTimer'; timer: 'decision_reminder' | 'decision_timeout'; n: number; at: string }
+  | { kind: 'scheduleTimer'; timer: 'decision_reminder' | 'decision_timeout' | 'scheduled_start'; n: number; at: string }
   /** Remind the approvers who have not decided yet, by direct message. */
   | { kind: 'remindApprovers' }
   /** Re-render the run's one status message from its current state. */
@@ -16,7 +16,7 @@ export type Effect =
   /** Add a line to the run's log, threaded under the status message. */
   | { kind: 'postLog'; text: string }
   /** Post one of the seed documents' announcements to the channel. */
-  | { kind: 'announce'; message: 'success' | 'rollback' | 'rollback_failed' }
+  | { kind: 'announce'; message: 'scheduled' | 'success' | 'rollback' | 'rollback_failed' }
   /** Mention on-call in the channel and tell them why. */
   | { kind: 'page'; reason: string };
 

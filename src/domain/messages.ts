@@ -44,6 +44,8 @@ function headline(run: Run): { title: string; tone: Card['tone'] } {
       return { title: `🚫 Cancelled: ${target(run)}`, tone: 'warning' };
     case 'awaiting_decision':
       return { title: `🚦 Go/No-Go needed: ${target(run)}`, tone: 'warning' };
+    case 'scheduled':
+      return { title: `🗓️ Scheduled: ${target(run)} at ${run.scheduled?.shown ?? 'a later time'}`, tone: 'info' };
     case 'awaiting_promotion':
       return { title: `🐤 Canary looks healthy. Increase traffic? ${target(run)}`, tone: 'warning' };
     case 'paused':
@@ -116,6 +118,26 @@ export function reminderCard(run: Run): Card {
   const status = statusCard(run);
   const waiting = run.awaiting ? ` since ${time(run.awaiting.since)}` : '';
   return { ...status, title: `⏰ Reminder: your Go/No-Go is needed on ${run.key}${waiting}`, body: [[`${target(run)}: ${run.spec.approvers.length > 1 ? 'approvers are' : 'you are'} asked to decide.`], ...status.body] };
+}
+
+/** Seed template "Pre-Deployment Communication", posted when a start is scheduled. */
+export function upcomingCard(run: Run): Card {
+  const when = run.scheduled?.shown ?? 'a later time';
+  const downtime = run.spec.strategy === 'rolling' ? 'None expected (instances are replaced a batch at a time)' : 'None expected';
+  return card({
+    title: `Upcoming Deployment: ${run.service} ${run.version} - ${when}`,
+    tone: 'info',
+    body: [
+      [`We will be deploying ${run.service} ${run.version} to ${run.environment} at ${when}.`],
+      [`What to Expect: a ${run.spec.strategy} deployment${run.spec.requireDecision ? ', after a Go/No-Go by the approvers' : ''}, watched and rolled back automatically if a rollback trigger fires.`],
+      [`Expected downtime: ${downtime}.`],
+      ['If you have questions or concerns, please contact ', { mention: mentionOf(run.requestedBy) }, ` or on-call: `, ...joinMentions(run.spec.onCall.map(mentionOf)), '.'],
+    ],
+    fields: [
+      { label: 'Run', value: [run.key] },
+      { label: 'To cancel', value: [`/deploy cancel ${run.key}`] },
+    ],
+  });
 }
 
 /** Seed template "Deployment Success Communication". */

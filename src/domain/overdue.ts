@@ -13,6 +13,7 @@ export function overdueWork(run: Run, now: Date, graceMs: number): Effect[] {
     const step = currentStep(run);
     return step && step.action.kind !== 'hold' ? [{ kind: 'runStep', stepId: step.id }] : [];
   }
+  if (run.state === 'scheduled' && run.scheduled && late(run.scheduled.at)) return [{ kind: 'scheduleTimer', timer: 'scheduled_start', n: 1, at: now.toISOString() }];
   if (run.state === 'awaiting_decision' && run.awaiting) {
     const { timeoutMs, remindEveryMs } = run.spec.approval;
     const since = Date.parse(run.awaiting.since);

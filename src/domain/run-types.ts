@@ -8,6 +8,8 @@ import type { Phase } from './steps.ts';
 /** The run's data and the events that change it. The state machine itself is in run.ts. */
 
 export const RUN_STATES = [
+  /** Started with --at: waiting for its time (it holds the target, like any active run). */
+  'scheduled',
   'queued',
   'pre_checks',
   'staging',
@@ -43,7 +45,7 @@ export function isTerminal(state: RunState): boolean {
 }
 
 export type DecisionKind = 'go' | 'no_go' | 'defer';
-export type TimerKind = 'decision_reminder' | 'decision_timeout';
+export type TimerKind = 'decision_reminder' | 'decision_timeout' | 'scheduled_start';
 
 export interface Decision {
   decision: DecisionKind;
@@ -103,8 +105,10 @@ export interface Run {
   seq: number;
   /** The step to run next, or running now. */
   cursor: { phase: Phase; index: number; startedAt: string | null; queuedAt: string } | null;
-  /** Started with --emergency inside a freeze window: the justification, shown everywhere; it needs one more approver. */
-  emergency: { justification: string } | null;
+  /** A scheduled start: when (UTC) and how the requester wrote it ("Tue 24 Nov 14:00 Europe/Berlin (13:00 UTC)"). */
+  scheduled: { at: string; shown: string } | null;
+  /** Started with --emergency inside a freeze window (`freeze`: its name, domain/freeze.ts): the justification, shown everywhere; it needs one more approver. */
+  emergency: { justification: string; freeze?: string } | null;
   /** The readiness gate's verdict once the pre-checks have run (null before, or when the plan has no prerequisites). */
   readiness: Readiness | null;
   decision: Decision | null;
@@ -140,7 +144,7 @@ export interface Run {
 export type RunEvent =
   | {
       type: 'requested';
-      run: Pick<Run, 'id' | 'key' | 'service' | 'version' | 'environment' | 'platform' | 'requestedBy' | 'spec'> & { previousVersion?: string | null; emergency?: { justification: string } | null };
+      run: Pick<Run, 'id' | 'key' | 'service' | 'version' | 'environment' | 'platform' | 'requestedBy' | 'spec'> & { previousVersion?: string | null; scheduled?: { at: string; shown: string } | null; emergency?: Run['emergency'] };
     }
   | { type: 'step.started'; stepId: string }
   /** `output` is the tail of what the step printed: kept in the audit trail, not in the run. */

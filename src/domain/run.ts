@@ -38,7 +38,7 @@ export function transition(run: Run | null, event: RunEvent, now: Date): Transit
     case 'decision':
       return onDecision(next, event, at);
     case 'timer':
-      return onTimer(next, event, at);
+      return event.timer === 'scheduled_start' ? onScheduledStart(next, at) : onTimer(next, event, at);
     case 'check':
       return onCheck(next, event, at);
     case 'promotion':
@@ -66,6 +66,7 @@ function created(input: Extract<RunEvent, { type: 'requested' }>['run'], at: str
   return {
     ...input,
     previousVersion: input.previousVersion ?? null,
+    scheduled: input.scheduled ?? null,
     emergency: input.emergency ?? null,
     readiness: null,
     requestedAt: at,
@@ -90,8 +91,19 @@ function created(input: Extract<RunEvent, { type: 'requested' }>['run'], at: str
 }
 
 function start(run: Run, at: string): TransitionResult {
+  if (run.scheduled) {
+    const waiting: Run = { ...run, state: 'scheduled' };
+    return ok(waiting, [{ kind: 'refreshStatus' }, { kind: 'announce', message: 'scheduled' }, { kind: 'scheduleTimer', timer: 'scheduled_start', n: 1, at: run.scheduled.at }]);
+  }
   const began = enterPhase(run, 'pre_checks', at);
   return ok(began.run, [{ kind: 'refreshStatus' }, ...began.effects]);
+}
+
+/** The time of a scheduled start has come: the run begins as if started now. */
+function onScheduledStart(run: Run, at: string): TransitionResult {
+  if (run.state !== 'scheduled') return fail('stale', `${run.key} is not waiting for a scheduled start.`);
+  const began = enterPhase(run, 'pre_checks', at);
+  return ok(began.run, [{ kind: 'postLog', text: `🗓️ Scheduled start: ${run.key} begins now` }, { kind: 'refreshStatus' }, ...began.effects]);
 }
 
 /** A step a worker runs (a hold is not one: checks drive it). */
@@ -178,7 +190,7 @@ function onRollbackRequested(run: Run, by: Actor, reason: string | null, at: str
 
 function onCancel(run: Run, by: Actor, reason: string | null, at: string): TransitionResult {
   if (isTerminal(run.state)) return fail('not_allowed', `${run.key} has already ended (${run.state}).`);
-  if (!['queued', 'pre_checks', 'staging', 'awaiting_decision'].includes(run.state)) {
+  if (!['scheduled', 'queued', 'pre_checks', 'staging', 'awaiting_decision'].includes(run.state)) {
     return fail('not_allowed', `${run.key} is already changing production; use /deploy rollback ${run.key} instead.`);
   }
   const permission = mayCancel(run.spec, run.requestedBy, by);

@@ -8,7 +8,7 @@ const effectSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('refreshStatus') }),
   z.object({ kind: z.literal('remindApprovers') }),
   z.object({ kind: z.literal('postLog'), text: z.string() }),
-  z.object({ kind: z.literal('announce'), message: z.enum(['success', 'rollback', 'rollback_failed']) }),
+  z.object({ kind: z.literal('announce'), message: z.enum(['scheduled', 'success', 'rollback', 'rollback_failed']) }),
   // pageId names the page the mention belongs to (its Acknowledge button); jobs queued before pages existed have none.
   z.object({ kind: z.literal('page'), reason: z.string(), pageId: z.uuid().optional() }),
 ]);
@@ -26,7 +26,7 @@ export const JOB_PAYLOADS = {
   [QUEUES.checks]: z.object({ runId: z.uuid(), seq: z.number().int().positive() }),
   [QUEUES.chat]: z.object({ runId: z.uuid(), effect: effectSchema }),
   [QUEUES.pages]: pageJobSchema,
-  [QUEUES.timers]: z.object({ runId: z.uuid(), timer: z.enum(['decision_reminder', 'decision_timeout']), n: z.number().int().positive() }),
+  [QUEUES.timers]: z.object({ runId: z.uuid(), timer: z.enum(['decision_reminder', 'decision_timeout', 'scheduled_start']), n: z.number().int().positive() }),
 } as const;
 
 export type StepJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.steps]>;
