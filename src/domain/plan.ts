@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from './duration.ts';
+import { freezeProblems, freezeWindowSchema } from './freeze.ts';
 import { PLATFORMS, type Person } from './identity.ts';
 import { scheduleProblems, type SchedulePace } from './schedule.ts';
 import { metricsOf, triggerSchema } from './trigger.ts';
@@ -151,6 +152,8 @@ export const planSchema = z
       .strictObject({ repeatEvery: durationSchema.default(300_000), escalateAfter: durationSchema.default(900_000), escalation: z.array(z.string()).default([]) })
       .default({ repeatEvery: 300_000, escalateAfter: 900_000, escalation: [] }),
     environments: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), environmentSchema),
+    /** Freeze windows (domain/freeze.ts): no run starts inside one without --emergency. Each applies to its `environments`, or to all. */
+    freezes: z.array(freezeWindowSchema).default([]),
   })
   .superRefine((plan, ctx) => {
     try {
@@ -185,6 +188,7 @@ export const planSchema = z
         ctx.addIssue({ code: 'custom', path: ['environments', name, 'requiresSuccessIn'], message: `must name another of this plan's environments (${Object.keys(plan.environments).filter((other) => other !== name).join(', ') || 'there is none'})` });
       }
     }
+    for (const { path, message } of freezeProblems(plan.freezes, Object.keys(plan.environments))) ctx.addIssue({ code: 'custom', path, message });
     if (!plan.environments[plan.defaultEnvironment]) {
       ctx.addIssue({ code: 'custom', path: ['defaultEnvironment'], message: `"${plan.defaultEnvironment}" is not one of the environments` });
     }
