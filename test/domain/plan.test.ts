@@ -40,7 +40,7 @@ describe('parsePlan: a valid plan', () => {
 
   it('reads human durations as milliseconds', () => {
     const production = buildPlan().environments.production!;
-    expect(blueGreen(production.strategy).deployIdle.timeout).toBe(30_000);
+    expect(blueGreen(production.strategy).deployIdle).toMatchObject({ timeout: 30_000 });
     expect(blueGreen(production.strategy).checkIdle.interval).toBe(500);
     expect(production.monitoring?.every).toBe(1_000);
     expect(production.monitoring?.for).toBe(5_000);
@@ -56,7 +56,7 @@ describe('parsePlan: a valid plan', () => {
     const plan = buildPlan((document) => {
       document.environments.production.strategy.deployIdle.timeout = text;
     });
-    expect(blueGreen(plan.environments.production!.strategy).deployIdle.timeout).toBe(ms);
+    expect(blueGreen(plan.environments.production!.strategy).deployIdle).toMatchObject({ timeout: ms });
   });
 
   it('parses the rollback trigger text into a trigger', () => {

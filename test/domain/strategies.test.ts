@@ -119,3 +119,17 @@ describe('alternative strategies', () => {
     expect(result.ok ? [] : result.problems.map((problem) => `${problem.path}: ${problem.message}`)).toEqual(['environments.production.alternatives[1].kind: "rolling" is already one of this environment\'s strategies']);
   });
 });
+
+describe('strategy slots', () => {
+  it('a deploy slot may be an HTTP call to a deploy API', () => {
+    const dispatch = { name: 'Dispatch the deploy workflow', http: { method: 'POST', url: 'https://api.example/deploy', expectStatus: 204 } };
+    const spec = specFor(withStrategy({ ...FLAG, deploy: dispatch }), 'production')!;
+    expect(spec.steps.deploy[0]).toMatchObject({ name: 'Dispatch the deploy workflow', action: { kind: 'http', probe: { method: 'POST', expectStatus: 204 } } });
+  });
+
+  it('a rolling deploy of one batch keeps the plan’s own step names', () => {
+    const spec = specFor(withStrategy({ ...ROLLING, instances: 3, batchSize: 3 }), 'production')!;
+    expect(spec.steps.deploy.map((s) => s.name)).toEqual(['deploy-batch', 'check-batch']);
+    expect(spec.steps.rollback.map((s) => s.name)).toEqual(['undo-batch']);
+  });
+});

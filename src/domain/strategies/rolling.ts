@@ -26,12 +26,14 @@ export function rollingSteps(config: Rolling): StrategySteps {
     FLIGHTDECK_BATCH_INSTANCES: batch.join(','),
   });
   const label = (batch: number[], index: number) => `batch ${index + 1}/${batches.length} (instance${batch.length > 1 ? 's' : ''} ${batch.join(', ')})`;
+  // One batch is the whole fleet at once (e.g. a Kubernetes rollout): the plan's own step names read better.
+  const named = (fallback: string, own: string) => (batches.length === 1 ? own : fallback);
   const deploy = batches.flatMap((batch, index) => [
-    variant(stepFrom(config.deployBatch), `Deploy ${label(batch, index)}`, env(batch, index)),
-    variant(stepFrom(config.checkBatch), `Check ${label(batch, index)}`, env(batch, index)),
+    variant(stepFrom(config.deployBatch), named(`Deploy ${label(batch, index)}`, config.deployBatch.name), env(batch, index)),
+    variant(stepFrom(config.checkBatch), named(`Check ${label(batch, index)}`, config.checkBatch.name), env(batch, index)),
   ]);
   const rollback: UndoStep[] = batches
-    .map((batch, index) => ({ ...variant(stepFrom(config.undoBatch), `Put the previous version back on ${label(batch, index)}`, env(batch, index)), undoes: index * 2 }))
+    .map((batch, index) => ({ ...variant(stepFrom(config.undoBatch), named(`Put the previous version back on ${label(batch, index)}`, config.undoBatch.name), env(batch, index)), undoes: index * 2 }))
     .reverse();
   return { deploy, rollback, trafficMovesAt: 0, trafficRestoredAfter: rollback.length - 1 };
 }

@@ -2,18 +2,21 @@ import { z } from 'zod';
 import { durationSchema } from '../duration.ts';
 import { commandStepSchema, httpStepSchema, stepSchema } from '../plan-steps.ts';
 
-/** The four deployment strategies of the seeds, as a plan writes them. */
+/**
+ * The four deployment strategies of the seeds, as a plan writes them. A slot is a command or an HTTP
+ * call (a deploy API), except where a command must see FLIGHTDECK_BATCH* or FLIGHTDECK_WEIGHT.
+ */
 
 const blueGreenSchema = z.strictObject({
   kind: z.literal('blue-green'),
   /** Deploy the new version to the slot not serving traffic. */
-  deployIdle: commandStepSchema,
+  deployIdle: stepSchema,
   /** Health-check the idle slot before it gets traffic. */
   checkIdle: httpStepSchema,
   /** Move production traffic to the new slot; the old slot stays warm. */
-  switch: commandStepSchema,
+  switch: stepSchema,
   /** Move traffic back to the old slot: the rollback. */
-  switchBack: commandStepSchema,
+  switchBack: stepSchema,
   /** Checks that the old version answers after a switch back. */
   verifyRollback: httpStepSchema.optional(),
 });
@@ -53,13 +56,13 @@ const canarySchema = z
   .strictObject({
     kind: z.literal('canary'),
     /** Start the new version as the canary, with no traffic yet. */
-    deploy: commandStepSchema,
+    deploy: stepSchema,
     /** Give the canary FLIGHTDECK_WEIGHT percent of production traffic. */
     setWeight: commandStepSchema,
     /** Make the canary the stable version at 100 % (after the last step). */
-    promote: commandStepSchema,
+    promote: stepSchema,
     /** Weight 0 and remove the canary: the rollback. */
-    abort: commandStepSchema,
+    abort: stepSchema,
     steps: z.array(canaryStepSchema).min(1).default(SEED_CANARY_STEPS),
     /** How often production is checked during a hold. */
     checkEvery: durationSchema.default(30_000),
@@ -76,7 +79,7 @@ const canarySchema = z
 const featureFlagSchema = z.strictObject({
   kind: z.literal('feature-flag'),
   /** Deploy the new version with its feature flag off. */
-  deploy: commandStepSchema,
+  deploy: stepSchema,
   flagOn: stepSchema,
   flagOff: stepSchema,
   verifyRollback: stepSchema.optional(),
