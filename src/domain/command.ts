@@ -4,7 +4,7 @@
  */
 
 export type Command =
-  | { kind: 'start'; service: string; version: string; environment: string | null; dryRun: boolean; strategy: string | null }
+  | { kind: 'start'; service: string; version: string; environment: string | null; dryRun: boolean; strategy: string | null; /** --emergency: why to start inside a freeze window (domain/freeze.ts). */ emergency?: string }
   | { kind: 'plan'; service: string; environment: string | null }
   | { kind: 'status'; run: string | null }
   | { kind: 'rollback'; run: string; reason: string | null }
@@ -19,7 +19,7 @@ export interface ParseError {
 }
 
 export const USAGE = {
-  start: '/deploy start <service> <version> [environment] [--dry-run] [--strategy <kind>]',
+  start: '/deploy start <service> <version> [environment] [--dry-run] [--strategy <kind>] [--emergency "<why>"]',
   plan: '/deploy plan <service> [environment]',
   status: '/deploy status [run]',
   rollback: '/deploy rollback <run> [reason]',
@@ -29,7 +29,7 @@ export const USAGE = {
 } as const;
 
 export const HELP_LINES: string[] = [
-  `${USAGE.start} — start a deployment run (e.g. /deploy start api 1.4.2 production); --dry-run lists the steps it would run and starts nothing; --strategy picks one the plan offers`,
+  `${USAGE.start} — start a deployment run (e.g. /deploy start api 1.4.2 production); --dry-run lists the steps it would run and starts nothing; --strategy picks one the plan offers; --emergency "<why>" starts inside a freeze window (one more approver needed)`,
   `${USAGE.plan} — show a service's deployment plan: stages, steps, monitoring, rollback, approvers, on-call`,
   `${USAGE.status} — show a run, or the active runs`,
   `${USAGE.rollback} — roll a run back (approvers and on-call)`,
@@ -88,12 +88,12 @@ export function parseCommand(text: string): Command | ParseError {
 const START_FLAGS = {
   '--dry-run': { value: null, available: true },
   '--at': { value: 'a time, e.g. --at 14:00', available: false },
-  '--emergency': { value: 'a justification, e.g. --emergency "checkout is down"', available: false },
+  '--emergency': { value: 'a justification, e.g. --emergency "checkout is down"', available: true },
   '--strategy': { value: 'a strategy, e.g. --strategy canary', available: true },
 } as const satisfies Record<string, { value: string | null; available: boolean }>;
 type StartFlag = keyof typeof START_FLAGS;
 
-const START_OPTIONS = `Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers). Coming later: ${Object.keys(START_FLAGS).filter((flag) => !START_FLAGS[flag as StartFlag].available).join(', ')}.`;
+const START_OPTIONS = `Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers), --emergency "<why>" (inside a freeze window). Coming later: ${Object.keys(START_FLAGS).filter((flag) => !START_FLAGS[flag as StartFlag].available).join(', ')}.`;
 
 function parseStart(args: string[]): Command | ParseError {
   const positional: string[] = [];
@@ -128,7 +128,9 @@ function parseStart(args: string[]): Command | ParseError {
   if (!VERSION.test(version)) return error(`"${version}" is not a version.`, USAGE.start);
   const strategy = flags.get('--strategy') ?? null;
   if (strategy !== null && !STRATEGY.test(strategy)) return error(`"${strategy}" is not a strategy (blue-green, rolling, canary or feature-flag).`, USAGE.start);
-  return { kind: 'start', service, version, environment: environment ?? null, dryRun: flags.has('--dry-run'), strategy };
+  const emergency = flags.get('--emergency')?.trim();
+  if (emergency === '') return error(`--emergency needs ${START_FLAGS['--emergency'].value}.`, USAGE.start);
+  return { kind: 'start', service, version, environment: environment ?? null, dryRun: flags.has('--dry-run'), strategy, ...(emergency ? { emergency } : {}) };
 }
 
 function isStartFlag(name: string): name is StartFlag {

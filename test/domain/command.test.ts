@@ -73,10 +73,9 @@ describe('parseCommand: start', () => {
     ['start checkout 1.0.0 --at 14:00', '--at'],
     ['start --at 14:00 checkout 1.0.0', '--at'],
     ['start checkout 1.0.0 --at=14:00', '--at'],
-    ['start checkout 1.0.0 --emergency "checkout is down for everyone"', '--emergency'],
   ])('a flag that is coming (%j) is recognised and declined as not available yet', (text, flag) => {
     const error = refused(text);
-    expect(error.message).toMatch(new RegExp(`^${flag} is not available yet\\. Options: --dry-run \\(list the steps, start nothing\\), --strategy <kind> \\(one the plan offers\\)\\. Coming later: --at, --emergency\\.$`));
+    expect(error.message).toMatch(new RegExp(`^${flag} is not available yet\\. Options: --dry-run \\(list the steps, start nothing\\), --strategy <kind> \\(one the plan offers\\), --emergency "<why>" \\(inside a freeze window\\)\\. Coming later: --at\\.$`));
     expect(error.usage).toBe(USAGE.start);
   });
 
@@ -91,14 +90,19 @@ describe('parseCommand: start', () => {
     expect(refused('resume').message).toBe('Which run? resume needs a run id.');
   });
 
-  it('a quoted --emergency justification is one value, not positionals', () => {
+  it('a quoted --emergency justification is one value, not positionals, wherever it stands', () => {
     // Were the words read as positionals, this would be "Unexpected …" instead.
-    expect(refused('start checkout 1.0.0 production --emergency "the fix for INC-42"').message).toMatch(/^--emergency is not available yet/);
+    expect(parseCommand('start checkout 1.0.0 production --emergency "the fix for INC-42"')).toEqual({ kind: 'start', service: 'checkout', version: '1.0.0', environment: 'production', dryRun: false, strategy: null, emergency: 'the fix for INC-42' });
+    expect(parseCommand('start --emergency “checkout is down for everyone” checkout 1.0.0 --dry-run')).toMatchObject({ service: 'checkout', environment: null, dryRun: true, emergency: 'checkout is down for everyone' });
+    expect(parseCommand('start checkout 1.0.0 —emergency=INC-42')).toMatchObject({ emergency: 'INC-42' });
+    expect(parseCommand('start checkout 1.0.0')).not.toHaveProperty('emergency');
   });
 
   it.each([
     ['start checkout 1.0.0 --at', '--at needs a time, e.g. --at 14:00.'],
     ['start checkout 1.0.0 --emergency --dry-run', '--emergency needs a justification, e.g. --emergency "checkout is down".'],
+    ['start checkout 1.0.0 --emergency "   "', '--emergency needs a justification, e.g. --emergency "checkout is down".'],
+    ['start checkout 1.0.0 --emergency', '--emergency needs a justification, e.g. --emergency "checkout is down".'],
     ['start checkout 1.0.0 --strategy=', '--strategy needs a strategy, e.g. --strategy canary.'],
     ['start checkout 1.0.0 --dry-run=yes', '--dry-run takes no value.'],
   ])('a flag without its value, or with one it does not take, is refused: %j', (text, message) => {
@@ -107,7 +111,7 @@ describe('parseCommand: start', () => {
 
   it.each(['--force', '--dry', '--DRY-RUN', '--'])('an unknown option (%s) is refused politely, listing the options', (flag) => {
     const error = refused(`start checkout 1.0.0 production ${flag}`);
-    expect(error.message).toBe(`${flag} is not an option of start. Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers). Coming later: --at, --emergency.`);
+    expect(error.message).toBe(`${flag} is not an option of start. Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers), --emergency "<why>" (inside a freeze window). Coming later: --at.`);
     expect(error.usage).toBe(USAGE.start);
   });
 
