@@ -1,15 +1,20 @@
+import { parseLockWords } from './lock.ts';
+
 /**
  * One command grammar for every platform: Slack's `/deploy …`, a Teams message
  * "deploy …", a line typed in the shell. The text after the command word is parsed here.
  */
 
 export type Command =
-  | { kind: 'start'; service: string; version: string; environment: string | null; dryRun: boolean; strategy: string | null; /** --emergency: why to start inside a freeze window (domain/freeze.ts). */ emergency?: string }
+  | { kind: 'start'; service: string; version: string; environment: string | null; dryRun: boolean; strategy: string | null; queue?: boolean; /** --emergency: why to start inside a freeze window (domain/freeze.ts). */ emergency?: string }
   | { kind: 'plan'; service: string; environment: string | null }
   | { kind: 'status'; run: string | null }
   | { kind: 'rollback'; run: string; reason: string | null }
   | { kind: 'cancel'; run: string; reason: string | null }
   | { kind: 'resume'; run: string; reason: string | null }
+  | { kind: 'lock'; service: string; environment: string; reason: string; forMs: number | null }
+  | { kind: 'unlock'; service: string; environment: string; reason: string | null }
+  | { kind: 'locks' }
   | { kind: 'help' };
 
 export interface ParseError {
@@ -19,22 +24,28 @@ export interface ParseError {
 }
 
 export const USAGE = {
-  start: '/deploy start <service> <version> [environment] [--dry-run] [--strategy <kind>] [--emergency "<why>"]',
+  start: '/deploy start <service> <version> [environment] [--dry-run] [--strategy <kind>] [--queue] [--emergency "<why>"]',
   plan: '/deploy plan <service> [environment]',
   status: '/deploy status [run]',
   rollback: '/deploy rollback <run> [reason]',
   cancel: '/deploy cancel <run> [reason]',
   resume: '/deploy resume <run> [reason]',
+  lock: '/deploy lock <service> <environment> <reason> [for 2h]',
+  unlock: '/deploy unlock <service> <environment> [reason]',
+  locks: '/deploy locks',
   help: '/deploy help',
 } as const;
 
 export const HELP_LINES: string[] = [
-  `${USAGE.start} — start a deployment run (e.g. /deploy start api 1.4.2 production); --dry-run lists the steps it would run and starts nothing; --strategy picks one the plan offers; --emergency "<why>" starts inside a freeze window (one more approver needed)`,
+  `${USAGE.start} — start a deployment run (e.g. /deploy start api 1.4.2 production); --dry-run lists the steps it would run and starts nothing; --strategy picks one the plan offers; --queue runs it when the target's lock frees; --emergency "<why>" starts inside a freeze window (one more approver needed)`,
   `${USAGE.plan} — show a service's deployment plan: stages, steps, monitoring, rollback, approvers, on-call`,
   `${USAGE.status} — show a run, or the active runs`,
   `${USAGE.rollback} — roll a run back (approvers and on-call)`,
   `${USAGE.cancel} — cancel a run before production changes`,
   `${USAGE.resume} — continue a run that monitoring paused (approvers and on-call)`,
+  `${USAGE.lock} — stop new runs on a service and environment, with a reason, for a while or until unlocked`,
+  `${USAGE.unlock} — lift a lock (whoever took it, or an admin; after a rollback: on-call, approvers or admins, with a reason)`,
+  `${USAGE.locks} — list the locks in force`,
   `${USAGE.help} — this help`,
 ];
 
@@ -69,6 +80,25 @@ export function parseCommand(text: string): Command | ParseError {
       if (args.length > 1) return error('status takes at most one run id.', USAGE.status);
       if (args[0] && !RUN_KEY.test(args[0])) return error(`"${args[0]}" is not a run id (they look like api-42).`, USAGE.status);
       return { kind: 'status', run: args[0] ?? null };
+    case 'lock': {
+      const [service, environment, ...words] = args;
+      if (!service || !environment) return error('lock needs a service, an environment and a reason.', USAGE.lock);
+      const wrongName = checkNames(service, environment, USAGE.lock);
+      if (wrongName) return wrongName;
+      const said = parseLockWords(words);
+      if ('error' in said) return error(said.error, USAGE.lock);
+      return { kind: 'lock', service, environment, reason: said.reason, forMs: said.forMs };
+    }
+    case 'unlock': {
+      const [service, environment, ...reason] = args;
+      if (!service || !environment) return error('unlock needs a service and an environment.', USAGE.unlock);
+      const wrongName = checkNames(service, environment, USAGE.unlock);
+      if (wrongName) return wrongName;
+      return { kind: 'unlock', service, environment, reason: reason.join(' ').trim() || null };
+    }
+    case 'locks':
+      if (args.length) return error('locks takes no arguments.', USAGE.locks);
+      return { kind: 'locks' };
     case 'rollback':
     case 'cancel':
     case 'resume': {
@@ -90,10 +120,11 @@ const START_FLAGS = {
   '--at': { value: 'a time, e.g. --at 14:00', available: false },
   '--emergency': { value: 'a justification, e.g. --emergency "checkout is down"', available: true },
   '--strategy': { value: 'a strategy, e.g. --strategy canary', available: true },
+  '--queue': { value: null, available: true },
 } as const satisfies Record<string, { value: string | null; available: boolean }>;
 type StartFlag = keyof typeof START_FLAGS;
 
-const START_OPTIONS = `Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers), --emergency "<why>" (inside a freeze window). Coming later: ${Object.keys(START_FLAGS).filter((flag) => !START_FLAGS[flag as StartFlag].available).join(', ')}.`;
+const START_OPTIONS = `Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers), --queue (start when the lock frees), --emergency "<why>" (inside a freeze window). Coming later: ${Object.keys(START_FLAGS).filter((flag) => !START_FLAGS[flag as StartFlag].available).join(', ')}.`;
 
 function parseStart(args: string[]): Command | ParseError {
   const positional: string[] = [];
@@ -130,7 +161,7 @@ function parseStart(args: string[]): Command | ParseError {
   if (strategy !== null && !STRATEGY.test(strategy)) return error(`"${strategy}" is not a strategy (blue-green, rolling, canary or feature-flag).`, USAGE.start);
   const emergency = flags.get('--emergency')?.trim();
   if (emergency === '') return error(`--emergency needs ${START_FLAGS['--emergency'].value}.`, USAGE.start);
-  return { kind: 'start', service, version, environment: environment ?? null, dryRun: flags.has('--dry-run'), strategy, ...(emergency ? { emergency } : {}) };
+  return { kind: 'start', service, version, environment: environment ?? null, dryRun: flags.has('--dry-run'), strategy, ...(flags.has('--queue') ? { queue: true } : {}), ...(emergency ? { emergency } : {}) };
 }
 
 function isStartFlag(name: string): name is StartFlag {

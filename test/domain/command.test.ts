@@ -75,7 +75,7 @@ describe('parseCommand: start', () => {
     ['start checkout 1.0.0 --at=14:00', '--at'],
   ])('a flag that is coming (%j) is recognised and declined as not available yet', (text, flag) => {
     const error = refused(text);
-    expect(error.message).toMatch(new RegExp(`^${flag} is not available yet\\. Options: --dry-run \\(list the steps, start nothing\\), --strategy <kind> \\(one the plan offers\\), --emergency "<why>" \\(inside a freeze window\\)\\. Coming later: --at\\.$`));
+    expect(error.message).toMatch(new RegExp(`^${flag} is not available yet\\. Options: --dry-run \\(list the steps, start nothing\\), --strategy <kind> \\(one the plan offers\\), --queue \\(start when the lock frees\\), --emergency "<why>" \\(inside a freeze window\\)\\. Coming later: --at\\.$`));
     expect(error.usage).toBe(USAGE.start);
   });
 
@@ -111,7 +111,7 @@ describe('parseCommand: start', () => {
 
   it.each(['--force', '--dry', '--DRY-RUN', '--'])('an unknown option (%s) is refused politely, listing the options', (flag) => {
     const error = refused(`start checkout 1.0.0 production ${flag}`);
-    expect(error.message).toBe(`${flag} is not an option of start. Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers), --emergency "<why>" (inside a freeze window). Coming later: --at.`);
+    expect(error.message).toBe(`${flag} is not an option of start. Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers), --queue (start when the lock frees), --emergency "<why>" (inside a freeze window). Coming later: --at.`);
     expect(error.usage).toBe(USAGE.start);
   });
 
