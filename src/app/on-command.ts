@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseCommand, type Command } from '../domain/command.ts';
+import { freezeGate, freezesFor, type FreezeGate } from '../domain/freeze.ts';
 import type { Actor } from '../domain/identity.ts';
 import { helpCard, statusCard, statusSummary } from '../domain/messages.ts';
 import { dryRunCard, planCard } from '../domain/plan-card.ts';
@@ -66,8 +67,10 @@ async function start(ctx: AppContext, request: CommandRequest, command: Extract<
   if ('reply' in target) return target.reply;
   const { plan, environment, spec } = target;
   const refusal = startRefusal(target, actor, command.version) ?? (await orderRefusal(ctx, target, command.version));
-  if (command.dryRun) return dryRun(ctx, target, command.version, refusal);
+  const freeze = freezeGate({ freezes: freezesFor(plan, environment), spec, requester: actor, target: `${plan.service} ${environment}`, now: ctx.clock.now(), emergency: command.emergency ?? null });
+  if (command.dryRun) return dryRun(ctx, target, command.version, refusal, freeze);
   if (refusal) return text(refusal);
+  if (!freeze.allowed) return text(freeze.reason);
 
   if (requestKey) {
     const earlier = await findRunByRequestKey(ctx.db, requestKey);
@@ -91,7 +94,9 @@ async function start(ctx: AppContext, request: CommandRequest, command: Extract<
           environment,
           platform: actor.platform,
           requestedBy: actor,
-          spec,
+          // An emergency start may ask for a decision the environment does not usually ask for (domain/freeze.ts).
+          spec: freeze.spec,
+          emergency: freeze.emergency,
         },
       };
       const result = transition(null, event, now);
@@ -154,10 +159,12 @@ async function orderRefusal(ctx: AppContext, { plan, spec }: Target, version: st
 }
 
 /** The steps a start would run, from the spec it would freeze. Reads only: no run, lock, outbox row or job. */
-async function dryRun(ctx: AppContext, { plan, environment, spec }: Target, version: string, refusal: string | null): Promise<Reply> {
+async function dryRun(ctx: AppContext, { plan, environment, spec }: Target, version: string, refusal: string | null, freeze: FreezeGate): Promise<Reply> {
   const busy = await activeRunFor(ctx.db, plan.service, environment);
   const notes = [
     ...(refusal ? [`A real start would be refused: ${refusal}`] : []),
+    ...(!freeze.allowed ? [`A real start now would be refused: ${freeze.reason}`] : []),
+    ...(freeze.allowed && freeze.emergency ? [`Emergency start inside the freeze "${freeze.emergency.freeze}": it would wait for GO from ${freeze.spec.approval.quorum + 1} approvers.`] : []),
     ...(busy ? [`A real start now would be refused: ${alreadyActive(busy.key, busy.state, busy.requestedBy.name)}`] : []),
   ];
   return { kind: 'card', card: dryRunCard({ service: plan.service, version, environment }, spec, notes) };

@@ -71,7 +71,7 @@ export function statusCard(run: Run): Card {
   if (run.decision) fields.push({ label: 'Decision', value: decisionText(run.decision) });
   const body: Text[] = [[progressLine(run)]];
   if (run.readiness) body.push([`Readiness: ${describeReadiness(run.readiness)}`]);
-  if (run.emergency) body.push([`🚨 EMERGENCY: ${run.emergency.justification}`]);
+  if (run.emergency) body.push([`🚨 EMERGENCY${run.emergency.freeze ? ` (freeze: ${run.emergency.freeze})` : ''}: ${run.emergency.justification}`]);
   if (run.state === 'awaiting_decision') {
     const staged = run.steps.filter((step) => step.stepId.startsWith('staging'));
     if (staged.length) body.push([`Staging: ${staged.map((step) => `${step.ok ? '✅' : '❌'} ${step.name}`).join(' · ')}`]);

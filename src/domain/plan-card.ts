@@ -1,5 +1,6 @@
 import { card, type Card, type Field, type Text } from './cards.ts';
 import { formatDuration } from './duration.ts';
+import { describeWindow, freezesFor } from './freeze.ts';
 import { mentionOf, type Person } from './identity.ts';
 import type { Plan } from './plan.ts';
 import { fillRunVariables, type RunVariable } from './plan-steps.ts';
@@ -27,7 +28,7 @@ export function planCard(plan: Plan, environment: string, spec: RunSpec): Card {
   if (spec.paging.escalation.length) fields.push({ label: 'Escalation', value: [...people(spec.paging.escalation), ` after ${formatDuration(spec.paging.escalateAfterMs)}`] });
   return card({
     title: `📋 Deployment plan: ${plan.service} → ${environment}`,
-    body: [...(plan.description ? [[plan.description]] : []), ...stages(spec, (template) => template)],
+    body: [...(plan.description ? [[plan.description]] : []), ...stages(spec, (template) => template), ...freezes(plan, environment)],
     fields,
     context: [`Try it: /deploy start ${plan.service} <version> ${environment} --dry-run${others.length ? ` · other environments: ${others.join(', ')}` : ''}`],
   });
@@ -75,6 +76,17 @@ function stages(spec: RunSpec, fill: Fill): Text[] {
   stage('6 · Rollback', rollback, 'no steps (nothing to undo)');
   if (spec.migrationReversible === false) paragraphs.push(['The database migration is not reversible: a rollback leaves it in place.']);
   return paragraphs;
+}
+
+/** The freeze windows of this environment; nothing when the plan has none at all. */
+function freezes(plan: Plan, environment: string): Text[] {
+  if (plan.freezes.length === 0) return [];
+  const windows = freezesFor(plan, environment);
+  if (windows.length === 0) return [[`❄️ Freeze windows: none in ${environment}`]];
+  return [
+    ['❄️ Freeze windows: no start inside one, unless --emergency "<why>" (then one more approver must say GO)'],
+    ...windows.map((window): Text => [`• ${window.name} — ${describeWindow(window)}`]),
+  ];
 }
 
 function goNoGo({ approval, approvers }: RunSpec): Text {

@@ -15,6 +15,7 @@ export function deploymentReport(run: Run): string {
     `**Deployment Duration**: ${duration}`,
     `**Readiness**: ${run.readiness ? describeReadiness(run.readiness) : 'no prerequisites in the plan'}`,
     `**Go/No-Go**: ${run.decision ? describeDecision(run.decision) : run.spec.requireDecision ? 'none (the run ended before a decision)' : 'not required'}`,
+    ...(run.emergency ? [`**Emergency**: 🚨 started inside the freeze ${run.emergency.freeze ? `"${run.emergency.freeze}"` : 'window'} with --emergency: “${run.emergency.justification}” (one more approver was required)`] : []),
     '',
     '## Deployment Timeline',
     '| Time | Event | Status |',

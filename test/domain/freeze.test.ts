@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import { activeFreeze, describeWindow, formatFreezeEnd, freezeGate, freezesFor, freezeWindowSchema, occurrenceAt, wallClockInstant, type FreezeWindow } from '../../src/domain/freeze.ts';
 import type { Actor } from '../../src/domain/identity.ts';
+import { statusCard } from '../../src/domain/messages.ts';
+import { planCard } from '../../src/domain/plan-card.ts';
 import { parsePlan } from '../../src/domain/plan.ts';
+import { deploymentReport } from '../../src/domain/report.ts';
 import { quorumOf } from '../../src/domain/run-approval.ts';
 import type { RunEvent } from '../../src/domain/run.ts';
 import { specFor } from '../../src/domain/spec.ts';
-import { alice, apply, bob, plan, PLAN_DOCUMENT, step, T0 } from './support.ts';
+import { alice, apply, bob, plan, PLAN_DOCUMENT, requested, step, T0 } from './support.ts';
 
 function window(document: Record<string, unknown>): FreezeWindow {
   return freezeWindowSchema.parse({ name: 'Freeze', ...document });
@@ -259,5 +262,32 @@ describe('the start gate', () => {
     // The requester does not count unless the plan allows self-approval.
     const bobStarts = gate({ emergency: 'checkout is down', requester: bob });
     expect(bobStarts).toMatchObject({ allowed: false, reason: expect.stringContaining('the plan has 1 who may approve your run (dave)') });
+  });
+});
+
+describe('an emergency run, shown everywhere', () => {
+  const emergencyRun = () => {
+    const p = plan({ people: { alice: { slack: 'UALICE' }, bob: { slack: 'UBOB' }, carol: { slack: 'UCAROL' }, dave: { slack: 'UDAVE' } }, approvers: ['bob', 'dave'] });
+    const requested: RunEvent = { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: alice, spec: specFor(p, 'production')!, emergency: { justification: 'checkout is down', freeze: 'Holiday freeze' } } };
+    return apply(null, [requested, ...step('pre_checks.0')], T0).run;
+  };
+
+  it('the status card says EMERGENCY with the freeze and the justification, and that two GOs are needed', () => {
+    const body = statusCard(emergencyRun()).body.map((paragraph) => paragraph.map((part) => (typeof part === 'string' ? part : `@${part.mention.name}`)).join(''));
+    expect(body).toContain('🚨 EMERGENCY (freeze: Holiday freeze): checkout is down');
+    expect(body).toContain('Approvers (GO from 2 needed): @bob, @dave');
+  });
+
+  it('the deployment report has an Emergency line; a run without one has none', () => {
+    expect(deploymentReport(emergencyRun())).toContain('**Emergency**: 🚨 started inside the freeze "Holiday freeze" with --emergency: “checkout is down” (one more approver was required)');
+    expect(deploymentReport(apply(null, [requested()]).run)).not.toContain('Emergency');
+  });
+
+  it('the plan card lists the environment’s freeze windows', () => {
+    const p = plan({ freezes: [{ name: 'Weekend', zone: 'Europe/Berlin', weekly: { from: 'Fri 15:00', to: 'Mon 09:00' } }] });
+    const text = JSON.stringify(planCard(p, 'production', specFor(p, 'production')!).body);
+    expect(text).toContain('Freeze windows: no start inside one, unless --emergency');
+    expect(text).toContain('• Weekend — Fri 15:00 – Mon 09:00 Europe/Berlin, every week');
+    expect(JSON.stringify(planCard(plan(), 'production', specFor(plan(), 'production')!).body)).not.toContain('Freeze');
   });
 });
