@@ -1,6 +1,7 @@
 import { ACTIONS, type ActionId } from '../domain/cards.ts';
+import { DECISION_LABELS, decisionInputProblem, decisionOf, type InputProblem } from '../domain/decision-facts.ts';
 import type { Actor } from '../domain/identity.ts';
-import type { RunEvent } from '../domain/run.ts';
+import { transition, type Run, type RunEvent } from '../domain/run.ts';
 import { findRun } from '../store/runs.ts';
 import type { AppContext } from './context.ts';
 import { recordEvent } from './record-event.ts';
@@ -11,6 +12,8 @@ export interface ActionRequest {
   action: ActionId;
   runId: string;
   rationale: string | null;
+  /** GO on a CONDITIONAL run: the approver ticked "I have read the CONDITIONAL items and accept them". */
+  acknowledged?: boolean;
 }
 
 const DECISIONS = { [ACTIONS.go]: 'go', [ACTIONS.noGo]: 'no_go', [ACTIONS.defer]: 'defer' } as const;
@@ -24,18 +27,40 @@ const DECISIONS = { [ACTIONS.go]: 'go', [ACTIONS.noGo]: 'no_go', [ACTIONS.defer]
 export interface ActionOutcome {
   accepted: boolean;
   reply: Reply;
+  /** A refusal one of the decision form's inputs can fix: platforms show it on that input. */
+  input?: InputProblem['input'];
 }
 
 export async function onAction(ctx: AppContext, request: ActionRequest): Promise<ActionOutcome> {
   const run = await findRun(ctx.db, request.runId);
   if (!run) return { accepted: false, reply: text('That run no longer exists.') };
   const event = eventFor(request);
+  if (event.type === 'decision') {
+    const problem = decisionInputProblem(run, event, ctx.clock.now());
+    if (problem) return { accepted: false, reply: text(problem.message), input: problem.input };
+  }
   const result = await recordEvent(ctx, run.id, event);
   if (!result.ok) return { accepted: false, reply: text(result.error.message) };
   return { accepted: true, reply: text(acknowledgement(event, run.key)) };
 }
 
-function eventFor({ action, actor, rationale }: ActionRequest): RunEvent {
+/**
+ * Before a decision form opens (Slack's modal): the run as it is now, or why this person cannot decide
+ * on it (not an approver, decided already, …), so nobody types a rationale only to be refused.
+ * The domain is asked with the form filled in; nothing is written. The submission is checked again.
+ */
+export async function decisionFormFor(ctx: AppContext, request: Omit<ActionRequest, 'rationale' | 'acknowledged'>): Promise<{ run: Run } | { reply: Reply }> {
+  const decision = decisionOf(request.action);
+  const run = await findRun(ctx.db, request.runId);
+  if (!run) return { reply: text('That run no longer exists.') };
+  if (!decision) return { reply: text('That button is not a Go/No-Go decision.') };
+  const filledIn: RunEvent = { type: 'decision', decision, by: request.actor, rationale: 'given', acknowledged: true };
+  const verdict = transition(run, filledIn, ctx.clock.now());
+  return verdict.ok ? { run } : { reply: text(verdict.error.message) };
+}
+
+function eventFor({ action, actor, rationale: given, acknowledged }: ActionRequest): RunEvent {
+  const rationale = given?.trim() || null;
   switch (action) {
     case ACTIONS.rollback:
       return { type: 'rollback.requested', by: actor, reason: rationale };
@@ -45,14 +70,14 @@ function eventFor({ action, actor, rationale }: ActionRequest): RunEvent {
     case ACTIONS.resume:
       return { type: 'resume', by: actor, reason: rationale };
     default:
-      return { type: 'decision', decision: DECISIONS[action], by: actor, rationale };
+      return { type: 'decision', decision: DECISIONS[action], by: actor, rationale, ...(acknowledged === undefined ? {} : { acknowledged }) };
   }
 }
 
 function acknowledgement(event: RunEvent, key: string): string {
   switch (event.type) {
     case 'decision':
-      return `Recorded: ${event.decision.replace('_', '-').toUpperCase()} on ${key}.`;
+      return `Recorded: ${DECISION_LABELS[event.decision]} on ${key}.`;
     case 'promotion':
       return event.action === 'promote' ? `Promoting the canary of ${key}.` : `Holding the canary of ${key} for another window.`;
     case 'resume':

@@ -1,0 +1,149 @@
+import { ACTIONS, card, type ActionId, type Button, type Card, type Text } from './cards.ts';
+import { mentionOf } from './identity.ts';
+import { transition, type DecisionKind, type Readiness, type Run, type RunEvent } from './run.ts';
+import { quorumOf } from './run-approval.ts';
+
+/**
+ * The Go/No-Go form: what an approver is asked for (a rationale; for GO on a CONDITIONAL run, an
+ * acknowledgement of the failing items) and the facts they decide from. Platform-neutral data:
+ * Slack renders it as a modal, Teams as a ShowCard with inputs, the shell as words to type.
+ */
+
+export const DECISION_LABELS: Record<DecisionKind, string> = { go: 'GO', no_go: 'NO-GO', defer: 'DEFER' };
+const DECISION_BY_ACTION: Partial<Record<ActionId, DecisionKind>> = { [ACTIONS.go]: 'go', [ACTIONS.noGo]: 'no_go', [ACTIONS.defer]: 'defer' };
+
+/** GO / NO-GO / DEFER for their buttons; null for any other button. */
+export function decisionOf(action: string): DecisionKind | null {
+  return DECISION_BY_ACTION[action as ActionId] ?? null;
+}
+
+export interface DecisionForm {
+  decision: DecisionKind;
+  /** NO-GO and DEFER stop the run, so the requester and the audit trail are told why; a GO may say why. */
+  rationale: 'required' | 'optional';
+  /** What the rationale input says under it. */
+  rationaleHint: string;
+  /** The CONDITIONAL items a GO accepts (the approver ticks a box), or null when there is nothing to accept. */
+  acknowledge: Readiness['failing'] | null;
+}
+
+export const ACKNOWLEDGE_LABEL = 'I have read the CONDITIONAL items and accept them';
+
+export function rationaleRequired(decision: DecisionKind): boolean {
+  return decision !== 'go';
+}
+
+const RATIONALE_HINTS: Record<DecisionKind, string> = {
+  go: 'Optional: why this is safe to ship. It is kept with your GO in the run’s audit trail.',
+  no_go: 'Required: what must change before this ships. The requester and the audit trail see it.',
+  defer: 'Required: what to wait for, and roughly when to try again. The requester and the audit trail see it.',
+};
+
+export function decisionForm(run: Run, decision: DecisionKind): DecisionForm {
+  const conditional = decision === 'go' && run.readiness?.verdict === 'CONDITIONAL';
+  return { ...plainForm(decision), acknowledge: conditional ? run.readiness!.failing : null };
+}
+
+/** The form a decision implies without looking at the run: the rationale rule only. */
+function plainForm(decision: DecisionKind): DecisionForm {
+  return { decision, rationale: rationaleRequired(decision) ? 'required' : 'optional', rationaleHint: RATIONALE_HINTS[decision], acknowledge: null };
+}
+
+/** A button that carries its form (a platform renders the inputs); buttons without one get the form their decision implies. */
+export type FormButton = Button & { form?: DecisionForm };
+
+/** The decision form of a button, or null when the button is not GO / NO-GO / DEFER. */
+export function formOf(button: Button): DecisionForm | null {
+  const carried = (button as FormButton).form;
+  if (carried) return carried;
+  const decision = decisionOf(button.action);
+  return decision ? plainForm(decision) : null;
+}
+
+/** The card with each decision button carrying its form for this run (so Teams can show the acknowledgement box). */
+export function withDecisionForms(source: Card, run: Run): Card {
+  return {
+    ...source,
+    buttons: source.buttons.map((button): FormButton => {
+      const decision = decisionOf(button.action);
+      return decision ? { ...button, form: decisionForm(run, decision) } : button;
+    }),
+  };
+}
+
+/** A refusal that one of the form's inputs can fix: the platform shows it on that input. */
+export interface InputProblem {
+  input: 'rationale' | 'acknowledged';
+  message: string;
+}
+
+/**
+ * Whether a decision as submitted is refused only because of its inputs. The state machine is asked
+ * twice, purely: with the inputs complete (refused → some other reason, which the real transition
+ * reports) and as sent (refused only now → the acknowledgement). The rationale rule lives here:
+ * NO-GO and DEFER need one.
+ */
+export function decisionInputProblem(run: Run, event: Extract<RunEvent, { type: 'decision' }>, now: Date): InputProblem | null {
+  const rationale = event.rationale?.trim() || null;
+  const complete = { ...event, rationale: rationale ?? 'given', acknowledged: true };
+  if (!transition(run, complete, now).ok) return null;
+  const label = DECISION_LABELS[event.decision];
+  if (rationaleRequired(event.decision) && !rationale) {
+    return { input: 'rationale', message: `Please say why: a ${label} ends ${run.key} for now, and the requester needs to know what to change or wait for.` };
+  }
+  if (!event.acknowledged) {
+    const asSent = transition(run, { ...complete, acknowledged: false }, now);
+    if (!asSent.ok) return { input: 'acknowledged', message: asSent.error.message };
+  }
+  return null;
+}
+
+/** The facts an approver decides from, as a card: target, strategy, readiness, steps so far, approvals, emergency. */
+export function decisionFactsCard(run: Run, decision: DecisionKind): Card {
+  const quorum = quorumOf(run);
+  const body: Text[] = [];
+  if (run.emergency) body.push([`🚨 Emergency start inside a freeze window: “${run.emergency.justification}”. It needs one more GO than usual (${quorum} in all).`]);
+  body.push(...readinessLines(run.readiness));
+  body.push([stepsSoFar(run)]);
+  const approvals: Text = run.approvals.length
+    ? [`GO so far: ${run.approvals.length} of ${quorum}, from `, ...joined(run.approvals.map((vote) => mentionOf(vote.by)))]
+    : [`GO so far: none of ${quorum} needed.`];
+  body.push(approvals);
+  const fields = [
+    { label: 'Target', value: [`${run.service} ${run.version} → ${run.environment}`] },
+    { label: 'Strategy', value: [run.spec.strategy] },
+    { label: 'Requested by', value: [{ mention: mentionOf(run.requestedBy) }] },
+    { label: 'Replaces', value: [run.previousVersion ?? 'no earlier successful run'] },
+  ];
+  const tone = decision === 'go' ? (run.readiness?.verdict === 'CONDITIONAL' || run.emergency ? 'warning' : 'info') : 'warning';
+  return card({ title: `${run.service} ${run.version} → ${run.environment}`, tone, body, fields, context: [`${DECISION_LABELS[decision]} on ${run.key}`] });
+}
+
+function readinessLines(readiness: Readiness | null): Text[] {
+  if (!readiness) return [['Readiness: this plan scores no prerequisites.']];
+  const icon = { READY: '🟢', CONDITIONAL: '🟡', NOT_READY: '🔴' }[readiness.verdict];
+  const head = `${icon} Readiness: ${readiness.verdict.replace('_', ' ')} (${readiness.score}/100, needs ${readiness.threshold})`;
+  if (readiness.failing.length === 0) return [[`${head}.`]];
+  const items = readiness.failing.map((item) => `• ${item.name}${item.critical ? ' (critical)' : ''}: ${clip(item.summary, 200)}`);
+  const lead = readiness.verdict === 'CONDITIONAL' ? 'these items failed, and a GO accepts them:' : 'failing:';
+  return [[`${head}; ${lead}\n${items.join('\n')}`]];
+}
+
+const MAX_STEP_LINES = 15;
+
+/** Pre-check and staging results, newest last; a long list keeps its latest lines. */
+function stepsSoFar(run: Run): string {
+  const done = run.steps.filter((step) => step.stepId.startsWith('pre_checks.') || step.stepId.startsWith('staging.'));
+  if (done.length === 0) return 'Steps so far: none.';
+  const lines = done.slice(-MAX_STEP_LINES).map((step) => `${step.ok ? '✓' : '✗'} ${step.name}: ${clip(step.summary, 200)}`);
+  const hidden = done.length - lines.length;
+  return `Steps so far:\n${hidden ? `(${hidden} earlier not shown)\n` : ''}${lines.join('\n')}`;
+}
+
+function joined(mentions: ReturnType<typeof mentionOf>[]): Text {
+  return mentions.flatMap((mention, index) => (index ? [', ', { mention }] : [{ mention }]));
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
