@@ -3,16 +3,24 @@ import { App, ExpressReceiver, type Logger as BoltLogger, LogLevel } from '@slac
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { AppContext } from '../../app/context.ts';
-import { onAction } from '../../app/on-action.ts';
+import { decisionFormFor, onAction, type ActionOutcome } from '../../app/on-action.ts';
 import { onCommand } from '../../app/on-command.ts';
 import { onPageAck } from '../../app/on-page-ack.ts';
 import { text, type Reply } from '../../app/replies.ts';
-import { clickReplyTarget, parseBlockAction, parsePageAction, parseSlashCommand } from './parse.ts';
-import { replyToSlack } from './render.ts';
+import { decisionOf } from '../../domain/decision-facts.ts';
+import { DECISION_CALLBACK_ID, DECISION_INPUTS, decisionModal, notRecordedView } from './decision-modal.ts';
+import { clickReplyTarget, parseBlockAction, parseDecisionSubmission, parsePageAction, parseSlashCommand } from './parse.ts';
+import { cut, replyToSlack } from './render.ts';
 
 export const SLACK_ENDPOINT = '/slack/events';
 const MAX_SKEW_SECONDS = 5 * 60;
 const SORRY = 'Sorry, Flightdeck could not handle that just now. Nothing was changed; please try again in a moment.';
+const FORM_LATE = 'Sorry, the Go/No-Go form could not open in time. Nothing was changed; please click the button again.';
+/** GO / NO-GO / DEFER open the decision form; every other run button acts at once. */
+const DECISION_CLICK = /^run\.(?:go|no_go|defer)$/;
+const OTHER_RUN_CLICK = /^run\.(?!(?:go|no_go|defer)$)/;
+/** Which modal block shows a refusal about an input. */
+const INPUT_BLOCK = { rationale: DECISION_INPUTS.rationale, acknowledged: DECISION_INPUTS.acknowledge } as const;
 
 export interface SlackAppOptions {
   ctx: AppContext;
@@ -65,8 +73,59 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     await ack({ response_type: 'ephemeral', ...replyToSlack(reply) });
   });
 
-  // A click is acked after the decision is recorded (one fast write); the answer goes to the clicker only.
-  app.action(/^run\./, async ({ body, ack, client }) => {
+  /**
+   * GO / NO-GO / DEFER open the decision form. The trigger_id, like the ack, is good for three seconds:
+   * read the run (one row: the form shows its facts, and someone who cannot decide is told so now rather
+   * than after typing), open the modal, then ack. Nothing is written until the form is submitted.
+   */
+  app.action(DECISION_CLICK, async ({ body, ack, client }) => {
+    const refusal = await answer(log, 'decision form failed', async () => {
+      const parsed = parseBlockAction(body);
+      if ('error' in parsed) return text(parsed.error);
+      const decision = decisionOf(parsed.action);
+      const form = await decisionFormFor(ctx, parsed);
+      if ('reply' in form) return form.reply;
+      if (!decision || !parsed.triggerId) return text(FORM_LATE);
+      const view = decisionModal(form.run, decision, parsed.channel);
+      try {
+        await client.views.open({ trigger_id: parsed.triggerId, view });
+        return null;
+      } catch (error) {
+        log.warn({ err: error, run: form.run.key }, 'could not open the decision form');
+        return text(FORM_LATE);
+      }
+    });
+    await ack();
+    const target = clickReplyTarget(body);
+    if (!refusal || !target) return;
+    await client.chat.postEphemeral({ ...target, ...replyToSlack(refusal) }).catch((error: unknown) => log.warn({ err: error }, 'could not answer the click privately'));
+  });
+
+  /**
+   * The decision form submitted: recorded (one fast write) before the ack, because the ack carries the
+   * answer. A refusal about an input shows on that input and keeps the form open; any other refusal
+   * replaces the form with the reason. The answer also goes to the approver privately in the channel,
+   * where every button's answer goes.
+   */
+  app.view(DECISION_CALLBACK_ID, async ({ body, ack, client }) => {
+    const parsed = parseDecisionSubmission(body);
+    if ('error' in parsed) return void (await ack({ response_action: 'update', view: notRecordedView(null, parsed.error) }));
+    let outcome: ActionOutcome;
+    try {
+      outcome = await onAction(ctx, parsed);
+    } catch (error) {
+      log.error({ err: error }, 'decision submission failed');
+      outcome = { accepted: false, reply: text(SORRY) };
+    }
+    const message = outcome.reply.kind === 'text' ? outcome.reply.text : outcome.reply.card.title;
+    const block = outcome.input ? INPUT_BLOCK[outcome.input] : null;
+    if (block && parsed.inputs.includes(block)) return void (await ack({ response_action: 'errors', errors: { [block]: cut(message, 500) } }));
+    await ack(outcome.accepted ? undefined : { response_action: 'update', view: notRecordedView(null, message) });
+    await client.chat.postEphemeral({ channel: parsed.channel, user: parsed.actor.id, ...replyToSlack(outcome.reply) }).catch((error: unknown) => log.warn({ err: error }, 'could not answer the decision privately'));
+  });
+
+  // Roll back, Promote, Hold, Resume: acked after the event is recorded (one fast write); the answer goes to the clicker only.
+  app.action(OTHER_RUN_CLICK, async ({ body, ack, client }) => {
     const parsed = parseBlockAction(body);
     const reply = await answer(log, 'button click failed', () => ('error' in parsed ? text(parsed.error) : onAction(ctx, { ...parsed, rationale: null }).then((outcome) => outcome.reply)));
     await ack();
@@ -88,7 +147,7 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
   return { app, receiver, express: server };
 }
 
-async function answer(log: Logger, failure: string, run: () => Reply | Promise<Reply>): Promise<Reply> {
+async function answer<T extends Reply | null>(log: Logger, failure: string, run: () => T | Promise<T>): Promise<T | Reply> {
   try {
     return await run();
   } catch (error) {

@@ -1,0 +1,77 @@
+import type { InputBlock, KnownBlock, ModalView, PlainTextElement } from '@slack/types';
+import { ACTIONS, type ActionId } from '../../domain/cards.ts';
+import { ACKNOWLEDGE_LABEL, DECISION_LABELS, decisionFactsCard, decisionForm } from '../../domain/decision-facts.ts';
+import type { DecisionKind, Run } from '../../domain/run.ts';
+import { cardToBlocks, cut, escapeMrkdwn, LIMITS } from './render.ts';
+
+/**
+ * The Go/No-Go form as a Slack modal, pure: the facts the approver decides from (rendered like any
+ * card), then the inputs. private_metadata carries what the submission needs to act and answer.
+ */
+export const DECISION_CALLBACK_ID = 'run.decision';
+/** Block ids double as action ids: the submission's state is keyed by both. */
+export const DECISION_INPUTS = { rationale: 'rationale', acknowledge: 'acknowledge' } as const;
+export const ACKNOWLEDGED_VALUE = 'accepted';
+
+const VIEW = { title: 24, button: 24, metadata: 3_000, rationale: 2_000 } as const;
+const ACTION_OF: Record<DecisionKind, ActionId> = { go: ACTIONS.go, no_go: ACTIONS.noGo, defer: ACTIONS.defer };
+
+/** What the submission reads back: which run, which decision, and where to answer the approver privately. */
+export interface DecisionMetadata {
+  runId: string;
+  action: ActionId;
+  channel: string;
+}
+
+export function decisionModal(run: Run, decision: DecisionKind, channel: string): ModalView {
+  const form = decisionForm(run, decision);
+  const label = DECISION_LABELS[decision];
+  const facts = cardToBlocks(decisionFactsCard(run, decision)).blocks;
+  const rationale: InputBlock = {
+    type: 'input',
+    block_id: DECISION_INPUTS.rationale,
+    optional: form.rationale === 'optional',
+    label: plain(form.rationale === 'optional' ? 'Rationale (optional)' : `Why ${label}? (required)`),
+    hint: plain(form.rationaleHint),
+    element: { type: 'plain_text_input', action_id: DECISION_INPUTS.rationale, multiline: true, max_length: VIEW.rationale },
+  };
+  const inputs: KnownBlock[] = [rationale];
+  if (form.acknowledge) {
+    inputs.unshift({
+      type: 'input',
+      block_id: DECISION_INPUTS.acknowledge,
+      // Slack asks for the tick before it submits; the domain refuses an unacknowledged GO anyway.
+      optional: false,
+      label: plain(`CONDITIONAL: ${form.acknowledge.length} item${form.acknowledge.length === 1 ? '' : 's'} failed`),
+      hint: plain('A GO on a CONDITIONAL run accepts the failing items listed above.'),
+      element: { type: 'checkboxes', action_id: DECISION_INPUTS.acknowledge, options: [{ text: plain(ACKNOWLEDGE_LABEL), value: ACKNOWLEDGED_VALUE }] },
+    });
+  }
+  const metadata: DecisionMetadata = { runId: run.id, action: ACTION_OF[decision], channel };
+  return {
+    type: 'modal',
+    callback_id: DECISION_CALLBACK_ID,
+    private_metadata: cut(JSON.stringify(metadata), VIEW.metadata),
+    title: plain(cut(`${label} on ${run.key}`, VIEW.title)),
+    submit: plain(cut(`Record ${label}`, VIEW.button)),
+    close: plain('Cancel'),
+    blocks: [...facts, { type: 'divider' }, ...inputs],
+  };
+}
+
+/** What replaces the form when a submission is refused for a reason no input can fix (decided already, not an approver, …). */
+export function notRecordedView(runKey: string | null, reason: string): ModalView {
+  return {
+    type: 'modal',
+    title: plain('Not recorded'),
+    close: plain('Close'),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: cut(escapeMrkdwn(reason), LIMITS.section) } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(`Nothing was changed${runKey ? ` on ${runKey}` : ''}. The run's status message shows where it stands.`) }] },
+    ],
+  };
+}
+
+function plain(text: string): PlainTextElement {
+  return { type: 'plain_text', text, emoji: true };
+}
