@@ -7,6 +7,7 @@ import { onCommand } from '../../app/on-command.ts';
 import { onPageAck } from '../../app/on-page-ack.ts';
 import { text, type Reply } from '../../app/replies.ts';
 import type { TeamsConfig } from '../../config.ts';
+import { withDecisionForms } from '../../domain/decision-facts.ts';
 import { statusCard } from '../../domain/messages.ts';
 import { findRun } from '../../store/runs.ts';
 import { saveConversationReference } from '../../store/teams.ts';
@@ -82,7 +83,7 @@ export class FlightdeckTeamsBot extends TeamsActivityHandler {
         if (page) return 'error' in page ? text(page.error) : (await onPageAck(this.ctx, { actor, ...page })).reply;
         const click = parseCardAction(undefined, context.activity.value);
         if ('error' in click) return text(click.error);
-        return (await onAction(this.ctx, { actor, ...click, rationale: null })).reply;
+        return (await onAction(this.ctx, { actor, ...click })).reply;
       }
       const spoken = commandText(TurnContext.removeMentionText(context.activity, context.activity.recipient.id) ?? context.activity.text ?? '');
       // Teams re-sends an activity it thinks went unanswered: its id makes the start idempotent.
@@ -102,10 +103,11 @@ export class FlightdeckTeamsBot extends TeamsActivityHandler {
     const click = parseCardAction(invokeValue.action?.verb, invokeValue.action?.data);
     if (!actor || 'error' in click) return message(actor ? (click as { error: string }).error : 'I could not tell who you are.');
     try {
-      const outcome = await onAction(this.ctx, { actor, ...click, rationale: null });
+      // The decision form's inputs (rationale, acknowledgement) come in the action's data.
+      const outcome = await onAction(this.ctx, { actor, ...click });
       const run = outcome.accepted ? await findRun(this.ctx.db, click.runId) : null;
       if (!run) return message(outcome.reply.kind === 'text' ? outcome.reply.text : 'Done.');
-      return { statusCode: 200, type: CARD_CONTENT_TYPE, value: cardToAdaptiveCard(statusCard(run)) };
+      return { statusCode: 200, type: CARD_CONTENT_TYPE, value: cardToAdaptiveCard(withDecisionForms(statusCard(run), run)) };
     } catch (error) {
       this.log.error({ err: error }, 'teams card action failed');
       return message(SORRY);

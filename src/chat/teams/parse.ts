@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isActionId, type ActionId } from '../../domain/cards.ts';
+import { decisionOf } from '../../domain/decision-facts.ts';
 import type { Actor } from '../../domain/identity.ts';
 import { isPageActionId } from '../../domain/page.ts';
 
@@ -28,13 +29,45 @@ export function commandText(text: string): string {
     .replace(/^\/?deploy\b\s*/i, '');
 }
 
-/** A click on an Action.Execute (invoke) or its Action.Submit fallback (a message carrying `value`). */
-export function parseCardAction(verb: string | undefined, data: unknown): { action: ActionId; runId: string } | { error: string } {
+export const MAX_RATIONALE = 2_000;
+
+/** The ids of a decision form's inputs: one card holds three forms (GO, NO-GO, DEFER), and input ids must be unique in a card. */
+export function decisionInputIds(action: ActionId): { rationale: string; acknowledged: string } {
+  return { rationale: `${action}.rationale`, acknowledged: `${action}.acknowledged` };
+}
+
+/** Teams merges a form's input values into the action's data, by input id; a toggle's value is its valueOn / valueOff. */
+const decisionInputs = z.object({
+  rationale: z.string().max(MAX_RATIONALE).optional(),
+  acknowledged: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
+});
+
+export interface CardAction {
+  action: ActionId;
+  runId: string;
+  rationale: string | null;
+  /** Present when the GO form had the CONDITIONAL acknowledgement toggle. */
+  acknowledged?: boolean;
+}
+
+/** A click on an Action.Execute (invoke) or its Action.Submit fallback (a message carrying `value`), with the decision form's inputs. */
+export function parseCardAction(verb: string | undefined, data: unknown): CardAction | { error: string } {
   const parsed = actionData.safeParse(data);
   const action = verb ?? (parsed.success ? parsed.data.verb : undefined);
   if (!action || !isActionId(action)) return { error: 'That button is not one of Flightdeck’s.' };
   if (!parsed.success) return { error: 'That button does not name a run.' };
-  return { action, runId: parsed.data.runId };
+  if (!decisionOf(action)) return { action, runId: parsed.data.runId, rationale: null };
+  const ids = decisionInputIds(action);
+  const given = data as Record<string, unknown>;
+  const inputs = decisionInputs.safeParse({ rationale: given[ids.rationale], acknowledged: given[ids.acknowledged] });
+  if (!inputs.success) return { error: `That form did not arrive as Flightdeck sent it; a rationale may be at most ${MAX_RATIONALE} characters.` };
+  const { rationale, acknowledged } = inputs.data;
+  return {
+    action,
+    runId: parsed.data.runId,
+    rationale: rationale?.trim() || null,
+    ...(acknowledged === undefined ? {} : { acknowledged: acknowledged === true || acknowledged === 'true' }),
+  };
 }
 
 const pageActionData = z.object({ pageId: z.uuid() });

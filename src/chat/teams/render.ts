@@ -1,6 +1,8 @@
-import { ACTIONS, type Button, type Card, type Text } from '../../domain/cards.ts';
+import { ACTIONS, type ActionId, type Button, type Card, type Text } from '../../domain/cards.ts';
+import { ACKNOWLEDGE_LABEL, DECISION_LABELS, formOf, type DecisionForm } from '../../domain/decision-facts.ts';
 import { isPageActionId } from '../../domain/page.ts';
 import type { Reply } from '../../app/replies.ts';
+import { decisionInputIds, MAX_RATIONALE } from './parse.ts';
 
 /**
  * Card → Adaptive Card 1.5, pure. Buttons are Action.Execute (Universal Actions: the clicked
@@ -83,7 +85,42 @@ function action(button: Button): Json {
       },
     };
   }
+  const form = formOf(button);
+  if (form) return decisionForm(button, form);
   return execute(button, button.label);
+}
+
+/**
+ * GO / NO-GO / DEFER open a small form under the card: the rationale (required for NO-GO and DEFER,
+ * checked by Teams before it sends) and, for GO on a CONDITIONAL run, the items and a toggle accepting them.
+ * Teams sends the inputs' values in the Action.Execute's data, keyed by input id.
+ */
+function decisionForm(button: Button, form: DecisionForm): Json {
+  const ids = decisionInputIds(button.action as ActionId);
+  const label = DECISION_LABELS[form.decision];
+  const required = form.rationale === 'required';
+  const body: Json[] = [];
+  if (form.acknowledge) {
+    const items = form.acknowledge.map((item) => `- ${item.name}: ${item.summary}`).join('\n');
+    body.push({ type: 'TextBlock', text: cut(`CONDITIONAL: these items failed, and a GO accepts them:\n${items}`), wrap: true });
+    body.push({ type: 'Input.Toggle', id: ids.acknowledged, title: ACKNOWLEDGE_LABEL, valueOn: 'true', valueOff: 'false', wrap: true });
+  }
+  body.push({
+    type: 'Input.Text',
+    id: ids.rationale,
+    label: required ? `Why ${label}? (required)` : 'Rationale (optional)',
+    placeholder: form.rationaleHint,
+    isMultiline: true,
+    maxLength: MAX_RATIONALE,
+    isRequired: required,
+    ...(required ? { errorMessage: `Please say why: a ${label} needs a rationale.` } : {}),
+  });
+  return {
+    type: 'Action.ShowCard',
+    title: button.label,
+    ...(button.style ? { style: button.style === 'primary' ? 'positive' : 'destructive' } : {}),
+    card: { type: 'AdaptiveCard', version: ADAPTIVE_CARD_VERSION, body, actions: [execute(button, `Record ${label}`)] },
+  };
 }
 
 /** Drops body blocks before the last until the card fits: a card Teams refuses helps nobody. */

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { cardToAdaptiveCard, MAX_CARD_BYTES } from '../../../src/chat/teams/render.ts';
 import { ACTIONS, card, type Card } from '../../../src/domain/cards.ts';
 import { helpCard, pageCard, rollbackCard, statusCard, statusSummary, successCard } from '../../../src/domain/messages.ts';
-import type { RunEvent } from '../../../src/domain/run.ts';
+import { withDecisionForms } from '../../../src/domain/decision-facts.ts';
+import type { Run, RunEvent } from '../../../src/domain/run.ts';
 import { apply, awaitingDecision, bob, monitoring, requested, step } from '../../domain/support.ts';
 
 /** The official Adaptive Cards 1.5 schema, kept in shared/ (not copied into the project). */
@@ -34,11 +35,16 @@ const check = (seq: number, healthy: boolean): RunEvent => ({ type: 'check', seq
 const rolledBack = apply(monitoring(), [check(1, false), check(2, false), check(3, false), ...step('rollback.0')]).run;
 const rollbackFailed = apply(monitoring(), [check(1, false), check(2, false), check(3, false), ...step('rollback.0', false)]).run;
 const succeeded = apply(monitoring(), [1, 2, 3, 4, 5].map((seq) => check(seq, true))).run;
+const conditional: Run = {
+  ...awaitingDecision(),
+  readiness: { score: 80, threshold: 75, verdict: 'CONDITIONAL', failing: [{ name: 'Load test', critical: false, points: 20, summary: 'exit 1: p95 over budget' }] },
+};
 
 /** Every card Flightdeck sends, in every state a run can show. */
 const EVERY_CARD: [string, Card][] = [
   ['status: pre-checks', statusCard(apply(null, [requested()]).run)],
   ['status: awaiting decision', statusCard(awaitingDecision())],
+  ['status: awaiting decision, CONDITIONAL', withDecisionForms(statusCard(conditional), conditional)],
   ['status: deploying', statusCard(apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: bob, rationale: 'ok' }]).run)],
   ['status: monitoring', statusCard(monitoring())],
   ['status: succeeded', statusCard(succeeded)],
@@ -67,13 +73,33 @@ describe('Card → Adaptive Card', () => {
     expect(validate(broken)).toBe(false);
   });
 
-  it('buttons are Action.Execute with the run id, an Action.Submit fallback, and rollback asks first', () => {
+  it('GO / NO-GO / DEFER open a form: a rationale (required for NO-GO and DEFER) and an Action.Execute with the run id and a fallback', () => {
     const decision = cardToAdaptiveCard(statusCard(awaitingDecision())) as { actions: Record<string, any>[] };
-    expect(decision.actions.map((action) => [action.type, action.verb, action.data.runId, action.fallback.type])).toEqual([
+    expect(decision.actions.map((action) => action.type)).toEqual(['Action.ShowCard', 'Action.ShowCard', 'Action.ShowCard']);
+    const forms = decision.actions.map((action) => action.card as { body: Record<string, any>[]; actions: Record<string, any>[] });
+    expect(forms.map((form) => [form.actions[0]!.type, form.actions[0]!.verb, form.actions[0]!.data.runId, form.actions[0]!.fallback.type])).toEqual([
       ['Action.Execute', ACTIONS.go, awaitingDecision().id, 'Action.Submit'],
       ['Action.Execute', ACTIONS.noGo, awaitingDecision().id, 'Action.Submit'],
       ['Action.Execute', ACTIONS.defer, awaitingDecision().id, 'Action.Submit'],
     ]);
+    expect(forms.map((form) => form.body.map((input) => [input.type, input.id, input.isRequired]))).toEqual([
+      [['Input.Text', 'run.go.rationale', false]],
+      [['Input.Text', 'run.no_go.rationale', true]],
+      [['Input.Text', 'run.defer.rationale', true]],
+    ]);
+    expect(forms[1]!.body[0]).toMatchObject({ label: 'Why NO-GO? (required)', errorMessage: expect.stringContaining('Please say why') });
+  });
+
+  it('GO on a CONDITIONAL run also lists the failing items and asks to accept them with a toggle', () => {
+    const decision = cardToAdaptiveCard(withDecisionForms(statusCard(conditional), conditional)) as { actions: Record<string, any>[] };
+    const [go, noGo] = decision.actions.map((action) => action.card.body as Record<string, any>[]);
+    expect(go!.map((element) => element.type)).toEqual(['TextBlock', 'Input.Toggle', 'Input.Text']);
+    expect(go![0]!.text).toContain('- Load test: exit 1: p95 over budget');
+    expect(go![1]).toMatchObject({ id: 'run.go.acknowledged', title: 'I have read the CONDITIONAL items and accept them', valueOn: 'true', valueOff: 'false' });
+    expect(noGo!.map((element) => element.type)).toEqual(['Input.Text']);
+  });
+
+  it('rollback asks first', () => {
     const rollback = (cardToAdaptiveCard(statusCard(monitoring())) as { actions: Record<string, any>[] }).actions[0]!;
     expect(rollback.type).toBe('Action.ShowCard');
     expect(rollback.card.actions[0]).toMatchObject({ type: 'Action.Execute', verb: ACTIONS.rollback });
