@@ -21,10 +21,13 @@ const BUTTON_WORDS: Record<string, ActionId> = {
   resume: ACTIONS.resume,
 };
 
+const ACK_FLAG = '--ack';
+
 /**
  * The shell's input side: a line typed by a user becomes the same use-case call a Slack
  * command or button click makes. `go`, `no-go`, `defer`, `roll-back`, `promote`, `hold`, `resume`, `ack` stand for the buttons,
- * on the named run or the only run that shows that button.
+ * on the named run or the only run that shows that button. The rest of the line is the decision form:
+ * `no-go demo-1 error budget spent`, `go demo-1 --ack load test is known flaky`.
  */
 export class ShellSession {
   constructor(
@@ -47,10 +50,16 @@ export class ShellSession {
     if (word === 'ack') return this.acknowledge(actor, rest[0]);
     const action = BUTTON_WORDS[word];
     if (!action) return { kind: 'text', text: `Type /deploy help for commands, or go / no-go / defer / roll-back / promote / hold / resume / ack [run] to press a button. ("${line}" is neither.)` };
-    const named = rest[0] && /^[a-z][a-z0-9-]*-\d+$/.test(rest[0]) ? rest.shift()! : null;
+    // `--ack` is the GO form's checkbox: "I have read the CONDITIONAL items and accept them".
+    const acknowledged = rest.some((token) => token.toLowerCase() === ACK_FLAG);
+    const words = rest.filter((token) => token.toLowerCase() !== ACK_FLAG);
+    const named = words[0] && /^[a-z][a-z0-9-]*-\d+$/.test(words[0]) ? words.shift()! : null;
     const run = named ? await findRunByKey(this.ctx.db, named) : await this.onlyRunWithButton(action);
     if (!run) return { kind: 'text', text: named ? `There is no run ${named}.` : 'Which run? Name it, e.g. "go demo-1".' };
-    return (await onAction(this.ctx, { actor, action, runId: run.id, rationale: rest.length ? rest.join(' ') : null })).reply;
+    const outcome = await onAction(this.ctx, { actor, action, runId: run.id, rationale: words.length ? words.join(' ') : null, ...(acknowledged ? { acknowledged } : {}) });
+    if (outcome.reply.kind !== 'text' || !outcome.input) return outcome.reply;
+    const retype = outcome.input === 'rationale' ? `Type "${word} ${run.key} <why>".` : `Type "go ${run.key} ${ACK_FLAG} [rationale]" to accept them.`;
+    return { kind: 'text', text: `${outcome.reply.text} ${retype}` };
   }
 
   /** `ack [run]`: the Acknowledge button of the run's open page (or of the only open page). */
