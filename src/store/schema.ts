@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { Actor } from '../domain/identity.ts';
+import type { Lock, LockKind } from '../domain/lock.ts';
 import { TERMINAL_STATES, type Run, type RunEvent } from '../domain/run-types.ts';
 
 /**
@@ -124,4 +125,64 @@ export const pageMessages = pgTable(
     messageId: text('message_id').notNull(),
   },
   (table) => [primaryKey({ columns: [table.pageId, table.channel, table.messageId] })],
+);
+
+/**
+ * Locks (domain/lock.ts): at most one row per service and environment, so two people locking at once
+ * make one holder. An expired row is inactive as it stands; the sweeper deletes it and logs the expiry.
+ */
+export const locks = pgTable(
+  'locks',
+  {
+    service: text('service').notNull(),
+    environment: text('environment').notNull(),
+    by: jsonb('by').$type<Actor>().notNull(),
+    reason: text('reason').notNull(),
+    since: timestamp('since', { withTimezone: true }).notNull(),
+    /** Null: until someone unlocks it. */
+    until: timestamp('until', { withTimezone: true }),
+    kind: text('kind').$type<LockKind>().notNull(),
+    /** The run whose rollback took the lock. */
+    runKey: text('run_key'),
+  },
+  (table) => [primaryKey({ columns: [table.service, table.environment] })],
+);
+
+/** The locks' audit trail, append-only: every lock, take-over, unlock, expiry, refusal and queued start. */
+export const lockEvents = pgTable(
+  'lock_events',
+  {
+    id: uuid('id').primaryKey(),
+    service: text('service').notNull(),
+    environment: text('environment').notNull(),
+    action: text('action').notNull(),
+    /** Who asked; null when Flightdeck acted (an expiry, a rollback's lock). */
+    by: jsonb('by').$type<Actor>(),
+    /** What they said. */
+    reason: text('reason'),
+    /** What happened, or why it was refused. */
+    detail: text('detail'),
+    /** The lock taken or lifted. */
+    lock: jsonb('lock').$type<Lock>(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+  },
+  (table) => [index('lock_events_target').on(table.service, table.environment, table.at)],
+);
+
+/** Starts waiting for their target to free (`--queue`); the worker replays each through the start command, oldest first. */
+export const queuedStarts = pgTable(
+  'queued_starts',
+  {
+    id: uuid('id').primaryKey(),
+    service: text('service').notNull(),
+    environment: text('environment').notNull(),
+    version: text('version').notNull(),
+    /** The start command as typed, without --queue. */
+    command: text('command').notNull(),
+    requestedBy: jsonb('requested_by').$type<Actor>().notNull(),
+    /** The queuing request's platform id: a retried request queues nothing more. */
+    requestKey: text('request_key').unique(),
+    queuedAt: timestamp('queued_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [index('queued_starts_target').on(table.service, table.environment, table.queuedAt)],
 );
