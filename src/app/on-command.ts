@@ -1,17 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { parseCommand, type Command } from '../domain/command.ts';
 import { freezeGate, freezesFor, type FreezeGate } from '../domain/freeze.ts';
+import { parseStartTime } from '../domain/start-time.ts';
 import type { Actor } from '../domain/identity.ts';
 import { helpCard, statusCard, statusSummary } from '../domain/messages.ts';
 import { dryRunCard, planCard } from '../domain/plan-card.ts';
+import { lockedSummary, withLockLines } from '../domain/lock.ts';
 import type { Plan } from '../domain/plan.ts';
 import { mayStart } from '../domain/policy.ts';
 import { transition, type RunEvent } from '../domain/run.ts';
 import { specFor, type RunSpec } from '../domain/spec.ts';
 import { isUniqueViolation } from '../store/errors.ts';
 import { activeRunFor, activeRuns, findRunByKey, findRunByRequestKey, insertRun, lastSucceededVersion, nextRunNumber, versionSucceededIn } from '../store/runs.ts';
+import { activeLockFor, activeLocks } from '../store/locks.ts';
 import { persistEffects } from './apply-effects.ts';
 import type { AppContext } from './context.ts';
+import { onLockCommand } from './on-lock.ts';
+import { startGate } from './queued-starts.ts';
 import { recordEvent } from './record-event.ts';
 import { text, type Reply } from './replies.ts';
 
@@ -38,10 +43,14 @@ export async function onCommand(ctx: AppContext, request: CommandRequest): Promi
       return 'reply' in target ? target.reply : { kind: 'card', card: planCard(target.plan, target.environment, target.spec) };
     }
     case 'status': {
-      if (!command.run) return { kind: 'card', card: statusSummary(await activeRuns(ctx.db)) };
+      if (!command.run) return { kind: 'card', card: withLockLines(statusSummary(await activeRuns(ctx.db)), await activeLocks(ctx.db, ctx.clock.now()), ctx.clock.now()) };
       const run = await findRunByKey(ctx.db, command.run);
       return run ? { kind: 'card', card: statusCard(run) } : text(`There is no run ${command.run}.`);
     }
+    case 'lock':
+    case 'unlock':
+    case 'locks':
+      return onLockCommand(ctx, request.actor, command);
     case 'rollback':
     case 'cancel':
     case 'resume': {
@@ -67,7 +76,11 @@ async function start(ctx: AppContext, request: CommandRequest, command: Extract<
   if ('reply' in target) return target.reply;
   const { plan, environment, spec } = target;
   const refusal = startRefusal(target, actor, command.version) ?? (await orderRefusal(ctx, target, command.version));
-  const freeze = freezeGate({ freezes: freezesFor(plan, environment), spec, requester: actor, target: `${plan.service} ${environment}`, now: ctx.clock.now(), emergency: command.emergency ?? null });
+  const scheduled = command.at === undefined ? null : parseStartTime(command.at, actor.zone ?? null, ctx.clock.now());
+  if (scheduled && !scheduled.ok) return text(scheduled.message);
+  // A scheduled start is judged against the freezes of the time it will start.
+  const startsAt = scheduled ? new Date(scheduled.at) : ctx.clock.now();
+  const freeze = freezeGate({ freezes: freezesFor(plan, environment), spec, requester: actor, target: `${plan.service} ${environment}`, now: startsAt, emergency: command.emergency ?? null });
   if (command.dryRun) return dryRun(ctx, target, command.version, refusal, freeze);
   if (refusal) return text(refusal);
   if (!freeze.allowed) return text(freeze.reason);
@@ -76,6 +89,9 @@ async function start(ctx: AppContext, request: CommandRequest, command: Extract<
     const earlier = await findRunByRequestKey(ctx.db, requestKey);
     if (earlier) return created(earlier.key, earlier.service, earlier.version, earlier.environment);
   }
+  // A lock refuses the start (or --queue waits for the lock or the active run): app/queued-starts.ts.
+  const gated = await startGate(ctx, request, command, { service: plan.service, environment });
+  if (gated) return gated;
   const busy = await activeRunFor(ctx.db, plan.service, environment);
   if (busy) return text(alreadyActive(busy.key, busy.state, busy.requestedBy.name));
 
@@ -97,6 +113,7 @@ async function start(ctx: AppContext, request: CommandRequest, command: Extract<
           // An emergency start may ask for a decision the environment does not usually ask for (domain/freeze.ts).
           spec: freeze.spec,
           emergency: freeze.emergency,
+          scheduled: scheduled ? { at: scheduled.at, shown: scheduled.shown } : null,
         },
       };
       const result = transition(null, event, now);
@@ -107,6 +124,7 @@ async function start(ctx: AppContext, request: CommandRequest, command: Extract<
     });
     ctx.kickRelay();
     ctx.log.info({ run: run.key, by: actor.name }, 'run created');
+    if (run.scheduled) return text(`Run ${run.key} scheduled: ${run.service} ${run.version} → ${run.environment} at ${run.scheduled.shown}. /deploy cancel ${run.key} removes it.`);
     return created(run.key, run.service, run.version, run.environment);
   } catch (error) {
     // Lost a race: the database's unique keys decide, and nothing of ours was written.
@@ -161,10 +179,12 @@ async function orderRefusal(ctx: AppContext, { plan, spec }: Target, version: st
 /** The steps a start would run, from the spec it would freeze. Reads only: no run, lock, outbox row or job. */
 async function dryRun(ctx: AppContext, { plan, environment, spec }: Target, version: string, refusal: string | null, freeze: FreezeGate): Promise<Reply> {
   const busy = await activeRunFor(ctx.db, plan.service, environment);
+  const lock = await activeLockFor(ctx.db, { service: plan.service, environment }, ctx.clock.now());
   const notes = [
     ...(refusal ? [`A real start would be refused: ${refusal}`] : []),
     ...(!freeze.allowed ? [`A real start now would be refused: ${freeze.reason}`] : []),
     ...(freeze.allowed && freeze.emergency ? [`Emergency start inside the freeze "${freeze.emergency.freeze}": it would wait for GO from ${freeze.spec.approval.quorum + 1} approvers.`] : []),
+    ...(lock ? [`A real start now would be refused: ${lockedSummary(lock, ctx.clock.now())}`] : []),
     ...(busy ? [`A real start now would be refused: ${alreadyActive(busy.key, busy.state, busy.requestedBy.name)}`] : []),
   ];
   return { kind: 'card', card: dryRunCard({ service: plan.service, version, environment }, spec, notes) };
@@ -175,5 +195,5 @@ function created(key: string, service: string, version: string, environment: str
 }
 
 function alreadyActive(key: string, state: string, by: string): string {
-  return `${key} is already active on this service and environment (${state.replace(/_/g, ' ')}, started by ${by}). Wait for it to finish, or cancel it.`;
+  return `${key} is already active on this service and environment (${state.replace(/_/g, ' ')}, started by ${by}). Wait for it to finish, or cancel it; or add --queue to start when it ends.`;
 }

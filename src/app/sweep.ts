@@ -6,6 +6,7 @@ import { lockPage, pagesDueBefore } from '../store/pages.ts';
 import { activeRuns, lockRun } from '../store/runs.ts';
 import { persistEffects } from './apply-effects.ts';
 import type { AppContext } from './context.ts';
+import { sweepLocks } from './queued-starts.ts';
 
 /**
  * Worker, every so often: re-enqueue the work of active runs that is overdue by more than `graceMs`
@@ -27,6 +28,8 @@ export async function sweepOverdue(ctx: AppContext, graceMs: number): Promise<nu
   }
   enqueued += await sweepOverduePages(ctx, graceMs);
   if (enqueued) ctx.kickRelay();
+  // Expired locks are inactive already; this logs them and starts what was queued behind them.
+  await sweepLocks(ctx);
   return enqueued;
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Queue names, one per kind of work, each with its own options (see options.ts). */
-export const QUEUES = { steps: 'flightdeck-steps', checks: 'flightdeck-checks', chat: 'flightdeck-chat', pages: 'flightdeck-pages', timers: 'flightdeck-timers' } as const;
+export const QUEUES = { steps: 'flightdeck-steps', checks: 'flightdeck-checks', chat: 'flightdeck-chat', pages: 'flightdeck-pages', timers: 'flightdeck-timers', notices: 'flightdeck-notices' } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 const effectSchema = z.discriminatedUnion('kind', [
@@ -20,6 +20,21 @@ const pageJobSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('acknowledged'), pageId: z.uuid() }),
 ]);
 
+const inlineSchema = z.union([z.string(), z.object({ mention: z.object({ name: z.string(), ids: z.partialRecord(z.enum(['slack', 'teams', 'shell']), z.string()) }) })]);
+
+/** A message to a channel that belongs to no run (a lock taken or lifted, a queued start that could not start): a card without buttons. */
+const noticeJobSchema = z.object({
+  platform: z.enum(['slack', 'teams', 'shell']),
+  channel: z.string().min(1),
+  card: z.object({
+    title: z.string(),
+    tone: z.enum(['info', 'good', 'warning', 'danger']),
+    body: z.array(z.array(inlineSchema)),
+    fields: z.array(z.object({ label: z.string(), value: z.array(inlineSchema) })),
+    context: z.array(inlineSchema).nullable(),
+  }),
+});
+
 /** Every job payload is parsed on the way out of Redis: a malformed job fails loudly, never half-runs. */
 export const JOB_PAYLOADS = {
   [QUEUES.steps]: z.object({ runId: z.uuid(), stepId: z.string().regex(/^[a-z_]+\.\d+$/) }),
@@ -27,6 +42,7 @@ export const JOB_PAYLOADS = {
   [QUEUES.chat]: z.object({ runId: z.uuid(), effect: effectSchema }),
   [QUEUES.pages]: pageJobSchema,
   [QUEUES.timers]: z.object({ runId: z.uuid(), timer: z.enum(['decision_reminder', 'decision_timeout', 'scheduled_start']), n: z.number().int().positive() }),
+  [QUEUES.notices]: noticeJobSchema,
 } as const;
 
 export type StepJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.steps]>;
@@ -35,3 +51,4 @@ export type ChatJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.chat]>;
 export type ChatEffect = ChatJob['effect'];
 export type PageJob = z.infer<typeof pageJobSchema>;
 export type TimerJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.timers]>;
+export type NoticeJob = z.infer<typeof noticeJobSchema>;

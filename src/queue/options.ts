@@ -19,6 +19,8 @@ export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
   [QUEUES.pages]: { ...KEEP, attempts: 12, backoff: { type: 'exponential', delay: 500 } },
   // Timers: one database transaction each, like checks.
   [QUEUES.timers]: { ...KEEP, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
+  // Notices: one chat call each, so chat's patience.
+  [QUEUES.notices]: { ...KEEP, attempts: 12, backoff: { type: 'exponential', delay: 500 } },
 };
 
 /**
@@ -39,6 +41,8 @@ export function workerOptions(queue: QueueName, lockMs: number): Omit<WorkerOpti
       return { ...stall, concurrency: 1, maxStalledCount: 5 };
     case QUEUES.timers:
       return { ...stall, concurrency: 4, maxStalledCount: 20 };
+    case QUEUES.notices:
+      return { ...stall, concurrency: 1, maxStalledCount: 5 };
     case QUEUES.pages:
       // Apart from the chat queue, so a page is never stuck behind a long run's log lines.
       return { ...stall, concurrency: 4, maxStalledCount: 5 };

@@ -7,6 +7,7 @@ import { runPageJob } from '../app/page-jobs.ts';
 import { runCheck } from '../app/run-check.ts';
 import { runStep } from '../app/run-step.ts';
 import { runTimer } from '../app/run-timer.ts';
+import { postNotice } from '../app/notices.ts';
 import type { Executor, MetricSource, Monitor } from '../ports.ts';
 import { JOB_PAYLOADS, QUEUES, type QueueName } from './jobs.ts';
 import { workerOptions } from './options.ts';
@@ -33,6 +34,7 @@ export function startWorkers(deps: WorkerDeps): { stop(): Promise<void> } {
     },
     [QUEUES.pages]: (data) => runPageJob(deps.ctx, deps.chat, parse(QUEUES.pages, data)),
     [QUEUES.timers]: (data) => runTimer(deps.ctx, parse(QUEUES.timers, data)),
+    [QUEUES.notices]: (data) => postNotice(deps.chat, parse(QUEUES.notices, data)),
   };
   const workers = (Object.keys(handlers) as QueueName[]).map((queue) => {
     const worker = new Worker(queue, (job: Job) => handlers[queue](job.data), { connection: deps.connection, prefix: deps.prefix, ...workerOptions(queue, deps.lockMs) });
