@@ -6,7 +6,7 @@ import { parseLockWords } from './lock.ts';
  */
 
 export type Command =
-  | { kind: 'start'; service: string; version: string; environment: string | null; dryRun: boolean; strategy: string | null; queue?: boolean; /** --emergency: why to start inside a freeze window (domain/freeze.ts). */ emergency?: string }
+  | { kind: 'start'; service: string; version: string; environment: string | null; dryRun: boolean; strategy: string | null; queue?: boolean; /** --emergency: why to start inside a freeze window (domain/freeze.ts). */ emergency?: string; /** --at: when to start, as typed (domain/start-time.ts). */ at?: string }
   | { kind: 'plan'; service: string; environment: string | null }
   | { kind: 'status'; run: string | null }
   | { kind: 'rollback'; run: string; reason: string | null }
@@ -24,7 +24,7 @@ export interface ParseError {
 }
 
 export const USAGE = {
-  start: '/deploy start <service> <version> [environment] [--dry-run] [--strategy <kind>] [--queue] [--emergency "<why>"]',
+  start: '/deploy start <service> <version> [environment] [--dry-run] [--strategy <kind>] [--queue] [--emergency "<why>"] [--at "<when>"]',
   plan: '/deploy plan <service> [environment]',
   status: '/deploy status [run]',
   rollback: '/deploy rollback <run> [reason]',
@@ -37,7 +37,7 @@ export const USAGE = {
 } as const;
 
 export const HELP_LINES: string[] = [
-  `${USAGE.start} — start a deployment run (e.g. /deploy start api 1.4.2 production); --dry-run lists the steps it would run and starts nothing; --strategy picks one the plan offers; --queue runs it when the target's lock frees; --emergency "<why>" starts inside a freeze window (one more approver needed)`,
+  `${USAGE.start} — start a deployment run (e.g. /deploy start api 1.4.2 production); --dry-run lists the steps it would run and starts nothing; --strategy picks one the plan offers; --queue runs it when the target's lock frees; --emergency "<why>" starts inside a freeze window (one more approver needed); --at "<when>" schedules it`,
   `${USAGE.plan} — show a service's deployment plan: stages, steps, monitoring, rollback, approvers, on-call`,
   `${USAGE.status} — show a run, or the active runs`,
   `${USAGE.rollback} — roll a run back (approvers and on-call)`,
@@ -117,14 +117,15 @@ export function parseCommand(text: string): Command | ParseError {
 /** The options of start. Those not `available` are recognised, so they are declined politely instead of read as positionals. */
 const START_FLAGS = {
   '--dry-run': { value: null, available: true },
-  '--at': { value: 'a time, e.g. --at 14:00', available: false },
+  '--at': { value: 'a time, e.g. --at 14:00 or --at "2026-11-24 14:00 Europe/Berlin"', available: true },
   '--emergency': { value: 'a justification, e.g. --emergency "checkout is down"', available: true },
   '--strategy': { value: 'a strategy, e.g. --strategy canary', available: true },
   '--queue': { value: null, available: true },
 } as const satisfies Record<string, { value: string | null; available: boolean }>;
 type StartFlag = keyof typeof START_FLAGS;
 
-const START_OPTIONS = `Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers), --queue (start when the lock frees), --emergency "<why>" (inside a freeze window). Coming later: ${Object.keys(START_FLAGS).filter((flag) => !START_FLAGS[flag as StartFlag].available).join(', ')}.`;
+const COMING = Object.keys(START_FLAGS).filter((flag) => !START_FLAGS[flag as StartFlag].available);
+const START_OPTIONS = `Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers), --queue (start when the lock frees), --emergency "<why>" (inside a freeze window), --at "<when>" (schedule it).${COMING.length ? ` Coming later: ${COMING.join(', ')}.` : ''}`;
 
 function parseStart(args: string[]): Command | ParseError {
   const positional: string[] = [];
@@ -161,7 +162,7 @@ function parseStart(args: string[]): Command | ParseError {
   if (strategy !== null && !STRATEGY.test(strategy)) return error(`"${strategy}" is not a strategy (blue-green, rolling, canary or feature-flag).`, USAGE.start);
   const emergency = flags.get('--emergency')?.trim();
   if (emergency === '') return error(`--emergency needs ${START_FLAGS['--emergency'].value}.`, USAGE.start);
-  return { kind: 'start', service, version, environment: environment ?? null, dryRun: flags.has('--dry-run'), strategy, ...(flags.has('--queue') ? { queue: true } : {}), ...(emergency ? { emergency } : {}) };
+  return { kind: 'start', service, version, environment: environment ?? null, dryRun: flags.has('--dry-run'), strategy, ...(flags.has('--queue') ? { queue: true } : {}), ...(emergency ? { emergency } : {}), ...(flags.has('--at') ? { at: flags.get('--at')! } : {}) };
 }
 
 function isStartFlag(name: string): name is StartFlag {

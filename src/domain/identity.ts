@@ -9,6 +9,8 @@ export interface Actor {
   name: string;
   /** Other ids the platform knows this person by (a Teams user's UPN besides their AAD object id). */
   aliases?: string[];
+  /** Their IANA time zone when the platform tells it (Slack's user tz, Teams' localTimezone): `--at 14:00` is read in it. */
+  zone?: string;
 }
 
 /** A person from a plan's `people`, with their id on each platform they use. */

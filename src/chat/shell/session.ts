@@ -36,7 +36,7 @@ export class ShellSession {
   ) {}
 
   async say(user: string, line: string): Promise<void> {
-    const actor: Actor = { platform: 'shell', id: user, name: user };
+    const actor: Actor = { platform: 'shell', id: user, name: user, zone: Intl.DateTimeFormat().resolvedOptions().timeZone };
     this.write(`\n${user}> ${line}\n`);
     const [word = '', ...rest] = line.trim().split(/\s+/);
     const reply = await this.handle(actor, word.toLowerCase(), rest, line.trim());
