@@ -9,7 +9,7 @@ import { DateTime, IANAZone } from 'luxon';
 export type StartTime = { ok: true; at: string; zone: string; shown: string } | { ok: false; message: string };
 
 const LATEST_MS = 30 * 86_400_000;
-const EARLIEST_MS = 30_000;
+const EARLIEST_MS = 5_000;
 
 export function parseStartTime(text: string, requesterZone: string | null, now: Date): StartTime {
   const trimmed = text.trim();
@@ -39,7 +39,8 @@ export function parseStartTime(text: string, requesterZone: string | null, now: 
 function within(at: DateTime, zone: string, now: Date): StartTime {
   const ahead = at.toMillis() - now.getTime();
   const shown = `${at.setZone(zone).toFormat('ccc d LLL yyyy HH:mm')} ${zone}${zone === 'UTC' ? '' : ` (${at.toUTC().toFormat('HH:mm')} UTC)`}`;
-  if (ahead < EARLIEST_MS) return { ok: false, message: `${shown} is not in the future. To start now, leave out --at.` };
+  if (ahead <= 0) return { ok: false, message: `${shown} is not in the future. To start now, leave out --at.` };
+  if (ahead < EARLIEST_MS) return { ok: false, message: `${shown} is only moments away. To start now, leave out --at.` };
   if (ahead > LATEST_MS) return { ok: false, message: `${shown} is more than 30 days away; schedule it closer to the day.` };
   return { ok: true, at: at.toUTC().toISO()!, zone, shown };
 }

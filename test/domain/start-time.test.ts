@@ -44,3 +44,11 @@ describe('--at: when a scheduled start happens', () => {
     expect(result.ok ? null : result.message).toContain(reason);
   });
 });
+
+describe('--at close to now', () => {
+  it('a time a few seconds away is refused as too close; one in the past as not in the future', () => {
+    expect(parseStartTime('2026-11-23T10:00:03Z', null, NOW)).toMatchObject({ ok: false, message: expect.stringContaining('is only moments away') });
+    expect(parseStartTime('2026-11-23T09:59:00Z', null, NOW)).toMatchObject({ ok: false, message: expect.stringContaining('is not in the future') });
+    expect(parseStartTime('2026-11-23T10:00:10Z', null, NOW)).toMatchObject({ ok: true });
+  });
+});
