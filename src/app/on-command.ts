@@ -81,7 +81,7 @@ async function start(ctx: AppContext, request: CommandRequest, command: Extract<
   // A scheduled start is judged against the freezes of the time it will start.
   const startsAt = scheduled ? new Date(scheduled.at) : ctx.clock.now();
   const freeze = freezeGate({ freezes: freezesFor(plan, environment), spec, requester: actor, target: `${plan.service} ${environment}`, now: startsAt, emergency: command.emergency ?? null });
-  if (command.dryRun) return dryRun(ctx, target, command.version, refusal, freeze);
+  if (command.dryRun) return dryRun(ctx, target, command.version, refusal, freeze, scheduled?.ok ? scheduled.shown : null);
   if (refusal) return text(refusal);
   if (!freeze.allowed) return text(freeze.reason);
 
@@ -177,10 +177,11 @@ async function orderRefusal(ctx: AppContext, { plan, spec }: Target, version: st
 }
 
 /** The steps a start would run, from the spec it would freeze. Reads only: no run, lock, outbox row or job. */
-async function dryRun(ctx: AppContext, { plan, environment, spec }: Target, version: string, refusal: string | null, freeze: FreezeGate): Promise<Reply> {
+async function dryRun(ctx: AppContext, { plan, environment, spec }: Target, version: string, refusal: string | null, freeze: FreezeGate, scheduledFor: string | null): Promise<Reply> {
   const busy = await activeRunFor(ctx.db, plan.service, environment);
   const lock = await activeLockFor(ctx.db, { service: plan.service, environment }, ctx.clock.now());
   const notes = [
+    ...(scheduledFor ? [`It would be scheduled for ${scheduledFor}, with the pre-deployment announcement posted now.`] : []),
     ...(refusal ? [`A real start would be refused: ${refusal}`] : []),
     ...(!freeze.allowed ? [`A real start now would be refused: ${freeze.reason}`] : []),
     ...(freeze.allowed && freeze.emergency ? [`Emergency start inside the freeze "${freeze.emergency.freeze}": it would wait for GO from ${freeze.spec.approval.quorum + 1} approvers.`] : []),

@@ -104,11 +104,13 @@ describe('dry run and plan commands', () => {
     expect(await relay.relayOnce()).toBe(0);
   });
 
-  it('a dry run still refuses what it cannot show: an unknown service or environment, a flag that is not available yet', async () => {
+  it('a dry run still refuses what it cannot show: an unknown service or environment, a time without a zone', async () => {
     expect(await onCommand(ctx, { actor: alice, text: 'start nosuch 1.0.0 --dry-run', requestKey: null })).toEqual({ kind: 'text', text: 'There is no deployment plan for "nosuch". Services with plans: demo, guarded.' });
     expect(await onCommand(ctx, { actor: alice, text: 'start demo 1.0.0 staging --dry-run', requestKey: null })).toEqual({ kind: 'text', text: 'demo has no environment "staging" (it has production).' });
     const scheduled = await onCommand(ctx, { actor: alice, text: 'start demo 1.0.0 --at 14:00 --dry-run', requestKey: null });
-    expect(scheduled).toEqual({ kind: 'text', text: expect.stringMatching(/^--at is not available yet\..*\nUsage: \/deploy start <service> <version> \[environment\] \[--dry-run\]/s) });
+    expect(scheduled).toEqual({ kind: 'text', text: 'In which time zone is 14:00? Add one, e.g. --at "14:00 Europe/Berlin".' });
+    const inBerlin = await onCommand(ctx, { actor: alice, text: 'start demo 1.0.0 --at "tomorrow 14:00 Europe/Berlin" --dry-run', requestKey: null });
+    expect(cardOf(inBerlin).body.map(plain)).toContainEqual(expect.stringMatching(/^⚠️ It would be scheduled for .* 14:00 Europe\/Berlin \(1[23]:00 UTC\), with the pre-deployment announcement posted now\.$/));
   });
 
   it('/deploy plan shows the plan as a card: stages, approvers, on-call', async () => {
