@@ -153,7 +153,7 @@ export type RunEvent =
   /** `acknowledged`: the approver saw the CONDITIONAL items (the GO form's checkbox); required for GO on a CONDITIONAL run. */
   | { type: 'decision'; decision: DecisionKind; by: Actor; rationale: string | null; acknowledged?: boolean }
   /** A timer the run set went off: remind approvers (n-th reminder), or give up waiting for a decision. */
-  | { type: 'timer'; timer: TimerKind; n: number }
+  | { type: 'timer'; timer: TimerKind; n: number; /** scheduled_start only: why the target cannot take the run now (a lock taken since it was scheduled). */ blockedBy?: string }
   | { type: 'check'; seq: number; healthy: boolean; detail: string; readings?: Reading[] }
   /** A human answers a healthy manual canary step: promote to the next step, or hold it for another window. */
   | { type: 'promotion'; action: 'promote' | 'hold'; by: Actor }

@@ -38,7 +38,7 @@ export function transition(run: Run | null, event: RunEvent, now: Date): Transit
     case 'decision':
       return onDecision(next, event, at);
     case 'timer':
-      return event.timer === 'scheduled_start' ? onScheduledStart(next, at) : onTimer(next, event, at);
+      return event.timer === 'scheduled_start' ? onScheduledStart(next, event.blockedBy ?? null, at) : onTimer(next, event, at);
     case 'check':
       return onCheck(next, event, at);
     case 'promotion':
@@ -100,8 +100,13 @@ function start(run: Run, at: string): TransitionResult {
 }
 
 /** The time of a scheduled start has come: the run begins as if started now. */
-function onScheduledStart(run: Run, at: string): TransitionResult {
+function onScheduledStart(run: Run, blockedBy: string | null, at: string): TransitionResult {
   if (run.state !== 'scheduled') return fail('stale', `${run.key} is not waiting for a scheduled start.`);
+  // A lock taken since the run was scheduled wins: the run does not start, and says why.
+  if (blockedBy) {
+    const reason = `not started at its scheduled time: ${blockedBy}`;
+    return ok(finish({ ...run, cancelled: { by: run.requestedBy, reason } }, 'cancelled', at), [{ kind: 'postLog', text: `🔒 ${run.key} ${reason}` }, { kind: 'refreshStatus' }]);
+  }
   const began = enterPhase(run, 'pre_checks', at);
   return ok(began.run, [{ kind: 'postLog', text: `🗓️ Scheduled start: ${run.key} begins now` }, { kind: 'refreshStatus' }, ...began.effects]);
 }

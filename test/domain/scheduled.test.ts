@@ -45,3 +45,13 @@ describe('a scheduled start', () => {
     expect(overdueWork(created, minutes(62), 60_000)).toEqual([{ kind: 'scheduleTimer', timer: 'scheduled_start', n: 1, at: minutes(62).toISOString() }]);
   });
 });
+
+describe('a scheduled start meets a lock', () => {
+  it('does not start when its target was locked since; it says why', () => {
+    const created = apply(null, [scheduledRequest()], T0).run;
+    const blocked = apply(created, [{ type: 'timer', timer: 'scheduled_start', n: 1, blockedBy: 'api production is locked by bob: “incident 42”.' }], minutes(60));
+    expect(blocked.run.state).toBe('cancelled');
+    expect(blocked.run.cancelled?.reason).toBe('not started at its scheduled time: api production is locked by bob: “incident 42”.');
+    expect(blocked.effects.some((effect) => effect.kind === 'runStep')).toBe(false);
+  });
+});
