@@ -8,7 +8,8 @@ export interface SlackCall {
 
 /**
  * A local stand-in for Slack's Web API (the network edge we do not own). Records every call as
- * the WebClient sends it (form-encoded, JSON-encoded values such as `blocks`) and answers like Slack.
+ * the WebClient sends it (form-encoded, JSON-encoded values such as `blocks` and `view`) and answers like Slack,
+ * modals (views.open / views.update) included.
  */
 export class FakeSlack {
   readonly calls: SlackCall[] = [];
@@ -45,6 +46,11 @@ export class FakeSlack {
     return this.calls.filter((call) => call.method === method);
   }
 
+  /** The modals opened so far (views.open), each with the trigger_id it answered; `view` as the app sent it. */
+  views(): { triggerId: string; view: Record<string, any> }[] {
+    return this.called('views.open').map((call) => ({ triggerId: String(call.args.trigger_id), view: call.args.view as Record<string, any> }));
+  }
+
   /** All text a channel received (message text plus rendered block text), for assertions on content. */
   textOf(call: SlackCall): string {
     return `${String(call.args.text ?? '')}\n${JSON.stringify(call.args.blocks ?? '')}`;
@@ -58,6 +64,10 @@ export class FakeSlack {
         return { ok: true, channel: args.channel, ts: args.ts };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: `1700000001.${String(this.nextTs++).padStart(6, '0')}` };
+      // A modal as Slack answers it: the view as sent, with the id, hash and state Slack adds.
+      case 'views.open':
+      case 'views.update':
+        return { ok: true, view: { ...(args.view as Record<string, unknown>), id: args.view_id ?? `V${String(this.nextTs++).padStart(8, '0')}`, hash: `${Date.now()}.hash`, state: { values: {} } } };
       case 'auth.test':
         return { ok: true, user_id: 'UFLIGHTDECK', bot_id: 'BFLIGHTDECK', team_id: 'T0TEST' };
       default:

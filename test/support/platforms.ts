@@ -6,6 +6,8 @@ import { freshPostgres, freshQueuePrefix } from './databases.ts';
 import { FakeConnector } from './fake-connector.ts';
 import { FakeSlack } from './fake-slack.ts';
 import { demoServiceEnv, startFlightdeck, stopDemoService, waitFor } from './flightdeck.ts';
+import { decisionInputIds } from '../../src/chat/teams/parse.ts';
+import { clickAndDecide, isDecisionAction, type DecisionInput } from './slack-decisions.ts';
 import { blockActionBody, slackHeaders, slashCommandBody } from './slack-requests.ts';
 
 export type Person = 'alice' | 'bob' | 'carol' | 'mallory' | 'dave';
@@ -27,8 +29,12 @@ export interface Driver {
   readonly runtime: Runtime;
   /** Types a command ("start demo 1.1.0") and returns the private answer. */
   command(person: Person, text: string): Promise<string>;
-  /** Clicks a button of a run's card and returns what the clicker alone is told ('' when nothing). */
-  click(person: Person, action: ActionId, runId: string): Promise<string>;
+  /**
+   * Clicks a button of a run's card and returns what the clicker alone is told ('' when nothing).
+   * GO / NO-GO / DEFER fill in the decision form as the platform shows it (Slack: a modal; Teams: the
+   * button's ShowCard inputs) with `form`; NO-GO and DEFER get a stock rationale unless given one.
+   */
+  click(person: Person, action: ActionId, runId: string, form?: DecisionInput): Promise<string>;
   /** Everything shown in the plan's channel so far: posts and edits, serialized. */
   channel(): string[];
   /** How a mention of a person reads on this platform. */
@@ -36,12 +42,13 @@ export interface Driver {
   stop(): Promise<void>;
 }
 
-export async function startDriver(platform: 'slack' | 'teams'): Promise<Driver> {
+export async function startDriver(platform: 'slack' | 'teams', options: { plansDir?: string } = {}): Promise<Driver> {
   const db = await freshPostgres();
   const slack = await new FakeSlack().start();
   const connector = await new FakeConnector().start();
   const demo = await demoServiceEnv();
-  const runtime = await startFlightdeck({ databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url }, { http: true, worker: true }, demo);
+  const services = { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url, ...(options.plansDir ? { plansDir: options.plansDir } : {}) };
+  const runtime = await startFlightdeck(services, { http: true, worker: true }, demo);
   const base = `http://127.0.0.1:${runtime.port}`;
   const stop = async () => {
     await runtime.stop();
@@ -67,9 +74,20 @@ function slackDriver(runtime: Runtime, base: string, slack: FakeSlack, stop: () 
       const response = await post(slashCommandBody({ text, userId: PEOPLE[person].slack, userName: person }));
       return visible(JSON.stringify(await response.json()));
     },
-    async click(person, action, runId) {
+    async click(person, action, runId, form = {}) {
       const before = slack.called('chat.postEphemeral').length;
-      await post(blockActionBody({ actionId: action, runId, userId: PEOPLE[person].slack, userName: person }));
+      if (isDecisionAction(action)) {
+        const asJson = async (body: string) => {
+          const response = await post(body);
+          const text = await response.text();
+          return { status: response.status, text, json: text ? JSON.parse(text) : null };
+        };
+        const { submission } = await clickAndDecide(asJson, slack, { actionId: action, runId, userId: PEOPLE[person].slack, userName: person, ...form });
+        // A refusal about an input stays in the form, on that input.
+        if (submission?.json?.response_action === 'errors') return visible(Object.values(submission.json.errors as Record<string, string>).join(' '));
+      } else {
+        await post(blockActionBody({ actionId: action, runId, userId: PEOPLE[person].slack, userName: person }));
+      }
       const answer = await waitFor('the private answer', async () => slack.called('chat.postEphemeral')[before]);
       return visible(slack.textOf(answer));
     },
@@ -110,8 +128,8 @@ async function teamsDriver(runtime: Runtime, base: string, connector: FakeConnec
       const reply = await waitFor('the reply', async () => connector.calls.find((call) => call.activityId === message.id));
       return connector.shown(reply);
     },
-    async click(person, action, runId) {
-      const response = await post(activity(person, { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: action, data: { runId } } } }));
+    async click(person, action, runId, form) {
+      const response = await post(activity(person, { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: action, data: { runId, ...teamsFormData(action, form) } } } }));
       const body = await response.json();
       return body.type === 'application/vnd.microsoft.activity.message' ? String(body.value) : '';
     },
@@ -119,4 +137,15 @@ async function teamsDriver(runtime: Runtime, base: string, connector: FakeConnec
     mention: (person) => `<at>${person}</at>`,
     stop,
   };
+}
+
+/**
+ * What Teams adds to an Action.Execute's data from the ShowCard's inputs, keyed by input id. A GO with no
+ * form given is the bare click (no inputs sent); NO-GO and DEFER carry a stock rationale unless given one.
+ */
+function teamsFormData(action: ActionId, form: DecisionInput | undefined): Record<string, string> {
+  if (!isDecisionAction(action)) return {};
+  const ids = decisionInputIds(action);
+  const rationale = form?.rationale === undefined ? (action === 'run.go' ? null : `${action === 'run.defer' ? 'DEFER' : 'NO-GO'} for a test`) : form.rationale;
+  return { ...(rationale === null ? {} : { [ids.rationale]: rationale }), ...(form?.acknowledged === undefined ? {} : { [ids.acknowledged]: String(form.acknowledged) }) };
 }

@@ -3,6 +3,7 @@ import type { Runtime } from '../../src/runtime.ts';
 import { freshPostgres, freshQueuePrefix } from './databases.ts';
 import { FakeSlack } from './fake-slack.ts';
 import { demoServiceEnv, startFlightdeck, stopDemoService } from './flightdeck.ts';
+import { clickAndDecide, isDecisionAction, type DecisionInput } from './slack-decisions.ts';
 import { blockActionBody, slackHeaders, slashCommandBody } from './slack-requests.ts';
 
 export const USERS = {
@@ -41,7 +42,12 @@ export async function startSlackFlightdeck(options: { worker: boolean; plansDir?
       const body = slashCommandBody({ text, ...USERS[user], triggerId: extra.triggerId });
       return this.post(body, { ...slackHeaders(body), ...extra.headers });
     },
-    click(user: keyof typeof USERS, actionId: string, runId: string) {
+    /** A button click. GO / NO-GO / DEFER open the decision form: it is filled in with `form` and submitted, and the submission's response is returned. */
+    async click(user: keyof typeof USERS, actionId: string, runId: string, form: DecisionInput = {}) {
+      if (isDecisionAction(actionId)) {
+        const { click, submission } = await clickAndDecide((body, headers) => this.post(body, headers), slack, { actionId, runId, ...USERS[user], ...form });
+        return submission ?? click;
+      }
       const body = blockActionBody({ actionId, runId, ...USERS[user] });
       return this.post(body, slackHeaders(body));
     },

@@ -34,14 +34,14 @@ export function slashCommandBody(fields: { text: string; userId: string; userNam
 }
 
 /** A block_actions interactivity body: `payload=` + JSON, form-encoded, as Slack posts a button click. */
-export function blockActionBody(fields: { actionId: string; runId: string; userId: string; userName: string; channelId?: string; messageTs?: string }): string {
+export function blockActionBody(fields: { actionId: string; runId: string; userId: string; userName: string; channelId?: string; messageTs?: string; triggerId?: string }): string {
   const payload = {
     type: 'block_actions',
     user: { id: fields.userId, username: fields.userName, name: fields.userName, team_id: 'T0TEST' },
     api_app_id: 'A0FLIGHTDECK',
     token: 'legacy-verification-token',
     container: { type: 'message', message_ts: fields.messageTs ?? '1700000000.000001', channel_id: fields.channelId ?? 'C0DEPLOYS', is_ephemeral: false },
-    trigger_id: `${Date.now()}.${Math.floor(Math.random() * 1e9)}.fedcba`,
+    trigger_id: fields.triggerId ?? newTriggerId(),
     team: { id: 'T0TEST', domain: 'flightdeck-test' },
     enterprise: null,
     is_enterprise_install: false,
@@ -50,6 +50,65 @@ export function blockActionBody(fields: { actionId: string; runId: string; userI
     state: { values: {} },
     response_url: 'https://hooks.slack.invalid/actions/T0TEST/1/abc',
     actions: [{ action_id: fields.actionId, block_id: 'decision', text: { type: 'plain_text', text: 'GO', emoji: true }, value: fields.runId, style: 'primary', type: 'button', action_ts: `${Date.now() / 1000}` }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+export function newTriggerId(): string {
+  return `${Date.now()}.${Math.floor(Math.random() * 1e9)}.fedcba`;
+}
+
+/** What a person typed or ticked in a modal, by input block (each block's one element has the block's id as its action_id). */
+export type ModalInputs = Record<string, { text: string | null } | { ticked: string[] }>;
+
+/**
+ * A view_submission interactivity body, form-encoded as Slack posts a submitted modal: the view as the app
+ * opened it (callback_id, private_metadata, blocks) plus Slack's ids and the inputs' state. Input blocks
+ * the person left alone are there too, as Slack sends them (a null value, no ticked options).
+ */
+export function viewSubmissionBody(fields: { view: Record<string, any>; userId: string; userName: string; inputs?: ModalInputs }): string {
+  const values: Record<string, Record<string, unknown>> = {};
+  for (const block of (fields.view.blocks ?? []) as Record<string, any>[]) {
+    if (block.type !== 'input') continue;
+    const given = fields.inputs?.[block.block_id];
+    const element = block.element as { type: string; action_id: string };
+    values[block.block_id] = {
+      [element.action_id]:
+        element.type === 'checkboxes'
+          ? { type: 'checkboxes', selected_options: given && 'ticked' in given ? given.ticked.map((value) => ({ text: { type: 'plain_text', text: value }, value })) : [] }
+          : { type: element.type, value: given && 'text' in given ? given.text : null },
+    };
+  }
+  const payload = {
+    type: 'view_submission',
+    team: { id: 'T0TEST', domain: 'flightdeck-test' },
+    user: { id: fields.userId, username: fields.userName, name: fields.userName, team_id: 'T0TEST' },
+    api_app_id: 'A0FLIGHTDECK',
+    token: 'legacy-verification-token',
+    trigger_id: newTriggerId(),
+    view: {
+      id: 'V0DECISION1',
+      team_id: 'T0TEST',
+      app_id: 'A0FLIGHTDECK',
+      bot_id: 'B0FLIGHTDECK',
+      type: 'modal',
+      callback_id: fields.view.callback_id,
+      private_metadata: fields.view.private_metadata ?? '',
+      title: fields.view.title,
+      submit: fields.view.submit,
+      close: fields.view.close,
+      blocks: fields.view.blocks,
+      state: { values },
+      hash: `${Date.now()}.hash`,
+      previous_view_id: null,
+      root_view_id: 'V0DECISION1',
+      clear_on_close: false,
+      notify_on_close: false,
+      external_id: '',
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
