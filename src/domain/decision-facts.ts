@@ -109,14 +109,14 @@ export function decisionFactsCard(run: Run, decision: DecisionKind): Card {
     ? [`GO so far: ${run.approvals.length} of ${quorum}, from `, ...joined(run.approvals.map((vote) => mentionOf(vote.by)))]
     : [`GO so far: none of ${quorum} needed.`];
   body.push(approvals);
+  // The title is the target: service, version → environment.
   const fields = [
-    { label: 'Target', value: [`${run.service} ${run.version} → ${run.environment}`] },
     { label: 'Strategy', value: [run.spec.strategy] },
     { label: 'Requested by', value: [{ mention: mentionOf(run.requestedBy) }] },
     { label: 'Replaces', value: [run.previousVersion ?? 'no earlier successful run'] },
   ];
   const tone = decision === 'go' ? (run.readiness?.verdict === 'CONDITIONAL' || run.emergency ? 'warning' : 'info') : 'warning';
-  return card({ title: `${run.service} ${run.version} → ${run.environment}`, tone, body, fields, context: [`${DECISION_LABELS[decision]} on ${run.key}`] });
+  return card({ title: `${run.service} ${run.version} → ${run.environment}`, tone, body, fields, context: [`Run ${run.key}`] });
 }
 
 function readinessLines(readiness: Readiness | null): Text[] {
