@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../../src/app/context.ts';
 import { createSlackApp } from '../../../src/chat/slack/bolt.ts';
 import { FakeSlack } from '../../support/fake-slack.ts';
-import { BOT_TOKEN, SIGNING_SECRET, blockActionBody, slackHeaders, slashCommandBody } from '../../support/slack-requests.ts';
+import { BOT_TOKEN, SIGNING_SECRET, blockActionBody, slackHeaders, slashCommandBody, viewSubmissionBody } from '../../support/slack-requests.ts';
 
 /**
  * The receiver on its own, without a database: what happens before a use case touches the store.
@@ -66,6 +66,24 @@ describe('Slack receiver', () => {
     const [ephemeral] = slack.called('chat.postEphemeral');
     expect(ephemeral?.args).toMatchObject({ channel: 'C0DEPLOYS', user: 'U0DEMOBOB', text: expect.stringContaining('Nothing was changed') });
     expect(slack.called('auth.test')).toEqual([]);
+  });
+
+  it('a decision form whose submission fails inside is replaced by a polite "not recorded", and nothing is said to be done', async () => {
+    const view = { callback_id: 'run.decision', private_metadata: JSON.stringify({ runId: '00000000-0000-4000-8000-000000000000', action: 'run.no_go', channel: 'C0DEPLOYS' }), blocks: [] };
+    const submission = viewSubmissionBody({ view, userId: 'U0DEMOBOB', userName: 'bob' });
+    const response = await post('/slack/events', submission, slackHeaders(submission));
+    expect(response.status).toBe(200);
+    const ack = JSON.parse(response.text);
+    expect(ack).toMatchObject({ response_action: 'update', view: { title: { text: 'Not recorded' } } });
+    expect(JSON.stringify(ack.view.blocks)).toContain('Flightdeck could not handle that just now');
+  });
+
+  it('a decision form that does not name a run is refused in the form before anything runs', async () => {
+    const view = { callback_id: 'run.decision', private_metadata: '{"runId":"demo-1; drop table runs"}', blocks: [] };
+    const submission = viewSubmissionBody({ view, userId: 'U0DEMOBOB', userName: 'bob' });
+    const ack = JSON.parse((await post('/slack/events', submission, slackHeaders(submission))).text);
+    expect(ack).toMatchObject({ response_action: 'update', view: { title: { text: 'Not recorded' } } });
+    expect(JSON.stringify(ack.view.blocks)).toContain('does not name a run and a decision');
   });
 
   it('leaves room for other routes, with their own body parsers, on the same app', async () => {
