@@ -4,6 +4,7 @@ import type { Actor } from '../domain/identity.ts';
 import { transition, type Run, type RunEvent } from '../domain/run.ts';
 import { findRun } from '../store/runs.ts';
 import type { AppContext } from './context.ts';
+import { auditRefusal } from './refusals.ts';
 import { recordEvent } from './record-event.ts';
 import { text, type Reply } from './replies.ts';
 
@@ -40,7 +41,10 @@ export async function onAction(ctx: AppContext, request: ActionRequest): Promise
     if (problem) return { accepted: false, reply: text(problem.message), input: problem.input };
   }
   const result = await recordEvent(ctx, run.id, event);
-  if (!result.ok) return { accepted: false, reply: text(result.error.message) };
+  if (!result.ok) {
+    await auditRefusal(ctx, request.actor, actionName(event), run.key, run.id, result.error);
+    return { accepted: false, reply: text(result.error.message) };
+  }
   return { accepted: true, reply: text(acknowledgement(event, run.key)) };
 }
 
@@ -57,6 +61,20 @@ export async function decisionFormFor(ctx: AppContext, request: Omit<ActionReque
   const filledIn: RunEvent = { type: 'decision', decision, by: request.actor, rationale: 'given', acknowledged: true };
   const verdict = transition(run, filledIn, ctx.clock.now());
   return verdict.ok ? { run } : { reply: text(verdict.error.message) };
+}
+
+/** "decision go", "rollback", "promote", …: how the audit trail names what was asked. */
+function actionName(event: RunEvent): string {
+  switch (event.type) {
+    case 'decision':
+      return `decision ${event.decision}`;
+    case 'promotion':
+      return event.action;
+    case 'rollback.requested':
+      return 'rollback';
+    default:
+      return event.type;
+  }
 }
 
 function eventFor({ action, actor, rationale: given, acknowledged }: ActionRequest): RunEvent {

@@ -17,6 +17,7 @@ import { persistEffects } from './apply-effects.ts';
 import type { AppContext } from './context.ts';
 import { onLockCommand } from './on-lock.ts';
 import { startGate } from './queued-starts.ts';
+import { auditRefusal } from './refusals.ts';
 import { recordEvent } from './record-event.ts';
 import { text, type Reply } from './replies.ts';
 
@@ -64,7 +65,10 @@ export async function onCommand(ctx: AppContext, request: CommandRequest): Promi
             ? { type: 'cancel.requested', by, reason: command.reason }
             : { type: 'resume', by, reason: command.reason };
       const result = await recordEvent(ctx, run.id, event);
-      if (!result.ok) return text(result.error.message);
+      if (!result.ok) {
+        await auditRefusal(ctx, by, command.kind, run.key, run.id, result.error);
+        return text(result.error.message);
+      }
       return text({ rollback: `Rolling back ${run.key}. On-call will hear how it went.`, cancel: `${run.key} is cancelled.`, resume: `${run.key} resumed: monitoring goes on.` }[command.kind]);
     }
   }
@@ -82,8 +86,11 @@ async function start(ctx: AppContext, request: CommandRequest, command: Extract<
   const startsAt = scheduled ? new Date(scheduled.at) : ctx.clock.now();
   const freeze = freezeGate({ freezes: freezesFor(plan, environment), spec, requester: actor, target: `${plan.service} ${environment}`, now: startsAt, emergency: command.emergency ?? null });
   if (command.dryRun) return dryRun(ctx, target, command.version, refusal, freeze, scheduled?.ok ? scheduled.shown : null);
-  if (refusal) return text(refusal);
-  if (!freeze.allowed) return text(freeze.reason);
+  if (refusal || !freeze.allowed) {
+    const message = refusal ?? (freeze.allowed ? '' : freeze.reason);
+    await auditRefusal(ctx, actor, 'start', `${plan.service} ${environment}`, null, { code: 'forbidden', message });
+    return text(message);
+  }
 
   if (requestKey) {
     const earlier = await findRunByRequestKey(ctx.db, requestKey);

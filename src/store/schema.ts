@@ -186,3 +186,20 @@ export const queuedStarts = pgTable(
   },
   (table) => [index('queued_starts_target').on(table.service, table.environment, table.queuedAt)],
 );
+
+/** The audit trail of refusals: every action a person asked for and was refused, with the reason they were given. */
+export const refusals = pgTable(
+  'refusals',
+  {
+    id: uuid('id').primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    by: jsonb('by').$type<Actor>().notNull(),
+    /** What was asked: "start", "decision go", "rollback", "promote", … */
+    action: text('action').notNull(),
+    /** What it was asked of: a run key, or "service environment". */
+    target: text('target').notNull(),
+    runId: uuid('run_id').references(() => runs.id),
+    reason: text('reason').notNull(),
+  },
+  (table) => [index('refusals_target').on(table.target, table.at)],
+);
