@@ -67,6 +67,7 @@ export function statusCard(run: Run): Card {
     { label: 'Requested by', value: [{ mention: mentionOf(run.requestedBy) }] },
     { label: 'Strategy', value: [run.spec.strategy] },
     { label: 'State', value: [run.state.replace(/_/g, ' ')] },
+    ...(run.spec.risk === 'high' || run.spec.risk === 'critical' ? [{ label: 'Risk', value: [run.spec.risk.toUpperCase()] }] : []),
   ];
   if (run.decision) fields.push({ label: 'Decision', value: decisionText(run.decision) });
   const body: Text[] = [[progressLine(run)]];
@@ -132,6 +133,7 @@ export function upcomingCard(run: Run): Card {
       [`What to Expect: a ${run.spec.strategy} deployment${run.spec.requireDecision ? ', after a Go/No-Go by the approvers' : ''}, watched and rolled back automatically if a rollback trigger fires.`],
       [`Expected downtime: ${downtime}.`],
       ['If you have questions or concerns, please contact ', { mention: mentionOf(run.requestedBy) }, ` or on-call: `, ...joinMentions(run.spec.onCall.map(mentionOf)), '.'],
+      ...(run.spec.contacts.length ? [[`Contacts: ${run.spec.contacts.map((contact) => `${contact.role}: ${contact.name} (${contact.contact})`).join('; ')}`]] : []),
     ],
     fields: [
       { label: 'Run', value: [run.key] },

@@ -24,7 +24,9 @@ export function planCard(plan: Plan, environment: string, spec: RunSpec): Card {
     { label: 'On-call', value: people(spec.onCall) },
     { label: 'May start', value: spec.deployers.length ? people(spec.deployers) : ['anyone'] },
     { label: 'Versions', value: [plan.versionPattern] },
+    { label: 'Risk', value: [spec.risk] },
   ];
+  if (spec.contacts.length) fields.push({ label: 'Contacts', value: [spec.contacts.map((contact) => `${contact.role}: ${contact.name} (${contact.contact})`).join('; ')] });
   if (spec.paging.escalation.length) fields.push({ label: 'Escalation', value: [...people(spec.paging.escalation), ` after ${formatDuration(spec.paging.escalateAfterMs)}`] });
   return card({
     title: `📋 Deployment plan: ${plan.service} → ${environment}`,

@@ -138,6 +138,10 @@ export const planSchema = z
   .strictObject({
     service: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'a service name is lower-case letters, digits and dashes'),
     description: z.string().optional(),
+    /** The release risk the seeds ask for; shown to approvers. */
+    risk: z.enum(['low', 'medium', 'high', 'critical']).default('medium'),
+    /** The seeds' stakeholder table: who to ask about this service, and how. */
+    contacts: z.array(z.strictObject({ role: z.string().min(1), name: z.string().min(1), contact: z.string().min(1) })).default([]),
     versionPattern: z.string().default('^\\d+\\.\\d+\\.\\d+(-[0-9A-Za-z.-]+)?$'),
     defaultEnvironment: z.string().default('production'),
     people: z.record(z.string(), personSchema).default({}),

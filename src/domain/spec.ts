@@ -30,6 +30,8 @@ export interface RunSpec {
   onCall: Person[];
   /** May unlock any lock and take over one someone else holds (domain/lock.ts). */
   admins: Person[];
+  risk: 'low' | 'medium' | 'high' | 'critical';
+  contacts: { role: string; name: string; contact: string }[];
   /** A rollback locks the target until someone unlocks it with a reason (app/on-lock.ts). */
   lockAfterRollback: boolean;
   /** How an unacknowledged page is repeated and escalated (domain/page.ts). */
@@ -82,6 +84,8 @@ export function specFor(plan: Plan, environment: string, strategyKind?: string):
     approvers: peopleOf(plan, plan.approvers),
     onCall: peopleOf(plan, plan.onCall),
     admins: peopleOf(plan, plan.admins),
+    risk: plan.risk,
+    contacts: plan.contacts,
     lockAfterRollback: env.lockAfterRollback,
     paging: { repeatEveryMs: plan.paging.repeatEvery, escalateAfterMs: plan.paging.escalateAfter, escalation: peopleOf(plan, plan.paging.escalation) },
   };

@@ -136,3 +136,14 @@ describe('planCard: readiness and staging', () => {
     expect(staging).toBeLessThan(text.findIndex((line) => line.startsWith('2 · Go/No-Go')));
   });
 });
+
+describe('planCard: risk and contacts', () => {
+  it('shows the plan’s risk level and its stakeholder contacts', () => {
+    const plan = buildPlan((document) => {
+      Object.assign(document, { risk: 'high', contacts: [{ role: 'Product owner', name: 'Priya', contact: '#checkout-product' }] });
+    });
+    const card = planCard(plan, 'production', buildSpec(plan));
+    expect(field(card, 'Risk')).toBe('high');
+    expect(field(card, 'Contacts')).toBe('Product owner: Priya (#checkout-product)');
+  });
+});
