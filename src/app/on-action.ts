@@ -38,6 +38,8 @@ export async function onAction(ctx: AppContext, request: ActionRequest): Promise
   const event = eventFor(request);
   if (event.type === 'decision') {
     const problem = decisionInputProblem(run, event, ctx.clock.now());
+    // A missing rationale is the form's own check; a GO that does not accept CONDITIONAL items is the domain refusing.
+    if (problem?.input === 'acknowledged') await auditRefusal(ctx, request.actor, actionName(event), run.key, run.id, { code: 'not_allowed', message: problem.message });
     if (problem) return { accepted: false, reply: text(problem.message), input: problem.input };
   }
   const result = await recordEvent(ctx, run.id, event);
@@ -60,7 +62,10 @@ export async function decisionFormFor(ctx: AppContext, request: Omit<ActionReque
   if (!decision) return { reply: text('That button is not a Go/No-Go decision.') };
   const filledIn: RunEvent = { type: 'decision', decision, by: request.actor, rationale: 'given', acknowledged: true };
   const verdict = transition(run, filledIn, ctx.clock.now());
-  return verdict.ok ? { run } : { reply: text(verdict.error.message) };
+  if (verdict.ok) return { run };
+  // Refused at the click, before any form: audited as the decision it was.
+  await auditRefusal(ctx, request.actor, actionName(filledIn), run.key, run.id, verdict.error);
+  return { reply: text(verdict.error.message) };
 }
 
 /** "decision go", "rollback", "promote", …: how the audit trail names what was asked. */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decisionInputIds } from '../../src/chat/teams/parse.ts';
 import { ACTIONS } from '../../src/domain/cards.ts';
 import { PROJECT_ROOT } from '../../src/runtime.ts';
+import { refusalsOf } from '../../src/store/refusals.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
 import { waitFor } from '../support/flightdeck.ts';
 import { startDriver, type Driver } from '../support/platforms.ts';
@@ -80,6 +81,7 @@ describe('Slack: the Go/No-Go modal', () => {
     const unticked = await submit('bob', view!, { rationale: { text: 'Load test is known flaky on staging' }, acknowledge: { ticked: [] } });
     expect(unticked.json).toEqual({ response_action: 'errors', errors: { acknowledge: expect.stringContaining('gated-1 is CONDITIONAL') } });
     expect(await decisionRows(waiting.id)).toEqual([]);
+    expect((await refusalsOf(app.runtime.ctx.db, 'gated-1')).map((refusal) => [refusal.by.name, refusal.action, refusal.reason])).toEqual([['bob', 'decision go', expect.stringContaining('is CONDITIONAL')]]);
 
     const accepted = await submit('bob', view!, { rationale: { text: '  Load test is known flaky on staging ' }, acknowledge: { ticked: ['accepted'] } });
     expect(accepted.text).toBe(''); // an empty ack closes the modal
@@ -121,6 +123,7 @@ describe('Slack: the Go/No-Go modal', () => {
     // Clicking: answered privately at once, no form to fill in for nothing.
     expect(await click('mallory', ACTIONS.go, waiting.id)).toBeNull();
     await privately('mallory', 'Only approvers may decide');
+    expect((await refusalsOf(app.runtime.ctx.db, 'gated-3')).map((refusal) => [refusal.by.name, refusal.action])).toEqual([['mallory', 'decision go']]);
 
     // Submitting a form anyway (bob's, replayed with mallory's identity): refused in the form and privately.
     const bobsForm = await click('bob', ACTIONS.defer, waiting.id);
