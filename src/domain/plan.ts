@@ -145,6 +145,8 @@ export const planSchema = z
     versionPattern: z.string().default('^\\d+\\.\\d+\\.\\d+(-[0-9A-Za-z.-]+)?$'),
     defaultEnvironment: z.string().default('production'),
     people: z.record(z.string(), personSchema).default({}),
+    /** Named groups of people (e.g. release-managers: [alice, bob]); a list of people may name a group. */
+    groups: z.record(z.string(), z.array(z.string()).min(1)).default({}),
     /** Person keys; empty means anyone may start a run. */
     deployers: z.array(z.string()).default([]),
     approvers: z.array(z.string()).min(1, 'a plan needs at least one approver'),
@@ -165,17 +167,24 @@ export const planSchema = z
     } catch {
       ctx.addIssue({ code: 'custom', path: ['versionPattern'], message: 'is not a valid regular expression' });
     }
+    for (const [group, members] of Object.entries(plan.groups)) {
+      if (plan.people[group]) ctx.addIssue({ code: 'custom', path: ['groups', group], message: `"${group}" is both a person and a group` });
+      members.forEach((key, index) => {
+        if (!plan.people[key]) ctx.addIssue({ code: 'custom', path: ['groups', group, index], message: `"${key}" is not listed under people` });
+      });
+    }
     for (const list of ['deployers', 'approvers', 'onCall', 'admins'] as const) {
       plan[list].forEach((key, index) => {
-        if (!plan.people[key]) ctx.addIssue({ code: 'custom', path: [list, index], message: `"${key}" is not listed under people` });
+        if (!plan.people[key] && !plan.groups[key]) ctx.addIssue({ code: 'custom', path: [list, index], message: `"${key}" is not listed under people or groups` });
       });
     }
     plan.paging.escalation.forEach((key, index) => {
       if (!plan.people[key]) ctx.addIssue({ code: 'custom', path: ['paging', 'escalation', index], message: `"${key}" is not listed under people` });
     });
     for (const [name, environment] of Object.entries(plan.environments)) {
-      if (plan.approvers.length > 0 && environment.approval.quorum > new Set(plan.approvers).size) {
-        ctx.addIssue({ code: 'custom', path: ['environments', name, 'approval', 'quorum'], message: `needs ${environment.approval.quorum} approvers but the plan lists ${new Set(plan.approvers).size}` });
+      const approvers = new Set(plan.approvers.flatMap((key) => plan.groups[key] ?? [key])).size;
+      if (plan.approvers.length > 0 && environment.approval.quorum > approvers) {
+        ctx.addIssue({ code: 'custom', path: ['environments', name, 'approval', 'quorum'], message: `needs ${environment.approval.quorum} approvers but the plan lists ${approvers}` });
       }
       const measured = new Set(environment.monitoring?.metrics.map((monitor) => monitor.metric) ?? []);
       environment.rollbackTriggers.forEach((trigger, index) => {
@@ -223,6 +232,8 @@ function formatPath(path: PropertyKey[]): string {
   return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
 }
 
+/** The people a list names, groups expanded, each person once. */
 export function peopleOf(plan: Plan, keys: string[]): Person[] {
-  return keys.map((key) => ({ key, ids: plan.people[key] ?? {} }));
+  const expanded = keys.flatMap((key) => plan.groups[key] ?? [key]);
+  return [...new Set(expanded)].map((key) => ({ key, ids: plan.people[key] ?? {} }));
 }

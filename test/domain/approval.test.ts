@@ -111,3 +111,22 @@ describe('what changes the GO', () => {
     expect(apply(conditional, [{ type: 'decision', decision: 'no_go', by: bob, rationale: 'not with a failing load test' }], minutes(1)).run.state).toBe('no_go');
   });
 });
+
+describe('approver groups', () => {
+  it('a list may name a group; its members count as people, each once', () => {
+    const grouped = plan({
+      people: { alice: { slack: 'UALICE' }, bob: { slack: 'UBOB' }, carol: { slack: 'UCAROL' }, dave: { slack: 'UDAVE' } },
+      groups: { 'release-managers': ['bob', 'dave'] },
+      approvers: ['release-managers', 'bob'],
+      environments: { production: { ...production, approval: { quorum: 2 } } },
+    });
+    expect(specFor(grouped, 'production')!.approvers.map((person) => person.key)).toEqual(['bob', 'dave']);
+    const first = apply(waiting(grouped), [go(bob)], minutes(1)).run;
+    expect(apply(first, [go(dave)], minutes(2)).run.state).toBe('deploying');
+  });
+
+  it('an unknown group member, or a name that is both, is refused with its path', () => {
+    expect(() => plan({ groups: { oncall: ['zed'] } })).toThrow(/groups.oncall\[0\].*zed.*is not listed under people/);
+    expect(() => plan({ groups: { bob: ['carol'] } })).toThrow(/groups.bob.*both a person and a group/);
+  });
+});

@@ -110,7 +110,7 @@ describe('who may lock and unlock', () => {
 describe('plan options', () => {
   it('admins must be people of the plan; lockAfterRollback defaults to false and reaches the spec', () => {
     const document = { ...planDocument(), admins: ['zed'] };
-    expect(parsePlan(document)).toEqual({ ok: false, problems: [{ path: 'admins[0]', message: '"zed" is not listed under people' }] });
+    expect(parsePlan(document)).toEqual({ ok: false, problems: [{ path: 'admins[0]', message: '"zed" is not listed under people or groups' }] });
     expect(buildSpec()).toMatchObject({ admins: [], lockAfterRollback: false });
     const locking = buildPlan((d) => Object.assign(d.environments.production, { lockAfterRollback: true }));
     expect(buildSpec(locking).lockAfterRollback).toBe(true);

@@ -109,7 +109,7 @@ describe('parsePlan: problems carry their path in the file', () => {
     const problems = problemsOf((document) => {
       document.approvers = ['bob', 'dave'];
     });
-    expect(problems).toEqual([{ path: 'approvers[1]', message: '"dave" is not listed under people' }]);
+    expect(problems).toEqual([{ path: 'approvers[1]', message: '"dave" is not listed under people or groups' }]);
   });
 
   it('on-call and deployers are checked against the people too', () => {
@@ -119,8 +119,8 @@ describe('parsePlan: problems carry their path in the file', () => {
     });
     expect(problems).toEqual(
       expect.arrayContaining([
-        { path: 'onCall[0]', message: '"eve" is not listed under people' },
-        { path: 'deployers[1]', message: '"zed" is not listed under people' },
+        { path: 'onCall[0]', message: '"eve" is not listed under people or groups' },
+        { path: 'deployers[1]', message: '"zed" is not listed under people or groups' },
       ]),
     );
     expect(problems).toHaveLength(2);
