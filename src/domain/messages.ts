@@ -4,6 +4,7 @@ import { mentionOf } from './identity.ts';
 import { HELP_LINES } from './command.ts';
 import { currentStep, type Decision, type Run } from './run.ts';
 import { quorumOf } from './run-approval.ts';
+import { withDecisionForms } from './decision-facts.ts';
 import { describeReadiness } from './readiness.ts';
 
 /** Every message Flightdeck posts, as platform-neutral cards built from a run. Wording follows the seed templates. */
@@ -89,7 +90,8 @@ export function statusCard(run: Run): Card {
   }
   if (run.paused) body.push([`Paused: ${run.paused.reason}. Resume, or roll back.`]);
   const context: Text = [`${run.key} · started ${time(run.requestedAt)} by `, { mention: mentionOf(run.requestedBy) }];
-  return card({ title, tone, body, fields, buttons: buttonsFor(run), context });
+  // GO / NO-GO / DEFER carry their form (rationale, CONDITIONAL acknowledgement): Teams and the shell render it in place.
+  return withDecisionForms(card({ title, tone, body, fields, buttons: buttonsFor(run), context }), run);
 }
 
 function buttonsFor(run: Run): Button[] {

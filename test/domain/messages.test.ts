@@ -60,9 +60,9 @@ describe('statusCard', () => {
   it('offers GO / NO-GO / DEFER, acting on the run, only while awaiting the decision', () => {
     const card = statusCard(runs.awaitingDecision());
     expect(card.buttons).toEqual([
-      { action: ACTIONS.go, label: 'GO', value: RUN_ID, style: 'primary' },
-      { action: ACTIONS.noGo, label: 'NO-GO', value: RUN_ID, style: 'danger' },
-      { action: ACTIONS.defer, label: 'DEFER', value: RUN_ID },
+      { action: ACTIONS.go, label: 'GO', value: RUN_ID, style: 'primary', form: expect.objectContaining({ decision: 'go' }) },
+      { action: ACTIONS.noGo, label: 'NO-GO', value: RUN_ID, style: 'danger', form: expect.objectContaining({ decision: 'no_go' }) },
+      { action: ACTIONS.defer, label: 'DEFER', value: RUN_ID, form: expect.objectContaining({ decision: 'defer' }) },
     ]);
     expect(card.title).toBe('🚦 Go/No-Go needed: checkout 2.3.0 → production');
     expect(card.body).toContainEqual(['Approvers: ', bobMention]);

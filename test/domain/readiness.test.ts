@@ -65,6 +65,8 @@ describe('the readiness gate in a run', () => {
     expect(result.run.readiness?.verdict).toBe('CONDITIONAL');
     expect(result.effects).toContainEqual({ kind: 'postLog', text: '🟡 Readiness: CONDITIONAL (70/100, needs 70); failing: Load test: exit 1: red' });
     expect(statusCard(result.run).body.map(plain)).toContain('Readiness: CONDITIONAL (70/100, needs 70); failing: Load test: exit 1: red');
+    // The status card's GO carries the form that asks for the acknowledgement (Teams renders it in the card).
+    expect(statusCard(result.run).buttons[0]).toMatchObject({ action: 'run.go', form: { decision: 'go', acknowledge: [{ name: 'Load test' }] } });
   });
 
   it('a failing critical prerequisite stops the run before any approval, listing the blockers', () => {
