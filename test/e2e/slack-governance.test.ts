@@ -23,7 +23,8 @@ describe('Slack: quorum and racing starts', () => {
     expect(answers.filter((answer) => answer.includes('is already active on this service and environment'))).toHaveLength(1);
     const rows = (await app.runtime.ctx.db.execute(sql`select count(*)::int as n from runs`)) as unknown as { rows: { n: number }[] };
     expect(rows.rows[0]!.n).toBe(1);
-    await app.runtime.ctx.db.execute(sql`update runs set state = 'cancelled'`);
+    // alice is an approver here, so she may cancel whichever start won.
+    expect(JSON.stringify((await app.command('alice', 'cancel demo-1 race over')).json)).toContain('demo-1 is cancelled');
   });
 
   it('a GO by the requester is refused; GOs from two other approvers are needed, and they suffice', async () => {
@@ -52,4 +53,13 @@ describe('Slack: quorum and racing starts', () => {
     expect(done.state).toBe('succeeded');
     expect(done.approvals.map((vote) => vote.approver)).toEqual(['bob', 'carol']);
   }, 60_000);
+
+  it('--at 09:00 is read in the requester’s Slack time zone (users.info), and the run waits for it', async () => {
+    const reply = JSON.stringify((await app.command('bob', 'start demo 1.3.0 --at "tomorrow 09:00"')).json);
+    expect(reply).toMatch(/Run demo-3 scheduled: demo 1\.3\.0 → production at \w{3} \d+ \w{3} \d{4} 09:00 Europe\/Berlin \(0[78]:00 UTC\)/);
+    expect(app.slack.called('users.info').map((call) => call.args.user)).toContain('U0DEMOBOB');
+    expect(await state('demo-3')).toBe('scheduled');
+    await waitFor('the pre-deployment announcement', async () => app.slack.called('chat.postMessage').find((call) => app.slack.textOf(call).includes('Upcoming Deployment: demo 1.3.0')));
+    expect(JSON.stringify((await app.command('bob', 'cancel demo-3 moved')).json)).toContain('demo-3 is cancelled');
+  });
 });

@@ -68,6 +68,9 @@ export class FakeSlack {
       case 'views.open':
       case 'views.update':
         return { ok: true, view: { ...(args.view as Record<string, unknown>), id: args.view_id ?? `V${String(this.nextTs++).padStart(8, '0')}`, hash: `${Date.now()}.hash`, state: { values: {} } } };
+      // Users as Slack describes them: everyone in the test workspace is in Berlin.
+      case 'users.info':
+        return { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), tz: 'Europe/Berlin', tz_offset: 3600 } };
       case 'auth.test':
         return { ok: true, user_id: 'UFLIGHTDECK', bot_id: 'BFLIGHTDECK', team_id: 'T0TEST' };
       default:

@@ -2,6 +2,7 @@ import { format } from 'node:util';
 import { App, ExpressReceiver, type Logger as BoltLogger, LogLevel } from '@slack/bolt';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { IANAZone } from 'luxon';
 import type { AppContext } from '../../app/context.ts';
 import { decisionFormFor, onAction, type ActionOutcome } from '../../app/on-action.ts';
 import { onCommand } from '../../app/on-command.ts';
@@ -67,9 +68,14 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
   });
 
   // The ack carries the answer: the run is saved (with its outbox row) before Slack hears back.
-  app.command('/deploy', async ({ command, ack }) => {
+  app.command('/deploy', async ({ command, ack, client }) => {
     const parsed = parseSlashCommand(command);
-    const reply = await answer(log, 'slash command failed', () => ('error' in parsed ? text(parsed.error) : onCommand(ctx, parsed)));
+    const reply = await answer(log, 'slash command failed', async () => {
+      if ('error' in parsed) return text(parsed.error);
+      // `--at 14:00` is read in the requester's zone, which only users.info tells (one short call, only then).
+      const zone = /(^|\s)(--|[—–])at\b/.test(parsed.text) ? await zoneOf(client, parsed.actor.id, log) : null;
+      return onCommand(ctx, zone ? { ...parsed, actor: { ...parsed.actor, zone } } : parsed);
+    });
     await ack({ response_type: 'ephemeral', ...replyToSlack(reply) });
   });
 
@@ -190,4 +196,16 @@ function boltLogger(log: Logger): BoltLogger {
     getLevel: () => level,
     setName: () => {},
   };
+}
+
+/** The user's IANA time zone from Slack's users.info, or null when Slack does not say (or is slow). */
+async function zoneOf(client: { users: { info(args: { user: string }): Promise<{ user?: { tz?: string } }> } }, user: string, log: Logger): Promise<string | null> {
+  try {
+    const answer = await Promise.race([client.users.info({ user }), new Promise<null>((resolve) => setTimeout(() => resolve(null), 1_000).unref())]);
+    const tz = answer?.user?.tz;
+    return tz && IANAZone.isValidZone(tz) ? tz : null;
+  } catch (error) {
+    log.warn({ err: error, user }, 'users.info failed; --at needs a zone written out');
+    return null;
+  }
 }

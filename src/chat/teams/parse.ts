@@ -1,3 +1,4 @@
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { isActionId, type ActionId } from '../../domain/cards.ts';
 import { decisionOf } from '../../domain/decision-facts.ts';
@@ -11,10 +12,12 @@ const from = z.object({ id: z.string().min(1), name: z.string().optional(), aadO
 const actionData = z.object({ runId: z.uuid(), verb: z.string().optional() });
 
 /** A Teams user as a plan names them: by AAD object id when Teams gives one (it does for real users). */
-export function actorOf(activity: { from?: unknown }): Actor | null {
+export function actorOf(activity: { from?: unknown; localTimezone?: unknown }): Actor | null {
   const parsed = from.safeParse(activity.from);
   if (!parsed.success) return null;
-  return { platform: 'teams', id: parsed.data.aadObjectId ?? parsed.data.id, name: parsed.data.name ?? parsed.data.id };
+  // Teams sends the user's IANA zone with each message: `--at 14:00` is read in it.
+  const zone = typeof activity.localTimezone === 'string' && IANAZone.isValidZone(activity.localTimezone) ? activity.localTimezone : null;
+  return { platform: 'teams', id: parsed.data.aadObjectId ?? parsed.data.id, name: parsed.data.name ?? parsed.data.id, ...(zone ? { zone } : {}) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decisionInputIds, parseCardAction } from '../../../src/chat/teams/parse.ts';
+import { actorOf, decisionInputIds, parseCardAction } from '../../../src/chat/teams/parse.ts';
 import { ACTIONS } from '../../../src/domain/cards.ts';
 
 const RUN = '3f0c5a8e-6a44-4b6e-9d0e-1c2b3a4d5e6f';
@@ -27,5 +27,13 @@ describe('Teams card actions', () => {
     expect(parseCardAction(ACTIONS.defer, { runId: RUN, [ids.rationale]: { nested: true } })).toEqual({ error: expect.any(String) });
     expect(parseCardAction(ACTIONS.rollback, { runId: RUN, 'run.rollback.rationale': 'ignored' })).toEqual({ action: ACTIONS.rollback, runId: RUN, rationale: null });
     expect(parseCardAction(ACTIONS.go, { runId: 'demo-1' })).toEqual({ error: expect.stringContaining('does not name a run') });
+  });
+});
+
+describe('actorOf: the zone Teams tells', () => {
+  it('keeps an IANA localTimezone, and ignores one that is not a zone', () => {
+    const from = { id: '29:1', name: 'Bob', aadObjectId: '0b0b0000-0000-4000-8000-000000000002' };
+    expect(actorOf({ from, localTimezone: 'Europe/Berlin' })).toEqual({ platform: 'teams', id: from.aadObjectId, name: 'Bob', zone: 'Europe/Berlin' });
+    expect(actorOf({ from, localTimezone: 'Middle Earth/Shire' })).toEqual({ platform: 'teams', id: from.aadObjectId, name: 'Bob' });
   });
 });
