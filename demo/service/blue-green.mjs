@@ -1,5 +1,5 @@
 // Blue-green: two slots on fixed ports; a run deploys to the one not serving, then moves all traffic to it.
-import { ensureRouter, runsVersion, startBackend, waitFor } from './backends.mjs';
+import { ensureRouter, runsVersion, startBackend, stopBackend, waitFor } from './backends.mjs';
 import { pause, requireVersion, run } from './run-env.mjs';
 import { poolWeights, readState, recordAction, setPool, slotPorts, writeState } from './state.mjs';
 
@@ -51,4 +51,17 @@ export async function switchBack() {
   const names = Object.keys(planned.previous ?? {}).filter((name) => state.backends[name]);
   recordAction(`switch-back ${run} ${names.join('+') || 'none'}`);
   console.log(names.length ? `production traffic → ${names.map((name) => `${name} (${state.backends[name].version})`).join(', ')}` : 'production traffic → none (there was no previous version)');
+}
+
+/** After monitoring passed: stop the backends that served before this run (kept warm until now for a switch back). */
+export async function retire() {
+  await pause('retire');
+  const state = readState();
+  const planned = state.runs[run];
+  if (!planned) throw new Error(`run ${run} deployed nothing to retire after`);
+  const retired = Object.keys(planned.previous ?? {}).filter((name) => name !== planned.target && state.backends[name] && !(state.backends[name].weight > 0));
+  for (const name of retired) await stopBackend(state, name);
+  writeState(state);
+  recordAction(`retire ${run} ${retired.join('+') || 'none'}`);
+  console.log(retired.length ? `retired ${retired.join(', ')} (kept warm through monitoring)` : 'nothing to retire (there was no previous version)');
 }

@@ -12,6 +12,7 @@
 //   deploy          start FLIGHTDECK_VERSION on the slot not serving (the router is started if needed)
 //   switch          send all production traffic to this run's slot
 //   switch-back     put back the pool that served before this run
+//   retire          after monitoring: stop what served before this run (kept warm until then)
 // Rolling (instance-0 … instance-N-1, equal shares; FLIGHTDECK_INSTANCES = N, FLIGHTDECK_BATCH_INSTANCES =
 // the batch's 0-based indexes, e.g. "2,3", FLIGHTDECK_BATCH / FLIGHTDECK_BATCHES = batch number / count)
 //   rolling-deploy  run FLIGHTDECK_VERSION on the batch's instances (creating missing ones); when other
@@ -34,7 +35,7 @@
 //   status [--json] show the pool;  stop: stop every process and forget the state
 // What a version's name makes the app do ("broken", "errors", "slow", "breaks-at-N") is in app.mjs.
 import { alive, stopEverything } from './backends.mjs';
-import { deploy, switchBack, switchToTarget } from './blue-green.mjs';
+import { deploy, retire, switchBack, switchToTarget } from './blue-green.mjs';
 import { canaryAbort, canaryDeploy, canaryPromote, canaryWeight } from './canary.mjs';
 import { flagDeploy, flip } from './flags.mjs';
 import { rollingCheck, rollingDeploy, rollingUndo } from './rolling.mjs';
@@ -69,6 +70,7 @@ const actions = {
   deploy,
   switch: switchToTarget,
   'switch-back': switchBack,
+  retire,
   'rolling-deploy': rollingDeploy,
   'rolling-check': rollingCheck,
   'rolling-undo': rollingUndo,

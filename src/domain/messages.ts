@@ -14,7 +14,7 @@ const STAGES: { label: string; done: (run: Run) => boolean; current: (run: Run) 
   { label: 'staging', done: (r) => !!r.decision || r.state === 'awaiting_decision' || r.steps.some((s) => s.stepId.startsWith('deploy')), current: (r) => r.state === 'staging' },
   { label: 'go/no-go', done: (r) => r.decision?.decision === 'go', current: (r) => r.state === 'awaiting_decision' },
   { label: 'deploy', done: (r) => !!r.monitoringSince || r.state === 'succeeded', current: (r) => ['deploying', 'verifying', 'awaiting_promotion'].includes(r.state) || (r.state === 'paused' && !r.monitoringSince) },
-  { label: 'monitoring', done: (r) => r.state === 'succeeded', current: (r) => r.state === 'monitoring' || (r.state === 'paused' && !!r.monitoringSince) },
+  { label: 'monitoring', done: (r) => r.state === 'succeeded' || r.state === 'finalizing', current: (r) => r.state === 'monitoring' || (r.state === 'paused' && !!r.monitoringSince) },
 ];
 
 function target(run: Run): string {
@@ -51,6 +51,8 @@ function headline(run: Run): { title: string; tone: Card['tone'] } {
       return { title: `🐤 Canary looks healthy. Increase traffic? ${target(run)}`, tone: 'warning' };
     case 'paused':
       return { title: `⏸️ Paused for a human: ${target(run)}`, tone: 'warning' };
+    case 'finalizing':
+      return { title: `✅ Deployed, tidying up: ${target(run)}`, tone: 'good' };
     default:
       return { title: `🚀 Deployment started: ${target(run)}`, tone: 'info' };
   }

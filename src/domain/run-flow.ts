@@ -15,7 +15,7 @@ import { describeReadiness, readinessOf } from './readiness.ts';
 
 export type Moved = { run: Run; effects: Effect[] };
 
-const PHASE_STATE: Record<Phase, RunState> = { pre_checks: 'pre_checks', staging: 'staging', deploy: 'deploying', rollback: 'rolling_back' };
+const PHASE_STATE: Record<Phase, RunState> = { pre_checks: 'pre_checks', staging: 'staging', deploy: 'deploying', finalize: 'finalizing', rollback: 'rolling_back' };
 
 /** Moves the run into a phase, or past it when the phase has nothing to run. */
 export function enterPhase(run: Run, phase: Phase, at: string): Moved {
@@ -74,8 +74,10 @@ export function afterPhase(run: Run, phase: Phase, at: string): Moved {
         const watching: Run = { ...run, state: 'monitoring', cursor: null, monitoringSince: at, watch };
         return { run: watching, effects: [{ kind: 'refreshStatus' }, checkSlot(watching, run.nextCheck)] };
       }
-      return { run: finish({ ...run, cursor: null, watch: null }, 'succeeded', at), effects: [{ kind: 'refreshStatus' }, { kind: 'announce', message: 'success' }] };
+      return enterPhase({ ...run, watch: null }, 'finalize', at);
     }
+    case 'finalize':
+      return { run: finish({ ...run, cursor: null, watch: null }, 'succeeded', at), effects: [{ kind: 'refreshStatus' }, { kind: 'announce', message: 'success' }] };
     case 'rollback': {
       const rollback = run.rollback ? { ...run.rollback, trafficRestoredAt: run.rollback.trafficRestoredAt ?? at, finishedAt: at } : null;
       const done = finish({ ...run, cursor: null, rollback }, 'rolled_back', at);

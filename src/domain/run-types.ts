@@ -22,6 +22,8 @@ export const RUN_STATES = [
   'monitoring',
   /** Monitoring could not measure for too long and the plan says a human decides: resume or roll back. Checks go on. */
   'paused',
+  /** Monitoring passed: tidying up (blue-green retires the slot it kept warm). No rollback from here. */
+  'finalizing',
   'succeeded',
   'failed',
   'no_go',

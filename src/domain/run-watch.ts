@@ -2,7 +2,7 @@ import { assess, breachingNow, readingOf, samplesNeeded, type Sample } from './a
 import { formatDuration } from './duration.ts';
 import type { Effect } from './effects.ts';
 import { mayPromote, mayRollback } from './policy.ts';
-import { checkSlot, currentStep, finish, rollBack, startStep, type Moved } from './run-flow.ts';
+import { checkSlot, currentStep, enterPhase, rollBack, startStep, type Moved } from './run-flow.ts';
 import { fail, ok, WATCHED_STATES, type Run, type RunEvent, type StepRecord, type TransitionResult } from './run-types.ts';
 
 /**
@@ -48,7 +48,7 @@ export function onCheck(run: Run, event: Extract<RunEvent, { type: 'check' }>, a
   const clean = verdict.kind === 'healthy' && event.healthy && breachingNow(sample, run.spec.triggers, run.baselines).length === 0;
   const windowDone = event.seq >= watch.firstSeq + watch.checks - 1 && clean;
   if (windowDone && (run.state === 'monitoring' || run.state === 'verifying')) {
-    if (!watch.stepId) return ok(finish({ ...sampled, watch: null }, 'succeeded', at), [{ kind: 'refreshStatus' }, { kind: 'announce', message: 'success' }]);
+    if (!watch.stepId) return moved(enterPhase({ ...sampled, watch: null }, 'finalize', at), []);
     return holdDone(sampled, at);
   }
   return ok(sampled, [...log, checkSlot(sampled, sampled.nextCheck)]);

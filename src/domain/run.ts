@@ -158,6 +158,12 @@ function stepFailed(run: Run, phase: Phase, stepId: string, name: string, summar
       const began = rollBack({ ...run, cursor: null, failure }, `step "${name}" failed`, null, null, [], at);
       return [began.run, [log, { kind: 'refreshStatus' }, ...began.effects]];
     }
+    case 'finalize': {
+      // Production is fine and stays as it is: a tidy-up that fails is a warning, not a rollback.
+      const warned: Effect = { kind: 'postLog', text: `⚠️ ${name} failed (${summary}); the deployment stands. Tidy up by hand.` };
+      const next = startStep(run, 'finalize', (run.cursor?.index ?? 0) + 1, at);
+      return [next.run, [log, warned, ...next.effects]];
+    }
     case 'rollback': {
       const rollback = run.rollback ? { ...run.rollback, finishedAt: at } : null;
       const done = finish({ ...run, cursor: null, failure, rollback }, 'rollback_failed', at);

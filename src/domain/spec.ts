@@ -62,6 +62,7 @@ export function specFor(plan: Plan, environment: string, strategyKind?: string):
       ]),
       staging: numbered('staging', [...(env.staging?.deploy ?? []).map(stepFrom), ...(env.staging?.smokeTests ?? []).map((test) => ({ ...stepFrom(test), name: `Staging smoke test: ${test.name}` }))]),
       deploy,
+      finalize: numbered('finalize', strategy.finalize ?? []),
       rollback: numbered('rollback', [...undo, ...(env.migration?.reversible && env.migration.rollback ? [stepFrom(env.migration.rollback)] : [])]),
     },
     requireDecision: env.requireDecision,

@@ -22,8 +22,8 @@ export type StepAction =
   /** Not run by a worker: the run holds here while checks watch production (a canary weight), then moves on by itself or when a human promotes it. */
   | { kind: 'hold'; durationMs: number; everyMs: number; promotion: 'auto' | 'manual' };
 
-/** pre-checks (and readiness) → staging deploy and validation → [Go/No-Go] → deploy (strategy, smoke tests) → [monitoring]; rollback when needed. */
-export type Phase = 'pre_checks' | 'staging' | 'deploy' | 'rollback';
+/** pre-checks (and readiness) → staging deploy and validation → [Go/No-Go] → deploy (strategy, smoke tests) → [monitoring] → finalize (retire what was kept warm); rollback when needed. */
+export type Phase = 'pre_checks' | 'staging' | 'deploy' | 'finalize' | 'rollback';
 
 export interface HttpCall {
   probe: HttpProbe;

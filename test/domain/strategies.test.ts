@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/domain/plan.ts';
 import { specFor } from '../../src/domain/spec.ts';
 import { batchesOf } from '../../src/domain/strategies/rolling.ts';
-import { apply, bob, carol, PLAN_DOCUMENT, requested, step } from './support.ts';
+import { transition } from '../../src/domain/run.ts';
+import { apply, bob, carol, minutes, PLAN_DOCUMENT, requested, step } from './support.ts';
 import { CANARY, FLAG, ROLLING, withStrategy } from './strategy-fixtures.ts';
 
 
@@ -131,5 +132,36 @@ describe('strategy slots', () => {
     const spec = specFor(withStrategy({ ...ROLLING, instances: 3, batchSize: 3 }), 'production')!;
     expect(spec.steps.deploy.map((s) => s.name)).toEqual(['deploy-batch', 'check-batch']);
     expect(spec.steps.rollback.map((s) => s.name)).toEqual(['undo-batch']);
+  });
+});
+
+describe('blue-green keeps the old slot warm through monitoring, then retires it', () => {
+  const retiring = () => withStrategy({ ...PLAN_DOCUMENT.environments.production.strategy, retireOld: { name: 'Retire the old slot', run: ['retire'] } });
+  const monitored = () => {
+    const waiting = apply(null, [requested(retiring()), ...step('pre_checks.0')]).run;
+    return apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')], minutes(0)).run;
+  };
+  const checks = (run: ReturnType<typeof monitored>) => {
+    let result = apply(run, [{ type: 'check', seq: 1, healthy: true, detail: '200' }], minutes(1));
+    for (let seq = 2; seq <= 5; seq++) result = apply(result.run, [{ type: 'check', seq, healthy: true, detail: '200' }], minutes(seq));
+    return result;
+  };
+
+  it('retires after the monitoring window; the run succeeds when that is done', () => {
+    expect(specFor(retiring(), 'production')!.steps.finalize.map((s) => s.name)).toEqual(['Retire the old slot']);
+    const watched = checks(monitored());
+    expect(watched.run.state).toBe('finalizing');
+    expect(watched.effects).toContainEqual({ kind: 'runStep', stepId: 'finalize.0' });
+    const done = apply(watched.run, step('finalize.0'), minutes(6));
+    expect(done.run.state).toBe('succeeded');
+    expect(done.effects).toContainEqual({ kind: 'announce', message: 'success' });
+  });
+
+  it('a retire that fails leaves the deployment standing, with a warning; no rollback', () => {
+    const done = apply(checks(monitored()).run, step('finalize.0', false), minutes(6));
+    expect(done.run.state).toBe('succeeded');
+    expect(done.effects).toContainEqual({ kind: 'postLog', text: '⚠️ Retire the old slot failed (exit 1: boom); the deployment stands. Tidy up by hand.' });
+    const refused = transition(checks(monitored()).run, { type: 'rollback.requested', by: carol, reason: null }, minutes(6));
+    expect(refused.ok).toBe(false);
   });
 });

@@ -19,6 +19,7 @@ describe('flightdeck demo --script', () => {
     expect(output).toContain('Run demo-1 created');
     expect(output).toContain('Only approvers may decide'); // alice pressed GO and was refused
     expect(output).toContain('Deployment Complete: demo 1.1.0 ✅');
+    expect(output).toContain('✅ Retire the old slot'); // blue-green: the old slot is kept warm through monitoring, then retired
     expect(output).toContain('trigger "health failing for 3 checks" fired');
     expect(output).toContain('URGENT: Deployment Rolled Back - demo 1.2.0-broken');
     expect(output).toMatch(/On-call: @carol/);

@@ -11,5 +11,6 @@ export function blueGreenSteps(config: BlueGreen): StrategySteps {
     trafficMovesAt: 2,
     trafficRestoredAfter: 0,
     rollback: [stepFrom(config.switchBack), ...(config.verifyRollback ? [stepFrom(config.verifyRollback)] : [])],
+    finalize: config.retireOld ? [stepFrom(config.retireOld)] : [],
   };
 }

@@ -17,6 +17,8 @@ export interface StrategySteps {
   trafficMovesAt: number;
   /** Index of the rollback step after which production traffic is back on the old version: rollback time is measured to it. */
   trafficRestoredAfter: number;
+  /** After monitoring passed: e.g. retire the blue-green slot kept warm until then. */
+  finalize?: StrategyStep[];
 }
 
 /** plan strategy → the ordered deploy steps and the steps that undo them. */

@@ -19,6 +19,8 @@ const blueGreenSchema = z.strictObject({
   switchBack: stepSchema,
   /** Checks that the old version answers after a switch back. */
   verifyRollback: httpStepSchema.optional(),
+  /** The old slot stays warm, ready for a switch back, through monitoring (the plan's time); then this retires it. */
+  retireOld: stepSchema.optional(),
 });
 
 /** Batches of `batchSize` out of `instances`; commands see FLIGHTDECK_BATCH, _BATCHES, _INSTANCES, _BATCH_INSTANCES. */
