@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/domain/cards.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
-import { waitFor } from '../support/flightdeck.ts';
+import { waitFor, runReaching } from '../support/flightdeck.ts';
 import { startDriver, type Driver } from '../support/platforms.ts';
 
 const TERMINAL = ['succeeded', 'failed', 'no_go', 'deferred', 'cancelled', 'rolled_back', 'rollback_failed'];
@@ -17,11 +17,7 @@ describe.each(['slack', 'teams'] as const)('on %s', (platform) => {
   });
   afterAll(async () => chat?.stop());
 
-  const until = (key: string, states: string[], timeoutMs = 45_000) =>
-    waitFor(`${key} to reach ${states.join('/')}`, async () => {
-      const run = await findRunByKey(chat.runtime.ctx.db, key);
-      return run && states.includes(run.state) && run;
-    }, timeoutMs);
+  const until = (key: string, states: string[], timeoutMs = 45_000) => runReaching(chat.runtime.ctx.db, key, states, timeoutMs);
   const shown = (fragment: string) => waitFor(`"${fragment}" in the channel`, async () => chat.channel().find((message) => message.includes(fragment)));
 
   it('start, a non-approver refused, GO by an approver, success', async () => {

@@ -6,7 +6,7 @@ import { ACTIONS } from '../../src/domain/cards.ts';
 import { PROJECT_ROOT } from '../../src/runtime.ts';
 import { refusalsOf } from '../../src/store/refusals.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
-import { waitFor } from '../support/flightdeck.ts';
+import { waitFor, runReaching } from '../support/flightdeck.ts';
 import { startDriver, type Driver } from '../support/platforms.ts';
 import { startSlackFlightdeck, USERS } from '../support/slack-app.ts';
 import { blockActionBody, newTriggerId, slackHeaders, viewSubmissionBody, type ModalInputs } from '../support/slack-requests.ts';
@@ -28,11 +28,7 @@ describe('Slack: the Go/No-Go modal', () => {
   afterAll(async () => app?.stop());
 
   const run = (key: string) => findRunByKey(app.runtime.ctx.db, key);
-  const until = (key: string, states: string[], timeoutMs = 30_000) =>
-    waitFor(`${key} to reach ${states.join('/')}`, async () => {
-      const found = await run(key);
-      return found && states.includes(found.state) && found;
-    }, timeoutMs);
+  const until = (key: string, states: string[], timeoutMs = 30_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
   const start = async (text: string, key: string) => {
     expect(JSON.stringify((await app.command('alice', text)).json)).toContain(`Run ${key} created`);
     return until(key, ['awaiting_decision']);
@@ -175,11 +171,7 @@ describe('Teams: the Go/No-Go form in the card', () => {
   }, 60_000);
   afterAll(async () => chat?.stop());
 
-  const until = (key: string, states: string[], timeoutMs = 30_000) =>
-    waitFor(`${key} to reach ${states.join('/')}`, async () => {
-      const found = await findRunByKey(chat.runtime.ctx.db, key);
-      return found && states.includes(found.state) && found;
-    }, timeoutMs);
+  const until = (key: string, states: string[], timeoutMs = 30_000) => runReaching(chat.runtime.ctx.db, key, states, timeoutMs);
 
   it('the status card opens a form per decision; NO-GO needs a rationale, and the one typed is recorded', async () => {
     expect(await chat.command('alice', 'start gated 1.0.0')).toContain('Run gated-1 created');

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/runtime.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
-import { waitFor } from '../support/flightdeck.ts';
+import { waitFor, runReaching } from '../support/flightdeck.ts';
 import { startSlackFlightdeck } from '../support/slack-app.ts';
 
 const ENDED = ['succeeded', 'failed', 'no_go', 'deferred', 'cancelled', 'rolled_back', 'rollback_failed'];
@@ -21,11 +21,7 @@ describe('Slack: a start inside a freeze is refused, and allowed with --emergenc
   afterAll(async () => app?.stop());
 
   const run = (key: string) => findRunByKey(app.runtime.ctx.db, key);
-  const until = (key: string, states: string[], timeoutMs = 30_000) =>
-    waitFor(`${key} to reach ${states.join('/')}`, async () => {
-      const found = await run(key);
-      return found && states.includes(found.state) && found;
-    }, timeoutMs);
+  const until = (key: string, states: string[], timeoutMs = 30_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
   /** The private answer to a slash command, as the user reads it (Slack escapes &, < and >). */
   const answer = async (user: 'alice' | 'bob', text: string) => {
     const reply = await app.command(user, text);

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/runtime.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
-import { waitFor } from '../support/flightdeck.ts';
+import { waitFor, runReaching } from '../support/flightdeck.ts';
 import { startSlackFlightdeck } from '../support/slack-app.ts';
 
 /** test/fixtures/locks/demo.yaml: the demo plan with bob as admin and lockAfterRollback on production. */
@@ -24,11 +24,7 @@ describe('Slack: /deploy lock, start while locked, --queue, unlock, lock after a
     expect(reply.json).toMatchObject({ response_type: 'ephemeral' });
     return JSON.stringify(reply.json);
   };
-  const until = (key: string, states: string[], timeoutMs = 30_000) =>
-    waitFor(`${key} to reach ${states.join('/')}`, async () => {
-      const run = await findRunByKey(app.runtime.ctx.db, key);
-      return run && states.includes(run.state) && run;
-    }, timeoutMs);
+  const until = (key: string, states: string[], timeoutMs = 30_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
   const posted = (fragment: string) => app.slack.called('chat.postMessage').filter((call) => app.slack.textOf(call).includes(fragment));
   const holders = async () => ((await app.runtime.ctx.db.execute(sql`select by->>'name' as name from locks`)) as unknown as { rows: { name: string }[] }).rows.map((row) => row.name);
 

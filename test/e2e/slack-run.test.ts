@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { findRunByKey } from '../../src/store/runs.ts';
-import { waitFor } from '../support/flightdeck.ts';
+import { waitFor, runReaching } from '../support/flightdeck.ts';
 import { startSlackFlightdeck } from '../support/slack-app.ts';
 
 const TERMINAL = ['succeeded', 'failed', 'no_go', 'deferred', 'cancelled', 'rolled_back', 'rollback_failed'];
@@ -15,11 +15,7 @@ describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollba
   afterAll(async () => app?.stop());
 
   const runState = (key: string) => findRunByKey(app.runtime.ctx.db, key);
-  const until = (key: string, states: string[], timeoutMs = 30_000) =>
-    waitFor(`${key} to reach ${states.join('/')}`, async () => {
-      const run = await runState(key);
-      return run && states.includes(run.state) && run;
-    }, timeoutMs);
+  const until = (key: string, states: string[], timeoutMs = 30_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
   const posted = (fragment: string) => app.slack.called('chat.postMessage').filter((call) => app.slack.textOf(call).includes(fragment));
 
   it('a good version: ack, one status message edited in place, approver-only GO, success message', async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/runtime.ts';
 import { startPrometheus, type PrometheusService } from '../../src/services/prometheus.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
-import { waitFor } from '../support/flightdeck.ts';
+import { waitFor, runReaching } from '../support/flightdeck.ts';
 import { startSlackFlightdeck } from '../support/slack-app.ts';
 
 const ENDED = ['succeeded', 'failed', 'no_go', 'deferred', 'cancelled', 'rolled_back', 'rollback_failed'];
@@ -32,11 +32,7 @@ describe('Slack: canary, rolling and feature flag on real processes', () => {
   });
 
   const run = (key: string) => findRunByKey(app.runtime.ctx.db, key);
-  const until = (key: string, states: string[], timeoutMs = 45_000) =>
-    waitFor(`${key} to reach ${states.join('/')}`, async () => {
-      const found = await run(key);
-      return found && states.includes(found.state) && found;
-    }, timeoutMs);
+  const until = (key: string, states: string[], timeoutMs = 45_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
   const posted = (fragment: string) => app.slack.called('chat.postMessage').filter((call) => app.slack.textOf(call).includes(fragment));
   const live = async () => (await (await fetch(`http://127.0.0.1:${app.demo.DEMO_PORT}/health`)).json()) as { version: string };
   const pool = () => JSON.parse(execFileSync(process.execPath, [join(PROJECT_ROOT, 'demo/service/ctl.mjs'), 'status', '--json'], { env: { ...process.env, ...app.demo } }).toString()) as { backends: Record<string, { version: string; weight: number }> };

@@ -7,6 +7,9 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { PROJECT_ROOT, startRuntime, type Runtime } from '../../src/runtime.ts';
 import { BOT_TOKEN, SIGNING_SECRET } from './slack-requests.ts';
+import type { Run } from '../../src/domain/run.ts';
+import type { Db } from '../../src/store/db.ts';
+import { findRunByKey } from '../../src/store/runs.ts';
 
 export const quietLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -63,4 +66,12 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | null | u
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Polls until run `key` is in one of `states`; returns it. */
+export function runReaching(db: Db, key: string, states: readonly string[], timeoutMs = 30_000): Promise<Run> {
+  return waitFor(`${key} to reach ${states.join('/')}`, async () => {
+    const run = await findRunByKey(db, key);
+    return run && states.includes(run.state) && run;
+  }, timeoutMs);
 }
