@@ -49,6 +49,7 @@ async function domain() {
   const plan = await loadPlanFile(join(PROJECT_ROOT, 'plans/demo.yaml'));
   const spec = specFor(plan, 'production')!;
   const bob = { platform: 'slack' as const, id: 'U0DEMOBOB', name: 'bob' };
+  const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
   const events: RunEvent[] = [
     { type: 'step.started', stepId: 'pre_checks.0' },
     { type: 'step.succeeded', stepId: 'pre_checks.0', summary: 'ok' },
@@ -58,9 +59,12 @@ async function domain() {
       { type: 'step.succeeded', stepId, summary: 'ok' },
     ]),
     ...[1, 2, 3, 4, 5].map((seq): RunEvent => ({ type: 'check', seq, healthy: true, detail: '200' })),
+    // Blue-green retires the slot it kept warm.
+    { type: 'step.started', stepId: 'finalize.0' },
+    { type: 'step.succeeded', stepId: 'finalize.0', summary: 'ok' },
   ];
   const now = new Date();
-  const requested: RunEvent = { type: 'requested', run: { id: randomUUID(), key: 'demo-1', service: 'demo', version: '1.0.0', environment: 'production', platform: 'slack', requestedBy: bob, spec } };
+  const requested: RunEvent = { type: 'requested', run: { id: randomUUID(), key: 'demo-1', service: 'demo', version: '1.0.0', environment: 'production', platform: 'slack', requestedBy: alice, spec } };
   let last: Run | null = null;
   console.log(`domain (${events.length + 1} events per run)`);
   const baseline = await time('baseline: structuredClone(run) per event', 2_000, () => {
