@@ -39,7 +39,8 @@ type Move =
   | { kind: 'dueCheck'; healthy: boolean }
   | { kind: 'approverDecides'; decision: 'go' | 'no_go' | 'defer' }
   | { kind: 'onCallRollsBack' }
-  | { kind: 'approverPromotes'; action: 'promote' | 'hold' };
+  | { kind: 'approverPromotes'; action: 'promote' | 'hold' }
+  | { kind: 'secondApproverSaysGo'; acknowledged: boolean };
 
 const move: fc.Arbitrary<Move> = fc.oneof(
   { weight: 4, arbitrary: randomEvent.map((event) => ({ kind: 'event' as const, event })) },
@@ -53,6 +54,7 @@ const move: fc.Arbitrary<Move> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('go' as const, 'go' as const, 'go' as const, 'no_go' as const, 'defer' as const).map((decision) => ({ kind: 'approverDecides' as const, decision })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'onCallRollsBack' as const }) },
   { weight: 2, arbitrary: fc.constantFrom('promote' as const, 'promote' as const, 'hold' as const).map((action) => ({ kind: 'approverPromotes' as const, action })) },
+  { weight: 1, arbitrary: fc.boolean().map((acknowledged) => ({ kind: 'secondApproverSaysGo' as const, acknowledged })) },
 );
 /** Long enough to go from request to the end of monitoring (about 20 moves that follow the run). */
 const moves = fc.array(move, { minLength: 1, maxLength: 60, size: 'max' });
@@ -66,11 +68,13 @@ function eventsFor(run: Run, next: Move): RunEvent[] {
     case 'dueCheck':
       return [{ type: 'check', seq: run.nextCheck, healthy: next.healthy, detail: next.healthy ? 'GET /health → 200' : 'GET /health → 503' }];
     case 'approverDecides':
-      return [{ type: 'decision', decision: next.decision, by: BOB, rationale: null }];
+      return [{ type: 'decision', decision: next.decision, by: BOB, rationale: null, acknowledged: true }];
     case 'onCallRollsBack':
       return [{ type: 'rollback.requested', by: CAROL, reason: 'on-call says so' }];
     case 'approverPromotes':
       return [{ type: 'promotion', action: next.action, by: BOB }];
+    case 'secondApproverSaysGo':
+      return [{ type: 'decision', decision: 'go', by: CAROL, rationale: 'second look', acknowledged: next.acknowledged }];
     case 'step': {
       const step = currentStep(run);
       if (!step) return [];
@@ -111,6 +115,18 @@ const SPECS: Record<string, RunSpec> = {
     buildPlan((document) => {
       delete (document.environments.production.strategy as { verifyRollback?: unknown }).verifyRollback;
       document.environments.production.monitoring.for = '8s';
+    }),
+  ),
+  // Readiness prerequisites (one may fail and leave the run CONDITIONAL), staging, a quorum of two, and a retire after monitoring.
+  gated: buildSpec(
+    buildPlan((document) => {
+      const production = document.environments.production as Record<string, unknown>;
+      const strategy = production.strategy as Record<string, unknown>;
+      strategy.retireOld = { name: 'Retire', run: ['./ctl', 'retire'] };
+      production.readiness = { threshold: 50, prerequisites: [{ name: 'CI', run: ['ci'], points: 60, critical: true }, { name: 'Load test', run: ['load'], points: 40 }] };
+      production.staging = { deploy: [{ name: 'Staging deploy', run: ['deploy', 'staging'] }] };
+      production.approval = { quorum: 2 };
+      (document as Record<string, unknown>).approvers = ['bob', 'carol'];
     }),
   ),
   // Holds watched by checks, one of them waiting for a human to promote.
@@ -171,7 +187,10 @@ function drive(spec: RunSpec, plannedMoves: Move[], gapsMs: number[]): Trace {
         if (effect.kind === 'runStep' && effect.stepId.startsWith('deploy.')) {
           expect(spec.requireDecision).toBe(true);
           expect(result.run.decision?.decision, `${effect.stepId} enqueued without GO`).toBe('go');
-          expect(result.run.decision?.by).toEqual(BOB);
+          // The quorum's GOs come from distinct approvers, never the requester.
+          expect(result.run.approvals.length).toBe(spec.approval.quorum);
+          expect(new Set(result.run.approvals.map((vote) => vote.approver)).size).toBe(spec.approval.quorum);
+          expect(result.run.approvals.every((vote) => vote.by.id !== result.run.requestedBy.id)).toBe(true);
         }
       }
       // (c)
@@ -322,13 +341,16 @@ describe('run state machine invariants (random event sequences)', () => {
     const seen = new Set<string>();
     const passed = new Set<string>();
     let waited = 0;
-    for (const [name, plannedMoves, gapsMs] of fc.sample(fc.tuple(specName, moves, gaps), { numRuns: 600, seed: 20260302 })) {
-      const trace = drive(SPECS[name]!, plannedMoves, gapsMs);
-      seen.add(trace.run.state);
-      for (const state of trace.states) passed.add(state);
-      if (trace.rollbackWaitedForAStep) waited++;
+    // Every spec gets its own sample, so a long plan (gated, canary) is driven as often as a short one.
+    for (const name of Object.keys(SPECS)) {
+      for (const [plannedMoves, gapsMs] of fc.sample(fc.tuple(moves, gaps), { numRuns: 600, seed: 20260302 })) {
+        const trace = drive(SPECS[name]!, plannedMoves, gapsMs);
+        seen.add(trace.run.state);
+        for (const state of trace.states) passed.add(state);
+        if (trace.rollbackWaitedForAStep) waited++;
+      }
     }
-    expect([...passed]).toEqual(expect.arrayContaining(['verifying', 'awaiting_promotion']));
+    expect([...passed]).toEqual(expect.arrayContaining(['verifying', 'awaiting_promotion', 'staging', 'finalizing']));
     expect([...seen].sort()).toEqual(expect.arrayContaining(['awaiting_decision', 'cancelled', 'deferred', 'failed', 'monitoring', 'no_go', 'rolled_back', 'rollback_failed', 'rolling_back', 'succeeded']));
     expect(waited).toBeGreaterThan(0);
   });
