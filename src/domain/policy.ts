@@ -25,14 +25,15 @@ export function mayDecide(spec: RunSpec, actor: Actor): Permission {
   return { allowed: false, reason: `Only approvers may decide Go/No-Go on this run (${names(spec.approvers)}).` };
 }
 
+/** Admins override: they may also roll back, resume and cancel any run of the service (they cannot approve one). */
 export function mayRollback(spec: RunSpec, actor: Actor): Permission {
-  if (listed(spec.approvers, actor) || listed(spec.onCall, actor)) return ALLOWED;
-  return { allowed: false, reason: `Only approvers and on-call may roll back this run (${names([...spec.approvers, ...spec.onCall])}).` };
+  if (listed(spec.approvers, actor) || listed(spec.onCall, actor) || listed(spec.admins, actor)) return ALLOWED;
+  return { allowed: false, reason: `Only approvers, on-call and admins may roll back this run (${names(distinct([...spec.approvers, ...spec.onCall, ...spec.admins]))}).` };
 }
 
 export function mayCancel(spec: RunSpec, requester: Actor, actor: Actor): Permission {
-  if ((requester.platform === actor.platform && requester.id === actor.id) || listed(spec.approvers, actor)) return ALLOWED;
-  return { allowed: false, reason: 'Only the person who started the run or an approver may cancel it.' };
+  if ((requester.platform === actor.platform && requester.id === actor.id) || listed(spec.approvers, actor) || listed(spec.admins, actor)) return ALLOWED;
+  return { allowed: false, reason: 'Only the person who started the run, an approver or an admin may cancel it.' };
 }
 
 export function mayPromote(spec: RunSpec, actor: Actor): Permission {

@@ -146,3 +146,27 @@ describe('lock cards', () => {
     expect(lockedSummary(rolledBack, T0)).toBe(`checkout production is locked by Flightdeck after checkout-7 since 09:15 UTC until someone unlocks it: “${rolledBack.reason}”.`);
   });
 });
+
+describe('admins override', () => {
+  it('an admin may roll back, resume and cancel a run they are neither approver nor on-call of, but not approve it', async () => {
+    const { mayCancel, mayDecide, mayRollback } = await import('../../src/domain/policy.ts');
+    const { specFor } = await import('../../src/domain/spec.ts');
+    const { parsePlan } = await import('../../src/domain/plan.ts');
+    const parsed = parsePlan({
+      service: 'api',
+      people: { alice: { slack: 'UALICE' }, bob: { slack: 'UBOB' }, carol: { slack: 'UCAROL' }, erin: { slack: 'UERIN' } },
+      approvers: ['bob'],
+      onCall: ['carol'],
+      admins: ['erin'],
+      environments: { production: { channel: { slack: 'C1' }, strategy: { kind: 'feature-flag', deploy: { name: 'd', run: ['d'] }, flagOn: { name: 'on', run: ['on'] }, flagOff: { name: 'off', run: ['off'] } } } },
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    const spec = specFor(parsed.plan, 'production')!;
+    const erin = { platform: 'slack' as const, id: 'UERIN', name: 'erin' };
+    const alice = { platform: 'slack' as const, id: 'UALICE', name: 'alice' };
+    expect(mayRollback(spec, erin).allowed).toBe(true);
+    expect(mayCancel(spec, alice, erin).allowed).toBe(true);
+    expect(mayDecide(spec, erin).allowed).toBe(false);
+    expect(mayRollback(spec, alice)).toEqual({ allowed: false, reason: 'Only approvers, on-call and admins may roll back this run (bob, carol, erin).' });
+  });
+});

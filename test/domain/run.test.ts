@@ -447,7 +447,7 @@ describe('manual rollback', () => {
     const flight = new Flight().toMonitoring();
     expect(flight.offer({ type: 'rollback.requested', by: ALICE, reason: null })).toEqual({
       ok: false,
-      error: { code: 'forbidden', message: 'Only approvers and on-call may roll back this run (bob, carol).' },
+      error: { code: 'forbidden', message: 'Only approvers, on-call and admins may roll back this run (bob, carol).' },
     });
     expect(flight.run.state).toBe('monitoring');
   });
@@ -495,7 +495,7 @@ describe('cancel', () => {
     const flight = new Flight().toDecision();
     expect(flight.offer({ type: 'cancel.requested', by: CAROL, reason: null })).toEqual({
       ok: false,
-      error: { code: 'forbidden', message: 'Only the person who started the run or an approver may cancel it.' },
+      error: { code: 'forbidden', message: 'Only the person who started the run, an approver or an admin may cancel it.' },
     });
     expect(flight.run.state).toBe('awaiting_decision');
   });

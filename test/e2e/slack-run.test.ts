@@ -108,7 +108,7 @@ describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollba
     const status = await app.command('alice', 'status demo-4');
     expect(JSON.stringify(status.json)).toContain('Go/No-Go needed: demo 1.4.0');
     const refused = await app.command('mallory', 'cancel demo-4');
-    expect(JSON.stringify(refused.json)).toContain('Only the person who started the run or an approver');
+    expect(JSON.stringify(refused.json)).toContain('Only the person who started the run, an approver or an admin');
     const cancelled = await app.command('alice', 'cancel demo-4 wrong build');
     expect(JSON.stringify(cancelled.json)).toContain('demo-4 is cancelled');
     expect((await runState('demo-4'))!.state).toBe('cancelled');
@@ -118,7 +118,7 @@ describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollba
     await app.click('bob', 'run.go', run.id);
     await until('demo-5', ['monitoring']);
     const notAllowed = await app.command('alice', 'rollback demo-5');
-    expect(JSON.stringify(notAllowed.json)).toContain('Only approvers and on-call');
+    expect(JSON.stringify(notAllowed.json)).toContain('Only approvers, on-call and admins');
     const rolled = await app.command('carol', 'rollback demo-5 "latency looks off"');
     expect(JSON.stringify(rolled.json)).toContain('Rolling back demo-5');
     const done = await until('demo-5', TERMINAL, 30_000);
