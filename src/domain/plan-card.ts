@@ -26,6 +26,8 @@ export function planCard(plan: Plan, environment: string, spec: RunSpec): Card {
     { label: 'Versions', value: [plan.versionPattern] },
     { label: 'Risk', value: [spec.risk] },
   ];
+  if (spec.admins.length) fields.push({ label: 'Admins', value: people(spec.admins) });
+  if (spec.lockAfterRollback) fields.push({ label: 'After a rollback', value: [`${plan.service} ${environment} is locked until someone unlocks it with a reason`] });
   if (spec.contacts.length) fields.push({ label: 'Contacts', value: [spec.contacts.map((contact) => `${contact.role}: ${contact.name} (${contact.contact})`).join('; ')] });
   if (spec.paging.escalation.length) fields.push({ label: 'Escalation', value: [...people(spec.paging.escalation), ` after ${formatDuration(spec.paging.escalateAfterMs)}`] });
   return card({

@@ -147,3 +147,15 @@ describe('planCard: risk and contacts', () => {
     expect(field(card, 'Contacts')).toBe('Product owner: Priya (#checkout-product)');
   });
 });
+
+describe('planCard: admins and the lock after a rollback', () => {
+  it('names the admins and says a rollback locks the target', () => {
+    const plan = buildPlan((document) => {
+      Object.assign(document, { admins: ['carol'] });
+      Object.assign(document.environments.production, { lockAfterRollback: true });
+    });
+    const card = planCard(plan, 'production', buildSpec(plan));
+    expect(field(card, 'Admins')).toBe('@carol');
+    expect(field(card, 'After a rollback')).toBe('checkout production is locked until someone unlocks it with a reason');
+  });
+});
