@@ -14,7 +14,7 @@ export function deploymentReport(run: Run): string {
     `**Rollback Executed**: ${run.rollback ? 'YES' : 'NO'}`,
     `**Deployment Duration**: ${duration}`,
     `**Readiness**: ${run.readiness ? describeReadiness(run.readiness) : 'no prerequisites in the plan'}`,
-    `**Go/No-Go**: ${run.decision ? describeDecision(run.decision) : run.spec.requireDecision ? 'none (the run ended before a decision)' : 'not required'}`,
+    `**Go/No-Go**: ${goNoGo(run)}`,
     ...(run.emergency ? [`**Emergency**: 🚨 started inside the freeze ${run.emergency.freeze ? `"${run.emergency.freeze}"` : 'window'} with --emergency: “${run.emergency.justification}” (one more approver was required)`] : []),
     '',
     '## Deployment Timeline',
@@ -31,4 +31,11 @@ export function deploymentReport(run: Run): string {
     if (run.rollback.finishedAt) lines.push(`- Took: ${formatDuration(Date.parse(run.rollback.finishedAt) - Date.parse(run.rollback.startedAt))}`);
   }
   return lines.join('\n');
+}
+
+/** The decision, with every GO of a quorum ("GO by bob at 14:02 UTC; GO by carol at 14:05 UTC"). */
+function goNoGo(run: Run): string {
+  if (!run.decision) return run.spec.requireDecision ? 'none (the run ended before a decision)' : 'not required';
+  const votes = run.decision.decision === 'go' && run.approvals.length > 1 ? run.approvals : [run.decision];
+  return votes.map(describeDecision).join('; ');
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/identity.ts';
+import { deploymentReport } from '../../src/domain/report.ts';
 import { undecidedApprovers } from '../../src/domain/run-approval.ts';
 import { transition, type Run, type RunEvent } from '../../src/domain/run.ts';
 import { specFor } from '../../src/domain/spec.ts';
@@ -128,5 +129,12 @@ describe('approver groups', () => {
   it('an unknown group member, or a name that is both, is refused with its path', () => {
     expect(() => plan({ groups: { oncall: ['zed'] } })).toThrow(/groups.oncall\[0\].*zed.*is not listed under people/);
     expect(() => plan({ groups: { bob: ['carol'] } })).toThrow(/groups.bob.*both a person and a group/);
+  });
+});
+
+describe('the report of a quorum', () => {
+  it('names every GO', () => {
+    const decided = apply(apply(waiting(), [go(bob, 'staging green')], minutes(1)).run, [go(dave)], minutes(2)).run;
+    expect(deploymentReport(decided)).toContain('**Go/No-Go**: GO by bob at 14:01 UTC (“staging green”); GO by dave at 14:02 UTC');
   });
 });
