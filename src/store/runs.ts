@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Actor } from '../domain/identity.ts';
 import { ACTIVE_STATES, type Run, type RunEvent } from '../domain/run.ts';
 import type { Db } from './db.ts';
+import { currentShape } from './run-shape.ts';
 import { chatMessages, decisions, runCounters, runEvents, runs } from './schema.ts';
 
 /** Queries about runs. Each takes the database (or a transaction) first. */
@@ -46,7 +47,7 @@ async function insertDecision(db: Db, runId: string, by: Actor, decision: string
 /** Loads a run and holds its row until the transaction ends, so transitions on one run happen one at a time. */
 export async function lockRun(db: Db, id: string): Promise<Run | null> {
   const [row] = await db.select({ snapshot: runs.snapshot }).from(runs).where(eq(runs.id, id)).for('update');
-  return row?.snapshot ?? null;
+  return row ? currentShape(row.snapshot) : null;
 }
 
 /**
@@ -60,22 +61,22 @@ export async function lockRunMessages(db: Db, runId: string): Promise<void> {
 export async function findRun(db: Db, id: string): Promise<Run | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
   const [row] = await db.select({ snapshot: runs.snapshot }).from(runs).where(eq(runs.id, id));
-  return row?.snapshot ?? null;
+  return row ? currentShape(row.snapshot) : null;
 }
 
 export async function findRunByKey(db: Db, key: string): Promise<Run | null> {
   const [row] = await db.select({ snapshot: runs.snapshot }).from(runs).where(eq(runs.key, key));
-  return row?.snapshot ?? null;
+  return row ? currentShape(row.snapshot) : null;
 }
 
 export async function findRunByRequestKey(db: Db, requestKey: string): Promise<Run | null> {
   const [row] = await db.select({ snapshot: runs.snapshot }).from(runs).where(eq(runs.requestKey, requestKey));
-  return row?.snapshot ?? null;
+  return row ? currentShape(row.snapshot) : null;
 }
 
 export async function activeRuns(db: Db): Promise<Run[]> {
   const rows = await db.select({ snapshot: runs.snapshot }).from(runs).where(inArray(runs.state, [...ACTIVE_STATES])).orderBy(asc(runs.createdAt));
-  return rows.map((row) => row.snapshot);
+  return rows.map((row) => currentShape(row.snapshot));
 }
 
 export async function activeRunFor(db: Db, service: string, environment: string): Promise<Run | null> {
@@ -83,7 +84,7 @@ export async function activeRunFor(db: Db, service: string, environment: string)
     .select({ snapshot: runs.snapshot })
     .from(runs)
     .where(and(eq(runs.service, service), eq(runs.environment, environment), inArray(runs.state, [...ACTIVE_STATES])));
-  return row?.snapshot ?? null;
+  return row ? currentShape(row.snapshot) : null;
 }
 
 
