@@ -1,4 +1,5 @@
 import type { Effect } from './effects.ts';
+import { decisionTimeoutAt, reminderAt } from './run-approval.ts';
 import { checkSlot, currentStep, WATCHED_STATES, type Run } from './run.ts';
 
 /**
@@ -15,13 +16,10 @@ export function overdueWork(run: Run, now: Date, graceMs: number): Effect[] {
   }
   if (run.state === 'scheduled' && run.scheduled && late(run.scheduled.at)) return [{ kind: 'scheduleTimer', timer: 'scheduled_start', n: 1, at: now.toISOString() }];
   if (run.state === 'awaiting_decision' && run.awaiting) {
-    const { timeoutMs, remindEveryMs } = run.spec.approval;
-    const since = Date.parse(run.awaiting.since);
-    const timeout = new Date(since + timeoutMs).toISOString();
-    if (late(timeout)) return [{ kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: now.toISOString() }];
+    if (late(decisionTimeoutAt(run.spec.approval, run.awaiting.since))) return [{ kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: now.toISOString() }];
     const next = run.awaiting.reminders + 1;
-    const reminder = new Date(since + next * remindEveryMs).toISOString();
-    if (next * remindEveryMs < timeoutMs && late(reminder)) return [{ kind: 'scheduleTimer', timer: 'decision_reminder', n: next, at: now.toISOString() }];
+    const reminder = reminderAt(run.spec.approval, run.awaiting.since, next);
+    if (reminder && late(reminder)) return [{ kind: 'scheduleTimer', timer: 'decision_reminder', n: next, at: now.toISOString() }];
   }
   if (WATCHED_STATES.includes(run.state) && run.watch && run.spec.monitoring) {
     const slot = checkSlot(run, run.nextCheck);

@@ -4,6 +4,7 @@ import { isPerson } from './identity.ts';
 import { mayDecide } from './policy.ts';
 import { describeDecision, enterPhase, finish, type Moved } from './run-flow.ts';
 import { fail, ok, type Decision, type Run, type RunEvent, type TransitionResult } from './run-types.ts';
+import type { RunSpec } from './spec.ts';
 
 /**
  * Go/No-Go: GOs from a quorum of different approvers (a person counts once, whichever platform they
@@ -13,9 +14,9 @@ import { fail, ok, type Decision, type Run, type RunEvent, type TransitionResult
 
 /** The run starts waiting for a decision: the timeout and the first reminder are set. */
 export function awaitDecision(run: Run, at: string): Moved {
-  const { timeoutMs, remindEveryMs } = run.spec.approval;
-  const effects: Effect[] = [{ kind: 'refreshStatus' }, { kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: after(at, timeoutMs) }];
-  if (remindEveryMs < timeoutMs) effects.push({ kind: 'scheduleTimer', timer: 'decision_reminder', n: 1, at: after(at, remindEveryMs) });
+  const first = reminderAt(run.spec.approval, at, 1);
+  const effects: Effect[] = [{ kind: 'refreshStatus' }, { kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: decisionTimeoutAt(run.spec.approval, at) }];
+  if (first) effects.push({ kind: 'scheduleTimer', timer: 'decision_reminder', n: 1, at: first });
   return { run: { ...run, state: 'awaiting_decision', cursor: null, awaiting: { since: at, reminders: 0, timedOutAt: null } }, effects };
 }
 
@@ -57,7 +58,7 @@ export function onDecision(run: Run, event: Extract<RunEvent, { type: 'decision'
 export function onTimer(run: Run, event: Extract<RunEvent, { type: 'timer' }>, at: string): TransitionResult {
   const awaiting = run.awaiting;
   if (run.state !== 'awaiting_decision' || !awaiting) return fail('stale', `${run.key} is not waiting for a decision.`);
-  const { timeoutMs, remindEveryMs } = run.spec.approval;
+  const { timeoutMs } = run.spec.approval;
   if (event.timer === 'decision_timeout') {
     const expired: Run = { ...run, awaiting: { ...awaiting, timedOutAt: at } };
     return ok(finish(expired, 'deferred', at), [{ kind: 'postLog', text: `⏰ No Go/No-Go within ${formatDuration(timeoutMs)}: ${run.key} is deferred. Start it again when approvers are available.` }, { kind: 'refreshStatus' }]);
@@ -65,8 +66,8 @@ export function onTimer(run: Run, event: Extract<RunEvent, { type: 'timer' }>, a
   if (event.n !== awaiting.reminders + 1) return fail('stale', `Reminder ${event.n} on ${run.key} was sent already.`);
   const reminded: Run = { ...run, awaiting: { ...awaiting, reminders: event.n } };
   const effects: Effect[] = [{ kind: 'remindApprovers' }, { kind: 'refreshStatus' }];
-  const next = (event.n + 1) * remindEveryMs;
-  if (next < timeoutMs) effects.push({ kind: 'scheduleTimer', timer: 'decision_reminder', n: event.n + 1, at: after(awaiting.since, next) });
+  const next = reminderAt(run.spec.approval, awaiting.since, event.n + 1);
+  if (next) effects.push({ kind: 'scheduleTimer', timer: 'decision_reminder', n: event.n + 1, at: next });
   return ok(reminded, effects);
 }
 
@@ -84,6 +85,18 @@ export function undecidedApprovers(run: Run) {
 
 function missing(run: Run, have: number): number {
   return quorumOf(run) - have;
+}
+
+type Approval = RunSpec['approval'];
+
+/** When the wait that began at `since` ends in a deferral. */
+export function decisionTimeoutAt(approval: Approval, since: string): string {
+  return after(since, approval.timeoutMs);
+}
+
+/** When reminder `n` of a wait that began at `since` is due; null when it would come at or after the timeout. */
+export function reminderAt(approval: Approval, since: string, n: number): string | null {
+  return n * approval.remindEveryMs < approval.timeoutMs ? after(since, n * approval.remindEveryMs) : null;
 }
 
 function after(iso: string, ms: number): string {
