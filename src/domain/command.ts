@@ -114,18 +114,17 @@ export function parseCommand(text: string): Command | ParseError {
   }
 }
 
-/** The options of start. Those not `available` are recognised, so they are declined politely instead of read as positionals. */
+/** The options of start, with what each one's value is (null: a switch without one). */
 const START_FLAGS = {
-  '--dry-run': { value: null, available: true },
-  '--at': { value: 'a time, e.g. --at 14:00 or --at "2026-11-24 14:00 Europe/Berlin"', available: true },
-  '--emergency': { value: 'a justification, e.g. --emergency "checkout is down"', available: true },
-  '--strategy': { value: 'a strategy, e.g. --strategy canary', available: true },
-  '--queue': { value: null, available: true },
-} as const satisfies Record<string, { value: string | null; available: boolean }>;
+  '--dry-run': { value: null },
+  '--at': { value: 'a time, e.g. --at 14:00 or --at "2026-11-24 14:00 Europe/Berlin"' },
+  '--emergency': { value: 'a justification, e.g. --emergency "checkout is down"' },
+  '--strategy': { value: 'a strategy, e.g. --strategy canary' },
+  '--queue': { value: null },
+} as const satisfies Record<string, { value: string | null }>;
 type StartFlag = keyof typeof START_FLAGS;
 
-const COMING = Object.keys(START_FLAGS).filter((flag) => !START_FLAGS[flag as StartFlag].available);
-const START_OPTIONS = `Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers), --queue (start when the lock frees), --emergency "<why>" (inside a freeze window), --at "<when>" (schedule it).${COMING.length ? ` Coming later: ${COMING.join(', ')}.` : ''}`;
+const START_OPTIONS = 'Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers), --queue (start when the lock frees), --emergency "<why>" (inside a freeze window), --at "<when>" (schedule it).';
 
 function parseStart(args: string[]): Command | ParseError {
   const positional: string[] = [];
@@ -150,8 +149,6 @@ function parseStart(args: string[]): Command | ParseError {
     if (inline === null) index++;
     flags.set(name, value);
   }
-  const unavailable = [...flags.keys()].find((flag) => !START_FLAGS[flag].available);
-  if (unavailable) return error(`${unavailable} is not available yet. ${START_OPTIONS}`, USAGE.start);
   const [service, version, environment, ...extra] = positional;
   if (!service || !version) return error('start needs a service and a version.', USAGE.start);
   if (extra.length) return error(`Unexpected "${extra.join(' ')}".`, USAGE.start);
