@@ -185,12 +185,18 @@ describe('rolling over another strategy, and undoing a first deployment', () => 
   });
 });
 
+/** A demo service whose blue slot serves `version` to all production traffic. */
+async function liveOnBlue(version: string): Promise<DemoEnv> {
+  const demo = await demoServiceEnv();
+  await ok(demo, 'deploy', 'run-1', version);
+  await ok(demo, 'switch', 'run-1', version);
+  return demo;
+}
+
 describe('canary', () => {
   let demo: DemoEnv;
   beforeAll(async () => {
-    demo = await demoServiceEnv();
-    await ok(demo, 'deploy', 'run-1', '1.0.0');
-    await ok(demo, 'switch', 'run-1', '1.0.0');
+    demo = await liveOnBlue('1.0.0');
   });
   afterAll(() => stopDemoService(demo));
 
@@ -265,9 +271,7 @@ describe('canary on a first deployment', () => {
 describe('feature flag', () => {
   let demo: DemoEnv;
   beforeAll(async () => {
-    demo = await demoServiceEnv();
-    await ok(demo, 'deploy', 'run-1', '1.0.0');
-    await ok(demo, 'switch', 'run-1', '1.0.0');
+    demo = await liveOnBlue('1.0.0');
   });
   afterAll(() => stopDemoService(demo));
 
