@@ -75,7 +75,7 @@ describe('a scheduled start survives a restart of the bot and the worker', () =>
   }
 
   it('with the delayed job kept in Redis', async () => {
-    const at = await scheduleThenKill('demo-1', 6_000);
+    const at = await scheduleThenKill('demo-1', 12_000);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(at) - Date.now()) + 1_000));
     expect(await runState('demo-1')).toBe('scheduled'); // nothing ran it while everything was down
     spawnRole('serve');
@@ -85,10 +85,10 @@ describe('a scheduled start survives a restart of the bot and the worker', () =>
     for (const child of children) if (child.exitCode === null && child.signalCode === null) await kill(child);
     // Free the target for the next case.
     await database.db.execute(sql`update runs set state = 'cancelled' where key = 'demo-1'`);
-  }, 90_000);
+  }, 120_000);
 
   it('with the delayed job lost with Redis: the sweeper enqueues it again', async () => {
-    const at = await scheduleThenKill('demo-2', 8_000);
+    const at = await scheduleThenKill('demo-2', 12_000);
     // Redis loses every job of this Flightdeck (a restart without persistence).
     const redis = new Redis(inject('redisUrl'));
     const keys = await redis.keys(`${prefix}:flightdeck-timers:*`);
@@ -99,5 +99,5 @@ describe('a scheduled start survives a restart of the bot and the worker', () =>
     spawnRole('serve');
     spawnRole('worker');
     expect(await waitFor('demo-2 to start', async () => (await runState('demo-2')) === 'awaiting_decision' && 'started', 30_000)).toBe('started');
-  }, 90_000);
+  }, 120_000);
 });
