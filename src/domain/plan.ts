@@ -6,6 +6,7 @@ import { scheduleProblems, type SchedulePace } from './schedule.ts';
 import { metricsOf, triggerSchema } from './trigger.ts';
 import { commandStepSchema, httpProbeSchema, httpStepSchema, stepSchema } from './plan-steps.ts';
 import { strategySchema } from './strategies/schema.ts';
+import { rollbackPlanSchema } from './rollback-plan.ts';
 
 /**
  * A service's deployment plan, as code (`plans/<service>.yaml`). It encodes the seed
@@ -119,6 +120,8 @@ const environmentSchema = z.strictObject({
   migration: z.strictObject({ reversible: z.boolean(), rollback: commandStepSchema.optional() }).optional(),
   /** A run that ends rolled back (or with a failed rollback) locks this environment until someone unlocks it with a reason. */
   lockAfterRollback: z.boolean().default(false),
+  /** How a rollback is validated before Flightdeck says it worked (domain/rollback-plan.ts). */
+  rollback: rollbackPlanSchema,
 }).superRefine((environment, ctx) => {
   const kinds = [environment.strategy.kind, ...environment.alternatives.map((strategy) => strategy.kind)];
   environment.alternatives.forEach((strategy, index) => {
