@@ -1,6 +1,7 @@
 import type { Card } from './domain/cards.ts';
 import type { Platform } from './domain/identity.ts';
-import type { Reading } from './domain/assess.ts';
+import type { Reading, VersionTally } from './domain/assess.ts';
+import type { VersionProbe } from './domain/rollback-plan.ts';
 import type { HttpProbe, MetricMonitor } from './domain/plan.ts';
 import type { StepAction } from './domain/steps.ts';
 
@@ -54,6 +55,8 @@ export interface Measurement {
 /** Measures production. Errors are values: a monitor never throws. */
 export interface Monitor {
   check(probe: HttpProbe, context: StepContext): Promise<Measurement>;
+  /** Which versions answer production traffic (a rollback's validation). */
+  versions(probe: VersionProbe, context: StepContext): Promise<VersionTally>;
 }
 
 /** Reads one metric for a check. Errors are values: an unreadable metric is `value: null`, never a throw. */

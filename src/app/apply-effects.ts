@@ -2,7 +2,7 @@ import { directMessageId } from '../domain/identity.ts';
 import type { Logger } from 'pino';
 import type { Effect } from '../domain/effects.ts';
 import type { Platform } from '../domain/identity.ts';
-import { pageCard, reminderCard, rollbackCard, statusCard, successCard, upcomingCard } from '../domain/messages.ts';
+import { pageCard, reminderCard, rollbackCard, statusCard, stoppedCard, successCard, upcomingCard } from '../domain/messages.ts';
 import { undecidedApprovers } from '../domain/run-approval.ts';
 import { deploymentReport } from '../domain/report.ts';
 import type { Run } from '../domain/run.ts';
@@ -75,6 +75,10 @@ export async function performChatEffect(deps: ChatDeps, runId: string, effect: C
     case 'announce': {
       if (effect.message === 'scheduled') {
         await chat.postCard(channel, upcomingCard(run));
+        return;
+      }
+      if (effect.message === 'stopped') {
+        await chat.postCard(channel, stoppedCard(run));
         return;
       }
       await chat.postCard(channel, effect.message === 'success' ? successCard(run) : rollbackCard(run));

@@ -1,4 +1,5 @@
 import { currentStep, type Run } from '../domain/run.ts';
+import { isWatchedStep } from '../domain/steps.ts';
 import { measureBaseline } from '../monitors/baseline.ts';
 import type { Executor, MetricSource, StepContext } from '../ports.ts';
 import type { StepJob } from '../queue/jobs.ts';
@@ -21,7 +22,7 @@ export function stepContext(run: Run): StepContext {
 export async function runStep(ctx: AppContext, executor: Executor, metrics: MetricSource, job: StepJob): Promise<'done' | 'stale'> {
   const run = await findRun(ctx.db, job.runId);
   const step = run && currentStep(run);
-  if (!run || !step || step.id !== job.stepId || step.action.kind === 'hold') return 'stale';
+  if (!run || !step || step.id !== job.stepId || isWatchedStep(step)) return 'stale';
   const started = await recordEvent(ctx, run.id, { type: 'step.started', stepId: step.id });
   if (!started.ok) return 'stale';
   const outcome =

@@ -11,6 +11,15 @@ export interface Reading {
   limit?: number | null;
 }
 
+/** Which versions answered a check's version probe: requests per version named, and requests that named none (with why). */
+export interface VersionTally {
+  requests: number;
+  answered: Record<string, number>;
+  unanswered: number;
+  /** E.g. "GET http://127.0.0.1:4480/ → 503: nothing is live yet" for the first request that named no version. */
+  detail: string;
+}
+
 /** One check of production, as stored on the run. */
 export interface Sample {
   seq: number;
@@ -18,6 +27,7 @@ export interface Sample {
   healthy: boolean;
   detail: string;
   readings?: Reading[];
+  versions?: VersionTally;
 }
 
 export type Verdict =
@@ -73,7 +83,7 @@ export function limitOf(trigger: Trigger, baselines: Record<string, number>): nu
   return null;
 }
 
-function unmeasurable(sample: Sample, triggers: Trigger[], baselines: Record<string, number>): string[] {
+export function unmeasurable(sample: Sample, triggers: Trigger[], baselines: Record<string, number>): string[] {
   const missing = new Set<string>();
   for (const trigger of triggers) {
     if (trigger.kind === 'health_failing') continue;

@@ -1,3 +1,5 @@
+import type { PageCause } from './page-causes.ts';
+
 /**
  * What a transition asks the world to do, as data. Only `app/apply-effects.ts` turns these
  * into queue jobs and chat calls; the domain never performs them.
@@ -16,8 +18,8 @@ export type Effect =
   /** Add a line to the run's log, threaded under the status message. */
   | { kind: 'postLog'; text: string }
   /** Post one of the seed documents' announcements to the channel. */
-  | { kind: 'announce'; message: 'scheduled' | 'success' | 'rollback' | 'rollback_failed' }
-  /** Mention on-call in the channel and tell them why. */
-  | { kind: 'page'; reason: string };
+  | { kind: 'announce'; message: 'scheduled' | 'success' | 'rollback' | 'rollback_failed' | 'stopped' }
+  /** Mention on-call in the channel and tell them why (only for the causes the plan pages for: domain/page-causes.ts). */
+  | { kind: 'page'; cause: PageCause; reason: string };
 
 export type EffectKind = Effect['kind'];

@@ -6,6 +6,7 @@ import { currentStep, type Decision, type Run } from './run.ts';
 import { quorumOf } from './run-approval.ts';
 import { withDecisionForms } from './decision-facts.ts';
 import { describeReadiness } from './readiness.ts';
+import { whatIsWrong, whatServes } from './rollback-end.ts';
 
 /** Every message Flightdeck posts, as platform-neutral cards built from a run. Wording follows the seed templates. */
 
@@ -30,7 +31,9 @@ function headline(run: Run): { title: string; tone: Card['tone'] } {
     case 'succeeded':
       return { title: `✅ Deployment complete: ${target(run)}`, tone: 'good' };
     case 'rolled_back':
-      return { title: `🔴 Rolled back: ${target(run)}`, tone: 'danger' };
+      return run.rollback?.validations.at(-1)?.outcome === 'feature_off' ? { title: `🟠 Feature turned off: ${target(run)}`, tone: 'danger' } : { title: `🔴 Rolled back: ${target(run)}`, tone: 'danger' };
+    case 'validating_rollback':
+      return { title: `🔎 Validating the rollback: ${target(run)}`, tone: 'warning' };
     case 'rollback_failed':
       return { title: `🔥 Rollback FAILED: ${target(run)}`, tone: 'danger' };
     case 'rolling_back':
@@ -72,7 +75,7 @@ export function statusCard(run: Run): Card {
     { label: 'State', value: [run.state.replace(/_/g, ' ')] },
     ...(run.spec.risk === 'high' || run.spec.risk === 'critical' ? [{ label: 'Risk', value: [run.spec.risk.toUpperCase()] }] : []),
   ];
-  if (run.decision) fields.push({ label: 'Decision', value: decisionText(run.decision) });
+  if (run.decision) fields.push({ label: 'Decision', value: decisionsOf(run) });
   const body: Text[] = [[progressLine(run)]];
   if (run.readiness) body.push([`Readiness: ${describeReadiness(run.readiness)}`]);
   if (run.emergency) body.push([`🚨 EMERGENCY${run.emergency.freeze ? ` (freeze: ${run.emergency.freeze})` : ''}: ${run.emergency.justification}`]);
@@ -86,6 +89,8 @@ export function statusCard(run: Run): Card {
   if (run.awaiting?.timedOutAt) body.push([`No Go/No-Go came within ${formatDuration(run.spec.approval.timeoutMs)}: deferred.`]);
   if (run.failure) body.push([`Failed step: ${run.failure.name} — ${run.failure.message}`]);
   if (run.rollback) body.push([`Rollback: ${run.rollback.reason}`]);
+  const validation = run.rollback?.validations.at(-1);
+  if (validation?.status) body.push([`Rollback validation: ${validation.status} — ${validation.status === 'SUCCESS' ? `${whatServes(run)} (${validation.evidence.join('; ')})` : validation.problems.join('; ')}`]);
   if (run.state === 'verifying' || run.state === 'awaiting_promotion') {
     const step = currentStep(run);
     if (step) body.push([run.state === 'verifying' ? `Now: ${step.name}` : `Held healthily: ${step.name}. Promote to the next step, hold for another window, or roll back.`]);
@@ -164,28 +169,56 @@ export function successCard(run: Run): Card {
   });
 }
 
-/** Seed template "Rollback Communication", with why and how long it took. */
+/**
+ * Seed template "Rollback Communication": why (once, with the numbers against the limit), what serves now
+ * as the validation showed it (never "restored" without a passing validation), and how long it took.
+ */
 export function rollbackCard(run: Run): Card {
   const rollback = run.rollback;
   const failed = run.state === 'rollback_failed';
-  const evidence = rollback?.evidence.map((sample) => `check ${sample.seq} at ${time(sample.at)}: ${[sample.detail, ...(sample.readings ?? []).map((reading) => reading.detail)].join(', ')}`) ?? [];
+  const validation = rollback?.validations.at(-1);
+  const featureOff = !failed && validation?.outcome === 'feature_off';
   const sources = [...new Set(rollback?.evidence.flatMap((sample) => (sample.readings ?? []).map((reading) => reading.source)) ?? [])];
+  const what = `${run.service} ${run.version} in ${run.environment}`;
+  const done = failed ? `We tried to roll back ${what}` : featureOff ? `We turned off the feature flag of ${what}` : `We rolled back ${what}`;
   return card({
-    title: failed ? `URGENT: Rollback FAILED - ${run.service} ${run.version}` : `URGENT: Deployment Rolled Back - ${run.service} ${run.version}`,
+    title: failed ? `URGENT: Rollback FAILED - ${run.service} ${run.version}` : featureOff ? `URGENT: Feature turned off - ${run.service} ${run.version}` : `URGENT: Deployment Rolled Back - ${run.service} ${run.version}`,
     tone: 'danger',
     body: [
-      [`We have ${failed ? 'tried to roll back' : 'rolled back'} the deployment of ${run.service} ${run.version} to ${run.environment} due to ${rollback?.reason ?? 'a failure'}.`],
-      ...(evidence.length ? [[`Evidence: ${evidence.join('; ')}`]] : []),
+      [`${done}: ${rollback?.reason ?? 'a failure'}.`],
       ...(sources.length ? [[`Measured by: ${sources.join('; ')}`]] : []),
-      [failed ? `The rollback failed at "${run.failure?.name}": ${run.failure?.message}. Production needs a human now.` : 'Application restored to the previous version. We are investigating the issue.'],
+      failed
+        ? [`🔥 Production is not restored: ${whatIsWrong(run)}. Production needs a human now.`]
+        : [`✅ Validated: ${whatServes(run)}${validation?.evidence.length ? ` — ${validation.evidence.join('; ')}` : ''}. We are investigating the issue.`],
       ...(run.spec.migrationReversible === false ? [['Database: the migration is not reversible and was left in place.']] : []),
-      ['On-call: ', ...joinMentions(run.spec.onCall.map(mentionOf))],
+      ['On-call: ', ...joinMentions(run.spec.onCall.map(mentionOf)), ' · requested by ', { mention: mentionOf(run.requestedBy) }],
     ],
     fields: [
-      { label: 'Status', value: [failed ? '🔥 ROLLBACK FAILED' : '🔴 ROLLED BACK'] },
+      { label: 'Status', value: [failed ? `🔥 ROLLBACK FAILED${validation?.status ? ` (validation ${validation.status})` : ''}` : featureOff ? '🟠 FEATURE OFF (validated)' : '🔴 ROLLED BACK (validated)'] },
+      { label: 'Live now', value: [liveNow(run)] },
       { label: 'Rollback Time', value: [rollback ? rollbackTime(rollback) : '—'] },
       { label: 'Run', value: [run.key] },
     ],
+  });
+}
+
+/** The version the validation saw answering, or why it cannot be named. */
+function liveNow(run: Run): string {
+  const validation = run.rollback?.validations.at(-1);
+  if (run.state !== 'rolled_back' || !validation) return 'not confirmed (see above)';
+  if (validation.outcome === 'feature_off') return `${run.version}, feature off`;
+  if (validation.expected === null) return 'nothing (there was no version before this run)';
+  return run.spec.versionProbe ? validation.expected : `${validation.expected} (not asked: no version probe in the plan)`;
+}
+
+/** A run that stopped before production changed: the channel and the requester are told (on-call is not paged for it by default). */
+export function stoppedCard(run: Run): Card {
+  const why = run.failure ? `"${run.failure.name}" failed: ${run.failure.message}` : 'it stopped';
+  return card({
+    title: `Deployment stopped: ${target(run)}`,
+    tone: 'warning',
+    body: [[{ mention: mentionOf(run.requestedBy) }, ` — ${run.key} stopped before production changed: ${why}. Production was not changed by this run.`]],
+    fields: [{ label: 'Run', value: [run.key] }],
   });
 }
 
@@ -217,6 +250,12 @@ export function decisionText(decision: Decision): Text {
 
 function joinMentions(mentions: ReturnType<typeof mentionOf>[]): Text {
   return mentions.flatMap((mention, index) => (index ? [', ', { mention }] : [{ mention }]));
+}
+
+/** Every GO of a quorum, or the one decision. */
+function decisionsOf(run: Run): Text {
+  const votes = run.decision?.decision === 'go' && run.approvals.length > 1 ? run.approvals : run.decision ? [run.decision] : [];
+  return votes.flatMap((vote, index) => (index ? ['; ', ...decisionText(vote)] : decisionText(vote)));
 }
 
 /** "14:07 UTC (traffic back after 3s, done in 8s)": measured from the trigger or request to traffic on the old version. */

@@ -1,6 +1,7 @@
 import type { Effect } from './effects.ts';
 import { decisionTimeoutAt, reminderAt } from './run-approval.ts';
-import { checkSlot, currentStep, WATCHED_STATES, type Run } from './run.ts';
+import { CHECKED_STATES, checkSlot, currentStep, type Run } from './run.ts';
+import { isWatchedStep } from './steps.ts';
 
 /**
  * Work a run is waiting for that should have happened by `now`: a queued step nobody started, a
@@ -12,7 +13,7 @@ export function overdueWork(run: Run, now: Date, graceMs: number): Effect[] {
   const late = (iso: string) => now.getTime() - Date.parse(iso) > graceMs;
   if (run.cursor && !run.cursor.startedAt && late(run.cursor.queuedAt)) {
     const step = currentStep(run);
-    return step && step.action.kind !== 'hold' ? [{ kind: 'runStep', stepId: step.id }] : [];
+    return step && !isWatchedStep(step) ? [{ kind: 'runStep', stepId: step.id }] : [];
   }
   if (run.state === 'scheduled' && run.scheduled && late(run.scheduled.at)) return [{ kind: 'scheduleTimer', timer: 'scheduled_start', n: 1, at: now.toISOString() }];
   if (run.state === 'awaiting_decision' && run.awaiting) {
@@ -21,7 +22,7 @@ export function overdueWork(run: Run, now: Date, graceMs: number): Effect[] {
     const reminder = reminderAt(run.spec.approval, run.awaiting.since, next);
     if (reminder && late(reminder)) return [{ kind: 'scheduleTimer', timer: 'decision_reminder', n: next, at: now.toISOString() }];
   }
-  if (WATCHED_STATES.includes(run.state) && run.watch && run.spec.monitoring) {
+  if (CHECKED_STATES.includes(run.state) && run.watch && (run.spec.monitoring || run.state === 'validating_rollback')) {
     const slot = checkSlot(run, run.nextCheck);
     if (late(slot.at)) return [{ ...slot, at: now.toISOString() }];
   }

@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_CAUSES } from './page-causes.ts';
 import { card, type Button, type Card, type Text } from './cards.ts';
 import { formatDuration } from './duration.ts';
 import { isPerson, mentionOf, type Actor, type Person } from './identity.ts';
@@ -19,7 +20,7 @@ import type { RunSpec } from './spec.ts';
 export type PagingPolicy = RunSpec['paging'];
 
 /** The plan's defaults, also for runs created before plans had `paging`. */
-export const DEFAULT_PAGING: PagingPolicy = { repeatEveryMs: 5 * 60_000, escalateAfterMs: 15 * 60_000, escalation: [] };
+export const DEFAULT_PAGING: PagingPolicy = { repeatEveryMs: 5 * 60_000, escalateAfterMs: 15 * 60_000, escalation: [], on: DEFAULT_PAGE_CAUSES };
 
 /**
  * A page nobody acknowledges stops repeating a day after it opened, or after 288 reminders (a day at

@@ -65,9 +65,12 @@ function stages(spec: RunSpec, fill: Fill): Text[] {
   const stage = (heading: string, steps: Step[], none: string) => {
     paragraphs.push([`${heading}${steps.length ? ':' : `: ${none}`}`]);
     steps.forEach((step, index) => {
-      const onlyIf = step.undoes && deployNumber.has(step.undoes) ? ` (only if deploy step ${deployNumber.get(step.undoes)} ran)` : '';
+      const undone = (step.undoes ?? []).map((id) => deployNumber.get(id)).filter((number) => number !== undefined);
+      const onlyIf = undone.length ? ` (only if deploy step ${undone.join(' or ')} changed production)` : '';
+      const partial = step.partialOnFailure ? ' (may change production in part even when it fails: a rollback undoes it then too)' : '';
+      const level = step.level && step.level > 0 && !rollback.some((other) => (other.level ?? 0) === step.level && rollback.indexOf(other) < rollback.indexOf(step)) ? `If that did not restore production (${spec.rollbackLevels[step.level] === 'feature_off' ? 'feature off' : 'the previous version'}): ` : '';
       const points = step.prerequisite ? ` [readiness: ${step.prerequisite.points} points${step.prerequisite.critical ? ', critical' : ''}${step.prerequisite.minScore === undefined ? '' : `, score ≥ ${step.prerequisite.minScore}`}]` : '';
-      paragraphs.push([`${index + 1}. ${step.name} — ${how(step.action, fill)}${onlyIf}${points}`]);
+      paragraphs.push([`${index + 1}. ${level}${step.name} — ${how(step.action, fill)}${onlyIf}${partial}${points}`]);
     });
   };
   stage('1 · Pre-checks', preChecks, 'none');
@@ -78,6 +81,7 @@ function stages(spec: RunSpec, fill: Fill): Text[] {
   paragraphs.push([`4 · Monitoring: ${monitoring(spec, fill)}`]);
   paragraphs.push([`5 · Rolls back when: ${rollbackWhen(spec)}`]);
   stage('6 · Rollback', rollback, 'no steps (nothing to undo)');
+  paragraphs.push(['A rollback undoes only the deploy steps that changed production (a step that failed before changing anything is not undone, unless it is marked partialOnFailure), newest first; Flightdeck says it is rolled back only after the validation passed.']);
   if (spec.migrationReversible === false) paragraphs.push(['The database migration is not reversible: a rollback leaves it in place.']);
   return paragraphs;
 }
@@ -109,6 +113,8 @@ function how(action: StepAction, fill: Fill): string {
       return `measures the metrics every ${formatDuration(action.everyMs)} for ${formatDuration(action.windowMs)}`;
     case 'hold':
       return `checks production every ${formatDuration(action.everyMs)}, then ${action.promotion === 'manual' ? 'waits for someone to promote' : 'moves on if healthy'}`;
+    case 'validate':
+      return `checks production every ${formatDuration(action.everyMs)} for ${formatDuration(action.windowMs)} (health, the triggers' metrics, which version answers): SUCCESS, PARTIAL or FAILED`;
   }
 }
 

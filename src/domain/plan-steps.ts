@@ -36,6 +36,8 @@ export const commandStepSchema = z.strictObject({
   run: z.array(argvElement).min(1),
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'environment variable names are UPPER_SNAKE_CASE'), z.string()).default({}),
   timeout: durationSchema.default(300_000),
+  /** A deploy step that may leave production changed in part when it fails: a rollback then undoes it too. */
+  partialOnFailure: z.boolean().optional(),
 });
 
 const status = z.number().int().min(100).max(599);
@@ -99,7 +101,7 @@ function backoffProblems(call: { interval: number; backoff?: { max?: number | un
  * worker dies during it, so the first call must be safe to repeat.
  */
 export const httpStepSchema = z
-  .strictObject({ name, ...httpCall, waitFor: z.strictObject(httpCall).superRefine(backoffProblems).optional() })
+  .strictObject({ name, ...httpCall, waitFor: z.strictObject(httpCall).superRefine(backoffProblems).optional(), partialOnFailure: z.boolean().optional() })
   .superRefine(backoffProblems);
 
 /**

@@ -7,6 +7,7 @@ import { metricsOf, triggerSchema } from './trigger.ts';
 import { commandStepSchema, httpProbeSchema, httpStepSchema, stepSchema } from './plan-steps.ts';
 import { strategySchema } from './strategies/schema.ts';
 import { rollbackPlanSchema } from './rollback-plan.ts';
+import { optionalPageCausesSchema } from './page-causes.ts';
 
 /**
  * A service's deployment plan, as code (`plans/<service>.yaml`). It encodes the seed
@@ -158,8 +159,14 @@ export const planSchema = z
     onCall: z.array(z.string()).min(1, 'a plan needs someone on call'),
     /** How a page is repeated until someone acknowledges it, and who is added when nobody does (person keys). */
     paging: z
-      .strictObject({ repeatEvery: durationSchema.default(300_000), escalateAfter: durationSchema.default(900_000), escalation: z.array(z.string()).default([]) })
-      .default({ repeatEvery: 300_000, escalateAfter: 900_000, escalation: [] }),
+      .strictObject({
+        repeatEvery: durationSchema.default(300_000),
+        escalateAfter: durationSchema.default(900_000),
+        escalation: z.array(z.string()).default([]),
+        /** On-call is always paged for an automatic rollback, a failed rollback and a paused run; these add causes (domain/page-causes.ts). */
+        also: optionalPageCausesSchema,
+      })
+      .default({ repeatEvery: 300_000, escalateAfter: 900_000, escalation: [], also: [] }),
     environments: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), environmentSchema),
     /** Freeze windows (domain/freeze.ts): no run starts inside one without --emergency. Each applies to its `environments`, or to all. */
     freezes: z.array(freezeWindowSchema).default([]),

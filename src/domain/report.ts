@@ -1,10 +1,11 @@
 import { formatDuration } from './duration.ts';
 import { describeReadiness } from './readiness.ts';
 import { describeDecision, type Run } from './run.ts';
+import { whatServes } from './rollback-end.ts';
 
 /** The deployment report of the seed documents, in markdown, from a run's record. */
 export function deploymentReport(run: Run): string {
-  const status = run.state === 'succeeded' ? '✅ SUCCESS' : run.state === 'rolled_back' ? '🔴 ROLLED BACK' : `❌ ${run.state.toUpperCase()}`;
+  const status = run.state === 'succeeded' ? '✅ SUCCESS' : run.state === 'rolled_back' ? '🔴 ROLLED BACK' : run.finishedAt ? `❌ ${run.state.toUpperCase()}` : `⏳ IN PROGRESS (${run.state.replace(/_/g, ' ')})`;
   const duration = run.finishedAt ? formatDuration(Date.parse(run.finishedAt) - Date.parse(run.requestedAt)) : 'in progress';
   const lines = [
     `# Deployment Report: ${run.service} ${run.version} (${run.key})`,
@@ -29,6 +30,10 @@ export function deploymentReport(run: Run): string {
     lines.push('', '## Rollback', `- Reason: ${run.rollback.reason}`);
     if (run.rollback.trafficRestoredAt) lines.push(`- Traffic back on the old version after: ${formatDuration(Date.parse(run.rollback.trafficRestoredAt) - Date.parse(run.rollback.startedAt))}`);
     if (run.rollback.finishedAt) lines.push(`- Took: ${formatDuration(Date.parse(run.rollback.finishedAt) - Date.parse(run.rollback.startedAt))}`);
+    for (const validation of run.rollback.validations) {
+      const found = validation.status === 'SUCCESS' ? `${whatServes(run)}: ${validation.evidence.join('; ')}` : validation.problems.join('; ');
+      lines.push(`- **Rollback Status**${run.rollback.validations.length > 1 ? ` (level ${validation.level + 1}, ${validation.outcome === 'feature_off' ? 'feature off' : 'previous version'})` : ''}: ${validation.status ?? 'validating'}${found ? ` — ${found}` : ''}`);
+    }
   }
   return lines.join('\n');
 }

@@ -1,9 +1,13 @@
-import type { Sample } from './assess.ts';
+import { formatDuration } from './duration.ts';
 import type { Effect } from './effects.ts';
-import type { Actor } from './identity.ts';
 import { checkCount, checkOffset } from './schedule.ts';
 import type { Phase, Step } from './steps.ts';
-import type { Decision, Run, RunState, Watch } from './run-types.ts';
+import type { Decision, RollbackValidation, Run, RunState, Watch } from './run-types.ts';
+import { rollbackStepApplies } from './rollback-steps.ts';
+import { expectedVersion } from './rollback-validation.ts';
+import { nothingUndone } from './rollback-end.ts';
+import { pageFor } from './page-causes.ts';
+import { finish } from './run-types.ts';
 import { awaitDecision } from './run-approval.ts';
 import { describeReadiness, readinessOf } from './readiness.ts';
 
@@ -25,17 +29,13 @@ export function enterPhase(run: Run, phase: Phase, at: string): Moved {
 /** Starts step `index` of `phase` (the first one that applies at or after it), or ends the phase. */
 export function startStep(run: Run, phase: Phase, from: number, at: string): Moved {
   const steps = run.spec.steps[phase];
-  const index = steps.findIndex((step, i) => i >= from && applies(run, step));
+  const index = steps.findIndex((step, i) => i >= from && (phase !== 'rollback' || rollbackStepApplies(run, step)));
   if (index < 0) return afterPhase({ ...run, cursor: null }, phase, at);
   const step = steps[index]!;
   const state = PHASE_STATE[phase];
   if (step.action.kind === 'hold') return beginHold(run, phase, index, step, at);
+  if (step.action.kind === 'validate') return beginValidation(run, index, step, at);
   return { run: { ...run, state, cursor: { phase, index, startedAt: null, queuedAt: at } }, effects: [{ kind: 'runStep', stepId: step.id }] };
-}
-
-/** An undo step applies only when the deploy step it undoes was started. */
-function applies(run: Run, step: Step): boolean {
-  return !step.undoes || run.steps.some((record) => record.stepId === step.undoes);
 }
 
 /** A canary hold: the step is "running" from now on, while checks watch production at its pace. */
@@ -45,6 +45,33 @@ function beginHold(run: Run, phase: Phase, index: number, step: Step, at: string
   watch.checks = checkCount(watch.schedule);
   const holding: Run = { ...run, state: 'verifying', cursor: { phase, index, startedAt: at, queuedAt: at }, watch };
   return { run: holding, effects: [{ kind: 'refreshStatus' }, { kind: 'postLog', text: `⏳ ${step.name}` }, checkSlot(holding, holding.nextCheck)] };
+}
+
+/**
+ * A rollback level's steps are done: checks watch production for the validation window (run-rollback.ts
+ * judges them). With no health check and no version probe in the plan, one check is still scheduled, so the
+ * level is judged in the same place, from its smoke tests alone. A monitoring check already queued is skipped.
+ */
+function beginValidation(run: Run, index: number, step: Step, at: string): Moved {
+  if (step.action.kind !== 'validate') throw new Error('not a validation step');
+  const level = step.level ?? 0;
+  const outcome = run.spec.rollbackLevels?.[level] ?? 'previous_version';
+  const validation: RollbackValidation = { level, outcome, expected: expectedVersion(run, outcome), since: at, checks: [], status: null, problems: [], evidence: [], finishedAt: null };
+  const periodic = Boolean(run.spec.monitoring || run.spec.versionProbe);
+  const schedule = periodic ? [{ everyMs: step.action.everyMs, untilMs: step.action.windowMs }] : [{ everyMs: 1, untilMs: 1 }];
+  const firstSeq = run.nextCheck + 1;
+  const watch: Watch = { stepId: step.id, since: at, firstSeq, schedule, checks: periodic ? checkCount(schedule) : 1 };
+  const validating: Run = {
+    ...run,
+    state: 'validating_rollback',
+    nextCheck: firstSeq,
+    cursor: { phase: 'rollback', index, startedAt: at, queuedAt: at },
+    watch,
+    rollback: run.rollback ? { ...run.rollback, level, validations: [...run.rollback.validations, validation] } : null,
+  };
+  const what = [run.spec.monitoring && 'health and metrics', run.spec.versionProbe && 'which version answers'].filter(Boolean).join(', ');
+  const log: Effect = { kind: 'postLog', text: periodic ? `🔎 Validating the rollback for ${formatDuration(step.action.windowMs)}: ${what}` : '🔎 Validating the rollback from its smoke tests' };
+  return { run: validating, effects: [{ kind: 'refreshStatus' }, log, { kind: 'scheduleCheck', seq: firstSeq, at }] };
 }
 
 /** What follows a phase once its last step is done. */
@@ -57,7 +84,9 @@ export function afterPhase(run: Run, phase: Phase, at: string): Moved {
       const log: Effect = { kind: 'postLog', text: `${readiness.verdict === 'READY' ? '🟢' : readiness.verdict === 'CONDITIONAL' ? '🟡' : '🔴'} Readiness: ${describeReadiness(readiness)}` };
       if (readiness.verdict === 'NOT_READY') {
         const failure = { stepId: 'readiness', name: 'Readiness gate', message: describeReadiness(readiness) };
-        return { run: finish({ ...judged, cursor: null, failure }, 'failed', at), effects: [log, { kind: 'refreshStatus' }] };
+        const stopped = finish({ ...judged, cursor: null, failure }, 'failed', at);
+        const page = pageFor(stopped, 'deployment_stopped', `${run.key} (${run.service} ${run.version}) stopped at the readiness gate: ${failure.message}. Production was not changed.`);
+        return { run: stopped, effects: [log, { kind: 'refreshStatus' }, { kind: 'announce', message: 'stopped' }, ...page] };
       }
       const next = enterPhase(judged, 'staging', at);
       return { run: next.run, effects: [log, ...next.effects] };
@@ -78,25 +107,10 @@ export function afterPhase(run: Run, phase: Phase, at: string): Moved {
     }
     case 'finalize':
       return { run: finish({ ...run, cursor: null, watch: null }, 'succeeded', at), effects: [{ kind: 'refreshStatus' }, { kind: 'announce', message: 'success' }] };
-    case 'rollback': {
-      const rollback = run.rollback ? { ...run.rollback, trafficRestoredAt: run.rollback.trafficRestoredAt ?? at, finishedAt: at } : null;
-      const done = finish({ ...run, cursor: null, rollback }, 'rolled_back', at);
-      return {
-        run: done,
-        effects: [
-          { kind: 'refreshStatus' },
-          { kind: 'announce', message: 'rollback' },
-          { kind: 'page', reason: `${run.key} was rolled back: ${run.rollback?.reason ?? 'rollback requested'}` },
-        ],
-      };
-    }
+    case 'rollback':
+      // Reached only when no level undid anything: a validation ends the phase itself (run-rollback.ts).
+      return nothingUndone(run, at);
   }
-}
-
-/** Starts undoing production now: the run stops watching and runs its rollback steps. */
-export function rollBack(run: Run, reason: string, by: Actor | null, trigger: string | null, evidence: Sample[], at: string): Moved {
-  const rolling: Run = { ...run, state: 'rolling_back', watch: null, paused: null, rollback: { reason, by, trigger, evidence, startedAt: at, trafficRestoredAt: null, finishedAt: null } };
-  return enterPhase(rolling, 'rollback', at);
 }
 
 /** Check `seq` at its slot in the watch window, counted from the window's start; past its end, at the last pace. */
@@ -108,9 +122,7 @@ export function checkSlot(run: Run, seq: number): Extract<Effect, { kind: 'sched
   return { kind: 'scheduleCheck', seq, at: new Date(Date.parse(watch.since) + offset).toISOString() };
 }
 
-export function finish(run: Run, state: RunState, at: string): Run {
-  return { ...run, state, finishedAt: at };
-}
+export { finish } from './run-types.ts';
 
 export function currentStep(run: Run): Step | undefined {
   if (!run.cursor) return undefined;

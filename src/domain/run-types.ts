@@ -1,9 +1,10 @@
-import type { Reading, Sample } from './assess.ts';
+import type { Reading, Sample, VersionTally } from './assess.ts';
 import type { Effect } from './effects.ts';
 import type { Actor } from './identity.ts';
 import type { SchedulePace } from './schedule.ts';
 import type { RunSpec } from './spec.ts';
 import type { Phase } from './steps.ts';
+import type { RollbackOutcome } from './strategies/index.ts';
 
 /** The run's data and the events that change it. The state machine itself is in run.ts. */
 
@@ -30,6 +31,8 @@ export const RUN_STATES = [
   'deferred',
   'cancelled',
   'rolling_back',
+  /** The rollback steps of a level are done: checks watch production before Flightdeck says anything (the seeds' Rollback Validation). */
+  'validating_rollback',
   'rolled_back',
   'rollback_failed',
 ] as const;
@@ -39,6 +42,8 @@ export const TERMINAL_STATES: readonly RunState[] = ['succeeded', 'failed', 'no_
 export const ACTIVE_STATES: readonly RunState[] = RUN_STATES.filter((state) => !TERMINAL_STATES.includes(state));
 /** States in which checks are scheduled and triggers can fire. */
 export const WATCHED_STATES: readonly RunState[] = ['verifying', 'awaiting_promotion', 'monitoring', 'paused'];
+/** States in which a check job measures production: while watched, and while a rollback is validated. */
+export const CHECKED_STATES: readonly RunState[] = [...WATCHED_STATES, 'validating_rollback'];
 /** States in which production may already have changed: rollback, not cancel, undoes them. */
 export const PRODUCTION_TOUCHED: readonly RunState[] = ['deploying', ...WATCHED_STATES];
 
@@ -134,12 +139,36 @@ export interface Run {
     trigger: string | null;
     evidence: Sample[];
     startedAt: string;
-    /** When production traffic was back on the old version: the rollback time the seeds measure. */
+    /** When production traffic was back on the old version (the undo steps of the level that validated): the rollback time the seeds measure. */
     trafficRestoredAt: string | null;
     finishedAt: string | null;
+    /** The level being undone or validated (domain/rollback-spec.ts), and when its last undo step finished. */
+    level: number;
+    undoneAt: string | null;
+    /** One per level that was validated, in order; the last one decides how the rollback ended. */
+    validations: RollbackValidation[];
   } | null;
   failure: { stepId: string; name: string; message: string } | null;
   cancelled: { by: Actor; reason: string | null } | null;
+  finishedAt: string | null;
+}
+
+/** The seeds' "Rollback Status". */
+export type RollbackStatus = 'SUCCESS' | 'PARTIAL' | 'FAILED';
+
+/** The validation of one rollback level: its checks of production and, once the window is over, the status and what is still wrong. */
+export interface RollbackValidation {
+  level: number;
+  outcome: RollbackOutcome;
+  /** The version that should answer now: the previous one, or (flag off) this run's; null when nothing served before the run. */
+  expected: string | null;
+  since: string;
+  /** The latest checks of the window (at most VALIDATION_SAMPLES_KEPT). */
+  checks: Sample[];
+  status: RollbackStatus | null;
+  problems: string[];
+  /** What passed, for the message: "20 of 20 requests answered 1.1.0", "health check passing", … */
+  evidence: string[];
   finishedAt: string | null;
 }
 
@@ -156,7 +185,7 @@ export type RunEvent =
   | { type: 'decision'; decision: DecisionKind; by: Actor; rationale: string | null; acknowledged?: boolean }
   /** A timer the run set went off: remind approvers (n-th reminder), or give up waiting for a decision. */
   | { type: 'timer'; timer: TimerKind; n: number; /** scheduled_start only: why the target cannot take the run now (a lock taken since it was scheduled). */ blockedBy?: string }
-  | { type: 'check'; seq: number; healthy: boolean; detail: string; readings?: Reading[] }
+  | { type: 'check'; seq: number; healthy: boolean; detail: string; readings?: Reading[]; /** Rollback validation: which versions answered the version probe. */ versions?: VersionTally }
   /** A human answers a healthy manual canary step: promote to the next step, or hold it for another window. */
   | { type: 'promotion'; action: 'promote' | 'hold'; by: Actor }
   /** A human takes a paused run back: monitoring goes on where it was. */
@@ -179,4 +208,8 @@ export function ok(run: Run, effects: Effect[]): TransitionResult {
 
 export function fail(code: 'not_allowed' | 'forbidden' | 'stale', message: string): TransitionResult {
   return { ok: false, error: { code, message } };
+}
+
+export function finish(run: Run, state: RunState, at: string): Run {
+  return { ...run, state, finishedAt: at };
 }

@@ -2,7 +2,10 @@ import { assess, breachingNow, readingOf, samplesNeeded, type Sample } from './a
 import { formatDuration } from './duration.ts';
 import type { Effect } from './effects.ts';
 import { mayPromote, mayRollback } from './policy.ts';
-import { checkSlot, currentStep, enterPhase, rollBack, startStep, type Moved } from './run-flow.ts';
+import { checkSlot, currentStep, enterPhase, startStep, type Moved } from './run-flow.ts';
+import { onValidationCheck, rollBack } from './run-rollback.ts';
+import { pageFor } from './page-causes.ts';
+import { describeReadings } from './readings-text.ts';
 import { fail, ok, WATCHED_STATES, type Run, type RunEvent, type StepRecord, type TransitionResult } from './run-types.ts';
 
 /**
@@ -11,6 +14,7 @@ import { fail, ok, WATCHED_STATES, type Run, type RunEvent, type StepRecord, typ
  */
 
 export function onCheck(run: Run, event: Extract<RunEvent, { type: 'check' }>, at: string): TransitionResult {
+  if (run.state === 'validating_rollback') return onValidationCheck(run, event, at);
   const monitoring = run.spec.monitoring;
   const watch = run.watch;
   if (!WATCHED_STATES.includes(run.state) || !monitoring || !watch || event.seq !== run.nextCheck) {
@@ -39,7 +43,7 @@ export function onCheck(run: Run, event: Extract<RunEvent, { type: 'check' }>, a
       ...log,
       { kind: 'postLog', text: `⏸️ Paused: ${reason}. Resume with /deploy resume ${run.key}, or roll back.` },
       { kind: 'refreshStatus' },
-      { kind: 'page', reason: `${run.key} is paused for a human: ${reason}` },
+      ...pageFor(paused, 'paused', `${run.key} (${run.service} ${run.version} in ${run.environment}) is paused for a human: ${reason}. Resume with /deploy resume ${run.key}, or roll back.`),
       checkSlot(paused, paused.nextCheck),
     ]);
   }
@@ -62,8 +66,10 @@ function holdDone(run: Run, at: string): TransitionResult {
   const held: Run = { ...run, steps: [...run.steps, record] };
   if (step.action.kind === 'hold' && step.action.promotion === 'manual') {
     const waiting: Run = { ...held, state: 'awaiting_promotion' };
+    const latest = run.samples.at(-1);
+    const readings = latest ? describeReadings(latest, run.spec.triggers, run.baselines) : [];
     return ok(waiting, [
-      { kind: 'postLog', text: `✅ ${step.name}: ${record.summary}. Canary looks healthy. Increase traffic? (Promote / Hold / Roll back)` },
+      { kind: 'postLog', text: `✅ ${step.name}: ${record.summary}${readings.length ? ` — last check: ${readings.join(', ')}` : ''}. Canary looks healthy. Increase traffic? (Promote / Hold / Roll back)` },
       { kind: 'refreshStatus' },
       checkSlot(waiting, waiting.nextCheck),
     ]);
@@ -103,7 +109,8 @@ export function onResume(run: Run, event: Extract<RunEvent, { type: 'resume' }>,
 /** "error_rate was 20%, 21% (> 5%) for 5m" — the numbers a rollback message must show. */
 export function describeBreach(verdict: Extract<ReturnType<typeof assess>, { kind: 'breach' }>): string {
   const { trigger, evidence, heldMs } = verdict;
-  if (trigger.kind === 'health_failing') return evidence.map((sample) => sample.detail).join('; ');
+  // The details of failing checks are long and alike: say how many, and quote the last one once.
+  if (trigger.kind === 'health_failing') return `${evidence.length} checks failed in a row over ${formatDuration(heldMs)}; the last: ${evidence.at(-1)?.detail ?? 'no detail'}`;
   const values = evidence.map((sample) => readingOf(sample, trigger.metric)?.value).filter((value): value is number => typeof value === 'number');
   const shown = (value: number) => (trigger.kind === 'threshold' && trigger.percent ? `${+(value * 100).toFixed(2)}%` : `${+value.toPrecision(4)}`);
   const limit = verdict.limit === null ? '' : ` (${trigger.op} ${shown(verdict.limit)}${trigger.kind === 'baseline' ? ` = baseline × ${trigger.factor}` : ''})`;

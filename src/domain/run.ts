@@ -1,7 +1,10 @@
 import type { Effect } from './effects.ts';
 import type { Actor } from './identity.ts';
 import { mayCancel, mayRollback } from './policy.ts';
-import { currentStep, describeDecision, enterPhase, finish, rollBack, startStep } from './run-flow.ts';
+import { currentStep, describeDecision, enterPhase, finish, startStep } from './run-flow.ts';
+import { rollBack, rollingBack, undoStepFailed } from './run-rollback.ts';
+import { isWatchedStep } from './steps.ts';
+import { pageFor } from './page-causes.ts';
 import { fail, ok, isTerminal, PRODUCTION_TOUCHED, type Run, type RunEvent, type StepRecord, type TransitionResult } from './run-types.ts';
 import { onCheck, onPromotion, onResume } from './run-watch.ts';
 import { onDecision, onTimer } from './run-approval.ts';
@@ -111,10 +114,10 @@ function onScheduledStart(run: Run, blockedBy: string | null, at: string): Trans
   return ok(began.run, [{ kind: 'postLog', text: `🗓️ Scheduled start: ${run.key} begins now` }, { kind: 'refreshStatus' }, ...began.effects]);
 }
 
-/** A step a worker runs (a hold is not one: checks drive it). */
+/** A step a worker runs (a hold or a validation is not one: checks drive it). */
 function workerStep(run: Run) {
   const step = currentStep(run);
-  return step && step.action.kind !== 'hold' ? step : undefined;
+  return step && !isWatchedStep(step) ? step : undefined;
 }
 
 function onStepStarted(run: Run, stepId: string, at: string): TransitionResult {
@@ -140,10 +143,10 @@ function onStepFinished(run: Run, stepId: string, reported: boolean, reportedSum
     const began = enterPhase(logged, 'rollback', at);
     return ok(began.run, [log, ...began.effects]);
   }
-  if (!succeeded) return ok(...stepFailed(logged, cursor.phase, step.id, step.name, summary, at, log));
-  if (cursor.phase === 'rollback' && cursor.index >= run.spec.trafficRestoredAfter && logged.rollback && !logged.rollback.trafficRestoredAt) {
-    logged.rollback = { ...logged.rollback, trafficRestoredAt: at };
-  }
+  // A rollback's check (smoke test, verifyRollback) that fails is evidence for the level's validation, not a stop.
+  if (!succeeded && !(cursor.phase === 'rollback' && step.evidence)) return ok(...stepFailed(logged, cursor.phase, step.id, step.name, summary, at, log));
+  // The latest undo step of the level (not the migration or a check): when its validation passes, traffic was back from here (the rollback time).
+  if (cursor.phase === 'rollback' && step.undoes && logged.rollback) logged.rollback = { ...logged.rollback, undoneAt: at };
   const next = startStep(logged, cursor.phase, cursor.index + 1, at);
   return ok(next.run, [log, ...next.effects]);
 }
@@ -152,8 +155,12 @@ function stepFailed(run: Run, phase: Phase, stepId: string, name: string, summar
   const failure = { stepId, name, message: summary };
   switch (phase) {
     case 'pre_checks':
-    case 'staging':
-      return [finish({ ...run, cursor: null, failure }, 'failed', at), [log, { kind: 'refreshStatus' }]];
+    case 'staging': {
+      // Production was not touched: the channel and the requester are told; on-call only if the plan asks.
+      const stopped = finish({ ...run, cursor: null, failure }, 'failed', at);
+      const where = phase === 'staging' ? 'in staging' : 'in the pre-checks';
+      return [stopped, [log, { kind: 'refreshStatus' }, { kind: 'announce', message: 'stopped' }, ...pageFor(stopped, 'deployment_stopped', `${run.key} (${run.service} ${run.version}) stopped ${where}: "${name}" failed (${summary}). Production was not changed.`)]];
+    }
     case 'deploy': {
       const began = rollBack({ ...run, cursor: null, failure }, `step "${name}" failed`, null, null, [], at);
       return [began.run, [log, { kind: 'refreshStatus' }, ...began.effects]];
@@ -165,23 +172,15 @@ function stepFailed(run: Run, phase: Phase, stepId: string, name: string, summar
       return [next.run, [log, warned, ...next.effects]];
     }
     case 'rollback': {
-      const rollback = run.rollback ? { ...run.rollback, finishedAt: at } : null;
-      const done = finish({ ...run, cursor: null, failure, rollback }, 'rollback_failed', at);
-      return [
-        done,
-        [
-          log,
-          { kind: 'refreshStatus' },
-          { kind: 'announce', message: 'rollback_failed' },
-          { kind: 'page', reason: `Rollback of ${run.key} FAILED at "${name}": ${summary}. Production needs a human now.` },
-        ],
-      ];
+      // An undo step failed: the next level, if one undoes something, or a failed rollback (run-rollback.ts).
+      const moved = undoStepFailed({ ...run, cursor: null }, run.cursor?.index ?? 0, name, summary, at, [log]);
+      return [moved.run, moved.effects];
     }
   }
 }
 
 function onRollbackRequested(run: Run, by: Actor, reason: string | null, at: string): TransitionResult {
-  if (run.state === 'rolling_back') return fail('not_allowed', `${run.key} is already rolling back.`);
+  if (run.state === 'rolling_back' || run.state === 'validating_rollback') return fail('not_allowed', `${run.key} is already rolling back.`);
   if (!PRODUCTION_TOUCHED.includes(run.state)) {
     const hint = isTerminal(run.state) ? `it has ended (${run.state})` : `nothing has been deployed yet; use /deploy cancel ${run.key}`;
     return fail('not_allowed', `${run.key} cannot be rolled back: ${hint}.`);
@@ -192,8 +191,7 @@ function onRollbackRequested(run: Run, by: Actor, reason: string | null, at: str
   const log: Effect = { kind: 'postLog', text: `↩️ Rollback requested by ${by.name}${reason ? `: ${reason}` : ''}` };
   // A step a worker is running finishes first (see onStepFinished); otherwise undo now.
   if (run.cursor?.startedAt && workerStep(run) && run.cursor.phase === 'deploy') {
-    const waiting: Run = { ...run, state: 'rolling_back', watch: null, rollback: { reason: why, by, trigger: null, evidence: [], startedAt: at, trafficRestoredAt: null, finishedAt: null } };
-    return ok(waiting, [log, { kind: 'refreshStatus' }]);
+    return ok(rollingBack(run, why, by, null, [], at), [log, { kind: 'refreshStatus' }]);
   }
   const began = rollBack({ ...run, cursor: null }, why, by, null, [], at);
   return ok(began.run, [log, { kind: 'refreshStatus' }, ...began.effects]);

@@ -4,6 +4,10 @@ import { checkCount, type SchedulePace } from './schedule.ts';
 import { numbered, stepFrom, type Phase, type Step } from './steps.ts';
 import { strategySteps } from './strategies/index.ts';
 import type { Trigger } from './trigger.ts';
+import { rollbackSpecFor } from './rollback-spec.ts';
+import type { VersionProbe } from './rollback-plan.ts';
+import type { RollbackOutcome } from './strategies/index.ts';
+import { DEFAULT_PAGE_CAUSES, type PageCause } from './page-causes.ts';
 
 /**
  * What one run will do, frozen from the plan when the run is created, so that editing
@@ -19,8 +23,10 @@ export interface RunSpec {
   /** The readiness gate's threshold (the prerequisites are pre-check steps marked `prerequisite`). */
   readinessThreshold: number;
   approval: { quorum: number; allowSelfApproval: boolean; timeoutMs: number; remindEveryMs: number };
-  /** Rollback step index after which traffic is back on the old version. */
-  trafficRestoredAfter: number;
+  /** What each rollback level leaves production on when its validation passes (domain/rollback-spec.ts). */
+  rollbackLevels: RollbackOutcome[];
+  /** Asked at each rollback validation check: which version answers production traffic. */
+  versionProbe: VersionProbe | null;
   /** null: the release has no migration; false: it has one that a rollback leaves in place. */
   migrationReversible: boolean | null;
   monitoring: { check: HttpProbe; metrics: MetricMonitor[]; schedule: SchedulePace[]; checks: number; inconclusive: { after: number; then: 'rollback' | 'pause' } } | null;
@@ -35,7 +41,7 @@ export interface RunSpec {
   /** A rollback locks the target until someone unlocks it with a reason (app/on-lock.ts). */
   lockAfterRollback: boolean;
   /** How an unacknowledged page is repeated and escalated (domain/page.ts). */
-  paging: { repeatEveryMs: number; escalateAfterMs: number; escalation: Person[] };
+  paging: { repeatEveryMs: number; escalateAfterMs: number; escalation: Person[]; on: PageCause[] };
 }
 
 /** The run an environment's plan makes, with its default strategy or the alternative named; null when there is no such environment or strategy. */
@@ -51,7 +57,7 @@ export function specFor(plan: Plan, environment: string, strategyKind?: string):
   const deploy = numbered('deploy', [...strategy.deploy.slice(0, strategy.trafficMovesAt), ...measure, ...strategy.deploy.slice(strategy.trafficMovesAt), ...smoke]);
   // A strategy names the deploy step an undo step undoes by its index; the baseline step may have shifted it.
   const deployId = (index: number) => deploy[index + (measure.length && index >= strategy.trafficMovesAt ? 1 : 0)]!.id;
-  const undo = strategy.rollback.map(({ undoes, ...step }) => (undoes === undefined ? step : { ...step, undoes: deployId(undoes) }));
+  const rollback = rollbackSpecFor(strategy, env, deployId);
   return {
     strategy: chosen.kind,
     channel: env.channel,
@@ -63,13 +69,14 @@ export function specFor(plan: Plan, environment: string, strategyKind?: string):
       staging: numbered('staging', [...(env.staging?.deploy ?? []).map(stepFrom), ...(env.staging?.smokeTests ?? []).map((test) => ({ ...stepFrom(test), name: `Staging smoke test: ${test.name}` }))]),
       deploy,
       finalize: numbered('finalize', strategy.finalize ?? []),
-      rollback: numbered('rollback', [...undo, ...(env.migration?.reversible && env.migration.rollback ? [stepFrom(env.migration.rollback)] : [])]),
+      rollback: numbered('rollback', rollback.steps),
     },
     requireDecision: env.requireDecision,
     requiresSuccessIn: env.requiresSuccessIn ?? null,
     readinessThreshold: env.readiness?.threshold ?? 75,
     approval: { quorum: env.approval.quorum, allowSelfApproval: env.approval.allowSelfApproval, timeoutMs: env.approval.timeout, remindEveryMs: env.approval.remindEvery },
-    trafficRestoredAfter: strategy.trafficRestoredAfter,
+    rollbackLevels: rollback.levels,
+    versionProbe: rollback.versionProbe,
     migrationReversible: env.migration ? env.migration.reversible : null,
     monitoring: env.monitoring
       ? {
@@ -88,7 +95,7 @@ export function specFor(plan: Plan, environment: string, strategyKind?: string):
     risk: plan.risk,
     contacts: plan.contacts,
     lockAfterRollback: env.lockAfterRollback,
-    paging: { repeatEveryMs: plan.paging.repeatEvery, escalateAfterMs: plan.paging.escalateAfter, escalation: peopleOf(plan, plan.paging.escalation) },
+    paging: { repeatEveryMs: plan.paging.repeatEvery, escalateAfterMs: plan.paging.escalateAfter, escalation: peopleOf(plan, plan.paging.escalation), on: [...DEFAULT_PAGE_CAUSES, ...plan.paging.also] },
   };
 }
 

@@ -14,6 +14,7 @@ export function createExecutor(options: { cwd: string; env: NodeJS.ProcessEnv })
           return runHttpStep(action, context, options.env);
         case 'baseline':
         case 'hold':
+        case 'validate':
           throw new Error(`a ${action.kind} step is not run by an executor (see app/run-step.ts and domain/run-watch.ts)`);
       }
     },

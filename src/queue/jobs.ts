@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PAGE_CAUSES } from '../domain/page-causes.ts';
 
 /** Queue names, one per kind of work, each with its own options (see options.ts). */
 export const QUEUES = { steps: 'flightdeck-steps', checks: 'flightdeck-checks', chat: 'flightdeck-chat', pages: 'flightdeck-pages', timers: 'flightdeck-timers', notices: 'flightdeck-notices' } as const;
@@ -8,9 +9,10 @@ const effectSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('refreshStatus') }),
   z.object({ kind: z.literal('remindApprovers') }),
   z.object({ kind: z.literal('postLog'), text: z.string() }),
-  z.object({ kind: z.literal('announce'), message: z.enum(['scheduled', 'success', 'rollback', 'rollback_failed']) }),
+  z.object({ kind: z.literal('announce'), message: z.enum(['scheduled', 'success', 'rollback', 'rollback_failed', 'stopped']) }),
   // pageId names the page the mention belongs to (its Acknowledge button); jobs queued before pages existed have none.
-  z.object({ kind: z.literal('page'), reason: z.string(), pageId: z.uuid().optional() }),
+  // cause: jobs queued before pages had causes have none.
+  z.object({ kind: z.literal('page'), cause: z.enum(PAGE_CAUSES).optional(), reason: z.string(), pageId: z.uuid().optional() }),
 ]);
 
 /** Page work (domain/page.ts): decide a reminder, send one direct message, or edit a page's messages once it is taken. */

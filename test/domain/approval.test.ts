@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/identity.ts';
 import { deploymentReport } from '../../src/domain/report.ts';
+import { plain } from '../../src/domain/cards.ts';
+import { statusCard } from '../../src/domain/messages.ts';
 import { undecidedApprovers } from '../../src/domain/run-approval.ts';
 import { transition, type Run, type RunEvent } from '../../src/domain/run.ts';
 import { specFor } from '../../src/domain/spec.ts';
@@ -136,5 +138,11 @@ describe('the report of a quorum', () => {
   it('names every GO', () => {
     const decided = apply(apply(waiting(), [go(bob, 'staging green')], minutes(1)).run, [go(dave)], minutes(2)).run;
     expect(deploymentReport(decided)).toContain('**Go/No-Go**: GO by bob at 14:01 UTC (“staging green”); GO by dave at 14:02 UTC');
+  });
+
+  it('the status card’s Decision lists every GO too', () => {
+    const decided = apply(apply(waiting(), [go(bob, 'staging green')], minutes(1)).run, [go(dave)], minutes(2)).run;
+    const decision = statusCard(decided).fields.find((field) => field.label === 'Decision');
+    expect(decision && plain(decision.value)).toBe('GO by @bob at 14:01 UTC (“staging green”); GO by @dave at 14:02 UTC');
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/identity.ts';
 import type { Run, RunEvent } from '../../src/domain/run.ts';
 import { transition } from '../../src/domain/run.ts';
-import { apply, bob, carol, minutes, plan, PLAN_DOCUMENT, requested, step } from './support.ts';
+import { apply, bob, carol, minutes, plan, PLAN_DOCUMENT, requested, step, validated } from './support.ts';
 import { CANARY, withStrategy } from './strategy-fixtures.ts';
 
 const production = PLAN_DOCUMENT.environments.production;
@@ -71,7 +71,23 @@ describe('canary holds', () => {
     expect(failing.run.state).toBe('rolling_back');
     expect(failing.run.rollback?.trigger).toBe('health failing for 3 checks');
     expect(failing.effects).toContainEqual({ kind: 'runStep', stepId: 'rollback.0' });
-    expect(apply(failing.run, step('rollback.0'), minutes(7)).run.state).toBe('rolled_back');
+    const aborted = apply(failing.run, step('rollback.0'), minutes(7)).run;
+    expect(aborted.state).toBe('validating_rollback');
+    const done = validated(aborted, true, minutes(8));
+    expect(done.run.state).toBe('rolled_back');
+    expect(done.effects).toContainEqual(expect.objectContaining({ kind: 'page', cause: 'automatic_rollback' }));
+  });
+
+  it('after the promotion to 100 %, the abort still brings the old pool back (it is kept warm until retireOld)', () => {
+    const atTwentyFive = apply(checks(holdingAtFive(), 1, 2).run, step('deploy.3'), minutes(3)).run;
+    const asked = checks(atTwentyFive, 3, 7, 3).run;
+    const promoted = apply(asked, [{ type: 'promotion', action: 'promote', by: bob }, ...step('deploy.5')], minutes(9)).run;
+    expect(promoted.state).toBe('monitoring');
+    const failing = checks(promoted, 9, 11, 9, false);
+    expect(failing.run.state).toBe('rolling_back');
+    expect(failing.effects).toContainEqual({ kind: 'runStep', stepId: 'rollback.0' });
+    const done = validated(apply(failing.run, step('rollback.0'), minutes(13)).run, true, minutes(14)).run;
+    expect(done.state).toBe('rolled_back');
   });
 
   it('the Roll back button during a hold does not wait for the hold to end', () => {

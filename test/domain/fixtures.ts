@@ -94,7 +94,10 @@ export function buildSpec(plan: Plan = buildPlan(), environment = 'production'):
 export const RUN_ID = '5f0c2f0e-7b7d-4c39-9d0e-2a4f8f6b1c11';
 export const RUN_KEY = 'checkout-7';
 
-export function requestedEvent(options: { spec?: RunSpec; by?: Actor; version?: string } = {}): Extract<RunEvent, { type: 'requested' }> {
+/** What production ran before the fixture's runs: a rollback brings it back. */
+export const PREVIOUS_VERSION = '2.2.9';
+
+export function requestedEvent(options: { spec?: RunSpec; by?: Actor; version?: string; previousVersion?: string | null } = {}): Extract<RunEvent, { type: 'requested' }> {
   return {
     type: 'requested',
     run: {
@@ -106,6 +109,7 @@ export function requestedEvent(options: { spec?: RunSpec; by?: Actor; version?: 
       platform: 'slack',
       requestedBy: options.by ?? ALICE,
       spec: options.spec ?? buildSpec(),
+      previousVersion: options.previousVersion === undefined ? PREVIOUS_VERSION : options.previousVersion,
     },
   };
 }
@@ -203,6 +207,16 @@ export class Flight {
   /** The next due health check, healthy or not. */
   check(healthy: boolean): Effect[] {
     return this.send(check(this.run.nextCheck, healthy));
+  }
+
+  /** Every check of the rollback's validation window, healthy or not; returns the effects of the last one. */
+  validate(healthy = true): Effect[] {
+    let effects: Effect[] = [];
+    for (let guard = 0; this.run.state === 'validating_rollback'; guard++) {
+      if (guard > 100) throw new Error('the validation window never ended');
+      effects = this.check(healthy);
+    }
+    return effects;
   }
 }
 

@@ -3,10 +3,11 @@ import { ACTIONS, plain, type Card } from '../../src/domain/cards.ts';
 import { pageCard, rollbackCard, statusCard, successCard } from '../../src/domain/messages.ts';
 import { deploymentReport } from '../../src/domain/report.ts';
 import type { Run } from '../../src/domain/run.ts';
-import { BOB, CAROL, DEPLOY_IDS, Flight, go, ROLLBACK_IDS, RUN_ID, RUN_KEY, STEP_NAMES, TRIGGER } from './fixtures.ts';
+import { ALICE, BOB, CAROL, DEPLOY_IDS, Flight, go, ROLLBACK_IDS, RUN_ID, RUN_KEY, STEP_NAMES, TRIGGER } from './fixtures.ts';
 
 const carolMention = { mention: { name: 'carol', ids: { slack: CAROL.id } } };
 const bobMention = { mention: { name: 'bob', ids: { slack: BOB.id } } };
+const aliceMention = { mention: { name: 'alice', ids: { slack: ALICE.id } } };
 
 function field(card: Card, label: string): string | undefined {
   const found = card.fields.find((f) => f.label === label);
@@ -41,17 +42,32 @@ const runs = {
     for (let i = 0; i < 3; i++) flight.check(false);
     return flight.run;
   },
+  validatingRollback: () => {
+    const flight = new Flight().toMonitoring();
+    for (let i = 0; i < 3; i++) flight.check(false);
+    flight.steps(ROLLBACK_IDS);
+    return flight.run;
+  },
   rolledBackByTrigger: () => {
     const flight = new Flight().toMonitoring();
     for (let i = 0; i < 3; i++) flight.check(false);
     flight.steps(ROLLBACK_IDS);
+    flight.validate(true);
     return flight;
   },
+  /** The switch changed production, then the switch back failed. */
   rollbackFailed: () => {
-    const flight = new Flight().toDecision();
-    flight.send(go());
-    flight.step('deploy.0', 'failed', 'image pull failed');
+    const flight = new Flight().toMonitoring();
+    for (let i = 0; i < 3; i++) flight.check(false);
     flight.step('rollback.0', 'failed', 'router unreachable');
+    return flight.run;
+  },
+  /** Every rollback step passed, but production still failed its health check at the end of the validation window. */
+  rollbackNotValidated: () => {
+    const flight = new Flight().toMonitoring();
+    for (let i = 0; i < 3; i++) flight.check(false);
+    flight.steps(ROLLBACK_IDS);
+    flight.validate(false);
     return flight.run;
   },
 } satisfies Record<string, () => Run | Flight>;
@@ -79,6 +95,7 @@ describe('statusCard', () => {
   it.each([
     ['pre_checks', runs.preChecks],
     ['rolling_back', runs.rollingBack],
+    ['validating_rollback', runs.validatingRollback],
     ['succeeded', runs.succeeded],
     ['no_go', runs.noGo],
     ['rolled_back', () => runs.rolledBackByTrigger().run],
@@ -123,23 +140,27 @@ describe('statusCard', () => {
 });
 
 describe('rollbackCard', () => {
-  it('follows the seed template, with the reason, the evidence and the on-call mentions', () => {
+  it('follows the seed template, with the reason (its numbers once), what the validation saw, and the on-call mentions', () => {
     const flight = runs.rolledBackByTrigger();
     const card = rollbackCard(flight.run);
     expect(card.title).toBe('URGENT: Deployment Rolled Back - checkout 2.3.0');
     expect(card.tone).toBe('danger');
     const text = bodyText(card);
-    expect(text).toContain(`We have rolled back the deployment of checkout 2.3.0 to production due to trigger "${TRIGGER}" fired`);
-    const evidence = flight.run.rollback!.evidence;
-    expect(evidence).toHaveLength(3);
+    expect(text).toContain(`We rolled back checkout 2.3.0 in production: trigger "${TRIGGER}" fired (3 checks failed in a row over 2s; the last: GET /health → 503 (check 3)).`);
+    // The evidence is in the reason, once: not every failing check again.
+    expect(flight.run.rollback!.evidence).toHaveLength(3);
+    expect(text.match(/GET \/health → 503/g)).toHaveLength(1);
+    expect(text).not.toContain('Evidence:');
+    // What serves now, as far as the validation could tell: no version probe in this plan, so it says it did not ask.
     expect(text).toContain(
-      `Evidence: ${evidence.map((sample) => `check ${sample.seq} at ${sample.at.slice(11, 16)} UTC: GET /health → 503 (check ${sample.seq})`).join('; ')}`,
+      '✅ Validated: 2.2.9 should be serving again (the plan has no version probe to ask production which version answers) — health check passing; Check the old slot answers passed. We are investigating the issue.',
     );
-    expect(text).toContain('Application restored to the previous version.');
-    expect(card.body.at(-1)).toEqual(['On-call: ', carolMention]);
-    expect(field(card, 'Status')).toBe('🔴 ROLLED BACK');
-    // The trigger fired at 09:15:14; traffic was back after the switch back (2s), the verification done 2s later.
-    expect(field(card, 'Rollback Time')).toBe('09:15 UTC (traffic back after 2s, done in 4s)');
+    expect(text).not.toContain('restored');
+    expect(card.body.at(-1)).toEqual(['On-call: ', carolMention, ' · requested by ', aliceMention]);
+    expect(field(card, 'Status')).toBe('🔴 ROLLED BACK (validated)');
+    expect(field(card, 'Live now')).toBe('2.2.9 (not asked: no version probe in the plan)');
+    // The trigger fired at 09:15:14; traffic was back after the switch back (2s); the verification and the four validation checks took 6s more.
+    expect(field(card, 'Rollback Time')).toBe('09:15 UTC (traffic back after 2s, done in 8s)');
     expect(text).not.toContain('Database:');
     expect(field(card, 'Run')).toBe(RUN_KEY);
   });
@@ -148,10 +169,28 @@ describe('rollbackCard', () => {
     const card = rollbackCard(runs.rollbackFailed());
     expect(card.title).toBe('URGENT: Rollback FAILED - checkout 2.3.0');
     expect(field(card, 'Status')).toBe('🔥 ROLLBACK FAILED');
+    expect(field(card, 'Live now')).toBe('not confirmed (see above)');
     const text = bodyText(card);
-    expect(text).toContain('We have tried to roll back the deployment of checkout 2.3.0');
-    expect(text).toContain(`The rollback failed at "${STEP_NAMES['rollback.0']}": router unreachable. Production needs a human now.`);
+    expect(text).toContain(`We tried to roll back checkout 2.3.0 in production: trigger "${TRIGGER}" fired`);
+    expect(text).toContain(`🔥 Production is not restored: "${STEP_NAMES['rollback.0']}" failed: router unreachable. Production needs a human now.`);
     expect(text).not.toContain('Evidence:');
+    expect(text).not.toContain('Validated');
+    expect(field(card, 'Rollback Time')).toBe('09:15 UTC (done in 2s)');
+  });
+
+  it('a rollback whose steps passed but whose validation did not says production is not restored, and why', () => {
+    const run = runs.rollbackNotValidated();
+    expect(run.state).toBe('rollback_failed');
+    const card = rollbackCard(run);
+    expect(card.title).toBe('URGENT: Rollback FAILED - checkout 2.3.0');
+    expect(field(card, 'Status')).toBe('🔥 ROLLBACK FAILED (validation FAILED)');
+    expect(field(card, 'Live now')).toBe('not confirmed (see above)');
+    const text = bodyText(card);
+    expect(text).toContain('🔥 Production is not restored: health check failing: GET /health → 503 (check 8). Production needs a human now.');
+    expect(text).not.toContain('Validated');
+    expect(text.replace(/not restored/g, '')).not.toContain('restored');
+    // Traffic was never shown to be back: no "traffic back after".
+    expect(field(card, 'Rollback Time')).toBe('09:15 UTC (done in 8s)');
   });
 });
 
@@ -193,7 +232,8 @@ describe('deploymentReport', () => {
     expect(rows.map((row) => row.split(' | ')[1])).toEqual(['pre_checks.0', 'pre_checks.1', ...DEPLOY_IDS, ...ROLLBACK_IDS].map((id) => STEP_NAMES[id as keyof typeof STEP_NAMES]));
     expect(report).toContain(`- Reason: trigger "${TRIGGER}" fired`);
     expect(report).toContain('- Traffic back on the old version after: 2s');
-    expect(report).toContain('- Took: 4s');
+    expect(report).toContain('- Took: 8s');
+    expect(report).toContain('- **Rollback Status**: SUCCESS — 2.2.9 should be serving again (the plan has no version probe to ask production which version answers): health check passing; Check the old slot answers passed');
     expect(report).toMatch(/- check 3 \(\d\d:\d\d:\d\d\): ❌ GET \/health → 503 \(check 3\)/);
   });
 
@@ -211,7 +251,17 @@ describe('deploymentReport', () => {
     flight.step('deploy.0', 'failed', 'exit 1 | image not found');
     const report = deploymentReport(flight.run);
     expect(report).toContain(`| ${STEP_NAMES['deploy.0']} | ❌ exit 1 / image not found |`);
+    // The idle slot changed no production traffic: nothing was undone, and the run ended there.
+    expect(report).toContain('**Deployment Status**: ❌ FAILED');
+    expect(report).toContain('**Rollback Executed**: NO');
+    expect(report).toContain('**Deployment Duration**: 7s');
+  });
+
+  it('a failed rollback: ROLLBACK_FAILED, and the validation’s problems', () => {
+    const report = deploymentReport(runs.rollbackNotValidated());
+    expect(report).toContain('**Deployment Status**: ❌ ROLLBACK_FAILED');
     expect(report).toContain('**Rollback Executed**: YES');
-    expect(report).toContain('**Deployment Duration**: in progress');
+    expect(report).toContain('- **Rollback Status**: FAILED — health check failing: GET /health → 503 (check 8)');
+    expect(report).not.toContain('Traffic back on the old version');
   });
 });

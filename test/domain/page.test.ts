@@ -18,7 +18,9 @@ import {
 import { parsePlan } from '../../src/domain/plan.ts';
 import type { Run } from '../../src/domain/run.ts';
 import type { RunSpec } from '../../src/domain/spec.ts';
-import { alice, apply, bob, carol, PLAN_DOCUMENT, plan, requested, T0 } from './support.ts';
+import { alice, apply, bob, carol, PLAN_DOCUMENT, plan, requested, step, T0, validated } from './support.ts';
+import type { Effect } from '../../src/domain/effects.ts';
+import type { Plan } from '../../src/domain/plan.ts';
 
 const erin: Actor = { platform: 'slack', id: 'UERIN', name: 'erin' };
 const mallory: Actor = { platform: 'slack', id: 'UMALLORY', name: 'mallory' };
@@ -219,7 +221,7 @@ describe('the plan’s paging section', () => {
   it('parses durations and people; escalation contacts must be people of the plan', () => {
     const people = { ...PLAN_DOCUMENT.people, erin: { slack: 'UERIN' } };
     const parsed = parsePlan({ ...PLAN_DOCUMENT, people, paging: { repeatEvery: '2m', escalateAfter: '10m', escalation: ['erin'] } });
-    expect(parsed.ok && parsed.plan.paging).toEqual({ repeatEvery: 120_000, escalateAfter: 600_000, escalation: ['erin'] });
+    expect(parsed.ok && parsed.plan.paging).toEqual({ repeatEvery: 120_000, escalateAfter: 600_000, escalation: ['erin'], also: [] });
     const unknown = parsePlan({ ...PLAN_DOCUMENT, paging: { escalation: ['eve'] } });
     expect(unknown).toEqual({ ok: false, problems: [{ path: 'paging.escalation[0]', message: '"eve" is not listed under people' }] });
     const bad = parsePlan({ ...PLAN_DOCUMENT, paging: { repeatEvery: 'soon' } });
@@ -228,6 +230,61 @@ describe('the plan’s paging section', () => {
 
   it('defaults the parts left out', () => {
     const parsed = parsePlan({ ...PLAN_DOCUMENT, paging: { escalateAfter: '30m' } });
-    expect(parsed.ok && parsed.plan.paging).toEqual({ repeatEvery: 300_000, escalateAfter: 1_800_000, escalation: [] });
+    expect(parsed.ok && parsed.plan.paging).toEqual({ repeatEvery: 300_000, escalateAfter: 1_800_000, escalation: [], also: [] });
+  });
+});
+
+describe('what pages on-call', () => {
+  const pages = (effects: Effect[]) => effects.flatMap((effect) => (effect.kind === 'page' ? [effect.cause] : []));
+  const optedIn = () => plan({ paging: { also: ['manual_rollback', 'deployment_stopped'] } });
+  const goEvent = { type: 'decision', decision: 'go', by: bob, rationale: null } as const;
+  const unhealthy = (seq: number) => ({ type: 'check', seq, healthy: false, detail: '503' }) as const;
+  function monitoringOf(p: Plan): Run {
+    return apply(null, [requested(p), ...step('pre_checks.0'), goEvent, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')]).run;
+  }
+  function rolledBack(p: Plan, manual: boolean) {
+    const watching = monitoringOf(p);
+    const rolling = manual ? apply(watching, [{ type: 'rollback.requested', by: carol, reason: 'wrong build' }]).run : apply(watching, [unhealthy(1), unhealthy(2), unhealthy(3)]).run;
+    return validated(apply(rolling, step('rollback.0')).run);
+  }
+
+  it('an automatic rollback always pages, with its cause; a manual one does not, unless the plan asks', () => {
+    expect(pages(rolledBack(plan(), false).effects)).toEqual(['automatic_rollback']);
+    expect(pages(rolledBack(optedIn(), false).effects)).toEqual(['automatic_rollback']);
+    const manual = rolledBack(plan(), true);
+    expect(manual.run.state).toBe('rolled_back');
+    expect(pages(manual.effects)).toEqual([]);
+    expect(manual.effects).toContainEqual({ kind: 'announce', message: 'rollback' });
+    const paged = rolledBack(optedIn(), true).effects.find((effect) => effect.kind === 'page');
+    expect(paged).toMatchObject({ cause: 'manual_rollback', reason: expect.stringContaining('— manual rollback by carol: wrong build; validated: 1.4.1 should be serving again') });
+  });
+
+  it('a failed rollback always pages', () => {
+    for (const p of [plan(), optedIn()]) {
+      const rolling = apply(monitoringOf(p), [{ type: 'rollback.requested', by: carol, reason: null }]).run;
+      const failed = apply(rolling, step('rollback.0', false));
+      expect(failed.run.state).toBe('rollback_failed');
+      expect(pages(failed.effects)).toEqual(['rollback_failed']);
+    }
+  });
+
+  it('a run that stops before production changed tells the channel; on-call only if the plan asks', () => {
+    const preCheck = (p: Plan) => apply(null, [requested(p), ...step('pre_checks.0', false)]);
+    const darkDeploy = (p: Plan) => apply(null, [requested(p), ...step('pre_checks.0'), goEvent, ...step('deploy.0', false)]);
+    for (const stop of [preCheck, darkDeploy]) {
+      const quiet = stop(plan());
+      expect(quiet.run.state).toBe('failed');
+      expect(quiet.effects).toContainEqual({ kind: 'announce', message: 'stopped' });
+      expect(pages(quiet.effects)).toEqual([]);
+      expect(pages(stop(optedIn()).effects)).toEqual(['deployment_stopped']);
+    }
+  });
+
+  it('the causes that always page cannot be listed under also, and unknown causes are refused', () => {
+    for (const cause of ['automatic_rollback', 'sometimes']) {
+      const parsed = parsePlan({ ...PLAN_DOCUMENT, paging: { also: [cause] } });
+      expect(parsed.ok ? [] : parsed.problems.map((problem) => problem.path)).toEqual(['paging.also[0]']);
+    }
+    expect(plan({ paging: { also: ['no_go'] } }).paging.also).toEqual(['no_go']);
   });
 });

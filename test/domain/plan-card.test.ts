@@ -30,8 +30,33 @@ describe('planCard', () => {
       '4 · Monitoring: 10 checks, every 1m until 10m after traffic moves; health: GET ${env.PROD_URL}/health; 3 inconclusive checks in a row → roll back',
       '5 · Rolls back when: health failing for 3 checks; or a deploy step fails, or someone rolls back by hand',
       '6 · Rollback:',
-      `1. ${STEP_NAMES['rollback.0']} — runs ./ctl switch-back (timeout 5m)`,
+      `1. ${STEP_NAMES['rollback.0']} — runs ./ctl switch-back (timeout 5m) (only if deploy step 3 changed production)`,
       `2. ${STEP_NAMES['rollback.1']} — GET https://prod.example/health expects 200`,
+      "3. Validate the rollback — checks production every 15s for 1m (health, the triggers' metrics, which version answers): SUCCESS, PARTIAL or FAILED",
+      'A rollback undoes only the deploy steps that changed production (a step that failed before changing anything is not undone, unless it is marked partialOnFailure), newest first; Flightdeck says it is rolled back only after the validation passed.',
+    ]);
+  });
+
+  it('a feature flag: the flag off first, then — if that did not restore production — the previous version; each level validated', () => {
+    const flagged = buildPlan((document) => {
+      (document.environments.production as Record<string, unknown>).strategy = {
+        kind: 'feature-flag',
+        deploy: { name: 'Deploy dark', run: ['deploy'], partialOnFailure: true },
+        flagOn: { name: 'Flag on', run: ['on'] },
+        flagOff: { name: 'Flag off', run: ['off'] },
+        verifyRollback: { name: 'Verify', run: ['verify'] },
+        undeploy: { name: 'Undeploy', run: ['undeploy'] },
+      };
+    });
+    const text = lines(planCard(flagged, 'production', buildSpec(flagged)));
+    const validate = "checks production every 15s for 1m (health, the triggers' metrics, which version answers): SUCCESS, PARTIAL or FAILED";
+    expect(text).toContain('1. Deploy dark — runs deploy (timeout 5m) (may change production in part even when it fails: a rollback undoes it then too)');
+    expect(text.slice(text.indexOf('6 · Rollback:') + 1, -1)).toEqual([
+      '1. Flag off — runs off (timeout 5m) (only if deploy step 2 changed production)',
+      '2. Verify — runs verify (timeout 5m)',
+      `3. Validate the rollback — ${validate}`,
+      '4. If that did not restore production (the previous version): Undeploy — runs undeploy (timeout 5m) (only if deploy step 1 changed production)',
+      `5. Validate the rollback — ${validate}`,
     ]);
   });
 
@@ -111,10 +136,10 @@ describe('dryRunCard', () => {
     expect(lines(card).at(-1)).toBe('⚠️ A real start would be refused: only deployers may start');
   });
 
-  it('marks a rollback step that runs only if its deploy step ran', () => {
-    const undoing = { ...spec, steps: { ...spec.steps, rollback: [{ ...spec.steps.rollback[0]!, undoes: 'deploy.2' }] } };
+  it('marks a rollback step that runs only if its deploy step changed production', () => {
+    const undoing = { ...spec, steps: { ...spec.steps, rollback: [{ ...spec.steps.rollback[0]!, undoes: ['deploy.2'] }] } };
     const text = lines(dryRunCard({ service: 'checkout', version: '2.0.1', environment: 'production' }, undoing, []));
-    expect(text).toContain(`1. ${STEP_NAMES['rollback.0']} — runs ./ctl switch-back (timeout 5m) (only if deploy step 3 ran)`);
+    expect(text).toContain(`1. ${STEP_NAMES['rollback.0']} — runs ./ctl switch-back (timeout 5m) (only if deploy step 3 changed production)`);
   });
 });
 

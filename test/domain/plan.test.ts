@@ -67,7 +67,14 @@ describe('parsePlan: a valid plan', () => {
     const spec = specFor(buildPlan(), 'production')!;
     expect(spec.strategy).toBe('blue-green');
     expect(spec.requireDecision).toBe(true);
-    expect(Object.fromEntries(Object.values(spec.steps).flat().map((step) => [step.id, step.name]))).toEqual(STEP_NAMES);
+    // The plan's steps, and the rollback's validation that the spec adds after them.
+    expect(Object.fromEntries(Object.values(spec.steps).flat().map((step) => [step.id, step.name]))).toEqual({ ...STEP_NAMES, 'rollback.2': 'Validate the rollback' });
+    expect(spec.steps.rollback.map((step) => [step.undoes, step.evidence, step.action.kind])).toEqual([
+      [['deploy.2'], undefined, 'command'],
+      [undefined, true, 'http'],
+      [undefined, undefined, 'validate'],
+    ]);
+    expect(spec.steps.rollback[2]!.action).toEqual({ kind: 'validate', windowMs: 60_000, everyMs: 15_000 });
     expect(spec.steps.deploy[0]!.action).toEqual({ kind: 'command', argv: ['./ctl', 'deploy'], env: {}, timeoutMs: 30_000 });
     expect(spec.steps.deploy[1]!.action).toMatchObject({ kind: 'http', attempts: 5, intervalMs: 500 });
     expect(spec.monitoring).toMatchObject({ schedule: [{ everyMs: 1_000, untilMs: 5_000 }], checks: 5 });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/identity.ts';
 import { currentStep, isTerminal, replay, transition, type Run, type RunEvent, type RunState } from '../../src/domain/run.ts';
+import type { Effect } from '../../src/domain/effects.ts';
 import type { RunSpec } from '../../src/domain/spec.ts';
 import { ALICE, ALL_STEP_IDS, BOB, BOB_ON_TEAMS, buildPlan, buildSpec, CAROL, MALLORY, requestedEvent, T0 } from './fixtures.ts';
 
@@ -151,7 +152,8 @@ const specName = fc.constantFrom(...Object.keys(SPECS));
  * Applies the moves the way the store does, asserting on every transition:
  *  (a) terminal is final: an ended run refuses every event;
  *  (b) no deploy step is enqueued without a GO (the spec requires a decision);
- *  (c) entering rolled_back or rollback_failed pages on-call in the same transition;
+ *  (c) entering rollback_failed pages on-call in the same transition; entering rolled_back pages iff the
+ *      rollback was automatic (a person who rolled back by hand is already there);
  *  (e) seq grows by exactly one per accepted event;
  * and that transition never changes the run it is given (the runs are deep-frozen).
  */
@@ -182,8 +184,8 @@ function drive(spec: RunSpec, plannedMoves: Move[], gapsMs: number[]): Trace {
       expect(result.run.seq).toBe(run.seq + 1);
       // (b)
       for (const effect of result.effects) {
-        // (f) a hold is watched, never handed to a worker
-        if (effect.kind === 'runStep') expect(result.run.spec.steps.deploy.find((step) => step.id === effect.stepId)?.action.kind).not.toBe('hold');
+        // (f) a hold or a rollback validation is watched, never handed to a worker
+        if (effect.kind === 'runStep') expect(['hold', 'validate']).not.toContain(Object.values(result.run.spec.steps).flat().find((step) => step.id === effect.stepId)?.action.kind);
         if (effect.kind === 'runStep' && effect.stepId.startsWith('deploy.')) {
           expect(spec.requireDecision).toBe(true);
           expect(result.run.decision?.decision, `${effect.stepId} enqueued without GO`).toBe('go');
@@ -194,9 +196,9 @@ function drive(spec: RunSpec, plannedMoves: Move[], gapsMs: number[]): Trace {
         }
       }
       // (c)
-      if (result.run.state === 'rolled_back' || result.run.state === 'rollback_failed') {
-        expect(result.effects.filter((effect) => effect.kind === 'page'), `${result.run.state} without a page`).toHaveLength(1);
-      }
+      const pages = result.effects.flatMap((effect) => (effect.kind === 'page' ? [effect.cause] : []));
+      if (result.run.state === 'rollback_failed') expect(pages, 'rollback_failed pages on-call').toEqual(['rollback_failed']);
+      if (result.run.state === 'rolled_back') expect(pages, 'rolled_back pages iff automatic').toEqual(result.run.rollback?.by ? [] : ['automatic_rollback']);
       if (event.type === 'rollback.requested' && run.cursor?.startedAt && run.cursor.phase === 'deploy') rollbackWaitedForAStep = true;
       run = deepFreeze(result.run);
       trail.push({ event, at });
@@ -221,24 +223,55 @@ function everyEvent(run: Run): RunEvent[] {
   return events;
 }
 
-/** Feeds the run's current step, outcome by outcome, until it ends; returns the final run and the last transition's effects. */
-function finishRollback(start: Run, outcomeOf: (stepId: string, phase: string) => 'succeeded' | 'failed'): { run: Run; lastEffects: string[] } {
+/** Deploy steps that changed production, by this test's own rule: they succeeded (none of these specs marks a step partialOnFailure). */
+function changedProduction(run: Run): Set<string> {
+  return new Set(run.steps.filter((record) => record.stepId.startsWith('deploy.') && record.ok).map((record) => record.stepId));
+}
+function rollbackRecords(run: Run): string[] {
+  return run.steps.filter((record) => record.stepId.startsWith('rollback.')).map((record) => record.stepId);
+}
+/** The rollback steps a worker runs (not the validation). */
+function workerRollbackSteps(spec: RunSpec): string[] {
+  return spec.steps.rollback.filter((step) => step.action.kind !== 'validate').map((step) => step.id);
+}
+
+/**
+ * Feeds the run's current step, outcome by outcome, and the validation's checks (healthy or not), until
+ * the run ends; returns the final run and the last transition's effects.
+ */
+function finishRollback(start: Run, outcomeOf: (stepId: string, phase: string) => 'succeeded' | 'failed', healthy = true): { run: Run; lastEffects: Effect[] } {
   let run = start;
-  let lastEffects: string[] = [];
+  let lastEffects: Effect[] = [];
   for (let guard = 0; !isTerminal(run.state); guard++) {
-    if (guard > 10) throw new Error(`rollback did not end: ${run.state} at ${JSON.stringify(run.cursor)}`);
-    expect(run.state).toBe('rolling_back');
-    const step = currentStep(run);
-    if (!step) throw new Error('rolling back with no step to run');
-    const outcome = outcomeOf(step.id, run.cursor!.phase);
-    for (const event of [{ type: 'step.started', stepId: step.id }, outcome === 'succeeded' ? { type: 'step.succeeded', stepId: step.id, summary: 'ok' } : { type: 'step.failed', stepId: step.id, summary: 'exit 1' }] satisfies RunEvent[]) {
-      const result = transition(run, event, new Date(T0.getTime() + 86_400_000 + guard * 1_000));
-      if (!result.ok) throw new Error(`${event.type} ${step.id} refused while rolling back: ${result.error.message}`);
+    if (guard > 40) throw new Error(`rollback did not end: ${run.state} at ${JSON.stringify(run.cursor)}`);
+    const at = new Date(T0.getTime() + 86_400_000 + guard * 1_000);
+    let events: RunEvent[];
+    if (run.state === 'validating_rollback') {
+      events = [{ type: 'check', seq: run.nextCheck, healthy, detail: healthy ? 'GET /health → 200' : 'GET /health → 503' }];
+    } else {
+      expect(run.state).toBe('rolling_back');
+      const step = currentStep(run);
+      if (!step) throw new Error('rolling back with no step to run');
+      const outcome = outcomeOf(step.id, run.cursor!.phase);
+      events = [{ type: 'step.started', stepId: step.id }, outcome === 'succeeded' ? { type: 'step.succeeded', stepId: step.id, summary: 'ok' } : { type: 'step.failed', stepId: step.id, summary: 'exit 1' }];
+    }
+    for (const event of events) {
+      const result = transition(run, event, at);
+      if (!result.ok) throw new Error(`${event.type} refused while rolling back: ${result.error.message}`);
       run = result.run;
-      lastEffects = result.effects.map((effect) => effect.kind);
+      lastEffects = result.effects;
     }
   }
   return { run, lastEffects };
+}
+const pagesOf = (effects: Effect[]) => effects.flatMap((effect) => (effect.kind === 'page' ? [effect.cause] : []));
+
+/** Nothing had changed production: the rollback had nothing to undo, said nothing was rolled back, and ended the run. */
+function expectNothingUndone(run: Run, askedBy: Actor | null | undefined): void {
+  // Asked for by a person: cancelled; automatic (a deploy step failed): failed.
+  expect(run.state).toBe(askedBy ? 'cancelled' : 'failed');
+  expect(run.rollback).toBeNull();
+  expect(rollbackRecords(run)).toEqual([]);
 }
 
 describe('run state machine invariants (random event sequences)', () => {
@@ -282,16 +315,21 @@ describe('run state machine invariants (random event sequences)', () => {
     return rollingBack[pick % rollingBack.length]!;
   }
 
-  it('(d) a rollback whose steps succeed ends rolled_back, paging on-call', () => {
+  it('(d) a rollback whose steps succeed and whose validation passes ends rolled_back (paging iff automatic); with nothing changed, it ends the run', () => {
     fc.assert(
       fc.property(specName, deepMoves, gaps, fc.nat(), fc.constantFrom('succeeded' as const, 'failed' as const), (name, plannedMoves, gapsMs, pick, inFlight) => {
         const run = aRollingBackRun(name, plannedMoves, gapsMs, pick);
-        // A deploy step still in flight may end either way; the rollback's own steps succeed.
+        // A deploy step still in flight may end either way; the rollback's own steps succeed, and production is healthy again.
         const done = finishRollback(run, (_id, phase) => (phase === 'rollback' ? 'succeeded' : inFlight));
+        const spec = SPECS[name]!;
+        const undoable = spec.steps.rollback.some((step) => step.undoes?.some((id) => changedProduction(done.run).has(id)));
+        if (!undoable) return expectNothingUndone(done.run, run.rollback?.by);
         expect(done.run.state).toBe('rolled_back');
         expect(done.run.rollback?.finishedAt).not.toBeNull();
-        expect(done.lastEffects).toContain('page');
-        expect(done.run.steps.filter((step) => step.stepId.startsWith('rollback.')).map((step) => step.stepId)).toEqual(SPECS[name]!.steps.rollback.map((step) => step.id));
+        expect(done.run.rollback?.validations.at(-1)?.status).toBe('SUCCESS');
+        expect(pagesOf(done.lastEffects)).toEqual(done.run.rollback?.by ? [] : ['automatic_rollback']);
+        // These specs have one level: its undo step and its checks all ran.
+        expect(rollbackRecords(done.run)).toEqual(workerRollbackSteps(spec));
       }),
       { numRuns: 300 },
     );
@@ -301,15 +339,40 @@ describe('run state machine invariants (random event sequences)', () => {
     fc.assert(
       fc.property(specName, deepMoves, gaps, fc.nat(), fc.nat(), (name, plannedMoves, gapsMs, pick, pickStep) => {
         const run = aRollingBackRun(name, plannedMoves, gapsMs, pick);
+        const spec = SPECS[name]!;
         // One of the rollback steps still to run fails (with a deploy step in flight, all of them are still to run).
-        const remaining = SPECS[name]!.steps.rollback.map((step) => step.id).slice(run.cursor?.phase === 'rollback' ? run.cursor.index : 0);
+        const steps = workerRollbackSteps(spec);
+        const remaining = run.cursor?.phase === 'rollback' ? steps.slice(steps.indexOf(run.spec.steps.rollback[run.cursor.index]!.id)) : steps;
         const failing = remaining[pickStep % remaining.length]!;
         const done = finishRollback(run, (id) => (id === failing ? 'failed' : 'succeeded'));
+        const undoable = spec.steps.rollback.some((step) => step.undoes?.some((id) => changedProduction(done.run).has(id)));
+        if (!undoable) return expectNothingUndone(done.run, run.rollback?.by);
         expect(done.run.state).toBe('rollback_failed');
-        expect(done.run.failure?.stepId).toBe(failing);
-        expect(done.lastEffects).toContain('page');
+        if (spec.steps.rollback.find((step) => step.id === failing)?.evidence) {
+          // A check that fails is evidence against the level: the validation is PARTIAL, and so the rollback failed.
+          expect(done.run.rollback?.validations.at(-1)).toMatchObject({ status: 'PARTIAL', problems: [expect.stringContaining('failed')] });
+        } else {
+          expect(done.run.failure?.stepId).toBe(failing);
+        }
+        expect(pagesOf(done.lastEffects)).toEqual(['rollback_failed']);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('(d) a rollback whose validation sees production still failing ends rollback_failed, paging on-call', () => {
+    fc.assert(
+      fc.property(specName, deepMoves, gaps, fc.nat(), (name, plannedMoves, gapsMs, pick) => {
+        const run = aRollingBackRun(name, plannedMoves, gapsMs, pick);
+        const done = finishRollback(run, () => 'succeeded', false);
+        const undoable = SPECS[name]!.steps.rollback.some((step) => step.undoes?.some((id) => changedProduction(done.run).has(id)));
+        if (!undoable) return expectNothingUndone(done.run, run.rollback?.by);
+        expect(done.run.state).toBe('rollback_failed');
+        expect(done.run.rollback?.validations.at(-1)?.status).toBe('FAILED');
+        expect(done.run.rollback?.trafficRestoredAt).toBeNull();
+        expect(pagesOf(done.lastEffects)).toEqual(['rollback_failed']);
+      }),
+      { numRuns: 200 },
     );
   });
 
@@ -329,8 +392,11 @@ describe('run state machine invariants (random event sequences)', () => {
       fc.property(specName, moves, gaps, (name, plannedMoves, gapsMs) => {
         const { states } = drive(SPECS[name]!, plannedMoves, gapsMs);
         states.forEach((state, index) => {
-          if (state === 'rolling_back') expect(['deploying', 'verifying', 'awaiting_promotion', 'monitoring', 'paused']).toContain(states[index - 1]);
-          if (state === 'rolled_back' || state === 'rollback_failed') expect(states[index - 1]).toBe('rolling_back');
+          // (or from a level's validation that did not pass, on to the next level)
+          if (state === 'rolling_back') expect(['deploying', 'verifying', 'awaiting_promotion', 'monitoring', 'paused', 'validating_rollback']).toContain(states[index - 1]);
+          if (state === 'validating_rollback') expect(states[index - 1]).toBe('rolling_back');
+          if (state === 'rolled_back') expect(states[index - 1]).toBe('validating_rollback');
+          if (state === 'rollback_failed') expect(['rolling_back', 'validating_rollback']).toContain(states[index - 1]);
         });
       }),
       { numRuns: 300 },
@@ -350,7 +416,7 @@ describe('run state machine invariants (random event sequences)', () => {
         if (trace.rollbackWaitedForAStep) waited++;
       }
     }
-    expect([...passed]).toEqual(expect.arrayContaining(['verifying', 'awaiting_promotion', 'staging', 'finalizing']));
+    expect([...passed]).toEqual(expect.arrayContaining(['verifying', 'awaiting_promotion', 'staging', 'finalizing', 'validating_rollback']));
     expect([...seen].sort()).toEqual(expect.arrayContaining(['awaiting_decision', 'cancelled', 'deferred', 'failed', 'monitoring', 'no_go', 'rolled_back', 'rollback_failed', 'rolling_back', 'succeeded']));
     expect(waited).toBeGreaterThan(0);
   });

@@ -215,59 +215,76 @@ describe('failures and rollbacks', () => {
     const flight = new Flight();
     flight.step('pre_checks.0');
     const effects = flight.step('pre_checks.1', 'failed', 'HTTP 502');
-    expect(effects).toEqual([{ kind: 'postLog', text: `❌ ${STEP_NAMES['pre_checks.1']} — HTTP 502` }, { kind: 'refreshStatus' }]);
+    // The channel and the requester are told (the stopped card); on-call is not paged for it.
+    expect(effects).toEqual([{ kind: 'postLog', text: `❌ ${STEP_NAMES['pre_checks.1']} — HTTP 502` }, { kind: 'refreshStatus' }, { kind: 'announce', message: 'stopped' }]);
     expect(flight.run).toMatchObject({ state: 'failed', rollback: null, failure: { stepId: 'pre_checks.1', name: STEP_NAMES['pre_checks.1'], message: 'HTTP 502' } });
   });
 
-  it('a failing deploy step rolls back; the rollback steps run in order; rolled_back pages on-call', () => {
+  it('a deploy step that fails before the switch changed nothing: the run ends failed, nothing is undone, nobody is paged', () => {
     const flight = new Flight().toDecision();
     flight.send(go());
     flight.step('deploy.0');
     const failed = flight.step('deploy.1', 'failed', 'idle slot answered 500');
-    expect(flight.run.state).toBe('rolling_back');
-    expect(runSteps(failed)).toEqual(['rollback.0']);
+    expect(flight.run.state).toBe('failed');
+    expect(runSteps(failed)).toEqual([]);
     expect(kinds(failed)).not.toContain('page');
+    expect(failed).toContainEqual({ kind: 'announce', message: 'stopped' });
     expect(flight.run.failure).toEqual({ stepId: 'deploy.1', name: STEP_NAMES['deploy.1'], message: 'idle slot answered 500' });
-    expect(flight.run.rollback).toMatchObject({ reason: `step "${STEP_NAMES['deploy.1']}" failed`, by: null, trigger: null, startedAt: iso(flight.now), finishedAt: null });
-
+    expect(flight.run.rollback).toBeNull();
     // The step after the failed one never runs.
     expect(flight.offer({ type: 'step.started', stepId: 'deploy.2' })).toMatchObject({ ok: false, error: { code: 'stale' } });
+  });
+
+  it('a rollback runs its steps in order, validates production, and only then says rolled back; an automatic one pages on-call', () => {
+    const flight = new Flight().toMonitoring();
+    flight.check(false);
+    flight.check(false);
+    const fired = flight.check(false);
+    expect(runSteps(fired)).toEqual(['rollback.0']);
+    expect(flight.run.rollback).toMatchObject({ by: null, trigger: TRIGGER, startedAt: iso(flight.now), finishedAt: null });
 
     expect(runSteps(flight.step('rollback.0'))).toEqual(['rollback.1']);
-    expect(flight.run.state).toBe('rolling_back');
-    // Traffic is back on the old version once the switch back is done, before the verification.
-    expect(flight.run.rollback?.trafficRestoredAt).toBe(iso(flight.now));
-    expect(flight.run.rollback?.finishedAt).toBeNull();
-    const done = flight.step('rollback.1');
+    const undoneAt = iso(flight.now);
+    const validating = flight.step('rollback.1');
+    expect(flight.run.state).toBe('validating_rollback');
+    expect(kinds(validating)).toEqual(['postLog', 'refreshStatus', 'postLog', 'scheduleCheck']);
+    expect(flight.run.rollback?.trafficRestoredAt).toBeNull();
+
+    const done = flight.validate(true);
     expect(flight.run.state).toBe('rolled_back');
-    expect(flight.run.rollback?.finishedAt).toBe(iso(flight.now));
-    expect(done).toEqual([
-      { kind: 'postLog', text: `✅ ${STEP_NAMES['rollback.1']} — exit 0` },
-      { kind: 'refreshStatus' },
-      { kind: 'announce', message: 'rollback' },
-      { kind: 'page', reason: `${RUN_KEY} was rolled back: step "${STEP_NAMES['deploy.1']}" failed` },
-    ]);
-    expect(flight.run.steps.map((step) => `${step.stepId}:${step.ok}`)).toEqual([
-      'pre_checks.0:true',
-      'pre_checks.1:true',
-      'deploy.0:true',
-      'deploy.1:false',
-      'rollback.0:true',
-      'rollback.1:true',
-    ]);
+    expect(flight.run.rollback).toMatchObject({ trafficRestoredAt: undoneAt, finishedAt: iso(flight.now) });
+    expect(flight.run.rollback?.validations.map((validation) => validation.status)).toEqual(['SUCCESS']);
+    expect(done).toContainEqual({ kind: 'announce', message: 'rollback' });
+    expect(done.filter((effect) => effect.kind === 'page')).toEqual([expect.objectContaining({ kind: 'page', cause: 'automatic_rollback' })]);
+    expect(flight.run.steps.map((step) => `${step.stepId}:${step.ok}`)).toEqual([...PRE_CHECK_IDS, ...DEPLOY_IDS, ...ROLLBACK_IDS].map((id) => `${id}:true`));
+  });
+
+  it('a rollback whose validation fails ends rollback_failed, pages on-call, and never says restored', () => {
+    const flight = new Flight().toMonitoring();
+    for (let i = 0; i < 3; i++) flight.check(false);
+    flight.steps(ROLLBACK_IDS);
+    const done = flight.validate(false);
+    expect(flight.run.state).toBe('rollback_failed');
+    expect(flight.run.rollback?.validations.at(-1)).toMatchObject({ status: 'FAILED', problems: ['health check failing: GET /health → 503 (check 8)'] });
+    expect(flight.run.rollback?.trafficRestoredAt).toBeNull();
+    expect(done).toContainEqual({ kind: 'announce', message: 'rollback_failed' });
+    expect(done).toContainEqual(expect.objectContaining({ kind: 'page', cause: 'rollback_failed', reason: expect.stringContaining('health check failing') }));
   });
 
   it('a failing rollback step ends the run rollback_failed and pages on-call urgently', () => {
-    const flight = new Flight().toDecision();
-    flight.send(go());
-    flight.step('deploy.0', 'failed');
+    const flight = new Flight().toMonitoring();
+    for (let i = 0; i < 3; i++) flight.check(false);
     const broken = flight.step('rollback.0', 'failed', 'router unreachable');
     expect(flight.run.state).toBe('rollback_failed');
     expect(flight.run.failure).toEqual({ stepId: 'rollback.0', name: STEP_NAMES['rollback.0'], message: 'router unreachable' });
     expect(flight.run.rollback?.trafficRestoredAt).toBeNull();
     expect(flight.run.rollback?.finishedAt).toBe(iso(flight.now));
     expect(broken).toContainEqual({ kind: 'announce', message: 'rollback_failed' });
-    expect(broken).toContainEqual({ kind: 'page', reason: `Rollback of ${RUN_KEY} FAILED at "${STEP_NAMES['rollback.0']}": router unreachable. Production needs a human now.` });
+    expect(broken).toContainEqual({
+      kind: 'page',
+      cause: 'rollback_failed',
+      reason: `Rollback of ${RUN_KEY} (checkout 2.3.0 in production) did not restore production: "${STEP_NAMES['rollback.0']}" failed: router unreachable. Production needs a human now.`,
+    });
     expect(runSteps(broken)).toEqual([]);
     expect(flight.offer({ type: 'step.started', stepId: 'rollback.1' }).ok).toBe(false);
   });
@@ -282,7 +299,8 @@ describe('monitoring', () => {
     const fired = flight.check(false);
     expect(flight.run.state).toBe('rolling_back');
     expect(flight.run.rollback).toMatchObject({ trigger: TRIGGER, by: null, startedAt: iso(flight.now) });
-    expect(flight.run.rollback?.reason).toBe(`trigger "${TRIGGER}" fired (GET /health → 503 (check 1); GET /health → 503 (check 2); GET /health → 503 (check 3))`);
+    // The reason says it once: how many checks, and the last detail (not every check's text again).
+    expect(flight.run.rollback?.reason).toBe(`trigger "${TRIGGER}" fired (3 checks failed in a row over 2s; the last: GET /health → 503 (check 3))`);
     expect(flight.run.rollback?.evidence.map((sample) => [sample.seq, sample.healthy])).toEqual([
       [1, false],
       [2, false],
@@ -294,8 +312,9 @@ describe('monitoring', () => {
       { kind: 'runStep', stepId: 'rollback.0' },
     ]);
     flight.steps(ROLLBACK_IDS);
+    flight.validate(true);
     expect(flight.run.state).toBe('rolled_back');
-    expect(flight.effects).toContainEqual({ kind: 'page', reason: `${RUN_KEY} was rolled back: ${flight.run.rollback!.reason}` });
+    expect(flight.effects).toContainEqual(expect.objectContaining({ kind: 'page', cause: 'automatic_rollback', reason: expect.stringContaining(flight.run.rollback!.reason) }));
   });
 
   it('a failing check that does not complete the trigger is logged and monitoring goes on', () => {
@@ -405,32 +424,50 @@ describe('manual rollback', () => {
       error: { code: 'not_allowed', message: `${RUN_KEY} is already rolling back.` },
     });
 
-    // deploy.0 finishes: now, and only now, the rollback's first step is enqueued, and no further deploy step.
+    // deploy.0 finishes: now, and only now, the rollback looks at what changed, and no further deploy step runs.
     const finished = flight.send({ type: 'step.succeeded', stepId: 'deploy.0', summary: 'deployed' });
-    expect(finished).toEqual([{ kind: 'postLog', text: `✅ ${STEP_NAMES['deploy.0']} — deployed` }, { kind: 'runStep', stepId: 'rollback.0' }]);
-    expect(flight.run.state).toBe('rolling_back');
+    expect(runSteps(finished)).toEqual([]);
 
-    flight.steps(ROLLBACK_IDS);
-    expect(flight.run.state).toBe('rolled_back');
-    expect(kinds(flight.effects)).toContain('page');
-    expect(flight.run.steps.map((step) => step.stepId)).toEqual([...PRE_CHECK_IDS, 'deploy.0', ...ROLLBACK_IDS]);
+    // deploy.0 (the idle slot) changed no production traffic: there is nothing to undo, and a rollback asked for by a person ends cancelled.
+    expect(flight.run.state).toBe('cancelled');
+    expect(finished).toContainEqual({ kind: 'postLog', text: `ℹ️ Nothing to roll back: no step of ${RUN_KEY} had changed production.` });
+    expect(flight.run.cancelled).toEqual({ by: CAROL, reason: 'manual rollback by carol: wrong build (before production changed)' });
+    expect(flight.run.steps.map((step) => step.stepId)).toEqual([...PRE_CHECK_IDS, 'deploy.0']);
   });
 
-  it('the step in flight failing also hands over to the rollback', () => {
-    const flight = deployStepInFlight();
+  it('asked for while the switch runs, waits for it, then switches back and validates', () => {
+    const flight = new Flight().toDecision();
+    flight.send(go());
+    flight.steps(['deploy.0', 'deploy.1']);
+    flight.started('deploy.2');
+    flight.send({ type: 'rollback.requested', by: CAROL, reason: 'wrong build' });
+    expect(runSteps(flight.send({ type: 'step.succeeded', stepId: 'deploy.2', summary: 'switched' }))).toEqual(['rollback.0']);
+    flight.steps(ROLLBACK_IDS);
+    const done = flight.validate(true);
+    expect(flight.run.state).toBe('rolled_back');
+    // A manual rollback tells the channel and the requester; on-call is not paged (the plan may opt in).
+    expect(kinds(done)).not.toContain('page');
+  });
+
+  it('the step in flight failing also hands over to the rollback, which undoes a switch that may have changed production in part', () => {
+    const partial = buildSpec(buildPlan((document) => Object.assign(document.environments.production.strategy.switch, { partialOnFailure: true })));
+    const flight = new Flight({ spec: partial }).toDecision();
+    flight.send(go());
+    flight.steps(['deploy.0', 'deploy.1']);
+    flight.started('deploy.2');
     flight.send({ type: 'rollback.requested', by: BOB, reason: null });
-    const finished = flight.send({ type: 'step.failed', stepId: 'deploy.0', summary: 'exit 2' });
+    const finished = flight.send({ type: 'step.failed', stepId: 'deploy.2', summary: 'exit 2' });
     expect(runSteps(finished)).toEqual(['rollback.0']);
     expect(flight.run.state).toBe('rolling_back');
     expect(flight.run.rollback?.reason).toBe('manual rollback by bob');
   });
 
-  it('with a deploy step queued but not started, rolls back at once; the queued job is then stale', () => {
+  it('with a deploy step queued but not started, ends at once: nothing changed production; the queued job is then stale', () => {
     const flight = new Flight().toDecision();
     flight.send(go());
     const asked = flight.send({ type: 'rollback.requested', by: CAROL, reason: null });
-    expect(runSteps(asked)).toEqual(['rollback.0']);
-    expect(flight.run.cursor).toMatchObject({ phase: 'rollback', index: 0, startedAt: null });
+    expect(runSteps(asked)).toEqual([]);
+    expect(flight.run.state).toBe('cancelled');
     expect(flight.offer({ type: 'step.started', stepId: 'deploy.0' })).toMatchObject({ ok: false, error: { code: 'stale' } });
   });
 
@@ -546,10 +583,12 @@ describe('replay', () => {
       { type: 'step.succeeded', stepId: 'rollback.0', summary: 'ok' },
       { type: 'step.started', stepId: 'rollback.1' },
       { type: 'step.succeeded', stepId: 'rollback.1', summary: 'ok' },
+      check(5, true), // refused: the validation skips the check monitoring had queued
+      ...[6, 7, 8, 9].map((seq) => check(seq, true)), // the window: a check every 15s for 1m
     ];
     for (const event of script) if (flight.offer(event).ok) snapshots.push(snapshot(flight.run));
     expect(flight.run.state).toBe('rolled_back');
-    expect(flight.trail.length).toBe(flight.offered.length - 3);
+    expect(flight.trail.length).toBe(flight.offered.length - 4);
 
     expect(replay(flight.trail)).toEqual(flight.run);
     // Offering the refused events again changes nothing: replay drops them as the store did.

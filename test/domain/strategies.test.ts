@@ -3,11 +3,12 @@ import { parsePlan } from '../../src/domain/plan.ts';
 import { specFor } from '../../src/domain/spec.ts';
 import { batchesOf } from '../../src/domain/strategies/rolling.ts';
 import { transition } from '../../src/domain/run.ts';
-import { apply, bob, carol, minutes, PLAN_DOCUMENT, requested, step } from './support.ts';
+import { apply, bob, carol, minutes, PLAN_DOCUMENT, requested, step, validated } from './support.ts';
 import { CANARY, FLAG, ROLLING, withStrategy } from './strategy-fixtures.ts';
 
 
 const production = PLAN_DOCUMENT.environments.production;
+const cmd = (name: string) => ({ name, run: [name] });
 function problems(strategy: object): string[] {
   const result = parsePlan({ ...PLAN_DOCUMENT, environments: { production: { ...production, strategy } } });
   return result.ok ? [] : result.problems.map((problem) => `${problem.path}: ${problem.message}`);
@@ -32,9 +33,10 @@ describe('rolling', () => {
     const third = spec.steps.deploy[4]!.action;
     expect(third.kind === 'command' && third.env).toEqual({ FLIGHTDECK_BATCH: '3', FLIGHTDECK_BATCHES: '3', FLIGHTDECK_INSTANCES: '5', FLIGHTDECK_BATCH_INSTANCES: '4' });
     expect(spec.steps.rollback.map((s) => [s.name, s.undoes])).toEqual([
-      ['Put the previous version back on batch 3/3 (instance 4)', 'deploy.4'],
-      ['Put the previous version back on batch 2/3 (instances 2, 3)', 'deploy.2'],
-      ['Put the previous version back on batch 1/3 (instances 0, 1)', 'deploy.0'],
+      ['Put the previous version back on batch 3/3 (instance 4)', ['deploy.4']],
+      ['Put the previous version back on batch 2/3 (instances 2, 3)', ['deploy.2']],
+      ['Put the previous version back on batch 1/3 (instances 0, 1)', ['deploy.0']],
+      ['Validate the rollback', undefined],
     ]);
   });
 
@@ -44,10 +46,30 @@ describe('rolling', () => {
     expect(failed.run.state).toBe('rolling_back');
     expect(failed.run.cursor).toMatchObject({ phase: 'rollback', index: 1 });
     expect(failed.effects).toContainEqual({ kind: 'runStep', stepId: 'rollback.1' });
-    const done = apply(failed.run, [...step('rollback.1'), ...step('rollback.2')]).run;
+    const undone = apply(failed.run, [...step('rollback.1'), ...step('rollback.2')], minutes(1)).run;
+    expect(undone.state).toBe('validating_rollback');
+    const done = validated(undone, true, minutes(2)).run;
     expect(done.state).toBe('rolled_back');
     expect(done.steps.filter((s) => s.stepId.startsWith('rollback')).map((s) => s.stepId)).toEqual(['rollback.1', 'rollback.2']);
-    expect(done.rollback?.trafficRestoredAt).toBe(done.rollback?.finishedAt);
+    // Traffic was back on the old version when the last batch was undone, not when the validation ended.
+    expect(done.rollback).toMatchObject({ trafficRestoredAt: minutes(1).toISOString(), finishedAt: minutes(2).toISOString() });
+  });
+
+  it('a batch whose deploy failed changed nothing, unless the plan says it may leave some instances changed', () => {
+    const failing = (strategy: object) => {
+      const waiting = apply(null, [requested(withStrategy(strategy)), ...step('pre_checks.0')]).run;
+      return apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2', false)]);
+    };
+    // Batch 2 refused before it did anything: only batch 1 is put back.
+    const refused = failing(ROLLING);
+    expect(refused.effects).toContainEqual({ kind: 'runStep', stepId: 'rollback.2' });
+    expect(refused.run.cursor).toMatchObject({ phase: 'rollback', index: 2 });
+    // Batch 2 may have changed some of its instances: it is put back too, first.
+    const partial = failing({ ...ROLLING, deployBatch: { ...ROLLING.deployBatch, partialOnFailure: true } });
+    expect(partial.effects).toContainEqual({ kind: 'runStep', stepId: 'rollback.1' });
+    const done = validated(apply(partial.run, [...step('rollback.1'), ...step('rollback.2')]).run).run;
+    expect(done.state).toBe('rolled_back');
+    expect(done.steps.filter((s) => s.stepId.startsWith('rollback')).map((s) => s.stepId)).toEqual(['rollback.1', 'rollback.2']);
   });
 
   it('a batch larger than the fleet is refused with its path', () => {
@@ -67,7 +89,17 @@ describe('canary', () => {
       'Promote the canary to 100%',
     ]);
     expect(spec.steps.deploy[2]!.action).toEqual({ kind: 'hold', durationMs: 120_000, everyMs: 60_000, promotion: 'auto' });
-    expect(spec.steps.rollback.map((s) => s.name)).toEqual(['Abort the canary (weight 0, canary removed)']);
+    // The abort undoes every step that changed production (the canary, its weights, the promotion), never a hold.
+    expect(spec.steps.rollback.map((s) => [s.name, s.undoes])).toEqual([
+      ['Abort the canary (weight 0, canary removed)', ['deploy.0', 'deploy.1', 'deploy.3', 'deploy.5']],
+      ['Validate the rollback', undefined],
+    ]);
+    expect(spec.steps.finalize).toEqual([]);
+  });
+
+  it('keeps the old pool warm until retireOld, after monitoring', () => {
+    const spec = specFor(withStrategy({ ...CANARY, retireOld: cmd('retire-old-pool') }), 'production')!;
+    expect(spec.steps.finalize.map((s) => s.name)).toEqual(['retire-old-pool']);
   });
 
   it('defaults to 5 % then 25 % (then 100 %), as the seeds do', () => {
@@ -90,19 +122,66 @@ describe('canary', () => {
 });
 
 describe('feature flag', () => {
+  const p = withStrategy(FLAG);
+  const waiting = () => apply(null, [requested(p), ...step('pre_checks.0')]).run;
+  const goEvent = { type: 'decision', decision: 'go', by: bob, rationale: null } as const;
+
   it('deploys dark then flips the flag; the rollback flips it off only if it was flipped on', () => {
-    const p = withStrategy(FLAG);
     const spec = specFor(p, 'production')!;
     expect(spec.steps.deploy.map((s) => s.name)).toEqual(['deploy-dark', 'Flag on']);
-    expect(spec.steps.rollback.map((s) => [s.name, s.undoes])).toEqual([['flag-off', 'deploy.1']]);
+    expect(spec.rollbackLevels).toEqual(['feature_off', 'previous_version']);
+    expect(spec.steps.rollback.map((s) => [s.name, s.undoes, s.level])).toEqual([
+      ['flag-off', ['deploy.1'], 0],
+      ['Validate the rollback', undefined, 0],
+      ['undeploy', ['deploy.0'], 1],
+      ['Validate the rollback', undefined, 1],
+    ]);
 
-    const waiting = apply(null, [requested(p), ...step('pre_checks.0')]).run;
-    const darkFailed = apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0', false)]).run;
-    expect(darkFailed.state).toBe('rolled_back');
+    // The dark deploy refused before it did anything: nothing to undo, the run just stops.
+    const darkFailed = apply(waiting(), [goEvent, ...step('deploy.0', false)]);
+    expect(darkFailed.run.state).toBe('failed');
+    expect(darkFailed.effects).toContainEqual({ kind: 'announce', message: 'stopped' });
+    expect(darkFailed.run.steps.some((s) => s.stepId.startsWith('rollback'))).toBe(false);
 
-    const live = apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1')]).run;
+    // The flag never went on: no flag off; the dark build is taken out (the previous version back).
+    const flagFailed = apply(waiting(), [goEvent, ...step('deploy.0'), ...step('deploy.1', false)]);
+    expect(flagFailed.effects).toContainEqual({ kind: 'runStep', stepId: 'rollback.2' });
+    const undeployed = validated(apply(flagFailed.run, step('rollback.2')).run).run;
+    expect(undeployed.state).toBe('rolled_back');
+    expect(undeployed.rollback?.validations.map((v) => [v.level, v.outcome, v.expected, v.status])).toEqual([[1, 'previous_version', '1.4.1', 'SUCCESS']]);
+
+    const live = apply(waiting(), [goEvent, ...step('deploy.0'), ...step('deploy.1')]).run;
     const rolling = apply(live, [{ type: 'rollback.requested', by: carol, reason: 'checkout broken' }]);
     expect(rolling.effects).toContainEqual({ kind: 'runStep', stepId: 'rollback.0' });
+  });
+
+  it('the flag off that validates ends there: the build still serves, with its feature off', () => {
+    const live = apply(waiting(), [goEvent, ...step('deploy.0'), ...step('deploy.1')]).run;
+    const flagOff = apply(live, [{ type: 'rollback.requested', by: carol, reason: 'checkout broken' }, ...step('rollback.0')]).run;
+    expect(flagOff.state).toBe('validating_rollback');
+    const done = validated(flagOff).run;
+    expect(done.state).toBe('rolled_back');
+    expect(done.rollback?.validations.map((v) => [v.level, v.outcome, v.expected, v.status])).toEqual([[0, 'feature_off', '1.4.2', 'SUCCESS']]);
+    expect(done.steps.map((s) => s.stepId)).not.toContain('rollback.2');
+  });
+
+  it('the flag off that does not validate brings the previous version back (undeploy), then validates that', () => {
+    const live = apply(waiting(), [goEvent, ...step('deploy.0'), ...step('deploy.1')]).run;
+    const flagOff = apply(live, [{ type: 'rollback.requested', by: carol, reason: 'checkout broken' }, ...step('rollback.0')]).run;
+    const stillBroken = validated(flagOff, false);
+    expect(stillBroken.run.state).toBe('rolling_back');
+    expect(stillBroken.effects).toContainEqual({ kind: 'runStep', stepId: 'rollback.2' });
+    const done = validated(apply(stillBroken.run, step('rollback.2')).run).run;
+    expect(done.state).toBe('rolled_back');
+    expect(done.rollback?.validations.map((v) => [v.level, v.outcome, v.status])).toEqual([
+      [0, 'feature_off', 'FAILED'],
+      [1, 'previous_version', 'SUCCESS'],
+    ]);
+  });
+
+  it('undeploy is required: a flag off alone cannot bring the previous version back', () => {
+    const { undeploy: _undeploy, ...withoutUndeploy } = FLAG;
+    expect(problems(withoutUndeploy)).toEqual(['environments.production.strategy.undeploy: Invalid input: expected object, received undefined']);
   });
 });
 
@@ -131,7 +210,7 @@ describe('strategy slots', () => {
   it('a rolling deploy of one batch keeps the plan’s own step names', () => {
     const spec = specFor(withStrategy({ ...ROLLING, instances: 3, batchSize: 3 }), 'production')!;
     expect(spec.steps.deploy.map((s) => s.name)).toEqual(['deploy-batch', 'check-batch']);
-    expect(spec.steps.rollback.map((s) => s.name)).toEqual(['undo-batch']);
+    expect(spec.steps.rollback.map((s) => s.name)).toEqual(['undo-batch', 'Validate the rollback']);
   });
 });
 

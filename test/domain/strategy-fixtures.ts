@@ -18,7 +18,7 @@ export const CANARY = {
   ],
   checkEvery: '1m',
 };
-export const FLAG = { kind: 'feature-flag', deploy: cmd('deploy-dark'), flagOn: { name: 'Flag on', http: { method: 'POST', url: 'http://flags/on' } }, flagOff: cmd('flag-off') };
+export const FLAG = { kind: 'feature-flag', deploy: cmd('deploy-dark'), flagOn: { name: 'Flag on', http: { method: 'POST', url: 'http://flags/on' } }, flagOff: cmd('flag-off'), undeploy: cmd('undeploy') };
 
 export function withStrategy(strategy: object, extra: object = {}) {
   return plan({ environments: { production: { ...production, strategy, ...extra } } });

@@ -37,7 +37,7 @@ export function plan(overrides: Record<string, unknown> = {}): Plan {
 }
 
 export function requested(p: Plan = plan()): RunEvent {
-  return { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: alice, spec: specFor(p, 'production')! } };
+  return { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', previousVersion: '1.4.1', environment: 'production', platform: 'slack', requestedBy: alice, spec: specFor(p, 'production')! } };
 }
 
 export function minutes(n: number): Date {
@@ -67,4 +67,16 @@ export function awaitingDecision(): Run {
 /** A run in its monitoring window after GO and a complete deploy. */
 export function monitoring(): Run {
   return apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')]).run;
+}
+
+/** Every check of the rollback's validation window (healthy unless told), at `at`; returns the last result. */
+export function validated(run: Run, healthy = true, at: Date = T0): Extract<TransitionResult, { ok: true }> {
+  let last: Extract<TransitionResult, { ok: true }> | null = null;
+  for (let guard = 0; run.state === 'validating_rollback'; guard++) {
+    if (guard > 100) throw new Error('the validation window never ended');
+    last = apply(run, [{ type: 'check', seq: run.nextCheck, healthy, detail: healthy ? 'GET /health → 200' : 'GET /health → 503' }], at);
+    run = last.run;
+  }
+  if (!last) throw new Error(`${run.key} was not validating a rollback (${run.state})`);
+  return last;
 }

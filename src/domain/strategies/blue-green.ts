@@ -4,13 +4,18 @@ import type { StrategySteps } from './index.ts';
 
 type BlueGreen = Extract<StrategyConfig, { kind: 'blue-green' }>;
 
-/** Deploy the idle slot, check it, switch traffic; the old slot stays warm, so rollback is a switch back. */
+const SWITCH = 2;
+
+/**
+ * Deploy the idle slot, check it, switch traffic; the old slot stays warm, so rollback is a switch back.
+ * Only the switch changes production: a rollback before it has nothing to undo.
+ */
 export function blueGreenSteps(config: BlueGreen): StrategySteps {
   return {
     deploy: [stepFrom(config.deployIdle), stepFrom(config.checkIdle), stepFrom(config.switch)],
-    trafficMovesAt: 2,
-    trafficRestoredAfter: 0,
-    rollback: [stepFrom(config.switchBack), ...(config.verifyRollback ? [stepFrom(config.verifyRollback)] : [])],
+    trafficMovesAt: SWITCH,
+    rollback: [{ ...stepFrom(config.switchBack), undoes: [SWITCH] }, ...(config.verifyRollback ? [{ ...stepFrom(config.verifyRollback), evidence: true }] : [])],
+    levels: ['previous_version'],
     finalize: config.retireOld ? [stepFrom(config.retireOld)] : [],
   };
 }

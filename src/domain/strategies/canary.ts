@@ -7,7 +7,8 @@ type Canary = Extract<StrategyConfig, { kind: 'canary' }>;
 /**
  * Start the canary with no traffic, then for each step: give it the step's weight and hold there
  * while checks watch production (moving on by itself, or when a human promotes it); finally promote
- * it to 100 %. The rollback sets its weight to 0 and removes it.
+ * it to 100 %. The old pool stays warm until `retireOld` (finalize), so the rollback — `abort`: traffic
+ * back to the pool that served before the run, canary removed — works at every point, promotion included.
  */
 export function canarySteps(config: Canary): StrategySteps {
   const deploy = [
@@ -18,5 +19,14 @@ export function canarySteps(config: Canary): StrategySteps {
     ]),
     variant(stepFrom(config.promote), 'Promote the canary to 100%', { FLIGHTDECK_WEIGHT: '100' }),
   ];
-  return { deploy, rollback: [variant(stepFrom(config.abort), 'Abort the canary (weight 0, canary removed)', { FLIGHTDECK_WEIGHT: '0' })], trafficMovesAt: 1, trafficRestoredAfter: 0 };
+  // Everything but the holds changes production: the canary's process, its weights, the promotion.
+  const changing = deploy.flatMap((step, index) => (step.action.kind === 'hold' ? [] : [index]));
+  const abort = variant(stepFrom(config.abort), 'Abort the canary (weight 0, canary removed)', { FLIGHTDECK_WEIGHT: '0' });
+  return {
+    deploy,
+    rollback: [{ ...abort, undoes: changing }],
+    levels: ['previous_version'],
+    trafficMovesAt: 1,
+    finalize: config.retireOld ? [stepFrom(config.retireOld)] : [],
+  };
 }

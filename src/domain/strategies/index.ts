@@ -6,18 +6,24 @@ import { canarySteps } from './canary.ts';
 import { featureFlagSteps } from './feature-flag.ts';
 import { rollingSteps } from './rolling.ts';
 
-export type StrategyStep = Omit<Step, 'id' | 'undoes'>;
-/** A rollback step; `undoes` is the index of the deploy step it undoes (skipped when that step never ran). */
-export type UndoStep = StrategyStep & { undoes?: number };
+export type StrategyStep = Omit<Step, 'id' | 'undoes' | 'level' | 'evidence'>;
+/**
+ * A rollback step. `undoes`: the indexes of the deploy steps it undoes (it runs only if one of them changed
+ * production); `level`: its rollback level (default 0); `evidence`: a check whose failure counts against the level.
+ */
+export type UndoStep = StrategyStep & { undoes?: number[]; level?: number; evidence?: boolean };
+
+/** What a rollback level leaves production on when its validation passes. */
+export type RollbackOutcome = 'previous_version' | 'feature_off';
 
 export interface StrategySteps {
   deploy: StrategyStep[];
   rollback: UndoStep[];
+  /** The outcome of each rollback level, in order; a level runs only when the one before it failed its validation. */
+  levels: RollbackOutcome[];
   /** Index of the first deploy step that sends production traffic to the new version: the baseline is measured just before it. */
   trafficMovesAt: number;
-  /** Index of the rollback step after which production traffic is back on the old version: rollback time is measured to it. */
-  trafficRestoredAfter: number;
-  /** After monitoring passed: e.g. retire the blue-green slot kept warm until then. */
+  /** After monitoring passed: e.g. retire the old version kept warm until then. */
   finalize?: StrategyStep[];
 }
 
@@ -38,7 +44,7 @@ export function strategySteps(config: StrategyConfig): StrategySteps {
 /** The same step with more FLIGHTDECK_* variables and its own name (commands only; other steps keep theirs). */
 export function variant(step: StrategyStep, name: string, env: Record<string, string>): StrategyStep {
   if (step.action.kind !== 'command') return { ...step, name };
-  return { name, action: { ...step.action, env: { ...step.action.env, ...env } } };
+  return { ...step, name, action: { ...step.action, env: { ...step.action.env, ...env } } };
 }
 
 export function holdName(weight: number, holdMs: number, promotion: 'auto' | 'manual'): string {

@@ -33,7 +33,7 @@ export function rollingSteps(config: Rolling): StrategySteps {
     variant(stepFrom(config.checkBatch), named(`Check ${label(batch, index)}`, config.checkBatch.name), env(batch, index)),
   ]);
   const rollback: UndoStep[] = batches
-    .map((batch, index) => ({ ...variant(stepFrom(config.undoBatch), named(`Put the previous version back on ${label(batch, index)}`, config.undoBatch.name), env(batch, index)), undoes: index * 2 }))
+    .map((batch, index) => ({ ...variant(stepFrom(config.undoBatch), named(`Put the previous version back on ${label(batch, index)}`, config.undoBatch.name), env(batch, index)), undoes: [index * 2] }))
     .reverse();
-  return { deploy, rollback, trafficMovesAt: 0, trafficRestoredAfter: rollback.length - 1 };
+  return { deploy, rollback, levels: ['previous_version'], trafficMovesAt: 0 };
 }

@@ -63,8 +63,10 @@ const canarySchema = z
     setWeight: commandStepSchema,
     /** Make the canary the stable version at 100 % (after the last step). */
     promote: stepSchema,
-    /** Weight 0 and remove the canary: the rollback. */
+    /** The rollback, from any point up to finalize: traffic back to the pool that served before the run, canary removed. */
     abort: stepSchema,
+    /** After monitoring passed: stop the old pool, kept warm since promotion so that `abort` could still bring it back. */
+    retireOld: stepSchema.optional(),
     steps: z.array(canaryStepSchema).min(1).default(SEED_CANARY_STEPS),
     /** How often production is checked during a hold. */
     checkEvery: durationSchema.default(30_000),
@@ -83,8 +85,12 @@ const featureFlagSchema = z.strictObject({
   /** Deploy the new version with its feature flag off. */
   deploy: stepSchema,
   flagOn: stepSchema,
+  /** The first rollback: the new build keeps serving, with its feature off. */
   flagOff: stepSchema,
+  /** Checks production once the flag is off (optional; the rollback validation checks it too). */
   verifyRollback: stepSchema.optional(),
+  /** Brings the previous version back: when production is still unhealthy with the flag off, or the flag was never on. */
+  undeploy: stepSchema,
 });
 
 export const strategySchema = z.discriminatedUnion('kind', [blueGreenSchema, rollingSchema, canarySchema, featureFlagSchema]);
