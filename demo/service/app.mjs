@@ -10,6 +10,9 @@
 //                  (a canary that holds at 5 % and breaks under load at 25 %)
 //   "breaks-at-N"  fails /health (direct or live) on rolling instances with index >= N; other
 //                  instances, and backends that are not instances, stay healthy
+//   "unhealthy"    fails /health, direct or live, from the start (a build that never comes up right)
+//   "poisoned"     like "broken" once it served live traffic with its flag on, and from then on even with
+//                  the flag off (the feature wrote bad data): turning the flag off does not help
 // With --flag the version is deployed dark: all of that shows only while the flag is on. The flag is
 // read from the state file on every request, so flipping it takes effect at once.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -36,7 +39,8 @@ function trafficShare() {
   return total > 0 && mine ? (100 * Math.max(0, mine.weight)) / total : 0;
 }
 const failing = () => (errorsAt ? released() && trafficShare() >= Number(errorsAt[1]) : shows('errors'));
-const failsHealth = () => Boolean(breaksAt) && instance !== null && instance >= Number(breaksAt[1]) && released();
+const failsHealth = () => (Boolean(breaksAt) && instance !== null && instance >= Number(breaksAt[1]) && released()) || version.includes('unhealthy');
+let poisoned = false;
 
 function reply(response, status, body) {
   response.writeHead(status, { 'content-type': 'application/json' });
@@ -51,7 +55,9 @@ const server = createServer((request, response) => {
     return response.end(`# TYPE demo_error_ratio gauge\ndemo_error_ratio ${errorRatio}\n# TYPE demo_latency_p95_seconds gauge\ndemo_latency_p95_seconds ${p95}\n`);
   }
   if (request.url === '/health' && failsHealth()) return reply(response, 500, { error: `instance ${instance} cannot reach its database` });
-  if (shows('broken') && request.headers['x-demo-live'] === '1') return reply(response, 500, { error: 'NullPointerException in checkout' });
+  const live = request.headers['x-demo-live'] === '1';
+  if (live && shows('poisoned')) poisoned = true;
+  if ((shows('broken') || poisoned) && live) return reply(response, 500, { error: 'NullPointerException in checkout' });
   reply(response, 200, { status: 'ok', path: request.url });
 });
 

@@ -1,5 +1,7 @@
 // Canary: the new version runs as backend "canary" next to the stable pool (whatever served production
-// when the run began) and gets a growing share of the traffic; promote makes it the one "stable" backend.
+// when the run began) and gets a growing share of the traffic; promote gives it all the traffic but keeps
+// the old pool running at weight 0, so abort can still bring it back; retire (after monitoring) stops the
+// old pool and makes the canary the one "stable" backend.
 // Weights are relative shares, so on a first deployment, with no stable pool, a canary at any weight
 // above 0 takes all production traffic, and at weight 0 production answers 503 as before any deployment.
 import { ensureRouter, runsVersion, startBackend, stopBackend } from './backends.mjs';
@@ -9,10 +11,24 @@ import { describePool, poolWeights, readState, recordAction, setPool, writeState
 const CANARY = 'canary';
 const STABLE = 'stable';
 
+/**
+ * A canary promoted by an earlier run that was never retired (a plan without retireOld) is production:
+ * it becomes "stable" first, so this run's canary does not replace it.
+ */
+async function adoptPromotedCanary(state) {
+  const promoted = state.backends[CANARY];
+  if (!promoted || !(promoted.weight > 0) || state.runs[run]?.stable) return;
+  for (const [name, backend] of Object.entries(state.backends)) if (name !== CANARY && !(backend.weight > 0)) await stopBackend(state, name);
+  delete state.backends[CANARY];
+  state.backends[STABLE] = promoted;
+  writeState(state);
+}
+
 export async function canaryDeploy() {
   const version = requireVersion();
   const state = readState();
   await ensureRouter(state);
+  await adoptPromotedCanary(state);
   const planned = (state.runs[run] ??= {});
   if (!planned.stable) {
     const { [CANARY]: _leftover, ...stable } = poolWeights(state);
@@ -41,24 +57,35 @@ export async function canaryWeight() {
   console.log(`production traffic: ${describePool(state)}`);
 }
 
+/** All traffic to the canary; the old pool keeps running at weight 0 until retire, so abort can still switch back. */
 export async function canaryPromote() {
   await pause('canary-promote');
   const state = readState();
   const planned = state.runs[run];
+  if (!state.backends[CANARY]) throw new Error(`run ${run} has no canary to promote`);
+  setPool(state, { [CANARY]: 100 });
+  state.runs[run] = { ...planned, promoted: true };
+  writeState(state);
+  recordAction(`canary-promote ${run} ${state.backends[CANARY].version}`);
+  console.log(`promoted: ${state.backends[CANARY].version} takes all production traffic; the old pool stays warm until it is retired`);
+}
+
+/** After monitoring passed: stop the old pool and make the canary the stable backend. */
+export async function canaryRetire() {
+  await pause('canary-retire');
+  const state = readState();
+  const planned = state.runs[run];
   const canary = state.backends[CANARY];
-  if (!canary) {
-    if (!planned?.promoted) throw new Error(`run ${run} has no canary to promote`);
-  } else {
-    setPool(state, { [CANARY]: 100 });
-    writeState(state);
-    for (const name of new Set([...Object.keys(planned?.stable ?? {}), STABLE])) await stopBackend(state, name);
+  if (canary && planned?.promoted) {
+    for (const name of Object.keys(planned.stable ?? {})) if (name !== CANARY) await stopBackend(state, name);
+    if (state.backends[STABLE]) await stopBackend(state, STABLE);
     delete state.backends[CANARY];
     state.backends[STABLE] = { ...canary, weight: 100 };
-    state.runs[run] = { ...planned, promoted: true };
     writeState(state);
   }
-  recordAction(`canary-promote ${run} ${state.backends[STABLE].version}`);
-  console.log(`promoted: ${state.backends[STABLE].version} is the stable backend and takes all production traffic`);
+  const live = state.backends[STABLE];
+  recordAction(`canary-retire ${run} ${live?.version ?? 'none'}`);
+  console.log(live ? `${live.version} is the stable backend; the old pool is stopped` : 'nothing to retire');
 }
 
 /** The rollback: traffic back to the stable pool as it was before the run, and the canary stopped. */

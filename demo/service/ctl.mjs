@@ -24,19 +24,22 @@
 //   canary-deploy   start FLIGHTDECK_VERSION as the canary at weight 0
 //   canary-weight   canary gets FLIGHTDECK_WEIGHT (0–100), the stable pool the rest. On a first deployment
 //                   there is no stable pool: any weight above 0 sends the canary all traffic
-//   canary-promote  the canary becomes backend "stable" at 100; the old stable pool is stopped
-//   canary-abort    weight back to the stable pool, canary stopped (the rollback)
+//   canary-promote  the canary gets all traffic; the old stable pool keeps running at weight 0
+//   canary-abort    traffic back to the stable pool as it was before the run, canary stopped (the rollback,
+//                   before or after promotion)
+//   canary-retire   after monitoring: the old pool is stopped, the canary becomes backend "stable"
 // Feature flag (flag name FLIGHTDECK_FLAG, default "new-release")
 //   flag-deploy     deploy FLIGHTDECK_VERSION dark on the slot not serving and send it all production
 //                   traffic: what its name makes it do ("broken", "errors", …) shows only while the flag is on
-//   flag-on | flag-off
+//   flag-on | flag-off   (flag-on is refused for a version named "noflag": the flag service says no)
+//   switch-back     also takes a flag run's dark build out of production: the previous version back
 // Any strategy
 //   preflight       check the toolchain and report what is live
 //   status [--json] show the pool;  stop: stop every process and forget the state
 // What a version's name makes the app do ("broken", "errors", "slow", "breaks-at-N") is in app.mjs.
 import { alive, stopEverything } from './backends.mjs';
 import { deploy, retire, switchBack, switchToTarget } from './blue-green.mjs';
-import { canaryAbort, canaryDeploy, canaryPromote, canaryWeight } from './canary.mjs';
+import { canaryAbort, canaryDeploy, canaryPromote, canaryRetire, canaryWeight } from './canary.mjs';
 import { flagDeploy, flip } from './flags.mjs';
 import { rollingCheck, rollingDeploy, rollingUndo } from './rolling.mjs';
 import { describePool, emptyState, readState, routerPort, writeState } from './state.mjs';
@@ -78,6 +81,7 @@ const actions = {
   'canary-weight': canaryWeight,
   'canary-promote': canaryPromote,
   'canary-abort': canaryAbort,
+  'canary-retire': canaryRetire,
   'flag-deploy': flagDeploy,
   'flag-on': () => flip(true),
   'flag-off': () => flip(false),

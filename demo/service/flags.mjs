@@ -33,6 +33,8 @@ export async function flip(on) {
   const flag = flagName();
   await pause(action);
   const state = readState();
+  const refusing = Object.values(state.backends).find((backend) => backend.flag === flag && backend.weight > 0 && backend.version.includes('noflag'));
+  if (on && refusing) throw new Error(`the flag service refused to turn "${flag}" on for ${refusing.version}`);
   state.flags[flag] = on;
   writeState(state);
   const behind = Object.values(state.backends).filter((backend) => backend.flag === flag && backend.weight > 0).map((backend) => backend.version);

@@ -72,7 +72,7 @@ describe('paging on Slack: DM with Acknowledge, reminders, escalation, and a wor
     const first = startWorker();
     await post(slashCommandBody({ text: 'start pager 1.0.0', userId: SLACK.alice, userName: 'alice', channelId: 'C0PAGER' }));
     const page = await pageOf(server, 'pager-1');
-    expect((await findRunByKey(server.ctx.db, 'pager-1'))!.state).toBe('rolled_back');
+    expect((await findRunByKey(server.ctx.db, 'pager-1'))!.state).toBe('rollback_failed');
 
     // The channel mention carries the button too; the DM goes to carol's user id (Slack's DM with the app).
     const mention = await waitFor('the channel mention', async () => slack.called('chat.postMessage').find((call) => slack.textOf(call).includes('On-call: pager production')));
@@ -81,7 +81,8 @@ describe('paging on Slack: DM with Acknowledge, reminders, escalation, and a wor
     expect(buttonsOf(mention)).toEqual([expect.objectContaining({ action_id: 'page.ack', value: page.id })]);
     const dm = await waitFor('the DM to carol', async () => directsTo(SLACK.carol)[0]);
     expect(slack.textOf(dm)).toContain('You are paged: pager production');
-    expect(slack.textOf(dm)).toContain('pager-1 was rolled back');
+    expect(slack.textOf(dm)).toContain('Rollback of pager-1');
+    expect(slack.textOf(dm)).toContain('nothing in the plan checks production after a rollback');
     expect(buttonsOf(dm)).toEqual([expect.objectContaining({ action_id: 'page.ack', value: page.id, text: expect.objectContaining({ text: 'Acknowledge' }) })]);
     expect(directsTo(SLACK.erin)).toEqual([]);
 

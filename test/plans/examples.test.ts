@@ -135,8 +135,8 @@ describe('the GitHub Actions example plan, against a local GitHub', () => {
 
   it('deploys: dispatches with the exact request, retries the 502 after its backoff, then waits for the run named after ours', async () => {
     const deploy = await stepsOf('deploy');
-    expect(deploy.map((step) => step.action.kind)).toEqual(['command', 'http']);
-    const { outcome, waits } = await runStep(deploy[1]!.action);
+    expect(deploy.map((step) => step.action.kind)).toEqual(['command', 'http', 'http']);
+    const { outcome, waits } = await runStep(deploy[2]!.action);
 
     expect(outcome.ok).toBe(true);
     const dispatches = seen.filter((s) => s.path === `${WORKFLOWS}/deploy.yml/dispatches`);
@@ -157,7 +157,7 @@ describe('the GitHub Actions example plan, against a local GitHub', () => {
 
   it('a rejected token is final: one request, no retry, and the token is not shown', async () => {
     const deploy = await stepsOf('deploy');
-    const { outcome, waits } = await runStep(deploy[1]!.action, 'ghs_revoked');
+    const { outcome, waits } = await runStep(deploy[2]!.action, 'ghs_revoked');
     expect(outcome.ok).toBe(false);
     expect(seen).toHaveLength(1);
     expect(waits).toEqual([]);
