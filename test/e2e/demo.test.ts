@@ -22,6 +22,9 @@ describe('flightdeck demo --script', () => {
     expect(output).toContain('✅ Retire the old slot'); // blue-green: the old slot is kept warm through monitoring, then retired
     expect(output).toContain('trigger "health failing for 3 checks" fired');
     expect(output).toContain('URGENT: Deployment Rolled Back - demo 1.2.0-broken');
+    // Said only after the validation asked production which version answers.
+    expect(output).toContain('Validated: 1.1.0 serves again');
+    expect(output).toContain('20 of 20 requests answered 1.1.0');
     expect(output).toMatch(/On-call: @carol/);
     expect(output).toContain('# Deployment Report: demo 1.2.0-broken (demo-2)');
     expect(output).toMatch(/Page acknowledged by carol/);
