@@ -76,18 +76,18 @@ describe.each(engines)('pages on %s', (_engine, open) => {
     await insertRun(database.db, run, requested(), T0, null);
     await expect(
       database.db.transaction(async (tx) => {
-        await persistEffects(tx, run, [{ kind: 'page', reason: REASON }], at(0));
+        await persistEffects(tx, run, [{ kind: 'page', cause: 'automatic_rollback', reason: REASON }], at(0));
         throw new Error('the transition failed after all');
       }),
     ).rejects.toThrow('the transition failed');
     expect(await pagesOfRun(database.db, run.id)).toEqual([]);
 
-    await database.db.transaction((tx) => persistEffects(tx, run, [{ kind: 'page', reason: REASON }], at(0)));
+    await database.db.transaction((tx) => persistEffects(tx, run, [{ kind: 'page', cause: 'automatic_rollback', reason: REASON }], at(0)));
     expect(await pagesOfRun(database.db, run.id)).toEqual([
       { id: pageId, runId: run.id, reason: REASON, openedAt: iso(0), acknowledged: null, remindersSent: 0, nextReminderAt: iso(5), escalatedAt: null },
     ]);
     const mention = await rows(sql`select payload from outbox where queue = 'flightdeck-chat'`);
-    expect(mention.map((row) => row.payload)).toEqual([{ runId: run.id, effect: { kind: 'page', reason: REASON, pageId } }]);
+    expect(mention.map((row) => row.payload)).toEqual([{ runId: run.id, effect: { kind: 'page', cause: 'automatic_rollback', reason: REASON, pageId } }]);
     expect(await newPageJobs()).toEqual([
       { kind: 'direct', pageId, reminder: 0, person: 'carol', escalation: false, at: iso(0) },
       { kind: 'reminder', pageId, reminder: 1, at: iso(5) },
@@ -168,7 +168,7 @@ describe.each(engines)('pages on %s', (_engine, open) => {
   it('a reminder whose job Redis lost is enqueued again by the sweeper, once it is late by more than the grace', async () => {
     const lost = rolledBackRun('33333333-3333-4333-8333-333333333333', 'api-2');
     await insertRun(database.db, lost, requested(), at(30), null);
-    await database.db.transaction((tx) => persistEffects(tx, lost, [{ kind: 'page', reason: 'api-2 was rolled back' }], at(30)));
+    await database.db.transaction((tx) => persistEffects(tx, lost, [{ kind: 'page', cause: 'automatic_rollback', reason: 'api-2 was rolled back' }], at(30)));
     const lostId = pageIdFor(lost);
     // Every row went to Redis, and Redis then lost the delayed reminder (a restart without AOF).
     await database.db.execute(sql`update outbox set relayed_at = now()`);
