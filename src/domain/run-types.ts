@@ -105,8 +105,8 @@ export interface Run {
   state: RunState;
   /** Number of events applied; the next event is number seq + 1. */
   seq: number;
-  /** The step to run next, or running now. */
-  cursor: { phase: Phase; index: number; startedAt: string | null; queuedAt: string } | null;
+  /** The step to run next, or running now; `attempt`: which start of the step's job started it (see step.started). */
+  cursor: { phase: Phase; index: number; startedAt: string | null; queuedAt: string; attempt?: number } | null;
   /** A scheduled start: when (UTC) and how the requester wrote it ("Tue 24 Nov 14:00 Europe/Berlin (13:00 UTC)"). */
   scheduled: { at: string; shown: string } | null;
   /** Started with --emergency inside a freeze window (`freeze`: its name, domain/freeze.ts): the justification, shown everywhere; it needs one more approver. */
@@ -148,7 +148,8 @@ export type RunEvent =
       type: 'requested';
       run: Pick<Run, 'id' | 'key' | 'service' | 'version' | 'environment' | 'platform' | 'requestedBy' | 'spec'> & { previousVersion?: string | null; scheduled?: { at: string; shown: string } | null; emergency?: Run['emergency'] };
     }
-  | { type: 'step.started'; stepId: string }
+  /** `attempt`: how many times the step's job has started, this start included (1; 2 after a take-over or a retry); absent in older events. */
+  | { type: 'step.started'; stepId: string; attempt?: number }
   /** `output` is the tail of what the step printed: kept in the audit trail, not in the run. */
   | { type: 'step.succeeded'; stepId: string; summary: string; output?: string; baselines?: Record<string, number> }
   | { type: 'step.failed'; stepId: string; summary: string; output?: string }

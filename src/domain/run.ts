@@ -29,7 +29,7 @@ export function transition(run: Run | null, event: RunEvent, now: Date): Transit
   const next: Run = { ...run, seq: run.seq + 1 };
   switch (event.type) {
     case 'step.started':
-      return onStepStarted(next, event.stepId, at);
+      return onStepStarted(next, event.stepId, event.attempt, at);
     case 'step.succeeded':
     case 'step.failed': {
       const measured = event.type === 'step.succeeded' && event.baselines ? { ...next, baselines: { ...next.baselines, ...event.baselines } } : next;
@@ -117,10 +117,19 @@ function workerStep(run: Run) {
   return step && step.action.kind !== 'hold' ? step : undefined;
 }
 
-function onStepStarted(run: Run, stepId: string, at: string): TransitionResult {
+/**
+ * A step already started starts again only from a later start of its job: a take-over once the dead
+ * worker's lock expired, or a retry after a fault (at-least-once). Any other job for it (a duplicate
+ * enqueue; two jobs of an older release) would run it a second time at once: stale.
+ */
+function onStepStarted(run: Run, stepId: string, attempt: number | undefined, at: string): TransitionResult {
   const step = workerStep(run);
   if (!step || step.id !== stepId) return fail('stale', `Step ${stepId} is not the run's current step.`);
-  return ok({ ...run, cursor: { ...run.cursor!, startedAt: at } }, []);
+  const cursor = run.cursor!;
+  if (cursor.startedAt && attempt !== undefined && cursor.attempt !== undefined && attempt <= cursor.attempt) {
+    return fail('stale', `Step ${stepId} is already running (start ${cursor.attempt} of its job).`);
+  }
+  return ok({ ...run, cursor: { ...cursor, startedAt: at, ...(attempt === undefined ? {} : { attempt }) } }, []);
 }
 
 function onStepFinished(run: Run, stepId: string, reported: boolean, reportedSummary: string, output: string, at: string): TransitionResult {
