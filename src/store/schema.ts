@@ -65,6 +65,8 @@ export const outbox = pgTable(
     runAt: timestamp('run_at', { withTimezone: true }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     relayedAt: timestamp('relayed_at', { withTimezone: true }),
+    /** The BullMQ job id when it is not the row id: every row of one step names the step's one job (queue/jobs.ts stepJobId). */
+    jobId: text('job_id'),
   },
   (table) => [index('outbox_pending').on(table.createdAt).where(sql`relayed_at is null`)],
 );
