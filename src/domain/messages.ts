@@ -212,7 +212,7 @@ export function statusSummary(runs: Run[]): Card {
 /** "GO by @bob at 14:02 UTC (“rationale”)", with the decider as a mention. */
 export function decisionText(decision: Decision): Text {
   const label = { go: 'GO', no_go: 'NO-GO', defer: 'DEFER' }[decision.decision];
-  return [`${label} by `, { mention: mentionOf(decision.by) }, ` at ${time(decision.at)}${decision.rationale ? ` (“${decision.rationale}”)` : ''}`];
+  return [`${label} by `, { mention: mentionOf(decision.by) }, ` at ${time(decision.at)}${decision.rationale ? ` (“${decision.rationale}”)` : ''}${decision.override ? `, ⚠️ overriding: ${decision.override}` : ''}`];
 }
 
 function joinMentions(mentions: ReturnType<typeof mentionOf>[]): Text {

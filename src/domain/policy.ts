@@ -25,6 +25,13 @@ export function mayDecide(spec: RunSpec, actor: Actor): Permission {
   return { allowed: false, reason: `Only approvers may decide Go/No-Go on this run (${names(spec.approvers)}).` };
 }
 
+/** A GO into a lock or a freeze (domain/go-gates.ts): only someone who may approve and is an admin may give one, with a reason. */
+export function mayOverrideGates(spec: RunSpec, actor: Actor): Permission {
+  if (listed(spec.approvers, actor) && listed(spec.admins, actor)) return ALLOWED;
+  const both = spec.approvers.filter((person) => spec.admins.some((admin) => admin.key === person.key));
+  return { allowed: false, reason: `Only an admin who is also an approver may override it (${names(both) || 'the plan names none'}).` };
+}
+
 /** Admins override: they may also roll back, resume and cancel any run of the service (they cannot approve one). */
 export function mayRollback(spec: RunSpec, actor: Actor): Permission {
   if (listed(spec.approvers, actor) || listed(spec.onCall, actor) || listed(spec.admins, actor)) return ALLOWED;

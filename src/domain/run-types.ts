@@ -1,5 +1,6 @@
 import type { Reading, Sample } from './assess.ts';
 import type { Effect } from './effects.ts';
+import type { GoGates } from './go-gates.ts';
 import type { Actor } from './identity.ts';
 import type { SchedulePace } from './schedule.ts';
 import type { RunSpec } from './spec.ts';
@@ -56,6 +57,8 @@ export interface Decision {
   rationale: string | null;
   /** The plan's person key of the approver, so one human on two platforms counts once. */
   approver?: string;
+  /** A GO an admin gave while the target was locked or frozen: what it overrode (the rationale says why). */
+  override?: string;
 }
 
 /** Production readiness: prerequisites passed, as a score out of 100 against the plan's threshold. */
@@ -154,7 +157,8 @@ export type RunEvent =
   | { type: 'step.succeeded'; stepId: string; summary: string; output?: string; baselines?: Record<string, number> }
   | { type: 'step.failed'; stepId: string; summary: string; output?: string }
   /** `acknowledged`: the approver saw the CONDITIONAL items (the GO form's checkbox); required for GO on a CONDITIONAL run. */
-  | { type: 'decision'; decision: DecisionKind; by: Actor; rationale: string | null; acknowledged?: boolean }
+  /** `gates`: the lock and freezes a GO would deploy into, gathered when it was given (domain/go-gates.ts). */
+  | { type: 'decision'; decision: DecisionKind; by: Actor; rationale: string | null; acknowledged?: boolean; gates?: GoGates }
   /** A timer the run set went off: remind approvers (n-th reminder), or give up waiting for a decision. */
   | { type: 'timer'; timer: TimerKind; n: number; /** scheduled_start only: why the target cannot take the run now (a lock taken since it was scheduled). */ blockedBy?: string }
   | { type: 'check'; seq: number; healthy: boolean; detail: string; readings?: Reading[] }
