@@ -88,6 +88,13 @@ export interface Watch {
   checks: number;
 }
 
+/** What a rollback of a finished deployment replaces: the live version `from` (deployed by run `of`) with `to`, which succeeded here before. */
+export interface Redeploy {
+  from: string;
+  to: string;
+  of: string | null;
+}
+
 export interface Run {
   id: string;
   /** Short human id used in chat, e.g. `api-42`. */
@@ -109,6 +116,8 @@ export interface Run {
   cursor: { phase: Phase; index: number; startedAt: string | null; queuedAt: string } | null;
   /** A scheduled start: when (UTC) and how the requester wrote it ("Tue 24 Nov 14:00 Europe/Berlin (13:00 UTC)"). */
   scheduled: { at: string; shown: string } | null;
+  /** A rollback of a finished deployment (`/deploy rollback <service>`, domain/redeploy.ts): it deploys `to` again over `from`, the live version of run `of`. */
+  redeploy: Redeploy | null;
   /** Started with --emergency inside a freeze window (`freeze`: its name, domain/freeze.ts): the justification, shown everywhere; it needs one more approver. */
   emergency: { justification: string; freeze?: string } | null;
   /** The readiness gate's verdict once the pre-checks have run (null before, or when the plan has no prerequisites). */
@@ -146,7 +155,7 @@ export interface Run {
 export type RunEvent =
   | {
       type: 'requested';
-      run: Pick<Run, 'id' | 'key' | 'service' | 'version' | 'environment' | 'platform' | 'requestedBy' | 'spec'> & { previousVersion?: string | null; scheduled?: { at: string; shown: string } | null; emergency?: Run['emergency'] };
+      run: Pick<Run, 'id' | 'key' | 'service' | 'version' | 'environment' | 'platform' | 'requestedBy' | 'spec'> & { previousVersion?: string | null; scheduled?: { at: string; shown: string } | null; emergency?: Run['emergency']; redeploy?: Run['redeploy'] };
     }
   | { type: 'step.started'; stepId: string }
   /** `output` is the tail of what the step printed: kept in the audit trail, not in the run. */

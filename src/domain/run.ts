@@ -68,6 +68,7 @@ function created(input: Extract<RunEvent, { type: 'requested' }>['run'], at: str
     previousVersion: input.previousVersion ?? null,
     scheduled: input.scheduled ?? null,
     emergency: input.emergency ?? null,
+    redeploy: input.redeploy ?? null,
     readiness: null,
     requestedAt: at,
     state: 'queued',
