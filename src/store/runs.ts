@@ -127,17 +127,6 @@ export function succeededVersionsQuery(db: Db, service: string, environment: str
     .orderBy(runs.version, desc(runs.updatedAt), desc(runs.createdAt));
 }
 
-/** What production runs now, as far as Flightdeck knows: the version of the last run that succeeded there. */
-export async function lastSucceededVersion(db: Db, service: string, environment: string): Promise<string | null> {
-  const [row] = await db
-    .select({ version: runs.version })
-    .from(runs)
-    .where(and(eq(runs.service, service), eq(runs.environment, environment), eq(runs.state, 'succeeded')))
-    .orderBy(desc(runs.updatedAt))
-    .limit(1);
-  return row?.version ?? null;
-}
-
 /** Whether this version of the service has succeeded in the environment (enforced order: staging before production). */
 export async function versionSucceededIn(db: Db, service: string, environment: string, version: string): Promise<boolean> {
   const [row] = await db
