@@ -1,4 +1,4 @@
-import { parseCommand } from '../domain/command.ts';
+import { parseCommand, ROLLBACK_USAGE, USAGE } from '../domain/command.ts';
 import type { Actor } from '../domain/identity.ts';
 import { withLockLines } from '../domain/lock.ts';
 import { helpCard, statusCard, statusSummary } from '../domain/messages.ts';
@@ -11,7 +11,7 @@ import { onLockCommand } from './on-lock.ts';
 import { recordEvent } from './record-event.ts';
 import { auditRefusal } from './refusals.ts';
 import { text, type Reply } from './replies.ts';
-import { onStart, resolveTarget } from './start-run.ts';
+import { onRedeploy, onStart, resolveTarget } from './start-run.ts';
 
 export interface CommandRequest {
   actor: Actor;
@@ -44,7 +44,13 @@ export async function onCommand(ctx: AppContext, request: CommandRequest): Promi
     case 'unlock':
     case 'locks':
       return onLockCommand(ctx, request.actor, command);
-    case 'rollback':
+    case 'rollback': {
+      // A run of that key is rolled back in flight; otherwise a service with a plan has its finished deployment rolled back.
+      const run = command.run ? await findRunByKey(ctx.db, command.run) : null;
+      if (run) return onRunCommand(ctx, request.actor, { kind: 'rollback', run, reason: command.reason });
+      if (command.redeploy && ctx.plans.get(command.redeploy.service)) return onRedeploy(ctx, request, command.redeploy);
+      return text(nothingToRollBack(ctx, command.run, command.redeploy?.service ?? command.run!));
+    }
     case 'cancel':
     case 'resume': {
       const run = await findRunByKey(ctx.db, command.run);
@@ -63,4 +69,12 @@ async function onRunCommand(ctx: AppContext, by: Actor, { kind, run, reason }: {
     return text(result.error.message);
   }
   return text({ rollback: `Rolling back ${run.key}. On-call will hear how it went.`, cancel: `${run.key} is cancelled.`, resume: `${run.key} resumed: monitoring goes on.` }[kind]);
+}
+
+/** `rollback <word>` where the word names neither a run nor a service with a plan (or a service, with words after it that do not fit). */
+function nothingToRollBack(ctx: AppContext, runKey: string | null, service: string): string {
+  if (ctx.plans.get(service)) return `There is no run ${service}. To roll back ${service}'s finished deployment: ${USAGE.redeploy}`;
+  const services = `Services with plans: ${ctx.plans.services().join(', ') || 'none yet'}.`;
+  if (runKey) return `There is no run ${runKey}, and no deployment plan for a service "${runKey}". ${services}\nUsage: ${ROLLBACK_USAGE}`;
+  return `There is no deployment plan for "${service}". ${services}\nUsage: ${ROLLBACK_USAGE}`;
 }

@@ -6,10 +6,10 @@ import { dryRunCard } from '../domain/plan-card.ts';
 import { describeRedeploy } from '../domain/redeploy.ts';
 import { transition, type Run, type RunEvent } from '../domain/run.ts';
 import { specFor, type RunSpec } from '../domain/spec.ts';
-import { alreadyActive, decideStart, type RunDraft, type StartDecision, type StartFacts } from '../domain/start-decision.ts';
+import { alreadyActive, decideStart, type RunDraft, type StartAsk, type StartDecision, type StartFacts } from '../domain/start-decision.ts';
 import { parseStartTime } from '../domain/start-time.ts';
 import { isUniqueViolation } from '../store/errors.ts';
-import { activeLockFor } from '../store/locks.ts';
+import { activeLockFor, recordLockEvent } from '../store/locks.ts';
 import { activeRunFor, findRunByRequestKey, insertRun, nextRunNumber, succeededVersions, versionSucceededIn } from '../store/runs.ts';
 import { persistEffects } from './apply-effects.ts';
 import type { AppContext } from './context.ts';
@@ -84,6 +84,26 @@ export async function onStart(ctx: AppContext, request: CommandRequest, command:
   const busy = decision.refusals.find((refusal) => refusal.gate === 'active');
   if (busy) return text(busy.message);
   return create(ctx, request, target, decision.draft!, scheduled ? { at: scheduled.at, shown: scheduled.shown } : null);
+}
+
+/** `/deploy rollback <service> [environment] [to <version>]`: the version before the live one (or the one named) deployed again, as a new run. */
+export async function onRedeploy(ctx: AppContext, request: CommandRequest, words: { service: string; environment: string | null; to: string | null }): Promise<Reply> {
+  const { actor } = request;
+  const target = resolveTarget(ctx, words.service, words.environment);
+  if ('reply' in target) return target.reply;
+  const facts = await factsFor(ctx, target, actor, ctx.clock.now(), null);
+  const decision = decideStart(facts, { kind: 'redeploy', to: words.to } satisfies StartAsk);
+  const earlier = await runOfRequest(ctx, request);
+  if (earlier) return earlier;
+  const [refused] = decision.refusals;
+  if (refused?.gate === 'rule') return refuse(ctx, actor, 'rollback', target, refused.message);
+  if (refused?.gate === 'lock') {
+    // Refused like a start on a locked target, in the lock's audit trail (no --queue: the version to go back to is decided now).
+    await recordLockEvent(ctx.db, { target: { service: target.plan.service, environment: target.environment }, action: 'start_refused', by: actor, detail: `rollback ${words.service}: ${refused.message}` }, facts.now);
+    return text(`${refused.message} A rollback to an earlier version waits for the lock to be lifted.`);
+  }
+  if (refused) return text(refused.message);
+  return create(ctx, request, target, decision.draft!, null);
 }
 
 /** A retried request (same platform request id, or the same queued start) finds the run it created. */

@@ -40,7 +40,7 @@ export function chooseRedeploy(succeeded: Success[], to: string | null, target: 
   if (to === live.version) return { ok: false, reason: `${target.service} ${to} is what runs on ${target.environment} now (${live.key}): there is nothing to roll back. Name another version, or leave out "to" for the one before it.` };
   if (!succeeded.some((success) => success.version === to)) {
     const recent = succeeded.slice(1, 6).map((success) => success.version);
-    return { ok: false, reason: `${target.service} ${to} has never succeeded on ${target.environment}, so it cannot be rolled back to.${recent.length ? ` Versions that have: ${recent.join(', ')}.` : ''} To deploy a new version, use /deploy start.` };
+    return { ok: false, reason: `${target.service} ${to} has never succeeded on ${target.environment}: a rollback goes only to a version that did.${recent.length ? ` Versions it can go back to: ${recent.join(', ')}.` : ''} To deploy a new version, use /deploy start.` };
   }
   return { ok: true, redeploy: { ...from, to } };
 }

@@ -59,7 +59,7 @@ describe('chooseRedeploy: the version to deploy again', () => {
     ['nothing succeeded yet', [], null, 'Nothing has succeeded on checkout production yet, so there is no earlier version to roll back to.'],
     ['only one version ever succeeded', [HISTORY[0]!], null, 'checkout 1.2.0 (checkout-9) is the only version that has succeeded on production, so there is no earlier version to roll back to.'],
     ['the version named is live', HISTORY, '1.2.0', 'checkout 1.2.0 is what runs on production now (checkout-9): there is nothing to roll back. Name another version, or leave out "to" for the one before it.'],
-    ['the version named never succeeded there', HISTORY, '9.9.9', 'checkout 9.9.9 has never succeeded on production, so it cannot be rolled back to. Versions that have: 1.1.0, 1.0.0. To deploy a new version, use /deploy start.'],
+    ['the version named never succeeded there', HISTORY, '9.9.9', 'checkout 9.9.9 has never succeeded on production: a rollback goes only to a version that did. Versions it can go back to: 1.1.0, 1.0.0. To deploy a new version, use /deploy start.'],
     ['nothing succeeded, and a version is named', [], '1.0.0', 'Nothing has succeeded on checkout production yet, so there is no earlier version to roll back to.'],
   ] as const)('refused when %s', (_case, succeeded, to, reason) => {
     expect(chooseRedeploy([...succeeded], to, TARGET)).toEqual({ ok: false, reason });
@@ -149,7 +149,7 @@ describe('decideStart for a rollback of a finished deployment', () => {
   it('a version that never succeeded there is refused, and there is no run to draft', () => {
     expect(decideStart(facts(gatedPlan()), { kind: 'redeploy', to: '9.9.9' })).toEqual({
       draft: null,
-      refusals: [{ gate: 'rule', message: 'checkout 9.9.9 has never succeeded on production, so it cannot be rolled back to. Versions that have: 1.1.0, 1.0.0. To deploy a new version, use /deploy start.' }],
+      refusals: [{ gate: 'rule', message: 'checkout 9.9.9 has never succeeded on production: a rollback goes only to a version that did. Versions it can go back to: 1.1.0, 1.0.0. To deploy a new version, use /deploy start.' }],
     });
   });
 
