@@ -146,6 +146,9 @@ function parseRollback(args: string[]): Command | ParseError {
 
 /** `[environment] [to <version>]` after the service. */
 function parseRedeployWords(service: string, words: string[]): RedeployWords | { error: string } {
+  // Chat apps turn a typed "--" into a dash. No --queue: the version to go back to is decided when it is asked for.
+  const option = words.find((word) => /^(--|[—–])/.test(word));
+  if (option) return { error: `rollback takes no options ("${option}"); it starts now or says what stops it.` };
   const at = words.findIndex((word) => word.toLowerCase() === 'to');
   const before = at < 0 ? words : words.slice(0, at);
   const after = at < 0 ? [] : words.slice(at + 1);

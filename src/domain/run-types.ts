@@ -41,6 +41,8 @@ export const ACTIVE_STATES: readonly RunState[] = RUN_STATES.filter((state) => !
 export const WATCHED_STATES: readonly RunState[] = ['verifying', 'awaiting_promotion', 'monitoring', 'paused'];
 /** States in which production may already have changed: rollback, not cancel, undoes them. */
 export const PRODUCTION_TOUCHED: readonly RunState[] = ['deploying', ...WATCHED_STATES];
+/** States in which nothing has changed production yet: cancel, not rollback, stops them. */
+export const CANCELLABLE_STATES: readonly RunState[] = ['scheduled', 'queued', 'pre_checks', 'staging', 'awaiting_decision'];
 
 export function isTerminal(state: RunState): boolean {
   return TERMINAL_STATES.includes(state);

@@ -102,7 +102,11 @@ describe('rolling back a finished deployment', () => {
   });
 
   it('on-call rolls back: a new run deploys 1.0.0 over 1.1.0, with no Go/No-Go, and its requested event says so', async () => {
-    const reply = await command(carol, 'rollback demo');
+    const reply = say(await onCommand(ctx, { actor: carol, text: 'rollback demo', requestKey: 'slack:rollback-1' }));
+    // A retried request (Slack resends it) finds the run it created.
+    const runsBefore = (await counts()).runs;
+    expect(say(await onCommand(ctx, { actor: carol, text: 'rollback demo', requestKey: 'slack:rollback-1' }))).toBe(reply);
+    expect((await counts()).runs).toBe(runsBefore);
     expect(reply).toBe("Run demo-3 created: Rollback of demo: 1.1.0 → 1.0.0 on production (1.1.0 was deployed by demo-2). It deploys 1.0.0 again by blue-green, with no Go/No-Go (the plan asks for none). I'll post its progress in the channel.");
     const created = await run('demo-3');
     expect(created).toMatchObject({ version: '1.0.0', previousVersion: '1.1.0', requestedBy: carol, redeploy: { from: '1.1.0', to: '1.0.0', of: 'demo-2' }, spec: { requireDecision: false, strategy: 'blue-green' } });

@@ -222,6 +222,8 @@ describe('parseCommand: rollback of a finished deployment', () => {
     ['rollback checkout to 1.0.0 now', 'Unexpected "now" after the version.'],
     ['rollback checkout to not/a/version', '"not/a/version" is not a version.'],
     ['rollback Checkout!', '"Checkout!" is neither a run id (they look like api-42) nor a service name.'],
+    ['rollback checkout --queue', 'rollback takes no options ("--queue"); it starts now or says what stops it.'],
+    ['rollback checkout to 1.0.0 —dry-run', 'rollback takes no options ("—dry-run"); it starts now or says what stops it.'],
   ])('%j is refused with what is wrong and both usages', (text, message) => {
     expect(refused(text)).toEqual({ kind: 'parse_error', message, usage: ROLLBACK_USAGE });
   });

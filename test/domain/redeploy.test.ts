@@ -168,6 +168,12 @@ describe('decideStart for a rollback of a finished deployment', () => {
     expect(decideStart(facts(plan, { active: active('awaiting_decision') }), { kind: 'redeploy', to: null }).refusals).toEqual([
       { gate: 'active', message: 'checkout-11 is active on this service and environment (awaiting decision, started by alice): wait for it to end, or /deploy cancel checkout-11 stops it.' },
     ]);
+    // Already rolling back, or tidying up after monitoring: nothing to do but wait.
+    for (const state of ['rolling_back', 'finalizing'] as const) {
+      expect(decideStart(facts(plan, { active: active(state) }), { kind: 'redeploy', to: null }).refusals).toEqual([
+        { gate: 'active', message: `checkout-11 is active on this service and environment (${state.replace('_', ' ')}, started by alice): wait for it to end.` },
+      ]);
+    }
   });
 });
 
