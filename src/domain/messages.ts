@@ -6,6 +6,7 @@ import { currentStep, type Decision, type Run } from './run.ts';
 import { quorumOf } from './run-approval.ts';
 import { withDecisionForms } from './decision-facts.ts';
 import { describeReadiness } from './readiness.ts';
+import { describeRedeploy } from './redeploy.ts';
 
 /** Every message Flightdeck posts, as platform-neutral cards built from a run. Wording follows the seed templates. */
 
@@ -18,7 +19,7 @@ const STAGES: { label: string; done: (run: Run) => boolean; current: (run: Run) 
 ];
 
 function target(run: Run): string {
-  return `${run.service} ${run.version} → ${run.environment}`;
+  return `${run.service} ${run.version} → ${run.environment}${run.redeploy ? ` (rollback from ${run.redeploy.from})` : ''}`;
 }
 
 function time(iso: string): string {
@@ -75,6 +76,7 @@ export function statusCard(run: Run): Card {
   if (run.decision) fields.push({ label: 'Decision', value: decisionText(run.decision) });
   const body: Text[] = [[progressLine(run)]];
   if (run.readiness) body.push([`Readiness: ${describeReadiness(run.readiness)}`]);
+  if (run.redeploy) body.push([`↩️ ${describeRedeploy(run)}${run.redeploy.of ? ` (${run.redeploy.from} was deployed by ${run.redeploy.of})` : ''}`]);
   if (run.emergency) body.push([`🚨 EMERGENCY${run.emergency.freeze ? ` (freeze: ${run.emergency.freeze})` : ''}: ${run.emergency.justification}`]);
   if (run.state === 'awaiting_decision') {
     const staged = run.steps.filter((step) => step.stepId.startsWith('staging'));

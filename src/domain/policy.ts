@@ -38,6 +38,12 @@ export function mayRollback(spec: RunSpec, actor: Actor): Permission {
   return { allowed: false, reason: `Only approvers, on-call and admins may roll back this run (${names(distinct([...spec.approvers, ...spec.onCall, ...spec.admins]))}).` };
 }
 
+/** Rolling back a finished deployment (a new run, domain/redeploy.ts): the people who may roll back a run, whether or not they may start one. */
+export function mayRedeploy(spec: RunSpec, actor: Actor, target: string): Permission {
+  if (listed(spec.approvers, actor) || listed(spec.onCall, actor) || listed(spec.admins, actor)) return ALLOWED;
+  return { allowed: false, reason: `Only approvers, on-call and admins may roll back ${target} (${names(distinct([...spec.approvers, ...spec.onCall, ...spec.admins]))}).` };
+}
+
 export function mayCancel(spec: RunSpec, requester: Actor, actor: Actor): Permission {
   if ((requester.platform === actor.platform && requester.id === actor.id) || listed(spec.approvers, actor) || listed(spec.admins, actor)) return ALLOWED;
   return { allowed: false, reason: 'Only the person who started the run, an approver or an admin may cancel it.' };

@@ -42,6 +42,8 @@ export const ACTIVE_STATES: readonly RunState[] = RUN_STATES.filter((state) => !
 export const WATCHED_STATES: readonly RunState[] = ['verifying', 'awaiting_promotion', 'monitoring', 'paused'];
 /** States in which production may already have changed: rollback, not cancel, undoes them. */
 export const PRODUCTION_TOUCHED: readonly RunState[] = ['deploying', ...WATCHED_STATES];
+/** States in which nothing has changed production yet: cancel, not rollback, stops them. */
+export const CANCELLABLE_STATES: readonly RunState[] = ['scheduled', 'queued', 'pre_checks', 'staging', 'awaiting_decision'];
 
 export function isTerminal(state: RunState): boolean {
   return TERMINAL_STATES.includes(state);
@@ -91,6 +93,13 @@ export interface Watch {
   checks: number;
 }
 
+/** What a rollback of a finished deployment replaces: the live version `from` (deployed by run `of`) with `to`, which succeeded here before. */
+export interface Redeploy {
+  from: string;
+  to: string;
+  of: string | null;
+}
+
 export interface Run {
   id: string;
   /** Short human id used in chat, e.g. `api-42`. */
@@ -112,6 +121,8 @@ export interface Run {
   cursor: { phase: Phase; index: number; startedAt: string | null; queuedAt: string; attempt?: number } | null;
   /** A scheduled start: when (UTC) and how the requester wrote it ("Tue 24 Nov 14:00 Europe/Berlin (13:00 UTC)"). */
   scheduled: { at: string; shown: string } | null;
+  /** A rollback of a finished deployment (`/deploy rollback <service>`, domain/redeploy.ts): it deploys `to` again over `from`, the live version of run `of`. */
+  redeploy: Redeploy | null;
   /** Started with --emergency inside a freeze window (`freeze`: its name, domain/freeze.ts): the justification, shown everywhere; it needs one more approver. */
   emergency: { justification: string; freeze?: string } | null;
   /** The readiness gate's verdict once the pre-checks have run (null before, or when the plan has no prerequisites). */
@@ -149,7 +160,7 @@ export interface Run {
 export type RunEvent =
   | {
       type: 'requested';
-      run: Pick<Run, 'id' | 'key' | 'service' | 'version' | 'environment' | 'platform' | 'requestedBy' | 'spec'> & { previousVersion?: string | null; scheduled?: { at: string; shown: string } | null; emergency?: Run['emergency'] };
+      run: Pick<Run, 'id' | 'key' | 'service' | 'version' | 'environment' | 'platform' | 'requestedBy' | 'spec'> & { previousVersion?: string | null; scheduled?: { at: string; shown: string } | null; emergency?: Run['emergency']; redeploy?: Run['redeploy'] };
     }
   /** `attempt`: how many times the step's job has started, this start included (1; 2 after a take-over or a retry); absent in older events. */
   | { type: 'step.started'; stepId: string; attempt?: number }

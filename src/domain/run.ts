@@ -2,7 +2,7 @@ import type { Effect } from './effects.ts';
 import type { Actor } from './identity.ts';
 import { mayCancel, mayRollback } from './policy.ts';
 import { currentStep, describeDecision, enterPhase, finish, rollBack, startStep } from './run-flow.ts';
-import { fail, ok, isTerminal, PRODUCTION_TOUCHED, type Run, type RunEvent, type StepRecord, type TransitionResult } from './run-types.ts';
+import { CANCELLABLE_STATES, fail, ok, isTerminal, PRODUCTION_TOUCHED, type Run, type RunEvent, type StepRecord, type TransitionResult } from './run-types.ts';
 import { onCheck, onPromotion, onResume } from './run-watch.ts';
 import { onDecision, onTimer } from './run-approval.ts';
 import type { Phase } from './steps.ts';
@@ -68,6 +68,7 @@ function created(input: Extract<RunEvent, { type: 'requested' }>['run'], at: str
     previousVersion: input.previousVersion ?? null,
     scheduled: input.scheduled ?? null,
     emergency: input.emergency ?? null,
+    redeploy: input.redeploy ?? null,
     readiness: null,
     requestedAt: at,
     state: 'queued',
@@ -210,7 +211,7 @@ function onRollbackRequested(run: Run, by: Actor, reason: string | null, at: str
 
 function onCancel(run: Run, by: Actor, reason: string | null, at: string): TransitionResult {
   if (isTerminal(run.state)) return fail('not_allowed', `${run.key} has already ended (${run.state}).`);
-  if (!['scheduled', 'queued', 'pre_checks', 'staging', 'awaiting_decision'].includes(run.state)) {
+  if (!CANCELLABLE_STATES.includes(run.state)) {
     return fail('not_allowed', `${run.key} is already changing production; use /deploy rollback ${run.key} instead.`);
   }
   const permission = mayCancel(run.spec, run.requestedBy, by);

@@ -3,7 +3,8 @@ import type { Run } from '../domain/run.ts';
 /**
  * Snapshots written by an older Flightdeck lack the fields added since; a run in flight across an
  * upgrade is read with the defaults those fields would have had when it was created (no scheduled
- * time, no emergency, no quorum beyond one approver, no staging, readiness or finalize steps, …).
+ * time, no emergency, not a rollback of a finished deployment, no quorum beyond one approver, no
+ * staging, readiness or finalize steps, …).
  */
 export function currentShape(stored: Run): Run {
   const spec = stored.spec;
@@ -12,6 +13,7 @@ export function currentShape(stored: Run): Run {
     previousVersion: stored.previousVersion ?? null,
     scheduled: stored.scheduled ?? null,
     emergency: stored.emergency ?? null,
+    redeploy: stored.redeploy ?? null,
     readiness: stored.readiness ?? null,
     approvals: stored.approvals ?? [],
     awaiting: stored.awaiting ?? null,

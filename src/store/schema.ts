@@ -27,7 +27,11 @@ export const runs = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
-  (table) => [uniqueIndex('one_active_run_per_target').on(table.service, table.environment).where(sql.raw(`state not in ${ENDED_STATES_SQL}`))],
+  (table) => [
+    uniqueIndex('one_active_run_per_target').on(table.service, table.environment).where(sql.raw(`state not in ${ENDED_STATES_SQL}`)),
+    // What runs on a target now and what ran there before (store/runs.ts succeededVersions): a target's successes, newest first.
+    index('succeeded_runs_by_target').on(table.service, table.environment, table.updatedAt.desc()).where(sql`state = 'succeeded'`),
+  ],
 );
 
 /** The audit trail: append-only, one row per event, numbered per run. */
