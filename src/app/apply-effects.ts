@@ -7,7 +7,7 @@ import { undecidedApprovers } from '../domain/run-approval.ts';
 import { deploymentReport } from '../domain/report.ts';
 import type { Run } from '../domain/run.ts';
 import type { ChatPlatform, MessageRef } from '../ports.ts';
-import { QUEUES, type ChatEffect } from '../queue/jobs.ts';
+import { QUEUES, stepJobId, type ChatEffect } from '../queue/jobs.ts';
 import type { Db } from '../store/db.ts';
 import { insertOutbox, outboxRow, type OutboxRow } from '../store/outbox.ts';
 import { findRun, lockRunMessages, saveStatusMessage, statusMessageOf } from '../store/runs.ts';
@@ -26,7 +26,7 @@ export function outboxRowsFor(run: Run, effects: Effect[], now: Date): OutboxRow
   return effects.map((effect) => {
     switch (effect.kind) {
       case 'runStep':
-        return outboxRow(run.id, QUEUES.steps, { runId: run.id, stepId: effect.stepId }, now);
+        return outboxRow(run.id, QUEUES.steps, { runId: run.id, stepId: effect.stepId }, now, stepJobId(run.id, effect.stepId));
       case 'scheduleCheck':
         return outboxRow(run.id, QUEUES.checks, { runId: run.id, seq: effect.seq }, new Date(effect.at));
       case 'scheduleTimer':

@@ -2,6 +2,8 @@ import { ACTIONS, type ActionId } from '../domain/cards.ts';
 import { DECISION_LABELS, decisionInputProblem, decisionOf, type InputProblem } from '../domain/decision-facts.ts';
 import type { Actor } from '../domain/identity.ts';
 import { transition, type Run, type RunEvent } from '../domain/run.ts';
+import { freezesFor } from '../domain/freeze.ts';
+import { activeLockFor } from '../store/locks.ts';
 import { findRun } from '../store/runs.ts';
 import type { AppContext } from './context.ts';
 import { auditRefusal } from './refusals.ts';
@@ -35,11 +37,11 @@ export interface ActionOutcome {
 export async function onAction(ctx: AppContext, request: ActionRequest): Promise<ActionOutcome> {
   const run = await findRun(ctx.db, request.runId);
   if (!run) return { accepted: false, reply: text('That run no longer exists.') };
-  const event = eventFor(request);
+  const event = await withGoGates(ctx, run, eventFor(request));
   if (event.type === 'decision') {
     const problem = decisionInputProblem(run, event, ctx.clock.now());
-    // A missing rationale is the form's own check; a GO that does not accept CONDITIONAL items is the domain refusing.
-    if (problem?.input === 'acknowledged') await auditRefusal(ctx, request.actor, actionName(event), run.key, run.id, { code: 'not_allowed', message: problem.message });
+    // A missing NO-GO rationale is the form's own check; an unaccepted CONDITIONAL or an override without a reason is the domain refusing.
+    if (problem?.ruledBy === 'domain') await auditRefusal(ctx, request.actor, actionName(event), run.key, run.id, { code: 'not_allowed', message: problem.message });
     if (problem) return { accepted: false, reply: text(problem.message), input: problem.input };
   }
   const result = await recordEvent(ctx, run.id, event);
@@ -55,17 +57,32 @@ export async function onAction(ctx: AppContext, request: ActionRequest): Promise
  * on it (not an approver, decided already, …), so nobody types a rationale only to be refused.
  * The domain is asked with the form filled in; nothing is written. The submission is checked again.
  */
-export async function decisionFormFor(ctx: AppContext, request: Omit<ActionRequest, 'rationale' | 'acknowledged'>): Promise<{ run: Run } | { reply: Reply }> {
+export async function decisionFormFor(ctx: AppContext, request: Omit<ActionRequest, 'rationale' | 'acknowledged'>): Promise<{ run: Run; overriding: string | null } | { reply: Reply }> {
   const decision = decisionOf(request.action);
   const run = await findRun(ctx.db, request.runId);
   if (!run) return { reply: text('That run no longer exists.') };
   if (!decision) return { reply: text('That button is not a Go/No-Go decision.') };
-  const filledIn: RunEvent = { type: 'decision', decision, by: request.actor, rationale: 'given', acknowledged: true };
+  const filledIn = await withGoGates(ctx, run, { type: 'decision', decision, by: request.actor, rationale: 'given', acknowledged: true });
   const verdict = transition(run, filledIn, ctx.clock.now());
-  if (verdict.ok) return { run };
+  // An admin's GO into a lock or freeze is accepted as an override: the form says so and asks why.
+  if (verdict.ok) return { run, overriding: (decision === 'go' && verdict.run.approvals.at(-1)?.override) || null };
   // Refused at the click, before any form: audited as the decision it was.
   await auditRefusal(ctx, request.actor, actionName(filledIn), run.key, run.id, verdict.error);
   return { reply: text(verdict.error.message) };
+}
+
+/**
+ * A GO deploys, so it carries the facts it is judged against (domain/go-gates.ts): the target's lock
+ * now, and the plan's freeze windows for the environment as the catalog has them now (they are not
+ * frozen into the run's spec: a freeze declared while the run waits holds its GO too). Other events
+ * carry nothing extra, so the audit trail stays as it was for them.
+ */
+async function withGoGates(ctx: AppContext, run: Run, event: RunEvent): Promise<RunEvent> {
+  if (event.type !== 'decision' || event.decision !== 'go') return event;
+  const lock = await activeLockFor(ctx.db, { service: run.service, environment: run.environment }, ctx.clock.now());
+  const plan = ctx.plans.get(run.service);
+  const freezes = plan ? freezesFor(plan, run.environment) : [];
+  return lock || freezes.length ? { ...event, gates: { lock, freezes } } : event;
 }
 
 /** "decision go", "rollback", "promote", …: how the audit trail names what was asked. */

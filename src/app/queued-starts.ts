@@ -1,5 +1,6 @@
 import { card, plain } from '../domain/cards.ts';
 import type { Command } from '../domain/command.ts';
+import type { StartFacts } from '../domain/start-decision.ts';
 import { mentionOf } from '../domain/identity.ts';
 import { lockedSummary, when, type Target } from '../domain/lock.ts';
 import { activeRunFor, findRunByRequestKey } from '../store/runs.ts';
@@ -17,13 +18,14 @@ import { text, type Reply } from './replies.ts';
  */
 
 /**
- * Before a start creates a run: a lock refuses it, naming the holder, unless it asks to queue; a start
- * with --queue waits for a lock or an active run. Null: go ahead (an active run is answered as before).
+ * Before a start creates a run, given the target's lock and active run (app/start-run.ts read them): a
+ * lock refuses it, naming the holder, unless it asks to queue; a start with --queue waits for a lock or an
+ * active run. Null: go ahead (an active run is answered as before).
  */
-export async function startGate(ctx: AppContext, request: CommandRequest, command: Extract<Command, { kind: 'start' }>, target: Target): Promise<Reply | null> {
+export async function startGate(ctx: AppContext, request: CommandRequest, command: Extract<Command, { kind: 'start' }>, target: Target, held: Pick<StartFacts, 'lock' | 'active'>): Promise<Reply | null> {
   const now = ctx.clock.now();
-  const lock = await activeLockFor(ctx.db, target, now);
-  const busy = lock ? null : await activeRunFor(ctx.db, target.service, target.environment);
+  const { lock } = held;
+  const busy = lock ? null : held.active;
   if (!lock && !busy) return null;
   if (command.queue) {
     const queued = await ctx.db.transaction(async (tx) => {

@@ -18,12 +18,13 @@ export function stepContext(run: Run): StepContext {
  * Worker: run the step a job names, if it is still the run's current step. `step.started` is
  * committed before the command runs, so a late or duplicate job never runs a step, and a step
  * interrupted by a crash is run again by the next worker (plan steps must be idempotent).
+ * `attempt` counts the starts of the step's job: only a later one takes a started step over.
  */
-export async function runStep(ctx: AppContext, executor: Executor, metrics: MetricSource, job: StepJob): Promise<'done' | 'stale'> {
+export async function runStep(ctx: AppContext, executor: Executor, metrics: MetricSource, job: StepJob, attempt: number): Promise<'done' | 'stale'> {
   const run = await findRun(ctx.db, job.runId);
   const step = run && currentStep(run);
   if (!run || !step || step.id !== job.stepId || isWatchedStep(step)) return 'stale';
-  const started = await recordEvent(ctx, run.id, { type: 'step.started', stepId: step.id });
+  const started = await recordEvent(ctx, run.id, { type: 'step.started', stepId: step.id, attempt });
   if (!started.ok) return 'stale';
   const outcome =
     step.action.kind === 'baseline'

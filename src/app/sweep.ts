@@ -22,7 +22,7 @@ export async function sweepOverdue(ctx: AppContext, graceMs: number): Promise<nu
       const now = ctx.clock.now();
       const effects = overdueWork(run, now, graceMs);
       await persistEffects(tx, run, effects, now);
-      if (effects.length) ctx.log.warn({ run: run.key, effects }, 'overdue work re-enqueued (were queue jobs lost?)');
+      if (effects.length) ctx.log.warn({ run: run.key, effects }, 'overdue work re-enqueued (were queue jobs lost, or are all worker slots busy?)');
       return effects.length;
     });
   }

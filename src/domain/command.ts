@@ -9,13 +9,27 @@ export type Command =
   | { kind: 'start'; service: string; version: string; environment: string | null; dryRun: boolean; strategy: string | null; queue?: boolean; /** --emergency: why to start inside a freeze window (domain/freeze.ts). */ emergency?: string; /** --at: when to start, as typed (domain/start-time.ts). */ at?: string }
   | { kind: 'plan'; service: string; environment: string | null }
   | { kind: 'status'; run: string | null }
-  | { kind: 'rollback'; run: string; reason: string | null }
+  /**
+   * Two commands share the verb: `rollback <run> [reason]` rolls back a run in flight, and
+   * `rollback <service> [environment] [to <version>]` rolls back a finished deployment by a new run. A run key
+   * is also a valid service name, so the words are kept in both readings they allow: `run` (with `reason`)
+   * when the first word is a run key, `redeploy` when the words read as the second form. The use case picks
+   * the one that names something that exists (app/on-command.ts).
+   */
+  | { kind: 'rollback'; run: string | null; reason: string | null; redeploy?: RedeployWords }
   | { kind: 'cancel'; run: string; reason: string | null }
   | { kind: 'resume'; run: string; reason: string | null }
   | { kind: 'lock'; service: string; environment: string; reason: string; forMs: number | null }
   | { kind: 'unlock'; service: string; environment: string; reason: string | null }
   | { kind: 'locks' }
   | { kind: 'help' };
+
+/** `rollback <service> [environment] [to <version>]`: what a rollback of a finished deployment names. */
+export interface RedeployWords {
+  service: string;
+  environment: string | null;
+  to: string | null;
+}
 
 export interface ParseError {
   kind: 'parse_error';
@@ -28,6 +42,7 @@ export const USAGE = {
   plan: '/deploy plan <service> [environment]',
   status: '/deploy status [run]',
   rollback: '/deploy rollback <run> [reason]',
+  redeploy: '/deploy rollback <service> [environment] [to <version>]',
   cancel: '/deploy cancel <run> [reason]',
   resume: '/deploy resume <run> [reason]',
   lock: '/deploy lock <service> <environment> <reason> [for 2h]',
@@ -41,6 +56,7 @@ export const HELP_LINES: string[] = [
   `${USAGE.plan} — show a service's deployment plan: stages, steps, monitoring, rollback, approvers, on-call`,
   `${USAGE.status} — show a run, or the active runs`,
   `${USAGE.rollback} — roll a run back (approvers, on-call, admins)`,
+  `${USAGE.redeploy} — roll a finished deployment back: a new run deploys again the version that ran before the live one, or the one named if it succeeded there (approvers, on-call, admins; no Go/No-Go unless the plan asks for one)`,
   `${USAGE.cancel} — cancel a run before production changes`,
   `${USAGE.resume} — continue a run that monitoring paused (approvers, on-call, admins)`,
   `${USAGE.lock} — stop new runs on a service and environment, with a reason, for a while or until unlocked`,
@@ -100,9 +116,10 @@ export function parseCommand(text: string): Command | ParseError {
       if (args.length) return error('locks takes no arguments.', USAGE.locks);
       return { kind: 'locks' };
     case 'rollback':
+      return parseRollback(args);
     case 'cancel':
     case 'resume': {
-      const kind = verb!.toLowerCase() as 'rollback' | 'cancel' | 'resume';
+      const kind = verb!.toLowerCase() as 'cancel' | 'resume';
       const [run, ...reason] = args;
       if (!run) return error(`Which run? ${kind} needs a run id.`, USAGE[kind]);
       if (!RUN_KEY.test(run)) return error(`"${run}" is not a run id (they look like api-42).`, USAGE[kind]);
@@ -112,6 +129,37 @@ export function parseCommand(text: string): Command | ParseError {
     default:
       return error(`"${verb}" is not a Flightdeck command.`, HELP_LINES.join('\n'));
   }
+}
+
+/** Both rollbacks' usage, for an answer that cannot tell which one was meant. */
+export const ROLLBACK_USAGE = `${USAGE.rollback} (a run in flight) or ${USAGE.redeploy} (a finished deployment)`;
+
+/** `rollback <run> [reason]` and `rollback <service> [environment] [to <version>]`: see the Command type. */
+function parseRollback(args: string[]): Command | ParseError {
+  const [first, ...rest] = args;
+  if (!first) return error('Which run or service? rollback needs a run id (a run in flight) or a service (a finished deployment).', ROLLBACK_USAGE);
+  const asRedeploy = SERVICE.test(first) ? parseRedeployWords(first, rest) : { error: `"${first}" is neither a run id (they look like api-42) nor a service name.` };
+  if (RUN_KEY.test(first)) return { kind: 'rollback', run: first, reason: rest.join(' ').trim() || null, ...('error' in asRedeploy ? {} : { redeploy: asRedeploy }) };
+  if ('error' in asRedeploy) return error(asRedeploy.error, ROLLBACK_USAGE);
+  return { kind: 'rollback', run: null, reason: null, redeploy: asRedeploy };
+}
+
+/** `[environment] [to <version>]` after the service. */
+function parseRedeployWords(service: string, words: string[]): RedeployWords | { error: string } {
+  // Chat apps turn a typed "--" into a dash. No --queue: the version to go back to is decided when it is asked for.
+  const option = words.find((word) => /^(--|[—–])/.test(word));
+  if (option) return { error: `rollback takes no options ("${option}"); it starts now or says what stops it.` };
+  const at = words.findIndex((word) => word.toLowerCase() === 'to');
+  const before = at < 0 ? words : words.slice(0, at);
+  const after = at < 0 ? [] : words.slice(at + 1);
+  if (before.length > 1) return { error: `Unexpected "${before.slice(1).join(' ')}": after the service, rollback takes an environment and "to <version>".` };
+  const environment = before[0] ?? null;
+  if (environment !== null && !ENVIRONMENT.test(environment)) return { error: `"${environment}" is not an environment name. To roll back a run in flight, name the run (they look like api-42).` };
+  if (at >= 0 && after.length === 0) return { error: '"to" needs a version, e.g. rollback api to 1.4.1.' };
+  if (after.length > 1) return { error: `Unexpected "${after.slice(1).join(' ')}" after the version.` };
+  const to = after[0] ?? null;
+  if (to !== null && !VERSION.test(to)) return { error: `"${to}" is not a version.` };
+  return { service, environment, to };
 }
 
 /** The options of start, with what each one's value is (null: a switch without one). */

@@ -75,13 +75,16 @@ export function withDecisionForms(source: Card, run: Run): Card {
 export interface InputProblem {
   input: 'rationale' | 'acknowledged';
   message: string;
+  /** `form`: the form's own rule (a NO-GO needs a reason), not a refusal; `domain`: the state machine refused it, so it is audited. */
+  ruledBy: 'form' | 'domain';
 }
 
 /**
- * Whether a decision as submitted is refused only because of its inputs. The state machine is asked
- * twice, purely: with the inputs complete (refused → some other reason, which the real transition
- * reports) and as sent (refused only now → the acknowledgement). The rationale rule lives here:
- * NO-GO and DEFER need one.
+ * Whether a decision as submitted is refused only because of its inputs. The state machine is asked,
+ * purely: with the inputs complete (refused → some other reason, which the real transition reports),
+ * then with each missing input left out (refused only then → that input: an admin's override GO
+ * without a rationale, a GO that does not accept CONDITIONAL items). The rationale rule of the form
+ * lives here: NO-GO and DEFER need one.
  */
 export function decisionInputProblem(run: Run, event: Extract<RunEvent, { type: 'decision' }>, now: Date): InputProblem | null {
   const rationale = event.rationale?.trim() || null;
@@ -89,19 +92,29 @@ export function decisionInputProblem(run: Run, event: Extract<RunEvent, { type: 
   if (!transition(run, complete, now).ok) return null;
   const label = DECISION_LABELS[event.decision];
   if (rationaleRequired(event.decision) && !rationale) {
-    return { input: 'rationale', message: `Please say why: a ${label} ends ${run.key} for now, and the requester needs to know what to change or wait for.` };
+    return { input: 'rationale', ruledBy: 'form', message: `Please say why: a ${label} ends ${run.key} for now, and the requester needs to know what to change or wait for.` };
+  }
+  if (!rationale) {
+    const unexplained = transition(run, { ...complete, rationale: null }, now);
+    if (!unexplained.ok) return { input: 'rationale', ruledBy: 'domain', message: unexplained.error.message };
   }
   if (!event.acknowledged) {
     const asSent = transition(run, { ...complete, acknowledged: false }, now);
-    if (!asSent.ok) return { input: 'acknowledged', message: asSent.error.message };
+    if (!asSent.ok) return { input: 'acknowledged', ruledBy: 'domain', message: asSent.error.message };
   }
   return null;
 }
 
-/** The facts an approver decides from, as a card: target, strategy, readiness, steps so far, approvals, emergency. */
-export function decisionFactsCard(run: Run, decision: DecisionKind): Card {
+/** The GO form of an admin whose GO would override a lock or a freeze: the rationale becomes required, since it is the override's reason. */
+export function overrideForm(form: DecisionForm): DecisionForm {
+  return { ...form, rationale: 'required', rationaleHint: 'Required: why deploying now is safe. Your GO overrides what is shown above, and the audit trail keeps your reason with it.' };
+}
+
+/** The facts an approver decides from, as a card: target, strategy, readiness, steps so far, approvals, emergency; and what a GO would override. */
+export function decisionFactsCard(run: Run, decision: DecisionKind, overriding: string | null = null): Card {
   const quorum = quorumOf(run);
   const body: Text[] = [];
+  if (overriding) body.push([`⚠️ ${overriding} As an admin you may override it: your GO deploys anyway, with your rationale as the reason.`]);
   if (run.emergency) body.push([`🚨 Emergency start inside a freeze window: “${run.emergency.justification}”. It needs one more GO than usual (${quorum} in all).`]);
   body.push(...readinessLines(run.readiness));
   body.push([stepsSoFar(run)]);
@@ -115,7 +128,7 @@ export function decisionFactsCard(run: Run, decision: DecisionKind): Card {
     { label: 'Requested by', value: [{ mention: mentionOf(run.requestedBy) }] },
     { label: 'Replaces', value: [run.previousVersion ?? 'no earlier successful run'] },
   ];
-  const tone = decision === 'go' ? (run.readiness?.verdict === 'CONDITIONAL' || run.emergency ? 'warning' : 'info') : 'warning';
+  const tone = decision === 'go' ? (run.readiness?.verdict === 'CONDITIONAL' || run.emergency || overriding ? 'warning' : 'info') : 'warning';
   return card({ title: `${run.service} ${run.version} → ${run.environment}`, tone, body, fields, context: [`Run ${run.key}`] });
 }
 

@@ -8,8 +8,9 @@ import type { RunSpec } from './spec.ts';
  * Freeze windows: times in which a run may not start, in any IANA zone, recurring every week
  * (`weekly: { from: Fri 15:00, to: Mon 09:00 }`) or dated (`from: 2026-12-20 00:00`, `to: …`).
  * Boundaries are wall-clock times in the window's zone, so a weekend freeze is 66 hours of wall
- * clock whatever DST does to the elapsed hours. Only starts are gated: a run already going on when
- * a freeze begins goes on. `--emergency "<why>"` starts anyway, with one more approver than usual.
+ * clock whatever DST does to the elapsed hours. Starts and GOs are gated: a run already deploying when
+ * a freeze begins goes on, but a GO given inside one is refused (domain/go-gates.ts). `--emergency
+ * "<why>"` starts anyway, with one more approver than usual.
  */
 
 export interface WallTime {
@@ -232,6 +233,11 @@ export function formatFreezeEnd(endsAt: DateTime, now: Date): string {
   return `${local.toFormat('ccc d LLL')}${year} ${local.toFormat('HH:mm')} ${local.zoneName} (${utcDay}${utc.toFormat('HH:mm')} UTC)`;
 }
 
+/** "❄️ Frozen: Year-end freeze, then January freeze until Mon 4 Jan 09:00 Europe/Berlin (08:00 UTC)": a freeze in force, as a refused start or GO names it. */
+export function frozenSummary(active: ActiveFreeze, now: Date): string {
+  return `❄️ Frozen: ${active.windows.map((window) => window.name).join(', then ')} until ${formatFreezeEnd(active.endsAt, now)}`;
+}
+
 /** "Fri 15:00 – Mon 09:00 Europe/Berlin, every week" or "2026-12-20 00:00 – 2027-01-04 09:00 Europe/Berlin". */
 export function describeWindow(window: FreezeWindow): string {
   const two = (n: number) => String(n).padStart(2, '0');
@@ -263,12 +269,8 @@ export function freezeGate(input: { freezes: FreezeWindow[]; spec: RunSpec; requ
     if (justification === null) return { allowed: true, emergency: null, spec };
     return { allowed: false, reason: `No freeze is in force on ${target} now, so this is not an emergency start: start it without --emergency.` };
   }
-  const names = active.windows.map((window) => window.name).join(', then ');
   if (justification === null) {
-    return {
-      allowed: false,
-      reason: `❄️ Frozen: ${names} until ${formatFreezeEnd(active.endsAt, now)}. To deploy anyway, add --emergency "why"; it will need one more approver.`,
-    };
+    return { allowed: false, reason: `${frozenSummary(active, now)}. To deploy anyway, add --emergency "why"; it will need one more approver.` };
   }
   const frozenSpec: RunSpec = spec.requireDecision ? spec : { ...spec, requireDecision: true, approval: { ...spec.approval, quorum: 0 } };
   const needed = frozenSpec.approval.quorum + 1;

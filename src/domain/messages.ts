@@ -7,6 +7,7 @@ import { quorumOf } from './run-approval.ts';
 import { withDecisionForms } from './decision-facts.ts';
 import { describeReadiness } from './readiness.ts';
 import { whatIsWrong, whatServes } from './rollback-end.ts';
+import { describeRedeploy } from './redeploy.ts';
 
 /** Every message Flightdeck posts, as platform-neutral cards built from a run. Wording follows the seed templates. */
 
@@ -19,7 +20,7 @@ const STAGES: { label: string; done: (run: Run) => boolean; current: (run: Run) 
 ];
 
 function target(run: Run): string {
-  return `${run.service} ${run.version} → ${run.environment}`;
+  return `${run.service} ${run.version} → ${run.environment}${run.redeploy ? ` (rollback from ${run.redeploy.from})` : ''}`;
 }
 
 function time(iso: string): string {
@@ -78,6 +79,7 @@ export function statusCard(run: Run): Card {
   if (run.decision) fields.push({ label: 'Decision', value: decisionsOf(run) });
   const body: Text[] = [[progressLine(run)]];
   if (run.readiness) body.push([`Readiness: ${describeReadiness(run.readiness)}`]);
+  if (run.redeploy) body.push([`↩️ ${describeRedeploy(run)}${run.redeploy.of ? ` (${run.redeploy.from} was deployed by ${run.redeploy.of})` : ''}`]);
   if (run.emergency) body.push([`🚨 EMERGENCY${run.emergency.freeze ? ` (freeze: ${run.emergency.freeze})` : ''}: ${run.emergency.justification}`]);
   if (run.state === 'awaiting_decision') {
     const staged = run.steps.filter((step) => step.stepId.startsWith('staging'));
@@ -245,7 +247,7 @@ export function statusSummary(runs: Run[]): Card {
 /** "GO by @bob at 14:02 UTC (“rationale”)", with the decider as a mention. */
 export function decisionText(decision: Decision): Text {
   const label = { go: 'GO', no_go: 'NO-GO', defer: 'DEFER' }[decision.decision];
-  return [`${label} by `, { mention: mentionOf(decision.by) }, ` at ${time(decision.at)}${decision.rationale ? ` (“${decision.rationale}”)` : ''}`];
+  return [`${label} by `, { mention: mentionOf(decision.by) }, ` at ${time(decision.at)}${decision.rationale ? ` (“${decision.rationale}”)` : ''}${decision.override ? `, ⚠️ overriding: ${decision.override}` : ''}`];
 }
 
 function joinMentions(mentions: ReturnType<typeof mentionOf>[]): Text {

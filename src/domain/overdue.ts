@@ -6,8 +6,8 @@ import { isWatchedStep } from './steps.ts';
 /**
  * Work a run is waiting for that should have happened by `now`: a queued step nobody started, a
  * check whose slot has passed, a decision timer that should have gone off. Jobs live in Redis; if Redis lost them (a restart without AOF), the
- * sweeper enqueues them again from this. A job that was merely slow and then also runs is harmless:
- * the run's cursor and check seq make the second one stale.
+ * sweeper enqueues them again from this. A job that was merely slow is harmless: a step is one job
+ * whatever enqueues it (queue/jobs.ts stepJobId), and the check seq and timer number make a second one stale.
  */
 export function overdueWork(run: Run, now: Date, graceMs: number): Effect[] {
   const late = (iso: string) => now.getTime() - Date.parse(iso) > graceMs;

@@ -63,7 +63,7 @@ export const httpProbeSchema = z
     body: z.union([z.string(), z.array(jsonBody), z.record(z.string(), jsonBody)]).optional(),
     /** One status or a list of them. */
     expectStatus: z.union([status, z.array(status).min(1)]).default(200),
-    /** Text the body must contain; may use ${service}, ${version}, ${environment}, ${run}. */
+    /** Text the body must contain; may use ${service}, ${version}, ${environment}, ${run} and ${env.NAME}. */
     bodyIncludes: z.string().optional(),
     /** A latency budget: a slower answer fails the probe, even with the right status and body. */
     maxLatency: durationSchema.optional(),

@@ -23,7 +23,7 @@ const channelSchema = z.partialRecord(z.enum(PLATFORMS), z.string().min(1));
 const metricMonitorSchema = z.strictObject({
   metric: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a metric name is lower-case letters, digits and underscores'),
   prometheus: z.strictObject({
-    /** An instant PromQL query returning one number. */
+    /** An instant PromQL query returning one number; may use ${env.NAME} and the run variables (shown filled in, secrets masked). */
     query: z.string().min(1),
     /** Prometheus' base URL; may use ${env.NAME}. */
     url: z.string().default('${env.PROMETHEUS_URL}'),

@@ -25,10 +25,23 @@ export function mayDecide(spec: RunSpec, actor: Actor): Permission {
   return { allowed: false, reason: `Only approvers may decide Go/No-Go on this run (${names(spec.approvers)}).` };
 }
 
+/** A GO into a lock or a freeze (domain/go-gates.ts): only someone who may approve and is an admin may give one, with a reason. */
+export function mayOverrideGates(spec: RunSpec, actor: Actor): Permission {
+  if (listed(spec.approvers, actor) && listed(spec.admins, actor)) return ALLOWED;
+  const both = spec.approvers.filter((person) => spec.admins.some((admin) => admin.key === person.key));
+  return { allowed: false, reason: `Only an admin who is also an approver may override it (${names(both) || 'the plan names none'}).` };
+}
+
 /** Admins override: they may also roll back, resume and cancel any run of the service (they cannot approve one). */
 export function mayRollback(spec: RunSpec, actor: Actor): Permission {
   if (listed(spec.approvers, actor) || listed(spec.onCall, actor) || listed(spec.admins, actor)) return ALLOWED;
   return { allowed: false, reason: `Only approvers, on-call and admins may roll back this run (${names(distinct([...spec.approvers, ...spec.onCall, ...spec.admins]))}).` };
+}
+
+/** Rolling back a finished deployment (a new run, domain/redeploy.ts): the people who may roll back a run, whether or not they may start one. */
+export function mayRedeploy(spec: RunSpec, actor: Actor, target: string): Permission {
+  if (listed(spec.approvers, actor) || listed(spec.onCall, actor) || listed(spec.admins, actor)) return ALLOWED;
+  return { allowed: false, reason: `Only approvers, on-call and admins may roll back ${target} (${names(distinct([...spec.approvers, ...spec.onCall, ...spec.admins]))}).` };
 }
 
 export function mayCancel(spec: RunSpec, requester: Actor, actor: Actor): Permission {

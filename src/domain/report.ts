@@ -16,6 +16,7 @@ export function deploymentReport(run: Run): string {
     `**Deployment Duration**: ${duration}`,
     `**Readiness**: ${run.readiness ? describeReadiness(run.readiness) : 'no prerequisites in the plan'}`,
     `**Go/No-Go**: ${goNoGo(run)}`,
+    ...(run.redeploy ? [`**Rollback of ${run.service}**: ${run.redeploy.from} → ${run.redeploy.to}${run.redeploy.of ? ` (${run.redeploy.from} was deployed by ${run.redeploy.of})` : ''}: a version that had succeeded on ${run.environment} before, deployed again without staging or readiness prerequisites`] : []),
     ...(run.emergency ? [`**Emergency**: 🚨 started inside the freeze ${run.emergency.freeze ? `"${run.emergency.freeze}"` : 'window'} with --emergency: “${run.emergency.justification}” (one more approver was required)`] : []),
     '',
     '## Deployment Timeline',

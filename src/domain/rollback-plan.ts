@@ -41,10 +41,24 @@ export const rollbackValidationSchema = z
     if (validation.every > validation.window) ctx.addIssue({ code: 'custom', path: ['every'], message: 'is longer than window: the validation would see one check' });
   });
 
+const REDEPLOY_DEFAULTS = { requireDecision: false };
+
+/**
+ * `/deploy rollback <service> [environment] [to <version>]`: a new run that deploys again a version that
+ * already succeeded here (domain/redeploy.ts). On-call, approvers and admins may start one. It asks for no
+ * Go/No-Go by default, since restoring a known-good version should not wait for a quorum at 3 a.m.;
+ * `requireDecision: true` makes it wait for the environment's `approval` like any start.
+ */
+export const redeploySchema = z.strictObject({
+  requireDecision: z.boolean().default(REDEPLOY_DEFAULTS.requireDecision),
+});
+export type RedeployPolicy = z.infer<typeof redeploySchema>;
+
 export const rollbackPlanSchema = z
   .strictObject({
     validation: rollbackValidationSchema.default(VALIDATION_DEFAULTS),
+    redeploy: redeploySchema.default(REDEPLOY_DEFAULTS),
   })
-  .default({ validation: VALIDATION_DEFAULTS });
+  .default({ validation: VALIDATION_DEFAULTS, redeploy: REDEPLOY_DEFAULTS });
 
 export type RollbackPlan = z.infer<typeof rollbackPlanSchema>;

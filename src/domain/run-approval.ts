@@ -1,7 +1,8 @@
 import { formatDuration } from './duration.ts';
 import type { Effect } from './effects.ts';
 import { isPerson } from './identity.ts';
-import { mayDecide } from './policy.ts';
+import { goBlockers } from './go-gates.ts';
+import { mayDecide, mayOverrideGates } from './policy.ts';
 import { describeDecision, enterPhase, finish, type Moved } from './run-flow.ts';
 import { fail, ok, type Decision, type Run, type RunEvent, type TransitionResult } from './run-types.ts';
 import type { RunSpec } from './spec.ts';
@@ -9,7 +10,9 @@ import type { RunSpec } from './spec.ts';
 /**
  * Go/No-Go: GOs from a quorum of different approvers (a person counts once, whichever platform they
  * click from; the requester only if the plan allows self-approval), one NO-GO or DEFER ends it;
- * reminders to approvers who have not decided, and a timeout that defers the run.
+ * reminders to approvers who have not decided, and a timeout that defers the run. A GO into a lock
+ * or a freeze window (domain/go-gates.ts) is refused, unless an admin who is an approver gives it with
+ * a rationale: then it is accepted as an override, recorded on the decision.
  */
 
 /** The run starts waiting for a decision: the timeout and the first reminder are set. */
@@ -44,14 +47,24 @@ export function onDecision(run: Run, event: Extract<RunEvent, { type: 'decision'
   if (run.approvals.some((earlier) => earlier.approver === approver.key)) {
     return fail('not_allowed', `You have already said GO on ${run.key}; ${missing(run, run.approvals.length)} more approver(s) needed.`);
   }
-  const approvals = [...run.approvals, vote];
+  // Every GO given into a lock or freeze is judged, not only the last of a quorum: each one says "deploy now".
+  const blockers = goBlockers(run, event.gates, new Date(at));
+  if (blockers.length) {
+    const blocked = blockers.join(' ');
+    const override = mayOverrideGates(run.spec, event.by);
+    if (!override.allowed) return fail('not_allowed', `${blocked} A GO now would deploy into it, so ${run.key} keeps waiting for its decision: say GO again once it is lifted. ${override.reason}`);
+    if (!vote.rationale) return fail('not_allowed', `${blocked} As an admin you may override it: say GO with a rationale (why deploying now is safe); the override is kept in the audit trail.`);
+  }
+  const go: Decision = blockers.length ? { ...vote, override: blockers.join(' ') } : vote;
+  const approvals = [...run.approvals, go];
   const quorum = quorumOf(run);
   if (approvals.length < quorum) {
-    return ok({ ...run, approvals }, [{ kind: 'postLog', text: `GO ${approvals.length} of ${quorum}: ${describeDecision(vote)}` }, { kind: 'refreshStatus' }]);
+    return ok({ ...run, approvals }, [{ kind: 'postLog', text: `GO ${approvals.length} of ${quorum}: ${describeDecision(go)}` }, { kind: 'refreshStatus' }]);
   }
-  const decided: Run = { ...run, approvals, decision: vote };
+  const decided: Run = { ...run, approvals, decision: go };
   const began = enterPhase(decided, 'deploy', at);
-  const log = quorum > 1 ? `Decision: GO by ${approvals.map((approval) => approval.by.name).join(' and ')} (quorum of ${quorum})` : `Decision: ${describeDecision(vote)}`;
+  const overrides = approvals.filter((approval) => approval.override).map(describeDecision);
+  const log = quorum > 1 ? `Decision: GO by ${approvals.map((approval) => approval.by.name).join(' and ')} (quorum of ${quorum})${overrides.length ? `; ${overrides.join('; ')}` : ''}` : `Decision: ${describeDecision(go)}`;
   return ok(began.run, [{ kind: 'postLog', text: log }, { kind: 'refreshStatus' }, ...began.effects]);
 }
 

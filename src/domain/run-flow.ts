@@ -131,5 +131,5 @@ export function currentStep(run: Run): Step | undefined {
 
 export function describeDecision(decision: Decision): string {
   const label = { go: 'GO', no_go: 'NO-GO', defer: 'DEFER' }[decision.decision];
-  return `${label} by ${decision.by.name} at ${decision.at.slice(11, 16)} UTC${decision.rationale ? ` (“${decision.rationale}”)` : ''}`;
+  return `${label} by ${decision.by.name} at ${decision.at.slice(11, 16)} UTC${decision.rationale ? ` (“${decision.rationale}”)` : ''}${decision.override ? `, ⚠️ overriding: ${decision.override}` : ''}`;
 }

@@ -1,5 +1,6 @@
 import type { Reading, Sample, VersionTally } from './assess.ts';
 import type { Effect } from './effects.ts';
+import type { GoGates } from './go-gates.ts';
 import type { Actor } from './identity.ts';
 import type { SchedulePace } from './schedule.ts';
 import type { RunSpec } from './spec.ts';
@@ -46,6 +47,8 @@ export const WATCHED_STATES: readonly RunState[] = ['verifying', 'awaiting_promo
 export const CHECKED_STATES: readonly RunState[] = [...WATCHED_STATES, 'validating_rollback'];
 /** States in which production may already have changed: rollback, not cancel, undoes them. */
 export const PRODUCTION_TOUCHED: readonly RunState[] = ['deploying', ...WATCHED_STATES];
+/** States in which nothing has changed production yet: cancel, not rollback, stops them. */
+export const CANCELLABLE_STATES: readonly RunState[] = ['scheduled', 'queued', 'pre_checks', 'staging', 'awaiting_decision'];
 
 export function isTerminal(state: RunState): boolean {
   return TERMINAL_STATES.includes(state);
@@ -61,6 +64,8 @@ export interface Decision {
   rationale: string | null;
   /** The plan's person key of the approver, so one human on two platforms counts once. */
   approver?: string;
+  /** A GO an admin gave while the target was locked or frozen: what it overrode (the rationale says why). */
+  override?: string;
 }
 
 /** Production readiness: prerequisites passed, as a score out of 100 against the plan's threshold. */
@@ -93,6 +98,13 @@ export interface Watch {
   checks: number;
 }
 
+/** What a rollback of a finished deployment replaces: the live version `from` (deployed by run `of`) with `to`, which succeeded here before. */
+export interface Redeploy {
+  from: string;
+  to: string;
+  of: string | null;
+}
+
 export interface Run {
   id: string;
   /** Short human id used in chat, e.g. `api-42`. */
@@ -110,10 +122,12 @@ export interface Run {
   state: RunState;
   /** Number of events applied; the next event is number seq + 1. */
   seq: number;
-  /** The step to run next, or running now. */
-  cursor: { phase: Phase; index: number; startedAt: string | null; queuedAt: string } | null;
+  /** The step to run next, or running now; `attempt`: which start of the step's job started it (see step.started). */
+  cursor: { phase: Phase; index: number; startedAt: string | null; queuedAt: string; attempt?: number } | null;
   /** A scheduled start: when (UTC) and how the requester wrote it ("Tue 24 Nov 14:00 Europe/Berlin (13:00 UTC)"). */
   scheduled: { at: string; shown: string } | null;
+  /** A rollback of a finished deployment (`/deploy rollback <service>`, domain/redeploy.ts): it deploys `to` again over `from`, the live version of run `of`. */
+  redeploy: Redeploy | null;
   /** Started with --emergency inside a freeze window (`freeze`: its name, domain/freeze.ts): the justification, shown everywhere; it needs one more approver. */
   emergency: { justification: string; freeze?: string } | null;
   /** The readiness gate's verdict once the pre-checks have run (null before, or when the plan has no prerequisites). */
@@ -175,14 +189,16 @@ export interface RollbackValidation {
 export type RunEvent =
   | {
       type: 'requested';
-      run: Pick<Run, 'id' | 'key' | 'service' | 'version' | 'environment' | 'platform' | 'requestedBy' | 'spec'> & { previousVersion?: string | null; scheduled?: { at: string; shown: string } | null; emergency?: Run['emergency'] };
+      run: Pick<Run, 'id' | 'key' | 'service' | 'version' | 'environment' | 'platform' | 'requestedBy' | 'spec'> & { previousVersion?: string | null; scheduled?: { at: string; shown: string } | null; emergency?: Run['emergency']; redeploy?: Run['redeploy'] };
     }
-  | { type: 'step.started'; stepId: string }
+  /** `attempt`: how many times the step's job has started, this start included (1; 2 after a take-over or a retry); absent in older events. */
+  | { type: 'step.started'; stepId: string; attempt?: number }
   /** `output` is the tail of what the step printed: kept in the audit trail, not in the run. */
   | { type: 'step.succeeded'; stepId: string; summary: string; output?: string; baselines?: Record<string, number> }
   | { type: 'step.failed'; stepId: string; summary: string; output?: string }
   /** `acknowledged`: the approver saw the CONDITIONAL items (the GO form's checkbox); required for GO on a CONDITIONAL run. */
-  | { type: 'decision'; decision: DecisionKind; by: Actor; rationale: string | null; acknowledged?: boolean }
+  /** `gates`: the lock and freezes a GO would deploy into, gathered when it was given (domain/go-gates.ts). */
+  | { type: 'decision'; decision: DecisionKind; by: Actor; rationale: string | null; acknowledged?: boolean; gates?: GoGates }
   /** A timer the run set went off: remind approvers (n-th reminder), or give up waiting for a decision. */
   | { type: 'timer'; timer: TimerKind; n: number; /** scheduled_start only: why the target cannot take the run now (a lock taken since it was scheduled). */ blockedBy?: string }
   | { type: 'check'; seq: number; healthy: boolean; detail: string; readings?: Reading[]; /** Rollback validation: which versions answered the version probe. */ versions?: VersionTally }

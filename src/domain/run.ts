@@ -5,7 +5,7 @@ import { currentStep, describeDecision, enterPhase, finish, startStep } from './
 import { rollBack, rollingBack, undoStepFailed } from './run-rollback.ts';
 import { isWatchedStep } from './steps.ts';
 import { pageFor } from './page-causes.ts';
-import { fail, ok, isTerminal, PRODUCTION_TOUCHED, type Run, type RunEvent, type StepRecord, type TransitionResult } from './run-types.ts';
+import { CANCELLABLE_STATES, fail, ok, isTerminal, PRODUCTION_TOUCHED, type Run, type RunEvent, type StepRecord, type TransitionResult } from './run-types.ts';
 import { onCheck, onPromotion, onResume } from './run-watch.ts';
 import { onDecision, onTimer } from './run-approval.ts';
 import type { Phase } from './steps.ts';
@@ -32,7 +32,7 @@ export function transition(run: Run | null, event: RunEvent, now: Date): Transit
   const next: Run = { ...run, seq: run.seq + 1 };
   switch (event.type) {
     case 'step.started':
-      return onStepStarted(next, event.stepId, at);
+      return onStepStarted(next, event.stepId, event.attempt, at);
     case 'step.succeeded':
     case 'step.failed': {
       const measured = event.type === 'step.succeeded' && event.baselines ? { ...next, baselines: { ...next.baselines, ...event.baselines } } : next;
@@ -71,6 +71,7 @@ function created(input: Extract<RunEvent, { type: 'requested' }>['run'], at: str
     previousVersion: input.previousVersion ?? null,
     scheduled: input.scheduled ?? null,
     emergency: input.emergency ?? null,
+    redeploy: input.redeploy ?? null,
     readiness: null,
     requestedAt: at,
     state: 'queued',
@@ -120,10 +121,19 @@ function workerStep(run: Run) {
   return step && !isWatchedStep(step) ? step : undefined;
 }
 
-function onStepStarted(run: Run, stepId: string, at: string): TransitionResult {
+/**
+ * A step already started starts again only from a later start of its job: a take-over once the dead
+ * worker's lock expired, or a retry after a fault (at-least-once). Any other job for it (a duplicate
+ * enqueue; two jobs of an older release) would run it a second time at once: stale.
+ */
+function onStepStarted(run: Run, stepId: string, attempt: number | undefined, at: string): TransitionResult {
   const step = workerStep(run);
   if (!step || step.id !== stepId) return fail('stale', `Step ${stepId} is not the run's current step.`);
-  return ok({ ...run, cursor: { ...run.cursor!, startedAt: at } }, []);
+  const cursor = run.cursor!;
+  if (cursor.startedAt && attempt !== undefined && cursor.attempt !== undefined && attempt <= cursor.attempt) {
+    return fail('stale', `Step ${stepId} is already running (start ${cursor.attempt} of its job).`);
+  }
+  return ok({ ...run, cursor: { ...cursor, startedAt: at, ...(attempt === undefined ? {} : { attempt }) } }, []);
 }
 
 function onStepFinished(run: Run, stepId: string, reported: boolean, reportedSummary: string, output: string, at: string): TransitionResult {
@@ -199,7 +209,7 @@ function onRollbackRequested(run: Run, by: Actor, reason: string | null, at: str
 
 function onCancel(run: Run, by: Actor, reason: string | null, at: string): TransitionResult {
   if (isTerminal(run.state)) return fail('not_allowed', `${run.key} has already ended (${run.state}).`);
-  if (!['scheduled', 'queued', 'pre_checks', 'staging', 'awaiting_decision'].includes(run.state)) {
+  if (!CANCELLABLE_STATES.includes(run.state)) {
     return fail('not_allowed', `${run.key} is already changing production; use /deploy rollback ${run.key} instead.`);
   }
   const permission = mayCancel(run.spec, run.requestedBy, by);

@@ -2,7 +2,8 @@ import { formatDuration } from '../domain/duration.ts';
 import type { HttpProbe } from '../domain/plan.ts';
 import type { HttpCall, StepAction } from '../domain/steps.ts';
 import type { Measurement, StepContext, StepOutcome } from '../ports.ts';
-import { interpolate, mask, withRunVariables } from './interpolate.ts';
+import { interpolate, mask } from './interpolate.ts';
+import { maskUrl, urlSecrets } from './masking.ts';
 
 type HttpAction = Extract<StepAction, { kind: 'http' }>;
 
@@ -23,8 +24,10 @@ export async function probe(config: HttpProbe, context: StepContext, env: NodeJS
 /**
  * An HTTP step: the call, tried up to `attempts` times, then its `waitFor` poll, if any. Waits grow by
  * `backoff.factor` up to `backoff.max`; a server's Retry-After is honoured within the same cap. A
- * final answer (most 4xx) stops at once. Every line it returns is masked: header values are never
- * shown, and a value that came from ${env.NAME} is *** wherever a URL or response excerpt would show it.
+ * final answer (most 4xx) stops at once. Every line it returns shows the URL filled in, as the worker
+ * called it, and is masked (masking.ts): header values are never shown, and a secret (an env value whose
+ * name looks secret or that a header or body used, a URL's userinfo, a secret query parameter) is ***
+ * wherever a URL, response excerpt or error would show it.
  */
 export async function runHttpStep(action: HttpAction, context: StepContext, env: NodeJS.ProcessEnv, sleep = delay): Promise<StepOutcome> {
   const started = Date.now();
@@ -62,8 +65,8 @@ export function retryDelay(action: Pick<HttpCall, 'intervalMs' | 'backoff'>, att
 async function call(config: HttpProbe, context: StepContext, env: NodeJS.ProcessEnv): Promise<Attempt> {
   const request = buildRequest(config, context, env);
   if (!request.ok) return { passed: false, detail: request.problem, final: { why: null }, retryAfterMs: null };
-  const { secrets } = request;
-  const shown = `${config.method} ${withRunVariables(config.url, context, { url: true })}`;
+  const { secrets, needle } = request;
+  const shown = `${config.method} ${request.shownUrl}`;
   const expected = Array.isArray(config.expectStatus) ? config.expectStatus : [config.expectStatus];
   const started = Date.now();
   try {
@@ -78,13 +81,12 @@ async function call(config: HttpProbe, context: StepContext, env: NodeJS.Process
       const final = isFinal(response.status) ? { why: `${response.status} is final (a client error)` } : null;
       return { passed: false, detail, final, retryAfterMs: final ? null : retryAfter(response.headers.get('retry-after')) };
     }
-    const needle = config.bodyIncludes === undefined ? undefined : withRunVariables(config.bodyIncludes, context);
-    if (needle !== undefined && !body.includes(needle)) return { passed: false, detail: `${described}, body lacks "${needle}"`, final: null, retryAfterMs: null };
+    if (needle && !body.includes(needle.value)) return { passed: false, detail: `${described}, body lacks "${needle.shown}"`, final: null, retryAfterMs: null };
     if (config.maxLatency !== undefined && tookMs > config.maxLatency) return { passed: false, detail: `${described}, over its latency budget of ${config.maxLatency}ms`, final: null, retryAfterMs: null };
     return { passed: true, detail: described };
   } catch (error) {
     const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${config.timeout}ms` : describeFetchError(error);
-    return { passed: false, detail: `${shown} failed: ${mask(reason, secrets)}`, final: null, retryAfterMs: null };
+    return { passed: false, detail: `${shown} failed: ${mask(withUrlShown(reason, request.url, request.shownUrl), secrets)}`, final: null, retryAfterMs: null };
   }
 }
 
@@ -93,28 +95,32 @@ function isFinal(status: number): boolean {
   return status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
-type Built = { ok: true; url: string; init: RequestInit; secrets: string[] } | { ok: false; problem: string };
+type Built =
+  | { ok: true; url: string; shownUrl: string; init: RequestInit; secrets: string[]; needle: { value: string; shown: string } | null }
+  | { ok: false; problem: string };
 
-/** The request with its variables filled, or why it cannot be sent. Problems name variables and headers, never values. */
+/**
+ * The request with its variables filled, or why it cannot be sent. Problems name variables and
+ * headers, never values. `secrets`: what must be *** wherever this call's text shows it.
+ */
 function buildRequest(config: HttpProbe, context: StepContext, env: NodeJS.ProcessEnv): Built {
-  const secrets: string[] = [];
   const url = interpolate(config.url, context, env, { url: true });
   if (url.unknown.length) return { ok: false, problem: `the URL uses unknown variables: ${url.unknown.join(', ')}` };
-  secrets.push(...url.fromEnv);
+  const secrets: string[] = [...url.secrets, ...urlSecrets(url.value)];
   const headers: Record<string, string> = {};
   for (const [name, template] of Object.entries(config.headers ?? {})) {
     const filled = interpolate(template, context, env);
     if (filled.unknown.length) return { ok: false, problem: `header ${name} uses unknown variables: ${filled.unknown.join(', ')}` };
     // fetch would refuse it, quoting the value in its error; say which header instead.
     if (/[\r\n\0]/.test(filled.value.trim())) return { ok: false, problem: `header ${name} holds a line break or NUL (check the env values it uses)` };
-    secrets.push(...filled.fromEnv);
+    secrets.push(...filled.fromEnv, ...filled.secrets);
     headers[name] = filled.value;
   }
   let body: string | undefined;
   if (typeof config.body === 'string') {
     const filled = interpolate(config.body, context, env);
     if (filled.unknown.length) return { ok: false, problem: `the body uses unknown variables: ${filled.unknown.join(', ')}` };
-    secrets.push(...filled.fromEnv);
+    secrets.push(...filled.fromEnv, ...filled.secrets);
     body = filled.value;
   } else if (config.body !== undefined) {
     const unknown: string[] = [];
@@ -122,14 +128,35 @@ function buildRequest(config: HttpProbe, context: StepContext, env: NodeJS.Proce
     const filled = mapStrings(config.body, (text) => {
       const result = interpolate(text, context, env);
       unknown.push(...result.unknown);
-      secrets.push(...result.fromEnv);
+      secrets.push(...result.fromEnv, ...result.secrets);
       return result.value;
     });
     if (unknown.length) return { ok: false, problem: `the body uses unknown variables: ${unknown.join(', ')}` };
     body = JSON.stringify(filled);
     if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   }
-  return { ok: true, url: url.value, init: { method: config.method, headers, ...(body !== undefined ? { body } : {}) }, secrets };
+  let needle: { value: string; shown: string } | null = null;
+  if (config.bodyIncludes !== undefined) {
+    const filled = interpolate(config.bodyIncludes, context, env);
+    if (filled.unknown.length) return { ok: false, problem: `bodyIncludes uses unknown variables: ${filled.unknown.join(', ')}` };
+    secrets.push(...filled.secrets);
+    needle = { value: filled.value, shown: filled.shown };
+  }
+  // Masked by value as well: an env value a header or body used may also be in the URL or the needle.
+  const shownUrl = mask(maskUrl(url.shown), secrets);
+  if (needle) needle.shown = mask(needle.shown, secrets);
+  return { ok: true, url: url.value, shownUrl, init: { method: config.method, headers, ...(body !== undefined ? { body } : {}) }, secrets, needle };
+}
+
+/** fetch's own messages quote the URL (e.g. one with user:password@): put the URL as shown in its place. */
+function withUrlShown(text: string, url: string, shownUrl: string): string {
+  const forms = [url];
+  try {
+    forms.push(new URL(url).href);
+  } catch {
+    // Not a URL fetch could parse: it quotes it as written.
+  }
+  return [...new Set(forms)].sort((a, b) => b.length - a.length).reduce((out, form) => out.split(form).join(shownUrl), text);
 }
 
 function mapStrings(value: unknown, fill: (text: string) => string): unknown {

@@ -1,12 +1,20 @@
 import { fillRunVariables, TEMPLATE_VARIABLE, type RunVariable } from '../domain/plan-steps.ts';
 import type { StepContext } from '../ports.ts';
+import { looksSecret } from './masking.ts';
 
 export interface Filled {
   value: string;
+  /**
+   * The value as people may see it: an ${env.NAME} whose name looks secret (masking.ts) is ***, and an
+   * unknown name reads `<unknown NAME>`, so a message never shows a raw ${…}.
+   */
+  shown: string;
   /** Names that are neither a run variable nor a set ${env.NAME}: reported, so a typo in a plan shows up. */
   unknown: string[];
-  /** The values ${env.NAME} filled in: possibly secrets, masked wherever the result is shown. */
+  /** Every value ${env.NAME} filled in (from the environment, not a fallback). */
   fromEnv: string[];
+  /** What `shown` masks (values of names that look secret, fallbacks included): to mask wherever else the text may show them. */
+  secrets: string[];
 }
 
 /**
@@ -17,32 +25,47 @@ export interface Filled {
  * instead of an empty string.
  */
 export function interpolate(template: string, context: StepContext, env: NodeJS.ProcessEnv, options: { url?: boolean } = {}): Filled {
-  const unknown: string[] = [];
-  const fromEnv: string[] = [];
+  const filled: Filled = { value: '', shown: '', unknown: [], fromEnv: [], secrets: [] };
   const encode = options.url ? encodeURIComponent : (text: string) => text;
   const fromRun = runVariables(context);
-  const value = template.replace(TEMPLATE_VARIABLE, (whole, name: string, fallback: string | undefined) => {
+  const add = (value: string, shown = value) => {
+    filled.value += value;
+    filled.shown += shown;
+  };
+  let last = 0;
+  for (const match of template.matchAll(TEMPLATE_VARIABLE)) {
+    const [whole, name = '', fallback] = match;
+    add(template.slice(last, match.index));
+    last = match.index + whole.length;
     if (name.startsWith('env.')) {
       const found = env[name.slice(4)];
-      if (found !== undefined && (found !== '' || fallback === undefined)) {
-        fromEnv.push(found);
-        return found;
+      const fromEnv = found !== undefined && (found !== '' || fallback === undefined);
+      if (!fromEnv && fallback === undefined) {
+        filled.unknown.push(name);
+        add(whole, `<unknown ${name}>`);
+        continue;
       }
-      if (fallback !== undefined) return fallback;
-      unknown.push(name);
-      return whole;
+      const value = fromEnv ? found : fallback!;
+      if (fromEnv) filled.fromEnv.push(value);
+      if (looksSecret(name.slice(4))) {
+        filled.secrets.push(value);
+        add(value, '***');
+      } else add(value);
+    } else if (Object.hasOwn(fromRun, name)) {
+      add(encode(fromRun[name as RunVariable]));
+    } else {
+      filled.unknown.push(name);
+      add(whole, `<unknown ${name}>`);
     }
-    if (Object.hasOwn(fromRun, name)) return encode(fromRun[name as RunVariable]);
-    unknown.push(name);
-    return whole;
-  });
-  return { value, unknown, fromEnv };
+  }
+  add(template.slice(last));
+  return filled;
 }
 
 /**
- * Run variables filled, ${env.NAME} and anything else left as written: how a URL is shown (an env
- * value may be a secret), what bodyIncludes looks for, and an argv element (plans may not put
- * ${env.NAME} in argv; the element stays one element, as there is no shell to split it).
+ * Run variables filled, anything else left as written: an argv element (plans may not put
+ * ${env.NAME} in argv, as argv is visible to every process; other ${…} text is the command's own,
+ * and the element stays one element, as there is no shell to split it).
  */
 export function withRunVariables(template: string, context: StepContext, options: { url?: boolean } = {}): string {
   return fillRunVariables(template, runVariables(context), options.url ? encodeURIComponent : undefined);

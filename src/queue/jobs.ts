@@ -47,6 +47,16 @@ export const JOB_PAYLOADS = {
   [QUEUES.notices]: noticeJobSchema,
 } as const;
 
+/**
+ * The one BullMQ job of a run's step: every outbox row for that step names it (the first enqueue and each of the
+ * sweeper's), and adding a job whose id exists is a no-op, so a step waiting behind busy worker slots, or piled
+ * up while Redis was away, is one job and runs in one worker at a time. A step id is used once per run (the
+ * cursor only moves forward). BullMQ ids may not contain ':' or be all digits.
+ */
+export function stepJobId(runId: string, stepId: string): string {
+  return `step-${runId}-${stepId}`;
+}
+
 export type StepJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.steps]>;
 export type CheckJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.checks]>;
 export type ChatJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.chat]>;

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db } from '../store/db.ts';
@@ -7,8 +7,9 @@ import { JOB_OPTIONS } from './options.ts';
 import { QUEUES, type QueueName } from './jobs.ts';
 
 /**
- * Moves outbox rows to BullMQ. The row id is the job id, so a relay that crashes after adding
- * but before marking repeats nothing. Polls, and wakes at once when nudged after a local commit.
+ * Moves outbox rows to BullMQ. A row's job id is fixed (the row id, or its step's one job: jobs.ts
+ * stepJobId), so a relay that crashes after adding but before marking repeats nothing. Polls, and
+ * wakes at once when nudged after a local commit.
  */
 export class OutboxRelay {
   private readonly queues: Record<QueueName, Queue>;
@@ -59,7 +60,26 @@ export class OutboxRelay {
     for (const row of rows) {
       const queue = this.queues[row.queue as QueueName];
       if (!queue) throw new Error(`outbox row ${row.id} names unknown queue ${row.queue}`);
-      await queue.add(row.queue, row.payload, { ...JOB_OPTIONS[row.queue as QueueName], jobId: row.id, delay: Math.max(0, row.runAt.getTime() - now) });
+      await queue.add(row.queue, row.payload, { ...JOB_OPTIONS[row.queue as QueueName], jobId: row.jobId ?? row.id, delay: Math.max(0, row.runAt.getTime() - now) });
+      if (row.jobId) await this.retryIfFailed(queue, row.jobId);
+    }
+  }
+
+  /**
+   * Adding a job whose id exists is a no-op, so a shared job (a step's) that failed all its attempts
+   * (the database was down longer than its backoff) would stay failed however often the sweeper asks
+   * for it again. A new row for it says the work is still wanted: the failed job gets its attempts
+   * back and goes round once more. Its start count goes on, so the worker's start is a take-over
+   * (domain/run.ts onStepStarted). Another relay may have retried it first: then it is not failed.
+   */
+  private async retryIfFailed(queue: Queue, jobId: string): Promise<void> {
+    if ((await queue.getJobState(jobId)) !== 'failed') return;
+    const job = await Job.fromId(queue, jobId);
+    try {
+      await job?.retry('failed', { resetAttemptsMade: true });
+      this.log.warn({ queue: queue.name, job: jobId }, 'failed job retried: its work is asked for again');
+    } catch (error) {
+      if ((await queue.getJobState(jobId)) === 'failed') throw error;
     }
   }
 

@@ -25,19 +25,20 @@ export interface WorkerDeps {
 
 /** Starts one BullMQ worker per queue. Returns a function that stops them. */
 export function startWorkers(deps: WorkerDeps): { stop(): Promise<void> } {
-  const handlers: Record<QueueName, (data: unknown) => Promise<unknown>> = {
-    [QUEUES.steps]: (data) => runStep(deps.ctx, deps.executor, deps.metrics, parse(QUEUES.steps, data)),
-    [QUEUES.checks]: (data) => runCheck(deps.ctx, deps.monitor, deps.metrics, parse(QUEUES.checks, data)),
-    [QUEUES.chat]: (data) => {
-      const job = parse(QUEUES.chat, data);
-      return performChatEffect(deps.chat, job.runId, job.effect);
+  const handlers: Record<QueueName, (job: Job) => Promise<unknown>> = {
+    // attemptsStarted: BullMQ counts each start of a job (a take-over after a stall, a retry), so the domain tells a take-over from a duplicate.
+    [QUEUES.steps]: (job) => runStep(deps.ctx, deps.executor, deps.metrics, parse(QUEUES.steps, job.data), job.attemptsStarted),
+    [QUEUES.checks]: (job) => runCheck(deps.ctx, deps.monitor, deps.metrics, parse(QUEUES.checks, job.data)),
+    [QUEUES.chat]: (job) => {
+      const chat = parse(QUEUES.chat, job.data);
+      return performChatEffect(deps.chat, chat.runId, chat.effect);
     },
-    [QUEUES.pages]: (data) => runPageJob(deps.ctx, deps.chat, parse(QUEUES.pages, data)),
-    [QUEUES.timers]: (data) => runTimer(deps.ctx, parse(QUEUES.timers, data)),
-    [QUEUES.notices]: (data) => postNotice(deps.chat, parse(QUEUES.notices, data)),
+    [QUEUES.pages]: (job) => runPageJob(deps.ctx, deps.chat, parse(QUEUES.pages, job.data)),
+    [QUEUES.timers]: (job) => runTimer(deps.ctx, parse(QUEUES.timers, job.data)),
+    [QUEUES.notices]: (job) => postNotice(deps.chat, parse(QUEUES.notices, job.data)),
   };
   const workers = (Object.keys(handlers) as QueueName[]).map((queue) => {
-    const worker = new Worker(queue, (job: Job) => handlers[queue](job.data), { connection: deps.connection, prefix: deps.prefix, ...workerOptions(queue, deps.lockMs) });
+    const worker = new Worker(queue, (job: Job) => handlers[queue](job), { connection: deps.connection, prefix: deps.prefix, ...workerOptions(queue, deps.lockMs) });
     worker.on('failed', (job, error) => deps.ctx.log.error({ queue, job: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'));
     worker.on('error', (error) => deps.ctx.log.error({ queue, err: error }, 'worker error'));
     return worker;

@@ -9,10 +9,12 @@ export interface OutboxRow {
   queue: string;
   payload: unknown;
   runAt: Date;
+  /** The job this row becomes, when several rows may name the same one; null: the row id. */
+  jobId: string | null;
 }
 
-export function outboxRow(runId: string, queue: string, payload: unknown, runAt: Date): OutboxRow {
-  return { id: randomUUID(), runId, queue, payload, runAt };
+export function outboxRow(runId: string, queue: string, payload: unknown, runAt: Date, jobId: string | null = null): OutboxRow {
+  return { id: randomUUID(), runId, queue, payload, runAt, jobId };
 }
 
 export async function insertOutbox(db: Db, rows: OutboxRow[], now: Date): Promise<void> {
@@ -23,12 +25,12 @@ export async function insertOutbox(db: Db, rows: OutboxRow[], now: Date): Promis
 /**
  * Hands pending rows to `deliver` and marks them relayed, in one transaction.
  * SKIP LOCKED lets several relays share the work on Postgres; delivery is idempotent
- * (the row id is the job id), so a crash between deliver and mark repeats nothing.
+ * (a row's job id is fixed: the row id, or its step's one job), so a crash between deliver and mark repeats nothing.
  */
 export async function relayPending(db: Db, limit: number, deliver: (rows: OutboxRow[]) => Promise<void>, now: () => Date): Promise<number> {
   return db.transaction(async (tx) => {
     const rows = await tx
-      .select({ id: outbox.id, runId: outbox.runId, queue: outbox.queue, payload: outbox.payload, runAt: outbox.runAt })
+      .select({ id: outbox.id, runId: outbox.runId, queue: outbox.queue, payload: outbox.payload, runAt: outbox.runAt, jobId: outbox.jobId })
       .from(outbox)
       .where(isNull(outbox.relayedAt))
       .orderBy(asc(outbox.createdAt))

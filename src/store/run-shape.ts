@@ -14,7 +14,8 @@ function rollbackOf(spec: Run['spec']): Step[] {
 /**
  * Snapshots written by an older Flightdeck lack the fields added since; a run in flight across an
  * upgrade is read with the defaults those fields would have had when it was created (no scheduled
- * time, no emergency, no quorum beyond one approver, no staging, readiness or finalize steps, …).
+ * time, no emergency, not a rollback of a finished deployment, no quorum beyond one approver, no
+ * staging, readiness or finalize steps, …).
  * One exception, on purpose: a rollback of an older run is validated like any other (a step is added),
  * because "rolled back" must follow a passing check whatever release created the run.
  */
@@ -25,6 +26,7 @@ export function currentShape(stored: Run): Run {
     previousVersion: stored.previousVersion ?? null,
     scheduled: stored.scheduled ?? null,
     emergency: stored.emergency ?? null,
+    redeploy: stored.redeploy ?? null,
     readiness: stored.readiness ?? null,
     approvals: stored.approvals ?? [],
     awaiting: stored.awaiting ?? null,

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Actor } from '../domain/identity.ts';
+import type { Success } from '../domain/redeploy.ts';
 import { ACTIVE_STATES, type Run, type RunEvent } from '../domain/run.ts';
 import type { Db } from './db.ts';
 import { currentShape } from './run-shape.ts';
@@ -106,15 +107,24 @@ export async function saveStatusMessage(db: Db, runId: string, platform: string,
 }
 
 
-/** What production runs now, as far as Flightdeck knows: the version of the last run that succeeded there. */
-export async function lastSucceededVersion(db: Db, service: string, environment: string): Promise<string | null> {
-  const [row] = await db
-    .select({ version: runs.version })
+/**
+ * The versions that succeeded on a target, newest success first, each with the newest run that deployed it:
+ * the first is what runs there now, as far as Flightdeck knows. Read through the index of succeeded runs
+ * (schema.ts succeeded_runs_by_target); a version deployed more than once counts once, at its newest success.
+ */
+export async function succeededVersions(db: Db, service: string, environment: string): Promise<Success[]> {
+  const rows = await succeededVersionsQuery(db, service, environment);
+  const newestFirst = rows.sort((a, b) => b.at.getTime() - a.at.getTime() || b.created.getTime() - a.created.getTime());
+  return newestFirst.map(({ version, key }) => ({ version, key }));
+}
+
+/** The query itself, exported so a test can ask the database how it runs it. */
+export function succeededVersionsQuery(db: Db, service: string, environment: string) {
+  return db
+    .selectDistinctOn([runs.version], { version: runs.version, key: runs.key, at: runs.updatedAt, created: runs.createdAt })
     .from(runs)
     .where(and(eq(runs.service, service), eq(runs.environment, environment), eq(runs.state, 'succeeded')))
-    .orderBy(desc(runs.updatedAt))
-    .limit(1);
-  return row?.version ?? null;
+    .orderBy(runs.version, desc(runs.updatedAt), desc(runs.createdAt));
 }
 
 /** Whether this version of the service has succeeded in the environment (enforced order: staging before production). */

@@ -27,7 +27,11 @@ export const runs = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
-  (table) => [uniqueIndex('one_active_run_per_target').on(table.service, table.environment).where(sql.raw(`state not in ${ENDED_STATES_SQL}`))],
+  (table) => [
+    uniqueIndex('one_active_run_per_target').on(table.service, table.environment).where(sql.raw(`state not in ${ENDED_STATES_SQL}`)),
+    // What runs on a target now and what ran there before (store/runs.ts succeededVersions): a target's successes, newest first.
+    index('succeeded_runs_by_target').on(table.service, table.environment, table.updatedAt.desc()).where(sql`state = 'succeeded'`),
+  ],
 );
 
 /** The audit trail: append-only, one row per event, numbered per run. */
@@ -65,6 +69,8 @@ export const outbox = pgTable(
     runAt: timestamp('run_at', { withTimezone: true }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     relayedAt: timestamp('relayed_at', { withTimezone: true }),
+    /** The BullMQ job id when it is not the row id: every row of one step names the step's one job (queue/jobs.ts stepJobId). */
+    jobId: text('job_id'),
   },
   (table) => [index('outbox_pending').on(table.createdAt).where(sql`relayed_at is null`)],
 );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HELP_LINES, parseCommand, tokenize, USAGE, type Command, type ParseError } from '../../src/domain/command.ts';
+import { HELP_LINES, parseCommand, ROLLBACK_USAGE, tokenize, USAGE, type Command, type ParseError } from '../../src/domain/command.ts';
 
 function refused(text: string): ParseError {
   const result = parseCommand(text);
@@ -155,8 +155,13 @@ describe('parseCommand: status', () => {
 });
 
 describe('parseCommand: rollback and cancel', () => {
-  it.each(['rollback', 'cancel'] as const)('%s with only a run key has no reason', (verb) => {
-    expect(parseCommand(`${verb} checkout-7`)).toEqual({ kind: verb, run: 'checkout-7', reason: null });
+  it('cancel with only a run key has no reason', () => {
+    expect(parseCommand('cancel checkout-7')).toEqual({ kind: 'cancel', run: 'checkout-7', reason: null });
+  });
+
+  // A run key is a valid service name too: both readings are kept, and the use case picks what exists.
+  it('rollback with only a run key has no reason, and may also name a service', () => {
+    expect(parseCommand('rollback checkout-7')).toEqual({ kind: 'rollback', run: 'checkout-7', reason: null, redeploy: { service: 'checkout-7', environment: null, to: null } });
   });
 
   it.each([
@@ -177,16 +182,54 @@ describe('parseCommand: rollback and cancel', () => {
     expect(parseCommand("cancel checkout-7 it's Friday")).toEqual({ kind: 'cancel', run: 'checkout-7', reason: "it's Friday" });
   });
 
-  it.each(['rollback', 'cancel'] as const)('%s without a run key asks which run', (verb) => {
-    expect(refused(verb)).toEqual({ kind: 'parse_error', message: `Which run? ${verb} needs a run id.`, usage: USAGE[verb] });
+  it('cancel without a run key asks which run', () => {
+    expect(refused('cancel')).toEqual({ kind: 'parse_error', message: 'Which run? cancel needs a run id.', usage: USAGE.cancel });
   });
 
-  it.each(['rollback', 'cancel'] as const)('%s refuses something that is not a run key', (verb) => {
-    expect(refused(`${verb} checkout "it broke"`)).toEqual({ kind: 'parse_error', message: '"checkout" is not a run id (they look like api-42).', usage: USAGE[verb] });
+  it('rollback without a word asks which run or service, with both usages', () => {
+    expect(refused('rollback')).toEqual({ kind: 'parse_error', message: 'Which run or service? rollback needs a run id (a run in flight) or a service (a finished deployment).', usage: ROLLBACK_USAGE });
+    expect(ROLLBACK_USAGE).toBe('/deploy rollback <run> [reason] (a run in flight) or /deploy rollback <service> [environment] [to <version>] (a finished deployment)');
+  });
+
+  it('cancel refuses something that is not a run key', () => {
+    expect(refused('cancel checkout "it broke"')).toEqual({ kind: 'parse_error', message: '"checkout" is not a run id (they look like api-42).', usage: USAGE.cancel });
   });
 
   it('recognises the verb in any case', () => {
-    expect(parseCommand('ROLLBACK checkout-7')).toEqual({ kind: 'rollback', run: 'checkout-7', reason: null });
+    expect(parseCommand('ROLLBACK checkout-7')).toEqual({ kind: 'rollback', run: 'checkout-7', reason: null, redeploy: { service: 'checkout-7', environment: null, to: null } });
+  });
+});
+
+describe('parseCommand: rollback of a finished deployment', () => {
+  it.each([
+    ['rollback checkout', { service: 'checkout', environment: null, to: null }],
+    ['rollback checkout production', { service: 'checkout', environment: 'production', to: null }],
+    ['rollback checkout to 1.4.1', { service: 'checkout', environment: null, to: '1.4.1' }],
+    ['rollback checkout staging TO v1.4.1+build.7', { service: 'checkout', environment: 'staging', to: 'v1.4.1+build.7' }],
+  ] as const)('%j names a service, maybe an environment and a version', (text, redeploy) => {
+    expect(parseCommand(text)).toEqual({ kind: 'rollback', run: null, reason: null, redeploy });
+  });
+
+  it('words after a run key that fit the second form are both a reason and an environment', () => {
+    expect(parseCommand('rollback checkout-7 production')).toEqual({ kind: 'rollback', run: 'checkout-7', reason: 'production', redeploy: { service: 'checkout-7', environment: 'production', to: null } });
+    expect(parseCommand('rollback checkout-7 to 1.0.0')).toEqual({ kind: 'rollback', run: 'checkout-7', reason: 'to 1.0.0', redeploy: { service: 'checkout-7', environment: null, to: '1.0.0' } });
+  });
+
+  it.each([
+    ['rollback checkout "it broke"', '"it broke" is not an environment name. To roll back a run in flight, name the run (they look like api-42).'],
+    ['rollback checkout production staging', 'Unexpected "staging": after the service, rollback takes an environment and "to <version>".'],
+    ['rollback checkout to', '"to" needs a version, e.g. rollback api to 1.4.1.'],
+    ['rollback checkout to 1.0.0 now', 'Unexpected "now" after the version.'],
+    ['rollback checkout to not/a/version', '"not/a/version" is not a version.'],
+    ['rollback Checkout!', '"Checkout!" is neither a run id (they look like api-42) nor a service name.'],
+    ['rollback checkout --queue', 'rollback takes no options ("--queue"); it starts now or says what stops it.'],
+    ['rollback checkout to 1.0.0 —dry-run', 'rollback takes no options ("—dry-run"); it starts now or says what stops it.'],
+  ])('%j is refused with what is wrong and both usages', (text, message) => {
+    expect(refused(text)).toEqual({ kind: 'parse_error', message, usage: ROLLBACK_USAGE });
+  });
+
+  it('help lists both rollbacks', () => {
+    expect(HELP_LINES.filter((line) => line.startsWith('/deploy rollback '))).toEqual([expect.stringMatching(/^\/deploy rollback <run> \[reason\] — /), expect.stringMatching(/^\/deploy rollback <service> \[environment\] \[to <version>\] — roll a finished deployment back/)]);
   });
 });
 

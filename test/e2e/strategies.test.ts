@@ -106,5 +106,10 @@ describe('Slack: canary, rolling and feature flag on real processes', () => {
     // The new code stays deployed, dark: with its flag off, production answers again.
     const health = await fetch(`http://127.0.0.1:${app.demo.DEMO_PORT}/health`);
     expect(health.status).toBe(200);
+    // What the worker posted shows the URLs it called filled in (the rollback's evidence quotes the health check), never a raw ${…}.
+    const rollback = await waitFor('the rollback message', async () => posted('URGENT: Deployment Rolled Back - storefront 4.0.0-broken')[0]);
+    expect(app.slack.textOf(rollback)).toContain(`GET http://127.0.0.1:${app.demo.DEMO_PORT}/health → 500`);
+    const texts = [...app.slack.called('chat.postMessage'), ...app.slack.called('chat.update')].map((call) => app.slack.textOf(call));
+    expect(texts.filter((text) => text.includes('${'))).toEqual([]);
   }, 90_000);
 });

@@ -95,7 +95,7 @@ describe('HTTP steps that call deploy APIs', () => {
         expectStatus: 204,
       }),
     );
-    expect(outcome).toMatchObject({ ok: true, summary: expect.stringMatching(/^POST \$\{env\.API\}\/script\/204 → 204 in \d+ms$/) });
+    expect(outcome).toMatchObject({ ok: true, summary: expect.stringMatching(new RegExp(`^POST http://127\\.0\\.0\\.1:${port}/script/204 → 204 in \\d+ms$`)) });
     expect(seen).toHaveLength(1);
     expect(seen[0]!.method).toBe('POST');
     expect(seen[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
@@ -118,7 +118,7 @@ describe('HTTP steps that call deploy APIs', () => {
 
   it('DELETE works, and any status of an expected list passes', async () => {
     const { outcome } = await run(action({ method: 'DELETE', url: '${env.API}/script/202', expectStatus: [200, 202, 204] }));
-    expect(outcome).toMatchObject({ ok: true, summary: expect.stringContaining('DELETE ${env.API}/script/202 → 202') });
+    expect(outcome).toMatchObject({ ok: true, summary: expect.stringContaining(`DELETE http://127.0.0.1:${port}/script/202 → 202`) });
     expect(seen.map((s) => s.method)).toEqual(['DELETE']);
   });
 
@@ -132,7 +132,7 @@ describe('HTTP steps that call deploy APIs', () => {
     expect(outcome).toMatchObject({ ok: true, summary: expect.stringMatching(/→ 204 in \d+ms \(attempt 2 of 3\)$/) });
     expect(seen).toHaveLength(2);
     expect(waits).toEqual([250]);
-    expect(outcome.output).toMatch(/^attempt 1\/3: POST \$\{env\.API\}\/script\/502,204 → 502 in \d+ms \(expected 204\): \{"message":"answer 1","auth":""\}\nwaiting 250ms\nattempt 2\/3: .*→ 204/);
+    expect(outcome.output).toMatch(new RegExp(`^attempt 1/3: POST http://127\\.0\\.0\\.1:${port}/script/502,204 → 502 in \\d+ms \\(expected 204\\): \\{"message":"answer 1","auth":""\\}\nwaiting 250ms\nattempt 2/3: .*→ 204`));
   });
 
   it('backs off exponentially up to backoff.max, and gives up after its attempts', async () => {
@@ -168,11 +168,51 @@ describe('HTTP steps that call deploy APIs', () => {
     expect(outcome.summary).toMatch(new RegExp(`→ ${status} in \\d+ms \\(expected 204\\): .*; ${status} is final \\(a client error\\), not retried$`));
   });
 
-  it('masks an env value echoed in a response excerpt, and shows URLs with ${env.NAME} as written', async () => {
+  it('masks a secret echoed in a response excerpt, and shows the URL filled in with the secret as ***', async () => {
     const { outcome } = await run(action({ url: '${env.API}/script/401?token=${env.TOKEN}', headers: { Authorization: 'Bearer ${env.TOKEN}' } }));
     expect(seen[0]!.url).toBe(`/script/401?token=${TOKEN}`);
-    expect(outcome.summary).toMatch(/^GET \$\{env\.API\}\/script\/401\?token=\$\{env\.TOKEN\} → 401 in \d+ms \(expected 200\): \{"message":"answer 1","auth":"Bearer \*\*\*"\}; 401 is final \(a client error\)$/);
+    expect(outcome.summary).toMatch(
+      new RegExp(`^GET http://127\\.0\\.0\\.1:${port}/script/401\\?token=\\*\\*\\* → 401 in \\d+ms \\(expected 200\\): \\{"message":"answer 1","auth":"Bearer \\*\\*\\*"\\}; 401 is final \\(a client error\\)$`),
+    );
     expect(shown(outcome)).not.toContain(TOKEN);
+  });
+
+  it('a URL with a secret env value in its query shows it ***, other env values filled in, and never a raw ${…}', async () => {
+    const { outcome } = await run(action({ url: '${env.API}/echo?t=${env.API_TOKEN}&access_token=written-in-plan&ref=${env.REF}' }), { ...env(), API_TOKEN: 'tk', REF: 'main' });
+    expect(seen[0]!.url).toBe('/echo?t=tk&access_token=written-in-plan&ref=main');
+    expect(outcome.summary).toMatch(new RegExp(`^GET http://127\\.0\\.0\\.1:${port}/echo\\?t=\\*\\*\\*&access_token=\\*\\*\\*&ref=main → 200 in \\d+ms$`));
+    expect(shown(outcome)).not.toContain('written-in-plan');
+  });
+
+  it('an env value a header uses is *** in the URL too, whatever its name', async () => {
+    const { outcome } = await run(action({ url: '${env.API}/echo?tenant=${env.TENANT}', headers: { 'X-Tenant': '${env.TENANT}' } }), { ...env(), TENANT: 'acme-corp-7' });
+    expect(seen[0]!.headers['x-tenant']).toBe('acme-corp-7');
+    expect(outcome.summary).toContain(`GET http://127.0.0.1:${port}/echo?tenant=*** → 200`);
+    expect(shown(outcome)).not.toContain('acme-corp-7');
+  });
+
+  it('a refused connection shows the filled URL with its secrets masked', async () => {
+    const { outcome } = await run(action({ url: 'http://127.0.0.1:${env.DEAD_PORT}/deploy?api_key=${env.DEPLOY_KEY}' }), { DEAD_PORT: String(dead), DEPLOY_KEY: TOKEN });
+    expect(outcome).toMatchObject({ ok: false, summary: `GET http://127.0.0.1:${dead}/deploy?api_key=*** failed: ECONNREFUSED` });
+    expect(shown(outcome)).not.toContain(TOKEN);
+  });
+
+  it('userinfo is masked, also in fetch’s own error, which quotes the URL (even a password too short to mask by value)', async () => {
+    const { outcome } = await run(action({ url: 'http://deployer:${env.DEPLOY_PW}@127.0.0.1:${env.PORT}/echo' }), { DEPLOY_PW: 'pw', PORT: String(port) });
+    expect(seen).toHaveLength(0);
+    expect(outcome).toMatchObject({
+      ok: false,
+      summary: `GET http://***@127.0.0.1:${port}/echo failed: Request cannot be constructed from a URL that includes credentials: http://***@127.0.0.1:${port}/echo`,
+    });
+    expect(shown(outcome)).not.toContain('deployer:');
+  });
+
+  it('bodyIncludes may use ${env.NAME}: it looks for the filled text and shows it, a secret as ***; an unknown name is reported, nothing sent', async () => {
+    const { outcome } = await run(action({ url: '${env.API}/runs', bodyIncludes: '${env.WORKFLOW} ${env.RUN_SECRET}' }), { ...env(), WORKFLOW: 'Deploy api', RUN_SECRET: 'hush-hush' });
+    expect(outcome.summary).toMatch(/→ 200 in \d+ms, body lacks "Deploy api \*\*\*"$/);
+    const unknown = await run(action({ url: '${env.API}/runs', bodyIncludes: '${env.NOPE}' }));
+    expect(unknown.outcome.summary).toBe('bodyIncludes uses unknown variables: env.NOPE');
+    expect(seen).toHaveLength(1);
   });
 
   it('a missing env variable in a header is named (not its value), and nothing is sent nor retried', async () => {
@@ -202,8 +242,9 @@ describe('HTTP steps that call deploy APIs', () => {
     expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /script/502,204', 'POST /script/502,204', 'GET /runs', 'GET /runs', 'GET /runs']);
     expect(waits).toEqual([250, 1_000, 1_500]);
     expect(outcome.ok).toBe(true);
-    expect(outcome.summary).toMatch(/^POST \$\{env\.API\}\/script\/502,204 → 204 in \d+ms \(attempt 2 of 3\); then GET \$\{env\.API\}\/runs → 200 in \d+ms \(attempt 3 of 5\)$/);
-    expect(outcome.output).toContain('then, waiting for:\nattempt 1/5: GET ${env.API}/runs → 200');
+    const api = `http://127\\.0\\.0\\.1:${port}`;
+    expect(outcome.summary).toMatch(new RegExp(`^POST ${api}/script/502,204 → 204 in \\d+ms \\(attempt 2 of 3\\); then GET ${api}/runs → 200 in \\d+ms \\(attempt 3 of 5\\)$`));
+    expect(outcome.output).toContain(`then, waiting for:\nattempt 1/5: GET http://127.0.0.1:${port}/runs → 200`);
   });
 
   it('waitFor is not polled when the call fails', async () => {

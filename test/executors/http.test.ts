@@ -33,10 +33,11 @@ describe('HTTP step executor', () => {
   const step = (url: string, extra: Partial<HttpProbe> = {}, attempts = 1, intervalMs = 10) =>
     createExecutor({ cwd: '.', env: { PORT: String(port) } }).run({ kind: 'http', probe: probe(url, extra), attempts, intervalMs }, context);
 
-  it('passes on the expected status, filling ${env.PORT} and ${version} into the URL (shown with ${env.PORT} as written)', async () => {
+  it('passes on the expected status, filling ${env.PORT} and ${version} into the URL (shown filled in, as called)', async () => {
     const before = hits.get('/version/1.4.2') ?? 0;
     const outcome = await step('http://127.0.0.1:${env.PORT}/version/${version}', { bodyIncludes: '"1.4.2"' });
-    expect(outcome).toMatchObject({ ok: true, summary: expect.stringContaining('GET http://127.0.0.1:${env.PORT}/version/1.4.2 → 200') });
+    expect(outcome).toMatchObject({ ok: true, summary: expect.stringContaining(`GET http://127.0.0.1:${port}/version/1.4.2 → 200`) });
+    expect(outcome.summary).not.toContain('${');
     expect(hits.get('/version/1.4.2')).toBe(before + 1);
   });
 
@@ -85,6 +86,8 @@ describe('HTTP step executor', () => {
   it('the health monitor shares the probe: healthy on 200, unhealthy with a reason otherwise', async () => {
     const monitor = createHttpHealthMonitor({ PORT: String(port) });
     expect(await monitor.check(probe('http://127.0.0.1:${env.PORT}/health'), context)).toMatchObject({ healthy: true });
-    expect(await monitor.check(probe('http://127.0.0.1:${env.PORT}/broken'), context)).toMatchObject({ healthy: false, detail: expect.stringContaining('expected 200') });
+    const broken = await monitor.check(probe('http://127.0.0.1:${env.PORT}/broken'), context);
+    expect(broken).toMatchObject({ healthy: false, detail: expect.stringContaining('expected 200') });
+    expect(broken.detail).toContain(`GET http://127.0.0.1:${port}/broken → 500`);
   });
 });

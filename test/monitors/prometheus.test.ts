@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureBaseline } from '../../src/monitors/baseline.ts';
 import { createPrometheusSource } from '../../src/monitors/prometheus.ts';
 import type { StepContext } from '../../src/ports.ts';
+import { freePort } from '../../src/services/ports.ts';
 import { startPrometheus, type PrometheusService } from '../../src/services/prometheus.ts';
 import { waitFor } from '../support/flightdeck.ts';
 
@@ -54,6 +55,20 @@ describe('Prometheus monitor', () => {
   it('an unset URL or a Prometheus that does not answer is inconclusive, never a throw', async () => {
     expect(await createPrometheusSource({}).read(monitor('up'), context)).toMatchObject({ value: null, detail: expect.stringContaining('is not set') });
     expect(await createPrometheusSource({}).read(monitor('up', 'http://127.0.0.1:9'), context)).toMatchObject({ value: null, detail: expect.stringContaining('unreachable') });
+  });
+
+  it('the query and URL may use variables: the reading shows them filled in, a secret as ***, never a raw ${…}', async () => {
+    const env = { PROM_HOST: prometheus.url.replace('http://', ''), FACTOR: '10', TENANT_TOKEN: 'not-a-job-name' };
+    const reading = await createPrometheusSource(env).read(monitor('max(demo_error_ratio{job!="${env.TENANT_TOKEN}",job!="${service}"}) * ${env.FACTOR}', 'http://${env.PROM_HOST}'), context);
+    expect(reading).toEqual({ metric: 'error_rate', value: 2, source: 'max(demo_error_ratio{job!="***",job!="api"}) * 10', detail: 'error_rate = 2' });
+
+    const port = await freePort();
+    const dead = await createPrometheusSource({ PROM_PORT: String(port), PROM_SECRET: 'abc-secret' }).read(monitor('max(x{k="${env.PROM_SECRET}"})', 'http://127.0.0.1:${env.PROM_PORT}'), context);
+    expect(dead).toEqual({ metric: 'error_rate', value: null, source: 'max(x{k="***"})', detail: `Prometheus unreachable at http://127.0.0.1:${port}: ECONNREFUSED` });
+
+    const unknown = await createPrometheusSource({ PROMETHEUS_URL: prometheus.url }).read(monitor('max(x{k="${env.NOPE}"})'), context);
+    expect(unknown).toEqual({ metric: 'error_rate', value: null, source: 'max(x{k="<unknown env.NOPE>"})', detail: 'the query uses unknown variables: env.NOPE' });
+    expect(JSON.stringify([reading, dead, unknown])).not.toContain('${');
   });
 
 });

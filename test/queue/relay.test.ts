@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Queue } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -8,7 +8,7 @@ import { outboxRowsFor } from '../../src/app/apply-effects.ts';
 import type { AppContext } from '../../src/app/context.ts';
 import { onCommand } from '../../src/app/on-command.ts';
 import { catalogOf, loadPlanFile } from '../../src/plans/catalog.ts';
-import { QUEUES, type QueueName } from '../../src/queue/jobs.ts';
+import { QUEUES, stepJobId, type QueueName } from '../../src/queue/jobs.ts';
 import { OutboxRelay } from '../../src/queue/relay.ts';
 import { insertOutbox } from '../../src/store/outbox.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
@@ -18,7 +18,7 @@ const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
 const STATES = ['wait', 'delayed', 'active', 'completed', 'failed'] as const;
 
-/** Outbox → BullMQ on real Postgres and Redis: the row id is the job id, so relaying a row twice adds one job. */
+/** Outbox → BullMQ on real Postgres and Redis: a row's job id is fixed (its own id, or its step's), so relaying a row twice adds one job. */
 describe('outbox relay', () => {
   let pg: Awaited<ReturnType<typeof freshPostgres>>;
   let redis: Redis;
@@ -43,19 +43,21 @@ describe('outbox relay', () => {
   });
 
   const outbox = async () =>
-    ((await pg.database.db.execute(sql`select id, queue, relayed_at is not null as relayed from outbox order by id`)) as unknown as { rows: { id: string; queue: string; relayed: boolean }[] }).rows;
+    ((await pg.database.db.execute(sql`select id, queue, job_id, relayed_at is not null as relayed from outbox order by id`)) as unknown as { rows: { id: string; queue: string; job_id: string | null; relayed: boolean }[] }).rows;
   const jobsIn = async (name: QueueName) => (await queues[name].getJobs([...STATES])).map((job) => ({ id: job.id, data: job.data })).sort((a, b) => a.id!.localeCompare(b.id!));
   const counts = async () => Promise.all(Object.values(queues).map((queue) => queue.getJobCounts(...STATES)));
 
-  it('moves each outbox row to its queue, with the row id as job id, and marks it relayed', async () => {
+  it("moves each outbox row to its queue, with the row id as job id (a step's: the step's one job), and marks it relayed", async () => {
     await onCommand(ctx, { actor: alice, text: 'start demo 1.1.0', requestKey: null });
     const run = (await findRunByKey(pg.database.db, 'demo-1'))!;
     const rows = await outbox();
     const idOf = (queue: string) => rows.find((row) => row.queue === queue)!.id;
     expect(rows.map((row) => row.relayed)).toEqual([false, false]);
+    expect(rows.find((row) => row.queue === QUEUES.steps)!.job_id).toBe(stepJobId(run.id, 'pre_checks.0'));
+    expect(rows.find((row) => row.queue === QUEUES.chat)!.job_id).toBeNull();
 
     expect(await relay.relayOnce()).toBe(2);
-    expect(await jobsIn(QUEUES.steps)).toEqual([{ id: idOf(QUEUES.steps), data: { runId: run.id, stepId: 'pre_checks.0' } }]);
+    expect(await jobsIn(QUEUES.steps)).toEqual([{ id: stepJobId(run.id, 'pre_checks.0'), data: { runId: run.id, stepId: 'pre_checks.0' } }]);
     expect(await jobsIn(QUEUES.chat)).toEqual([{ id: idOf(QUEUES.chat), data: { runId: run.id, effect: { kind: 'refreshStatus' } } }]);
     expect(await jobsIn(QUEUES.checks)).toEqual([]);
     expect((await outbox()).map((row) => row.relayed)).toEqual([true, true]);
@@ -72,6 +74,32 @@ describe('outbox relay', () => {
     expect(await relay.relayOnce()).toBe(2);
     expect(await counts()).toEqual(before);
     expect([...(await jobsIn(QUEUES.steps)), ...(await jobsIn(QUEUES.chat))].map((job) => job.id).sort()).toEqual(ids);
+  });
+
+  it("every row of one step names the step's one job: the sweeper's row for a waiting step adds nothing", async () => {
+    const run = (await findRunByKey(pg.database.db, 'demo-1'))!;
+    const before = await jobsIn(QUEUES.steps);
+    const now = new Date();
+    await insertOutbox(pg.database.db, [...outboxRowsFor(run, [{ kind: 'runStep', stepId: 'pre_checks.0' }], now), ...outboxRowsFor(run, [{ kind: 'runStep', stepId: 'pre_checks.0' }], now)], now);
+    expect(await relay.relayOnce()).toBe(2);
+    expect(await jobsIn(QUEUES.steps)).toEqual(before);
+    expect(await queues[QUEUES.steps].getJobState(stepJobId(run.id, 'pre_checks.0'))).toBe('waiting');
+  });
+
+  it("a step's job that failed all its attempts is retried when a row asks for the step again", async () => {
+    const run = (await findRunByKey(pg.database.db, 'demo-1'))!;
+    const id = stepJobId(run.id, 'pre_checks.0');
+    // A worker that cannot do the job (as when the database is down): the job fails for good.
+    const failing = new Worker(QUEUES.steps, async () => Promise.reject(new UnrecoverableError('database unreachable')), { connection: redis, prefix });
+    await expect.poll(() => queues[QUEUES.steps].getJobState(id)).toBe('failed');
+    await failing.close();
+
+    const now = new Date();
+    await insertOutbox(pg.database.db, outboxRowsFor(run, [{ kind: 'runStep', stepId: 'pre_checks.0' }], now), now);
+    expect(await relay.relayOnce()).toBe(1);
+    expect(await queues[QUEUES.steps].getJobState(id)).toBe('waiting');
+    // Its retries are back; its start count goes on, so the next start is a take-over, not a duplicate.
+    expect(await queues[QUEUES.steps].getJob(id)).toMatchObject({ attemptsMade: 0, attemptsStarted: 1 });
   });
 
   it('a check scheduled in the future becomes a delayed job due at its time', async () => {

@@ -92,7 +92,7 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
       const form = await decisionFormFor(ctx, parsed);
       if ('reply' in form) return form.reply;
       if (!decision || !parsed.triggerId) return text(FORM_LATE);
-      const view = decisionModal(form.run, decision, parsed.channel);
+      const view = decisionModal(form.run, decision, parsed.channel, form.overriding);
       try {
         await client.views.open({ trigger_id: parsed.triggerId, view });
         return null;

@@ -1,6 +1,6 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextElement } from '@slack/types';
 import { ACTIONS, type ActionId } from '../../domain/cards.ts';
-import { ACKNOWLEDGE_LABEL, DECISION_LABELS, decisionFactsCard, decisionForm } from '../../domain/decision-facts.ts';
+import { ACKNOWLEDGE_LABEL, DECISION_LABELS, decisionFactsCard, decisionForm, overrideForm } from '../../domain/decision-facts.ts';
 import type { DecisionKind, Run } from '../../domain/run.ts';
 import { cardToBlocks, cut, escapeMrkdwn, LIMITS } from './render.ts';
 
@@ -23,15 +23,17 @@ export interface DecisionMetadata {
   channel: string;
 }
 
-export function decisionModal(run: Run, decision: DecisionKind, channel: string): ModalView {
-  const form = decisionForm(run, decision);
+/** `overriding`: what an admin's GO would override (a lock, a freeze; app/on-action.ts decisionFormFor), or null. */
+export function decisionModal(run: Run, decision: DecisionKind, channel: string, overriding: string | null = null): ModalView {
+  const plainForm = decisionForm(run, decision);
+  const form = overriding ? overrideForm(plainForm) : plainForm;
   const label = DECISION_LABELS[decision];
-  const facts = cardToBlocks(decisionFactsCard(run, decision)).blocks;
+  const facts = cardToBlocks(decisionFactsCard(run, decision, overriding)).blocks;
   const rationale: InputBlock = {
     type: 'input',
     block_id: DECISION_INPUTS.rationale,
     optional: form.rationale === 'optional',
-    label: plain(form.rationale === 'optional' ? 'Rationale (optional)' : `Why ${label}? (required)`),
+    label: plain(form.rationale === 'optional' ? 'Rationale (optional)' : overriding ? 'Why override? (required)' : `Why ${label}? (required)`),
     hint: plain(form.rationaleHint),
     element: { type: 'plain_text_input', action_id: DECISION_INPUTS.rationale, multiline: true, max_length: VIEW.rationale },
   };

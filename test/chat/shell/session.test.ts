@@ -59,4 +59,9 @@ describe('shell: the decision form as words', () => {
     expect(await say('bob', 'go gated-1 --ack flaky load test')).toContain('Recorded: GO on gated-1.');
     expect((await findRunByKey(ctx.db, 'gated-1'))!.decision).toMatchObject({ decision: 'go', rationale: 'flaky load test', by: { platform: 'shell', id: 'bob' } });
   });
+
+  it('a rollback of a finished deployment is typed as on any platform', async () => {
+    expect(await say('carol', '/deploy rollback gated')).toContain('(only you) Nothing has succeeded on gated production yet, so there is no earlier version to roll back to.');
+    expect(await say('alice', '/deploy rollback gated to 1.0.0')).toContain('(only you) Only approvers, on-call and admins may roll back gated production (bob, carol).');
+  });
 });

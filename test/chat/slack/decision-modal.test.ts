@@ -52,6 +52,15 @@ describe('Go/No-Go modal (Block Kit)', () => {
     expect(form[0]!.hint?.text).toMatch(/^Required/);
   });
 
+  it('GO by an admin into a lock: the form says what it overrides and asks why', () => {
+    const overriding = '🔒 api production is locked by alice since 14:05 UTC until someone unlocks it: “db migration”.';
+    const list = decisionModal(awaitingDecision(), 'go', 'C0DEPLOYS', overriding).blocks as KnownBlock[];
+    expect(shown(list)).toContain(`⚠️ ${overriding} As an admin you may override it: your GO deploys anyway, with your rationale as the reason.`);
+    const [rationale] = inputs(list);
+    expect(rationale).toMatchObject({ block_id: 'rationale', optional: false, label: { text: 'Why override? (required)' } });
+    expect(rationale!.hint?.text).toMatch(/^Required: why deploying now is safe/);
+  });
+
   it('GO on a CONDITIONAL run: the failing items, and a box to accept them', () => {
     const run = { ...awaitingDecision(), readiness: CONDITIONAL };
     const list = blocks(run, 'go');

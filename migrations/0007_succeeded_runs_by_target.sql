@@ -1,0 +1,1 @@
+CREATE INDEX "succeeded_runs_by_target" ON "runs" USING btree ("service","environment","updated_at" DESC NULLS LAST) WHERE state = 'succeeded';

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from '../domain/command.ts';
+import type { Actor } from '../domain/identity.ts';
+import type { Plan } from '../domain/plan.ts';
+import { dryRunCard } from '../domain/plan-card.ts';
+import { describeRedeploy } from '../domain/redeploy.ts';
+import { transition, type Run, type RunEvent } from '../domain/run.ts';
+import { specFor, type RunSpec } from '../domain/spec.ts';
+import { alreadyActive, decideStart, type RunDraft, type StartAsk, type StartDecision, type StartFacts } from '../domain/start-decision.ts';
+import { parseStartTime } from '../domain/start-time.ts';
+import { isUniqueViolation } from '../store/errors.ts';
+import { activeLockFor, recordLockEvent } from '../store/locks.ts';
+import { activeRunFor, findRunByRequestKey, insertRun, nextRunNumber, succeededVersions, versionSucceededIn } from '../store/runs.ts';
+import { persistEffects } from './apply-effects.ts';
+import type { AppContext } from './context.ts';
+import type { CommandRequest } from './on-command.ts';
+import { startGate } from './queued-starts.ts';
+import { auditRefusal } from './refusals.ts';
+import { text, type Reply } from './replies.ts';
+
+/**
+ * Creating a run: `/deploy start` (and its --dry-run) and `/deploy rollback <service>` (a finished
+ * deployment rolled back by a new run). Both gather the same facts about the target and let one pure
+ * decision (domain/start-decision.ts) say what the run would be and what refuses it.
+ */
+
+export interface Target {
+  plan: Plan;
+  environment: string;
+  spec: RunSpec;
+}
+
+/** The plan and environment a command names, with the spec a run would freeze; or why there is none. */
+export function resolveTarget(ctx: AppContext, service: string, environment: string | null, strategy: string | null = null): Target | { reply: Reply } {
+  const plan = ctx.plans.get(service);
+  if (!plan) return { reply: text(`There is no deployment plan for "${service}". Services with plans: ${ctx.plans.services().join(', ') || 'none yet'}.`) };
+  const chosen = environment ?? plan.defaultEnvironment;
+  const offered = plan.environments[chosen];
+  if (!offered) return { reply: text(`${plan.service} has no environment "${chosen}" (it has ${Object.keys(plan.environments).join(', ')}).`) };
+  const spec = specFor(plan, chosen, strategy ?? undefined);
+  if (!spec) {
+    const kinds = [offered.strategy, ...offered.alternatives].map((candidate) => candidate.kind);
+    return { reply: text(`${plan.service} ${chosen} does not offer the ${strategy} strategy (it offers ${kinds.join(', ')}).`) };
+  }
+  return { plan, environment: chosen, spec };
+}
+
+/** Everything the decision reads, read now. */
+async function factsFor(ctx: AppContext, { plan, environment, spec }: Target, actor: Actor, startsAt: Date, version: string | null): Promise<StartFacts> {
+  const now = ctx.clock.now();
+  const order = spec.requiresSuccessIn;
+  return {
+    plan,
+    environment,
+    spec,
+    actor,
+    now,
+    startsAt,
+    succeeded: await succeededVersions(ctx.db, plan.service, environment),
+    orderMet: order && version !== null ? await versionSucceededIn(ctx.db, plan.service, order, version) : null,
+    lock: await activeLockFor(ctx.db, { service: plan.service, environment }, now),
+    active: await activeRunFor(ctx.db, plan.service, environment),
+  };
+}
+
+export async function onStart(ctx: AppContext, request: CommandRequest, command: Extract<Command, { kind: 'start' }>): Promise<Reply> {
+  const { actor } = request;
+  const target = resolveTarget(ctx, command.service, command.environment, command.strategy);
+  if ('reply' in target) return target.reply;
+  const scheduled = command.at === undefined ? null : parseStartTime(command.at, actor.zone ?? null, ctx.clock.now());
+  if (scheduled && !scheduled.ok) return text(scheduled.message);
+  // A scheduled start is judged against the freezes of the time it will start.
+  const facts = await factsFor(ctx, target, actor, scheduled ? new Date(scheduled.at) : ctx.clock.now(), command.version);
+  const decision = decideStart(facts, { kind: 'start', version: command.version, emergency: command.emergency ?? null });
+  if (command.dryRun) return dryRun(target, command.version, decision, scheduled?.shown ?? null);
+
+  const earlier = await runOfRequest(ctx, request);
+  if (earlier) return earlier;
+  const refused = decision.refusals.find((refusal) => refusal.gate === 'rule' || refusal.gate === 'freeze');
+  if (refused) return refuse(ctx, actor, 'start', target, refused.message);
+  // A lock refuses the start (or --queue waits for the lock or the active run): app/queued-starts.ts.
+  const gated = await startGate(ctx, request, command, { service: target.plan.service, environment: target.environment }, facts);
+  if (gated) return gated;
+  const busy = decision.refusals.find((refusal) => refusal.gate === 'active');
+  if (busy) return text(busy.message);
+  return create(ctx, request, target, decision.draft!, scheduled ? { at: scheduled.at, shown: scheduled.shown } : null);
+}
+
+/** `/deploy rollback <service> [environment] [to <version>]`: the version before the live one (or the one named) deployed again, as a new run. */
+export async function onRedeploy(ctx: AppContext, request: CommandRequest, words: { service: string; environment: string | null; to: string | null }): Promise<Reply> {
+  const { actor } = request;
+  const target = resolveTarget(ctx, words.service, words.environment);
+  if ('reply' in target) return target.reply;
+  const facts = await factsFor(ctx, target, actor, ctx.clock.now(), null);
+  const decision = decideStart(facts, { kind: 'redeploy', to: words.to } satisfies StartAsk);
+  const earlier = await runOfRequest(ctx, request);
+  if (earlier) return earlier;
+  const [refused] = decision.refusals;
+  if (refused?.gate === 'rule') return refuse(ctx, actor, 'rollback', target, refused.message);
+  if (refused?.gate === 'lock') {
+    // Refused like a start on a locked target, in the lock's audit trail (no --queue: the version to go back to is decided now).
+    await recordLockEvent(ctx.db, { target: { service: target.plan.service, environment: target.environment }, action: 'start_refused', by: actor, detail: `rollback ${words.service}: ${refused.message}` }, facts.now);
+    return text(`${refused.message} A rollback to an earlier version waits for the lock to be lifted.`);
+  }
+  if (refused) return text(refused.message);
+  return create(ctx, request, target, decision.draft!, null);
+}
+
+/** A retried request (same platform request id, or the same queued start) finds the run it created. */
+async function runOfRequest(ctx: AppContext, { requestKey }: CommandRequest): Promise<Reply | null> {
+  const earlier = requestKey ? await findRunByRequestKey(ctx.db, requestKey) : null;
+  return earlier ? created(earlier) : null;
+}
+
+async function refuse(ctx: AppContext, actor: Actor, action: string, { plan, environment }: Target, message: string): Promise<Reply> {
+  await auditRefusal(ctx, actor, action, `${plan.service} ${environment}`, null, { code: 'forbidden', message });
+  return text(message);
+}
+
+async function create(ctx: AppContext, { actor, requestKey }: CommandRequest, { plan, environment }: Target, draft: RunDraft, scheduled: Run['scheduled']): Promise<Reply> {
+  const now = ctx.clock.now();
+  try {
+    const run = await ctx.db.transaction(async (tx) => {
+      const number = await nextRunNumber(tx, plan.service);
+      const event: RunEvent = {
+        type: 'requested',
+        run: {
+          id: randomUUID(),
+          key: `${plan.service}-${number}`,
+          service: plan.service,
+          version: draft.version,
+          previousVersion: draft.previousVersion,
+          environment,
+          platform: actor.platform,
+          requestedBy: actor,
+          spec: draft.spec,
+          emergency: draft.emergency,
+          scheduled,
+          ...(draft.redeploy ? { redeploy: draft.redeploy } : {}),
+        },
+      };
+      const result = transition(null, event, now);
+      if (!result.ok) throw new Error(result.error.message);
+      await insertRun(tx, result.run, event, now, requestKey);
+      await persistEffects(tx, result.run, result.effects, now);
+      return result.run;
+    });
+    ctx.kickRelay();
+    ctx.log.info({ run: run.key, by: actor.name, ...(run.redeploy ? { redeploy: run.redeploy } : {}) }, 'run created');
+    return created(run);
+  } catch (error) {
+    // Lost a race: the database's unique keys decide, and nothing of ours was written.
+    if (requestKey && isUniqueViolation(error, 'runs_request_key_unique')) {
+      const earlier = await runOfRequest(ctx, { actor, requestKey, text: '' });
+      if (earlier) return earlier;
+    }
+    if (isUniqueViolation(error, 'one_active_run_per_target')) {
+      const winner = await activeRunFor(ctx.db, plan.service, environment);
+      return text(winner ? alreadyActive(winner) : `Another run became active on ${plan.service} ${environment} a moment ago. Try again when it ends.`);
+    }
+    throw error;
+  }
+}
+
+function created(run: Run): Reply {
+  if (run.scheduled) return text(`Run ${run.key} scheduled: ${run.service} ${run.version} → ${run.environment} at ${run.scheduled.shown}. /deploy cancel ${run.key} removes it.`);
+  const rollback = describeRedeploy(run);
+  if (rollback) {
+    const gate = run.spec.requireDecision ? 'after a Go/No-Go by the approvers' : 'with no Go/No-Go (the plan asks for none)';
+    return text(`Run ${run.key} created: ${rollback} on ${run.environment}${run.redeploy?.of ? ` (${run.redeploy.from} was deployed by ${run.redeploy.of})` : ''}. It deploys ${run.version} again by ${run.spec.strategy}, ${gate}. I'll post its progress in the channel.`);
+  }
+  return text(`Run ${run.key} created: ${run.service} ${run.version} → ${run.environment}. I'll post its progress in the channel.`);
+}
+
+/** The steps a start would run, from the spec it would freeze. Reads only: no run, lock, outbox row or job. */
+function dryRun({ plan, environment, spec }: Target, version: string, decision: StartDecision, scheduledFor: string | null): Reply {
+  const draft = decision.draft!;
+  const refused = (gates: string[]) => decision.refusals.filter((refusal) => gates.includes(refusal.gate)).map((refusal) => `A real start${refusal.gate === 'rule' ? '' : ' now'} would be refused: ${refusal.message}`);
+  const notes = [
+    ...(scheduledFor ? [`It would be scheduled for ${scheduledFor}, with the pre-deployment announcement posted now.`] : []),
+    ...refused(['rule', 'freeze']),
+    ...(draft.emergency ? [`Emergency start inside the freeze "${draft.emergency.freeze}": it would wait for GO from ${draft.spec.approval.quorum + 1} approvers.`] : []),
+    ...refused(['lock', 'active']),
+  ];
+  return { kind: 'card', card: dryRunCard({ service: plan.service, version, environment }, spec, notes) };
+}
