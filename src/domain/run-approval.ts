@@ -2,6 +2,7 @@ import { formatDuration } from './duration.ts';
 import type { Effect } from './effects.ts';
 import { isPerson } from './identity.ts';
 import { goBlockers } from './go-gates.ts';
+import { pageFor } from './page-causes.ts';
 import { mayDecide, mayOverrideGates } from './policy.ts';
 import { describeDecision, enterPhase, finish, type Moved } from './run-flow.ts';
 import { fail, ok, type Decision, type Run, type RunEvent, type TransitionResult } from './run-types.ts';
@@ -34,8 +35,10 @@ export function onDecision(run: Run, event: Extract<RunEvent, { type: 'decision'
   const vote: Decision = { decision: event.decision, by: event.by, at, rationale: event.rationale, approver: approver.key };
 
   if (event.decision !== 'go') {
-    const decided: Run = { ...run, decision: vote };
-    return ok(finish(decided, event.decision === 'no_go' ? 'no_go' : 'deferred', at), [{ kind: 'postLog', text: `Decision: ${describeDecision(vote)}` }, { kind: 'refreshStatus' }]);
+    const decided = finish({ ...run, decision: vote }, event.decision === 'no_go' ? 'no_go' : 'deferred', at);
+    // A NO-GO tells the channel (the status card, the log) and pages on-call only when the plan asks (paging.also).
+    const page = event.decision === 'no_go' ? pageFor(decided, 'no_go', `${run.key} (${run.service} ${run.version} in ${run.environment}): ${describeDecision(vote)}. Production was not changed.`) : [];
+    return ok(decided, [{ kind: 'postLog', text: `Decision: ${describeDecision(vote)}` }, { kind: 'refreshStatus' }, ...page]);
   }
   if (!run.spec.approval.allowSelfApproval && isPerson(run.requestedBy, approver)) {
     return fail('forbidden', `You started ${run.key}, and this plan does not let the requester approve their own deployment. Another approver must say GO.`);

@@ -259,6 +259,13 @@ describe('what pages on-call', () => {
     expect(paged).toMatchObject({ cause: 'manual_rollback', reason: expect.stringContaining('— manual rollback by carol: wrong build; validated: 1.4.1 should be serving again') });
   });
 
+  it('a NO-GO pages nobody, unless the plan asks for no_go', () => {
+    const noGo = (p: ReturnType<typeof plan>) => apply(apply(null, [requested(p), ...step('pre_checks.0')]).run, [{ type: 'decision', decision: 'no_go', by: bob, rationale: 'not today' }]);
+    expect(pages(noGo(plan()).effects)).toEqual([]);
+    const asked = noGo(plan({ paging: { also: ['no_go'] } })).effects.find((effect) => effect.kind === 'page');
+    expect(asked).toMatchObject({ cause: 'no_go', reason: expect.stringContaining('NO-GO by bob') });
+  });
+
   it('a failed rollback always pages', () => {
     for (const p of [plan(), optedIn()]) {
       const rolling = apply(monitoringOf(p), [{ type: 'rollback.requested', by: carol, reason: null }]).run;
