@@ -73,8 +73,10 @@ describe('rollback on a Prometheus trigger', () => {
 
     const message = await waitFor('the rollback message', async () => slack.called('chat.postMessage').find((call) => slack.textOf(call).includes('URGENT: Deployment Rolled Back - shop 1.1.0-errors')));
     const text = slack.textOf(message);
-    expect(text).toContain('error_rate = 0.2');
+    // The numbers against the limit, once (in the reason), and where they came from.
+    expect(text).toMatch(/error_rate was (20%, )+20% \(&gt; 5%\)/);
     expect(text).toContain('max(demo_error_ratio)');
+    expect(text).toContain('Validated:');
     expect(text).toContain('<@U0DEMOCAROL>');
   }, 90_000);
 
@@ -87,10 +89,12 @@ describe('rollback on a Prometheus trigger', () => {
     expect(done.rollback?.reason).toMatch(/p95_latency was (0\.6, )+0\.6 \(> 0\.15 = baseline × 1\.5\) for \d+s/);
   }, 90_000);
 
-  it('Prometheus stopped mid-monitoring: checks turn inconclusive, and after the plan’s five in a row the run rolls back', async () => {
+  it('Prometheus stopped mid-monitoring: checks turn inconclusive, after the plan’s five in a row the run rolls back, and with the metrics still unmeasurable the rollback is not called a success', async () => {
     const done = await deploy('shop', '1.3.0', 'shop-3', () => prometheus.stop());
-    expect(done.state).toBe('rolled_back');
     expect(done.rollback?.reason).toBe('monitoring inconclusive for 5 checks in a row (error_rate could not be measured)');
+    // The previous version answers and is healthy, but the error rate cannot be read back: PARTIAL, never "restored".
+    expect(done.state).toBe('rollback_failed');
+    expect(done.rollback?.validations.at(-1)).toMatchObject({ status: 'PARTIAL', problems: ['error_rate could not be measured'] });
     expect(done.samples.at(-1)?.readings?.[0]).toMatchObject({ value: null, detail: expect.stringContaining('Prometheus unreachable') });
   }, 90_000);
 });

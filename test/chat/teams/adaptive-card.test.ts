@@ -10,8 +10,8 @@ import { withDecisionForms } from '../../../src/domain/decision-facts.ts';
 import type { Run, RunEvent } from '../../../src/domain/run.ts';
 import { apply, awaitingDecision, bob, monitoring, requested, step } from '../../domain/support.ts';
 
-/** The official Adaptive Cards 1.5 schema, kept in shared/ (not copied into the project). */
-const schemaPath = fileURLToPath(new URL('../../../../shared/schemas/adaptive-card-1.5.json', import.meta.url));
+/** The official Adaptive Cards 1.5 schema, unchanged (source and licence: test/fixtures/schemas/README.md). */
+const schemaPath = fileURLToPath(new URL('../../fixtures/schemas/adaptive-card-1.5.json', import.meta.url));
 const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 ajv.addMetaSchema(draft6);
