@@ -233,16 +233,29 @@ describe('canary', () => {
     expect(stateOf(demo).backends.canary).toBeUndefined();
   });
 
-  it('canary-promote makes the canary the stable backend and stops the old one', async () => {
+  it('canary-promote gives the canary all traffic and keeps the old pool warm; canary-abort still brings it back; canary-retire then stops it', async () => {
     const blue = stateOf(demo).backends.blue!;
     await ok(demo, 'canary-deploy', 'run-3', '1.2.0', { FLIGHTDECK_PREVIOUS_VERSION: '1.0.0' });
     await ok(demo, 'canary-weight', 'run-3', '1.2.0', { FLIGHTDECK_WEIGHT: '50' });
     await ok(demo, 'canary-promote', 'run-3', '1.2.0');
     await ok(demo, 'canary-promote', 'run-3', '1.2.0'); // a re-run is harmless
+    expect((await traffic(demo, '/', 30)).backends).toEqual({ canary: 30 });
+    expect(processAlive(blue.pid)).toBe(true); // kept warm for a rollback after promotion
+
+    // A rollback after promotion: the old pool serves everything again.
+    await ok(demo, 'canary-abort', 'run-3', '1.2.0');
+    expect((await traffic(demo, '/', 30)).backends).toEqual({ blue: 30 });
+
+    // Another run promotes and, after monitoring, retires the old pool.
+    await ok(demo, 'canary-deploy', 'run-4', '1.3.0', { FLIGHTDECK_PREVIOUS_VERSION: '1.0.0' });
+    await ok(demo, 'canary-weight', 'run-4', '1.3.0', { FLIGHTDECK_WEIGHT: '50' });
+    await ok(demo, 'canary-promote', 'run-4', '1.3.0');
+    await ok(demo, 'canary-retire', 'run-4', '1.3.0');
+    await ok(demo, 'canary-retire', 'run-4', '1.3.0'); // a re-run is harmless
     expect((await traffic(demo, '/', 30)).backends).toEqual({ stable: 30 });
     expect(processAlive(blue.pid)).toBe(false);
     expect(Object.keys(stateOf(demo).backends)).toEqual(['stable']);
-    expect(actionsOf(demo).filter((line) => / canary-\w+ run-3 /.test(line)).map((line) => line.split(' ')[1])).toEqual(['canary-deploy', 'canary-weight', 'canary-promote', 'canary-promote']);
+    expect(actionsOf(demo).filter((line) => / canary-\w+ run-3( |$)/.test(line)).map((line) => line.split(" ")[1])).toEqual(["canary-deploy", "canary-weight", "canary-promote", "canary-promote", "canary-abort"]);
   });
 
   it('stop stops every process', async () => {

@@ -82,7 +82,7 @@ describe('paging on Slack: DM with Acknowledge, reminders, escalation, and a wor
     const dm = await waitFor('the DM to carol', async () => directsTo(SLACK.carol)[0]);
     expect(slack.textOf(dm)).toContain('You are paged: pager production');
     expect(slack.textOf(dm)).toContain('Rollback of pager-1');
-    expect(slack.textOf(dm)).toContain('nothing in the plan checks production after a rollback');
+    expect(slack.textOf(dm)).toContain('did not restore production');
     expect(buttonsOf(dm)).toEqual([expect.objectContaining({ action_id: 'page.ack', value: page.id, text: expect.objectContaining({ text: 'Acknowledge' }) })]);
     expect(directsTo(SLACK.erin)).toEqual([]);
 

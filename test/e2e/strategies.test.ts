@@ -107,7 +107,9 @@ describe('Slack: canary, rolling and feature flag on real processes', () => {
     const health = await fetch(`http://127.0.0.1:${app.demo.DEMO_PORT}/health`);
     expect(health.status).toBe(200);
     // What the worker posted shows the URLs it called filled in (the rollback's evidence quotes the health check), never a raw ${…}.
-    const rollback = await waitFor('the rollback message', async () => posted('URGENT: Deployment Rolled Back - storefront 4.0.0-broken')[0]);
+    // The flag went off: the message says the new build still serves with its feature off, never "restored to the previous version".
+    const rollback = await waitFor('the rollback message', async () => posted('URGENT: Feature turned off - storefront 4.0.0-broken')[0]);
+    expect(app.slack.textOf(rollback)).toContain('4.0.0-broken still serves, with its feature off');
     expect(app.slack.textOf(rollback)).toContain(`GET http://127.0.0.1:${app.demo.DEMO_PORT}/health → 500`);
     const texts = [...app.slack.called('chat.postMessage'), ...app.slack.called('chat.update')].map((call) => app.slack.textOf(call));
     expect(texts.filter((text) => text.includes('${'))).toEqual([]);

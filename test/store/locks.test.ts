@@ -168,14 +168,22 @@ describe.each(engines)('locks on %s', (_engine, open) => {
       { type: 'step.started', stepId: 'pre_checks.0' },
       { type: 'step.succeeded', stepId: 'pre_checks.0', summary: 'ok' },
       { type: 'decision', decision: 'go', by: bob, rationale: null },
-      { type: 'step.started', stepId: 'deploy.0' },
-      { type: 'step.failed', stepId: 'deploy.0', summary: 'exit 1' },
+      ...['deploy.0', 'deploy.1', 'deploy.2'].flatMap((stepId) => [
+        { type: 'step.started', stepId },
+        { type: 'step.succeeded', stepId, summary: 'ok' },
+      ]),
+      { type: 'rollback.requested', by: carol, reason: 'broken under live traffic' },
     ] as const;
     for (const event of events) expect(await recordEvent(ctx, run.id, event)).toMatchObject({ ok: true });
     expect(await activeLockFor(database.db, TARGET, current)).toBeNull(); // rolling back is not ended
     for (const stepId of ['rollback.0']) {
       await recordEvent(ctx, run.id, { type: 'step.started', stepId });
       await recordEvent(ctx, run.id, { type: 'step.succeeded', stepId, summary: 'ok' });
+    }
+    // The validation: production answers with the previous version (or, on a first deployment, not with this one).
+    for (let validating = (await findRunByKey(database.db, 'demo-4'))!; validating.state === 'validating_rollback'; validating = (await findRunByKey(database.db, 'demo-4'))!) {
+      const answered = validating.previousVersion ? { [validating.previousVersion]: 1 } : {};
+      await recordEvent(ctx, run.id, { type: 'check', seq: validating.nextCheck, healthy: true, detail: 'GET /health → 200', versions: { requests: 1, answered, unanswered: validating.previousVersion ? 0 : 1, detail: 'no version' } });
     }
     expect((await findRunByKey(database.db, 'demo-4'))!.state).toBe('rolled_back');
     expect(await activeLockFor(database.db, TARGET, current)).toMatchObject({ kind: 'after_rollback', until: null, runKey: 'demo-4', reason: expect.stringContaining('demo-4 (1.6.0-broken) was rolled back') });
