@@ -68,7 +68,9 @@ function stages(spec: RunSpec, fill: Fill): Text[] {
       const undone = (step.undoes ?? []).map((id) => deployNumber.get(id)).filter((number) => number !== undefined);
       const onlyIf = undone.length ? ` (only if deploy step ${undone.join(' or ')} changed production)` : '';
       const partial = step.partialOnFailure ? ' (may change production in part even when it fails: a rollback undoes it then too)' : '';
-      const level = step.level && step.level > 0 && !rollback.some((other) => (other.level ?? 0) === step.level && rollback.indexOf(other) < rollback.indexOf(step)) ? `If that did not restore production (${spec.rollbackLevels[step.level] === 'feature_off' ? 'feature off' : 'the previous version'}): ` : '';
+      // The first step of a later level says when it runs.
+      const firstOfLevel = step.level && step.level > 0 && rollback.findIndex((other) => (other.level ?? 0) === step.level) === index;
+      const level = firstOfLevel ? `If that does not validate, ${spec.rollbackLevels[step.level!] === 'feature_off' ? 'turn the feature off' : 'bring the previous version back'}: ` : '';
       const points = step.prerequisite ? ` [readiness: ${step.prerequisite.points} points${step.prerequisite.critical ? ', critical' : ''}${step.prerequisite.minScore === undefined ? '' : `, score ≥ ${step.prerequisite.minScore}`}]` : '';
       paragraphs.push([`${index + 1}. ${level}${step.name} — ${how(step.action, fill)}${onlyIf}${partial}${points}`]);
     });

@@ -55,7 +55,7 @@ describe('planCard', () => {
       '1. Flag off — runs off (timeout 5m) (only if deploy step 2 changed production)',
       '2. Verify — runs verify (timeout 5m)',
       `3. Validate the rollback — ${validate}`,
-      '4. If that did not restore production (the previous version): Undeploy — runs undeploy (timeout 5m) (only if deploy step 1 changed production)',
+      '4. If that does not validate, bring the previous version back: Undeploy — runs undeploy (timeout 5m) (only if deploy step 1 changed production)',
       `5. Validate the rollback — ${validate}`,
     ]);
   });

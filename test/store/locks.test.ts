@@ -169,8 +169,8 @@ describe.each(engines)('locks on %s', (_engine, open) => {
       { type: 'step.succeeded', stepId: 'pre_checks.0', summary: 'ok' },
       { type: 'decision', decision: 'go', by: bob, rationale: null },
       ...['deploy.0', 'deploy.1', 'deploy.2'].flatMap((stepId) => [
-        { type: 'step.started', stepId },
-        { type: 'step.succeeded', stepId, summary: 'ok' },
+        { type: 'step.started' as const, stepId },
+        { type: 'step.succeeded' as const, stepId, summary: 'ok' },
       ]),
       { type: 'rollback.requested', by: carol, reason: 'broken under live traffic' },
     ] as const;
