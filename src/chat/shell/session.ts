@@ -22,6 +22,8 @@ const BUTTON_WORDS: Record<string, ActionId> = {
 };
 
 const ACK_FLAG = '--ack';
+/** Every open page is due before this; the largest Date JavaScript has (year 275760) is beyond what Postgres stores. */
+const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
 
 /**
  * The shell's input side: a line typed by a user becomes the same use-case call a Slack
@@ -47,7 +49,7 @@ export class ShellSession {
     if (word === '/deploy' || word === 'deploy') {
       return onCommand(this.ctx, { actor, text: rest.join(' '), requestKey: null });
     }
-    if (word === 'ack') return this.acknowledge(actor, rest[0]);
+    if (word === 'ack' || word === 'acknowledge') return this.acknowledge(actor, rest[0]);
     const action = BUTTON_WORDS[word];
     if (!action) return { kind: 'text', text: `Type /deploy help for commands, or go / no-go / defer / roll-back / promote / hold / resume / ack [run] to press a button. ("${line}" is neither.)` };
     // `--ack` is the GO form's checkbox: "I have read the CONDITIONAL items and accept them".
@@ -66,7 +68,7 @@ export class ShellSession {
   private async acknowledge(actor: Actor, runKey: string | undefined): Promise<Reply> {
     const run = runKey ? await findRunByKey(this.ctx.db, runKey) : null;
     if (runKey && !run) return { kind: 'text', text: `There is no run ${runKey}.` };
-    const open = run ? (await pagesOfRun(this.ctx.db, run.id)).filter((page) => !page.acknowledged) : await pagesDueBefore(this.ctx.db, new Date(8.64e15));
+    const open = run ? (await pagesOfRun(this.ctx.db, run.id)).filter((page) => !page.acknowledged) : await pagesDueBefore(this.ctx.db, FAR_FUTURE);
     if (open.length !== 1) return { kind: 'text', text: open.length ? 'Which page? Name its run, e.g. "ack demo-2".' : 'There is no open page to acknowledge.' };
     return (await onPageAck(this.ctx, { actor, pageId: open[0]!.id })).reply;
   }

@@ -40,6 +40,11 @@ describe('shell: the decision form as words', () => {
     return output;
   };
 
+  it('ack (or acknowledge) with no run and no open page is answered, not a crash', async () => {
+    expect(await say('alice', 'ack')).toContain('There is no open page to acknowledge.');
+    expect(await say('alice', 'acknowledge')).toContain('There is no open page to acknowledge.');
+  });
+
   it('the status card says what each decision asks for; with the run’s forms, GO on a CONDITIONAL run asks for --ack', async () => {
     const run = (await findRunByKey(ctx.db, 'gated-1'))!;
     expect(run).toMatchObject({ state: 'awaiting_decision', readiness: { verdict: 'CONDITIONAL' } });
