@@ -58,14 +58,19 @@ async function planCheck(args: string[], plansDir: string): Promise<number> {
   const target = args[1] ?? plansDir;
   try {
     const { stat } = await import('node:fs/promises');
-    if ((await stat(target)).isDirectory()) await loadPlans(target);
+    const found = await stat(target).catch(() => null);
+    if (!found) {
+      console.error(`${target}: no such file or folder`);
+      return 2;
+    }
+    if (found.isDirectory()) await loadPlans(target);
     else await loadPlanFile(target);
     console.log(`${target}: ok`);
     return 0;
   } catch (error) {
     if (error instanceof PlanLoadError) {
       console.error(error.message);
-      return 1;
+      return error.unreadable ? 2 : 1;
     }
     throw error;
   }

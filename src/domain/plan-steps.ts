@@ -112,7 +112,8 @@ export const stepSchema = z.unknown().transform((value, ctx): z.infer<typeof com
   const schema = value !== null && typeof value === 'object' && 'http' in value ? httpStepSchema : commandStepSchema;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  // Forwarded with their own code, so an unknown key still reads as one (plan-hints.ts suggests the closest).
+  for (const issue of parsed.error.issues) ctx.addIssue(issue.code === 'unrecognized_keys' ? { code: 'unrecognized_keys', keys: issue.keys, message: issue.message, path: issue.path } : { code: 'custom', message: issue.message, path: issue.path });
   return z.NEVER;
 });
 

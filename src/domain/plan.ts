@@ -8,6 +8,7 @@ import { commandStepSchema, httpProbeSchema, httpStepSchema, stepSchema } from '
 import { strategySchema } from './strategies/schema.ts';
 import { rollbackPlanSchema } from './rollback-plan.ts';
 import { optionalPageCausesSchema } from './page-causes.ts';
+import { allowedKeysAt, closest } from './plan-hints.ts';
 
 /**
  * A service's deployment plan, as code (`plans/<service>.yaml`). It encodes the seed
@@ -225,16 +226,26 @@ export type EnvironmentPlan = z.infer<typeof environmentSchema>;
 
 export interface PlanProblem {
   path: string;
+  /** The same path as keys and indexes, so a file reader can point at the line. */
+  at: PropertyKey[];
   message: string;
 }
 
-/** Validates an already-parsed YAML/JSON document; problems carry their path in the file. */
+/** Validates an already-parsed YAML/JSON document; problems carry their path in the file. An unknown key says which allowed key it is closest to. */
 export function parsePlan(document: unknown): { ok: true; plan: Plan } | { ok: false; problems: PlanProblem[] } {
   const result = planSchema.safeParse(document);
   if (result.success) return { ok: true, plan: result.data };
   return {
     ok: false,
-    problems: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+    problems: result.error.issues.flatMap((issue): PlanProblem[] => {
+      if (issue.code !== 'unrecognized_keys') return [{ path: formatPath(issue.path), at: issue.path, message: issue.message }];
+      const allowed = allowedKeysAt(planSchema, issue.path);
+      return issue.keys.map((key) => {
+        const near = closest(key, allowed);
+        const at = [...issue.path, key];
+        return { path: formatPath(at), at, message: `is not a key here${near ? `; did you mean "${near}"?` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}` };
+      });
+    }),
   };
 }
 
