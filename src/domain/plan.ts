@@ -225,9 +225,8 @@ export type { StrategyConfig } from './strategies/schema.ts';
 export type EnvironmentPlan = z.infer<typeof environmentSchema>;
 
 export interface PlanProblem {
+  /** Dotted, with [index] for list items: `environments.production.strategy.deployBatch.run[8]`. */
   path: string;
-  /** The same path as keys and indexes, so a file reader can point at the line. */
-  at: PropertyKey[];
   message: string;
 }
 
@@ -238,12 +237,12 @@ export function parsePlan(document: unknown): { ok: true; plan: Plan } | { ok: f
   return {
     ok: false,
     problems: result.error.issues.flatMap((issue): PlanProblem[] => {
-      if (issue.code !== 'unrecognized_keys') return [{ path: formatPath(issue.path), at: issue.path, message: issue.message }];
+      if (issue.code !== 'unrecognized_keys') return [{ path: formatPath(issue.path), message: issue.message }];
       const allowed = allowedKeysAt(planSchema, issue.path);
       return issue.keys.map((key) => {
         const near = closest(key, allowed);
         const at = [...issue.path, key];
-        return { path: formatPath(at), at, message: `is not a key here${near ? `; did you mean "${near}"?` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}` };
+        return { path: formatPath(at), message: `is not a key here${near ? `; did you mean "${near}"?` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}` };
       });
     }),
   };

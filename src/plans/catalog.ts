@@ -32,17 +32,22 @@ export async function loadPlanFile(file: string): Promise<Plan> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a plan file' : `cannot be read (${code ?? (error as Error).message})`;
-    throw new PlanLoadError(file, [{ path: '', at: [], message: why, line: null, column: null }], true);
+    throw new PlanLoadError(file, [{ path: '', message: why, line: null, column: null }], true);
   }
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines });
   if (document.errors.length) {
-    const problems = document.errors.map((error) => ({ path: '', at: [], message: `is not valid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, line: error.linePos?.[0].line ?? null, column: error.linePos?.[0].col ?? null }));
+    const problems = document.errors.map((error) => ({ path: '', message: `is not valid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, line: error.linePos?.[0].line ?? null, column: error.linePos?.[0].col ?? null }));
     throw new PlanLoadError(file, problems, true);
   }
   const result = parsePlan(document.toJS());
-  if (!result.ok) throw new PlanLoadError(file, result.problems.map((problem) => ({ ...problem, ...positionOf(document, lines, problem.at) })));
+  if (!result.ok) throw new PlanLoadError(file, result.problems.map((problem) => ({ ...problem, ...positionOf(document, lines, keysOf(problem.path)) })));
   return result.plan;
+}
+
+/** `a.b[2].c` → ['a', 'b', 2, 'c']: the path of a problem as the YAML document's keys. */
+function keysOf(path: string): (string | number)[] {
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((match) => (match[2] === undefined ? match[1]! : Number(match[2])));
 }
 
 /** Where the value at `at` starts (or its nearest parent that exists, for a missing key). */

@@ -101,7 +101,8 @@ describe('redeploySpec: what such a run does', () => {
     document.environments.production.rollback = { redeploy: { requireDecisions: true } };
     const parsed = parsePlan(document);
     expect(parsed.ok).toBe(false);
-    expect(!parsed.ok && parsed.problems[0]!.path).toBe('environments.production.rollback.redeploy');
+    // The unknown key is named at its own path, with the key it is closest to.
+    expect(!parsed.ok && parsed.problems[0]).toEqual({ path: 'environments.production.rollback.redeploy.requireDecisions', message: 'is not a key here; did you mean "requireDecision"?' });
   });
 
   it.each([
