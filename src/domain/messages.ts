@@ -2,9 +2,10 @@ import { ACTIONS, card, type Button, type Card, type Field, type Text } from './
 import { formatDuration } from './duration.ts';
 import { mentionOf } from './identity.ts';
 import { HELP_LINES } from './command.ts';
-import { currentStep, type Decision, type Run } from './run.ts';
+import { currentStep, stateLabel, type Decision, type Run } from './run.ts';
 import { quorumOf } from './run-approval.ts';
 import { withDecisionForms } from './decision-facts.ts';
+import { actionOf, decisionLabel } from './decisions.ts';
 import { describeReadiness } from './readiness.ts';
 import { whatIsWrong, whatServes } from './rollback-end.ts';
 import { describeRedeploy } from './redeploy.ts';
@@ -73,7 +74,7 @@ export function statusCard(run: Run): Card {
     { label: 'Run', value: [run.key] },
     { label: 'Requested by', value: [{ mention: mentionOf(run.requestedBy) }] },
     { label: 'Strategy', value: [run.spec.strategy] },
-    { label: 'State', value: [run.state.replace(/_/g, ' ')] },
+    { label: 'State', value: [stateLabel(run.state)] },
     ...(run.spec.risk === 'high' || run.spec.risk === 'critical' ? [{ label: 'Risk', value: [run.spec.risk.toUpperCase()] }] : []),
   ];
   if (run.decision) fields.push({ label: 'Decision', value: decisionsOf(run) });
@@ -108,9 +109,9 @@ function buttonsFor(run: Run): Button[] {
   switch (run.state) {
     case 'awaiting_decision':
       return [
-        { action: ACTIONS.go, label: 'GO', value: run.id, style: 'primary' },
-        { action: ACTIONS.noGo, label: 'NO-GO', value: run.id, style: 'danger' },
-        { action: ACTIONS.defer, label: 'DEFER', value: run.id },
+        { action: actionOf('go'), label: decisionLabel('go'), value: run.id, style: 'primary' },
+        { action: actionOf('no_go'), label: decisionLabel('no_go'), value: run.id, style: 'danger' },
+        { action: actionOf('defer'), label: decisionLabel('defer'), value: run.id },
       ];
     case 'awaiting_promotion':
       return [{ action: ACTIONS.promote, label: 'Promote', value: run.id, style: 'primary' }, { action: ACTIONS.hold, label: 'Hold', value: run.id }, rollback];
@@ -241,13 +242,12 @@ export function helpCard(): Card {
 
 export function statusSummary(runs: Run[]): Card {
   if (runs.length === 0) return card({ title: 'No active runs', body: [['Nothing is deploying right now.']] });
-  return card({ title: 'Active runs', body: runs.map((run) => [`${run.key}: ${target(run)} — ${run.state.replace(/_/g, ' ')} (${progressLine(run)})`]) });
+  return card({ title: 'Active runs', body: runs.map((run) => [`${run.key}: ${target(run)} — ${stateLabel(run.state)} (${progressLine(run)})`]) });
 }
 
 /** "GO by @bob at 14:02 UTC (“rationale”)", with the decider as a mention. */
 export function decisionText(decision: Decision): Text {
-  const label = { go: 'GO', no_go: 'NO-GO', defer: 'DEFER' }[decision.decision];
-  return [`${label} by `, { mention: mentionOf(decision.by) }, ` at ${time(decision.at)}${decision.rationale ? ` (“${decision.rationale}”)` : ''}${decision.override ? `, ⚠️ overriding: ${decision.override}` : ''}`];
+  return [`${decisionLabel(decision.decision)} by `, { mention: mentionOf(decision.by) }, ` at ${time(decision.at)}${decision.rationale ? ` (“${decision.rationale}”)` : ''}${decision.override ? `, ⚠️ overriding: ${decision.override}` : ''}`];
 }
 
 function joinMentions(mentions: ReturnType<typeof mentionOf>[]): Text {

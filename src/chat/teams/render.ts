@@ -1,5 +1,6 @@
 import { ACTIONS, type ActionId, type Button, type Card, type Text } from '../../domain/cards.ts';
-import { ACKNOWLEDGE_LABEL, DECISION_LABELS, formOf, type DecisionForm } from '../../domain/decision-facts.ts';
+import { ACKNOWLEDGE_LABEL, formOf, type DecisionForm } from '../../domain/decision-facts.ts';
+import { decisionLabel } from '../../domain/decisions.ts';
 import { isPageActionId } from '../../domain/page.ts';
 import type { Reply } from '../../app/replies.ts';
 import { decisionInputIds, MAX_RATIONALE } from './parse.ts';
@@ -97,7 +98,7 @@ function action(button: Button): Json {
  */
 function decisionForm(button: Button, form: DecisionForm): Json {
   const ids = decisionInputIds(button.action as ActionId);
-  const label = DECISION_LABELS[form.decision];
+  const label = decisionLabel(form.decision);
   const required = form.rationale === 'required';
   const body: Json[] = [];
   if (form.acknowledge) {
