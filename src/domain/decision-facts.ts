@@ -1,4 +1,4 @@
-import { card, type Button, type Card, type Text } from './cards.ts';
+import { card, type Button, type Card, type DecisionForm, type Text } from './cards.ts';
 import { decisionOf, rationaleRequired } from './decisions.ts';
 import { mentionOf } from './identity.ts';
 import { transition, type DecisionInput, type DecisionKind, type Readiness, type Run, type RunEvent, type TransitionResult } from './run.ts';
@@ -10,15 +10,7 @@ import { quorumOf } from './run-approval.ts';
  * Slack renders it as a modal, Teams as a ShowCard with inputs, the shell as words to type.
  */
 
-export interface DecisionForm {
-  decision: DecisionKind;
-  /** NO-GO and DEFER stop the run, so the requester and the audit trail are told why; a GO may say why. */
-  rationale: 'required' | 'optional';
-  /** What the rationale input says under it. */
-  rationaleHint: string;
-  /** The CONDITIONAL items a GO accepts (the approver ticks a box), or null when there is nothing to accept. */
-  acknowledge: Readiness['failing'] | null;
-}
+export type { DecisionForm } from './cards.ts';
 
 export const ACKNOWLEDGE_LABEL = 'I have read the CONDITIONAL items and accept them';
 
@@ -38,13 +30,9 @@ function plainForm(decision: DecisionKind): DecisionForm {
   return { decision, rationale: rationaleRequired(decision) ? 'required' : 'optional', rationaleHint: RATIONALE_HINTS[decision], acknowledge: null };
 }
 
-/** A button that carries its form (a platform renders the inputs); buttons without one get the form their decision implies. */
-export type FormButton = Button & { form?: DecisionForm };
-
-/** The decision form of a button, or null when the button is not GO / NO-GO / DEFER. */
+/** The decision form of a button: the one it carries, else the one its decision implies; null when it is not GO / NO-GO / DEFER. */
 export function formOf(button: Button): DecisionForm | null {
-  const carried = (button as FormButton).form;
-  if (carried) return carried;
+  if (button.form) return button.form;
   const decision = decisionOf(button.action);
   return decision ? plainForm(decision) : null;
 }
@@ -53,7 +41,7 @@ export function formOf(button: Button): DecisionForm | null {
 export function withDecisionForms(source: Card, run: Run): Card {
   return {
     ...source,
-    buttons: source.buttons.map((button): FormButton => {
+    buttons: source.buttons.map((button): Button => {
       const decision = decisionOf(button.action);
       return decision ? { ...button, form: decisionForm(run, decision) } : button;
     }),

@@ -1,4 +1,4 @@
-import { ACTIONS, card, type Button, type Card, type Field, type Text } from './cards.ts';
+import { ACTIONS, card, type Button, type Card, type Confirm, type Field, type Text } from './cards.ts';
 import { formatDuration } from './duration.ts';
 import { mentionOf } from './identity.ts';
 import { HELP_LINES } from './command.ts';
@@ -104,8 +104,11 @@ export function statusCard(run: Run): Card {
   return withDecisionForms(card({ title, tone, body, fields, buttons: buttonsFor(run), context }), run);
 }
 
+/** People mis-tap on phones: rolling back production asks once more. */
+const ROLLBACK_CONFIRM: Confirm = { title: 'Roll back this run?', text: 'Production traffic goes back to the previous version, and on-call is paged.', confirm: 'Roll back', deny: 'Keep it' };
+
 function buttonsFor(run: Run): Button[] {
-  const rollback: Button = { action: ACTIONS.rollback, label: 'Roll back', value: run.id, style: 'danger' };
+  const rollback: Button = { action: ACTIONS.rollback, label: 'Roll back', value: run.id, style: 'danger', confirm: ROLLBACK_CONFIRM };
   switch (run.state) {
     case 'awaiting_decision':
       return [
