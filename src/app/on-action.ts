@@ -1,5 +1,6 @@
 import { ACTIONS, type ActionId } from '../domain/cards.ts';
-import { DECISION_LABELS, decisionInputProblem, decisionOf, type InputProblem } from '../domain/decision-facts.ts';
+import { inputProblemOf, type InputProblem } from '../domain/decision-facts.ts';
+import { decisionLabel, decisionOf } from '../domain/decisions.ts';
 import type { Actor } from '../domain/identity.ts';
 import { transition, type Run, type RunEvent } from '../domain/run.ts';
 import { freezesFor } from '../domain/freeze.ts';
@@ -19,12 +20,11 @@ export interface ActionRequest {
   acknowledged?: boolean;
 }
 
-const DECISIONS = { [ACTIONS.go]: 'go', [ACTIONS.noGo]: 'no_go', [ACTIONS.defer]: 'defer' } as const;
-
 /**
- * A button click from any platform: GO / NO-GO / DEFER, or Roll back.
- * The domain decides (approver? still waiting? decided already?); the reply goes to the clicker only,
- * and the status message everyone sees is refreshed through the outbox.
+ * A button click from any platform: GO / NO-GO / DEFER (with the form's inputs), Roll back, Promote,
+ * Hold, Resume. One transition judges it (approver? still waiting? a rationale? the CONDITIONAL items
+ * accepted? a lock or a freeze in the way?), inside recordEvent's transaction; the reply goes to the
+ * clicker only, and the status message everyone sees is refreshed through the outbox.
  */
 /** `accepted` tells a platform whether the run changed (Teams then swaps the clicked card for the run's new one). */
 export interface ActionOutcome {
@@ -38,18 +38,12 @@ export async function onAction(ctx: AppContext, request: ActionRequest): Promise
   const run = await findRun(ctx.db, request.runId);
   if (!run) return { accepted: false, reply: text('That run no longer exists.') };
   const event = await withGoGates(ctx, run, eventFor(request));
-  if (event.type === 'decision') {
-    const problem = decisionInputProblem(run, event, ctx.clock.now());
-    // A missing NO-GO rationale is the form's own check; an unaccepted CONDITIONAL or an override without a reason is the domain refusing.
-    if (problem?.ruledBy === 'domain') await auditRefusal(ctx, request.actor, actionName(event), run.key, run.id, { code: 'not_allowed', message: problem.message });
-    if (problem) return { accepted: false, reply: text(problem.message), input: problem.input };
-  }
   const result = await recordEvent(ctx, run.id, event);
-  if (!result.ok) {
-    await auditRefusal(ctx, request.actor, actionName(event), run.key, run.id, result.error);
-    return { accepted: false, reply: text(result.error.message) };
-  }
-  return { accepted: true, reply: text(acknowledgement(event, run.key)) };
+  if (result.ok) return { accepted: true, reply: text(acknowledgement(event, run.key)) };
+  const problem = inputProblemOf(result);
+  // A form that is only incomplete (a NO-GO with no reason) is no refusal; the machine refusing an input (CONDITIONAL not accepted, an override with no reason) is.
+  if (problem?.ruledBy !== 'form') await auditRefusal(ctx, request.actor, actionName(event), run.key, run.id, result.error);
+  return { accepted: false, reply: text(result.error.message), ...(problem ? { input: problem.input } : {}) };
 }
 
 /**
@@ -101,23 +95,23 @@ function actionName(event: RunEvent): string {
 
 function eventFor({ action, actor, rationale: given, acknowledged }: ActionRequest): RunEvent {
   const rationale = given?.trim() || null;
+  const decision = decisionOf(action);
+  if (decision) return { type: 'decision', decision, by: actor, rationale, ...(acknowledged === undefined ? {} : { acknowledged }) };
   switch (action) {
     case ACTIONS.rollback:
       return { type: 'rollback.requested', by: actor, reason: rationale };
     case ACTIONS.promote:
     case ACTIONS.hold:
       return { type: 'promotion', action: action === ACTIONS.promote ? 'promote' : 'hold', by: actor };
-    case ACTIONS.resume:
-      return { type: 'resume', by: actor, reason: rationale };
     default:
-      return { type: 'decision', decision: DECISIONS[action], by: actor, rationale, ...(acknowledged === undefined ? {} : { acknowledged }) };
+      return { type: 'resume', by: actor, reason: rationale };
   }
 }
 
 function acknowledgement(event: RunEvent, key: string): string {
   switch (event.type) {
     case 'decision':
-      return `Recorded: ${DECISION_LABELS[event.decision]} on ${key}.`;
+      return `Recorded: ${decisionLabel(event.decision)} on ${key}.`;
     case 'promotion':
       return event.action === 'promote' ? `Promoting the canary of ${key}.` : `Holding the canary of ${key} for another window.`;
     case 'resume':

@@ -1,9 +1,12 @@
 import type { Mention } from './identity.ts';
 import type { PageActionId } from './page.ts';
+import type { DecisionKind } from './run-types.ts';
 
 /**
  * Message content as platform-neutral data. Each chat adapter has one pure renderer
- * (Block Kit, Adaptive Card, plain text) from this model.
+ * (Block Kit, Adaptive Card, plain text) from this model. What a button does before it acts (asks
+ * to confirm, opens a form) is part of the model, decided where the card is built; renderers only
+ * draw it (the shape of vercel/chat's cards).
  */
 
 /** A run of text; mentions are resolved by the renderer for its platform. */
@@ -23,6 +26,29 @@ export interface Button {
   /** What the click acts on: the run's uuid, or the page's for a page button. */
   value: string;
   style?: 'primary' | 'danger';
+  /** Asked once more before the click counts (people mis-tap on phones): Slack's confirm dialog, a Teams ShowCard. */
+  confirm?: Confirm;
+  /** The inputs the click carries (the Go/No-Go form): Slack opens it as a modal, Teams as a ShowCard, the shell as words to type. */
+  form?: DecisionForm;
+}
+
+export interface Confirm {
+  title: string;
+  text: string;
+  /** The button that goes ahead, and the one that keeps things as they are. */
+  confirm: string;
+  deny: string;
+}
+
+/** What a Go/No-Go decision asks for (domain/decision-facts.ts builds it for a run). */
+export interface DecisionForm {
+  decision: DecisionKind;
+  /** NO-GO and DEFER stop the run, so the requester and the audit trail are told why; a GO may say why (domain/decisions.ts). */
+  rationale: 'required' | 'optional';
+  /** What the rationale input says under it. */
+  rationaleHint: string;
+  /** The CONDITIONAL items a GO accepts (the approver ticks a box), or null when there is nothing to accept. */
+  acknowledge: { name: string; summary: string; critical: boolean; points: number }[] | null;
 }
 
 export interface Card {

@@ -1,6 +1,7 @@
-import { ACTIONS, card, type ActionId, type Button, type Card, type Text } from './cards.ts';
+import { card, type Button, type Card, type DecisionForm, type Text } from './cards.ts';
+import { decisionOf, rationaleRequired } from './decisions.ts';
 import { mentionOf } from './identity.ts';
-import { transition, type DecisionKind, type Readiness, type Run, type RunEvent } from './run.ts';
+import { transition, type DecisionInput, type DecisionKind, type Readiness, type Run, type RunEvent, type TransitionResult } from './run.ts';
 import { quorumOf } from './run-approval.ts';
 
 /**
@@ -9,29 +10,9 @@ import { quorumOf } from './run-approval.ts';
  * Slack renders it as a modal, Teams as a ShowCard with inputs, the shell as words to type.
  */
 
-export const DECISION_LABELS: Record<DecisionKind, string> = { go: 'GO', no_go: 'NO-GO', defer: 'DEFER' };
-const DECISION_BY_ACTION: Partial<Record<ActionId, DecisionKind>> = { [ACTIONS.go]: 'go', [ACTIONS.noGo]: 'no_go', [ACTIONS.defer]: 'defer' };
-
-/** GO / NO-GO / DEFER for their buttons; null for any other button. */
-export function decisionOf(action: string): DecisionKind | null {
-  return DECISION_BY_ACTION[action as ActionId] ?? null;
-}
-
-export interface DecisionForm {
-  decision: DecisionKind;
-  /** NO-GO and DEFER stop the run, so the requester and the audit trail are told why; a GO may say why. */
-  rationale: 'required' | 'optional';
-  /** What the rationale input says under it. */
-  rationaleHint: string;
-  /** The CONDITIONAL items a GO accepts (the approver ticks a box), or null when there is nothing to accept. */
-  acknowledge: Readiness['failing'] | null;
-}
+export type { DecisionForm } from './cards.ts';
 
 export const ACKNOWLEDGE_LABEL = 'I have read the CONDITIONAL items and accept them';
-
-export function rationaleRequired(decision: DecisionKind): boolean {
-  return decision !== 'go';
-}
 
 const RATIONALE_HINTS: Record<DecisionKind, string> = {
   go: 'Optional: why this is safe to ship. It is kept with your GO in the run’s audit trail.',
@@ -49,13 +30,9 @@ function plainForm(decision: DecisionKind): DecisionForm {
   return { decision, rationale: rationaleRequired(decision) ? 'required' : 'optional', rationaleHint: RATIONALE_HINTS[decision], acknowledge: null };
 }
 
-/** A button that carries its form (a platform renders the inputs); buttons without one get the form their decision implies. */
-export type FormButton = Button & { form?: DecisionForm };
-
-/** The decision form of a button, or null when the button is not GO / NO-GO / DEFER. */
+/** The decision form of a button: the one it carries, else the one its decision implies; null when it is not GO / NO-GO / DEFER. */
 export function formOf(button: Button): DecisionForm | null {
-  const carried = (button as FormButton).form;
-  if (carried) return carried;
+  if (button.form) return button.form;
   const decision = decisionOf(button.action);
   return decision ? plainForm(decision) : null;
 }
@@ -64,7 +41,7 @@ export function formOf(button: Button): DecisionForm | null {
 export function withDecisionForms(source: Card, run: Run): Card {
   return {
     ...source,
-    buttons: source.buttons.map((button): FormButton => {
+    buttons: source.buttons.map((button): Button => {
       const decision = decisionOf(button.action);
       return decision ? { ...button, form: decisionForm(run, decision) } : button;
     }),
@@ -73,36 +50,21 @@ export function withDecisionForms(source: Card, run: Run): Card {
 
 /** A refusal that one of the form's inputs can fix: the platform shows it on that input. */
 export interface InputProblem {
-  input: 'rationale' | 'acknowledged';
+  input: DecisionInput;
   message: string;
-  /** `form`: the form's own rule (a NO-GO needs a reason), not a refusal; `domain`: the state machine refused it, so it is audited. */
+  /** `form`: the form is only incomplete (a NO-GO needs a reason), not a refusal; `domain`: the state machine refused it, so it is audited. */
   ruledBy: 'form' | 'domain';
 }
 
-/**
- * Whether a decision as submitted is refused only because of its inputs. The state machine is asked,
- * purely: with the inputs complete (refused → some other reason, which the real transition reports),
- * then with each missing input left out (refused only then → that input: an admin's override GO
- * without a rationale, a GO that does not accept CONDITIONAL items). The rationale rule of the form
- * lives here: NO-GO and DEFER need one.
- */
+/** The input a transition's answer is about, if it is about one (the state machine judges the inputs: run-approval.ts). */
+export function inputProblemOf(result: TransitionResult): InputProblem | null {
+  if (result.ok || result.error.code !== 'invalid_input') return null;
+  return { input: result.error.input, message: result.error.message, ruledBy: result.error.refused ? 'domain' : 'form' };
+}
+
+/** Whether a decision as submitted is refused only because of its inputs: one question to the state machine. */
 export function decisionInputProblem(run: Run, event: Extract<RunEvent, { type: 'decision' }>, now: Date): InputProblem | null {
-  const rationale = event.rationale?.trim() || null;
-  const complete = { ...event, rationale: rationale ?? 'given', acknowledged: true };
-  if (!transition(run, complete, now).ok) return null;
-  const label = DECISION_LABELS[event.decision];
-  if (rationaleRequired(event.decision) && !rationale) {
-    return { input: 'rationale', ruledBy: 'form', message: `Please say why: a ${label} ends ${run.key} for now, and the requester needs to know what to change or wait for.` };
-  }
-  if (!rationale) {
-    const unexplained = transition(run, { ...complete, rationale: null }, now);
-    if (!unexplained.ok) return { input: 'rationale', ruledBy: 'domain', message: unexplained.error.message };
-  }
-  if (!event.acknowledged) {
-    const asSent = transition(run, { ...complete, acknowledged: false }, now);
-    if (!asSent.ok) return { input: 'acknowledged', ruledBy: 'domain', message: asSent.error.message };
-  }
-  return null;
+  return inputProblemOf(transition(run, event, now));
 }
 
 /** The GO form of an admin whose GO would override a lock or a freeze: the rationale becomes required, since it is the override's reason. */

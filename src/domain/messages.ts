@@ -1,10 +1,11 @@
-import { ACTIONS, card, type Button, type Card, type Field, type Text } from './cards.ts';
+import { ACTIONS, card, type Button, type Card, type Confirm, type Field, type Text } from './cards.ts';
 import { formatDuration } from './duration.ts';
 import { mentionOf } from './identity.ts';
 import { HELP_LINES } from './command.ts';
-import { currentStep, type Decision, type Run } from './run.ts';
+import { currentStep, stateLabel, type Decision, type Run } from './run.ts';
 import { quorumOf } from './run-approval.ts';
 import { withDecisionForms } from './decision-facts.ts';
+import { actionOf, decisionLabel } from './decisions.ts';
 import { describeReadiness } from './readiness.ts';
 import { whatIsWrong, whatServes } from './rollback-end.ts';
 import { describeRedeploy } from './redeploy.ts';
@@ -73,7 +74,7 @@ export function statusCard(run: Run): Card {
     { label: 'Run', value: [run.key] },
     { label: 'Requested by', value: [{ mention: mentionOf(run.requestedBy) }] },
     { label: 'Strategy', value: [run.spec.strategy] },
-    { label: 'State', value: [run.state.replace(/_/g, ' ')] },
+    { label: 'State', value: [stateLabel(run.state)] },
     ...(run.spec.risk === 'high' || run.spec.risk === 'critical' ? [{ label: 'Risk', value: [run.spec.risk.toUpperCase()] }] : []),
   ];
   if (run.decision) fields.push({ label: 'Decision', value: decisionsOf(run) });
@@ -103,14 +104,17 @@ export function statusCard(run: Run): Card {
   return withDecisionForms(card({ title, tone, body, fields, buttons: buttonsFor(run), context }), run);
 }
 
+/** People mis-tap on phones: rolling back production asks once more. */
+const ROLLBACK_CONFIRM: Confirm = { title: 'Roll back this run?', text: 'Production traffic goes back to the previous version, and on-call is paged.', confirm: 'Roll back', deny: 'Keep it' };
+
 function buttonsFor(run: Run): Button[] {
-  const rollback: Button = { action: ACTIONS.rollback, label: 'Roll back', value: run.id, style: 'danger' };
+  const rollback: Button = { action: ACTIONS.rollback, label: 'Roll back', value: run.id, style: 'danger', confirm: ROLLBACK_CONFIRM };
   switch (run.state) {
     case 'awaiting_decision':
       return [
-        { action: ACTIONS.go, label: 'GO', value: run.id, style: 'primary' },
-        { action: ACTIONS.noGo, label: 'NO-GO', value: run.id, style: 'danger' },
-        { action: ACTIONS.defer, label: 'DEFER', value: run.id },
+        { action: actionOf('go'), label: decisionLabel('go'), value: run.id, style: 'primary' },
+        { action: actionOf('no_go'), label: decisionLabel('no_go'), value: run.id, style: 'danger' },
+        { action: actionOf('defer'), label: decisionLabel('defer'), value: run.id },
       ];
     case 'awaiting_promotion':
       return [{ action: ACTIONS.promote, label: 'Promote', value: run.id, style: 'primary' }, { action: ACTIONS.hold, label: 'Hold', value: run.id }, rollback];
@@ -241,13 +245,12 @@ export function helpCard(): Card {
 
 export function statusSummary(runs: Run[]): Card {
   if (runs.length === 0) return card({ title: 'No active runs', body: [['Nothing is deploying right now.']] });
-  return card({ title: 'Active runs', body: runs.map((run) => [`${run.key}: ${target(run)} — ${run.state.replace(/_/g, ' ')} (${progressLine(run)})`]) });
+  return card({ title: 'Active runs', body: runs.map((run) => [`${run.key}: ${target(run)} — ${stateLabel(run.state)} (${progressLine(run)})`]) });
 }
 
 /** "GO by @bob at 14:02 UTC (“rationale”)", with the decider as a mention. */
 export function decisionText(decision: Decision): Text {
-  const label = { go: 'GO', no_go: 'NO-GO', defer: 'DEFER' }[decision.decision];
-  return [`${label} by `, { mention: mentionOf(decision.by) }, ` at ${time(decision.at)}${decision.rationale ? ` (“${decision.rationale}”)` : ''}${decision.override ? `, ⚠️ overriding: ${decision.override}` : ''}`];
+  return [`${decisionLabel(decision.decision)} by `, { mention: mentionOf(decision.by) }, ` at ${time(decision.at)}${decision.rationale ? ` (“${decision.rationale}”)` : ''}${decision.override ? `, ⚠️ overriding: ${decision.override}` : ''}`];
 }
 
 function joinMentions(mentions: ReturnType<typeof mentionOf>[]): Text {

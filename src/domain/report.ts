@@ -1,11 +1,11 @@
 import { formatDuration } from './duration.ts';
 import { describeReadiness } from './readiness.ts';
-import { describeDecision, type Run } from './run.ts';
+import { describeDecision, stateLabel, type Run } from './run.ts';
 import { whatServes } from './rollback-end.ts';
 
 /** The deployment report of the seed documents, in markdown, from a run's record. */
 export function deploymentReport(run: Run): string {
-  const status = run.state === 'succeeded' ? '✅ SUCCESS' : run.state === 'rolled_back' ? '🔴 ROLLED BACK' : run.finishedAt ? `❌ ${run.state.toUpperCase()}` : `⏳ IN PROGRESS (${run.state.replace(/_/g, ' ')})`;
+  const status = run.state === 'succeeded' ? '✅ SUCCESS' : run.state === 'rolled_back' ? '🔴 ROLLED BACK' : run.finishedAt ? `❌ ${run.state.toUpperCase()}` : `⏳ IN PROGRESS (${stateLabel(run.state)})`;
   const duration = run.finishedAt ? formatDuration(Date.parse(run.finishedAt) - Date.parse(run.requestedAt)) : 'in progress';
   const lines = [
     `# Deployment Report: ${run.service} ${run.version} (${run.key})`,

@@ -1,6 +1,6 @@
 import { formatDuration } from './duration.ts';
 import type { Effect } from './effects.ts';
-import { checkCount, checkOffset } from './schedule.ts';
+import { checkCount, checkOffset, decisionTimeoutAt, reminderAt } from './schedule.ts';
 import type { Phase, Step } from './steps.ts';
 import type { Decision, RollbackValidation, Run, RunState, Watch } from './run-types.ts';
 import { rollbackStepApplies } from './rollback-steps.ts';
@@ -8,7 +8,7 @@ import { expectedVersion } from './rollback-validation.ts';
 import { nothingUndone } from './rollback-end.ts';
 import { pageFor } from './page-causes.ts';
 import { finish } from './run-types.ts';
-import { awaitDecision } from './run-approval.ts';
+import { decisionLabel } from './decisions.ts';
 import { describeReadiness, readinessOf } from './readiness.ts';
 
 /**
@@ -74,6 +74,14 @@ function beginValidation(run: Run, index: number, step: Step, at: string): Moved
   return { run: validating, effects: [{ kind: 'refreshStatus' }, log, { kind: 'scheduleCheck', seq: firstSeq, at }] };
 }
 
+/** The run starts waiting for Go/No-Go (run-approval.ts judges the decisions): the timeout and the first reminder are set. */
+function awaitDecision(run: Run, at: string): Moved {
+  const first = reminderAt(run.spec.approval, at, 1);
+  const effects: Effect[] = [{ kind: 'refreshStatus' }, { kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: decisionTimeoutAt(run.spec.approval, at) }];
+  if (first) effects.push({ kind: 'scheduleTimer', timer: 'decision_reminder', n: 1, at: first });
+  return { run: { ...run, state: 'awaiting_decision', cursor: null, awaiting: { since: at, reminders: 0, timedOutAt: null } }, effects };
+}
+
 /** What follows a phase once its last step is done. */
 export function afterPhase(run: Run, phase: Phase, at: string): Moved {
   switch (phase) {
@@ -130,6 +138,5 @@ export function currentStep(run: Run): Step | undefined {
 }
 
 export function describeDecision(decision: Decision): string {
-  const label = { go: 'GO', no_go: 'NO-GO', defer: 'DEFER' }[decision.decision];
-  return `${label} by ${decision.by.name} at ${decision.at.slice(11, 16)} UTC${decision.rationale ? ` (“${decision.rationale}”)` : ''}${decision.override ? `, ⚠️ overriding: ${decision.override}` : ''}`;
+  return `${decisionLabel(decision.decision)} by ${decision.by.name} at ${decision.at.slice(11, 16)} UTC${decision.rationale ? ` (“${decision.rationale}”)` : ''}${decision.override ? `, ⚠️ overriding: ${decision.override}` : ''}`;
 }

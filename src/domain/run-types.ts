@@ -54,6 +54,11 @@ export function isTerminal(state: RunState): boolean {
   return TERMINAL_STATES.includes(state);
 }
 
+/** A state as people read it: "awaiting decision", "pre checks". Every message that names a state says it this way. */
+export function stateLabel(state: RunState): string {
+  return state.replace(/_/g, ' ');
+}
+
 export type DecisionKind = 'go' | 'no_go' | 'defer';
 export type TimerKind = 'decision_reminder' | 'decision_timeout' | 'scheduled_start';
 
@@ -214,7 +219,16 @@ export type TransitionError =
   | { code: 'forbidden'; message: string }
   | { code: 'already_decided'; message: string; decision: Decision }
   /** A late or duplicated job: the run has moved on. Workers drop these silently. */
-  | { code: 'stale'; message: string };
+  | { code: 'stale'; message: string }
+  /**
+   * A decision taken but for one of its inputs: the form shows `message` on `input`. `refused`: the machine
+   * refuses the decision as given (a GO that does not accept the CONDITIONAL items, an override without its
+   * reason), which the audit trail keeps; otherwise the form is only incomplete (a NO-GO with no reason).
+   */
+  | { code: 'invalid_input'; input: DecisionInput; message: string; refused: boolean };
+
+/** The inputs of the Go/No-Go form that a decision's judgement can turn on. */
+export type DecisionInput = 'rationale' | 'acknowledged';
 
 export type TransitionResult = { ok: true; run: Run; effects: Effect[] } | { ok: false; error: TransitionError };
 

@@ -6,7 +6,7 @@ import { checkSlot, currentStep, enterPhase, startStep, type Moved } from './run
 import { onValidationCheck, rollBack } from './run-rollback.ts';
 import { pageFor } from './page-causes.ts';
 import { describeReadings } from './readings-text.ts';
-import { fail, ok, WATCHED_STATES, type Run, type RunEvent, type StepRecord, type TransitionResult } from './run-types.ts';
+import { fail, ok, stateLabel, type Run, type RunEvent, type StepRecord, type TransitionResult } from './run-types.ts';
 
 /**
  * Checks while production is watched — a canary hold, the final monitoring, a paused run — and the
@@ -17,7 +17,7 @@ export function onCheck(run: Run, event: Extract<RunEvent, { type: 'check' }>, a
   if (run.state === 'validating_rollback') return onValidationCheck(run, event, at);
   const monitoring = run.spec.monitoring;
   const watch = run.watch;
-  if (!WATCHED_STATES.includes(run.state) || !monitoring || !watch || event.seq !== run.nextCheck) {
+  if (!monitoring || !watch || event.seq !== run.nextCheck) {
     return fail('stale', `Check ${event.seq} is not due on ${run.key}.`);
   }
   const sample: Sample = { seq: event.seq, at, healthy: event.healthy, detail: event.detail, ...(event.readings?.length ? { readings: event.readings } : {}) };
@@ -83,7 +83,6 @@ function leaveWatch(run: Run, at: string): Moved {
 }
 
 export function onPromotion(run: Run, event: Extract<RunEvent, { type: 'promotion' }>, at: string): TransitionResult {
-  if (run.state !== 'awaiting_promotion') return fail('not_allowed', `${run.key} is not waiting to be promoted (it is ${run.state.replace(/_/g, ' ')}).`);
   const permission = mayPromote(run.spec, event.by);
   if (!permission.allowed) return fail('forbidden', permission.reason);
   const step = currentStep(run)!;
@@ -97,7 +96,7 @@ export function onPromotion(run: Run, event: Extract<RunEvent, { type: 'promotio
 }
 
 export function onResume(run: Run, event: Extract<RunEvent, { type: 'resume' }>, at: string): TransitionResult {
-  if (run.state !== 'paused' || !run.paused) return fail('not_allowed', `${run.key} is not paused (it is ${run.state.replace(/_/g, ' ')}).`);
+  if (!run.paused) return fail('not_allowed', `${run.key} is not paused (it is ${stateLabel(run.state)}).`);
   const permission = mayRollback(run.spec, event.by);
   if (!permission.allowed) return fail('forbidden', permission.reason.replace('roll back', 'resume'));
   // The inconclusive streak starts again: the human has looked and accepted the gap in the data.

@@ -5,11 +5,12 @@ import { currentStep, describeDecision, enterPhase, finish, startStep } from './
 import { rollBack, rollingBack, undoStepFailed } from './run-rollback.ts';
 import { isWatchedStep } from './steps.ts';
 import { pageFor } from './page-causes.ts';
-import { CANCELLABLE_STATES, fail, ok, isTerminal, PRODUCTION_TOUCHED, type Run, type RunEvent, type StepRecord, type TransitionResult } from './run-types.ts';
+import { fail, ok, type Run, type RunEvent, type StepRecord, type TransitionResult } from './run-types.ts';
 import { onCheck, onPromotion, onResume } from './run-watch.ts';
 import { onDecision, onTimer } from './run-approval.ts';
 import type { Phase } from './steps.ts';
 import { judgePrerequisite } from './readiness.ts';
+import { refusedByState } from './event-table.ts';
 
 export * from './run-types.ts';
 export { checkSlot, currentStep, describeDecision } from './run-flow.ts';
@@ -19,6 +20,7 @@ export { describeBreach } from './run-watch.ts';
  * The run state machine. `transition(run, event, now)` is the only way a run changes;
  * it returns the next run and the effects to perform, or an error value for an event that
  * is not allowed now. It never throws for anything a user or a late job can cause.
+ * Which states accept which event is one table (event-table.ts), checked here before any handler.
  * Phase movement is in run-flow.ts; checks, canary promotion and resume in run-watch.ts.
  */
 
@@ -29,6 +31,8 @@ export function transition(run: Run | null, event: RunEvent, now: Date): Transit
     return start(created(event.run, at), at);
   }
   if (!run) return fail('not_allowed', 'There is no such run.');
+  const refused = refusedByState(run, event);
+  if (refused) return refused;
   const next: Run = { ...run, seq: run.seq + 1 };
   switch (event.type) {
     case 'step.started':
@@ -105,7 +109,6 @@ function start(run: Run, at: string): TransitionResult {
 
 /** The time of a scheduled start has come: the run begins as if started now. */
 function onScheduledStart(run: Run, blockedBy: string | null, at: string): TransitionResult {
-  if (run.state !== 'scheduled') return fail('stale', `${run.key} is not waiting for a scheduled start.`);
   // A lock taken since the run was scheduled wins: the run does not start, and says why.
   if (blockedBy) {
     const reason = `not started at its scheduled time: ${blockedBy}`;
@@ -190,11 +193,6 @@ function stepFailed(run: Run, phase: Phase, stepId: string, name: string, summar
 }
 
 function onRollbackRequested(run: Run, by: Actor, reason: string | null, at: string): TransitionResult {
-  if (run.state === 'rolling_back' || run.state === 'validating_rollback') return fail('not_allowed', `${run.key} is already rolling back.`);
-  if (!PRODUCTION_TOUCHED.includes(run.state)) {
-    const hint = isTerminal(run.state) ? `it has ended (${run.state})` : `nothing has been deployed yet; use /deploy cancel ${run.key}`;
-    return fail('not_allowed', `${run.key} cannot be rolled back: ${hint}.`);
-  }
   const permission = mayRollback(run.spec, by);
   if (!permission.allowed) return fail('forbidden', permission.reason);
   const why = reason ? `manual rollback by ${by.name}: ${reason}` : `manual rollback by ${by.name}`;
@@ -208,10 +206,6 @@ function onRollbackRequested(run: Run, by: Actor, reason: string | null, at: str
 }
 
 function onCancel(run: Run, by: Actor, reason: string | null, at: string): TransitionResult {
-  if (isTerminal(run.state)) return fail('not_allowed', `${run.key} has already ended (${run.state}).`);
-  if (!CANCELLABLE_STATES.includes(run.state)) {
-    return fail('not_allowed', `${run.key} is already changing production; use /deploy rollback ${run.key} instead.`);
-  }
   const permission = mayCancel(run.spec, run.requestedBy, by);
   if (!permission.allowed) return fail('forbidden', permission.reason);
   const cancelled = finish({ ...run, cancelled: { by, reason } }, 'cancelled', at);

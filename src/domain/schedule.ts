@@ -51,3 +51,23 @@ export function scheduleProblems(schedule: SchedulePace[]): string[] {
   });
   return problems;
 }
+
+/** What a wait for Go/No-Go is timed by: the plan's `approval` (timeout, reminders). */
+interface DecisionTimers {
+  timeoutMs: number;
+  remindEveryMs: number;
+}
+
+/** When the wait for a decision that began at `since` ends in a deferral. */
+export function decisionTimeoutAt(approval: DecisionTimers, since: string): string {
+  return after(since, approval.timeoutMs);
+}
+
+/** When reminder `n` of a wait that began at `since` is due; null when it would come at or after the timeout. */
+export function reminderAt(approval: DecisionTimers, since: string, n: number): string | null {
+  return n * approval.remindEveryMs < approval.timeoutMs ? after(since, n * approval.remindEveryMs) : null;
+}
+
+function after(iso: string, ms: number): string {
+  return new Date(Date.parse(iso) + ms).toISOString();
+}

@@ -4,7 +4,7 @@ import { lockedSummary, type Lock } from './lock.ts';
 import type { Plan } from './plan.ts';
 import { mayRedeploy, mayStart } from './policy.ts';
 import { chooseRedeploy, redeploySpec, type Success } from './redeploy.ts';
-import { CANCELLABLE_STATES, PRODUCTION_TOUCHED, type Redeploy, type Run } from './run-types.ts';
+import { CANCELLABLE_STATES, PRODUCTION_TOUCHED, stateLabel, type Redeploy, type Run } from './run-types.ts';
 import type { RunSpec } from './spec.ts';
 
 /**
@@ -97,10 +97,10 @@ function targetRefusals({ lock, active, now }: StartFacts, kind: StartAsk['kind'
 }
 
 export function alreadyActive({ key, state, requestedBy }: NonNullable<StartFacts['active']>): string {
-  return `${key} is already active on this service and environment (${state.replace(/_/g, ' ')}, started by ${requestedBy.name}). Wait for it to finish, or cancel it; or add --queue to start when it ends.`;
+  return `${key} is already active on this service and environment (${stateLabel(state)}, started by ${requestedBy.name}). Wait for it to finish, or cancel it; or add --queue to start when it ends.`;
 }
 
 function activeBeforeRedeploy({ key, state, requestedBy }: NonNullable<StartFacts['active']>): string {
   const stop = PRODUCTION_TOUCHED.includes(state) ? `, or /deploy rollback ${key} undoes it` : CANCELLABLE_STATES.includes(state) ? `, or /deploy cancel ${key} stops it` : '';
-  return `${key} is active on this service and environment (${state.replace(/_/g, ' ')}, started by ${requestedBy.name}): wait for it to end${stop}.`;
+  return `${key} is active on this service and environment (${stateLabel(state)}, started by ${requestedBy.name}): wait for it to end${stop}.`;
 }

@@ -108,10 +108,24 @@ describe('what changes the GO', () => {
 
   it('GO on a CONDITIONAL run needs the approver to acknowledge its failing items', () => {
     const conditional: Run = { ...waiting(), readiness: { score: 80, threshold: 75, verdict: 'CONDITIONAL', failing: [{ name: 'Load test', critical: false, points: 20, summary: 'p99 310ms' }] } };
-    expect(refusal(conditional, go(bob))).toEqual({ code: 'not_allowed', message: 'api-1 is CONDITIONAL (readiness 80/100; failing: Load test). Acknowledge those items in the GO form to say GO.' });
+    expect(refusal(conditional, go(bob))).toEqual({ code: 'invalid_input', input: 'acknowledged', refused: true, message: 'api-1 is CONDITIONAL (readiness 80/100; failing: Load test). Acknowledge those items in the GO form to say GO.' });
     expect(apply(conditional, [{ type: 'decision', decision: 'go', by: bob, rationale: 'load test flaky, accepted', acknowledged: true }], minutes(1)).run.approvals).toHaveLength(1);
     // NO-GO needs no acknowledgement.
     expect(apply(conditional, [{ type: 'decision', decision: 'no_go', by: bob, rationale: 'not with a failing load test' }], minutes(1)).run.state).toBe('no_go');
+  });
+
+  it.each(['no_go', 'defer'] as const)('%s without a rationale is not taken: the state machine names the rationale input, and the run keeps waiting', (decision) => {
+    const run = waiting();
+    for (const rationale of [null, '   ']) {
+      expect(refusal(run, { type: 'decision', decision, by: bob, rationale })).toEqual({
+        code: 'invalid_input',
+        input: 'rationale',
+        refused: false,
+        message: expect.stringMatching(/^Please say why: a (NO-GO|DEFER) ends api-1 for now/),
+      });
+    }
+    // Who may decide comes first: someone who may not is told that, not asked for a reason.
+    expect(refusal(run, { type: 'decision', decision, by: carol, rationale: null })).toMatchObject({ code: 'forbidden' });
   });
 });
 

@@ -87,7 +87,9 @@ describe('an admin who is an approver may override, with a reason', () => {
     const run = waiting();
     const bare = decide(bob, 'go', null, gates(LOCK));
     expect(refusal(run, bare, minutes(31))).toEqual({
-      code: 'not_allowed',
+      code: 'invalid_input',
+      input: 'rationale',
+      refused: true,
       message: expect.stringMatching(/^🔒 api production is locked by alice .* ❄️ Frozen: Winter freeze until .*\. As an admin you may override it: say GO with a rationale \(why deploying now is safe\); the override is kept in the audit trail\.$/),
     });
     expect(decisionInputProblem(run, bare, minutes(31))).toMatchObject({ input: 'rationale', ruledBy: 'domain', message: expect.stringContaining('As an admin you may override it') });

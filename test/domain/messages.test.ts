@@ -89,7 +89,8 @@ describe('statusCard', () => {
     ['monitoring', runs.monitoring],
   ])('offers only "Roll back" while %s', (_state, make) => {
     const card = statusCard(make());
-    expect(card.buttons).toEqual([{ action: ACTIONS.rollback, label: 'Roll back', value: RUN_ID, style: 'danger' }]);
+    // The confirmation is the card model's (renderers only draw it), so it is part of the button.
+    expect(card.buttons).toEqual([{ action: ACTIONS.rollback, label: 'Roll back', value: RUN_ID, style: 'danger', confirm: { title: 'Roll back this run?', text: 'Production traffic goes back to the previous version, and on-call is paged.', confirm: 'Roll back', deny: 'Keep it' } }]);
   });
 
   it.each([

@@ -69,7 +69,7 @@ function eventsFor(run: Run, next: Move): RunEvent[] {
     case 'dueCheck':
       return [{ type: 'check', seq: run.nextCheck, healthy: next.healthy, detail: next.healthy ? 'GET /health → 200' : 'GET /health → 503' }];
     case 'approverDecides':
-      return [{ type: 'decision', decision: next.decision, by: BOB, rationale: null, acknowledged: true }];
+      return [{ type: 'decision', decision: next.decision, by: BOB, rationale: next.decision === 'go' ? null : 'not this one', acknowledged: true }];
     case 'onCallRollsBack':
       return [{ type: 'rollback.requested', by: CAROL, reason: 'on-call says so' }];
     case 'approverPromotes':

@@ -552,7 +552,7 @@ describe('cancel', () => {
 
   it('is refused once the run has ended', () => {
     const flight = new Flight().toDecision();
-    flight.send({ type: 'decision', decision: 'no_go', by: BOB, rationale: null });
+    flight.send({ type: 'decision', decision: 'no_go', by: BOB, rationale: 'not today' });
     expect(flight.offer({ type: 'cancel.requested', by: ALICE, reason: null })).toEqual({
       ok: false,
       error: { code: 'not_allowed', message: `${RUN_KEY} has already ended (no_go).` },

@@ -1,5 +1,4 @@
 import { type Button, type Card, type Text } from '../../domain/cards.ts';
-import { formOf } from '../../domain/decision-facts.ts';
 
 /** Card → terminal text. Mentions show as @person; buttons show as the words to type. */
 export function cardToText(card: Card): string {
@@ -14,7 +13,7 @@ export function cardToText(card: Card): string {
 /** The words that press a button; a decision's words say what its form asks for. */
 function typed(button: Button): string {
   const word = button.label.toLowerCase().replace(/ /g, '-');
-  const form = formOf(button);
+  const form = button.form;
   if (!form) return word;
   return `${word}${form.acknowledge ? ' --ack' : ''} ${form.rationale === 'required' ? '<why>' : '[why]'}`;
 }

@@ -8,7 +8,7 @@ import { decisionFormFor, onAction, type ActionOutcome } from '../../app/on-acti
 import { onCommand } from '../../app/on-command.ts';
 import { onPageAck } from '../../app/on-page-ack.ts';
 import { text, type Reply } from '../../app/replies.ts';
-import { decisionOf } from '../../domain/decision-facts.ts';
+import { decisionOf } from '../../domain/decisions.ts';
 import { DECISION_CALLBACK_ID, DECISION_INPUTS, decisionModal, notRecordedView } from './decision-modal.ts';
 import { clickReplyTarget, parseBlockAction, parseDecisionSubmission, parsePageAction, parseSlashCommand } from './parse.ts';
 import { cut, replyToSlack } from './render.ts';

@@ -1,6 +1,7 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextElement } from '@slack/types';
-import { ACTIONS, type ActionId } from '../../domain/cards.ts';
-import { ACKNOWLEDGE_LABEL, DECISION_LABELS, decisionFactsCard, decisionForm, overrideForm } from '../../domain/decision-facts.ts';
+import type { ActionId } from '../../domain/cards.ts';
+import { ACKNOWLEDGE_LABEL, decisionFactsCard, decisionForm, overrideForm } from '../../domain/decision-facts.ts';
+import { actionOf, decisionLabel } from '../../domain/decisions.ts';
 import type { DecisionKind, Run } from '../../domain/run.ts';
 import { cardToBlocks, cut, escapeMrkdwn, LIMITS } from './render.ts';
 
@@ -14,7 +15,6 @@ export const DECISION_INPUTS = { rationale: 'rationale', acknowledge: 'acknowled
 export const ACKNOWLEDGED_VALUE = 'accepted';
 
 const VIEW = { title: 24, button: 24, metadata: 3_000, rationale: 2_000 } as const;
-const ACTION_OF: Record<DecisionKind, ActionId> = { go: ACTIONS.go, no_go: ACTIONS.noGo, defer: ACTIONS.defer };
 
 /** What the submission reads back: which run, which decision, and where to answer the approver privately. */
 export interface DecisionMetadata {
@@ -27,7 +27,7 @@ export interface DecisionMetadata {
 export function decisionModal(run: Run, decision: DecisionKind, channel: string, overriding: string | null = null): ModalView {
   const plainForm = decisionForm(run, decision);
   const form = overriding ? overrideForm(plainForm) : plainForm;
-  const label = DECISION_LABELS[decision];
+  const label = decisionLabel(decision);
   const facts = cardToBlocks(decisionFactsCard(run, decision, overriding)).blocks;
   const rationale: InputBlock = {
     type: 'input',
@@ -49,7 +49,7 @@ export function decisionModal(run: Run, decision: DecisionKind, channel: string,
       element: { type: 'checkboxes', action_id: DECISION_INPUTS.acknowledge, options: [{ text: plain(ACKNOWLEDGE_LABEL), value: ACKNOWLEDGED_VALUE }] },
     });
   }
-  const metadata: DecisionMetadata = { runId: run.id, action: ACTION_OF[decision], channel };
+  const metadata: DecisionMetadata = { runId: run.id, action: actionOf(decision), channel };
   return {
     type: 'modal',
     callback_id: DECISION_CALLBACK_ID,

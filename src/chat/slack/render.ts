@@ -1,6 +1,7 @@
 import type { ActionsBlock, Button as SlackButton, ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
-import { ACTIONS, plain, type Button, type Card, type Text } from '../../domain/cards.ts';
+import { plain, type Button, type Card, type Text } from '../../domain/cards.ts';
 import type { Reply } from '../../app/replies.ts';
+import { cutText } from '../cut.ts';
 
 /**
  * Card → Block Kit, pure. Slack has no runtime validator, so its limits are enforced here:
@@ -22,13 +23,8 @@ export const LIMITS = {
 
 const ELLIPSIS = '…';
 
-/** Cuts to at most `max` UTF-16 units, ellipsis included, never leaving half an emoji behind. */
-export function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let kept = text.slice(0, max - ELLIPSIS.length);
-  if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1);
-  return kept + ELLIPSIS;
-}
+/** Cuts to at most `max` UTF-16 units, ellipsis included, never through an emoji (chat/cut.ts). */
+export const cut = cutText;
 
 /** What mrkdwn reads as markup (links, mentions, `<!channel>`); user text must never ping or link by accident. */
 export function escapeMrkdwn(text: string): string {
@@ -116,14 +112,14 @@ function button(spec: Button): SlackButton {
     value: cut(spec.value, LIMITS.buttonValue),
     ...(spec.style ? { style: spec.style } : {}),
   };
-  // People mis-tap on phones: rolling back production asks once more, in Slack's own dialog.
-  if (spec.action === ACTIONS.rollback) {
+  // Slack's confirm dialog: title ≤ 100, text ≤ 300, buttons ≤ 30 characters.
+  if (spec.confirm) {
     element.confirm = {
-      title: { type: 'plain_text', text: 'Roll back this run?' },
-      text: { type: 'mrkdwn', text: 'Production traffic goes back to the previous version, and on-call is paged.' },
-      confirm: { type: 'plain_text', text: 'Roll back' },
-      deny: { type: 'plain_text', text: 'Keep it' },
-      style: 'danger',
+      title: { type: 'plain_text', text: cut(spec.confirm.title, 100) },
+      text: { type: 'mrkdwn', text: cut(escapeMrkdwn(spec.confirm.text), 300) },
+      confirm: { type: 'plain_text', text: cut(spec.confirm.confirm, 30) },
+      deny: { type: 'plain_text', text: cut(spec.confirm.deny, 30) },
+      ...(spec.style === 'danger' ? { style: 'danger' as const } : {}),
     };
   }
   return element;

@@ -1,7 +1,7 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { isActionId, type ActionId } from '../../domain/cards.ts';
-import { decisionOf } from '../../domain/decision-facts.ts';
+import { decisionOf } from '../../domain/decisions.ts';
 import type { Actor } from '../../domain/identity.ts';
 import { isPageActionId } from '../../domain/page.ts';
 

@@ -1,7 +1,9 @@
-import { ACTIONS, type ActionId, type Button, type Card, type Text } from '../../domain/cards.ts';
-import { ACKNOWLEDGE_LABEL, DECISION_LABELS, formOf, type DecisionForm } from '../../domain/decision-facts.ts';
+import type { ActionId, Button, Card, DecisionForm, Text } from '../../domain/cards.ts';
+import { ACKNOWLEDGE_LABEL } from '../../domain/decision-facts.ts';
+import { decisionLabel } from '../../domain/decisions.ts';
 import { isPageActionId } from '../../domain/page.ts';
 import type { Reply } from '../../app/replies.ts';
+import { cutText } from '../cut.ts';
 import { decisionInputIds, MAX_RATIONALE } from './parse.ts';
 
 /**
@@ -24,8 +26,9 @@ interface MentionEntity {
 
 const TONE_COLOR = { info: 'Default', good: 'Good', warning: 'Warning', danger: 'Attention' } as const;
 
+/** At most `max` UTF-16 units, never through an emoji (chat/cut.ts). */
 function cut(text: string, max = MAX_TEXT): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return cutText(text, max);
 }
 
 /** Text with Teams mentions: `<at>name</at>` in the text plus an entity naming who it is. */
@@ -72,21 +75,20 @@ function execute(button: Button, title: string): Json {
 }
 
 function action(button: Button): Json {
-  // People mis-tap on phones: rolling back production opens a confirmation first.
-  if (button.action === ACTIONS.rollback) {
+  // A confirmation opens under the card first; its one action is the real click.
+  if (button.confirm) {
     return {
       type: 'Action.ShowCard',
       title: button.label,
       card: {
         type: 'AdaptiveCard',
         version: ADAPTIVE_CARD_VERSION,
-        body: [{ type: 'TextBlock', text: 'Roll back this run? Production traffic goes back to the previous version, and on-call is paged.', wrap: true }],
-        actions: [execute(button, 'Yes, roll back')],
+        body: [{ type: 'TextBlock', text: cut(`${button.confirm.title} ${button.confirm.text}`), wrap: true }],
+        actions: [execute(button, `Yes, ${button.confirm.confirm.toLowerCase()}`)],
       },
     };
   }
-  const form = formOf(button);
-  if (form) return decisionForm(button, form);
+  if (button.form) return decisionForm(button, button.form);
   return execute(button, button.label);
 }
 
@@ -97,7 +99,7 @@ function action(button: Button): Json {
  */
 function decisionForm(button: Button, form: DecisionForm): Json {
   const ids = decisionInputIds(button.action as ActionId);
-  const label = DECISION_LABELS[form.decision];
+  const label = decisionLabel(form.decision);
   const required = form.rationale === 'required';
   const body: Json[] = [];
   if (form.acknowledge) {

@@ -33,6 +33,14 @@ describe('Card → Block Kit', () => {
     expect(rendered).toContain('"confirm"');
   });
 
+  it('draws the confirmation the card model gives a button, and none it does not', () => {
+    const confirm = { title: 'Promote?', text: 'The canary takes all traffic.', confirm: 'Promote', deny: 'Not yet' };
+    const { blocks } = cardToBlocks(card({ title: 't', buttons: [{ action: ACTIONS.promote, label: 'Promote', value: 'a', confirm }, { action: ACTIONS.rollback, label: 'Roll back', value: 'a' }] }));
+    const elements = blocks.at(-1)?.type === 'actions' ? (blocks.at(-1) as { elements: Record<string, any>[] }).elements : [];
+    expect(elements[0]!.confirm).toMatchObject({ title: { text: 'Promote?' }, text: { text: 'The canary takes all traffic.' }, confirm: { text: 'Promote' }, deny: { text: 'Not yet' } });
+    expect(elements[1]!.confirm).toBeUndefined();
+  });
+
   it('enforces Slack limits instead of sending a message Slack would refuse', () => {
     const huge = card({
       title: 'T'.repeat(400),

@@ -105,6 +105,29 @@ describe('Card → Adaptive Card', () => {
     expect(rollback.card.actions[0]).toMatchObject({ type: 'Action.Execute', verb: ACTIONS.rollback });
   });
 
+  it('cuts long text between characters, never through an emoji (a surrogate pair, a ZWJ sequence, a flag)', () => {
+    const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    for (const emoji of ['😀', '👩‍💻', '🇩🇪', '👍🏽']) {
+      const title = `${'x'.repeat(298)}${emoji}${'y'.repeat(10)}`;
+      const body = `${'x'.repeat(3_998)}${emoji}${'y'.repeat(10)}`;
+      const adaptive = cardToAdaptiveCard(card({ title, body: [[body]] })) as { body: { text: string }[] };
+      const [cutTitle, cutBody] = adaptive.body.map((block) => block.text);
+      expect(cutTitle, emoji).toBe(`${'x'.repeat(298)}…`);
+      expect(cutBody, emoji).toBe(`${'x'.repeat(3_998)}…`);
+      expect(lone.test(cutTitle!) || lone.test(cutBody!)).toBe(false);
+    }
+    // Room for the whole emoji: it stays, whole.
+    const fits = cardToAdaptiveCard(card({ title: `${'x'.repeat(290)}👩‍💻${'y'.repeat(20)}` })) as { body: { text: string }[] };
+    expect(fits.body[0]!.text).toBe(`${'x'.repeat(290)}👩‍💻${'y'.repeat(4)}…`);
+  });
+
+  it('a confirmation is the card model’s, not the renderer’s: any button may carry one, and a button without one acts at once', () => {
+    const confirm = { title: 'Promote?', text: 'The canary takes all traffic.', confirm: 'Promote', deny: 'Not yet' };
+    const { actions } = cardToAdaptiveCard(card({ title: 't', buttons: [{ action: ACTIONS.promote, label: 'Promote', value: 'r', confirm }, { action: ACTIONS.rollback, label: 'Roll back', value: 'r' }] })) as { actions: Record<string, any>[] };
+    expect(actions[0]).toMatchObject({ type: 'Action.ShowCard', card: { body: [{ text: 'Promote? The canary takes all traffic.' }], actions: [{ type: 'Action.Execute', verb: ACTIONS.promote, title: 'Yes, promote' }] } });
+    expect(actions[1]).toMatchObject({ type: 'Action.Execute', verb: ACTIONS.rollback });
+  });
+
   it('mentions people by their Teams id, with a mention entity', () => {
     const adaptive = cardToAdaptiveCard(card({ title: 't', body: [['On-call: ', { mention: { name: 'carol', ids: { teams: 'aad-carol', slack: 'UCAROL' } } }, ' and ', { mention: { name: 'dave', ids: {} } }]] }));
     expect(JSON.stringify(adaptive.body)).toContain('On-call: <at>carol</at> and @dave');
