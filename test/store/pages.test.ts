@@ -9,11 +9,11 @@ import { pageIdFor } from '../../src/app/page-open.ts';
 import { sweepOverdue } from '../../src/app/sweep.ts';
 import { SlackChat } from '../../src/chat/slack/web-chat.ts';
 import type { Run } from '../../src/domain/run.ts';
-import { catalogOf } from '../../src/plans/catalog.ts';
 import type { Database } from '../../src/store/db.ts';
 import { findPage, pagesOfRun } from '../../src/store/pages.ts';
 import { insertRun } from '../../src/store/runs.ts';
 import { freshPglite, freshPostgres } from '../support/databases.ts';
+import { testContext } from '../support/context.ts';
 import { FakeSlack } from '../support/fake-slack.ts';
 import { BOT_TOKEN } from '../support/slack-requests.ts';
 import { apply, carol, PLAN_DOCUMENT, plan, requested, T0 } from '../domain/support.ts';
@@ -48,7 +48,7 @@ describe.each(engines)('pages on %s', (_engine, open) => {
     ({ database, close } = await open());
     slack = await new FakeSlack().start();
     const log = pino({ level: 'silent' });
-    ctx = { db: database.db, plans: catalogOf([]), clock: { now: () => current }, log, kickRelay() {} };
+    ctx = testContext(database.db, [], { now: () => current });
     chat = { db: database.db, chats: { slack: new SlackChat(BOT_TOKEN, { apiUrl: slack.url, retries: 0 }) }, log };
   });
   afterAll(async () => {
