@@ -9,10 +9,11 @@ import { onCommand } from '../../src/app/on-command.ts';
 import type { Reply } from '../../src/app/replies.ts';
 import { plain, type Card } from '../../src/domain/cards.ts';
 import { specFor } from '../../src/domain/spec.ts';
-import { catalogOf, loadPlanFile } from '../../src/plans/catalog.ts';
+import { loadPlanFile } from '../../src/plans/catalog.ts';
 import { QUEUES, type QueueName } from '../../src/queue/jobs.ts';
 import { OutboxRelay } from '../../src/queue/relay.ts';
 import { freshPostgres, freshQueuePrefix } from '../support/databases.ts';
+import { testContext } from '../support/context.ts';
 
 const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url));
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
@@ -46,7 +47,7 @@ describe('dry run and plan commands', () => {
     const demo = await loadPlanFile(DEMO_PLAN);
     // The same plan where only alice (and approvers) may start: carol's dry run shows what would stop her.
     const guarded = { ...demo, service: 'guarded', deployers: ['alice'] };
-    ctx = { db: pg.database.db, plans: catalogOf([demo, guarded]), clock: { now: () => new Date() }, log: pino({ level: 'silent' }), kickRelay: () => void kicks++ };
+    ctx = { ...testContext(pg.database.db, [demo, guarded]), kickRelay: () => void kicks++ };
   });
   afterAll(async () => {
     await relay?.stop();

@@ -1,11 +1,10 @@
-import pino from 'pino';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.ts';
 import { onCommand } from '../../src/app/on-command.ts';
 import { parsePlan, type Plan } from '../../src/domain/plan.ts';
-import { catalogOf } from '../../src/plans/catalog.ts';
 import { freshPostgres } from '../support/databases.ts';
+import { testContext } from '../support/context.ts';
 
 const alice = { platform: 'slack' as const, id: 'UALICE', name: 'alice' };
 const step = (name: string) => ({ name, run: ['true'] });
@@ -37,7 +36,7 @@ describe('enforced order: staging first', () => {
   let ctx: AppContext;
   beforeAll(async () => {
     pg = await freshPostgres();
-    ctx = { db: pg.database.db, plans: catalogOf([ordered()]), clock: { now: () => new Date() }, log: pino({ level: 'silent' }), kickRelay: () => {} };
+    ctx = testContext(pg.database.db, [ordered()]);
   });
   afterAll(async () => pg?.drop());
 

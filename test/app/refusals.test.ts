@@ -1,14 +1,14 @@
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.ts';
 import { onAction } from '../../src/app/on-action.ts';
 import { onCommand } from '../../src/app/on-command.ts';
 import { ACTIONS } from '../../src/domain/cards.ts';
-import { catalogOf, loadPlanFile } from '../../src/plans/catalog.ts';
+import { loadPlanFile } from '../../src/plans/catalog.ts';
 import { refusalsOf } from '../../src/store/refusals.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
 import { freshPostgres } from '../support/databases.ts';
+import { testContext } from '../support/context.ts';
 
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
 const mallory = { platform: 'slack' as const, id: 'U0MALLORY', name: 'mallory' };
@@ -21,7 +21,7 @@ describe('refusals are audited', () => {
     pg = await freshPostgres();
     const demo = await loadPlanFile(fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url)));
     const guarded = { ...demo, service: 'guarded', deployers: ['alice'] };
-    ctx = { db: pg.database.db, plans: catalogOf([demo, guarded]), clock: { now: () => new Date() }, log: pino({ level: 'silent' }), kickRelay: () => {} };
+    ctx = testContext(pg.database.db, [demo, guarded]);
   });
   afterAll(async () => pg?.drop());
 

@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.ts';
 import { onCommand } from '../../src/app/on-command.ts';
@@ -8,10 +7,11 @@ import { recordEvent } from '../../src/app/record-event.ts';
 import type { Reply } from '../../src/app/replies.ts';
 import { plain } from '../../src/domain/cards.ts';
 import { currentStep, isTerminal, type Run } from '../../src/domain/run.ts';
-import { catalogOf, loadPlanFile } from '../../src/plans/catalog.ts';
+import { loadPlanFile } from '../../src/plans/catalog.ts';
 import { refusalsOf } from '../../src/store/refusals.ts';
 import { eventsOf, findRunByKey, succeededVersions } from '../../src/store/runs.ts';
 import { freshPostgres } from '../support/databases.ts';
+import { testContext } from '../support/context.ts';
 
 const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url));
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
@@ -32,7 +32,7 @@ describe('rolling back a finished deployment', () => {
   beforeAll(async () => {
     pg = await freshPostgres();
     const demo = await loadPlanFile(DEMO_PLAN);
-    ctx = { db: pg.database.db, plans: catalogOf([demo]), clock: { now: () => (now = new Date(now.getTime() + 1_000)) }, log: pino({ level: 'silent' }), kickRelay() {} };
+    ctx = testContext(pg.database.db, [demo], { now: () => (now = new Date(now.getTime() + 1_000)) });
   });
   afterAll(async () => pg?.drop());
 

@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.ts';
 import { onCommand } from '../../src/app/on-command.ts';
 import { runTimer } from '../../src/app/run-timer.ts';
-import { catalogOf, loadPlanFile } from '../../src/plans/catalog.ts';
+import { loadPlanFile } from '../../src/plans/catalog.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
 import { freshPostgres } from '../support/databases.ts';
+import { testContext } from '../support/context.ts';
 
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
 const bob = { platform: 'slack' as const, id: 'U0DEMOBOB', name: 'bob' };
@@ -18,7 +18,7 @@ describe('a scheduled start and a lock', () => {
   beforeAll(async () => {
     pg = await freshPostgres();
     const demo = await loadPlanFile(fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url)));
-    ctx = { db: pg.database.db, plans: catalogOf([demo]), clock: { now: () => new Date() }, log: pino({ level: 'silent' }), kickRelay: () => {} };
+    ctx = testContext(pg.database.db, [demo]);
   });
   afterAll(async () => pg?.drop());
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/identity.ts';
 import type { Run, RunEvent } from '../../src/domain/run.ts';
 import { transition } from '../../src/domain/run.ts';
-import { apply, bob, carol, minutes, plan, PLAN_DOCUMENT, requested, step, validated } from './support.ts';
+import { apply, BOB, CAROL, minutes, plan, PLAN_DOCUMENT, requested, step, validated } from './fixtures.ts';
 import { CANARY, withStrategy } from './strategy-fixtures.ts';
 
 const production = PLAN_DOCUMENT.environments.production;
@@ -12,7 +12,7 @@ const check = (seq: number, healthy = true): RunEvent => ({ type: 'check', seq, 
 /** GO, canary deployed and given 5 %: the run holds at 5 %. */
 function holdingAtFive(): Run {
   const waiting = apply(null, [requested(withStrategy(CANARY)), ...step('pre_checks.0')]).run;
-  return apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1')], minutes(0)).run;
+  return apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1')], minutes(0)).run;
 }
 
 /** Checks `from`..`to` at one a minute after `start`. */
@@ -40,10 +40,10 @@ describe('canary holds', () => {
     expect(asked.effects).toContainEqual({ kind: 'postLog', text: expect.stringContaining('Canary looks healthy. Increase traffic?') });
     expect(asked.effects.some((effect) => effect.kind === 'scheduleCheck')).toBe(true);
 
-    const refused = transition(asked.run, { type: 'promotion', action: 'promote', by: carol }, minutes(9));
+    const refused = transition(asked.run, { type: 'promotion', action: 'promote', by: CAROL }, minutes(9));
     expect(refused.ok ? null : refused.error).toMatchObject({ code: 'forbidden' });
 
-    const promoted = apply(asked.run, [{ type: 'promotion', action: 'promote', by: bob }], minutes(9));
+    const promoted = apply(asked.run, [{ type: 'promotion', action: 'promote', by: BOB }], minutes(9));
     expect(promoted.run.state).toBe('deploying');
     expect(promoted.effects).toContainEqual({ kind: 'runStep', stepId: 'deploy.5' });
     // The check queued while waiting is abandoned: it is stale when it comes.
@@ -58,7 +58,7 @@ describe('canary holds', () => {
   it('hold keeps the canary at its weight for another window', () => {
     const atTwentyFive = apply(checks(holdingAtFive(), 1, 2).run, step('deploy.3'), minutes(3)).run;
     const asked = checks(atTwentyFive, 3, 7, 3).run;
-    const held = apply(asked, [{ type: 'promotion', action: 'hold', by: bob }], minutes(9));
+    const held = apply(asked, [{ type: 'promotion', action: 'hold', by: BOB }], minutes(9));
     expect(held.run.state).toBe('verifying');
     expect(held.run.watch).toMatchObject({ stepId: 'deploy.4', firstSeq: 9, since: minutes(9).toISOString() });
     expect(held.effects).toContainEqual({ kind: 'scheduleCheck', seq: 9, at: minutes(10).toISOString() });
@@ -81,7 +81,7 @@ describe('canary holds', () => {
   it('after the promotion to 100 %, the abort still brings the old pool back (it is kept warm until retireOld)', () => {
     const atTwentyFive = apply(checks(holdingAtFive(), 1, 2).run, step('deploy.3'), minutes(3)).run;
     const asked = checks(atTwentyFive, 3, 7, 3).run;
-    const promoted = apply(asked, [{ type: 'promotion', action: 'promote', by: bob }, ...step('deploy.5')], minutes(9)).run;
+    const promoted = apply(asked, [{ type: 'promotion', action: 'promote', by: BOB }, ...step('deploy.5')], minutes(9)).run;
     expect(promoted.state).toBe('monitoring');
     const failing = checks(promoted, 9, 11, 9, false);
     expect(failing.run.state).toBe('rolling_back');
@@ -91,13 +91,13 @@ describe('canary holds', () => {
   });
 
   it('the Roll back button during a hold does not wait for the hold to end', () => {
-    const rolled = apply(holdingAtFive(), [{ type: 'rollback.requested', by: carol, reason: 'looks odd' }], minutes(1));
+    const rolled = apply(holdingAtFive(), [{ type: 'rollback.requested', by: CAROL, reason: 'looks odd' }], minutes(1));
     expect(rolled.run.state).toBe('rolling_back');
     expect(rolled.effects).toContainEqual({ kind: 'runStep', stepId: 'rollback.0' });
   });
 
   it('promotion is refused unless the run is waiting for it', () => {
-    const result = transition(holdingAtFive(), { type: 'promotion', action: 'promote', by: bob }, minutes(1));
+    const result = transition(holdingAtFive(), { type: 'promotion', action: 'promote', by: BOB }, minutes(1));
     expect(result.ok ? null : result.error.message).toBe('api-1 is not waiting to be promoted (it is verifying).');
   });
 });
@@ -117,7 +117,7 @@ describe('inconclusive monitoring that pauses for a human', () => {
 
   function monitoringRun(): Run {
     const waiting = apply(null, [requested(pausing), ...step('pre_checks.0')]).run;
-    return apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')], minutes(0)).run;
+    return apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')], minutes(0)).run;
   }
 
   it('pauses after N inconclusive checks, pages once, keeps checking, and resumes on a human', () => {
@@ -133,7 +133,7 @@ describe('inconclusive monitoring that pauses for a human', () => {
 
     const refused = transition(still.run, { type: 'resume', by: stranger, reason: null }, minutes(7));
     expect(refused.ok ? null : refused.error.code).toBe('forbidden');
-    const resumed = apply(still.run, [{ type: 'resume', by: carol, reason: 'Prometheus was restarted' }], minutes(7));
+    const resumed = apply(still.run, [{ type: 'resume', by: CAROL, reason: 'Prometheus was restarted' }], minutes(7));
     expect(resumed.run).toMatchObject({ state: 'monitoring', paused: null, samples: [] });
     expect(apply(resumed.run, [measured(7, 0.001)], minutes(7)).run.state).toBe('succeeded');
   });
@@ -147,7 +147,7 @@ describe('inconclusive monitoring that pauses for a human', () => {
   });
 
   it('only a paused run can be resumed', () => {
-    const result = transition(monitoringRun(), { type: 'resume', by: carol, reason: null }, minutes(1));
+    const result = transition(monitoringRun(), { type: 'resume', by: CAROL, reason: null }, minutes(1));
     expect(result.ok ? null : result.error.message).toBe('api-1 is not paused (it is monitoring).');
   });
 });
@@ -166,7 +166,7 @@ describe('a window never ends on a check whose numbers are over a limit', () => 
 
   it('keeps watching past the last slot while the error rate is over 5 %, and ends once it is not', () => {
     const waiting = apply(null, [requested(metered), ...step('pre_checks.0')]).run;
-    const watching = apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')], minutes(0)).run;
+    const watching = apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')], minutes(0)).run;
     let run = watching;
     for (let seq = 1; seq <= 4; seq++) run = apply(run, [reading(seq, 0.001)], minutes(seq)).run;
     const overLimit = apply(run, [reading(5, 0.2)], minutes(5));

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { ACTIONS, card } from '../../src/domain/cards.ts';
 import { decisionForm, decisionInputProblem, formOf, withDecisionForms } from '../../src/domain/decision-facts.ts';
 import type { Readiness, Run, RunEvent } from '../../src/domain/run.ts';
-import { alice, awaitingDecision, bob, T0 } from './support.ts';
+import { ALICE, awaitingDecision, BOB, T0 } from './fixtures.ts';
 
 const CONDITIONAL: Readiness = { score: 80, threshold: 75, verdict: 'CONDITIONAL', failing: [{ name: 'Load test', critical: false, points: 20, summary: 'exit 1' }] };
-const decide = (decision: 'go' | 'no_go' | 'defer', fields: Partial<Extract<RunEvent, { type: 'decision' }>> = {}): Extract<RunEvent, { type: 'decision' }> => ({ type: 'decision', decision, by: bob, rationale: null, ...fields });
+const decide = (decision: 'go' | 'no_go' | 'defer', fields: Partial<Extract<RunEvent, { type: 'decision' }>> = {}): Extract<RunEvent, { type: 'decision' }> => ({ type: 'decision', decision, by: BOB, rationale: null, ...fields });
 
 describe('the Go/No-Go form', () => {
   it('NO-GO and DEFER need a rationale; GO does not; only GO on a CONDITIONAL run asks to accept the items', () => {
@@ -23,7 +23,7 @@ describe('the Go/No-Go form', () => {
     expect(decisionInputProblem(conditional, decide('go', { acknowledged: true }), T0)).toBeNull();
     expect(decisionInputProblem(awaitingDecision(), decide('defer', { rationale: 'after the freeze' }), T0)).toBeNull();
     // Not an approver: no input fixes that, so the state machine's own refusal answers.
-    expect(decisionInputProblem(conditional, decide('no_go', { by: alice }), T0)).toBeNull();
+    expect(decisionInputProblem(conditional, decide('no_go', { by: ALICE }), T0)).toBeNull();
   });
 
   it('a card’s decision buttons carry their form for the run; other buttons are left alone', () => {

@@ -19,10 +19,13 @@ export const MALLORY: Actor = { platform: 'slack', id: 'U99MALLORY', name: 'mall
 /** Bob's name on a platform where the plan has no id for him: not the approver. */
 export const BOB_ON_TEAMS: Actor = { platform: 'teams', id: 'U02BOB', name: 'bob' };
 
-/** 09:15:00 UTC: times on cards read as 09:15, 09:16, … */
-export const T0 = new Date('2026-03-02T09:15:00.000Z');
+/** Mon 23 Nov 2026, 14:00:00 UTC: times on cards read as 14:00, 14:01, … */
+export const T0 = new Date('2026-11-23T14:00:00.000Z');
 export function atSecond(seconds: number): Date {
   return new Date(T0.getTime() + seconds * 1_000);
+}
+export function minutes(n: number): Date {
+  return new Date(T0.getTime() + n * 60_000);
 }
 
 export const TRIGGER = 'health failing for 3 checks';
@@ -85,6 +88,41 @@ export function buildPlan(edit?: (document: PlanDocument) => void): Plan {
   return result.plan;
 }
 
+/**
+ * The compact plan: the same people, one pre-check, a blue-green deploy without a verification step,
+ * watched every minute for five. The older domain tests (approval, gates, pages, monitoring, strategies
+ * …) were written against it and pin its run (`api-1`, 1.4.1 → 1.4.2); folding it into the plan above
+ * would change their drivers (a second pre-check, `rollback.1`, a one-second watch), not what they assert.
+ */
+export const PLAN_DOCUMENT = {
+  service: 'api',
+  people: { alice: { slack: ALICE.id }, bob: { slack: BOB.id }, carol: { slack: CAROL.id } },
+  approvers: ['bob'],
+  onCall: ['carol'],
+  environments: {
+    production: {
+      channel: { slack: 'C0DEPLOYS' },
+      preChecks: [{ name: 'CI green', run: ['true'] }],
+      strategy: {
+        kind: 'blue-green',
+        deployIdle: { name: 'Deploy idle', run: ['deploy'] },
+        checkIdle: { name: 'Check idle', http: { url: 'http://idle/health' } },
+        switch: { name: 'Switch', run: ['switch'] },
+        switchBack: { name: 'Switch back', run: ['switch-back'] },
+      },
+      monitoring: { check: { url: 'http://prod/health' }, every: '1m', for: '5m' },
+      rollbackTriggers: [TRIGGER],
+    },
+  },
+};
+
+/** The compact plan with some top-level fields replaced; throws when the result does not validate. */
+export function plan(overrides: Record<string, unknown> = {}): Plan {
+  const result = parsePlan({ ...PLAN_DOCUMENT, ...overrides });
+  if (!result.ok) throw new Error(`fixture plan is invalid: ${JSON.stringify(result.problems)}`);
+  return result.plan;
+}
+
 export function buildSpec(plan: Plan = buildPlan(), environment = 'production'): RunSpec {
   const spec = specFor(plan, environment);
   if (!spec) throw new Error(`no environment ${environment}`);
@@ -112,6 +150,11 @@ export function requestedEvent(options: { spec?: RunSpec; by?: Actor; version?: 
       previousVersion: options.previousVersion === undefined ? PREVIOUS_VERSION : options.previousVersion,
     },
   };
+}
+
+/** The compact plan's run (`api-1`, 1.4.1 → 1.4.2, requested by alice) with plan `p`'s production environment. */
+export function requested(p: Plan = plan()): RunEvent {
+  return { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', previousVersion: '1.4.1', environment: 'production', platform: 'slack', requestedBy: ALICE, spec: buildSpec(p) } };
 }
 
 /** `transition(null, requested)`; throws if the domain refuses to create it. */
@@ -218,6 +261,53 @@ export class Flight {
     }
     return effects;
   }
+}
+
+/**
+ * Offers events to `run` in order, all at `at`, failing the test on the first refusal; returns the last
+ * result. For tests that pin each event's instant themselves; `Flight` spaces them out.
+ */
+export function apply(run: Run | null, events: RunEvent[], at: Date = T0): Accepted {
+  let last: TransitionResult | null = null;
+  for (const event of events) {
+    last = transition(run, event, at);
+    if (!last.ok) throw new Error(`${event.type} refused: ${last.error.message}`);
+    run = last.run;
+  }
+  if (!last) throw new Error('no events to apply');
+  return last as Accepted;
+}
+
+/** A step's two events: started, then succeeded (or failed). */
+export function step(stepId: string, ok = true): RunEvent[] {
+  return [{ type: 'step.started', stepId }, ok ? { type: 'step.succeeded', stepId, summary: 'ok' } : { type: 'step.failed', stepId, summary: 'exit 1: boom' }];
+}
+
+/** The events of several steps, each succeeding. */
+export function steps(stepIds: readonly string[]): RunEvent[] {
+  return stepIds.flatMap((stepId) => step(stepId));
+}
+
+/** The compact plan's run waiting for Go/No-Go: its pre-check passed, at T0. */
+export function awaitingDecision(): Run {
+  return apply(null, [requested(), ...step('pre_checks.0')]).run;
+}
+
+/** The compact plan's run in its monitoring window after bob's GO and its three deploy steps, at T0. */
+export function monitoring(): Run {
+  return apply(awaitingDecision(), [go(), ...steps(DEPLOY_IDS)]).run;
+}
+
+/** Every check of the rollback's validation window (healthy unless told), at `at`; returns the last result. */
+export function validated(run: Run, healthy = true, at: Date = T0): Accepted {
+  let last: Accepted | null = null;
+  for (let guard = 0; run.state === 'validating_rollback'; guard++) {
+    if (guard > 100) throw new Error('the validation window never ended');
+    last = apply(run, [{ type: 'check', seq: run.nextCheck, healthy, detail: healthy ? 'GET /health → 200' : 'GET /health → 503' }], at);
+    run = last.run;
+  }
+  if (!last) throw new Error(`${run.key} was not validating a rollback (${run.state})`);
+  return last;
 }
 
 export function kinds(effects: Effect[]): string[] {

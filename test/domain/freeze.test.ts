@@ -9,7 +9,7 @@ import { deploymentReport } from '../../src/domain/report.ts';
 import { quorumOf } from '../../src/domain/run-approval.ts';
 import type { RunEvent } from '../../src/domain/run.ts';
 import { specFor } from '../../src/domain/spec.ts';
-import { alice, apply, bob, plan, PLAN_DOCUMENT, requested, step, T0 } from './support.ts';
+import { ALICE, apply, BOB, plan, PLAN_DOCUMENT, requested, step, T0 } from './fixtures.ts';
 
 function window(document: Record<string, unknown>): FreezeWindow {
   return freezeWindowSchema.parse({ name: 'Freeze', ...document });
@@ -206,7 +206,7 @@ describe('overlapping windows', () => {
 });
 
 describe('the start gate', () => {
-  const people = { alice: { slack: 'UALICE' }, bob: { slack: 'UBOB' }, carol: { slack: 'UCAROL' }, dave: { slack: 'UDAVE' } };
+  const people = { alice: { slack: 'U01ALICE' }, bob: { slack: 'U02BOB' }, carol: { slack: 'U03CAROL' }, dave: { slack: 'UDAVE' } };
   const always = dated('Europe/Berlin', '2000-01-01 00:00', '2100-01-01 00:00');
   const holidays = { ...dated('Europe/Berlin', '2026-12-20 00:00', '2027-01-04 09:00'), name: 'Holiday freeze' };
   const now = at('2026-12-28T12:00:00Z');
@@ -214,7 +214,7 @@ describe('the start gate', () => {
     freezeGate({
       freezes: options.freezes ?? [holidays],
       spec: specFor(plan({ people, approvers: ['bob', 'dave'], ...options.planOverrides }), 'production')!,
-      requester: options.requester ?? alice,
+      requester: options.requester ?? ALICE,
       target: 'api production',
       now,
       emergency: options.emergency ?? null,
@@ -237,11 +237,11 @@ describe('the start gate', () => {
   it('an emergency run needs one more GO than the plan’s quorum', () => {
     const allowed = gate({ freezes: [always], emergency: 'checkout is down' });
     if (!allowed.allowed) throw new Error(allowed.reason);
-    const requested: RunEvent = { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: alice, spec: allowed.spec, emergency: allowed.emergency } };
+    const requested: RunEvent = { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: ALICE, spec: allowed.spec, emergency: allowed.emergency } };
     const waiting = apply(null, [requested, ...step('pre_checks.0')], T0).run;
     expect(waiting.emergency).toEqual({ justification: 'checkout is down', freeze: 'Freeze' });
     expect(quorumOf(waiting)).toBe(2);
-    expect(apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }], T0).run.state).toBe('awaiting_decision');
+    expect(apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }], T0).run.state).toBe('awaiting_decision');
   });
 
   it('in an environment that asks for no decision, an emergency run asks for one GO', () => {
@@ -249,26 +249,26 @@ describe('the start gate', () => {
     const allowed = gate({ emergency: 'checkout is down', planOverrides: { environments: { production } } });
     if (!allowed.allowed) throw new Error(allowed.reason);
     expect(allowed.spec.requireDecision).toBe(true);
-    const requested: RunEvent = { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: alice, spec: allowed.spec, emergency: allowed.emergency } };
+    const requested: RunEvent = { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: ALICE, spec: allowed.spec, emergency: allowed.emergency } };
     const waiting = apply(null, [requested, ...step('pre_checks.0')], T0).run;
     expect(waiting.state).toBe('awaiting_decision');
     expect(quorumOf(waiting)).toBe(1);
-    expect(apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }], T0).run.state).toBe('deploying');
+    expect(apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }], T0).run.state).toBe('deploying');
   });
 
   it('an emergency start is refused when the plan has too few approvers to reach the larger quorum', () => {
     const bobOnly = gate({ emergency: 'checkout is down', planOverrides: { approvers: ['bob'] } });
     expect(bobOnly).toEqual({ allowed: false, reason: 'An emergency start on api production needs GO from 2 approvers, and the plan has 1 who may approve your run (bob). Ask another approver to start it.' });
     // The requester does not count unless the plan allows self-approval.
-    const bobStarts = gate({ emergency: 'checkout is down', requester: bob });
+    const bobStarts = gate({ emergency: 'checkout is down', requester: BOB });
     expect(bobStarts).toMatchObject({ allowed: false, reason: expect.stringContaining('the plan has 1 who may approve your run (dave)') });
   });
 });
 
 describe('an emergency run, shown everywhere', () => {
   const emergencyRun = () => {
-    const p = plan({ people: { alice: { slack: 'UALICE' }, bob: { slack: 'UBOB' }, carol: { slack: 'UCAROL' }, dave: { slack: 'UDAVE' } }, approvers: ['bob', 'dave'] });
-    const requested: RunEvent = { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: alice, spec: specFor(p, 'production')!, emergency: { justification: 'checkout is down', freeze: 'Holiday freeze' } } };
+    const p = plan({ people: { alice: { slack: 'U01ALICE' }, bob: { slack: 'U02BOB' }, carol: { slack: 'U03CAROL' }, dave: { slack: 'UDAVE' } }, approvers: ['bob', 'dave'] });
+    const requested: RunEvent = { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: ALICE, spec: specFor(p, 'production')!, emergency: { justification: 'checkout is down', freeze: 'Holiday freeze' } } };
     return apply(null, [requested, ...step('pre_checks.0')], T0).run;
   };
 

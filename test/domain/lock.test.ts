@@ -82,7 +82,7 @@ describe('who may lock and unlock', () => {
 
   it("someone else's lock is refused, naming holder, reason and expiry; the holder renews; an admin takes it over; an expired one is free", () => {
     const refused = mayLock(spec, CAROL, aliceLock(), at(1));
-    expect(refused).toEqual({ allowed: false, reason: 'checkout production is locked by alice since 09:15 UTC until 11:15 UTC (in 1h): “db migration”. Only alice or an admin (dave) may change it.' });
+    expect(refused).toEqual({ allowed: false, reason: 'checkout production is locked by alice since 14:00 UTC until 16:00 UTC (in 1h): “db migration”. Only alice or an admin (dave) may change it.' });
     expect(mayLock(spec, ALICE, aliceLock(), at(1))).toEqual({ allowed: true });
     expect(mayLock(spec, DAVE, aliceLock(), at(1))).toEqual({ allowed: true });
     expect(mayLock(spec, CAROL, aliceLock(), at(2))).toEqual({ allowed: true });
@@ -125,25 +125,25 @@ describe('lock cards', () => {
     expect(shown.fields.map((field) => [field.label, plain(field.value)])).toEqual([
       ['Locked by', '@alice'],
       ['Reason', 'db migration'],
-      ['Since', '09:15 UTC'],
-      ['Until', '11:15 UTC (in 1h 30m)'],
+      ['Since', '14:00 UTC'],
+      ['Until', '16:00 UTC (in 1h 30m)'],
     ]);
     expect(plain(shown.context!)).toBe('Unlock with /deploy unlock checkout production [reason]');
     const after = lockCard(rolledBack, at(30));
-    expect(after.fields.map((field) => plain(field.value))).toEqual(['Flightdeck, after checkout-7 ended in a rollback', rolledBack.reason, '2026-03-02 09:15 UTC', 'someone unlocks it']);
+    expect(after.fields.map((field) => plain(field.value))).toEqual(['Flightdeck, after checkout-7 ended in a rollback', rolledBack.reason, '2026-11-23 14:00 UTC', 'someone unlocks it']);
     expect(plain(after.context!)).toContain('<reason>');
   });
 
   it('the list, the status lines and the refusal text', () => {
     expect(locksCard([], T0).title).toBe('No locks');
     expect(locksCard([aliceLock(), rolledBack], T0).body.map(plain)).toEqual([
-      '🔒 checkout production — locked by @alice since 09:15 UTC until 11:15 UTC (in 2h): “db migration”',
-      `🔒 checkout production — locked by Flightdeck, after checkout-7 ended in a rollback since 09:15 UTC until someone unlocks it: “${rolledBack.reason}”`,
+      '🔒 checkout production — locked by @alice since 14:00 UTC until 16:00 UTC (in 2h): “db migration”',
+      `🔒 checkout production — locked by Flightdeck, after checkout-7 ended in a rollback since 14:00 UTC until someone unlocks it: “${rolledBack.reason}”`,
     ]);
     const summary = { title: 'No active runs', tone: 'info' as const, body: [['Nothing is deploying right now.']], fields: [], buttons: [], context: null };
     expect(withLockLines(summary, [], T0)).toBe(summary);
     expect(withLockLines(summary, [aliceLock()], T0).body).toHaveLength(2);
-    expect(lockedSummary(rolledBack, T0)).toBe(`checkout production is locked by Flightdeck after checkout-7 since 09:15 UTC until someone unlocks it: “${rolledBack.reason}”.`);
+    expect(lockedSummary(rolledBack, T0)).toBe(`checkout production is locked by Flightdeck after checkout-7 since 14:00 UTC until someone unlocks it: “${rolledBack.reason}”.`);
   });
 });
 

@@ -23,7 +23,7 @@ const runs = {
   awaitingDecision: () => new Flight().toDecision().run,
   deploying: () => {
     const flight = new Flight().toDecision();
-    flight.send(go(BOB, 'staging is green'), 120_000); // 09:17:04
+    flight.send(go(BOB, 'staging is green'), 120_000); // 14:02:04
     return flight.run;
   },
   monitoring: () => new Flight().toMonitoring().run,
@@ -107,11 +107,11 @@ describe('statusCard', () => {
     expect(statusCard(run).buttons).toEqual([]);
   });
 
-  it('after the decision shows who decided and when: "GO by bob at 09:17 UTC"', () => {
+  it('after the decision shows who decided and when: "GO by bob at 14:02 UTC"', () => {
     const card = statusCard(runs.deploying());
     const decision = card.fields.find((f) => f.label === 'Decision');
-    expect(decision?.value).toEqual(['GO by ', bobMention, ' at 09:17 UTC (“staging is green”)']);
-    expect(field(card, 'Decision')).toBe('GO by @bob at 09:17 UTC (“staging is green”)');
+    expect(decision?.value).toEqual(['GO by ', bobMention, ' at 14:02 UTC (“staging is green”)']);
+    expect(field(card, 'Decision')).toBe('GO by @bob at 14:02 UTC (“staging is green”)');
   });
 
   it('shows no decision before there is one', () => {
@@ -120,7 +120,7 @@ describe('statusCard', () => {
 
   it('a NO-GO reads as such', () => {
     const card = statusCard(runs.noGo());
-    expect(field(card, 'Decision')).toBe('NO-GO by @bob at 09:15 UTC (“freeze week”)');
+    expect(field(card, 'Decision')).toBe('NO-GO by @bob at 14:00 UTC (“freeze week”)');
     expect(card.title).toBe('⛔ NO-GO: checkout 2.3.0 → production');
   });
 
@@ -130,7 +130,7 @@ describe('statusCard', () => {
     expect(field(card, 'Requested by')).toBe('@alice');
     expect(field(card, 'State')).toBe('monitoring');
     expect(card.body[0]).toEqual(['pre-checks ✓ · go/no-go ✓ · deploy ✓ · monitoring ⏳']);
-    expect(plain(card.context!)).toBe(`${RUN_KEY} · started 09:15 UTC by @alice`);
+    expect(plain(card.context!)).toBe(`${RUN_KEY} · started 14:00 UTC by @alice`);
   });
 
   it('while rolling back says why', () => {
@@ -160,8 +160,8 @@ describe('rollbackCard', () => {
     expect(card.body.at(-1)).toEqual(['On-call: ', carolMention, ' · requested by ', aliceMention]);
     expect(field(card, 'Status')).toBe('🔴 ROLLED BACK (validated)');
     expect(field(card, 'Live now')).toBe('2.2.9 (not asked: no version probe in the plan)');
-    // The trigger fired at 09:15:14; traffic was back after the switch back (2s); the verification and the four validation checks took 6s more.
-    expect(field(card, 'Rollback Time')).toBe('09:15 UTC (traffic back after 2s, done in 8s)');
+    // The trigger fired at 14:00:14; traffic was back after the switch back (2s); the verification and the four validation checks took 6s more.
+    expect(field(card, 'Rollback Time')).toBe('14:00 UTC (traffic back after 2s, done in 8s)');
     expect(text).not.toContain('Database:');
     expect(field(card, 'Run')).toBe(RUN_KEY);
   });
@@ -176,7 +176,7 @@ describe('rollbackCard', () => {
     expect(text).toContain(`🔥 Production is not restored: "${STEP_NAMES['rollback.0']}" failed: router unreachable. Production needs a human now.`);
     expect(text).not.toContain('Evidence:');
     expect(text).not.toContain('Validated');
-    expect(field(card, 'Rollback Time')).toBe('09:15 UTC (done in 2s)');
+    expect(field(card, 'Rollback Time')).toBe('14:00 UTC (done in 2s)');
   });
 
   it('a rollback whose steps passed but whose validation did not says production is not restored, and why', () => {
@@ -191,7 +191,7 @@ describe('rollbackCard', () => {
     expect(text).not.toContain('Validated');
     expect(text.replace(/not restored/g, '')).not.toContain('restored');
     // Traffic was never shown to be back: no "traffic back after".
-    expect(field(card, 'Rollback Time')).toBe('09:15 UTC (done in 8s)');
+    expect(field(card, 'Rollback Time')).toBe('14:00 UTC (done in 8s)');
   });
 });
 
@@ -212,11 +212,11 @@ describe('successCard', () => {
     expect(card.body).toEqual([["We've successfully deployed checkout 2.3.0 to production."]]);
     expect(card.fields.map((f) => f.label)).toEqual(['Status', 'Deployment Time', 'Validation', 'Run']);
     expect(field(card, 'Status')).toBe('✅ COMPLETE');
-    // Requested 09:15:00; 4 pre-check events, GO, 6 deploy events, 5 checks, a second apart: 16s.
-    expect(field(card, 'Deployment Time')).toBe('09:15 UTC (16s)');
+    // Requested 14:00:00; 4 pre-check events, GO, 6 deploy events, 5 checks, a second apart: 16s.
+    expect(field(card, 'Deployment Time')).toBe('14:00 UTC (16s)');
     expect(field(card, 'Validation')).toBe('5 checks over 5s, no rollback trigger fired, last check healthy');
     expect(field(card, 'Run')).toBe(RUN_KEY);
-    expect(plain(card.context!)).toBe('Requested by @alice · GO by @bob at 09:15 UTC');
+    expect(plain(card.context!)).toBe('Requested by @alice · GO by @bob at 14:00 UTC');
   });
 });
 
@@ -227,7 +227,7 @@ describe('deploymentReport', () => {
     expect(report).toContain(`# Deployment Report: checkout 2.3.0 (${RUN_KEY})`);
     expect(report).toContain('**Deployment Status**: 🔴 ROLLED BACK');
     expect(report).toContain('**Rollback Executed**: YES');
-    expect(report).toContain('**Go/No-Go**: GO by bob at 09:15 UTC');
+    expect(report).toContain('**Go/No-Go**: GO by bob at 14:00 UTC');
     const rows = report.split('\n').filter((line) => /^\| \d\d:\d\d:\d\d \|/.test(line));
     expect(rows).toEqual(flight.run.steps.map((step) => `| ${step.finishedAt.slice(11, 19)} | ${step.name} | ✅ exit 0 |`));
     expect(rows.map((row) => row.split(' | ')[1])).toEqual(['pre_checks.0', 'pre_checks.1', ...DEPLOY_IDS, ...ROLLBACK_IDS].map((id) => STEP_NAMES[id as keyof typeof STEP_NAMES]));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../../src/domain/assess.ts';
 import { transition, type Run, type RunEvent } from '../../src/domain/run.ts';
-import { apply, awaitingDecision, bob, plan, PLAN_DOCUMENT, requested, step, T0 } from './support.ts';
+import { apply, awaitingDecision, BOB, plan, PLAN_DOCUMENT, requested, step, T0 } from './fixtures.ts';
 
 const production = PLAN_DOCUMENT.environments.production;
 const metricsPlan = plan({
@@ -24,7 +24,7 @@ const metricsPlan = plan({
 
 function monitoringRun(): Run {
   const waiting = apply(null, [requested(metricsPlan), ...step('pre_checks.0')]).run;
-  return apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')]).run;
+  return apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')]).run;
 }
 const reading = (value: number | null): Reading => ({ metric: 'error_rate', value, source: 'sum(rate(http_errors_total[1m])) / …', detail: value === null ? 'Prometheus unreachable' : `${value}` });
 const check = (seq: number, value: number | null): RunEvent => ({ type: 'check', seq, healthy: true, detail: 'GET /health → 200', readings: [reading(value)] });
@@ -103,7 +103,7 @@ describe('monitoring that decides', () => {
     ]);
     expect(steps[2]!.action).toEqual({ kind: 'baseline', windowMs: 300_000, everyMs: 30_000 });
     const waiting = apply(null, [requested(withBaseline), ...step('pre_checks.0')]).run;
-    const measured = apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), { type: 'step.started', stepId: 'deploy.2' }, { type: 'step.succeeded', stepId: 'deploy.2', summary: 'baseline', baselines: { p95_latency: 0.12 } }]);
+    const measured = apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), { type: 'step.started', stepId: 'deploy.2' }, { type: 'step.succeeded', stepId: 'deploy.2', summary: 'baseline', baselines: { p95_latency: 0.12 } }]);
     expect(measured.run.baselines).toEqual({ p95_latency: 0.12 });
   });
 

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { overdueWork } from '../../src/domain/overdue.ts';
-import { apply, awaitingDecision, bob, minutes, monitoring, T0 } from './support.ts';
+import { apply, awaitingDecision, BOB, minutes, monitoring, T0 } from './fixtures.ts';
 
 describe('overdue work', () => {
   it('a queued step nobody started is overdue after the grace period', () => {
-    const deploying = apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: bob, rationale: null }]).run;
+    const deploying = apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: BOB, rationale: null }]).run;
     expect(overdueWork(deploying, minutes(1), 5 * 60_000)).toEqual([]);
     expect(overdueWork(deploying, minutes(6), 5 * 60_000)).toEqual([{ kind: 'runStep', stepId: 'deploy.0' }]);
   });
 
   it('a running step is not overdue: a dead worker’s step is BullMQ’s stalled-job business', () => {
-    const running = apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: bob, rationale: null }, { type: 'step.started', stepId: 'deploy.0' }]).run;
+    const running = apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, { type: 'step.started', stepId: 'deploy.0' }]).run;
     expect(overdueWork(running, minutes(60), 60_000)).toEqual([]);
   });
 

@@ -18,7 +18,7 @@ import {
 import { parsePlan } from '../../src/domain/plan.ts';
 import type { Run } from '../../src/domain/run.ts';
 import type { RunSpec } from '../../src/domain/spec.ts';
-import { alice, apply, bob, carol, PLAN_DOCUMENT, plan, requested, step, T0, validated } from './support.ts';
+import { ALICE, apply, BOB, CAROL, PLAN_DOCUMENT, plan, requested, step, T0, validated } from './fixtures.ts';
 import type { Effect } from '../../src/domain/effects.ts';
 import type { Plan } from '../../src/domain/plan.ts';
 
@@ -113,7 +113,7 @@ describe('reminders and escalation', () => {
     const first = remindersUntil(run.spec, openPage(PAGE, run.spec, T0), 1).at(-1)!.page;
     expect(sendReminder(first, run.spec, 1, at(6))).toEqual({ ok: false, refusal: 'already_sent' });
     expect(sendReminder(first, run.spec, 3, at(16))).toEqual({ ok: false, refusal: 'not_scheduled' });
-    const taken = acknowledge(first, run.spec, carol, at(6));
+    const taken = acknowledge(first, run.spec, CAROL, at(6));
     if (!taken.ok) throw new Error(taken.message);
     expect(sendReminder(taken.page, run.spec, 2, at(10))).toEqual({ ok: false, refusal: 'acknowledged' });
   });
@@ -140,7 +140,7 @@ describe('the sweeper’s view', () => {
     const page = openPage(PAGE, run.spec, T0).page;
     expect(overdueReminder(page, at(5.5), MINUTE)).toBeNull();
     expect(overdueReminder(page, at(6.5), MINUTE)).toBe(1);
-    const taken = acknowledge(page, run.spec, carol, at(6));
+    const taken = acknowledge(page, run.spec, CAROL, at(6));
     expect(taken.ok && overdueReminder(taken.page, at(60), MINUTE)).toBeNull();
   });
 });
@@ -150,20 +150,20 @@ describe('acknowledging', () => {
   const page: Page = openPage(PAGE, run.spec, T0).page;
 
   it('on-call takes the page: reminders stop and the run’s log says who and after how long', () => {
-    const taken = acknowledge(page, run.spec, carol, at(3));
-    expect(taken).toEqual({ ok: true, page: { ...page, acknowledged: { by: carol, at: at(3).toISOString() }, nextReminderAt: null }, log: '🟢 Page acknowledged by carol after 3m' });
+    const taken = acknowledge(page, run.spec, CAROL, at(3));
+    expect(taken).toEqual({ ok: true, page: { ...page, acknowledged: { by: CAROL, at: at(3).toISOString() }, nextReminderAt: null }, log: '🟢 Page acknowledged by carol after 3m' });
   });
 
   it('twice answers who acknowledged it and when', () => {
-    const taken = acknowledge(page, run.spec, carol, at(3));
+    const taken = acknowledge(page, run.spec, CAROL, at(3));
     if (!taken.ok) throw new Error(taken.message);
-    expect(acknowledge(taken.page, run.spec, bob, at(4))).toEqual({ ok: false, code: 'already_acknowledged', message: 'Already acknowledged by carol at 14:03 UTC.' });
+    expect(acknowledge(taken.page, run.spec, BOB, at(4))).toEqual({ ok: false, code: 'already_acknowledged', message: 'Already acknowledged by carol at 14:03 UTC.' });
   });
 
   it('escalation contacts and approvers may acknowledge; anyone else is refused politely', () => {
     expect(acknowledge(page, run.spec, erin, at(16)).ok).toBe(true);
-    expect(acknowledge(page, run.spec, bob, at(1)).ok).toBe(true);
-    expect(acknowledge(page, run.spec, alice, at(1))).toEqual({
+    expect(acknowledge(page, run.spec, BOB, at(1)).ok).toBe(true);
+    expect(acknowledge(page, run.spec, ALICE, at(1))).toEqual({
       ok: false,
       code: 'forbidden',
       message: 'Only on-call, the escalation contacts and approvers may acknowledge this page (carol, erin, bob).',
@@ -207,7 +207,7 @@ describe('page cards', () => {
   });
 
   it('once acknowledged, the page’s messages say by whom and lose the button', () => {
-    const taken = acknowledge(rounds[1]!.page, run.spec, carol, at(7));
+    const taken = acknowledge(rounds[1]!.page, run.spec, CAROL, at(7));
     if (!taken.ok) throw new Error(taken.message);
     const card = acknowledgedCard(taken.page, run);
     expect(card.title).toBe('🟢 Page acknowledged: api production');
@@ -237,14 +237,14 @@ describe('the plan’s paging section', () => {
 describe('what pages on-call', () => {
   const pages = (effects: Effect[]) => effects.flatMap((effect) => (effect.kind === 'page' ? [effect.cause] : []));
   const optedIn = () => plan({ paging: { also: ['manual_rollback', 'deployment_stopped'] } });
-  const goEvent = { type: 'decision', decision: 'go', by: bob, rationale: null } as const;
+  const goEvent = { type: 'decision', decision: 'go', by: BOB, rationale: null } as const;
   const unhealthy = (seq: number) => ({ type: 'check', seq, healthy: false, detail: '503' }) as const;
   function monitoringOf(p: Plan): Run {
     return apply(null, [requested(p), ...step('pre_checks.0'), goEvent, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')]).run;
   }
   function rolledBack(p: Plan, manual: boolean) {
     const watching = monitoringOf(p);
-    const rolling = manual ? apply(watching, [{ type: 'rollback.requested', by: carol, reason: 'wrong build' }]).run : apply(watching, [unhealthy(1), unhealthy(2), unhealthy(3)]).run;
+    const rolling = manual ? apply(watching, [{ type: 'rollback.requested', by: CAROL, reason: 'wrong build' }]).run : apply(watching, [unhealthy(1), unhealthy(2), unhealthy(3)]).run;
     return validated(apply(rolling, step('rollback.0')).run);
   }
 
@@ -260,7 +260,7 @@ describe('what pages on-call', () => {
   });
 
   it('a NO-GO pages nobody, unless the plan asks for no_go', () => {
-    const noGo = (p: ReturnType<typeof plan>) => apply(apply(null, [requested(p), ...step('pre_checks.0')]).run, [{ type: 'decision', decision: 'no_go', by: bob, rationale: 'not today' }]);
+    const noGo = (p: ReturnType<typeof plan>) => apply(apply(null, [requested(p), ...step('pre_checks.0')]).run, [{ type: 'decision', decision: 'no_go', by: BOB, rationale: 'not today' }]);
     expect(pages(noGo(plan()).effects)).toEqual([]);
     const asked = noGo(plan({ paging: { also: ['no_go'] } })).effects.find((effect) => effect.kind === 'page');
     expect(asked).toMatchObject({ cause: 'no_go', reason: expect.stringContaining('NO-GO by bob') });
@@ -268,7 +268,7 @@ describe('what pages on-call', () => {
 
   it('a failed rollback always pages', () => {
     for (const p of [plan(), optedIn()]) {
-      const rolling = apply(monitoringOf(p), [{ type: 'rollback.requested', by: carol, reason: null }]).run;
+      const rolling = apply(monitoringOf(p), [{ type: 'rollback.requested', by: CAROL, reason: null }]).run;
       const failed = apply(rolling, step('rollback.0', false));
       expect(failed.run.state).toBe('rollback_failed');
       expect(pages(failed.effects)).toEqual(['rollback_failed']);

@@ -5,7 +5,7 @@ import { plain } from '../../src/domain/cards.ts';
 import { parsePlan } from '../../src/domain/plan.ts';
 import type { RunEvent } from '../../src/domain/run.ts';
 import { specFor } from '../../src/domain/spec.ts';
-import { apply, bob, plan, PLAN_DOCUMENT, requested, step } from './support.ts';
+import { apply, BOB, plan, PLAN_DOCUMENT, requested, step } from './fixtures.ts';
 
 const production = PLAN_DOCUMENT.environments.production;
 const gated = (extra: object) => plan({ environments: { production: { ...production, ...extra } } });
@@ -100,7 +100,7 @@ describe('staging and smoke tests', () => {
 
   it('a failing production smoke test rolls back', () => {
     const waiting = apply(null, [requested(staged), ...step('pre_checks.0'), ...step('staging.0'), ...step('staging.1')]).run;
-    const result = apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2'), ...step('deploy.3', false)]);
+    const result = apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2'), ...step('deploy.3', false)]);
     expect(result.run.state).toBe('rolling_back');
     expect(result.run.rollback?.reason).toBe('step "Smoke test: checkout" failed');
   });

@@ -29,7 +29,7 @@ function gatedPlan(edit?: (document: PlanDocument) => void): Plan {
     production.staging = { deploy: [{ name: 'Deploy to staging', run: ['./ctl', 'deploy', 'staging'] }] };
     production.requiresSuccessIn = 'staging';
     (document.environments as Record<string, unknown>).staging = { ...document.environments.production, channel: { slack: 'C0STAGING' }, requiresSuccessIn: undefined, readiness: undefined, staging: undefined, requireDecision: false };
-    (document as Record<string, unknown>).freezes = [{ name: 'Quarter close', zone: 'UTC', from: '2026-03-01 00:00', to: '2026-03-05 00:00' }];
+    (document as Record<string, unknown>).freezes = [{ name: 'Quarter close', zone: 'UTC', from: '2026-11-22 00:00', to: '2026-11-26 00:00' }];
     (document.people as Record<string, unknown>).dave = { slack: DAVE.id };
     (document as Record<string, unknown>).admins = ['dave'];
     edit?.(document);
@@ -157,7 +157,7 @@ describe('decideStart for a rollback of a finished deployment', () => {
   it('a locked target refuses it like a start, naming the holder, the reason and the end', () => {
     const lock: Lock = { service: 'checkout', environment: 'production', by: BOB, reason: 'db migration', since: T0.toISOString(), until: new Date(T0.getTime() + 7_200_000).toISOString(), kind: 'manual', runKey: null };
     const refusals = decideStart(facts(gatedPlan(), { lock }), { kind: 'redeploy', to: null }).refusals;
-    expect(refusals).toEqual([{ gate: 'lock', message: 'checkout production is locked by bob since 09:15 UTC until 11:15 UTC (in 2h): “db migration”.' }]);
+    expect(refusals).toEqual([{ gate: 'lock', message: 'checkout production is locked by bob since 14:00 UTC until 16:00 UTC (in 2h): “db migration”.' }]);
   });
 
   it('a run active on the target refuses it, saying which and how to stop it', () => {

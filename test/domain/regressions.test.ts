@@ -4,7 +4,7 @@ import { parsePlan } from '../../src/domain/plan.ts';
 import { deploymentReport } from '../../src/domain/report.ts';
 import { scheduleProblems } from '../../src/domain/schedule.ts';
 import { transition, type RunEvent } from '../../src/domain/run.ts';
-import { alice, apply, awaitingDecision, bob, minutes, monitoring, plan, PLAN_DOCUMENT, requested, step } from './support.ts';
+import { ALICE, apply, awaitingDecision, BOB, minutes, monitoring, plan, PLAN_DOCUMENT, requested, step } from './fixtures.ts';
 
 /** Each of these was a bug found by the domain tests; each test fails on the code before its fix. */
 const production = PLAN_DOCUMENT.environments.production;
@@ -24,7 +24,7 @@ describe('domain regressions', () => {
   });
 
   it('a failing deploy step refreshes the status message as the rollback starts', () => {
-    const deploying = apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: bob, rationale: null }]).run;
+    const deploying = apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: BOB, rationale: null }]).run;
     expect(apply(deploying, step('deploy.0', false)).effects).toContainEqual({ kind: 'refreshStatus' });
   });
 
@@ -44,7 +44,7 @@ describe('domain regressions', () => {
   });
 
   it('the report tells a decision that never came from one that was not required', () => {
-    const cancelled = apply(awaitingDecision(), [{ type: 'cancel.requested', by: alice, reason: null }]).run;
+    const cancelled = apply(awaitingDecision(), [{ type: 'cancel.requested', by: ALICE, reason: null }]).run;
     expect(deploymentReport(cancelled)).toContain('**Go/No-Go**: none (the run ended before a decision)');
   });
 

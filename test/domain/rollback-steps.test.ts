@@ -4,7 +4,7 @@ import { plain } from '../../src/domain/cards.ts';
 import { deploymentReport } from '../../src/domain/report.ts';
 import { specFor } from '../../src/domain/spec.ts';
 import type { RunEvent } from '../../src/domain/run.ts';
-import { apply, bob, carol, minutes, plan, PLAN_DOCUMENT, requested, step, validated } from './support.ts';
+import { apply, BOB, CAROL, minutes, plan, PLAN_DOCUMENT, requested, step, validated } from './fixtures.ts';
 
 const production = PLAN_DOCUMENT.environments.production;
 const withMigration = (migration: object) => plan({ environments: { production: { ...production, migration } } });
@@ -23,8 +23,8 @@ describe('rollback steps', () => {
     const p = withMigration({ reversible: false, rollback: undo });
     expect(specFor(p, 'production')!.steps.rollback.map((s) => s.name)).toEqual(['Switch back', 'Validate the rollback']);
     const waiting = apply(null, [requested(p), ...step('pre_checks.0')]).run;
-    const switching = apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), { type: 'step.started', stepId: 'deploy.2' }]).run;
-    const switchedBack = apply(switching, [{ type: 'rollback.requested', by: carol, reason: null }, { type: 'step.succeeded', stepId: 'deploy.2', summary: 'ok' }, ...step('rollback.0')]).run;
+    const switching = apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), { type: 'step.started', stepId: 'deploy.2' }]).run;
+    const switchedBack = apply(switching, [{ type: 'rollback.requested', by: CAROL, reason: null }, { type: 'step.succeeded', stepId: 'deploy.2', summary: 'ok' }, ...step('rollback.0')]).run;
     const rolled = validated(switchedBack).run;
     expect(rolled.state).toBe('rolled_back');
     expect(rollbackCard(rolled).body.map(plain)).toContain('Database: the migration is not reversible and was left in place.');
@@ -40,7 +40,7 @@ describe('rollback steps', () => {
     const switchStep = { ...production.strategy.switch, partialOnFailure: true };
     const p = plan({ environments: { production: { ...production, strategy: { ...production.strategy, switch: switchStep }, ...(migration ? { migration } : {}) } } });
     const waiting = apply(null, [requested(p), ...step('pre_checks.0')]).run;
-    const deploying = apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...events('deploy.0'), ...events('deploy.1')], minutes(0)).run;
+    const deploying = apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...events('deploy.0'), ...events('deploy.1')], minutes(0)).run;
     return apply(deploying, [{ type: 'step.started', stepId: 'deploy.2' }, { type: 'step.failed', stepId: 'deploy.2', summary: 'exit 1' }], minutes(1)).run;
   };
 

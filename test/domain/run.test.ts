@@ -76,10 +76,10 @@ describe('the happy path', () => {
     expect(flight.run.state).toBe('awaiting_decision');
     expect(flight.run.cursor).toBeNull();
 
-    // GO, two minutes later (09:17 UTC).
+    // GO, two minutes later (14:02 UTC).
     const decided = flight.send(go(BOB, 'staging is green'), 120_000);
     expect(decided).toEqual([
-      { kind: 'postLog', text: 'Decision: GO by bob at 09:17 UTC (“staging is green”)' },
+      { kind: 'postLog', text: 'Decision: GO by bob at 14:02 UTC (“staging is green”)' },
       { kind: 'refreshStatus' },
       { kind: 'runStep', stepId: 'deploy.0' },
     ]);
@@ -171,12 +171,12 @@ describe('Go/No-Go decisions', () => {
 
   it('a second decision is refused as already decided and names who decided first, and when', () => {
     const flight = new Flight().toDecision();
-    flight.send(go(BOB, 'looks good'), 180_000); // 09:18:04
+    flight.send(go(BOB, 'looks good'), 180_000); // 14:03:04
     const first = flight.run.decision!;
     const second = transition(flight.run, { type: 'decision', decision: 'no_go', by: BOB, rationale: 'changed my mind' }, atSecond(300));
     expect(second).toEqual({
       ok: false,
-      error: { code: 'already_decided', message: 'Already decided: GO by bob at 09:18 UTC (“looks good”).', decision: first },
+      error: { code: 'already_decided', message: 'Already decided: GO by bob at 14:03 UTC (“looks good”).', decision: first },
     });
   });
 
@@ -194,7 +194,7 @@ describe('Go/No-Go decisions', () => {
   ] as const)('%s ends the run (%s), runs nothing, and is final', (decision, state, label) => {
     const flight = new Flight().toDecision();
     const effects = flight.send({ type: 'decision', decision, by: BOB, rationale: 'freeze week' });
-    expect(effects).toEqual([{ kind: 'postLog', text: `Decision: ${label} by bob at 09:15 UTC (“freeze week”)` }, { kind: 'refreshStatus' }]);
+    expect(effects).toEqual([{ kind: 'postLog', text: `Decision: ${label} by bob at 14:00 UTC (“freeze week”)` }, { kind: 'refreshStatus' }]);
     expect(flight.run).toMatchObject({ state, finishedAt: iso(flight.now), cursor: null, decision: { decision, by: BOB } });
 
     const attempts: RunEvent[] = [

@@ -3,7 +3,7 @@ import { plain } from '../../src/domain/cards.ts';
 import { statusCard, upcomingCard } from '../../src/domain/messages.ts';
 import { overdueWork } from '../../src/domain/overdue.ts';
 import { transition, type RunEvent } from '../../src/domain/run.ts';
-import { alice, apply, minutes, requested, T0 } from './support.ts';
+import { ALICE, apply, minutes, requested, T0 } from './fixtures.ts';
 
 const at = minutes(60).toISOString();
 const scheduledRequest = (): RunEvent => {
@@ -34,7 +34,7 @@ describe('a scheduled start', () => {
 
   it('can be cancelled before its time; the timer is then stale', () => {
     const created = apply(null, [scheduledRequest()], T0).run;
-    const cancelled = apply(created, [{ type: 'cancel.requested', by: alice, reason: 'moved to Thursday' }], minutes(5)).run;
+    const cancelled = apply(created, [{ type: 'cancel.requested', by: ALICE, reason: 'moved to Thursday' }], minutes(5)).run;
     expect(cancelled.state).toBe('cancelled');
     expect(transition(cancelled, { type: 'timer', timer: 'scheduled_start', n: 1 }, minutes(60)).ok).toBe(false);
   });

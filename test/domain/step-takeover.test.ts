@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { replay, transition } from '../../src/domain/run.ts';
-import { apply, minutes, requested, T0 } from './support.ts';
+import { apply, minutes, requested, T0 } from './fixtures.ts';
 
 /** `step.started` for a step already started: a later start of its job takes it over; any other job is a duplicate. */
 describe('a step started again', () => {

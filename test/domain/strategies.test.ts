@@ -3,7 +3,7 @@ import { parsePlan } from '../../src/domain/plan.ts';
 import { specFor } from '../../src/domain/spec.ts';
 import { batchesOf } from '../../src/domain/strategies/rolling.ts';
 import { transition } from '../../src/domain/run.ts';
-import { apply, bob, carol, minutes, PLAN_DOCUMENT, requested, step, validated } from './support.ts';
+import { apply, BOB, CAROL, minutes, PLAN_DOCUMENT, requested, step, validated } from './fixtures.ts';
 import { CANARY, FLAG, ROLLING, withStrategy } from './strategy-fixtures.ts';
 
 
@@ -42,7 +42,7 @@ describe('rolling', () => {
 
   it('a failure in batch 2 rolls back batches 2 and 1 only, newest first', () => {
     const waiting = apply(null, [requested(withStrategy(ROLLING)), ...step('pre_checks.0')]).run;
-    const failed = apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2'), ...step('deploy.3', false)]);
+    const failed = apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2'), ...step('deploy.3', false)]);
     expect(failed.run.state).toBe('rolling_back');
     expect(failed.run.cursor).toMatchObject({ phase: 'rollback', index: 1 });
     expect(failed.effects).toContainEqual({ kind: 'runStep', stepId: 'rollback.1' });
@@ -58,7 +58,7 @@ describe('rolling', () => {
   it('a batch whose deploy failed changed nothing, unless the plan says it may leave some instances changed', () => {
     const failing = (strategy: object) => {
       const waiting = apply(null, [requested(withStrategy(strategy)), ...step('pre_checks.0')]).run;
-      return apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2', false)]);
+      return apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2', false)]);
     };
     // Batch 2 refused before it did anything: only batch 1 is put back.
     const refused = failing(ROLLING);
@@ -124,7 +124,7 @@ describe('canary', () => {
 describe('feature flag', () => {
   const p = withStrategy(FLAG);
   const waiting = () => apply(null, [requested(p), ...step('pre_checks.0')]).run;
-  const goEvent = { type: 'decision', decision: 'go', by: bob, rationale: null } as const;
+  const goEvent = { type: 'decision', decision: 'go', by: BOB, rationale: null } as const;
 
   it('deploys dark then flips the flag; the rollback flips it off only if it was flipped on', () => {
     const spec = specFor(p, 'production')!;
@@ -151,13 +151,13 @@ describe('feature flag', () => {
     expect(undeployed.rollback?.validations.map((v) => [v.level, v.outcome, v.expected, v.status])).toEqual([[1, 'previous_version', '1.4.1', 'SUCCESS']]);
 
     const live = apply(waiting(), [goEvent, ...step('deploy.0'), ...step('deploy.1')]).run;
-    const rolling = apply(live, [{ type: 'rollback.requested', by: carol, reason: 'checkout broken' }]);
+    const rolling = apply(live, [{ type: 'rollback.requested', by: CAROL, reason: 'checkout broken' }]);
     expect(rolling.effects).toContainEqual({ kind: 'runStep', stepId: 'rollback.0' });
   });
 
   it('the flag off that validates ends there: the build still serves, with its feature off', () => {
     const live = apply(waiting(), [goEvent, ...step('deploy.0'), ...step('deploy.1')]).run;
-    const flagOff = apply(live, [{ type: 'rollback.requested', by: carol, reason: 'checkout broken' }, ...step('rollback.0')]).run;
+    const flagOff = apply(live, [{ type: 'rollback.requested', by: CAROL, reason: 'checkout broken' }, ...step('rollback.0')]).run;
     expect(flagOff.state).toBe('validating_rollback');
     const done = validated(flagOff).run;
     expect(done.state).toBe('rolled_back');
@@ -167,7 +167,7 @@ describe('feature flag', () => {
 
   it('the flag off that does not validate brings the previous version back (undeploy), then validates that', () => {
     const live = apply(waiting(), [goEvent, ...step('deploy.0'), ...step('deploy.1')]).run;
-    const flagOff = apply(live, [{ type: 'rollback.requested', by: carol, reason: 'checkout broken' }, ...step('rollback.0')]).run;
+    const flagOff = apply(live, [{ type: 'rollback.requested', by: CAROL, reason: 'checkout broken' }, ...step('rollback.0')]).run;
     const stillBroken = validated(flagOff, false);
     expect(stillBroken.run.state).toBe('rolling_back');
     expect(stillBroken.effects).toContainEqual({ kind: 'runStep', stepId: 'rollback.2' });
@@ -218,7 +218,7 @@ describe('blue-green keeps the old slot warm through monitoring, then retires it
   const retiring = () => withStrategy({ ...PLAN_DOCUMENT.environments.production.strategy, retireOld: { name: 'Retire the old slot', run: ['retire'] } });
   const monitored = () => {
     const waiting = apply(null, [requested(retiring()), ...step('pre_checks.0')]).run;
-    return apply(waiting, [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')], minutes(0)).run;
+    return apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')], minutes(0)).run;
   };
   const checks = (run: ReturnType<typeof monitored>) => {
     let result = apply(run, [{ type: 'check', seq: 1, healthy: true, detail: '200' }], minutes(1));
@@ -240,7 +240,7 @@ describe('blue-green keeps the old slot warm through monitoring, then retires it
     const done = apply(checks(monitored()).run, step('finalize.0', false), minutes(6));
     expect(done.run.state).toBe('succeeded');
     expect(done.effects).toContainEqual({ kind: 'postLog', text: '⚠️ Retire the old slot failed (exit 1: boom); the deployment stands. Tidy up by hand.' });
-    const refused = transition(checks(monitored()).run, { type: 'rollback.requested', by: carol, reason: null }, minutes(6));
+    const refused = transition(checks(monitored()).run, { type: 'rollback.requested', by: CAROL, reason: null }, minutes(6));
     expect(refused.ok).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { plan, PLAN_DOCUMENT } from './support.ts';
+import { plan, PLAN_DOCUMENT } from './fixtures.ts';
 
 /** Plans of the other three strategies, on the support plan's production environment. */
 

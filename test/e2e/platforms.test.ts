@@ -2,10 +2,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/domain/cards.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
+import { TERMINAL_STATES } from '../../src/domain/run-types.ts';
 import { waitFor, runReaching } from '../support/flightdeck.ts';
 import { startDriver, type Driver } from '../support/platforms.ts';
-
-const TERMINAL = ['succeeded', 'failed', 'no_go', 'deferred', 'cancelled', 'rolled_back', 'rollback_failed'];
 
 /**
  * The same scenarios on every chat platform, through each platform's real stack (Bolt, botbuilder)
@@ -18,7 +17,7 @@ describe.each(['slack', 'teams'] as const)('on %s', (platform) => {
   });
   afterAll(async () => chat?.stop());
 
-  const until = (key: string, states: string[], timeoutMs = 45_000) => runReaching(chat.runtime.ctx.db, key, states, timeoutMs);
+  const until = (key: string, states: readonly string[], timeoutMs = 45_000) => runReaching(chat.runtime.ctx.db, key, states, timeoutMs);
   const shown = (fragment: string) => waitFor(`"${fragment}" in the channel`, async () => chat.channel().find((message) => message.includes(fragment)));
 
   it('start, a non-approver refused, GO by an approver, success', async () => {
@@ -30,7 +29,7 @@ describe.each(['slack', 'teams'] as const)('on %s', (platform) => {
     expect((await findRunByKey(chat.runtime.ctx.db, 'demo-1'))!.state).toBe('awaiting_decision');
 
     await chat.click('bob', ACTIONS.go, run.id);
-    const done = await until('demo-1', TERMINAL);
+    const done = await until('demo-1', TERMINAL_STATES);
     expect({ state: done.state, failure: done.failure, rollback: done.rollback?.reason }).toEqual({ state: 'succeeded', failure: null, rollback: undefined });
     await shown('Deployment Complete: demo 1.1.0');
     await shown(`GO by ${chat.mention('bob')}`);
@@ -40,7 +39,7 @@ describe.each(['slack', 'teams'] as const)('on %s', (platform) => {
     await chat.command('alice', 'start demo 1.2.0-broken');
     const run = await until('demo-2', ['awaiting_decision']);
     await chat.click('bob', ACTIONS.go, run.id);
-    expect((await until('demo-2', TERMINAL)).state).toBe('rolled_back');
+    expect((await until('demo-2', TERMINAL_STATES)).state).toBe('rolled_back');
     const rollback = await shown('URGENT: Deployment Rolled Back - demo 1.2.0-broken');
     expect(rollback).toContain(chat.mention('carol'));
     await shown('On-call: demo production');
@@ -50,9 +49,9 @@ describe.each(['slack', 'teams'] as const)('on %s', (platform) => {
     await chat.command('alice', 'start demo 1.3.0');
     const run = await until('demo-3', ['awaiting_decision']);
     expect(await chat.click('dave', ACTIONS.go, run.id)).toBe('');
-    const decided = await until('demo-3', ['deploying', 'monitoring', ...TERMINAL]);
+    const decided = await until('demo-3', ['deploying', 'monitoring', ...TERMINAL_STATES]);
     expect(decided.decision).toMatchObject({ decision: 'go', by: { name: 'dave', aliases: ['dave@contoso.example'] } });
-    await until('demo-3', TERMINAL);
+    await until('demo-3', TERMINAL_STATES);
   }, 90_000);
 
   it('a rollback of a finished deployment has the same grammar and refusals here, and a refusal writes no run', async () => {

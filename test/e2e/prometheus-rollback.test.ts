@@ -8,7 +8,7 @@ import { startPrometheus, type PrometheusService } from '../../src/services/prom
 import { findRunByKey } from '../../src/store/runs.ts';
 import { freshPostgres, freshQueuePrefix } from '../support/databases.ts';
 import { FakeSlack } from '../support/fake-slack.ts';
-import { demoServiceEnv, startFlightdeck, stopDemoService, waitFor } from '../support/flightdeck.ts';
+import { demoServiceEnv, runEnded, runReaching, startFlightdeck, stopDemoService, waitFor } from '../support/flightdeck.ts';
 
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
 const bob = { platform: 'slack' as const, id: 'U0DEMOBOB', name: 'bob' };
@@ -44,19 +44,13 @@ describe('rollback on a Prometheus trigger', () => {
   /** Start, GO by bob, and wait for the run to end (`meanwhile` runs once the run is monitoring). */
   async function deploy(service: string, version: string, key: string, meanwhile?: () => Promise<void>) {
     expect(await onCommand(runtime.ctx, { actor: alice, text: `start ${service} ${version}`, requestKey: null })).toMatchObject({ text: expect.stringContaining(`${key} created`) });
-    const waiting = await waitFor('Go/No-Go', async () => {
-      const run = await findRunByKey(runtime.ctx.db, key);
-      return run?.state === 'awaiting_decision' && run;
-    });
+    const waiting = await runReaching(runtime.ctx.db, key, ['awaiting_decision']);
     await onAction(runtime.ctx, { actor: bob, action: ACTIONS.go, runId: waiting.id, rationale: null });
     if (meanwhile) {
       await waitFor(`${key} to take a measured check`, async () => (await findRunByKey(runtime.ctx.db, key))?.samples.some((sample) => sample.readings?.[0]?.value !== null), 30_000);
       await meanwhile();
     }
-    return waitFor(`${key} to end`, async () => {
-      const run = await findRunByKey(runtime.ctx.db, key);
-      return run && ['succeeded', 'rolled_back', 'rollback_failed', 'failed'].includes(run.state) && run;
-    }, 60_000);
+    return runEnded(runtime.ctx.db, key, 60_000);
   }
 
   it('a good version passes its metric-watched window', async () => {

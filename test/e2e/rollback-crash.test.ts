@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsOf, findRunByKey } from '../../src/store/runs.ts';
-import { waitFor } from '../support/flightdeck.ts';
+import { eventsOf } from '../../src/store/runs.ts';
+import { runEnded, waitFor } from '../support/flightdeck.ts';
 import { startWithWorkerProcesses } from '../support/worker-processes.ts';
 
 /** The worker SIGKILLed while it switches traffic back: the rollback completes after restart, exactly once, and on-call is paged once. */
@@ -23,10 +23,7 @@ describe('a worker killed during a rollback', () => {
     await flightdeck.kill(first);
     flightdeck.startWorker();
 
-    const done = await waitFor('the rollback to finish', async () => {
-      const found = await findRunByKey(server.ctx.db, 'demo-1');
-      return found && ['rolled_back', 'rollback_failed'].includes(found.state) && found;
-    }, 60_000);
+    const done = await runEnded(server.ctx.db, 'demo-1', 60_000);
     expect(done.state).toBe('rolled_back');
     const events = (await eventsOf(server.ctx.db, run.id)).map(({ event }) => event);
     expect(events.filter((event) => event.type === 'step.started' && event.stepId === 'rollback.0')).toHaveLength(2);

@@ -18,7 +18,7 @@ describe('rollback matrix: blue-green and rolling', () => {
 
   it('blue-green, before the switch: the idle slot fails its check, nothing changed, nothing is said to be restored, nobody paged', async () => {
     const { key } = await matrix.start('1.1.0-unhealthy');
-    const done = await matrix.until(key, ['failed', 'rolled_back', 'rollback_failed', 'succeeded']);
+    const done = await matrix.ended(key);
     expect(done.state).toBe('failed');
     // The new slot never came up healthy: the switch (deploy.2) never ran.
     expect(done.failure?.stepId).toMatch(/^deploy\.[01]$/);
@@ -32,7 +32,7 @@ describe('rollback matrix: blue-green and rolling', () => {
 
   it('blue-green, during monitoring: an automatic rollback switches back, validates 1.0.0, says so, and pages on-call', async () => {
     const { key } = await matrix.start('1.1.0-broken');
-    const done = await matrix.until(key, ['rolled_back', 'rollback_failed', 'succeeded', 'failed']);
+    const done = await matrix.ended(key);
     expect(done.state).toBe('rolled_back');
     expect(done.rollback?.validations.at(-1)).toMatchObject({ status: 'SUCCESS', expected: '1.0.0' });
     await expectServedBy(matrix, '1.0.0');
@@ -49,7 +49,7 @@ describe('rollback matrix: blue-green and rolling', () => {
     const { key, id } = await matrix.start('1.1.1');
     await matrix.until(key, ['monitoring']);
     await matrix.click('bob', 'run.rollback', id);
-    const done = await matrix.until(key, ['rolled_back', 'rollback_failed', 'succeeded']);
+    const done = await matrix.ended(key);
     expect(done.state).toBe('rolled_back');
     await expectServedBy(matrix, '1.0.0');
     expect(await matrix.rollbackMessage(key)).toContain('Validated: 1.0.0 serves again');
@@ -58,7 +58,7 @@ describe('rollback matrix: blue-green and rolling', () => {
 
   it('rolling, after batch 1: its check fails, only batch 1 is undone, 1.0.0 serves on every instance', async () => {
     const { key } = await matrix.start('1.2.0-breaks-at-0', 'rolling');
-    const done = await matrix.until(key, ['rolled_back', 'rollback_failed', 'succeeded', 'failed']);
+    const done = await matrix.ended(key);
     expect(done.state).toBe('rolled_back');
     expect(done.steps.filter((step) => step.stepId.startsWith('rollback.')).map((step) => step.name)).toEqual(['Put the previous version back on batch 1/2 (instances 0, 1)']);
     await expectServedBy(matrix, '1.0.0');
@@ -67,7 +67,7 @@ describe('rollback matrix: blue-green and rolling', () => {
 
   it('rolling, after the last batch: monitoring fails, both batches are undone newest first, 1.0.0 serves', async () => {
     const { key } = await matrix.start('1.2.1-broken', 'rolling');
-    const done = await matrix.until(key, ['rolled_back', 'rollback_failed', 'succeeded', 'failed']);
+    const done = await matrix.ended(key);
     expect(done.state).toBe('rolled_back');
     expect(done.steps.filter((step) => step.stepId.startsWith('rollback.')).map((step) => step.name)).toEqual([
       'Put the previous version back on batch 2/2 (instances 2, 3)',
@@ -84,7 +84,7 @@ describe('rollback matrix: blue-green and rolling', () => {
     const old = Object.values(matrix.pool().backends).find((backend) => backend.version === '1.3.0');
     expect(old).toBeDefined();
     process.kill(old!.pid, 'SIGKILL');
-    const done = await matrix.until(key, ['rolled_back', 'rollback_failed', 'succeeded']);
+    const done = await matrix.ended(key);
     expect(done.state).toBe('rollback_failed');
     expect(done.rollback?.validations.at(-1)?.status).toBe('FAILED');
     const message = await matrix.rollbackMessage(key);

@@ -18,7 +18,7 @@ describe('rollback matrix: canary and feature flag', () => {
   });
 
   async function rolledBack(key: string) {
-    const done = await matrix.until(key, ['rolled_back', 'rollback_failed', 'succeeded', 'failed']);
+    const done = await matrix.ended(key);
     expect(done.state, JSON.stringify(done.rollback?.validations)).toBe('rolled_back');
     return done;
   }

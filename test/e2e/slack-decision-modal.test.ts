@@ -6,12 +6,12 @@ import { ACTIONS } from '../../src/domain/cards.ts';
 import { PROJECT_ROOT } from '../../src/runtime.ts';
 import { refusalsOf } from '../../src/store/refusals.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
+import { TERMINAL_STATES } from '../../src/domain/run-types.ts';
 import { waitFor, runReaching } from '../support/flightdeck.ts';
 import { startDriver, type Driver } from '../support/platforms.ts';
 import { startSlackFlightdeck, USERS } from '../support/slack-app.ts';
 import { blockActionBody, newTriggerId, slackHeaders, viewSubmissionBody, type ModalInputs } from '../support/slack-requests.ts';
 
-const ENDED = ['succeeded', 'failed', 'no_go', 'deferred', 'cancelled', 'rolled_back', 'rollback_failed'];
 /** gated's production readiness is CONDITIONAL (test/fixtures/decision/gated.yaml); its "frozen" environment is inside a freeze. */
 const PLANS = join(PROJECT_ROOT, 'test/fixtures/decision');
 type User = keyof typeof USERS;
@@ -28,7 +28,7 @@ describe('Slack: the Go/No-Go modal', () => {
   afterAll(async () => app?.stop());
 
   const run = (key: string) => findRunByKey(app.runtime.ctx.db, key);
-  const until = (key: string, states: string[], timeoutMs = 30_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
+  const until = (key: string, states: readonly string[], timeoutMs = 30_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
   const start = async (text: string, key: string) => {
     expect(JSON.stringify((await app.command('alice', text)).json)).toContain(`Run ${key} created`);
     return until(key, ['awaiting_decision']);
@@ -85,7 +85,7 @@ describe('Slack: the Go/No-Go modal', () => {
     expect(await decisionRows(waiting.id)).toEqual([{ decision: 'go', by_name: 'bob', rationale: 'Load test is known flaky on staging' }]);
     const events = ((await app.runtime.ctx.db.execute(sql`select payload from run_events where run_id = ${waiting.id} and type = 'decision'`)) as any).rows;
     expect(events.map((row: any) => row.payload)).toEqual([expect.objectContaining({ decision: 'go', acknowledged: true, rationale: 'Load test is known flaky on staging' })]);
-    const done = await until('gated-1', ENDED);
+    const done = await until('gated-1', TERMINAL_STATES);
     expect(done.state).toBe('succeeded');
     expect(done.decision).toMatchObject({ decision: 'go', by: { id: 'U0DEMOBOB' }, rationale: 'Load test is known flaky on staging' });
     await waitFor('the rationale on the status message', async () => app.slack.called('chat.update').find((call) => /GO by <@U0DEMOBOB> at \d\d:\d\d UTC \(“Load test is known flaky on staging”\)/.test(app.slack.textOf(call))));
@@ -109,7 +109,7 @@ describe('Slack: the Go/No-Go modal', () => {
     expect(app.slack.called('chat.postEphemeral')).toHaveLength(answersBefore); // the error is in the form, not the channel
 
     expect(await (await submit('bob', view!, { rationale: { text: 'error budget spent' } })).text).toBe('');
-    expect((await until('gated-2', ENDED)).state).toBe('no_go');
+    expect((await until('gated-2', TERMINAL_STATES)).state).toBe('no_go');
     expect(await decisionRows(waiting.id)).toEqual([{ decision: 'no_go', by_name: 'bob', rationale: 'error budget spent' }]);
     await waitFor('the NO-GO on the status message', async () => app.slack.called('chat.update').find((call) => app.slack.textOf(call).includes('NO-GO by <@U0DEMOBOB>') && app.slack.textOf(call).includes('“error budget spent”')));
   }, 60_000);
@@ -134,7 +134,7 @@ describe('Slack: the Go/No-Go modal', () => {
     // Two forms open for one run: the first submitted decides; the second is told by whom.
     const carolsForm = await click('carol', ACTIONS.go, waiting.id);
     expect(await (await submit('bob', bobsForm!, { rationale: { text: 'waiting for the migration window' } })).text).toBe('');
-    expect((await until('gated-3', ENDED)).state).toBe('deferred');
+    expect((await until('gated-3', TERMINAL_STATES)).state).toBe('deferred');
     const late = await (await submit('carol', carolsForm!, { rationale: { text: null }, acknowledge: { ticked: ['accepted'] } })).json;
     expect(late.response_action).toBe('update');
     expect(JSON.stringify(late.view.blocks)).toContain('Already decided: DEFER by bob');
@@ -154,7 +154,7 @@ describe('Slack: the Go/No-Go modal', () => {
     const second = await click('carol', ACTIONS.go, waiting.id);
     expect(facts(second!)).toContain('GO so far: 1 of 2, from <@U0DEMOBOB>');
     await submit('carol', second!, { rationale: { text: null } });
-    const done = await until('gated-4', ENDED);
+    const done = await until('gated-4', TERMINAL_STATES);
     expect(done.state).toBe('succeeded');
     expect(done.approvals.map((vote) => [vote.by.name, vote.rationale])).toEqual([
       ['bob', 'hotfix reviewed'],
@@ -171,7 +171,7 @@ describe('Teams: the Go/No-Go form in the card', () => {
   }, 60_000);
   afterAll(async () => chat?.stop());
 
-  const until = (key: string, states: string[], timeoutMs = 30_000) => runReaching(chat.runtime.ctx.db, key, states, timeoutMs);
+  const until = (key: string, states: readonly string[], timeoutMs = 30_000) => runReaching(chat.runtime.ctx.db, key, states, timeoutMs);
 
   it('the status card opens a form per decision; NO-GO needs a rationale, and the one typed is recorded', async () => {
     expect(await chat.command('alice', 'start gated 1.0.0')).toContain('Run gated-1 created');
@@ -184,7 +184,7 @@ describe('Teams: the Go/No-Go form in the card', () => {
     expect((await findRunByKey(chat.runtime.ctx.db, 'gated-1'))!.decision).toBeNull();
 
     expect(await chat.click('bob', ACTIONS.noGo, waiting.id, { rationale: 'error budget spent' })).toBe(''); // the clicked card is swapped for the run's
-    const done = await until('gated-1', ENDED);
+    const done = await until('gated-1', TERMINAL_STATES);
     expect(done).toMatchObject({ state: 'no_go', decision: { decision: 'no_go', rationale: 'error budget spent', by: { platform: 'teams', name: 'bob' } } });
   }, 60_000);
 
@@ -197,7 +197,7 @@ describe('Teams: the Go/No-Go form in the card', () => {
     expect((await findRunByKey(chat.runtime.ctx.db, 'gated-2'))!.decision).toBeNull();
 
     expect(await chat.click('bob', ACTIONS.go, waiting.id, { rationale: 'flaky load test', acknowledged: true })).toBe('');
-    const done = await until('gated-2', ENDED);
+    const done = await until('gated-2', TERMINAL_STATES);
     expect(done).toMatchObject({ state: 'succeeded', decision: { decision: 'go', rationale: 'flaky load test' } });
   }, 60_000);
 });

@@ -3,10 +3,10 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/runtime.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
+import { TERMINAL_STATES } from '../../src/domain/run-types.ts';
 import { waitFor, runReaching } from '../support/flightdeck.ts';
 import { startSlackFlightdeck } from '../support/slack-app.ts';
 
-const ENDED = ['succeeded', 'failed', 'no_go', 'deferred', 'cancelled', 'rolled_back', 'rollback_failed'];
 const FROZEN_UNTIL = 'Fri 1 Jan 2100 00:00 Europe/Berlin (Thu 31 Dec 23:00 UTC)';
 
 /**
@@ -21,7 +21,7 @@ describe('Slack: a start inside a freeze is refused, and allowed with --emergenc
   afterAll(async () => app?.stop());
 
   const run = (key: string) => findRunByKey(app.runtime.ctx.db, key);
-  const until = (key: string, states: string[], timeoutMs = 30_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
+  const until = (key: string, states: readonly string[], timeoutMs = 30_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
   /** The private answer to a slash command, as the user reads it (Slack escapes &, < and >). */
   const answer = async (user: 'alice' | 'bob', text: string) => {
     const reply = await app.command(user, text);
@@ -55,7 +55,7 @@ describe('Slack: a start inside a freeze is refused, and allowed with --emergenc
     const waiting = await until('icebox-1', ['awaiting_decision']);
     expect(waiting.emergency).toBeNull();
     await app.click('bob', 'run.go', waiting.id);
-    const done = await until('icebox-1', ENDED);
+    const done = await until('icebox-1', TERMINAL_STATES);
     expect(done.state).toBe('succeeded');
     expect(done.approvals).toHaveLength(1);
   });
@@ -80,7 +80,7 @@ describe('Slack: a start inside a freeze is refused, and allowed with --emergenc
     await statusEdit('GO so far (1 of 2)');
 
     await app.click('carol', 'run.go', waiting.id);
-    const done = await until('icebox-2', ENDED);
+    const done = await until('icebox-2', TERMINAL_STATES);
     expect(done.state).toBe('succeeded');
     expect(done.approvals.map((vote) => vote.approver)).toEqual(['bob', 'carol']);
     const report = await waitFor('the deployment report', async () => app.slack.called('chat.postMessage').find((call) => app.slack.textOf(call).includes('Deployment Report: icebox 2.0.0')));

@@ -8,11 +8,11 @@ import { ACTIONS } from '../../src/domain/cards.ts';
 import { PROJECT_ROOT } from '../../src/runtime.ts';
 import { refusalsOf } from '../../src/store/refusals.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
+import { TERMINAL_STATES } from '../../src/domain/run-types.ts';
 import { runReaching, waitFor } from '../support/flightdeck.ts';
 import { startSlackFlightdeck, USERS } from '../support/slack-app.ts';
 import { blockActionBody, newTriggerId, slackHeaders, viewSubmissionBody, type ModalInputs } from '../support/slack-requests.ts';
 
-const ENDED = ['succeeded', 'failed', 'no_go', 'deferred', 'cancelled', 'rolled_back', 'rollback_failed'];
 type User = keyof typeof USERS;
 
 /**
@@ -48,7 +48,7 @@ describe('Slack: a GO into a lock or a freeze taken while the run waits', () => 
 
   const db = () => app.runtime.ctx.db;
   const run = (key: string) => findRunByKey(db(), key);
-  const until = (key: string, states: string[], timeoutMs = 30_000) => runReaching(db(), key, states, timeoutMs);
+  const until = (key: string, states: readonly string[], timeoutMs = 30_000) => runReaching(db(), key, states, timeoutMs);
   const said = async (user: User, text: string) => {
     const reply = await app.command(user, text);
     expect(reply.status).toBe(200);
@@ -126,7 +126,7 @@ describe('Slack: a GO into a lock or a freeze taken while the run waits', () => 
     expect(await said('alice', 'unlock gates production migration done')).toContain('Unlocked gates production');
     expect((await submit('carol', (await click('carol', ACTIONS.go, waiting.id))!, { rationale: { text: 'after the migration' } })).text).toBe('');
     await privately('carol', ['Recorded: GO on gates-2.']);
-    const done = await until('gates-2', ENDED);
+    const done = await until('gates-2', TERMINAL_STATES);
     expect(done.state).toBe('succeeded');
     expect(done.decision).toMatchObject({ decision: 'go', by: { name: 'carol' }, rationale: 'after the migration' });
     expect(done.decision).not.toHaveProperty('override');
@@ -148,7 +148,7 @@ describe('Slack: a GO into a lock or a freeze taken while the run waits', () => 
     const form = await click('bob', ACTIONS.go, waiting.id);
     expect(JSON.stringify(form!.blocks)).toContain(`⚠️ ${FROZEN}`);
     expect((await submit('bob', form!, { rationale: { text: 'security fix, cannot wait' } })).text).toBe('');
-    const done = await until('gates-1', ENDED);
+    const done = await until('gates-1', TERMINAL_STATES);
     expect(done.state).toBe('succeeded');
     expect(done.decision).toMatchObject({ decision: 'go', by: { name: 'bob' }, rationale: 'security fix, cannot wait', override: expect.stringContaining(FROZEN) });
     expect(await decisionRows(waiting.id)).toEqual([{ decision: 'go', by_name: 'bob' }]);

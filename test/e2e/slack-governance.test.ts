@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/runtime.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
-import { waitFor } from '../support/flightdeck.ts';
+import { runEnded, runReaching, waitFor } from '../support/flightdeck.ts';
 import { startSlackFlightdeck } from '../support/slack-app.ts';
 
 /** Governance through the real Bolt receiver: a quorum of two with self-approval refused, and two starts racing. */
@@ -30,10 +30,7 @@ describe('Slack: quorum and racing starts', () => {
   it('a GO by the requester is refused; GOs from two other approvers are needed, and they suffice', async () => {
     expect(JSON.stringify((await app.command('alice', 'start demo 1.2.0')).json)).toContain('created');
     const key = 'demo-2';
-    const run = await waitFor('the Go/No-Go', async () => {
-      const found = await findRunByKey(app.runtime.ctx.db, key);
-      return found?.state === 'awaiting_decision' && found;
-    });
+    const run = await runReaching(app.runtime.ctx.db, key, ['awaiting_decision']);
     await waitFor('the status card saying two GOs are needed', async () => app.slack.called('chat.update').find((call) => JSON.stringify(call.args.blocks).includes('GO from 2 needed')));
 
     await app.click('alice', 'run.go', run.id);
@@ -41,15 +38,12 @@ describe('Slack: quorum and racing starts', () => {
     expect(app.slack.textOf(refused)).toContain('Another approver must say GO');
 
     await app.click('bob', 'run.go', run.id);
-    await waitFor('one GO recorded', async () => (await findRunByKey(app.runtime.ctx.db, key))?.approvals.length === 1);
+    await expect.poll(async () => (await findRunByKey(app.runtime.ctx.db, key))?.approvals.length, { timeout: 30_000 }).toBe(1);
     expect(await state(key)).toBe('awaiting_decision');
     await waitFor('the card counting 1 of 2', async () => app.slack.called('chat.update').find((call) => JSON.stringify(call.args.blocks).includes('GO so far (1 of 2)')));
 
     await app.click('carol', 'run.go', run.id);
-    const done = await waitFor('the run to end', async () => {
-      const found = await findRunByKey(app.runtime.ctx.db, key);
-      return found && ['succeeded', 'rolled_back', 'failed'].includes(found.state) && found;
-    }, 45_000);
+    const done = await runEnded(app.runtime.ctx.db, key, 45_000);
     expect(done.state).toBe('succeeded');
     expect(done.approvals.map((vote) => vote.approver)).toEqual(['bob', 'carol']);
   }, 60_000);

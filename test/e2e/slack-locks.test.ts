@@ -3,12 +3,12 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/runtime.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
+import { TERMINAL_STATES } from '../../src/domain/run-types.ts';
 import { waitFor, runReaching } from '../support/flightdeck.ts';
 import { startSlackFlightdeck } from '../support/slack-app.ts';
 
 /** test/fixtures/locks/demo.yaml: the demo plan with bob as admin and lockAfterRollback on production. */
 const PLANS_DIR = join(PROJECT_ROOT, 'test/fixtures/locks');
-const TERMINAL = ['succeeded', 'failed', 'no_go', 'deferred', 'cancelled', 'rolled_back', 'rollback_failed'];
 
 /** Locks through the real Bolt receiver and a real worker, as a Slack workspace uses them. */
 describe('Slack: /deploy lock, start while locked, --queue, unlock, lock after a rollback', () => {
@@ -24,7 +24,7 @@ describe('Slack: /deploy lock, start while locked, --queue, unlock, lock after a
     expect(reply.json).toMatchObject({ response_type: 'ephemeral' });
     return JSON.stringify(reply.json);
   };
-  const until = (key: string, states: string[], timeoutMs = 30_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
+  const until = (key: string, states: readonly string[], timeoutMs = 30_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
   const posted = (fragment: string) => app.slack.called('chat.postMessage').filter((call) => app.slack.textOf(call).includes(fragment));
   const holders = async () => ((await app.runtime.ctx.db.execute(sql`select by->>'name' as name from locks`)) as unknown as { rows: { name: string }[] }).rows.map((row) => row.name);
 
@@ -75,7 +75,7 @@ describe('Slack: /deploy lock, start while locked, --queue, unlock, lock after a
     expect(await said('alice', 'start demo 1.3.0-broken')).toContain('Run demo-3 created');
     const run = await until('demo-3', ['awaiting_decision']);
     await app.click('bob', 'run.go', run.id);
-    const done = await until('demo-3', TERMINAL, 45_000);
+    const done = await until('demo-3', TERMINAL_STATES, 45_000);
     expect(done.state).toBe('rolled_back');
     await waitFor('the lock line in the run’s thread', async () => posted('demo production is locked until someone unlocks it with a reason')[0]);
 

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { findRunByKey } from '../../src/store/runs.ts';
+import { TERMINAL_STATES } from '../../src/domain/run-types.ts';
 import { waitFor, runReaching } from '../support/flightdeck.ts';
 import { startSlackFlightdeck } from '../support/slack-app.ts';
-
-const TERMINAL = ['succeeded', 'failed', 'no_go', 'deferred', 'cancelled', 'rolled_back', 'rollback_failed'];
 
 /** Whole runs through the real Bolt receiver and a real worker, as a Slack workspace drives them. */
 describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollback', () => {
@@ -15,7 +14,7 @@ describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollba
   afterAll(async () => app?.stop());
 
   const runState = (key: string) => findRunByKey(app.runtime.ctx.db, key);
-  const until = (key: string, states: string[], timeoutMs = 30_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
+  const until = (key: string, states: readonly string[], timeoutMs = 30_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
   const posted = (fragment: string) => app.slack.called('chat.postMessage').filter((call) => app.slack.textOf(call).includes(fragment));
 
   it('a good version: ack, one status message edited in place, approver-only GO, success message', async () => {
@@ -37,7 +36,7 @@ describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollba
     expect((await runState('demo-1'))!.state).toBe('awaiting_decision');
 
     expect((await app.click('bob', 'run.go', run.id)).status).toBe(200);
-    const done = await until('demo-1', TERMINAL);
+    const done = await until('demo-1', TERMINAL_STATES);
     expect(done.state).toBe('succeeded');
     expect(done.decision).toMatchObject({ decision: 'go', by: { id: 'U0DEMOBOB' } });
 
@@ -54,7 +53,7 @@ describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollba
     await app.command('alice', 'start demo 1.2.0-broken');
     const run = await until('demo-2', ['awaiting_decision']);
     await app.click('bob', 'run.go', run.id);
-    const done = await until('demo-2', TERMINAL, 45_000);
+    const done = await until('demo-2', TERMINAL_STATES, 45_000);
     expect(done.state).toBe('rolled_back');
     expect(done.rollback?.trigger).toBe('health failing for 3 checks');
 
@@ -85,7 +84,7 @@ describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollba
     expect((rows as any).rows).toHaveLength(1);
     const loser = await waitFor('the loser’s notice', async () => app.slack.called('chat.postEphemeral').find((call) => app.slack.textOf(call).includes('Already decided')));
     expect(app.slack.textOf(loser)).toContain('by bob');
-    await until('demo-3', TERMINAL, 45_000);
+    await until('demo-3', TERMINAL_STATES, 45_000);
   }, 60_000);
 
   it('malformed commands get the right syntax privately and write nothing', async () => {
@@ -121,7 +120,7 @@ describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollba
     expect(JSON.stringify(notAllowed.json)).toContain('Only approvers, on-call and admins');
     const rolled = await app.command('carol', 'rollback demo-5 "latency looks off"');
     expect(JSON.stringify(rolled.json)).toContain('Rolling back demo-5');
-    const done = await until('demo-5', TERMINAL, 30_000);
+    const done = await until('demo-5', TERMINAL_STATES, 30_000);
     expect(done.state).toBe('rolled_back');
     expect(done.rollback?.reason).toContain('latency looks off');
   }, 60_000);
@@ -141,7 +140,7 @@ describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollba
     await app.click('carol', 'run.rollback', run.id);
     const answer = await waitFor('the answer', async () => app.slack.called('chat.postEphemeral')[before]);
     expect(app.slack.textOf(answer)).toContain('Rolling back demo-6');
-    const done = await until('demo-6', TERMINAL, 30_000);
+    const done = await until('demo-6', TERMINAL_STATES, 30_000);
     expect(done.state).toBe('rolled_back');
     expect(done.rollback).toMatchObject({ by: { id: 'U0DEMOCAROL' }, reason: 'manual rollback by carol' });
   }, 60_000);

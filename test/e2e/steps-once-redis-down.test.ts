@@ -10,7 +10,7 @@ import { freePortRun } from '../../src/services/ports.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
 import { freshPostgres, freshQueuePrefix } from '../support/databases.ts';
 import { FakeSlack } from '../support/fake-slack.ts';
-import { runReaching, startFlightdeck, waitFor } from '../support/flightdeck.ts';
+import { runEnded, startFlightdeck, waitFor } from '../support/flightdeck.ts';
 import { freshLedger, LEDGER_PLANS } from '../support/ledger.ts';
 
 /** A redis-server of this file's own, on a port below the ephemeral range (so nothing else takes it while it is down), that it can stop and start again empty. */
@@ -93,7 +93,7 @@ describe('a step queued while Redis is down', () => {
     expect(await pendingStepRows()).toBe(6);
 
     await redis.start();
-    expect((await runReaching(runtime.ctx.db, 'ledger-1', ['succeeded', 'failed', 'rolled_back', 'rollback_failed'], 60_000)).state).toBe('succeeded');
+    expect((await runEnded(runtime.ctx.db, 'ledger-1', 60_000)).state).toBe('succeeded');
     expect(await pendingStepRows()).toBe(0);
     expect(ledger.overlaps()).toEqual([]);
     expect(ledger.starts()).toEqual({ 'ledger-1 deploy': 1, 'ledger-1 flag-on': 1 });

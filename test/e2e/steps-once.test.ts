@@ -10,7 +10,7 @@ import type { Runtime } from '../../src/runtime.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
 import { freshPostgres, freshQueuePrefix } from '../support/databases.ts';
 import { FakeSlack } from '../support/fake-slack.ts';
-import { runReaching, startFlightdeck, waitFor, type TestServices } from '../support/flightdeck.ts';
+import { runEnded, startFlightdeck, type TestServices } from '../support/flightdeck.ts';
 import { freshLedger, LEDGER_ENVIRONMENTS, LEDGER_PLANS, startLedgerRuns } from '../support/ledger.ts';
 
 /** The sweeper as the worker runs it, but with a short grace and every 250 ms; `stop()` says how many jobs it re-enqueued. */
@@ -32,7 +32,6 @@ function keepSweeping(ctx: AppContext, graceMs: number) {
   };
 }
 
-const ENDED = ['succeeded', 'failed', 'rolled_back', 'rollback_failed'];
 const KEYS = LEDGER_ENVIRONMENTS.map((_, index) => `ledger-${index + 1}`);
 
 /**
@@ -59,7 +58,7 @@ describe('a step that waits behind busy worker slots', () => {
   it('is executed by one worker at a time, however often the sweeper re-enqueues it', async () => {
     const sweeper = keepSweeping(runtime.ctx, 200);
     await startLedgerRuns(runtime.ctx);
-    for (const key of KEYS) expect((await runReaching(runtime.ctx.db, key, ENDED, 60_000)).state).toBe('succeeded');
+    for (const key of KEYS) expect((await runEnded(runtime.ctx.db, key, 60_000)).state).toBe('succeeded');
     const reenqueued = await sweeper.stop();
 
     expect(reenqueued).toBeGreaterThan(2); // the waiting deploy was swept again and again
@@ -104,17 +103,17 @@ describe('a step whose job failed all its attempts', () => {
       await onCommand(server.ctx, { actor: { platform: 'slack', id: 'U0DEMOALICE', name: 'alice' }, text: 'start ledger 1.0.0 e1', requestKey: null });
       const run = (await findRunByKey(server.ctx.db, 'ledger-1'))!;
       const job = stepJobId(run.id, 'deploy.0');
-      await waitFor('the deploy job', async () => (await steps.getJobState(job)) === 'waiting');
+      await expect.poll(() => steps.getJobState(job), { message: 'the deploy job to wait', timeout: 30_000 }).toBe('waiting');
 
       // A worker comes while the runs table is gone: every attempt fails reading the run.
       await db.database.db.execute(sql`alter table runs rename to runs_away`);
       worker = await startFlightdeck(services, { http: false, worker: true }, ledger.env);
-      await waitFor('the job to fail all its attempts', async () => (await steps.getJobState(job)) === 'failed', 45_000);
+      await expect.poll(() => steps.getJobState(job), { message: 'the job to fail all its attempts', timeout: 45_000 }).toBe('failed');
       await db.database.db.execute(sql`alter table runs_away rename to runs`);
       expect((await findRunByKey(server.ctx.db, 'ledger-1'))!.cursor).toMatchObject({ phase: 'deploy', index: 0, startedAt: null });
 
       expect(await sweepOverdue(server.ctx, 200)).toBe(1);
-      expect((await runReaching(server.ctx.db, 'ledger-1', ENDED, 60_000)).state).toBe('succeeded');
+      expect((await runEnded(server.ctx.db, 'ledger-1', 60_000)).state).toBe('succeeded');
       expect(ledger.starts()).toEqual({ 'ledger-1 deploy': 1, 'ledger-1 flag-on': 1 });
     } finally {
       await steps.close();

@@ -4,10 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/runtime.ts';
 import { startPrometheus, type PrometheusService } from '../../src/services/prometheus.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
+import { TERMINAL_STATES } from '../../src/domain/run-types.ts';
 import { waitFor, runReaching } from '../support/flightdeck.ts';
 import { startSlackFlightdeck } from '../support/slack-app.ts';
-
-const ENDED = ['succeeded', 'failed', 'no_go', 'deferred', 'cancelled', 'rolled_back', 'rollback_failed'];
 
 /**
  * Canary, rolling and feature-flag runs through the real Bolt receiver, a real worker, the demo
@@ -32,7 +31,7 @@ describe('Slack: canary, rolling and feature flag on real processes', () => {
   });
 
   const run = (key: string) => findRunByKey(app.runtime.ctx.db, key);
-  const until = (key: string, states: string[], timeoutMs = 45_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
+  const until = (key: string, states: readonly string[], timeoutMs = 45_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
   const posted = (fragment: string) => app.slack.called('chat.postMessage').filter((call) => app.slack.textOf(call).includes(fragment));
   const live = async () => (await (await fetch(`http://127.0.0.1:${app.demo.DEMO_PORT}/health`)).json()) as { version: string };
   const pool = () => JSON.parse(execFileSync(process.execPath, [join(PROJECT_ROOT, 'demo/service/ctl.mjs'), 'status', '--json'], { env: { ...process.env, ...app.demo } }).toString()) as { backends: Record<string, { version: string; weight: number }> };
@@ -56,7 +55,7 @@ describe('Slack: canary, rolling and feature flag on real processes', () => {
     expect((await run('storefront-1'))!.state).toBe('awaiting_promotion');
 
     await app.click('bob', 'run.promote', id);
-    const done = await until('storefront-1', ENDED);
+    const done = await until('storefront-1', TERMINAL_STATES);
     expect(done.state).toBe('succeeded');
     expect((await live()).version).toBe('1.0.0');
   }, 90_000);
@@ -65,7 +64,7 @@ describe('Slack: canary, rolling and feature flag on real processes', () => {
     const id = await startAndGo('start storefront 2.0.0-errors-at-25', 'storefront-2');
     await until('storefront-2', ['awaiting_promotion']);
     await app.click('bob', 'run.promote', id);
-    const done = await until('storefront-2', ENDED, 60_000);
+    const done = await until('storefront-2', TERMINAL_STATES, 60_000);
     expect(done.state).toBe('rolled_back');
     expect(done.rollback?.trigger).toBe('error_rate > 5% for 2s');
     expect(done.rollback?.reason).toMatch(/error_rate was (20%, )+20% \(> 5%\)/);
@@ -80,7 +79,7 @@ describe('Slack: canary, rolling and feature flag on real processes', () => {
 
   it('rolling: batch 2 fails its check; batches 2 and 1 get the previous version back, newest first', async () => {
     await startAndGo('start storefront 3.0.0-breaks-at-2 --strategy rolling', 'storefront-3');
-    const done = await until('storefront-3', ENDED, 60_000);
+    const done = await until('storefront-3', TERMINAL_STATES, 60_000);
     expect(done.state).toBe('rolled_back');
     expect(done.previousVersion).toBe('1.0.0');
     expect(done.steps.map((step) => `${step.ok ? 'ok' : 'FAILED'} ${step.name}`)).toEqual([
@@ -99,7 +98,7 @@ describe('Slack: canary, rolling and feature flag on real processes', () => {
 
   it('feature flag: turned on, production fails, the rollback turns it off', async () => {
     await startAndGo('start storefront 4.0.0-broken --strategy feature-flag', 'storefront-4');
-    const done = await until('storefront-4', ENDED, 60_000);
+    const done = await until('storefront-4', TERMINAL_STATES, 60_000);
     expect(done.state).toBe('rolled_back');
     expect(done.rollback?.trigger).toBe('health failing for 3 checks');
     expect(done.steps.filter((step) => step.stepId.startsWith('rollback')).map((step) => step.name)).toEqual(['Flag off']);

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsOf, findRunByKey } from '../../src/store/runs.ts';
-import { waitFor } from '../support/flightdeck.ts';
+import { eventsOf } from '../../src/store/runs.ts';
+import { runEnded, waitFor } from '../support/flightdeck.ts';
 import { startWithWorkerProcesses } from '../support/worker-processes.ts';
 
 /** A worker process SIGKILLed in the middle of a deploy step: the next worker finishes the run, and no completed step runs twice. */
@@ -23,10 +23,7 @@ describe('a worker killed mid-step', () => {
     await flightdeck.kill(first);
     flightdeck.startWorker();
 
-    const finished = await waitFor('the run to finish', async () => {
-      const found = await findRunByKey(server.ctx.db, 'demo-1');
-      return found && ['succeeded', 'rolled_back', 'rollback_failed', 'failed'].includes(found.state) && found;
-    }, 60_000);
+    const finished = await runEnded(server.ctx.db, 'demo-1', 60_000);
     expect(finished.state).toBe('succeeded');
 
     const events = (await eventsOf(server.ctx.db, run.id)).map(({ event }) => event);

@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { outboxRowsFor } from '../../src/app/apply-effects.ts';
 import type { AppContext } from '../../src/app/context.ts';
 import { onCommand } from '../../src/app/on-command.ts';
-import { catalogOf, loadPlanFile } from '../../src/plans/catalog.ts';
+import { loadPlanFile } from '../../src/plans/catalog.ts';
 import { QUEUES, stepJobId, type QueueName } from '../../src/queue/jobs.ts';
 import { OutboxRelay } from '../../src/queue/relay.ts';
 import { insertOutbox } from '../../src/store/outbox.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
 import { freshPostgres, freshQueuePrefix } from '../support/databases.ts';
+import { testContext } from '../support/context.ts';
 
 const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url));
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
@@ -32,7 +33,7 @@ describe('outbox relay', () => {
     redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
     relay = new OutboxRelay(pg.database.db, redis, pino({ level: 'silent' }), 1_000, prefix);
     const plan = await loadPlanFile(DEMO_PLAN);
-    ctx = { db: pg.database.db, plans: catalogOf([plan]), clock: { now: () => new Date() }, log: pino({ level: 'silent' }), kickRelay() {} };
+    ctx = testContext(pg.database.db, [plan]);
     queues = Object.fromEntries(Object.values(QUEUES).map((name) => [name, new Queue(name, { connection: redis, prefix })])) as Record<QueueName, Queue>;
   });
   afterAll(async () => {

@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.ts';
 import { onAction } from '../../src/app/on-action.ts';
@@ -9,9 +8,10 @@ import { recordEvent } from '../../src/app/record-event.ts';
 import type { Reply } from '../../src/app/replies.ts';
 import { ACTIONS } from '../../src/domain/cards.ts';
 import type { Run } from '../../src/domain/run.ts';
-import { catalogOf, loadPlanFile } from '../../src/plans/catalog.ts';
+import { loadPlanFile } from '../../src/plans/catalog.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
 import { freshPostgres } from '../support/databases.ts';
+import { testContext } from '../support/context.ts';
 
 const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url));
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
@@ -30,7 +30,7 @@ describe('racing clicks and starts on Postgres', () => {
     pg = await freshPostgres();
     const plan = await loadPlanFile(DEMO_PLAN);
     const plans = ['demo', 'demo-b', 'demo-c', 'demo-d'].map((service) => ({ ...plan, service }));
-    ctx = { db: pg.database.db, plans: catalogOf(plans), clock: { now: () => new Date() }, log: pino({ level: 'silent' }), kickRelay() {} };
+    ctx = testContext(pg.database.db, plans);
   });
   afterAll(async () => pg?.drop());
 

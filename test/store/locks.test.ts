@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.ts';
 import { onCommand } from '../../src/app/on-command.ts';
@@ -14,6 +13,7 @@ import type { Database } from '../../src/store/db.ts';
 import { activeLockFor, lockEventsFor, queuedStartsFor } from '../../src/store/locks.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
 import { freshPglite, freshPostgres } from '../support/databases.ts';
+import { testContext } from '../support/context.ts';
 
 const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url));
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
@@ -50,7 +50,7 @@ describe.each(engines)('locks on %s', (_engine, open) => {
     ({ database, close } = await open());
     base = await loadPlanFile(DEMO_PLAN);
     plans = catalogOf([demoPlan(base)]);
-    ctx = { db: database.db, plans: { get: (service) => plans.get(service), services: () => plans.services() }, clock: { now: () => current }, log: pino({ level: 'silent' }), kickRelay() {} };
+    ctx = testContext(database.db, { get: (service: string) => plans.get(service), services: () => plans.services() }, { now: () => current });
   });
   afterAll(async () => close?.());
 
@@ -206,7 +206,7 @@ describe('racing locks on Postgres', () => {
   beforeAll(async () => {
     pg = await freshPostgres();
     const plan = demoPlan(await loadPlanFile(DEMO_PLAN));
-    ctx = { db: pg.database.db, plans: catalogOf([plan]), clock: { now: () => new Date() }, log: pino({ level: 'silent' }), kickRelay() {} };
+    ctx = testContext(pg.database.db, [plan]);
   });
   afterAll(async () => pg?.drop());
 

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.ts';
 import { onCommand } from '../../src/app/on-command.ts';
 import { recordEvent } from '../../src/app/record-event.ts';
-import { catalogOf, loadPlanFile } from '../../src/plans/catalog.ts';
+import { loadPlanFile } from '../../src/plans/catalog.ts';
 import { PROJECT_ROOT } from '../../src/runtime.ts';
 import type { Db } from '../../src/store/db.ts';
 import { findRunByKey, lockRun, lockRunMessages } from '../../src/store/runs.ts';
 import { freshPostgres } from '../support/databases.ts';
+import { testContext } from '../support/context.ts';
 
 /**
  * While a worker holds a run's message lock (posting or editing its status message, possibly waiting
@@ -20,7 +20,7 @@ describe('the run message lock does not block transitions', () => {
   beforeAll(async () => {
     pg = await freshPostgres();
     const plan = await loadPlanFile(join(PROJECT_ROOT, 'plans/demo.yaml'));
-    ctx = { db: pg.database.db, plans: catalogOf([plan]), clock: { now: () => new Date() }, log: pino({ level: 'silent' }), kickRelay() {} };
+    ctx = testContext(pg.database.db, [plan]);
   });
   afterAll(async () => pg?.drop());
 

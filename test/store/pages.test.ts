@@ -9,14 +9,14 @@ import { pageIdFor } from '../../src/app/page-open.ts';
 import { sweepOverdue } from '../../src/app/sweep.ts';
 import { SlackChat } from '../../src/chat/slack/web-chat.ts';
 import type { Run } from '../../src/domain/run.ts';
-import { catalogOf } from '../../src/plans/catalog.ts';
 import type { Database } from '../../src/store/db.ts';
 import { findPage, pagesOfRun } from '../../src/store/pages.ts';
 import { insertRun } from '../../src/store/runs.ts';
 import { freshPglite, freshPostgres } from '../support/databases.ts';
+import { testContext } from '../support/context.ts';
 import { FakeSlack } from '../support/fake-slack.ts';
 import { BOT_TOKEN } from '../support/slack-requests.ts';
-import { apply, carol, PLAN_DOCUMENT, plan, requested, T0 } from '../domain/support.ts';
+import { apply, CAROL, PLAN_DOCUMENT, plan, requested, T0 } from '../domain/fixtures.ts';
 
 const MINUTE = 60_000;
 const mallory = { platform: 'slack' as const, id: 'UMALLORY', name: 'mallory' };
@@ -48,7 +48,7 @@ describe.each(engines)('pages on %s', (_engine, open) => {
     ({ database, close } = await open());
     slack = await new FakeSlack().start();
     const log = pino({ level: 'silent' });
-    ctx = { db: database.db, plans: catalogOf([]), clock: { now: () => current }, log, kickRelay() {} };
+    ctx = testContext(database.db, [], { now: () => current });
     chat = { db: database.db, chats: { slack: new SlackChat(BOT_TOKEN, { apiUrl: slack.url, retries: 0 }) }, log };
   });
   afterAll(async () => {
@@ -97,11 +97,11 @@ describe.each(engines)('pages on %s', (_engine, open) => {
   it('the first direct message goes to on-call with the Acknowledge button, and is remembered', async () => {
     expect(await runPageJob(ctx, chat, { kind: 'direct', pageId, reminder: 0, person: 'carol', escalation: false })).toBe('sent');
     const [direct] = slack.called('chat.postMessage');
-    expect(direct!.args.channel).toBe(carol.id);
+    expect(direct!.args.channel).toBe(CAROL.id);
     const button = (direct!.args.blocks as any[]).flatMap((block) => block.elements ?? []).find((element: any) => element.action_id === 'page.ack');
     expect(button).toMatchObject({ value: pageId, text: { text: 'Acknowledge' } });
     expect(slack.textOf(direct!)).toContain('You are paged: api production');
-    expect(await rows(sql`select channel from page_messages`)).toEqual([{ channel: carol.id }]);
+    expect(await rows(sql`select channel from page_messages`)).toEqual([{ channel: CAROL.id }]);
   });
 
   it('each reminder is decided once: a duplicate job is refused and writes nothing', async () => {
@@ -139,16 +139,16 @@ describe.each(engines)('pages on %s', (_engine, open) => {
     expect(refused).toMatchObject({ accepted: false, reply: { text: 'Only on-call, the escalation contacts and approvers may acknowledge this page (carol, erin, bob).' } });
     expect((await findPage(database.db, pageId))!.acknowledged).toBeNull();
 
-    const taken = await onPageAck(ctx, { actor: carol, pageId });
+    const taken = await onPageAck(ctx, { actor: CAROL, pageId });
     expect(taken.accepted).toBe(true);
     expect(taken.card?.title).toBe('🟢 Page acknowledged: api production');
-    expect(await findPage(database.db, pageId)).toMatchObject({ acknowledged: { by: carol, at: iso(16) }, nextReminderAt: null, remindersSent: 3 });
+    expect(await findPage(database.db, pageId)).toMatchObject({ acknowledged: { by: CAROL, at: iso(16) }, nextReminderAt: null, remindersSent: 3 });
     const log = await rows(sql`select payload from outbox where queue = 'flightdeck-chat' and payload->'effect'->>'kind' = 'postLog'`);
     expect(log.map((row) => row.payload)).toEqual([{ runId: run.id, effect: { kind: 'postLog', text: '🟢 Page acknowledged by carol after 16m' } }]);
     expect(await newPageJobs()).toEqual([{ kind: 'acknowledged', pageId, at: iso(16) }]);
 
     at(17);
-    expect(await onPageAck(ctx, { actor: carol, pageId })).toMatchObject({ accepted: false, reply: { text: 'Already acknowledged by carol at 14:16 UTC.' } });
+    expect(await onPageAck(ctx, { actor: CAROL, pageId })).toMatchObject({ accepted: false, reply: { text: 'Already acknowledged by carol at 14:16 UTC.' } });
     at(20);
     expect(await decideReminder(ctx, pageId, 4)).toBe('acknowledged');
     expect(await newPageJobs()).toEqual([]);
@@ -160,7 +160,7 @@ describe.each(engines)('pages on %s', (_engine, open) => {
     expect(slack.called('chat.postMessage').length).toBe(posts);
     expect(await runPageJob(ctx, chat, { kind: 'acknowledged', pageId })).toBe('edited');
     const [edit] = slack.called('chat.update');
-    expect(edit!.args.channel).toBe(carol.id);
+    expect(edit!.args.channel).toBe(CAROL.id);
     expect(slack.textOf(edit!)).toContain('Page acknowledged: api production');
     expect(JSON.stringify(edit!.args.blocks)).not.toContain('page.ack');
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { transition, type Run } from '../../src/domain/run.ts';
 import { currentShape } from '../../src/store/run-shape.ts';
-import { awaitingDecision, bob } from '../domain/support.ts';
+import { awaitingDecision, BOB } from '../domain/fixtures.ts';
 
 /** A run stored by an older Flightdeck (before quorums, staging, schedules …) keeps working after an upgrade. */
 describe('snapshots of an older shape', () => {
@@ -14,7 +14,7 @@ describe('snapshots of an older shape', () => {
 
     const read = currentShape(stored);
     expect(read).toMatchObject({ approvals: [], scheduled: null, emergency: null, redeploy: null, spec: { approval: { quorum: 1 }, steps: { staging: [], finalize: [] } } });
-    const decided = transition(read, { type: 'decision', decision: 'go', by: bob, rationale: null }, new Date('2026-11-23T15:00:00Z'));
+    const decided = transition(read, { type: 'decision', decision: 'go', by: BOB, rationale: null }, new Date('2026-11-23T15:00:00Z'));
     expect(decided.ok && decided.run.state).toBe('deploying');
   });
 });

@@ -1,18 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.ts';
 import { onCommand } from '../../src/app/on-command.ts';
 import { recordEvent } from '../../src/app/record-event.ts';
 import type { Reply } from '../../src/app/replies.ts';
 import { replay } from '../../src/domain/run.ts';
-import { catalogOf, loadPlanFile } from '../../src/plans/catalog.ts';
+import { loadPlanFile } from '../../src/plans/catalog.ts';
 import type { Database } from '../../src/store/db.ts';
 import { isUniqueViolation } from '../../src/store/errors.ts';
 import { eventsOf, findRunByKey } from '../../src/store/runs.ts';
 import { runs } from '../../src/store/schema.ts';
 import { freshPglite, freshPostgres } from '../support/databases.ts';
+import { testContext } from '../support/context.ts';
 
 const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url));
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
@@ -35,7 +35,7 @@ describe.each(engines)('store on %s', (_engine, open) => {
   beforeAll(async () => {
     ({ database, close } = await open());
     const plan = await loadPlanFile(DEMO_PLAN);
-    ctx = { db: database.db, plans: catalogOf([plan]), clock: { now: () => current }, log: pino({ level: 'silent' }), kickRelay() {} };
+    ctx = testContext(database.db, [plan], { now: () => current });
   });
   afterAll(async () => close?.());
 

@@ -7,7 +7,9 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { PROJECT_ROOT, startRuntime, type Runtime } from '../../src/runtime.ts';
 import { BOT_TOKEN, SIGNING_SECRET } from './slack-requests.ts';
+import { vi } from 'vitest';
 import type { Run } from '../../src/domain/run.ts';
+import { TERMINAL_STATES } from '../../src/domain/run-types.ts';
 import type { Db } from '../../src/store/db.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
 
@@ -57,15 +59,16 @@ export async function startFlightdeck(services: TestServices, roles: { http: boo
   return startRuntime({ config, log: quietLog, ...roles, stepEnv: { ...process.env, ...stepEnv } });
 }
 
-/** Polls until `probe` returns something truthy; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Polls until `probe` returns something truthy and returns it; fails naming `what` after `timeoutMs`. */
+export function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const value = await probe();
+      if (!value) throw new Error(`timed out waiting for ${what}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: 50 },
+  );
 }
 
 /** Polls until run `key` is in one of `states`; returns it. */
@@ -74,4 +77,9 @@ export function runReaching(db: Db, key: string, states: readonly string[], time
     const run = await findRunByKey(db, key);
     return run && states.includes(run.state) && run;
   }, timeoutMs);
+}
+
+/** Polls until run `key` has ended, in any of the domain's terminal states (tests then say which one they expect); returns it. */
+export function runEnded(db: Db, key: string, timeoutMs = 30_000): Promise<Run> {
+  return runReaching(db, key, TERMINAL_STATES, timeoutMs);
 }

@@ -2,13 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Run } from '../../src/domain/run.ts';
+import { TERMINAL_STATES } from '../../src/domain/run-types.ts';
 import { PROJECT_ROOT } from '../../src/runtime.ts';
 import { startPrometheus, type PrometheusService } from '../../src/services/prometheus.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
-import { runReaching, waitFor } from './flightdeck.ts';
+import { runEnded, runReaching, waitFor } from './flightdeck.ts';
 import { startSlackFlightdeck, USERS } from './slack-app.ts';
-
-export const ENDED = ['succeeded', 'failed', 'no_go', 'deferred', 'cancelled', 'rolled_back', 'rollback_failed'];
 
 /**
  * The rollback matrix on real processes: Flightdeck through the real Bolt receiver and a real worker,
@@ -33,12 +32,13 @@ export async function startMatrix() {
     app,
     run: (key: string) => findRunByKey(db, key),
     until: (key: string, states: readonly string[], timeoutMs = 60_000) => runReaching(db, key, states, timeoutMs),
+    ended: (key: string, timeoutMs = 60_000) => runEnded(db, key, timeoutMs),
     /** Starts `version` (with `--strategy` when given) as alice; returns the new run's key and id. */
     async start(version: string, strategy?: string): Promise<{ key: string; id: string }> {
       const key = `matrix-${++runs}`;
       const answer = await app.command('alice', `start matrix ${version}${strategy ? ` --strategy ${strategy}` : ''}`);
       expect(JSON.stringify(answer.json), answer.text).toContain(`Run ${key} created`);
-      const run = await matrix.until(key, ['pre_checks', 'staging', 'deploying', 'verifying', 'monitoring', ...ENDED]);
+      const run = await matrix.until(key, ['pre_checks', 'staging', 'deploying', 'verifying', 'monitoring', ...TERMINAL_STATES]);
       return { key, id: run.id };
     },
     async click(user: keyof typeof USERS, action: string, id: string) {
@@ -76,7 +76,7 @@ export async function startMatrix() {
     /** A successful deployment of `version`: what later rollbacks must bring back. */
     async deployed(version: string, strategy?: string): Promise<Run> {
       const { key } = await matrix.start(version, strategy);
-      const done = await matrix.until(key, ENDED);
+      const done = await matrix.ended(key);
       expect(done.state, JSON.stringify(done.failure)).toBe('succeeded');
       return done;
     },

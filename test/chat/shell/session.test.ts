@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../../src/app/context.ts';
 import { recordEvent } from '../../../src/app/record-event.ts';
@@ -7,9 +6,10 @@ import { cardToText } from '../../../src/chat/shell/render.ts';
 import { ShellSession } from '../../../src/chat/shell/session.ts';
 import { withDecisionForms } from '../../../src/domain/decision-facts.ts';
 import { statusCard } from '../../../src/domain/messages.ts';
-import { catalogOf, loadPlanFile } from '../../../src/plans/catalog.ts';
+import { loadPlanFile } from '../../../src/plans/catalog.ts';
 import { findRunByKey } from '../../../src/store/runs.ts';
 import { freshPostgres } from '../../support/databases.ts';
+import { testContext } from '../../support/context.ts';
 
 /** gated's production readiness is CONDITIONAL once its pre-checks ran: the CI check passes, the load test fails. */
 const GATED_PLAN = fileURLToPath(new URL('../../fixtures/decision/gated.yaml', import.meta.url));
@@ -22,7 +22,7 @@ describe('shell: the decision form as words', () => {
 
   beforeAll(async () => {
     pg = await freshPostgres();
-    ctx = { db: pg.database.db, plans: catalogOf([await loadPlanFile(GATED_PLAN)]), clock: { now: () => new Date() }, log: pino({ level: 'silent' }), kickRelay() {} };
+    ctx = testContext(pg.database.db, [await loadPlanFile(GATED_PLAN)]);
     shell = new ShellSession(ctx, (text) => void (output += text));
     await shell.say('alice', '/deploy start gated 1.0.0');
     const run = (await findRunByKey(ctx.db, 'gated-1'))!;

@@ -2,8 +2,10 @@ import type { Server } from 'node:http';
 import express from 'express';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../../src/app/context.ts';
 import { createSlackApp } from '../../../src/chat/slack/bolt.ts';
+import type { PlanCatalog } from '../../../src/plans/catalog.ts';
+import type { Db } from '../../../src/store/db.ts';
+import { testContext } from '../../support/context.ts';
 import { FakeSlack } from '../../support/fake-slack.ts';
 import { BOT_TOKEN, SIGNING_SECRET, blockActionBody, slackHeaders, slashCommandBody, viewSubmissionBody } from '../../support/slack-requests.ts';
 
@@ -17,7 +19,7 @@ describe('Slack receiver', () => {
   let base = '';
   // Help needs nothing from the context; anything that reaches the store fails, as if the database were down.
   const unavailable = new Proxy({}, { get: () => { throw new Error('database unavailable'); } });
-  const ctx = { db: unavailable, plans: unavailable, clock: { now: () => new Date() }, log: pino({ level: 'silent' }), kickRelay: () => {} } as unknown as AppContext;
+  const ctx = testContext(unavailable as Db, unavailable as PlanCatalog);
 
   beforeAll(async () => {
     await slack.start();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ACKNOWLEDGED_VALUE, DECISION_CALLBACK_ID, decisionModal, notRecordedView } from '../../../src/chat/slack/decision-modal.ts';
 import { LIMITS } from '../../../src/chat/slack/render.ts';
 import type { Readiness, Run } from '../../../src/domain/run.ts';
-import { apply, awaitingDecision, carol, plan, PLAN_DOCUMENT, requested, step, T0 } from '../../domain/support.ts';
+import { apply, awaitingDecision, CAROL, plan, PLAN_DOCUMENT, requested, step, T0 } from '../../domain/fixtures.ts';
 
 const CONDITIONAL: Readiness = {
   score: 80,
@@ -25,7 +25,7 @@ describe('Go/No-Go modal (Block Kit)', () => {
     const facts = shown(view.blocks as KnownBlock[]);
     expect(facts).toContain('api 1.4.2 → production');
     expect(facts).toContain('blue-green');
-    expect(facts).toContain('<@UALICE>'); // requested by
+    expect(facts).toContain('<@U01ALICE>'); // requested by
     expect(facts).toContain('Readiness: this plan scores no prerequisites.');
     expect(facts).toContain('✓ CI green: ok');
     expect(facts).toContain('GO so far: none of 1 needed.');
@@ -75,10 +75,10 @@ describe('Go/No-Go modal (Block Kit)', () => {
   it('an emergency start shows its justification (escaped), and approvals so far against the raised quorum', () => {
     const production = { ...PLAN_DOCUMENT.environments.production, approval: { quorum: 2 } };
     const waiting = apply(null, [requested(plan({ approvers: ['bob', 'carol'], environments: { production } })), ...step('pre_checks.0')]).run;
-    const run: Run = { ...waiting, emergency: { justification: 'payments down <!channel>' }, approvals: [{ decision: 'go', by: carol, at: T0.toISOString(), rationale: null, approver: 'carol' }] };
+    const run: Run = { ...waiting, emergency: { justification: 'payments down <!channel>' }, approvals: [{ decision: 'go', by: CAROL, at: T0.toISOString(), rationale: null, approver: 'carol' }] };
     const facts = shown(blocks(run, 'go'));
     expect(facts).toContain('Emergency start inside a freeze window: “payments down &lt;!channel&gt;”');
-    expect(facts).toContain('GO so far: 1 of 3, from <@UCAROL>');
+    expect(facts).toContain('GO so far: 1 of 3, from <@U03CAROL>');
   });
 
   it('stays within Slack’s limits: title, blocks, section text, private_metadata', () => {

@@ -3,14 +3,14 @@ import type { KnownBlock } from '@slack/types';
 import { cardToBlocks, cut, LIMITS, markdownToMrkdwn, mentionText, replyToSlack } from '../../../src/chat/slack/render.ts';
 import { ACTIONS, card } from '../../../src/domain/cards.ts';
 import { statusCard } from '../../../src/domain/messages.ts';
-import { apply, awaitingDecision, bob, step } from '../../domain/support.ts';
+import { apply, awaitingDecision, BOB, step } from '../../domain/fixtures.ts';
 
 const json = (value: unknown) => JSON.stringify(value);
 const texts = (blocks: KnownBlock[]) => blocks.flatMap((block) => (block.type === 'section' ? [block.text?.text ?? '', ...(block.fields ?? []).map((field) => field.text)] : []));
 
 describe('Card → Block Kit', () => {
   it('mentions become <@id> on Slack, and text is escaped but mentions stay live', () => {
-    expect(mentionText(['<b> & ', { mention: { name: 'bob', ids: { slack: 'UBOB' } } }, ' and ', { mention: { name: 'dave', ids: {} } }])).toBe('&lt;b&gt; &amp; <@UBOB> and @dave');
+    expect(mentionText(['<b> & ', { mention: { name: 'bob', ids: { slack: 'U02BOB' } } }, ' and ', { mention: { name: 'dave', ids: {} } }])).toBe('&lt;b&gt; &amp; <@U02BOB> and @dave');
   });
 
   it('a run awaiting a decision shows GO / NO-GO / DEFER carrying the run id', () => {
@@ -25,10 +25,10 @@ describe('Card → Block Kit', () => {
   });
 
   it('after GO the buttons are replaced by who decided, and Roll back asks for confirmation', () => {
-    const run = apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: bob, rationale: null }, ...step('deploy.0')]).run;
+    const run = apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0')]).run;
     const rendered = json(cardToBlocks(statusCard(run)).blocks);
     expect(rendered).not.toContain('run.go');
-    expect(rendered).toMatch(/GO by <@UBOB> at 14:00 UTC/);
+    expect(rendered).toMatch(/GO by <@U02BOB> at 14:00 UTC/);
     expect(rendered).toContain(ACTIONS.rollback);
     expect(rendered).toContain('"confirm"');
   });
@@ -85,7 +85,7 @@ describe('Card → Block Kit', () => {
   });
 
   it('cuts long text inside plain words, never through a mention, an escaped character or an emoji', () => {
-    const paragraph = ['x'.repeat(LIMITS.section - 5), { mention: { name: 'bob', ids: { slack: 'UBOB' } } }, ' & more'];
+    const paragraph = ['x'.repeat(LIMITS.section - 5), { mention: { name: 'bob', ids: { slack: 'U02BOB' } } }, ' & more'];
     const [text, ampersands] = texts(cardToBlocks(card({ title: 't', body: [paragraph, ['&'.repeat(LIMITS.section)]] })).blocks);
     expect(text).toBe(`${'x'.repeat(LIMITS.section - 5)}…`);
     expect(ampersands).toMatch(/^(&amp;)+…$/);

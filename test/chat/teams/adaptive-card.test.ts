@@ -8,7 +8,7 @@ import { ACTIONS, card, type Card } from '../../../src/domain/cards.ts';
 import { helpCard, pageCard, rollbackCard, statusCard, statusSummary, successCard } from '../../../src/domain/messages.ts';
 import { withDecisionForms } from '../../../src/domain/decision-facts.ts';
 import type { Run, RunEvent } from '../../../src/domain/run.ts';
-import { apply, awaitingDecision, bob, monitoring, requested, step } from '../../domain/support.ts';
+import { apply, awaitingDecision, BOB, monitoring, requested, step } from '../../domain/fixtures.ts';
 
 /** The official Adaptive Cards 1.5 schema, unchanged (source and licence: test/fixtures/schemas/README.md). */
 const schemaPath = fileURLToPath(new URL('../../fixtures/schemas/adaptive-card-1.5.json', import.meta.url));
@@ -45,7 +45,7 @@ const EVERY_CARD: [string, Card][] = [
   ['status: pre-checks', statusCard(apply(null, [requested()]).run)],
   ['status: awaiting decision', statusCard(awaitingDecision())],
   ['status: awaiting decision, CONDITIONAL', withDecisionForms(statusCard(conditional), conditional)],
-  ['status: deploying', statusCard(apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: bob, rationale: 'ok' }]).run)],
+  ['status: deploying', statusCard(apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: BOB, rationale: 'ok' }]).run)],
   ['status: monitoring', statusCard(monitoring())],
   ['status: succeeded', statusCard(succeeded)],
   ['status: rolled back', statusCard(rolledBack)],
@@ -129,7 +129,7 @@ describe('Card → Adaptive Card', () => {
   });
 
   it('mentions people by their Teams id, with a mention entity', () => {
-    const adaptive = cardToAdaptiveCard(card({ title: 't', body: [['On-call: ', { mention: { name: 'carol', ids: { teams: 'aad-carol', slack: 'UCAROL' } } }, ' and ', { mention: { name: 'dave', ids: {} } }]] }));
+    const adaptive = cardToAdaptiveCard(card({ title: 't', body: [['On-call: ', { mention: { name: 'carol', ids: { teams: 'aad-carol', slack: 'U03CAROL' } } }, ' and ', { mention: { name: 'dave', ids: {} } }]] }));
     expect(JSON.stringify(adaptive.body)).toContain('On-call: <at>carol</at> and @dave');
     expect(adaptive.msteams).toMatchObject({ entities: [{ type: 'mention', text: '<at>carol</at>', mentioned: { id: 'aad-carol', name: 'carol' } }] });
   });
