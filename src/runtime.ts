@@ -83,7 +83,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       chats.slack = new SlackChat(config.slack.botToken, { apiUrl: config.slack.apiUrl, retries: config.NODE_ENV === 'test' ? 0 : 10 });
       if (options.http) {
         const { createSlackApp } = await import('./chat/slack/bolt.ts');
-        slackApp = createSlackApp({ ctx, signingSecret: config.slack.signingSecret, botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, log }).express;
+        slackApp = createSlackApp({ ctx, signingSecret: config.slack.signingSecret, botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, teamId: config.slack.teamId, log }).express;
       }
     }
 
