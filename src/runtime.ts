@@ -55,7 +55,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Before anything opens: production never falls back to the embedded database or a private Redis.
   requireProductionReady(config, 'runtime');
   try {
-    const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.PGLITE_DIR });
+    const database = await openDatabase({
+      url: config.DATABASE_URL,
+      dataDir: config.PGLITE_DIR,
+      onConnectionError: (error) => log.warn({ err: error.message, code: (error as { code?: string }).code }, 'database connection lost; reconnecting'),
+    });
     stops.push(() => database.close());
     await database.migrate();
 
