@@ -7,7 +7,7 @@ import type { ChatPlatform } from './ports.ts';
 import { systemClock } from './ports.ts';
 import type { AppContext } from './app/context.ts';
 import { sweepOverdue } from './app/sweep.ts';
-import { requireProductionReady, teamsServed, type Config } from './config.ts';
+import { ConfigError, requireProductionReady, teamsServed, type Config } from './config.ts';
 import type { Platform } from './domain/identity.ts';
 import { createExecutor } from './executors/registry.ts';
 import { createHttpHealthMonitor } from './monitors/http-health.ts';
@@ -74,7 +74,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
 
     const plansDir = isAbsolute(config.PLANS_DIR) ? config.PLANS_DIR : resolve(process.cwd(), config.PLANS_DIR);
-    const plans = await loadPlans(plansDir);
+    const plans = await loadPlans(plansDir).catch((error: NodeJS.ErrnoException) => {
+      // The image carries no plans (not even the demo's): they come from a mount, and a missing mount must say so.
+      if (error.code === 'ENOENT') throw new ConfigError(`PLANS_DIR ${plansDir} does not exist: mount your plans there (a ConfigMap or a volume) or set PLANS_DIR`);
+      throw error;
+    });
     const relay = new OutboxRelay(database.db, connection, log, config.RELAY_INTERVAL_MS, config.QUEUE_PREFIX);
     relay.start();
     stops.push(() => relay.stop());
