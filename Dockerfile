@@ -6,15 +6,15 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:22-bookworm-slim AS runtime
-ENV NODE_ENV=production PORT=3000
+# Plans are not in the image: mount yours (a ConfigMap, a volume) at PLANS_DIR. Without them serve and the
+# worker refuse to start, and nobody can start the demo plan (or its scripts) against production.
+ENV NODE_ENV=production PORT=3000 PLANS_DIR=/etc/flightdeck/plans
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 COPY migrations ./migrations
-COPY plans ./plans
-COPY demo ./demo
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"

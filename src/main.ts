@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, requireProductionReady } from './config.ts';
 import { createLogger } from './logger.ts';
 import { PlanLoadError, loadPlanFile, loadPlans } from './plans/catalog.ts';
 
@@ -33,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
       return runDemo(config, log, { script: args.includes('--script') || !process.stdin.isTTY });
     }
     case 'migrate': {
+      // Migrating an embedded PGlite in production would migrate a database no other process can see.
+      requireProductionReady(config, 'database');
       const { openDatabase } = await import('./store/db.ts');
       const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.PGLITE_DIR });
       await database.migrate();

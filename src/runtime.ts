@@ -7,7 +7,7 @@ import type { ChatPlatform } from './ports.ts';
 import { systemClock } from './ports.ts';
 import type { AppContext } from './app/context.ts';
 import { sweepOverdue } from './app/sweep.ts';
-import type { Config } from './config.ts';
+import { ConfigError, requireProductionReady, teamsServed, type Config } from './config.ts';
 import type { Platform } from './domain/identity.ts';
 import { createExecutor } from './executors/registry.ts';
 import { createHttpHealthMonitor } from './monitors/http-health.ts';
@@ -52,8 +52,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Each part gets a few seconds: a dead Redis or database must not keep the process from exiting.
     for (const stop of stops.reverse()) await withTimeout(stop(), 5_000).catch((error) => log.error({ err: error }, 'error while stopping'));
   };
+  // Before anything opens: production never falls back to the embedded database or a private Redis.
+  requireProductionReady(config, 'runtime');
   try {
-    const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.PGLITE_DIR });
+    const database = await openDatabase({
+      url: config.DATABASE_URL,
+      dataDir: config.PGLITE_DIR,
+      onConnectionError: (error) => log.warn({ err: error.message, code: (error as { code?: string }).code }, 'database connection lost; reconnecting'),
+    });
     stops.push(() => database.close());
     await database.migrate();
 
@@ -68,7 +74,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
 
     const plansDir = isAbsolute(config.PLANS_DIR) ? config.PLANS_DIR : resolve(process.cwd(), config.PLANS_DIR);
-    const plans = await loadPlans(plansDir);
+    const plans = await loadPlans(plansDir).catch((error: NodeJS.ErrnoException) => {
+      // The image carries no plans (not even the demo's): they come from a mount, and a missing mount must say so.
+      if (error.code === 'ENOENT') throw new ConfigError(`PLANS_DIR ${plansDir} does not exist: mount your plans there (a ConfigMap or a volume) or set PLANS_DIR`);
+      throw error;
+    });
     const relay = new OutboxRelay(database.db, connection, log, config.RELAY_INTERVAL_MS, config.QUEUE_PREFIX);
     relay.start();
     stops.push(() => relay.stop());
@@ -81,25 +91,28 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       chats.slack = new SlackChat(config.slack.botToken, { apiUrl: config.slack.apiUrl, retries: config.NODE_ENV === 'test' ? 0 : 10 });
       if (options.http) {
         const { createSlackApp } = await import('./chat/slack/bolt.ts');
-        slackApp = createSlackApp({ ctx, signingSecret: config.slack.signingSecret, botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, log }).express;
+        slackApp = createSlackApp({ ctx, signingSecret: config.slack.signingSecret, botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, teamId: config.slack.teamId, log }).express;
       }
     }
 
-    // Teams runs authenticated when TEAMS_APP_ID is set; without it only outside production, and loudly.
+    // Teams runs authenticated when TEAMS_APP_ID is set; without it only when TEAMS_ALLOW_UNAUTHENTICATED=true says so
+    // (never in production: config refuses it), and loudly. Otherwise /api/messages refuses every request.
     const warnings: string[] = [];
-    const teamsEnabled = config.teams.authenticated || config.NODE_ENV !== 'production';
     let teamsRoute: ((app: import('express').Express) => void) | null = null;
-    if (teamsEnabled) {
+    if (teamsServed(config.teams)) {
       const { createTeamsAdapter, FlightdeckTeamsBot, mountTeams } = await import('./chat/teams/bot.ts');
       const { TeamsChat } = await import('./chat/teams/teams-chat.ts');
       const adapter = createTeamsAdapter(config.teams, log);
       chats.teams = new TeamsChat(adapter, config.teams.appId, database.db);
       const bot = new FlightdeckTeamsBot(ctx, log);
-      teamsRoute = (app) => mountTeams(app, adapter, bot);
+      teamsRoute = (app) => mountTeams(app, adapter, bot, log);
       if (!config.teams.authenticated) {
-        warnings.push('Teams requests are NOT authenticated: TEAMS_APP_ID is not set (acceptable for local development and tests only).');
+        warnings.push('Teams requests are NOT authenticated: TEAMS_ALLOW_UNAUTHENTICATED=true and no TEAMS_APP_ID (acceptable for local development and tests only).');
         if (options.http) log.warn(warnings[0]);
       }
+    } else {
+      const { refuseTeams } = await import('./chat/teams/bot.ts');
+      teamsRoute = (app) => refuseTeams(app, log);
     }
 
     if (options.worker) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig, productionGaps, teamsServed } from '../src/config.ts';
 
 const problemsOf = (env: NodeJS.ProcessEnv): string => {
   try {
@@ -12,10 +12,12 @@ const problemsOf = (env: NodeJS.ProcessEnv): string => {
 };
 
 describe('loadConfig', () => {
-  it('runs on defaults: embedded database and Redis, no Slack, unauthenticated Teams', () => {
+  // Was "unauthenticated Teams": Teams without an app id is now served only when TEAMS_ALLOW_UNAUTHENTICATED=true says so.
+  it('runs on defaults: embedded database and Redis, no Slack, no Teams', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ NODE_ENV: 'development', PORT: 3000, LOG_LEVEL: 'info', PLANS_DIR: 'plans', QUEUE_PREFIX: 'flightdeck', WORKER_LOCK_MS: 30_000, RELAY_INTERVAL_MS: 250, slack: null });
     expect([config.DATABASE_URL, config.REDIS_URL, config.teams.authenticated]).toEqual([undefined, undefined, false]);
+    expect(teamsServed(config.teams)).toBe(false);
   });
 
   it('parses the values it is given', () => {
@@ -35,7 +37,7 @@ describe('loadConfig', () => {
     expect(problemsOf({ SLACK_SIGNING_SECRET: 'secret' })).toContain('SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN go together');
     expect(problemsOf({ SLACK_BOT_TOKEN: 'xoxb-1' })).toContain('SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN go together');
     const config = loadConfig({ SLACK_SIGNING_SECRET: 'secret', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_API_URL: 'http://127.0.0.1:9/api/' });
-    expect(config.slack).toEqual({ signingSecret: 'secret', botToken: 'xoxb-1', apiUrl: 'http://127.0.0.1:9/api/' });
+    expect(config.slack).toEqual({ signingSecret: 'secret', botToken: 'xoxb-1', apiUrl: 'http://127.0.0.1:9/api/', teamId: undefined });
   });
 
   it('treats empty variables as unset, as .env files write them', () => {
@@ -51,5 +53,43 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'localhost:5432' })).toThrow(/DATABASE_URL: must be a URL starting with postgres:\/\/ or postgresql:\/\//);
     expect(() => loadConfig({ REDIS_URL: 'redis:6379' })).toThrow(/REDIS_URL/);
     expect(loadConfig({ DATABASE_URL: 'postgresql://u@db/x', REDIS_URL: 'rediss://cache:6380' })).toMatchObject({ DATABASE_URL: 'postgresql://u@db/x', REDIS_URL: 'rediss://cache:6380' });
+  });
+
+  it('serves Teams without an app id only when TEAMS_ALLOW_UNAUTHENTICATED=true says so, and never in production', () => {
+    expect(teamsServed(loadConfig({ TEAMS_ALLOW_UNAUTHENTICATED: 'true' }).teams)).toBe(true);
+    expect(teamsServed(loadConfig({ TEAMS_ALLOW_UNAUTHENTICATED: 'false' }).teams)).toBe(false);
+    expect(teamsServed(loadConfig({ TEAMS_ALLOW_UNAUTHENTICATED: '' }).teams)).toBe(false);
+    expect(loadConfig({ TEAMS_APP_ID: 'app', TEAMS_ALLOW_UNAUTHENTICATED: 'true' }).teams).toMatchObject({ authenticated: true, allowUnauthenticated: false });
+    expect(problemsOf({ TEAMS_ALLOW_UNAUTHENTICATED: 'yes' })).toMatch(/^ {2}TEAMS_ALLOW_UNAUTHENTICATED: /m);
+    expect(problemsOf({ NODE_ENV: 'production', TEAMS_ALLOW_UNAUTHENTICATED: 'true' })).toContain('TEAMS_ALLOW_UNAUTHENTICATED=true is refused in production');
+  });
+
+  it('reads SLACK_TEAM_ID as a workspace id', () => {
+    expect(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_TEAM_ID: 'T0123ABCD' }).slack?.teamId).toBe('T0123ABCD');
+    expect(problemsOf({ SLACK_TEAM_ID: 'acme' })).toMatch(/^ {2}SLACK_TEAM_ID: must be a Slack workspace id/m);
+  });
+
+  describe('in production', () => {
+    const slack = { SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1' };
+    const services = { DATABASE_URL: 'postgres://u@db/fd', REDIS_URL: 'redis://cache:6379' };
+    it('names every missing piece: the database, Redis, a chat platform', () => {
+      const gaps = productionGaps(loadConfig({ NODE_ENV: 'production' }), 'runtime');
+      expect(gaps).toEqual([expect.stringMatching(/^DATABASE_URL is not set/), expect.stringMatching(/^REDIS_URL is not set/), expect.stringMatching(/^no chat platform is configured/)]);
+    });
+    it('is satisfied by Postgres, Redis and Slack or an authenticated Teams', () => {
+      expect(productionGaps(loadConfig({ NODE_ENV: 'production', ...services, ...slack }), 'runtime')).toEqual([]);
+      expect(productionGaps(loadConfig({ NODE_ENV: 'production', ...services, TEAMS_APP_ID: 'app', TEAMS_APP_PASSWORD: 'pw' }), 'runtime')).toEqual([]);
+    });
+    it('migrate needs only the database', () => {
+      expect(productionGaps(loadConfig({ NODE_ENV: 'production' }), 'database')).toEqual([expect.stringMatching(/^DATABASE_URL is not set/)]);
+      expect(productionGaps(loadConfig({ NODE_ENV: 'production', DATABASE_URL: services.DATABASE_URL }), 'database')).toEqual([]);
+    });
+    it('refuses unauthenticated Teams even when set in code rather than the environment (the demo)', () => {
+      const config = loadConfig({ NODE_ENV: 'production', ...services, ...slack });
+      expect(productionGaps({ ...config, teams: { ...config.teams, allowUnauthenticated: true } }, 'runtime')).toEqual([expect.stringContaining('unauthenticated Teams is refused')]);
+    });
+    it('asks nothing outside production', () => {
+      expect(productionGaps(loadConfig({}), 'runtime')).toEqual([]);
+    });
   });
 });

@@ -20,9 +20,15 @@ import { DEMO_STORY, EXPECTED_ENDINGS } from './story.ts';
  */
 export async function runDemo(config: Config, log: Logger, options: { script: boolean; write?: (text: string) => void }): Promise<number> {
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
+  if (config.NODE_ENV === 'production') {
+    // The demo is PGlite, a private Redis and an unauthenticated shell: everything production refuses.
+    write('flightdeck demo runs on this machine only (embedded database, private Redis, no sign-in); it does not run with NODE_ENV=production.\n');
+    return 1;
+  }
   const demoEnv = { ...process.env, DEMO_PORT: String(await freePortRun(3)), DEMO_STATE_DIR: mkdtempSync(join(tmpdir(), 'flightdeck-demo-')) };
   const runtime = await startRuntime({
-    config: { ...config, PLANS_DIR: join(PROJECT_ROOT, 'plans'), PORT: options.script ? 0 : config.PORT },
+    // The demo's Teams endpoint (for trying the Teams app against a tunnel) is unauthenticated by its own choice, not by a variable left unset.
+    config: { ...config, PLANS_DIR: join(PROJECT_ROOT, 'plans'), PORT: options.script ? 0 : config.PORT, teams: { ...config.teams, allowUnauthenticated: !config.teams.authenticated } },
     log,
     http: true,
     worker: true,

@@ -19,13 +19,21 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.m
 const MIGRATION_LOCK = 0x666c6431; // "fld1"
 
 /** `DATABASE_URL` → Postgres; none → PGlite, in memory or in `dataDir`. */
-export async function openDatabase(options: { url?: string | undefined; dataDir?: string | undefined }): Promise<Database> {
+export async function openDatabase(options: { url?: string | undefined; dataDir?: string | undefined; onConnectionError?: (error: Error) => void }): Promise<Database> {
   if (options.url) {
     const { default: pg } = await import('pg');
     const { drizzle } = await import('drizzle-orm/node-postgres');
     const { migrate } = await import('drizzle-orm/node-postgres/migrator');
     const pool = new pg.Pool({ connectionString: options.url, max: 10 });
-    pool.on('error', () => {}); // an idle client's broken connection is replaced by the pool; queries report their own errors
+    const onConnectionError = options.onConnectionError ?? (() => {});
+    // Postgres restarting or failing over ends every session (57P01 "terminating connection due to administrator
+    // command"). A client emits 'error' for it, and an 'error' nobody listens to kills the process: the pool listens
+    // only while a client is idle, so a client checked out between two queries of a transaction would crash serve or
+    // the worker. Every client gets a listener of its own; the pool drops a broken client (idle, or on release, as
+    // it is no longer queryable) and connects a new one; the query or transaction that was using it fails with its
+    // own error, which its caller handles (a polite "nothing was changed", a job retried).
+    pool.on('connect', (client) => client.on('error', onConnectionError));
+    pool.on('error', onConnectionError);
     return {
       db: drizzle(pool, { schema }) as unknown as Db,
       kind: 'postgres',

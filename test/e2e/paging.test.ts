@@ -141,7 +141,8 @@ describe('paging on Teams: a 1:1 chat opened by the bot, acknowledged by Action.
     db = await freshPostgres();
     slack = await new FakeSlack().start();
     connector = await new FakeConnector().start();
-    runtime = await startFlightdeck({ databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url, plansDir: PLANS_DIR }, { http: true, worker: true });
+    // The fake connector's Teams has no app id: unauthenticated by name (the flag), never by default.
+    runtime = await startFlightdeck({ databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url, plansDir: PLANS_DIR }, { http: true, worker: true }, {}, { TEAMS_ALLOW_UNAUTHENTICATED: 'true' });
   });
   afterAll(async () => {
     await runtime?.stop();

@@ -9,6 +9,8 @@ import { FakeSlack } from '../support/fake-slack.ts';
 import { demoServiceEnv, flightdeckEnv, startFlightdeck, stopDemoService, waitFor, type TestServices } from '../support/flightdeck.ts';
 
 const CHANNEL = '19:demo-deploys@thread.tacv2';
+/** The fake connector's Teams has no app id: unauthenticated by name (the flag), in the server and the worker alike. */
+const UNAUTHENTICATED_TEAMS = { TEAMS_ALLOW_UNAUTHENTICATED: 'true' };
 
 /** The bot hears the install in the server process; a separate worker process posts there later, from the stored reference. */
 describe('Teams proactive messages from another process', () => {
@@ -26,7 +28,7 @@ describe('Teams proactive messages from another process', () => {
     connector = await new FakeConnector().start();
     demo = await demoServiceEnv();
     services = { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url };
-    server = await startFlightdeck(services, { http: true, worker: false });
+    server = await startFlightdeck(services, { http: true, worker: false }, {}, UNAUTHENTICATED_TEAMS);
   });
   afterAll(async () => {
     if (worker && worker.exitCode === null) worker.kill('SIGKILL');
@@ -58,7 +60,7 @@ describe('Teams proactive messages from another process', () => {
     const newPosts = () => connector.calls.filter((call) => call.method === 'POST' && call.activityId === null);
     expect(newPosts()).toEqual([]); // the server process answers, but posts nothing on its own
 
-    worker = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/flightdeck.js'), 'worker'], { env: { ...process.env, ...flightdeckEnv(services, {}), ...demo }, cwd: PROJECT_ROOT, stdio: 'ignore' });
+    worker = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/flightdeck.js'), 'worker'], { env: { ...process.env, ...flightdeckEnv(services, UNAUTHENTICATED_TEAMS), ...demo }, cwd: PROJECT_ROOT, stdio: 'ignore' });
     const status = await waitFor('the status card from the worker', async () => connector.calls.find((call) => call.method === 'POST' && call.activityId === null && connector.shown(call).includes('demo 1.1.0 → production')), 30_000);
     expect(status.conversationId).toBe(CHANNEL);
     expect(status.body.attachments[0].contentType).toBe('application/vnd.microsoft.card.adaptive');

@@ -48,7 +48,8 @@ export async function startDriver(platform: 'slack' | 'teams', options: { plansD
   const connector = await new FakeConnector().start();
   const demo = await demoServiceEnv();
   const services = { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url, ...(options.plansDir ? { plansDir: options.plansDir } : {}) };
-  const runtime = await startFlightdeck(services, { http: true, worker: true }, demo);
+  // Teams here is the fake connector's, with no app id: unauthenticated by name (the flag), never by default.
+  const runtime = await startFlightdeck(services, { http: true, worker: true }, demo, { TEAMS_ALLOW_UNAUTHENTICATED: 'true' });
   const base = `http://127.0.0.1:${runtime.port}`;
   const stop = async () => {
     await runtime.stop();

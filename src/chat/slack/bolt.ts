@@ -10,11 +10,14 @@ import { onPageAck } from '../../app/on-page-ack.ts';
 import { text, type Reply } from '../../app/replies.ts';
 import { decisionOf } from '../../domain/decisions.ts';
 import { DECISION_CALLBACK_ID, DECISION_INPUTS, decisionModal, notRecordedView } from './decision-modal.ts';
+import { answerEveryRequest } from './front-door.ts';
 import { clickReplyTarget, parseBlockAction, parseDecisionSubmission, parsePageAction, parseSlashCommand } from './parse.ts';
 import { cut, replyToSlack } from './render.ts';
 
 export const SLACK_ENDPOINT = '/slack/events';
 const MAX_SKEW_SECONDS = 5 * 60;
+/** Slack's own payloads are a few KB; like /api/messages, anything over 1 MB is refused (413) before it is parsed. */
+const BODY_LIMIT = '1mb';
 const SORRY = 'Sorry, Flightdeck could not handle that just now. Nothing was changed; please try again in a moment.';
 const FORM_LATE = 'Sorry, the Go/No-Go form could not open in time. Nothing was changed; please click the button again.';
 /** GO / NO-GO / DEFER open the decision form; every other run button acts at once. */
@@ -28,6 +31,8 @@ export interface SlackAppOptions {
   signingSecret: string;
   botToken: string;
   apiUrl?: string | undefined;
+  /** SLACK_TEAM_ID: serve this workspace only; requests from another are answered politely and do nothing. */
+  teamId?: string | undefined;
   log: Logger;
   /**
    * Bolt calls auth.test on every request when these are unknown and token verification is off.
@@ -48,7 +53,7 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
   // Registered before the receiver adds its router, so it runs first.
   server.post(SLACK_ENDPOINT, requireFreshSignatureHeaders(log));
   const logger = boltLogger(log);
-  const receiver = new ExpressReceiver({ signingSecret: options.signingSecret, endpoints: SLACK_ENDPOINT, app: server, logger, processBeforeResponse: false });
+  const receiver = new ExpressReceiver({ signingSecret: options.signingSecret, endpoints: SLACK_ENDPOINT, app: server, logger, processBeforeResponse: false, bodyLimit: BODY_LIMIT });
   const app = new App({
     receiver,
     token: options.botToken,
@@ -60,6 +65,8 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     // Against a stand-in, fail at once; against Slack, a private answer is worth a couple of tries, not thirty minutes of them.
     clientOptions: options.apiUrl ? { slackApiUrl: options.apiUrl, retryConfig: { retries: 0 } } : { retryConfig: { retries: 2 } },
   });
+
+  answerEveryRequest(app, { log, teamId: options.teamId });
 
   // Idempotency lives in the use case (requestKey); a retry is only worth a log line.
   app.use(async ({ context, next }) => {

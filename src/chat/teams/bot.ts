@@ -1,6 +1,7 @@
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TeamsActivityHandler, TeamsInfo, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type InvokeResponse, TeamsActivityHandler, TeamsInfo, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { onAction } from '../../app/on-action.ts';
 import { onCommand } from '../../app/on-command.ts';
@@ -17,15 +18,28 @@ import { CARD_CONTENT_TYPE, cardToAdaptiveCard, replyActivity } from './render.t
 
 const SORRY = 'Sorry, Flightdeck could not handle that just now. Nothing was changed; please try again in a moment.';
 
-/** botbuilder's adapter; with no app id it does not authenticate (local development and tests), which start-up logs loudly. */
-export function createTeamsAdapter(config: TeamsConfig, log: Logger): CloudAdapter {
+export const TEAMS_ENDPOINT = '/api/messages';
+
+/**
+ * botbuilder's CloudAdapter, with its turn processing reachable: its own `process` answers a refused
+ * request by printing the whole error and stack to stderr (many lines, outside our JSON log) and sending
+ * botbuilder's message to the caller. We parse the request and log the refusal ourselves instead.
+ */
+export class FlightdeckCloudAdapter extends CloudAdapter {
+  handle(authHeader: string, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
+    return this.processActivity(authHeader, activity, logic);
+  }
+}
+
+/** botbuilder's adapter; with no app id it does not authenticate, so the runtime builds one only when TEAMS_ALLOW_UNAUTHENTICATED says so. */
+export function createTeamsAdapter(config: TeamsConfig, log: Logger): FlightdeckCloudAdapter {
   const auth = new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppId: config.appId,
     MicrosoftAppPassword: config.appPassword,
     MicrosoftAppTenantId: config.tenantId,
     MicrosoftAppType: config.appType,
   });
-  const adapter = new CloudAdapter(auth);
+  const adapter = new FlightdeckCloudAdapter(auth);
   adapter.onTurnError = async (context, error) => {
     log.error({ err: error, activity: context.activity.type }, 'teams turn failed');
     if (context.activity.type === 'message') await context.sendActivity(SORRY).catch(() => {});
@@ -140,9 +154,56 @@ function message(value: string): AdaptiveCardInvokeResponse {
   return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: value as never };
 }
 
-/** Mounts POST /api/messages with its own JSON parser: only this route parses bodies, so Slack's raw-body signature check stays intact. */
-export function mountTeams(app: Express, adapter: CloudAdapter, bot: FlightdeckTeamsBot): void {
-  app.post('/api/messages', express.json({ limit: '1mb' }), (request, response) => {
-    void adapter.process(request, response, (context) => bot.run(context));
-  });
+/** What botbuilder needs of a request body before it checks the token; everything else is its own business (and parse.ts's). */
+const activityBody = z.looseObject({ type: z.string().min(1) });
+/** botbuilder's own `process` turns these ISO strings into Dates before the turn; calling the adapter ourselves, we do too. */
+const DATE_FIELDS = ['timestamp', 'expiration', 'localTimestamp'] as const;
+
+/**
+ * Mounts POST /api/messages with its own JSON parser (1 MB): only this route parses bodies, so Slack's
+ * raw-body signature check stays intact. Every refusal (not JSON, too large, no activity type, no valid
+ * Bot Framework token) is answered with its status and logged as one JSON line, without a stack.
+ */
+export function mountTeams(app: Express, adapter: FlightdeckCloudAdapter, bot: FlightdeckTeamsBot, log: Logger): void {
+  app.post(
+    TEAMS_ENDPOINT,
+    express.json({ limit: '1mb' }),
+    async (request: express.Request, response: express.Response) => {
+      const parsed = activityBody.safeParse(request.body);
+      if (!parsed.success) return refuse(response, log, 400, 'not a Bot Framework activity');
+      const activity: Record<string, unknown> = { ...parsed.data };
+      for (const field of DATE_FIELDS) if (typeof activity[field] === 'string') activity[field] = new Date(activity[field]);
+      try {
+        const invoke = await adapter.handle(request.header('authorization') ?? '', activity as unknown as Activity, (context) => bot.run(context));
+        response.status(invoke?.status ?? 200);
+        if (invoke?.body !== undefined) response.send(invoke.body);
+        response.end();
+      } catch (error) {
+        if (isAuthenticationError(error)) return refuse(response, log, 401, `not authenticated: ${(error as Error).message}`, parsed.data.type);
+        log.error({ err: error, activity: parsed.data.type }, 'teams request failed');
+        if (!response.headersSent) response.status(500).end();
+      }
+    },
+    (error: { status?: number; type?: string }, _request: express.Request, response: express.Response, _next: express.NextFunction) => {
+      // express.json's own errors (too large, not JSON): without this handler Express prints their stack.
+      refuse(response, log, error.status === 413 ? 413 : 400, error.type === 'entity.too.large' ? 'body larger than 1 MB' : 'body is not JSON');
+    },
+  );
+}
+
+/** Teams is not served here (no TEAMS_APP_ID, no TEAMS_ALLOW_UNAUTHENTICATED): every request is refused, nothing is read or written. */
+export function refuseTeams(app: Express, log: Logger): void {
+  app.post(TEAMS_ENDPOINT, (_request, response) => refuse(response, log, 401, 'Teams is not configured here (no TEAMS_APP_ID)'));
+}
+
+function refuse(response: express.Response, log: Logger, status: number, reason: string, activity?: string): void {
+  log.warn({ status, reason, ...(activity ? { activity } : {}) }, 'refused a Teams request');
+  response.status(status).json({ error: status === 401 ? 'Unauthorized' : reason });
+}
+
+/** botframework-connector's AuthenticationError (not exported by botbuilder) carries the HTTP status it means. */
+function isAuthenticationError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return error.constructor.name === 'AuthenticationError' || status === 401 || status === 403;
 }

@@ -88,6 +88,46 @@ describe('Slack receiver', () => {
     expect(JSON.stringify(ack.view.blocks)).toContain('does not name a run and a decision');
   });
 
+  // Bolt's default: a request no listener acks gets a 404 after 3 s, and Slack shows the user an error.
+  describe('answers what no listener handles at once, with 200 and a short polite answer', () => {
+    it('an unknown slash command', async () => {
+      const body = help.replace('command=%2Fdeploy', 'command=%2Fdeploy-old');
+      const response = await post('/slack/events', body, slackHeaders(body));
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.text)).toEqual({ response_type: 'ephemeral', text: expect.stringContaining('Flightdeck answers `/deploy` only') });
+    });
+
+    it('an unknown action id, answered to the clicker alone', async () => {
+      const before = slack.called('chat.postEphemeral').length;
+      const click = blockActionBody({ actionId: 'legacy.launch_rockets', runId: '00000000-0000-4000-8000-000000000000', userId: 'U0DEMOBOB', userName: 'bob' });
+      expect((await post('/slack/events', click, slackHeaders(click))).status).toBe(200);
+      await expect.poll(() => slack.called('chat.postEphemeral').length).toBe(before + 1);
+      expect(slack.called('chat.postEphemeral').at(-1)?.args).toMatchObject({ channel: 'C0DEPLOYS', user: 'U0DEMOBOB', text: expect.stringContaining('does not know that button') });
+    });
+
+    it('a form Flightdeck did not open', async () => {
+      const submission = viewSubmissionBody({ view: { callback_id: 'someone.elses.form', private_metadata: '', blocks: [] }, userId: 'U0DEMOBOB', userName: 'bob' });
+      const response = await post('/slack/events', submission, slackHeaders(submission));
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.text)).toMatchObject({ response_action: 'update', view: { title: { text: 'Not recorded' } } });
+    });
+
+    it.each([
+      ['a payload type Bolt does not know', { type: 'something_new', team: { id: 'T0TEST' } }],
+      ['a shortcut', { type: 'shortcut', callback_id: 'deploy.shortcut', trigger_id: '1.2.3', team: { id: 'T0TEST' }, user: { id: 'U0DEMOBOB' } }],
+      ['a closed modal', { type: 'view_closed', team: { id: 'T0TEST' }, user: { id: 'U0DEMOBOB' }, view: { id: 'V1', callback_id: 'run.decision' } }],
+    ])('%s', async (_name, payload) => {
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const response = await post('/slack/events', body, slackHeaders(body));
+      expect(response.status).toBe(200);
+    });
+  });
+
+  it('refuses a body over 1 MB with 413, like /api/messages', async () => {
+    const body = slashCommandBody({ text: `help ${'x'.repeat(1_100_000)}`, userId: 'U0DEMOALICE', userName: 'alice' });
+    expect((await post('/slack/events', body, slackHeaders(body))).status).toBe(413);
+  });
+
   it('leaves room for other routes, with their own body parsers, on the same app', async () => {
     const response = await post('/api/messages', '{"type":"message"}', { 'content-type': 'application/json' });
     expect(JSON.parse(response.text)).toEqual({ echoed: { type: 'message' } });
