@@ -1,5 +1,5 @@
 import type { Effect } from './effects.ts';
-import { decisionTimeoutAt, reminderAt } from './run-approval.ts';
+import { decisionTimeoutAt, reminderAt } from './decision-times.ts';
 import { CHECKED_STATES, checkSlot, currentStep, type Run } from './run.ts';
 import { isWatchedStep } from './steps.ts';
 

@@ -4,9 +4,9 @@ import { isPerson } from './identity.ts';
 import { goBlockers } from './go-gates.ts';
 import { pageFor } from './page-causes.ts';
 import { mayDecide, mayOverrideGates } from './policy.ts';
-import { describeDecision, enterPhase, finish, type Moved } from './run-flow.ts';
+import { describeDecision, enterPhase, finish } from './run-flow.ts';
+import { reminderAt } from './decision-times.ts';
 import { fail, ok, type Decision, type Run, type RunEvent, type TransitionResult } from './run-types.ts';
-import type { RunSpec } from './spec.ts';
 
 /**
  * Go/No-Go: GOs from a quorum of different approvers (a person counts once, whichever platform they
@@ -15,14 +15,6 @@ import type { RunSpec } from './spec.ts';
  * or a freeze window (domain/go-gates.ts) is refused, unless an admin who is an approver gives it with
  * a rationale: then it is accepted as an override, recorded on the decision.
  */
-
-/** The run starts waiting for a decision: the timeout and the first reminder are set. */
-export function awaitDecision(run: Run, at: string): Moved {
-  const first = reminderAt(run.spec.approval, at, 1);
-  const effects: Effect[] = [{ kind: 'refreshStatus' }, { kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: decisionTimeoutAt(run.spec.approval, at) }];
-  if (first) effects.push({ kind: 'scheduleTimer', timer: 'decision_reminder', n: 1, at: first });
-  return { run: { ...run, state: 'awaiting_decision', cursor: null, awaiting: { since: at, reminders: 0, timedOutAt: null } }, effects };
-}
 
 export function onDecision(run: Run, event: Extract<RunEvent, { type: 'decision' }>, at: string): TransitionResult {
   if (run.decision) {
@@ -101,20 +93,4 @@ export function undecidedApprovers(run: Run) {
 
 function missing(run: Run, have: number): number {
   return quorumOf(run) - have;
-}
-
-type Approval = RunSpec['approval'];
-
-/** When the wait that began at `since` ends in a deferral. */
-export function decisionTimeoutAt(approval: Approval, since: string): string {
-  return after(since, approval.timeoutMs);
-}
-
-/** When reminder `n` of a wait that began at `since` is due; null when it would come at or after the timeout. */
-export function reminderAt(approval: Approval, since: string, n: number): string | null {
-  return n * approval.remindEveryMs < approval.timeoutMs ? after(since, n * approval.remindEveryMs) : null;
-}
-
-function after(iso: string, ms: number): string {
-  return new Date(Date.parse(iso) + ms).toISOString();
 }

@@ -8,7 +8,7 @@ import { expectedVersion } from './rollback-validation.ts';
 import { nothingUndone } from './rollback-end.ts';
 import { pageFor } from './page-causes.ts';
 import { finish } from './run-types.ts';
-import { awaitDecision } from './run-approval.ts';
+import { decisionTimeoutAt, reminderAt } from './decision-times.ts';
 import { describeReadiness, readinessOf } from './readiness.ts';
 
 /**
@@ -132,4 +132,12 @@ export function currentStep(run: Run): Step | undefined {
 export function describeDecision(decision: Decision): string {
   const label = { go: 'GO', no_go: 'NO-GO', defer: 'DEFER' }[decision.decision];
   return `${label} by ${decision.by.name} at ${decision.at.slice(11, 16)} UTC${decision.rationale ? ` (“${decision.rationale}”)` : ''}${decision.override ? `, ⚠️ overriding: ${decision.override}` : ''}`;
+}
+
+/** The run starts waiting for a decision: the timeout and the first reminder are set. */
+export function awaitDecision(run: Run, at: string): Moved {
+  const first = reminderAt(run.spec.approval, at, 1);
+  const effects: Effect[] = [{ kind: 'refreshStatus' }, { kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: decisionTimeoutAt(run.spec.approval, at) }];
+  if (first) effects.push({ kind: 'scheduleTimer', timer: 'decision_reminder', n: 1, at: first });
+  return { run: { ...run, state: 'awaiting_decision', cursor: null, awaiting: { since: at, reminders: 0, timedOutAt: null } }, effects };
 }
