@@ -10,6 +10,7 @@ import { onCheck, onPromotion, onResume } from './run-watch.ts';
 import { onDecision, onTimer } from './run-approval.ts';
 import type { Phase } from './steps.ts';
 import { judgePrerequisite } from './readiness.ts';
+import { endingEffects } from './run-ending.ts';
 
 export * from './run-types.ts';
 export { checkSlot, currentStep, describeDecision } from './run-flow.ts';
@@ -19,10 +20,16 @@ export { describeBreach } from './run-watch.ts';
  * The run state machine. `transition(run, event, now)` is the only way a run changes;
  * it returns the next run and the effects to perform, or an error value for an event that
  * is not allowed now. It never throws for anything a user or a late job can cause.
- * Phase movement is in run-flow.ts; checks, canary promotion and resume in run-watch.ts.
+ * Phase movement is in run-flow.ts; checks, canary promotion and resume in run-watch.ts; what every
+ * ending asks for (free the target, or lock it after a rollback) in run-ending.ts.
  */
 
 export function transition(run: Run | null, event: RunEvent, now: Date): TransitionResult {
+  const result = dispatch(run, event, now);
+  return result.ok ? { ...result, effects: [...result.effects, ...endingEffects(run, result.run, now)] } : result;
+}
+
+function dispatch(run: Run | null, event: RunEvent, now: Date): TransitionResult {
   const at = now.toISOString();
   if (event.type === 'requested') {
     if (run) return fail('not_allowed', 'This run already exists.');

@@ -1,7 +1,7 @@
 import { ACTIONS, type ActionId, type Button, type Card, type Text } from '../../domain/cards.ts';
 import { ACKNOWLEDGE_LABEL, DECISION_LABELS, formOf, type DecisionForm } from '../../domain/decision-facts.ts';
 import { isPageActionId } from '../../domain/page.ts';
-import type { Reply } from '../../app/replies.ts';
+import type { Reply } from '../../app/shared/replies.ts';
 import { decisionInputIds, MAX_RATIONALE } from './parse.ts';
 
 /**

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../../src/app/context.ts';
+import type { AppContext } from '../../../src/app/shared/context.ts';
 import { createSlackApp } from '../../../src/chat/slack/bolt.ts';
 import { FakeSlack } from '../../support/fake-slack.ts';
 import { BOT_TOKEN, SIGNING_SECRET, blockActionBody, slackHeaders, slashCommandBody, viewSubmissionBody } from '../../support/slack-requests.ts';
