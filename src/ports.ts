@@ -64,6 +64,14 @@ export interface MetricSource {
   read(monitor: MetricMonitor, context: StepContext): Promise<Reading>;
 }
 
+/** Teams conversation references the bot heard (store/teams.ts keeps them), so a worker can post there later. */
+export interface ConversationReferences {
+  save(conversationId: string, reference: Record<string, unknown>, at: Date): Promise<void>;
+  find(conversationId: string): Promise<Record<string, unknown> | null>;
+  /** The reference Flightdeck heard from last: where a new conversation (a direct message) can be opened from. */
+  latest(): Promise<Record<string, unknown> | null>;
+}
+
 export interface Clock {
   now(): Date;
 }

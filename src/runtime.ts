@@ -5,8 +5,8 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ChatPlatform } from './ports.ts';
 import { systemClock } from './ports.ts';
-import type { AppContext } from './app/context.ts';
-import { sweepOverdue } from './app/sweep.ts';
+import type { AppContext } from './app/shared/context.ts';
+import { jobHandlers, sweep } from './app/job-handlers.ts';
 import { ConfigError, requireProductionReady, teamsServed, type Config } from './config.ts';
 import type { Platform } from './domain/identity.ts';
 import { createExecutor } from './executors/registry.ts';
@@ -18,6 +18,7 @@ import { OutboxRelay } from './queue/relay.ts';
 import { startWorkers } from './queue/worker.ts';
 import { ensureRedis, type RedisService } from './services/redis.ts';
 import { openDatabase, type Database } from './store/db.ts';
+import { conversationReferences } from './store/teams.ts';
 
 /** The checkout's root: plans refer to scripts relative to it, so commands run from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -103,8 +104,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       const { createTeamsAdapter, FlightdeckTeamsBot, mountTeams } = await import('./chat/teams/bot.ts');
       const { TeamsChat } = await import('./chat/teams/teams-chat.ts');
       const adapter = createTeamsAdapter(config.teams, log);
-      chats.teams = new TeamsChat(adapter, config.teams.appId, database.db);
-      const bot = new FlightdeckTeamsBot(ctx, log);
+      const references = conversationReferences(database.db);
+      chats.teams = new TeamsChat(adapter, config.teams.appId, references);
+      const bot = new FlightdeckTeamsBot(ctx, log, references);
       teamsRoute = (app) => mountTeams(app, adapter, bot, log);
       if (!config.teams.authenticated) {
         warnings.push('Teams requests are NOT authenticated: TEAMS_ALLOW_UNAUTHENTICATED=true and no TEAMS_APP_ID (acceptable for local development and tests only).');
@@ -117,19 +119,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     if (options.worker) {
       const stepEnv = options.stepEnv ?? process.env;
-      const workers = startWorkers({
-        ctx,
+      const handlers = jobHandlers(ctx, {
         executor: createExecutor({ cwd: PROJECT_ROOT, env: stepEnv }),
         monitor: createHttpHealthMonitor(stepEnv),
         metrics: createPrometheusSource(stepEnv),
         chat: { db: database.db, chats, log },
+      });
+      const workers = startWorkers({
+        handlers,
+        log,
         connection,
         lockMs: config.WORKER_LOCK_MS,
         prefix: config.QUEUE_PREFIX,
       });
       stops.push(() => workers.stop());
       const sweeper = setInterval(() => {
-        sweepOverdue(ctx, config.SWEEP_GRACE_MS).catch((error) => log.error({ err: error }, 'sweep failed'));
+        sweep(ctx, config.SWEEP_GRACE_MS).catch((error) => log.error({ err: error }, 'sweep failed'));
       }, config.SWEEP_INTERVAL_MS);
       sweeper.unref();
       stops.push(async () => clearInterval(sweeper));

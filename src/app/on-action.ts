@@ -6,10 +6,10 @@ import { transition, type Run, type RunEvent } from '../domain/run.ts';
 import { freezesFor } from '../domain/freeze.ts';
 import { activeLockFor } from '../store/locks.ts';
 import { findRun } from '../store/runs.ts';
-import type { AppContext } from './context.ts';
-import { auditRefusal } from './refusals.ts';
-import { recordEvent } from './record-event.ts';
-import { text, type Reply } from './replies.ts';
+import type { AppContext } from './shared/context.ts';
+import { auditRefusal } from './shared/refusals.ts';
+import { recordEvent } from './shared/record-event.ts';
+import { text, type Reply } from './shared/replies.ts';
 
 export interface ActionRequest {
   actor: Actor;

@@ -6,22 +6,21 @@ import { planCard } from '../domain/plan-card.ts';
 import type { Run, RunEvent } from '../domain/run.ts';
 import { activeLocks } from '../store/locks.ts';
 import { activeRuns, findRunByKey } from '../store/runs.ts';
-import type { AppContext } from './context.ts';
+import type { AppContext } from './shared/context.ts';
 import { onLockCommand } from './on-lock.ts';
-import { recordEvent } from './record-event.ts';
-import { auditRefusal } from './refusals.ts';
-import { text, type Reply } from './replies.ts';
-import { onRedeploy, onStart, resolveTarget } from './start-run.ts';
+import { recordEvent } from './shared/record-event.ts';
+import { auditRefusal } from './shared/refusals.ts';
+import { text, type Reply } from './shared/replies.ts';
+import { startQueued } from './start/queued-starts.ts';
+import { onRedeploy, onStart, resolveTarget, type CommandRequest } from './start/start-run.ts';
 
-export interface CommandRequest {
-  actor: Actor;
-  /** What follows the command word: "start api 1.4.2 production". */
-  text: string;
-  /** The platform's id for this request (Slack trigger_id, Teams activity id): a retried request finds its run. */
-  requestKey: string | null;
-}
+export type { CommandRequest };
 
-/** A command typed on any platform. Refusals write nothing. */
+/**
+ * A command typed on any platform: the command router. It parses, then hands each command to its use
+ * case (start-run, on-lock, …), composing two only where one's follow-up is the other's work (an
+ * unlock gives the queued starts their turn). Refusals write nothing.
+ */
 export async function onCommand(ctx: AppContext, request: CommandRequest): Promise<Reply> {
   const command = parseCommand(request.text);
   switch (command.kind) {
@@ -42,8 +41,13 @@ export async function onCommand(ctx: AppContext, request: CommandRequest): Promi
     }
     case 'lock':
     case 'unlock':
-    case 'locks':
-      return onLockCommand(ctx, request.actor, command);
+    case 'locks': {
+      const { reply, freed } = await onLockCommand(ctx, request.actor, command);
+      if (!freed || reply.kind !== 'text') return reply;
+      // An unlock frees the target: what was queued behind the lock starts now, and the reply says what did (the sweeper tries again after a crash).
+      const started = await startQueued(ctx, freed);
+      return text([reply.text, ...started].join('\n'));
+    }
     case 'rollback': {
       // A run of that key is rolled back in flight; otherwise a service with a plan has its finished deployment rolled back.
       const run = command.run ? await findRunByKey(ctx.db, command.run) : null;

@@ -1,28 +1,29 @@
 import type { Command } from '../domain/command.ts';
 import type { Actor } from '../domain/identity.ts';
-import { afterRollbackLock, isActive, isHolder, lockCard, locksCard, manualLock, when, type Lock, type Target } from '../domain/lock.ts';
+import { isActive, isHolder, lockCard, locksCard, manualLock, when, type Lock, type Target } from '../domain/lock.ts';
 import { card } from '../domain/cards.ts';
 import type { Plan } from '../domain/plan.ts';
 import { mayLock, mayUnlock } from '../domain/policy.ts';
-import type { Run } from '../domain/run.ts';
 import { specFor, type RunSpec } from '../domain/spec.ts';
-import type { Db } from '../store/db.ts';
 import { activeLocks, deleteLock, insertLockIfAbsent, lockRowFor, queuedStartsFor, queuedTargets, recordLockEvent, replaceLock, type LockAction } from '../store/locks.ts';
-import { insertOutbox } from '../store/outbox.ts';
-import { persistEffects } from './apply-effects.ts';
-import type { AppContext } from './context.ts';
-import { noticeRows } from './notices.ts';
-import { startQueued } from './queued-starts.ts';
-import { text, type Reply } from './replies.ts';
+import { persistWork } from './shared/apply-effects.ts';
+import type { AppContext } from './shared/context.ts';
+import { text, type Reply } from './shared/replies.ts';
 
 type LockCommand = Extract<Command, { kind: 'lock' | 'unlock' | 'locks' }>;
 
 /** `/deploy lock`, `unlock` and `locks` from any platform. Refusals are answered privately and logged in lock_events. */
-export async function onLockCommand(ctx: AppContext, actor: Actor, command: LockCommand): Promise<Reply> {
-  if (command.kind === 'locks') return listLocks(ctx);
+export async function onLockCommand(ctx: AppContext, actor: Actor, command: LockCommand): Promise<LockOutcome> {
+  if (command.kind === 'locks') return { reply: await listLocks(ctx), freed: null };
   const target = lockTarget(ctx, command.service, command.environment);
-  if ('reply' in target) return target.reply;
-  return command.kind === 'lock' ? lock(ctx, actor, target, command.reason, command.forMs) : unlock(ctx, actor, target, command.reason);
+  if ('reply' in target) return { reply: target.reply, freed: null };
+  return command.kind === 'lock' ? { reply: await lock(ctx, actor, target, command.reason, command.forMs), freed: null } : unlock(ctx, actor, target, command.reason);
+}
+
+/** `freed`: the target an unlock freed, whose queued starts get their turn now (app/on-command.ts). */
+export interface LockOutcome {
+  reply: Reply;
+  freed: Target | null;
 }
 
 interface LockTarget extends Target {
@@ -62,7 +63,7 @@ async function lock(ctx: AppContext, actor: Actor, target: LockTarget, reason: s
       const detail = action === 'taken_over' ? `took over ${live!.by.name}'s lock (“${live!.reason}”)` : null;
       const id = await recordLockEvent(tx, { target: where, action, by: actor, reason, detail, lock: wanted }, now);
       const title = { locked: `🔒 ${actor.name} locked ${target.service} ${target.environment}`, renewed: `🔒 ${actor.name} renewed the lock on ${target.service} ${target.environment}`, taken_over: `🔒 ${actor.name} took over the lock on ${target.service} ${target.environment} from ${live?.by.name}` }[action as 'locked' | 'renewed' | 'taken_over'];
-      await insertOutbox(tx, noticeRows(id, target.plan, target.environment, actor.platform, lockCard(wanted, now, title), now), now);
+      await persistWork(tx, [{ kind: 'notice', eventId: id, plan: target.plan, environment: target.environment, platform: actor.platform, card: lockCard(wanted, now, title) }], now);
       return { ok: true as const, action, title };
     }
     throw new Error(`could not settle the lock row of ${target.service} ${target.environment}`);
@@ -73,7 +74,7 @@ async function lock(ctx: AppContext, actor: Actor, target: LockTarget, reason: s
   return { kind: 'card', card: lockCard(wanted, now, outcome.title) };
 }
 
-async function unlock(ctx: AppContext, actor: Actor, target: LockTarget, reason: string | null): Promise<Reply> {
+async function unlock(ctx: AppContext, actor: Actor, target: LockTarget, reason: string | null): Promise<LockOutcome> {
   const now = ctx.clock.now();
   const where: Target = { service: target.service, environment: target.environment };
   const outcome = await ctx.db.transaction(async (tx) => {
@@ -87,14 +88,13 @@ async function unlock(ctx: AppContext, actor: Actor, target: LockTarget, reason:
     if (!permission.allowed) return refuse(permission.reason);
     await deleteLock(tx, where);
     const id = await recordLockEvent(tx, { target: where, action: 'unlocked', by: actor, reason, lock: held }, now);
-    await insertOutbox(tx, noticeRows(id, target.plan, target.environment, actor.platform, unlockedCard(held, actor, reason, now), now), now);
+    await persistWork(tx, [{ kind: 'notice', eventId: id, plan: target.plan, environment: target.environment, platform: actor.platform, card: unlockedCard(held, actor, reason, now) }], now);
     return { ok: true as const, held };
   });
-  if (!outcome.ok) return text(outcome.reason);
+  if (!outcome.ok) return { reply: text(outcome.reason), freed: null };
   ctx.kickRelay();
   ctx.log.info({ service: target.service, environment: target.environment, by: actor.name }, 'unlock');
-  const started = await startQueued(ctx, where);
-  return text([`Unlocked ${target.service} ${target.environment} (${outcome.held.kind === 'after_rollback' ? `locked after ${outcome.held.runKey}` : `locked by ${outcome.held.by.name}`}: “${outcome.held.reason}”).`, ...started].join('\n'));
+  return { reply: text(`Unlocked ${target.service} ${target.environment} (${outcome.held.kind === 'after_rollback' ? `locked after ${outcome.held.runKey}` : `locked by ${outcome.held.by.name}`}: “${outcome.held.reason}”).`), freed: where };
 }
 
 function unlockedCard(held: Lock, actor: Actor, reason: string | null, now: Date) {
@@ -115,21 +115,4 @@ async function listLocks(ctx: AppContext): Promise<Reply> {
   const waiting = (await Promise.all((await queuedTargets(ctx.db)).map((target) => queuedStartsFor(ctx.db, target)))).flat();
   const lines = waiting.map((start) => [`⏭️ Waiting: ${start.service} ${start.version} → ${start.environment}, queued by ${start.requestedBy.name} at ${when(start.queuedAt, now)}`]);
   return { kind: 'card', card: { ...list, body: [...list.body, ...lines] } };
-}
-
-/**
- * In the transaction of the transition that ended `run` in a rollback (app/record-event.ts): when its
- * plan says `lockAfterRollback`, the target is locked until someone unlocks it with a reason. It
- * replaces any lock there (the audit trail keeps the one it replaced).
- */
-export async function lockAfterRollback(tx: Db, run: Run, now: Date): Promise<void> {
-  if (run.spec.lockAfterRollback !== true || (run.state !== 'rolled_back' && run.state !== 'rollback_failed')) return;
-  const lock = afterRollbackLock(run, now);
-  const where: Target = { service: run.service, environment: run.environment };
-  const held = await lockRowFor(tx, where);
-  if (held || !(await insertLockIfAbsent(tx, lock))) await replaceLock(tx, lock);
-  const live = held && isActive(held, now) ? held : null;
-  await recordLockEvent(tx, { target: where, action: live ? 'taken_over' : 'locked', by: null, reason: lock.reason, lock, detail: live ? `replaced ${live.by.name}'s lock (“${live.reason}”)` : null }, now);
-  const text = `🔒 ${run.service} ${run.environment} is locked until someone unlocks it with a reason (on-call, approvers or admins): /deploy unlock ${run.service} ${run.environment} <reason>`;
-  await persistEffects(tx, run, [{ kind: 'postLog', text }], now);
 }

@@ -1,13 +1,11 @@
 import type { Card } from '../domain/cards.ts';
 import type { Actor } from '../domain/identity.ts';
 import { acknowledge, acknowledgedCard } from '../domain/page.ts';
-import { QUEUES } from '../queue/jobs.ts';
-import { insertOutbox, outboxRow } from '../store/outbox.ts';
 import { lockPage, updatePage } from '../store/pages.ts';
 import { findRun } from '../store/runs.ts';
-import { persistEffects } from './apply-effects.ts';
-import type { AppContext } from './context.ts';
-import { text, type Reply } from './replies.ts';
+import { persistEffects, persistWork } from './shared/apply-effects.ts';
+import type { AppContext } from './shared/context.ts';
+import { text, type Reply } from './shared/replies.ts';
 
 export interface PageAckRequest {
   actor: Actor;
@@ -36,7 +34,7 @@ export async function onPageAck(ctx: AppContext, request: PageAckRequest): Promi
     if (!result.ok) return { accepted: false, reply: text(result.message), card: result.code === 'already_acknowledged' ? acknowledgedCard(page, run) : null };
     await updatePage(tx, result.page);
     await persistEffects(tx, run, [{ kind: 'postLog', text: result.log }], now);
-    await insertOutbox(tx, [outboxRow(run.id, QUEUES.pages, { kind: 'acknowledged', pageId: page.id }, now)], now);
+    await persistWork(tx, [{ kind: 'pageAcknowledged', page: result.page }], now);
     return { accepted: true, reply: text(`Acknowledged: you have the page for ${run.key}. Reminders have stopped.`), card: acknowledgedCard(result.page, run), runKey: run.key };
   });
   const { runKey, ...answer } = outcome;

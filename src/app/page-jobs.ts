@@ -1,14 +1,12 @@
 import { directMessageId } from '../domain/identity.ts';
 import { acknowledgedCard, pageDirectCard, pagingOf, sendReminder, type Page } from '../domain/page.ts';
 import type { Run } from '../domain/run.ts';
-import type { ChatPlatform, MessageRef } from '../ports.ts';
 import type { PageJob } from '../queue/jobs.ts';
-import { insertOutbox } from '../store/outbox.ts';
-import { findPage, lockPage, pageMessagesOf, savePageMessage, updatePage } from '../store/pages.ts';
+import { findPage, lockPage, pageMessagesOf, updatePage } from '../store/pages.ts';
 import { findRun } from '../store/runs.ts';
-import type { ChatDeps } from './apply-effects.ts';
-import type { AppContext } from './context.ts';
-import { roundRows } from './page-open.ts';
+import { persistWork, type ChatDeps } from './shared/apply-effects.ts';
+import type { AppContext } from './shared/context.ts';
+import { keepPageMessage } from './shared/page-open.ts';
 
 /** Worker: the page queue's jobs. Each loads the page and does nothing when the page no longer needs it. */
 export async function runPageJob(ctx: AppContext, chat: ChatDeps, job: PageJob): Promise<string> {
@@ -35,7 +33,7 @@ export async function decideReminder(ctx: AppContext, pageId: string, reminder: 
     const decided = sendReminder(page, run.spec, reminder, now);
     if (!decided.ok) return decided.refusal;
     await updatePage(tx, decided.round.page);
-    await insertOutbox(tx, roundRows(decided.round, now), now);
+    await persistWork(tx, [{ kind: 'pageRound', round: decided.round }], now);
     return 'sent';
   });
   if (outcome === 'sent') ctx.kickRelay();
@@ -58,16 +56,6 @@ async function sendDirect(deps: ChatDeps, job: Extract<PageJob, { kind: 'direct'
   const ref = await chat.postDirect(id, pageDirectCard(page, run, job));
   await keepPageMessage(deps, chat, page.id, run, ref);
   return 'sent';
-}
-
-/**
- * Remembers a message carrying a page's button, so it is edited once someone acknowledges. If that
- * happened while the message was on its way, the edit job may have missed it: edit it here instead.
- */
-export async function keepPageMessage(deps: ChatDeps, chat: ChatPlatform, pageId: string, run: Run, ref: MessageRef): Promise<void> {
-  await savePageMessage(deps.db, pageId, chat.platform, ref.channel, ref.id);
-  const page = await findPage(deps.db, pageId);
-  if (page?.acknowledged) await chat.updateCard(ref, acknowledgedCard(page, run));
 }
 
 /** Every message of a taken page says so and loses its button. Repeating it only edits again. */

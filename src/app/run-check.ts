@@ -3,9 +3,9 @@ import { withLimits, type Reading } from '../domain/assess.ts';
 import { CHECKED_STATES } from '../domain/run.ts';
 import type { CheckJob } from '../queue/jobs.ts';
 import { findRun } from '../store/runs.ts';
-import type { AppContext } from './context.ts';
-import { recordEvent } from './record-event.ts';
-import { stepContext } from './run-step.ts';
+import type { AppContext } from './shared/context.ts';
+import { recordEvent } from './shared/record-event.ts';
+import { stepContext } from './shared/step-context.ts';
 
 /**
  * Worker: measure production for one scheduled check (health and every metric; while a rollback is

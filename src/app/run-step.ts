@@ -1,18 +1,15 @@
 import { currentStep, type Run } from '../domain/run.ts';
 import { isWatchedStep } from '../domain/steps.ts';
 import { measureBaseline } from '../monitors/baseline.ts';
-import type { Executor, MetricSource, StepContext } from '../ports.ts';
+import type { Executor, MetricSource } from '../ports.ts';
 import type { StepJob } from '../queue/jobs.ts';
 import { findRun } from '../store/runs.ts';
-import type { AppContext } from './context.ts';
-import { recordEvent } from './record-event.ts';
+import type { AppContext } from './shared/context.ts';
+import { stepContext } from './shared/step-context.ts';
+import { recordEvent } from './shared/record-event.ts';
 
 /** How much of a step's output the audit trail keeps. */
 const STORED_OUTPUT = 4_000;
-
-export function stepContext(run: Run): StepContext {
-  return { runId: run.id, runKey: run.key, service: run.service, version: run.version, environment: run.environment, previousVersion: run.previousVersion };
-}
 
 /**
  * Worker: run the step a job names, if it is still the run's current step. `step.started` is

@@ -2,8 +2,8 @@ import { lockedSummary } from '../domain/lock.ts';
 import type { TimerJob } from '../queue/jobs.ts';
 import { activeLockFor } from '../store/locks.ts';
 import { findRun } from '../store/runs.ts';
-import type { AppContext } from './context.ts';
-import { recordEvent } from './record-event.ts';
+import type { AppContext } from './shared/context.ts';
+import { recordEvent } from './shared/record-event.ts';
 
 /** Worker: a timer the run set went off (a reminder to approvers, the decision timeout, a scheduled start); the domain decides whether it still matters. */
 export async function runTimer(ctx: AppContext, job: TimerJob): Promise<'done' | 'stale'> {

@@ -1,12 +1,9 @@
 import { overdueWork } from '../domain/overdue.ts';
 import { overdueReminder } from '../domain/page.ts';
-import { QUEUES } from '../queue/jobs.ts';
-import { insertOutbox, outboxRow } from '../store/outbox.ts';
 import { lockPage, pagesDueBefore } from '../store/pages.ts';
 import { activeRuns, lockRun } from '../store/runs.ts';
-import { persistEffects } from './apply-effects.ts';
-import type { AppContext } from './context.ts';
-import { sweepLocks } from './queued-starts.ts';
+import { persistEffects, persistWork } from './shared/apply-effects.ts';
+import type { AppContext } from './shared/context.ts';
 
 /**
  * Worker, every so often: re-enqueue the work of active runs that is overdue by more than `graceMs`
@@ -28,8 +25,6 @@ export async function sweepOverdue(ctx: AppContext, graceMs: number): Promise<nu
   }
   enqueued += await sweepOverduePages(ctx, graceMs);
   if (enqueued) ctx.kickRelay();
-  // Expired locks are inactive already; this logs them and starts what was queued behind them.
-  await sweepLocks(ctx);
   return enqueued;
 }
 
@@ -42,7 +37,7 @@ async function sweepOverduePages(ctx: AppContext, graceMs: number): Promise<numb
       const now = ctx.clock.now();
       const reminder = page && overdueReminder(page, now, graceMs);
       if (!page || !reminder) return 0;
-      await insertOutbox(tx, [outboxRow(page.runId, QUEUES.pages, { kind: 'reminder', pageId: page.id, reminder }, now)], now);
+      await persistWork(tx, [{ kind: 'pageReminder', page, reminder }], now);
       ctx.log.warn({ page: page.id, reminder }, 'overdue page reminder re-enqueued (was its job lost?)');
       return 1;
     });

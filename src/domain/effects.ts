@@ -1,3 +1,4 @@
+import type { Lock } from './lock.ts';
 import type { PageCause } from './page-causes.ts';
 
 /**
@@ -20,6 +21,10 @@ export type Effect =
   /** Post one of the seed documents' announcements to the channel. */
   | { kind: 'announce'; message: 'scheduled' | 'success' | 'rollback' | 'rollback_failed' | 'stopped' }
   /** Mention on-call in the channel and tell them why (only for the causes the plan pages for: domain/page-causes.ts). */
-  | { kind: 'page'; cause: PageCause; reason: string };
+  | { kind: 'page'; cause: PageCause; reason: string }
+  /** The run has ended and holds its target no more: the starts queued behind it get their turn (run-ending.ts). */
+  | { kind: 'targetFreed' }
+  /** Lock the run's target, replacing any lock there, in the transition's own transaction (run-ending.ts). */
+  | { kind: 'lockTarget'; lock: Lock };
 
 export type EffectKind = Effect['kind'];

@@ -140,3 +140,4 @@ export function currentStep(run: Run): Step | undefined {
 export function describeDecision(decision: Decision): string {
   return `${decisionLabel(decision.decision)} by ${decision.by.name} at ${decision.at.slice(11, 16)} UTC${decision.rationale ? ` (“${decision.rationale}”)` : ''}${decision.override ? `, ⚠️ overriding: ${decision.override}` : ''}`;
 }
+

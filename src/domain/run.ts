@@ -11,6 +11,7 @@ import { onDecision, onTimer } from './run-approval.ts';
 import type { Phase } from './steps.ts';
 import { judgePrerequisite } from './readiness.ts';
 import { refusedByState } from './event-table.ts';
+import { endingEffects } from './run-ending.ts';
 
 export * from './run-types.ts';
 export { checkSlot, currentStep, describeDecision } from './run-flow.ts';
@@ -22,9 +23,16 @@ export { describeBreach } from './run-watch.ts';
  * is not allowed now. It never throws for anything a user or a late job can cause.
  * Which states accept which event is one table (event-table.ts), checked here before any handler.
  * Phase movement is in run-flow.ts; checks, canary promotion and resume in run-watch.ts.
+ * Phase movement is in run-flow.ts; checks, canary promotion and resume in run-watch.ts; what every
+ * ending asks for (free the target, or lock it after a rollback) in run-ending.ts.
  */
 
 export function transition(run: Run | null, event: RunEvent, now: Date): TransitionResult {
+  const result = dispatch(run, event, now);
+  return result.ok ? { ...result, effects: [...result.effects, ...endingEffects(run, result.run, now)] } : result;
+}
+
+function dispatch(run: Run | null, event: RunEvent, now: Date): TransitionResult {
   const at = now.toISOString();
   if (event.type === 'requested') {
     if (run) return fail('not_allowed', 'This run already exists.');

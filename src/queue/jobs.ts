@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PAGE_CAUSES } from '../domain/page-causes.ts';
 
 /** Queue names, one per kind of work, each with its own options (see options.ts). */
-export const QUEUES = { steps: 'flightdeck-steps', checks: 'flightdeck-checks', chat: 'flightdeck-chat', pages: 'flightdeck-pages', timers: 'flightdeck-timers', notices: 'flightdeck-notices' } as const;
+export const QUEUES = { steps: 'flightdeck-steps', checks: 'flightdeck-checks', chat: 'flightdeck-chat', pages: 'flightdeck-pages', timers: 'flightdeck-timers', notices: 'flightdeck-notices', targets: 'flightdeck-targets' } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 const effectSchema = z.discriminatedUnion('kind', [
@@ -37,6 +37,9 @@ const noticeJobSchema = z.object({
   }),
 });
 
+/** A target a run stopped holding: the starts queued behind it get their turn. */
+const targetJobSchema = z.object({ service: z.string().min(1), environment: z.string().min(1) });
+
 /** Every job payload is parsed on the way out of Redis: a malformed job fails loudly, never half-runs. */
 export const JOB_PAYLOADS = {
   [QUEUES.steps]: z.object({ runId: z.uuid(), stepId: z.string().regex(/^[a-z_]+\.\d+$/) }),
@@ -45,6 +48,7 @@ export const JOB_PAYLOADS = {
   [QUEUES.pages]: pageJobSchema,
   [QUEUES.timers]: z.object({ runId: z.uuid(), timer: z.enum(['decision_reminder', 'decision_timeout', 'scheduled_start']), n: z.number().int().positive() }),
   [QUEUES.notices]: noticeJobSchema,
+  [QUEUES.targets]: targetJobSchema,
 } as const;
 
 /**
@@ -64,3 +68,4 @@ export type ChatEffect = ChatJob['effect'];
 export type PageJob = z.infer<typeof pageJobSchema>;
 export type TimerJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.timers]>;
 export type NoticeJob = z.infer<typeof noticeJobSchema>;
+export type TargetJob = z.infer<typeof targetJobSchema>;

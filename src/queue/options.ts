@@ -21,6 +21,8 @@ export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
   [QUEUES.timers]: { ...KEEP, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
   // Notices: one chat call each, so chat's patience.
   [QUEUES.notices]: { ...KEEP, attempts: 12, backoff: { type: 'exponential', delay: 500 } },
+  // Freed targets: database work (and a run's creation), like timers; trying the queued starts again is harmless.
+  [QUEUES.targets]: { ...KEEP, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
 };
 
 /**
@@ -43,6 +45,8 @@ export function workerOptions(queue: QueueName, lockMs: number): Omit<WorkerOpti
       return { ...stall, concurrency: 4, maxStalledCount: 20 };
     case QUEUES.notices:
       return { ...stall, concurrency: 1, maxStalledCount: 5 };
+    case QUEUES.targets:
+      return { ...stall, concurrency: 2, maxStalledCount: 5 };
     case QUEUES.pages:
       // Apart from the chat queue, so a page is never stuck behind a long run's log lines.
       return { ...stall, concurrency: 4, maxStalledCount: 5 };

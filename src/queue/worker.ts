@@ -1,46 +1,28 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { performChatEffect, type ChatDeps } from '../app/apply-effects.ts';
-import type { AppContext } from '../app/context.ts';
-import { runPageJob } from '../app/page-jobs.ts';
-import { runCheck } from '../app/run-check.ts';
-import { runStep } from '../app/run-step.ts';
-import { runTimer } from '../app/run-timer.ts';
-import { postNotice } from '../app/notices.ts';
-import type { Executor, MetricSource, Monitor } from '../ports.ts';
-import { JOB_PAYLOADS, QUEUES, type QueueName } from './jobs.ts';
+import { JOB_PAYLOADS, type QueueName } from './jobs.ts';
 import { workerOptions } from './options.ts';
 
+/** What each queue's jobs do, given the parsed payload and the job (app/job-handlers.ts builds them). */
+export type JobHandlers = { [Q in QueueName]: (payload: z.infer<(typeof JOB_PAYLOADS)[Q]>, job: Job) => Promise<unknown> };
+
 export interface WorkerDeps {
-  ctx: AppContext;
-  executor: Executor;
-  monitor: Monitor;
-  metrics: MetricSource;
-  chat: ChatDeps;
+  handlers: JobHandlers;
+  log: Logger;
   connection: Redis;
   lockMs: number;
   prefix: string;
 }
 
-/** Starts one BullMQ worker per queue. Returns a function that stops them. */
+/** Starts one BullMQ worker per queue; each parses its payload, then hands it to its handler. Returns a function that stops them. */
 export function startWorkers(deps: WorkerDeps): { stop(): Promise<void> } {
-  const handlers: Record<QueueName, (job: Job) => Promise<unknown>> = {
-    // attemptsStarted: BullMQ counts each start of a job (a take-over after a stall, a retry), so the domain tells a take-over from a duplicate.
-    [QUEUES.steps]: (job) => runStep(deps.ctx, deps.executor, deps.metrics, parse(QUEUES.steps, job.data), job.attemptsStarted),
-    [QUEUES.checks]: (job) => runCheck(deps.ctx, deps.monitor, deps.metrics, parse(QUEUES.checks, job.data)),
-    [QUEUES.chat]: (job) => {
-      const chat = parse(QUEUES.chat, job.data);
-      return performChatEffect(deps.chat, chat.runId, chat.effect);
-    },
-    [QUEUES.pages]: (job) => runPageJob(deps.ctx, deps.chat, parse(QUEUES.pages, job.data)),
-    [QUEUES.timers]: (job) => runTimer(deps.ctx, parse(QUEUES.timers, job.data)),
-    [QUEUES.notices]: (job) => postNotice(deps.chat, parse(QUEUES.notices, job.data)),
-  };
-  const workers = (Object.keys(handlers) as QueueName[]).map((queue) => {
-    const worker = new Worker(queue, (job: Job) => handlers[queue](job), { connection: deps.connection, prefix: deps.prefix, ...workerOptions(queue, deps.lockMs) });
-    worker.on('failed', (job, error) => deps.ctx.log.error({ queue, job: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'));
-    worker.on('error', (error) => deps.ctx.log.error({ queue, err: error }, 'worker error'));
+  const workers = (Object.keys(deps.handlers) as QueueName[]).map((queue) => {
+    const handle = deps.handlers[queue] as (payload: unknown, job: Job) => Promise<unknown>;
+    const worker = new Worker(queue, (job: Job) => handle(parse(queue, job.data), job), { connection: deps.connection, prefix: deps.prefix, ...workerOptions(queue, deps.lockMs) });
+    worker.on('failed', (job, error) => deps.log.error({ queue, job: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'));
+    worker.on('error', (error) => deps.log.error({ queue, err: error }, 'worker error'));
     return worker;
   });
   return { stop: async () => void (await Promise.all(workers.map((worker) => worker.close()))) };

@@ -1,4 +1,5 @@
 import { desc, eq } from 'drizzle-orm';
+import type { ConversationReferences } from '../ports.ts';
 import type { Db } from './db.ts';
 import { teamsConversations } from './schema.ts';
 
@@ -18,4 +19,13 @@ export async function conversationReference(db: Db, conversationId: string): Pro
 export async function latestConversationReference(db: Db): Promise<Record<string, unknown> | null> {
   const [row] = await db.select({ reference: teamsConversations.reference }).from(teamsConversations).orderBy(desc(teamsConversations.updatedAt)).limit(1);
   return row?.reference ?? null;
+}
+
+/** The ConversationReferences port the Teams adapter uses, on this database. */
+export function conversationReferences(db: Db): ConversationReferences {
+  return {
+    save: (conversationId, reference, at) => saveConversationReference(db, conversationId, reference, at),
+    find: (conversationId) => conversationReference(db, conversationId),
+    latest: () => latestConversationReference(db),
+  };
 }

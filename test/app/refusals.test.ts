@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/app/context.ts';
+import type { AppContext } from '../../src/app/shared/context.ts';
 import { onAction } from '../../src/app/on-action.ts';
 import { onCommand } from '../../src/app/on-command.ts';
 import { ACTIONS } from '../../src/domain/cards.ts';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/app/context.ts';
+import type { AppContext } from '../../src/app/shared/context.ts';
 import { onCommand } from '../../src/app/on-command.ts';
 import { runTimer } from '../../src/app/run-timer.ts';
 import { loadPlanFile } from '../../src/plans/catalog.ts';

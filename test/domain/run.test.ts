@@ -106,7 +106,7 @@ describe('the happy path', () => {
     }
 
     // The fifth, the last of "every 1s for 5s", ends the run.
-    expect(flight.check(true)).toEqual([{ kind: 'refreshStatus' }, { kind: 'announce', message: 'success' }]);
+    expect(flight.check(true)).toEqual([{ kind: 'refreshStatus' }, { kind: 'announce', message: 'success' }, { kind: 'targetFreed' }]);
     expect(flight.run.state).toBe('succeeded');
     expect(flight.run.finishedAt).toBe(iso(flight.now));
     expect(flight.run.samples.map((sample) => [sample.seq, sample.healthy])).toEqual([1, 2, 3, 4, 5].map((seq) => [seq, true]));
@@ -147,7 +147,7 @@ describe('the happy path', () => {
     const flight = new Flight({ spec }).toDecision();
     flight.send(go());
     flight.steps(DEPLOY_IDS.slice(0, 2));
-    expect(flight.step('deploy.2')).toEqual([{ kind: 'postLog', text: `✅ ${STEP_NAMES['deploy.2']} — exit 0` }, { kind: 'refreshStatus' }, { kind: 'announce', message: 'success' }]);
+    expect(flight.step('deploy.2')).toEqual([{ kind: 'postLog', text: `✅ ${STEP_NAMES['deploy.2']} — exit 0` }, { kind: 'refreshStatus' }, { kind: 'announce', message: 'success' }, { kind: 'targetFreed' }]);
     expect(flight.run.state).toBe('succeeded');
   });
 });
@@ -194,7 +194,7 @@ describe('Go/No-Go decisions', () => {
   ] as const)('%s ends the run (%s), runs nothing, and is final', (decision, state, label) => {
     const flight = new Flight().toDecision();
     const effects = flight.send({ type: 'decision', decision, by: BOB, rationale: 'freeze week' });
-    expect(effects).toEqual([{ kind: 'postLog', text: `Decision: ${label} by bob at 14:00 UTC (“freeze week”)` }, { kind: 'refreshStatus' }]);
+    expect(effects).toEqual([{ kind: 'postLog', text: `Decision: ${label} by bob at 14:00 UTC (“freeze week”)` }, { kind: 'refreshStatus' }, { kind: 'targetFreed' }]);
     expect(flight.run).toMatchObject({ state, finishedAt: iso(flight.now), cursor: null, decision: { decision, by: BOB } });
 
     const attempts: RunEvent[] = [
@@ -216,7 +216,7 @@ describe('failures and rollbacks', () => {
     flight.step('pre_checks.0');
     const effects = flight.step('pre_checks.1', 'failed', 'HTTP 502');
     // The channel and the requester are told (the stopped card); on-call is not paged for it.
-    expect(effects).toEqual([{ kind: 'postLog', text: `❌ ${STEP_NAMES['pre_checks.1']} — HTTP 502` }, { kind: 'refreshStatus' }, { kind: 'announce', message: 'stopped' }]);
+    expect(effects).toEqual([{ kind: 'postLog', text: `❌ ${STEP_NAMES['pre_checks.1']} — HTTP 502` }, { kind: 'refreshStatus' }, { kind: 'announce', message: 'stopped' }, { kind: 'targetFreed' }]);
     expect(flight.run).toMatchObject({ state: 'failed', rollback: null, failure: { stepId: 'pre_checks.1', name: STEP_NAMES['pre_checks.1'], message: 'HTTP 502' } });
   });
 
@@ -516,7 +516,7 @@ describe('cancel', () => {
     const flight = new Flight();
     flight.started('pre_checks.0');
     const effects = flight.send({ type: 'cancel.requested', by: ALICE, reason: 'wrong build' });
-    expect(effects).toEqual([{ kind: 'postLog', text: 'Cancelled by alice: wrong build' }, { kind: 'refreshStatus' }]);
+    expect(effects).toEqual([{ kind: 'postLog', text: 'Cancelled by alice: wrong build' }, { kind: 'refreshStatus' }, { kind: 'targetFreed' }]);
     expect(flight.run).toMatchObject({ state: 'cancelled', cancelled: { by: ALICE, reason: 'wrong build' }, cursor: null, finishedAt: iso(flight.now) });
     expect(flight.offer({ type: 'step.succeeded', stepId: 'pre_checks.0', summary: 'ok' })).toMatchObject({ ok: false, error: { code: 'stale' } });
   });

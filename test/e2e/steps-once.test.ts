@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { AppContext } from '../../src/app/context.ts';
+import type { AppContext } from '../../src/app/shared/context.ts';
 import { onCommand } from '../../src/app/on-command.ts';
 import { sweepOverdue } from '../../src/app/sweep.ts';
 import { QUEUES, stepJobId } from '../../src/queue/jobs.ts';

@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/app/context.ts';
+import type { AppContext } from '../../src/app/shared/context.ts';
 import { onAction } from '../../src/app/on-action.ts';
 import { onCommand } from '../../src/app/on-command.ts';
-import { recordEvent } from '../../src/app/record-event.ts';
-import type { Reply } from '../../src/app/replies.ts';
+import { recordEvent } from '../../src/app/shared/record-event.ts';
+import type { Reply } from '../../src/app/shared/replies.ts';
 import { ACTIONS } from '../../src/domain/cards.ts';
 import type { Run } from '../../src/domain/run.ts';
 import { loadPlanFile } from '../../src/plans/catalog.ts';

@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/app/context.ts';
+import type { AppContext } from '../../src/app/shared/context.ts';
 import { onCommand } from '../../src/app/on-command.ts';
-import { sweepLocks } from '../../src/app/queued-starts.ts';
-import { recordEvent } from '../../src/app/record-event.ts';
-import type { Reply } from '../../src/app/replies.ts';
+import { startQueued, sweepLocks } from '../../src/app/start/queued-starts.ts';
+import { recordEvent } from '../../src/app/shared/record-event.ts';
+import type { Reply } from '../../src/app/shared/replies.ts';
 import { plain } from '../../src/domain/cards.ts';
 import type { Plan } from '../../src/domain/plan.ts';
 import { catalogOf, loadPlanFile } from '../../src/plans/catalog.ts';
@@ -58,6 +58,13 @@ describe.each(engines)('locks on %s', (_engine, open) => {
     return ((await database.db.execute(query)) as unknown as { rows: Record<string, unknown>[] }).rows;
   }
   const actions = async () => (await lockEventsFor(database.db, TARGET)).map((event) => event.action);
+  /** What a worker does with the run's targetFreed jobs (no relay or worker runs here): each gives the target's queued starts their turn. */
+  const runTargetJobs = async () => {
+    for (const row of await rows(sql`select id, payload from outbox where queue = 'flightdeck-targets' and relayed_at is null`)) {
+      await startQueued(ctx, row.payload as typeof TARGET);
+      await database.db.execute(sql`update outbox set relayed_at = now() where id = ${row.id}`);
+    }
+  };
   const runCount = async () => (await rows(sql`select count(*)::int as n from runs`))[0]!.n;
 
   it('a lock is stored with who, why, since and until, logged, and announced in the channel', async () => {
@@ -122,6 +129,7 @@ describe.each(engines)('locks on %s', (_engine, open) => {
     expect(await command(alice, 'start demo 1.3.0')).toContain('demo-1 is already active on this service and environment (pre checks, started by mallory). Wait for it to finish, or cancel it; or add --queue to start when it ends.');
     expect(await command(alice, 'start demo 1.3.0 --queue')).toBe('Queued: demo 1.3.0 → production starts when demo-1 ends. demo-1 is active there (pre checks).');
     expect(await command(mallory, 'cancel demo-1 wrong build')).toBe('demo-1 is cancelled.');
+    await runTargetJobs();
     expect(await findRunByKey(database.db, 'demo-2')).toMatchObject({ version: '1.3.0', requestedBy: alice, state: 'pre_checks' });
     expect(await command(alice, 'cancel demo-2')).toBe('demo-2 is cancelled.');
   });

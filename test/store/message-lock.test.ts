@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/app/context.ts';
+import type { AppContext } from '../../src/app/shared/context.ts';
 import { onCommand } from '../../src/app/on-command.ts';
-import { recordEvent } from '../../src/app/record-event.ts';
+import { recordEvent } from '../../src/app/shared/record-event.ts';
 import { loadPlanFile } from '../../src/plans/catalog.ts';
 import { PROJECT_ROOT } from '../../src/runtime.ts';
 import type { Db } from '../../src/store/db.ts';

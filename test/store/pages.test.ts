@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { persistEffects, type ChatDeps } from '../../src/app/apply-effects.ts';
-import type { AppContext } from '../../src/app/context.ts';
+import { persistEffects, type ChatDeps } from '../../src/app/shared/apply-effects.ts';
+import type { AppContext } from '../../src/app/shared/context.ts';
 import { onPageAck } from '../../src/app/on-page-ack.ts';
 import { decideReminder, runPageJob } from '../../src/app/page-jobs.ts';
-import { pageIdFor } from '../../src/app/page-open.ts';
+import { pageIdFor } from '../../src/app/shared/page-open.ts';
 import { sweepOverdue } from '../../src/app/sweep.ts';
 import { SlackChat } from '../../src/chat/slack/web-chat.ts';
 import type { Run } from '../../src/domain/run.ts';

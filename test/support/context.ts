@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { AppContext } from '../../src/app/context.ts';
+import type { AppContext } from '../../src/app/shared/context.ts';
 import type { Plan } from '../../src/domain/plan.ts';
 import { catalogOf, type PlanCatalog } from '../../src/plans/catalog.ts';
 import { systemClock, type Clock } from '../../src/ports.ts';

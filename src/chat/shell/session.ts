@@ -2,13 +2,12 @@ import { ACTIONS, type ActionId } from '../../domain/cards.ts';
 import type { Actor } from '../../domain/identity.ts';
 import { onAction } from '../../app/on-action.ts';
 import { onCommand } from '../../app/on-command.ts';
-import type { AppContext } from '../../app/context.ts';
-import type { Reply } from '../../app/replies.ts';
-import { activeRuns, findRunByKey } from '../../store/runs.ts';
+import type { AppContext } from '../../app/shared/context.ts';
+import type { Reply } from '../../app/shared/replies.ts';
+import { activeRunList, openPages, runByKey } from '../../app/lookups.ts';
 import { cardToText } from './render.ts';
 import { statusCard } from '../../domain/messages.ts';
 import { onPageAck } from '../../app/on-page-ack.ts';
-import { pagesDueBefore, pagesOfRun } from '../../store/pages.ts';
 
 const BUTTON_WORDS: Record<string, ActionId> = {
   go: ACTIONS.go,
@@ -22,8 +21,7 @@ const BUTTON_WORDS: Record<string, ActionId> = {
 };
 
 const ACK_FLAG = '--ack';
-/** Every open page is due before this; the largest Date JavaScript has (year 275760) is beyond what Postgres stores. */
-const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
+
 
 /**
  * The shell's input side: a line typed by a user becomes the same use-case call a Slack
@@ -56,7 +54,7 @@ export class ShellSession {
     const acknowledged = rest.some((token) => token.toLowerCase() === ACK_FLAG);
     const words = rest.filter((token) => token.toLowerCase() !== ACK_FLAG);
     const named = words[0] && /^[a-z][a-z0-9-]*-\d+$/.test(words[0]) ? words.shift()! : null;
-    const run = named ? await findRunByKey(this.ctx.db, named) : await this.onlyRunWithButton(action);
+    const run = named ? await runByKey(this.ctx, named) : await this.onlyRunWithButton(action);
     if (!run) return { kind: 'text', text: named ? `There is no run ${named}.` : 'Which run? Name it, e.g. "go demo-1".' };
     const outcome = await onAction(this.ctx, { actor, action, runId: run.id, rationale: words.length ? words.join(' ') : null, ...(acknowledged ? { acknowledged } : {}) });
     if (outcome.reply.kind !== 'text' || !outcome.input) return outcome.reply;
@@ -66,15 +64,15 @@ export class ShellSession {
 
   /** `ack [run]`: the Acknowledge button of the run's open page (or of the only open page). */
   private async acknowledge(actor: Actor, runKey: string | undefined): Promise<Reply> {
-    const run = runKey ? await findRunByKey(this.ctx.db, runKey) : null;
+    const run = runKey ? await runByKey(this.ctx, runKey) : null;
     if (runKey && !run) return { kind: 'text', text: `There is no run ${runKey}.` };
-    const open = run ? (await pagesOfRun(this.ctx.db, run.id)).filter((page) => !page.acknowledged) : await pagesDueBefore(this.ctx.db, FAR_FUTURE);
+    const open = await openPages(this.ctx, run);
     if (open.length !== 1) return { kind: 'text', text: open.length ? 'Which page? Name its run, e.g. "ack demo-2".' : 'There is no open page to acknowledge.' };
     return (await onPageAck(this.ctx, { actor, pageId: open[0]!.id })).reply;
   }
 
   private async onlyRunWithButton(action: ActionId) {
-    const candidates = (await activeRuns(this.ctx.db)).filter((run) => statusCard(run).buttons.some((button) => button.action === action));
+    const candidates = (await activeRunList(this.ctx)).filter((run) => statusCard(run).buttons.some((button) => button.action === action));
     return candidates.length === 1 ? candidates[0]! : null;
   }
 }

@@ -3,11 +3,11 @@ import { App, ExpressReceiver, type Logger as BoltLogger, LogLevel } from '@slac
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { IANAZone } from 'luxon';
-import type { AppContext } from '../../app/context.ts';
+import type { AppContext } from '../../app/shared/context.ts';
 import { decisionFormFor, onAction, type ActionOutcome } from '../../app/on-action.ts';
 import { onCommand } from '../../app/on-command.ts';
 import { onPageAck } from '../../app/on-page-ack.ts';
-import { text, type Reply } from '../../app/replies.ts';
+import { text, type Reply } from '../../app/shared/replies.ts';
 import { decisionOf } from '../../domain/decisions.ts';
 import { DECISION_CALLBACK_ID, DECISION_INPUTS, decisionModal, notRecordedView } from './decision-modal.ts';
 import { answerEveryRequest } from './front-door.ts';

@@ -1,6 +1,6 @@
 import type { ActionsBlock, Button as SlackButton, ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { plain, type Button, type Card, type Text } from '../../domain/cards.ts';
-import type { Reply } from '../../app/replies.ts';
+import type { Reply } from '../../app/shared/replies.ts';
 import { cutText } from '../cut.ts';
 
 /**

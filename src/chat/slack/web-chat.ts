@@ -1,7 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import type { Card } from '../../domain/cards.ts';
 import type { ChatPlatform, MessageRef } from '../../ports.ts';
-import type { Reply } from '../../app/replies.ts';
+import type { Reply } from '../../app/shared/replies.ts';
 import { cardToBlocks, markdownToMrkdwn, replyToSlack } from './render.ts';
 
 export interface SlackChatOptions {

@@ -2,16 +2,16 @@ import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, t
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.ts';
+import type { AppContext } from '../../app/shared/context.ts';
 import { onAction } from '../../app/on-action.ts';
 import { onCommand } from '../../app/on-command.ts';
 import { onPageAck } from '../../app/on-page-ack.ts';
-import { text, type Reply } from '../../app/replies.ts';
+import { text, type Reply } from '../../app/shared/replies.ts';
 import type { TeamsConfig } from '../../config.ts';
+import type { ConversationReferences } from '../../ports.ts';
 import { withDecisionForms } from '../../domain/decision-facts.ts';
 import { statusCard } from '../../domain/messages.ts';
-import { findRun } from '../../store/runs.ts';
-import { saveConversationReference } from '../../store/teams.ts';
+import { runById } from '../../app/lookups.ts';
 import type { Actor } from '../../domain/identity.ts';
 import { actorOf, channelOf, commandText, parseCardAction, parsePageAction } from './parse.ts';
 import { CARD_CONTENT_TYPE, cardToAdaptiveCard, replyActivity } from './render.ts';
@@ -55,6 +55,7 @@ export class FlightdeckTeamsBot extends TeamsActivityHandler {
   constructor(
     private readonly ctx: AppContext,
     private readonly log: Logger,
+    private readonly references: ConversationReferences,
   ) {
     super();
     this.onMessage(async (context, next) => {
@@ -119,7 +120,7 @@ export class FlightdeckTeamsBot extends TeamsActivityHandler {
     try {
       // The decision form's inputs (rationale, acknowledgement) come in the action's data.
       const outcome = await onAction(this.ctx, { actor, ...click });
-      const run = outcome.accepted ? await findRun(this.ctx.db, click.runId) : null;
+      const run = outcome.accepted ? await runById(this.ctx, click.runId) : null;
       if (!run) return message(outcome.reply.kind === 'text' ? outcome.reply.text : 'Done.');
       return { statusCode: 200, type: CARD_CONTENT_TYPE, value: cardToAdaptiveCard(withDecisionForms(statusCard(run), run)) };
     } catch (error) {
@@ -146,7 +147,7 @@ export class FlightdeckTeamsBot extends TeamsActivityHandler {
     const { activityId: _activity, ...reference } = TurnContext.getConversationReference(context.activity);
     const conversationId = reference.conversation?.id;
     if (!conversationId) return;
-    await saveConversationReference(this.ctx.db, channelOf(conversationId), { ...reference, conversation: { ...reference.conversation, id: channelOf(conversationId) } }, this.ctx.clock.now());
+    await this.references.save(channelOf(conversationId), { ...reference, conversation: { ...reference.conversation, id: channelOf(conversationId) } }, this.ctx.clock.now());
   }
 }
 

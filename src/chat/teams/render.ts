@@ -2,7 +2,7 @@ import type { ActionId, Button, Card, DecisionForm, Text } from '../../domain/ca
 import { ACKNOWLEDGE_LABEL } from '../../domain/decision-facts.ts';
 import { decisionLabel } from '../../domain/decisions.ts';
 import { isPageActionId } from '../../domain/page.ts';
-import type { Reply } from '../../app/replies.ts';
+import type { Reply } from '../../app/shared/replies.ts';
 import { cutText } from '../cut.ts';
 import { decisionInputIds, MAX_RATIONALE } from './parse.ts';
 

@@ -1,9 +1,7 @@
 import { TurnContext, type Activity, type CloudAdapter, type ConversationParameters, type ConversationReference } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
 import type { Card } from '../../domain/cards.ts';
-import type { ChatPlatform, MessageRef } from '../../ports.ts';
-import type { Db } from '../../store/db.ts';
-import { conversationReference, latestConversationReference, saveConversationReference } from '../../store/teams.ts';
+import type { ChatPlatform, ConversationReferences, MessageRef } from '../../ports.ts';
 import { cardAttachment } from './render.ts';
 
 /**
@@ -16,7 +14,7 @@ export class TeamsChat implements ChatPlatform {
   constructor(
     private readonly adapter: CloudAdapter,
     private readonly appId: string,
-    private readonly db: Db,
+    private readonly references: ConversationReferences,
   ) {}
 
   async postCard(channel: string, card: Card, thread?: MessageRef): Promise<MessageRef> {
@@ -39,7 +37,7 @@ export class TeamsChat implements ChatPlatform {
    * reference is stored like any other, so the message can be edited later.
    */
   async postDirect(personId: string, card: Card): Promise<MessageRef> {
-    const stored = (await latestConversationReference(this.db)) as Partial<ConversationReference> | null;
+    const stored = (await this.references.latest()) as Partial<ConversationReference> | null;
     const tenantId = stored?.conversation?.tenantId;
     if (!stored?.serviceUrl || !stored.bot || !tenantId) {
       throw new Error('Flightdeck cannot open a Teams chat yet: add the app to a team or chat first (it learns the tenant and service URL there).');
@@ -51,7 +49,7 @@ export class TeamsChat implements ChatPlatform {
       const parameters = { isGroup: false, bot: stored.bot, members: [{ id: personId }], tenantId, channelData: { tenant: { id: tenantId } } } as ConversationParameters;
       const created = await client.conversations.createConversation(parameters);
       const conversation = { id: created.id, conversationType: 'personal', isGroup: false, tenantId, name: '' };
-      await saveConversationReference(this.db, created.id, { ...fresh, conversation, user: { id: personId, name: '' } }, new Date());
+      await this.references.save(created.id, { ...fresh, conversation, user: { id: personId, name: '' } }, new Date());
       const activity = { type: 'message', attachments: [cardAttachment(card)], from: stored.bot, recipient: { id: personId, name: '' }, conversation, channelId: stored.channelId, serviceUrl: stored.serviceUrl } as Activity;
       const response = await client.conversations.sendToConversation(created.id, activity);
       ref = { channel: created.id, id: response.id ?? '' };
@@ -60,7 +58,7 @@ export class TeamsChat implements ChatPlatform {
   }
 
   private async inConversation<T>(channel: string, thread: MessageRef | undefined, logic: (turn: TurnContext, conversationId: string) => Promise<T>): Promise<T> {
-    const stored = (await conversationReference(this.db, channel)) as Partial<ConversationReference> | null;
+    const stored = (await this.references.find(channel)) as Partial<ConversationReference> | null;
     if (!stored?.conversation) {
       throw new Error(`Flightdeck has no Teams conversation ${channel}: add the app to that team or chat first (the plan's teams channel must be a conversation the bot was installed in).`);
     }

@@ -1,6 +1,7 @@
 import type { StrategyConfig } from '../plan.ts';
 import { stepFrom } from '../steps.ts';
-import { holdName, variant, type StrategySteps } from './index.ts';
+import type { StrategySteps } from './index.ts';
+import { holdName, variant } from './step-helpers.ts';
 
 type Canary = Extract<StrategyConfig, { kind: 'canary' }>;
 

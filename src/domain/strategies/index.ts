@@ -1,4 +1,3 @@
-import { formatDuration } from '../duration.ts';
 import type { StrategyConfig } from '../plan.ts';
 import type { Step } from '../steps.ts';
 import { blueGreenSteps } from './blue-green.ts';
@@ -39,14 +38,4 @@ export function strategySteps(config: StrategyConfig): StrategySteps {
     case 'feature-flag':
       return featureFlagSteps(config);
   }
-}
-
-/** The same step with more FLIGHTDECK_* variables and its own name (commands only; other steps keep theirs). */
-export function variant(step: StrategyStep, name: string, env: Record<string, string>): StrategyStep {
-  if (step.action.kind !== 'command') return { ...step, name };
-  return { ...step, name, action: { ...step.action, env: { ...step.action.env, ...env } } };
-}
-
-export function holdName(weight: number, holdMs: number, promotion: 'auto' | 'manual'): string {
-  return `Hold the canary at ${weight}% for ${formatDuration(holdMs)}${promotion === 'manual' ? ', then ask to promote' : ''}`;
 }

@@ -1,6 +1,7 @@
 import type { StrategyConfig } from '../plan.ts';
 import { stepFrom } from '../steps.ts';
-import { variant, type StrategySteps, type UndoStep } from './index.ts';
+import type { StrategySteps, UndoStep } from './index.ts';
+import { variant } from './step-helpers.ts';
 
 type Rolling = Extract<StrategyConfig, { kind: 'rolling' }>;
 

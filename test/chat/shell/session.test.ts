@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../../src/app/context.ts';
-import { recordEvent } from '../../../src/app/record-event.ts';
+import type { AppContext } from '../../../src/app/shared/context.ts';
+import { recordEvent } from '../../../src/app/shared/record-event.ts';
 import { cardToText } from '../../../src/chat/shell/render.ts';
 import { ShellSession } from '../../../src/chat/shell/session.ts';
 import { withDecisionForms } from '../../../src/domain/decision-facts.ts';

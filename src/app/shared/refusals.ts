@@ -1,6 +1,6 @@
-import type { Actor } from '../domain/identity.ts';
-import type { TransitionError } from '../domain/run.ts';
-import { recordRefusal } from '../store/refusals.ts';
+import type { Actor } from '../../domain/identity.ts';
+import type { TransitionError } from '../../domain/run.ts';
+import { recordRefusal } from '../../store/refusals.ts';
 import type { AppContext } from './context.ts';
 
 /**

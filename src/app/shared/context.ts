@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { PlanCatalog } from '../plans/catalog.ts';
-import type { Clock } from '../ports.ts';
-import type { Db } from '../store/db.ts';
+import type { PlanCatalog } from '../../plans/catalog.ts';
+import type { Clock } from '../../ports.ts';
+import type { Db } from '../../store/db.ts';
 
 /** What every use case needs: the store, the plans, the clock, and a nudge for the outbox relay. */
 export interface AppContext {

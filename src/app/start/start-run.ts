@@ -1,28 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import type { Command } from '../domain/command.ts';
-import type { Actor } from '../domain/identity.ts';
-import type { Plan } from '../domain/plan.ts';
-import { dryRunCard } from '../domain/plan-card.ts';
-import { describeRedeploy } from '../domain/redeploy.ts';
-import { transition, type Run, type RunEvent } from '../domain/run.ts';
-import { specFor, type RunSpec } from '../domain/spec.ts';
-import { alreadyActive, decideStart, type RunDraft, type StartAsk, type StartDecision, type StartFacts } from '../domain/start-decision.ts';
-import { parseStartTime } from '../domain/start-time.ts';
-import { isUniqueViolation } from '../store/errors.ts';
-import { activeLockFor, recordLockEvent } from '../store/locks.ts';
-import { activeRunFor, findRunByRequestKey, insertRun, nextRunNumber, succeededVersions, versionSucceededIn } from '../store/runs.ts';
-import { persistEffects } from './apply-effects.ts';
-import type { AppContext } from './context.ts';
-import type { CommandRequest } from './on-command.ts';
-import { startGate } from './queued-starts.ts';
-import { auditRefusal } from './refusals.ts';
-import { text, type Reply } from './replies.ts';
+import type { Command } from '../../domain/command.ts';
+import type { Actor } from '../../domain/identity.ts';
+import type { Plan } from '../../domain/plan.ts';
+import { dryRunCard } from '../../domain/plan-card.ts';
+import { describeRedeploy } from '../../domain/redeploy.ts';
+import { transition, type Run, type RunEvent } from '../../domain/run.ts';
+import { specFor, type RunSpec } from '../../domain/spec.ts';
+import { alreadyActive, decideStart, type RunDraft, type StartAsk, type StartDecision, type StartFacts } from '../../domain/start-decision.ts';
+import { parseStartTime } from '../../domain/start-time.ts';
+import { isUniqueViolation } from '../../store/errors.ts';
+import { lockedSummary, type Target as LockTarget } from '../../domain/lock.ts';
+import { activeLockFor, queuedStartsFor, queueStart, recordLockEvent } from '../../store/locks.ts';
+import { activeRunFor, findRunByRequestKey, insertRun, nextRunNumber, succeededVersions, versionSucceededIn } from '../../store/runs.ts';
+import { persistEffects } from '../shared/apply-effects.ts';
+import type { AppContext } from '../shared/context.ts';
+import { auditRefusal } from '../shared/refusals.ts';
+import { text, type Reply } from '../shared/replies.ts';
 
 /**
  * Creating a run: `/deploy start` (and its --dry-run) and `/deploy rollback <service>` (a finished
  * deployment rolled back by a new run). Both gather the same facts about the target and let one pure
  * decision (domain/start-decision.ts) say what the run would be and what refuses it.
  */
+
+export interface CommandRequest {
+  actor: Actor;
+  /** What follows the command word: "start api 1.4.2 production". */
+  text: string;
+  /** The platform's id for this request (Slack trigger_id, Teams activity id): a retried request finds its run. */
+  requestKey: string | null;
+}
 
 export interface Target {
   plan: Plan;
@@ -78,7 +85,7 @@ export async function onStart(ctx: AppContext, request: CommandRequest, command:
   if (earlier) return earlier;
   const refused = decision.refusals.find((refusal) => refusal.gate === 'rule' || refusal.gate === 'freeze');
   if (refused) return refuse(ctx, actor, 'start', target, refused.message);
-  // A lock refuses the start (or --queue waits for the lock or the active run): app/queued-starts.ts.
+  // A lock refuses the start (or --queue waits for the lock or the active run); queued-starts.ts replays a queued one.
   const gated = await startGate(ctx, request, command, { service: target.plan.service, environment: target.environment }, facts);
   if (gated) return gated;
   const busy = decision.refusals.find((refusal) => refusal.gate === 'active');
@@ -183,4 +190,35 @@ function dryRun({ plan, environment, spec }: Target, version: string, decision: 
     ...refused(['lock', 'active']),
   ];
   return { kind: 'card', card: dryRunCard({ service: plan.service, version, environment }, spec, notes) };
+}
+
+/**
+ * Before a start creates a run, given the target's lock and active run (app/start-run.ts read them): a
+ * lock refuses it, naming the holder, unless it asks to queue; a start with --queue waits for a lock or an
+ * active run. Null: go ahead (an active run is answered as before).
+ */
+async function startGate(ctx: AppContext, request: CommandRequest, command: Extract<Command, { kind: 'start' }>, target: LockTarget, held: Pick<StartFacts, 'lock' | 'active'>): Promise<Reply | null> {
+  const now = ctx.clock.now();
+  const { lock } = held;
+  const busy = lock ? null : held.active;
+  if (!lock && !busy) return null;
+  if (command.queue) {
+    const queued = await ctx.db.transaction(async (tx) => {
+      const { start, created } = await queueStart(tx, { ...target, version: command.version, command: withoutQueue(request.text), requestedBy: request.actor }, request.requestKey, now);
+      if (created) await recordLockEvent(tx, { target, action: 'queued', by: request.actor, detail: `${start.command} (queued start ${start.id})` }, now);
+      return start;
+    });
+    const ahead = (await queuedStartsFor(ctx.db, target)).findIndex((start) => start.id === queued.id);
+    const why = lock ? lockedSummary(lock, now) : `${busy!.key} is active there (${busy!.state.replace(/_/g, ' ')}).`;
+    return text(`Queued: ${target.service} ${command.version} → ${target.environment} starts when ${lock ? 'the lock frees' : `${busy!.key} ends`}${ahead > 0 ? `, after ${ahead} queued before it` : ''}. ${why}`);
+  }
+  if (!lock) return null;
+  const refusal = `${lockedSummary(lock, now)} Reply \`/deploy ${withoutQueue(request.text)} --queue\` to run it when the lock frees.`;
+  await recordLockEvent(ctx.db, { target, action: 'start_refused', by: request.actor, detail: refusal }, now);
+  return text(refusal);
+}
+
+/** The start command as typed, less its --queue (chat apps turn "--" into a dash). */
+function withoutQueue(typed: string): string {
+  return typed.replace(/(^|\s)(--|[—–]-?)queue(?=\s|$)/gi, '').replace(/\s+/g, ' ').trim();
 }

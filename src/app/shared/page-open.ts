@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { openPage, type Round } from '../domain/page.ts';
-import type { Run } from '../domain/run.ts';
-import { QUEUES, type PageJob } from '../queue/jobs.ts';
-import type { Db } from '../store/db.ts';
-import { outboxRow, type OutboxRow } from '../store/outbox.ts';
-import { insertPage } from '../store/pages.ts';
+import { acknowledgedCard, openPage, type Round } from '../../domain/page.ts';
+import type { Run } from '../../domain/run.ts';
+import { QUEUES, type PageJob } from '../../queue/jobs.ts';
+import type { Db } from '../../store/db.ts';
+import { outboxRow, type OutboxRow } from '../../store/outbox.ts';
+import { findPage, insertPage, savePageMessage } from '../../store/pages.ts';
+import type { ChatPlatform, MessageRef } from '../../ports.ts';
+import type { ChatDeps } from './apply-effects.ts';
 
 /**
  * A page's id comes from the transition that opened it (the run and its event number), so the
@@ -32,4 +34,14 @@ export function roundRows(round: Round, now: Date): OutboxRow[] {
   );
   if (page.nextReminderAt) rows.push(job({ kind: 'reminder', pageId: page.id, reminder: page.remindersSent + 1 }, new Date(page.nextReminderAt)));
   return rows;
+}
+
+/**
+ * Remembers a message carrying a page's button, so it is edited once someone acknowledges. If that
+ * happened while the message was on its way, the edit job may have missed it: edit it here instead.
+ */
+export async function keepPageMessage(deps: ChatDeps, chat: ChatPlatform, pageId: string, run: Run, ref: MessageRef): Promise<void> {
+  await savePageMessage(deps.db, pageId, chat.platform, ref.channel, ref.id);
+  const page = await findPage(deps.db, pageId);
+  if (page?.acknowledged) await chat.updateCard(ref, acknowledgedCard(page, run));
 }

@@ -1,0 +1,196 @@
+import type { Logger } from 'pino';
+import { card, type Card } from '../../domain/cards.ts';
+import type { Effect } from '../../domain/effects.ts';
+import { directMessageId, type Platform } from '../../domain/identity.ts';
+import { isActive, type Lock, type Target } from '../../domain/lock.ts';
+import { pageCard, reminderCard, rollbackCard, statusCard, stoppedCard, successCard, upcomingCard } from '../../domain/messages.ts';
+import { acknowledgeButton, type Page, type Round } from '../../domain/page.ts';
+import type { Plan } from '../../domain/plan.ts';
+import { deploymentReport } from '../../domain/report.ts';
+import { undecidedApprovers } from '../../domain/run-approval.ts';
+import type { Run } from '../../domain/run.ts';
+import type { ChatPlatform, MessageRef } from '../../ports.ts';
+import { QUEUES, stepJobId, type ChatEffect, type NoticeJob, type TargetJob } from '../../queue/jobs.ts';
+import type { Db } from '../../store/db.ts';
+import { insertLockIfAbsent, lockRowFor, recordLockEvent, replaceLock } from '../../store/locks.ts';
+import { insertOutbox, outboxRow, type OutboxRow } from '../../store/outbox.ts';
+import { findPage } from '../../store/pages.ts';
+import { findRun, lockRunMessages, saveStatusMessage, statusMessageOf } from '../../store/runs.ts';
+import { keepPageMessage, openPageFor, pageIdFor, roundRows } from './page-open.ts';
+
+/**
+ * The one place where effects become the world's business.
+ * In the transaction that decided them: a run's effects, and the work that belongs to no run's
+ * transition (notices, page rounds), become outbox rows (durable, relayed to BullMQ); a lock a run
+ * takes is written there and then. On the worker: chat effects and notices become ChatPlatform calls.
+ */
+
+export function outboxRowsFor(run: Run, effects: Effect[], now: Date): OutboxRow[] {
+  return effects.flatMap((effect): OutboxRow[] => {
+    switch (effect.kind) {
+      case 'runStep':
+        return [outboxRow(run.id, QUEUES.steps, { runId: run.id, stepId: effect.stepId }, now, stepJobId(run.id, effect.stepId))];
+      case 'scheduleCheck':
+        return [outboxRow(run.id, QUEUES.checks, { runId: run.id, seq: effect.seq }, new Date(effect.at))];
+      case 'scheduleTimer':
+        return [outboxRow(run.id, QUEUES.timers, { runId: run.id, timer: effect.timer, n: effect.n }, new Date(effect.at))];
+      case 'page':
+        return [outboxRow(run.id, QUEUES.chat, { runId: run.id, effect: { ...effect, pageId: pageIdFor(run) } }, now)];
+      case 'targetFreed':
+        // A job, not a call after commit: a crash between the run's end and the queued starts loses nothing.
+        return [outboxRow(run.id, QUEUES.targets, { service: run.service, environment: run.environment } satisfies TargetJob, now)];
+      case 'lockTarget':
+        return []; // written in the transaction itself (persistEffects)
+      default:
+        return [outboxRow(run.id, QUEUES.chat, { runId: run.id, effect }, now)];
+    }
+  });
+}
+
+/** In the transition's transaction: the outbox rows of its effects, the page it opens, the lock it takes. */
+export async function persistEffects(db: Db, run: Run, effects: Effect[], now: Date): Promise<void> {
+  const rows = outboxRowsFor(run, effects, now);
+  for (const effect of effects) {
+    // A page opens with the transition that pages: its row and first direct messages commit with it, or not at all.
+    if (effect.kind === 'page') rows.push(...(await openPageFor(db, run, effect.reason, now)));
+    if (effect.kind === 'lockTarget') await takeLock(db, effect.lock, now);
+  }
+  await insertOutbox(db, rows, now);
+}
+
+/** A lock Flightdeck takes (after a rollback): it replaces any lock there, and the audit trail keeps the one it replaced. */
+async function takeLock(db: Db, lock: Lock, now: Date): Promise<void> {
+  const where: Target = { service: lock.service, environment: lock.environment };
+  const held = await lockRowFor(db, where);
+  if (held || !(await insertLockIfAbsent(db, lock))) await replaceLock(db, lock);
+  const live = held && isActive(held, now) ? held : null;
+  await recordLockEvent(db, { target: where, action: live ? 'taken_over' : 'locked', by: null, reason: lock.reason, lock, detail: live ? `replaced ${live.by.name}'s lock (“${live.reason}”)` : null }, now);
+}
+
+/**
+ * Work that belongs to no run's transition, decided by a use case in its transaction:
+ * - notice: a card to the environment's channel on `platform` (a lock taken or lifted, a queued start
+ *   that could not start); none when the plan has no channel there. `eventId` is the lock event it
+ *   tells of (the outbox's run column carries it).
+ * - pageRound: a page's direct messages and its next reminder; pageReminder: decide reminder `n` now;
+ *   pageAcknowledged: edit every message of a page someone took.
+ */
+export type Work =
+  | { kind: 'notice'; eventId: string; plan: Plan | undefined; environment: string; platform: Platform; card: Card }
+  | { kind: 'pageRound'; round: Round }
+  | { kind: 'pageReminder'; page: Page; reminder: number }
+  | { kind: 'pageAcknowledged'; page: Page };
+
+export async function persistWork(db: Db, work: Work[], now: Date): Promise<void> {
+  await insertOutbox(db, work.flatMap((item) => workRows(item, now)), now);
+}
+
+function workRows(work: Work, now: Date): OutboxRow[] {
+  switch (work.kind) {
+    case 'notice': {
+      const channel = work.plan?.environments[work.environment]?.channel[work.platform];
+      if (!channel) return [];
+      const { buttons: _none, ...content } = work.card;
+      return [outboxRow(work.eventId, QUEUES.notices, { platform: work.platform, channel, card: content } satisfies NoticeJob, now)];
+    }
+    case 'pageRound':
+      return roundRows(work.round, now);
+    case 'pageReminder':
+      return [outboxRow(work.page.runId, QUEUES.pages, { kind: 'reminder', pageId: work.page.id, reminder: work.reminder }, now)];
+    case 'pageAcknowledged':
+      return [outboxRow(work.page.runId, QUEUES.pages, { kind: 'acknowledged', pageId: work.page.id }, now)];
+  }
+}
+
+export interface ChatDeps {
+  db: Db;
+  chats: Partial<Record<Platform, ChatPlatform>>;
+  log: Logger;
+}
+
+export async function performChatEffect(deps: ChatDeps, runId: string, effect: ChatEffect): Promise<void> {
+  const run = await findRun(deps.db, runId);
+  if (!run) return deps.log.warn({ runId }, 'chat effect for an unknown run dropped');
+  const chat = deps.chats[run.platform];
+  const channel = run.spec.channel[run.platform];
+  if (!chat || !channel) {
+    return deps.log.warn({ run: run.key, platform: run.platform }, 'no chat adapter or channel for this run; message dropped');
+  }
+  switch (effect.kind) {
+    case 'refreshStatus':
+      await refreshStatus(deps, chat, run.id, channel);
+      return;
+    case 'remindApprovers':
+      await remindApprovers(deps, chat, run);
+      return;
+    case 'postLog': {
+      const thread = await refreshStatus(deps, chat, run.id, channel, { onlyIfMissing: true });
+      await chat.postText(channel, effect.text, thread);
+      return;
+    }
+    case 'announce': {
+      if (effect.message === 'scheduled') {
+        await chat.postCard(channel, upcomingCard(run));
+        return;
+      }
+      if (effect.message === 'stopped') {
+        await chat.postCard(channel, stoppedCard(run));
+        return;
+      }
+      await chat.postCard(channel, effect.message === 'success' ? successCard(run) : rollbackCard(run));
+      const thread = await refreshStatus(deps, chat, run.id, channel, { onlyIfMissing: true });
+      await chat.postText(channel, deploymentReport(run), thread);
+      return;
+    }
+    case 'page': {
+      const page = effect.pageId ? await findPage(deps.db, effect.pageId) : null;
+      const ref = await chat.postCard(channel, pageCard(run, effect.reason, page ? acknowledgeButton(page) : undefined));
+      if (page) await keepPageMessage(deps, chat, page.id, run, ref);
+      return;
+    }
+  }
+}
+
+/** A direct message with the decision card to each approver who has not decided (and has an id on this platform). */
+async function remindApprovers(deps: ChatDeps, chat: ChatPlatform, run: Run): Promise<void> {
+  for (const approver of undecidedApprovers(run)) {
+    const id = directMessageId(approver, chat.platform);
+    if (!id) {
+      deps.log.warn({ run: run.key, approver: approver.key, platform: chat.platform }, 'approver has no id a direct message can go to on this platform; not reminded (the status message still shows the buttons)');
+      continue;
+    }
+    await chat.postDirect(id, reminderCard(run));
+  }
+}
+
+/**
+ * Posts the run's status message the first time and edits it afterwards, rendering the run as it is
+ * once the run's message lock is held: two workers never post it twice, and the last edit always shows
+ * the latest state. The lock is not the run's row lock, so transitions never wait for a chat call.
+ */
+async function refreshStatus(deps: ChatDeps, chat: ChatPlatform, runId: string, channel: string, options: { onlyIfMissing?: boolean } = {}): Promise<MessageRef> {
+  return deps.db.transaction(async (tx) => {
+    await lockRunMessages(tx, runId);
+    const run = (await findRun(tx, runId))!;
+    const saved = await statusMessageOf(tx, runId, chat.platform);
+    if (saved) {
+      const ref = { channel: saved.channel, id: saved.messageId };
+      if (!options.onlyIfMissing) await chat.updateCard(ref, statusCard(run));
+      return ref;
+    }
+    const ref = await chat.postCard(channel, statusCard(run));
+    await saveStatusMessage(tx, runId, chat.platform, ref.channel, ref.id);
+    return ref;
+  });
+}
+
+/** Worker: posts a notice (a card without buttons). */
+export async function postNotice(deps: ChatDeps, job: NoticeJob): Promise<string> {
+  const chat = deps.chats[job.platform];
+  if (!chat) {
+    deps.log.warn({ platform: job.platform, channel: job.channel }, 'no chat adapter for this platform; notice dropped');
+    return 'dropped';
+  }
+  await chat.postCard(job.channel, card({ ...job.card, buttons: [] }));
+  return 'posted';
+}

@@ -1,0 +1,28 @@
+import type { RunEvent, TransitionResult } from '../../domain/run.ts';
+import { transition } from '../../domain/run.ts';
+import { appendEvent, lockRun } from '../../store/runs.ts';
+import { persistEffects } from './apply-effects.ts';
+import type { AppContext } from './context.ts';
+
+/**
+ * The one write path for an existing run: lock it, ask the domain, then save the event, the new
+ * snapshot and its effects (outbox rows; a lock it takes) in one transaction. A refused event writes
+ * nothing. What follows a run's end (its queued starts' turn) is one of those effects, so a crash
+ * after the commit loses nothing.
+ */
+export async function recordEvent(ctx: AppContext, runId: string, event: RunEvent): Promise<TransitionResult> {
+  const now = ctx.clock.now();
+  const result = await ctx.db.transaction(async (tx) => {
+    const run = await lockRun(tx, runId);
+    const outcome = transition(run, event, now);
+    if (!outcome.ok) return outcome;
+    await appendEvent(tx, outcome.run, event, now);
+    await persistEffects(tx, outcome.run, outcome.effects, now);
+    return outcome;
+  });
+  if (result.ok) {
+    ctx.kickRelay();
+    ctx.log.info({ run: result.run.key, event: event.type, state: result.run.state }, 'run event');
+  }
+  return result;
+}
