@@ -4,7 +4,7 @@ import type { Actor } from '../../domain/identity.ts';
 import type { Plan } from '../../domain/plan.ts';
 import { dryRunCard } from '../../domain/plan-card.ts';
 import { describeRedeploy } from '../../domain/redeploy.ts';
-import { transition, type Run, type RunEvent } from '../../domain/run.ts';
+import { stateLabel, transition, type Run, type RunEvent } from '../../domain/run.ts';
 import { specFor, type RunSpec } from '../../domain/spec.ts';
 import { alreadyActive, decideStart, type RunDraft, type StartAsk, type StartDecision, type StartFacts } from '../../domain/start-decision.ts';
 import { parseStartTime } from '../../domain/start-time.ts';
@@ -209,7 +209,7 @@ async function startGate(ctx: AppContext, request: CommandRequest, command: Extr
       return start;
     });
     const ahead = (await queuedStartsFor(ctx.db, target)).findIndex((start) => start.id === queued.id);
-    const why = lock ? lockedSummary(lock, now) : `${busy!.key} is active there (${busy!.state.replace(/_/g, ' ')}).`;
+    const why = lock ? lockedSummary(lock, now) : `${busy!.key} is active there (${stateLabel(busy!.state)}).`;
     return text(`Queued: ${target.service} ${command.version} → ${target.environment} starts when ${lock ? 'the lock frees' : `${busy!.key} ends`}${ahead > 0 ? `, after ${ahead} queued before it` : ''}. ${why}`);
   }
   if (!lock) return null;
