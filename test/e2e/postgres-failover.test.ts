@@ -60,7 +60,8 @@ describe('Postgres terminating every session under load', () => {
     const response = await fetch(`${base}/slack/events`, { method: 'POST', body, headers: slackHeaders(body) }).catch(() => null);
     if (response?.status !== 200) return null;
     const text = await response.text();
-    return /\bfailover-\d+\b/.exec(text)?.[0] ?? null;
+    // Only a start that created a run acks one: a refusal may name another run ("failover-1 is already active").
+    return /\bRun (failover-\d+) created\b/.exec(text)?.[1] ?? null;
   };
   const alive = () => processes.filter(({ child }) => child.exitCode === null && child.signalCode === null).map(({ name }) => name);
   /** Readiness, failing at once (with its stderr) when a process has died rather than waiting out the poll. */
