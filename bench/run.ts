@@ -30,7 +30,13 @@ async function ackPath() {
   const database = await openDatabase({ url: process.env.DATABASE_URL });
   await database.migrate();
   await database.db.execute(sql`create temporary table if not exists bench_baseline (id uuid primary key, body jsonb)`);
-  const ctx = { db: database.db, plans: catalogOf([{ ...plan, service: 'bench' }]), clock: { now: () => new Date() }, log: pino({ level: 'silent' }), kickRelay() {} };
+  const ctx = {
+    db: database.db,
+    plans: catalogOf([{ ...plan, service: 'bench' }]),
+    clock: { now: () => new Date() },
+    log: pino({ level: 'silent' }),
+    kickRelay() {},
+  };
   console.log(`ack path (${database.kind})`);
   const baseline = await time('baseline: one insert transaction', 300, async () => {
     await database.db.transaction(async (tx) => void (await tx.execute(sql`insert into bench_baseline values (${randomUUID()}, '{}'::jsonb)`)));
@@ -64,7 +70,10 @@ async function domain() {
     { type: 'step.succeeded', stepId: 'finalize.0', summary: 'ok' },
   ];
   const now = new Date();
-  const requested: RunEvent = { type: 'requested', run: { id: randomUUID(), key: 'demo-1', service: 'demo', version: '1.0.0', environment: 'production', platform: 'slack', requestedBy: alice, spec } };
+  const requested: RunEvent = {
+    type: 'requested',
+    run: { id: randomUUID(), key: 'demo-1', service: 'demo', version: '1.0.0', environment: 'production', platform: 'slack', requestedBy: alice, spec },
+  };
   let last: Run | null = null;
   console.log(`domain (${events.length + 1} events per run)`);
   const baseline = await time('baseline: structuredClone(run) per event', 2_000, () => {

@@ -39,7 +39,13 @@ const envSchema = z.object({
   /** Points the Slack Web API client elsewhere (tests, proxies). Must end with a slash. */
   SLACK_API_URL: optionalUrl(['http', 'https']),
   /** Only this workspace's requests are served (its `T…` id, Slack's `team_id`); unset → any workspace whose requests are signed with our secret. */
-  SLACK_TEAM_ID: z.preprocess(unsetIfEmpty, z.string().regex(/^[TE][A-Z0-9]+$/, 'must be a Slack workspace id such as T0123ABCD').optional()),
+  SLACK_TEAM_ID: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^[TE][A-Z0-9]+$/, 'must be a Slack workspace id such as T0123ABCD')
+      .optional(),
+  ),
   /** Microsoft Teams bot (Azure Bot registration). Without it Teams is not served, unless TEAMS_ALLOW_UNAUTHENTICATED=true. */
   TEAMS_APP_ID: optionalText,
   TEAMS_APP_PASSWORD: optionalText,
@@ -53,7 +59,10 @@ const envSchema = z.object({
   TEAMS_ALLOW_UNAUTHENTICATED: z.preprocess(unsetIfEmpty, z.enum(['true', 'false']).default('false')).transform((value) => value === 'true'),
   PLANS_DIR: z.string().default('plans'),
   /** BullMQ key prefix: lets several Flightdecks (or test files) share one Redis. */
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('flightdeck'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('flightdeck'),
   /** How long a worker holds a step before another worker may take it over after a crash. */
   WORKER_LOCK_MS: number(z.number().int().min(1000), 30_000),
   /** How often a worker looks for overdue work (steps or checks whose jobs Redis may have lost). */
@@ -95,12 +104,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(values.SLACK_SIGNING_SECRET) !== Boolean(values.SLACK_BOT_TOKEN)) {
     throw new ConfigError("Flightdeck's configuration is not valid:\n  SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN go together: set both or neither");
   }
-  const slack = values.SLACK_SIGNING_SECRET && values.SLACK_BOT_TOKEN ? { signingSecret: values.SLACK_SIGNING_SECRET, botToken: values.SLACK_BOT_TOKEN, apiUrl: values.SLACK_API_URL, teamId: values.SLACK_TEAM_ID } : null;
+  const slack =
+    values.SLACK_SIGNING_SECRET && values.SLACK_BOT_TOKEN
+      ? { signingSecret: values.SLACK_SIGNING_SECRET, botToken: values.SLACK_BOT_TOKEN, apiUrl: values.SLACK_API_URL, teamId: values.SLACK_TEAM_ID }
+      : null;
   if (values.NODE_ENV === 'production' && !values.TEAMS_APP_ID && (values.TEAMS_APP_PASSWORD || values.TEAMS_TENANT_ID)) {
-    throw new ConfigError("Flightdeck's configuration is not valid:\n  TEAMS_APP_ID is required when Teams is configured in production (without it botbuilder turns authentication off)");
+    throw new ConfigError(
+      "Flightdeck's configuration is not valid:\n  TEAMS_APP_ID is required when Teams is configured in production (without it botbuilder turns authentication off)",
+    );
   }
   if (values.NODE_ENV === 'production' && values.TEAMS_ALLOW_UNAUTHENTICATED) {
-    throw new ConfigError("Flightdeck's configuration is not valid:\n  TEAMS_ALLOW_UNAUTHENTICATED=true is refused in production: set TEAMS_APP_ID (and its password) so Teams requests are authenticated");
+    throw new ConfigError(
+      "Flightdeck's configuration is not valid:\n  TEAMS_ALLOW_UNAUTHENTICATED=true is refused in production: set TEAMS_APP_ID (and its password) so Teams requests are authenticated",
+    );
   }
   const teams: TeamsConfig = {
     appId: values.TEAMS_APP_ID ?? '',
@@ -122,10 +138,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export function productionGaps(config: Config, needs: 'runtime' | 'database'): string[] {
   if (config.NODE_ENV !== 'production') return [];
   const gaps: string[] = [];
-  if (!config.DATABASE_URL) gaps.push('DATABASE_URL is not set: production does not run on the embedded PGlite database (postgres://user:password@host:5432/flightdeck)');
+  if (!config.DATABASE_URL)
+    gaps.push('DATABASE_URL is not set: production does not run on the embedded PGlite database (postgres://user:password@host:5432/flightdeck)');
   if (needs === 'database') return gaps;
   if (!config.REDIS_URL) gaps.push('REDIS_URL is not set: production does not start a private redis-server (redis://host:6379)');
-  if (!config.slack && !config.teams.authenticated) gaps.push('no chat platform is configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (Slack), or TEAMS_APP_ID and TEAMS_APP_PASSWORD (Teams)');
+  if (!config.slack && !config.teams.authenticated)
+    gaps.push('no chat platform is configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (Slack), or TEAMS_APP_ID and TEAMS_APP_PASSWORD (Teams)');
   if (config.teams.allowUnauthenticated) gaps.push('unauthenticated Teams is refused in production: set TEAMS_APP_ID');
   return gaps;
 }

@@ -77,7 +77,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const plansDir = isAbsolute(config.PLANS_DIR) ? config.PLANS_DIR : resolve(process.cwd(), config.PLANS_DIR);
     const plans = await loadPlans(plansDir).catch((error: NodeJS.ErrnoException) => {
       // The image carries no plans (not even the demo's): they come from a mount, and a missing mount must say so.
-      if (error.code === 'ENOENT') throw new ConfigError(`PLANS_DIR ${plansDir} does not exist: mount your plans there (a ConfigMap or a volume) or set PLANS_DIR`);
+      if (error.code === 'ENOENT')
+        throw new ConfigError(`PLANS_DIR ${plansDir} does not exist: mount your plans there (a ConfigMap or a volume) or set PLANS_DIR`);
       throw error;
     });
     const relay = new OutboxRelay(database.db, connection, log, config.RELAY_INTERVAL_MS, config.QUEUE_PREFIX);
@@ -92,7 +93,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       chats.slack = new SlackChat(config.slack.botToken, { apiUrl: config.slack.apiUrl, retries: config.NODE_ENV === 'test' ? 0 : 10 });
       if (options.http) {
         const { createSlackApp } = await import('./chat/slack/bolt.ts');
-        slackApp = createSlackApp({ ctx, signingSecret: config.slack.signingSecret, botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, teamId: config.slack.teamId, log }).express;
+        slackApp = createSlackApp({
+          ctx,
+          signingSecret: config.slack.signingSecret,
+          botToken: config.slack.botToken,
+          apiUrl: config.slack.apiUrl,
+          teamId: config.slack.teamId,
+          log,
+        }).express;
       }
     }
 
@@ -109,7 +117,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       const bot = new FlightdeckTeamsBot(ctx, log, references);
       teamsRoute = (app) => mountTeams(app, adapter, bot, log);
       if (!config.teams.authenticated) {
-        warnings.push('Teams requests are NOT authenticated: TEAMS_ALLOW_UNAUTHENTICATED=true and no TEAMS_APP_ID (acceptable for local development and tests only).');
+        warnings.push(
+          'Teams requests are NOT authenticated: TEAMS_ALLOW_UNAUTHENTICATED=true and no TEAMS_APP_ID (acceptable for local development and tests only).',
+        );
         if (options.http) log.warn(warnings[0]);
       }
     } else {
@@ -153,10 +163,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       teamsRoute?.(app);
       const listening = await listen(app, config.PORT);
       server = listening;
-      stops.push(() => new Promise<void>((done) => {
-        listening.close(() => done());
-        listening.closeAllConnections();
-      }));
+      stops.push(
+        () =>
+          new Promise<void>((done) => {
+            listening.close(() => done());
+            listening.closeAllConnections();
+          }),
+      );
     }
     const address = server?.address();
     return { ctx, database, redisUrl: redis.url, relay, server, port: address && typeof address === 'object' ? address.port : null, stop: stopAll };

@@ -15,13 +15,26 @@ describe('loadConfig', () => {
   // Was "unauthenticated Teams": Teams without an app id is now served only when TEAMS_ALLOW_UNAUTHENTICATED=true says so.
   it('runs on defaults: embedded database and Redis, no Slack, no Teams', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ NODE_ENV: 'development', PORT: 3000, LOG_LEVEL: 'info', PLANS_DIR: 'plans', QUEUE_PREFIX: 'flightdeck', WORKER_LOCK_MS: 30_000, RELAY_INTERVAL_MS: 250, slack: null });
+    expect(config).toMatchObject({
+      NODE_ENV: 'development',
+      PORT: 3000,
+      LOG_LEVEL: 'info',
+      PLANS_DIR: 'plans',
+      QUEUE_PREFIX: 'flightdeck',
+      WORKER_LOCK_MS: 30_000,
+      RELAY_INTERVAL_MS: 250,
+      slack: null,
+    });
     expect([config.DATABASE_URL, config.REDIS_URL, config.teams.authenticated]).toEqual([undefined, undefined, false]);
     expect(teamsServed(config.teams)).toBe(false);
   });
 
   it('parses the values it is given', () => {
-    expect(loadConfig({ PORT: '8080', DATABASE_URL: 'postgres://u@db:5432/fd', WORKER_LOCK_MS: '5000' })).toMatchObject({ PORT: 8080, DATABASE_URL: 'postgres://u@db:5432/fd', WORKER_LOCK_MS: 5_000 });
+    expect(loadConfig({ PORT: '8080', DATABASE_URL: 'postgres://u@db:5432/fd', WORKER_LOCK_MS: '5000' })).toMatchObject({
+      PORT: 8080,
+      DATABASE_URL: 'postgres://u@db:5432/fd',
+      WORKER_LOCK_MS: 5_000,
+    });
   });
 
   it('lists every bad variable in one readable message', () => {
@@ -41,7 +54,11 @@ describe('loadConfig', () => {
   });
 
   it('treats empty variables as unset, as .env files write them', () => {
-    expect(loadConfig({ DATABASE_URL: '', SLACK_SIGNING_SECRET: '', SLACK_BOT_TOKEN: '', TEAMS_APP_ID: '' })).toMatchObject({ DATABASE_URL: undefined, slack: null, teams: { authenticated: false } });
+    expect(loadConfig({ DATABASE_URL: '', SLACK_SIGNING_SECRET: '', SLACK_BOT_TOKEN: '', TEAMS_APP_ID: '' })).toMatchObject({
+      DATABASE_URL: undefined,
+      slack: null,
+      teams: { authenticated: false },
+    });
   });
 
   // `PORT=` in a .env file must mean the default, not port 0 (Number('') is 0).
@@ -52,7 +69,10 @@ describe('loadConfig', () => {
   it('refuses service URLs without the right scheme (a common typo that z.url() alone accepts)', () => {
     expect(() => loadConfig({ DATABASE_URL: 'localhost:5432' })).toThrow(/DATABASE_URL: must be a URL starting with postgres:\/\/ or postgresql:\/\//);
     expect(() => loadConfig({ REDIS_URL: 'redis:6379' })).toThrow(/REDIS_URL/);
-    expect(loadConfig({ DATABASE_URL: 'postgresql://u@db/x', REDIS_URL: 'rediss://cache:6380' })).toMatchObject({ DATABASE_URL: 'postgresql://u@db/x', REDIS_URL: 'rediss://cache:6380' });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u@db/x', REDIS_URL: 'rediss://cache:6380' })).toMatchObject({
+      DATABASE_URL: 'postgresql://u@db/x',
+      REDIS_URL: 'rediss://cache:6380',
+    });
   });
 
   it('serves Teams without an app id only when TEAMS_ALLOW_UNAUTHENTICATED=true says so, and never in production', () => {
@@ -74,7 +94,11 @@ describe('loadConfig', () => {
     const services = { DATABASE_URL: 'postgres://u@db/fd', REDIS_URL: 'redis://cache:6379' };
     it('names every missing piece: the database, Redis, a chat platform', () => {
       const gaps = productionGaps(loadConfig({ NODE_ENV: 'production' }), 'runtime');
-      expect(gaps).toEqual([expect.stringMatching(/^DATABASE_URL is not set/), expect.stringMatching(/^REDIS_URL is not set/), expect.stringMatching(/^no chat platform is configured/)]);
+      expect(gaps).toEqual([
+        expect.stringMatching(/^DATABASE_URL is not set/),
+        expect.stringMatching(/^REDIS_URL is not set/),
+        expect.stringMatching(/^no chat platform is configured/),
+      ]);
     });
     it('is satisfied by Postgres, Redis and Slack or an authenticated Teams', () => {
       expect(productionGaps(loadConfig({ NODE_ENV: 'production', ...services, ...slack }), 'runtime')).toEqual([]);
@@ -86,7 +110,9 @@ describe('loadConfig', () => {
     });
     it('refuses unauthenticated Teams even when set in code rather than the environment (the demo)', () => {
       const config = loadConfig({ NODE_ENV: 'production', ...services, ...slack });
-      expect(productionGaps({ ...config, teams: { ...config.teams, allowUnauthenticated: true } }, 'runtime')).toEqual([expect.stringContaining('unauthenticated Teams is refused')]);
+      expect(productionGaps({ ...config, teams: { ...config.teams, allowUnauthenticated: true } }, 'runtime')).toEqual([
+        expect.stringContaining('unauthenticated Teams is refused'),
+      ]);
     });
     it('asks nothing outside production', () => {
       expect(productionGaps(loadConfig({}), 'runtime')).toEqual([]);

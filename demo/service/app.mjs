@@ -52,7 +52,9 @@ const server = createServer((request, response) => {
     const errorRatio = failing() ? 0.2 : 0.001;
     const p95 = shows('slow') ? 0.6 : 0.1;
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-    return response.end(`# TYPE demo_error_ratio gauge\ndemo_error_ratio ${errorRatio}\n# TYPE demo_latency_p95_seconds gauge\ndemo_latency_p95_seconds ${p95}\n`);
+    return response.end(
+      `# TYPE demo_error_ratio gauge\ndemo_error_ratio ${errorRatio}\n# TYPE demo_latency_p95_seconds gauge\ndemo_latency_p95_seconds ${p95}\n`,
+    );
   }
   if (request.url === '/health' && failsHealth()) return reply(response, 500, { error: `instance ${instance} cannot reach its database` });
   const live = request.headers['x-demo-live'] === '1';

@@ -50,7 +50,11 @@ export async function switchBack() {
   writeState(state);
   const names = Object.keys(planned.previous ?? {}).filter((name) => state.backends[name]);
   recordAction(`switch-back ${run} ${names.join('+') || 'none'}`);
-  console.log(names.length ? `production traffic → ${names.map((name) => `${name} (${state.backends[name].version})`).join(', ')}` : 'production traffic → none (there was no previous version)');
+  console.log(
+    names.length
+      ? `production traffic → ${names.map((name) => `${name} (${state.backends[name].version})`).join(', ')}`
+      : 'production traffic → none (there was no previous version)',
+  );
 }
 
 /** After monitoring passed: stop the backends that served before this run (kept warm until now for a switch back). */

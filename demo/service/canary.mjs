@@ -40,7 +40,9 @@ export async function canaryDeploy() {
   await pause('canary-deploy');
   recordAction(`canary-deploy ${run} ${version}`);
   const stable = Object.keys(planned.stable).filter((name) => state.backends[name]);
-  console.log(`canary ${version} started at weight 0 next to ${stable.map((name) => `${name} (${state.backends[name].version})`).join(', ') || 'nothing (first deployment)'}`);
+  console.log(
+    `canary ${version} started at weight 0 next to ${stable.map((name) => `${name} (${state.backends[name].version})`).join(', ') || 'nothing (first deployment)'}`,
+  );
 }
 
 /** The canary gets FLIGHTDECK_WEIGHT; the stable pool shares the rest in its own proportions. */

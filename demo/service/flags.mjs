@@ -37,7 +37,9 @@ export async function flip(on) {
   if (on && refusing) throw new Error(`the flag service refused to turn "${flag}" on for ${refusing.version}`);
   state.flags[flag] = on;
   writeState(state);
-  const behind = Object.values(state.backends).filter((backend) => backend.flag === flag && backend.weight > 0).map((backend) => backend.version);
+  const behind = Object.values(state.backends)
+    .filter((backend) => backend.flag === flag && backend.weight > 0)
+    .map((backend) => backend.version);
   recordAction(`${action} ${run} ${flag}`);
   console.log(`flag "${flag}" is ${on ? 'on' : 'off'}${behind.length ? `: ${behind.join(', ')} ${on ? 'shows' : 'hides'} its new behaviour` : ''}`);
 }

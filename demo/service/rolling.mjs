@@ -43,7 +43,8 @@ async function takeOver(state, instances, indexes) {
       await startBackend(state, name, current, { instance: index });
     }
   }
-  for (const backend of Object.values(state.backends)) backend.weight = isInstance(backend) && !indexes.includes(backend.instance) && alive(backend.pid) ? 1 : 0;
+  for (const backend of Object.values(state.backends))
+    backend.weight = isInstance(backend) && !indexes.includes(backend.instance) && alive(backend.pid) ? 1 : 0;
   writeState(state);
 }
 

@@ -34,7 +34,9 @@ async function poolMetrics(pool) {
     pool.map(async ({ name, version, port, weight }) => {
       const labels = `backend="${escape(name)}",version="${escape(version)}"`;
       family('demo_backend_weight', 'gauge').samples.push(`demo_backend_weight{${labels}} ${weight}`);
-      const text = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(1000) }).then((answer) => answer.text()).catch(() => null);
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(1000) })
+        .then((answer) => answer.text())
+        .catch(() => null);
       family('demo_backend_up', 'gauge').samples.push(`demo_backend_up{${labels}} ${text === null ? 0 : 1}`);
       let type = 'untyped';
       for (const line of (text ?? '').split('\n')) {

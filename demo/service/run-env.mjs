@@ -14,7 +14,8 @@ export function requireVersion() {
 export function integerVariable(name, min, max) {
   const text = process.env[name] ?? '';
   const value = Number(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, not "${text}"`);
+  if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, not "${text}"`);
   return value;
 }
 

@@ -51,7 +51,10 @@ export async function onAction(ctx: AppContext, request: ActionRequest): Promise
  * on it (not an approver, decided already, …), so nobody types a rationale only to be refused.
  * The domain is asked with the form filled in; nothing is written. The submission is checked again.
  */
-export async function decisionFormFor(ctx: AppContext, request: Omit<ActionRequest, 'rationale' | 'acknowledged'>): Promise<{ run: Run; overriding: string | null } | { reply: Reply }> {
+export async function decisionFormFor(
+  ctx: AppContext,
+  request: Omit<ActionRequest, 'rationale' | 'acknowledged'>,
+): Promise<{ run: Run; overriding: string | null } | { reply: Reply }> {
   const decision = decisionOf(request.action);
   const run = await findRun(ctx.db, request.runId);
   if (!run) return { reply: text('That run no longer exists.') };

@@ -35,7 +35,8 @@ export async function onCommand(ctx: AppContext, request: CommandRequest): Promi
       return 'reply' in target ? target.reply : { kind: 'card', card: planCard(target.plan, target.environment, target.spec) };
     }
     case 'status': {
-      if (!command.run) return { kind: 'card', card: withLockLines(statusSummary(await activeRuns(ctx.db)), await activeLocks(ctx.db, ctx.clock.now()), ctx.clock.now()) };
+      if (!command.run)
+        return { kind: 'card', card: withLockLines(statusSummary(await activeRuns(ctx.db)), await activeLocks(ctx.db, ctx.clock.now()), ctx.clock.now()) };
       const run = await findRunByKey(ctx.db, command.run);
       return run ? { kind: 'card', card: statusCard(run) } : text(`There is no run ${command.run}.`);
     }
@@ -65,14 +66,29 @@ export async function onCommand(ctx: AppContext, request: CommandRequest): Promi
 }
 
 /** Rollback, cancel or resume of a run that exists. */
-async function onRunCommand(ctx: AppContext, by: Actor, { kind, run, reason }: { kind: 'rollback' | 'cancel' | 'resume'; run: Run; reason: string | null }): Promise<Reply> {
-  const event: RunEvent = kind === 'rollback' ? { type: 'rollback.requested', by, reason } : kind === 'cancel' ? { type: 'cancel.requested', by, reason } : { type: 'resume', by, reason };
+async function onRunCommand(
+  ctx: AppContext,
+  by: Actor,
+  { kind, run, reason }: { kind: 'rollback' | 'cancel' | 'resume'; run: Run; reason: string | null },
+): Promise<Reply> {
+  const event: RunEvent =
+    kind === 'rollback'
+      ? { type: 'rollback.requested', by, reason }
+      : kind === 'cancel'
+        ? { type: 'cancel.requested', by, reason }
+        : { type: 'resume', by, reason };
   const result = await recordEvent(ctx, run.id, event);
   if (!result.ok) {
     await auditRefusal(ctx, by, kind, run.key, run.id, result.error);
     return text(result.error.message);
   }
-  return text({ rollback: `Rolling back ${run.key}. On-call will hear how it went.`, cancel: `${run.key} is cancelled.`, resume: `${run.key} resumed: monitoring goes on.` }[kind]);
+  return text(
+    {
+      rollback: `Rolling back ${run.key}. On-call will hear how it went.`,
+      cancel: `${run.key} is cancelled.`,
+      resume: `${run.key} resumed: monitoring goes on.`,
+    }[kind],
+  );
 }
 
 /** `rollback <word>` where the word names neither a run nor a service with a plan (or a service, with words after it that do not fit). */

@@ -5,7 +5,17 @@ import { card } from '../domain/cards.ts';
 import type { Plan } from '../domain/plan.ts';
 import { mayLock, mayUnlock } from '../domain/policy.ts';
 import { specFor, type RunSpec } from '../domain/spec.ts';
-import { activeLocks, deleteLock, insertLockIfAbsent, lockRowFor, queuedStartsFor, queuedTargets, recordLockEvent, replaceLock, type LockAction } from '../store/locks.ts';
+import {
+  activeLocks,
+  deleteLock,
+  insertLockIfAbsent,
+  lockRowFor,
+  queuedStartsFor,
+  queuedTargets,
+  recordLockEvent,
+  replaceLock,
+  type LockAction,
+} from '../store/locks.ts';
 import { persistWork } from './shared/apply-effects.ts';
 import type { AppContext } from './shared/context.ts';
 import { text, type Reply } from './shared/replies.ts';
@@ -17,7 +27,9 @@ export async function onLockCommand(ctx: AppContext, actor: Actor, command: Lock
   if (command.kind === 'locks') return { reply: await listLocks(ctx), freed: null };
   const target = lockTarget(ctx, command.service, command.environment);
   if ('reply' in target) return { reply: target.reply, freed: null };
-  return command.kind === 'lock' ? { reply: await lock(ctx, actor, target, command.reason, command.forMs), freed: null } : unlock(ctx, actor, target, command.reason);
+  return command.kind === 'lock'
+    ? { reply: await lock(ctx, actor, target, command.reason, command.forMs), freed: null }
+    : unlock(ctx, actor, target, command.reason);
 }
 
 /** `freed`: the target an unlock freed, whose queued starts get their turn now (app/on-command.ts). */
@@ -62,8 +74,16 @@ async function lock(ctx: AppContext, actor: Actor, target: LockTarget, reason: s
       const action: LockAction = !live ? 'locked' : isHolder(live, actor) ? 'renewed' : 'taken_over';
       const detail = action === 'taken_over' ? `took over ${live!.by.name}'s lock (“${live!.reason}”)` : null;
       const id = await recordLockEvent(tx, { target: where, action, by: actor, reason, detail, lock: wanted }, now);
-      const title = { locked: `🔒 ${actor.name} locked ${target.service} ${target.environment}`, renewed: `🔒 ${actor.name} renewed the lock on ${target.service} ${target.environment}`, taken_over: `🔒 ${actor.name} took over the lock on ${target.service} ${target.environment} from ${live?.by.name}` }[action as 'locked' | 'renewed' | 'taken_over'];
-      await persistWork(tx, [{ kind: 'notice', eventId: id, plan: target.plan, environment: target.environment, platform: actor.platform, card: lockCard(wanted, now, title) }], now);
+      const title = {
+        locked: `🔒 ${actor.name} locked ${target.service} ${target.environment}`,
+        renewed: `🔒 ${actor.name} renewed the lock on ${target.service} ${target.environment}`,
+        taken_over: `🔒 ${actor.name} took over the lock on ${target.service} ${target.environment} from ${live?.by.name}`,
+      }[action as 'locked' | 'renewed' | 'taken_over'];
+      await persistWork(
+        tx,
+        [{ kind: 'notice', eventId: id, plan: target.plan, environment: target.environment, platform: actor.platform, card: lockCard(wanted, now, title) }],
+        now,
+      );
       return { ok: true as const, action, title };
     }
     throw new Error(`could not settle the lock row of ${target.service} ${target.environment}`);
@@ -83,18 +103,37 @@ async function unlock(ctx: AppContext, actor: Actor, target: LockTarget, reason:
       await recordLockEvent(tx, { target: where, action: 'unlock_refused', by: actor, reason, detail: why, lock: held }, now);
       return { ok: false as const, reason: why };
     };
-    if (!held || !isActive(held, now)) return refuse(`${target.service} ${target.environment} is not locked${held?.until ? ` (its lock expired at ${when(held.until, now)})` : ''}.`);
+    if (!held || !isActive(held, now))
+      return refuse(`${target.service} ${target.environment} is not locked${held?.until ? ` (its lock expired at ${when(held.until, now)})` : ''}.`);
     const permission = mayUnlock(target.spec, held, actor, reason);
     if (!permission.allowed) return refuse(permission.reason);
     await deleteLock(tx, where);
     const id = await recordLockEvent(tx, { target: where, action: 'unlocked', by: actor, reason, lock: held }, now);
-    await persistWork(tx, [{ kind: 'notice', eventId: id, plan: target.plan, environment: target.environment, platform: actor.platform, card: unlockedCard(held, actor, reason, now) }], now);
+    await persistWork(
+      tx,
+      [
+        {
+          kind: 'notice',
+          eventId: id,
+          plan: target.plan,
+          environment: target.environment,
+          platform: actor.platform,
+          card: unlockedCard(held, actor, reason, now),
+        },
+      ],
+      now,
+    );
     return { ok: true as const, held };
   });
   if (!outcome.ok) return { reply: text(outcome.reason), freed: null };
   ctx.kickRelay();
   ctx.log.info({ service: target.service, environment: target.environment, by: actor.name }, 'unlock');
-  return { reply: text(`Unlocked ${target.service} ${target.environment} (${outcome.held.kind === 'after_rollback' ? `locked after ${outcome.held.runKey}` : `locked by ${outcome.held.by.name}`}: “${outcome.held.reason}”).`), freed: where };
+  return {
+    reply: text(
+      `Unlocked ${target.service} ${target.environment} (${outcome.held.kind === 'after_rollback' ? `locked after ${outcome.held.runKey}` : `locked by ${outcome.held.by.name}`}: “${outcome.held.reason}”).`,
+    ),
+    freed: where,
+  };
 }
 
 function unlockedCard(held: Lock, actor: Actor, reason: string | null, now: Date) {
@@ -103,7 +142,12 @@ function unlockedCard(held: Lock, actor: Actor, reason: string | null, now: Date
     tone: 'good',
     body: [[`New runs may start on ${held.service} ${held.environment} again.`]],
     fields: [
-      { label: 'Was locked', value: [`since ${when(held.since, now)}${held.kind === 'after_rollback' ? ` after ${held.runKey} ended in a rollback` : ` by ${held.by.name}`}: “${held.reason}”`] },
+      {
+        label: 'Was locked',
+        value: [
+          `since ${when(held.since, now)}${held.kind === 'after_rollback' ? ` after ${held.runKey} ended in a rollback` : ` by ${held.by.name}`}: “${held.reason}”`,
+        ],
+      },
       ...(reason ? [{ label: 'Why it is open again', value: [reason] }] : []),
     ],
   });
@@ -113,6 +157,8 @@ async function listLocks(ctx: AppContext): Promise<Reply> {
   const now = ctx.clock.now();
   const list = locksCard(await activeLocks(ctx.db, now), now);
   const waiting = (await Promise.all((await queuedTargets(ctx.db)).map((target) => queuedStartsFor(ctx.db, target)))).flat();
-  const lines = waiting.map((start) => [`⏭️ Waiting: ${start.service} ${start.version} → ${start.environment}, queued by ${start.requestedBy.name} at ${when(start.queuedAt, now)}`]);
+  const lines = waiting.map((start) => [
+    `⏭️ Waiting: ${start.service} ${start.version} → ${start.environment}, queued by ${start.requestedBy.name} at ${when(start.queuedAt, now)}`,
+  ]);
   return { kind: 'card', card: { ...list, body: [...list.body, ...lines] } };
 }

@@ -35,7 +35,12 @@ export async function onPageAck(ctx: AppContext, request: PageAckRequest): Promi
     await updatePage(tx, result.page);
     await persistEffects(tx, run, [{ kind: 'postLog', text: result.log }], now);
     await persistWork(tx, [{ kind: 'pageAcknowledged', page: result.page }], now);
-    return { accepted: true, reply: text(`Acknowledged: you have the page for ${run.key}. Reminders have stopped.`), card: acknowledgedCard(result.page, run), runKey: run.key };
+    return {
+      accepted: true,
+      reply: text(`Acknowledged: you have the page for ${run.key}. Reminders have stopped.`),
+      card: acknowledgedCard(result.page, run),
+      runKey: run.key,
+    };
   });
   const { runKey, ...answer } = outcome;
   if (answer.accepted) {

@@ -50,7 +50,10 @@ async function sendDirect(deps: ChatDeps, job: Extract<PageJob, { kind: 'direct'
   const id = person ? directMessageId(person, run.platform) : null;
   const chat = deps.chats[run.platform];
   if (!id || !chat) {
-    deps.log.warn({ run: run.key, page: page.id, person: job.person, platform: run.platform }, 'no id for this person on the run’s platform (or no chat adapter): direct message skipped; the channel mention still names them');
+    deps.log.warn(
+      { run: run.key, page: page.id, person: job.person, platform: run.platform },
+      'no id for this person on the run’s platform (or no chat adapter): direct message skipped; the channel mention still names them',
+    );
     return 'skipped';
   }
   const ref = await chat.postDirect(id, pageDirectCard(page, run, job));

@@ -23,7 +23,14 @@ export async function runCheck(ctx: AppContext, monitor: Monitor, metrics: Metri
     validating && run.spec.versionProbe ? monitor.versions(run.spec.versionProbe, context) : Promise.resolve(undefined),
     ...(monitoring?.metrics ?? []).map((metric) => metrics.read(metric, context)),
   ]);
-  const event = { type: 'check' as const, seq: job.seq, healthy: measurement.healthy, detail: measurement.detail, readings: withLimits(readings as Reading[], run.spec.triggers, run.baselines), ...(versions ? { versions } : {}) };
+  const event = {
+    type: 'check' as const,
+    seq: job.seq,
+    healthy: measurement.healthy,
+    detail: measurement.detail,
+    readings: withLimits(readings as Reading[], run.spec.triggers, run.baselines),
+    ...(versions ? { versions } : {}),
+  };
   const result = await recordEvent(ctx, run.id, event);
   return result.ok ? 'done' : 'stale';
 }

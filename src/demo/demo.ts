@@ -28,7 +28,12 @@ export async function runDemo(config: Config, log: Logger, options: { script: bo
   const demoEnv = { ...process.env, DEMO_PORT: String(await freePortRun(3)), DEMO_STATE_DIR: mkdtempSync(join(tmpdir(), 'flightdeck-demo-')) };
   const runtime = await startRuntime({
     // The demo's Teams endpoint (for trying the Teams app against a tunnel) is unauthenticated by its own choice, not by a variable left unset.
-    config: { ...config, PLANS_DIR: join(PROJECT_ROOT, 'plans'), PORT: options.script ? 0 : config.PORT, teams: { ...config.teams, allowUnauthenticated: !config.teams.authenticated } },
+    config: {
+      ...config,
+      PLANS_DIR: join(PROJECT_ROOT, 'plans'),
+      PORT: options.script ? 0 : config.PORT,
+      teams: { ...config.teams, allowUnauthenticated: !config.teams.authenticated },
+    },
     log,
     http: true,
     worker: true,

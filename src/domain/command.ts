@@ -6,7 +6,17 @@ import { parseLockWords } from './lock.ts';
  */
 
 export type Command =
-  | { kind: 'start'; service: string; version: string; environment: string | null; dryRun: boolean; strategy: string | null; queue?: boolean; /** --emergency: why to start inside a freeze window (domain/freeze.ts). */ emergency?: string; /** --at: when to start, as typed (domain/start-time.ts). */ at?: string }
+  | {
+      kind: 'start';
+      service: string;
+      version: string;
+      environment: string | null;
+      dryRun: boolean;
+      strategy: string | null;
+      queue?: boolean;
+      /** --emergency: why to start inside a freeze window (domain/freeze.ts). */ emergency?: string;
+      /** --at: when to start, as typed (domain/start-time.ts). */ at?: string;
+    }
   | { kind: 'plan'; service: string; environment: string | null }
   | { kind: 'status'; run: string | null }
   /**
@@ -138,8 +148,11 @@ export const ROLLBACK_USAGE = `${USAGE.rollback} (a run in flight) or ${USAGE.re
 function parseRollback(args: string[]): Command | ParseError {
   const [first, ...rest] = args;
   if (!first) return error('Which run or service? rollback needs a run id (a run in flight) or a service (a finished deployment).', ROLLBACK_USAGE);
-  const asRedeploy = SERVICE.test(first) ? parseRedeployWords(first, rest) : { error: `"${first}" is neither a run id (they look like api-42) nor a service name.` };
-  if (RUN_KEY.test(first)) return { kind: 'rollback', run: first, reason: rest.join(' ').trim() || null, ...('error' in asRedeploy ? {} : { redeploy: asRedeploy }) };
+  const asRedeploy = SERVICE.test(first)
+    ? parseRedeployWords(first, rest)
+    : { error: `"${first}" is neither a run id (they look like api-42) nor a service name.` };
+  if (RUN_KEY.test(first))
+    return { kind: 'rollback', run: first, reason: rest.join(' ').trim() || null, ...('error' in asRedeploy ? {} : { redeploy: asRedeploy }) };
   if ('error' in asRedeploy) return error(asRedeploy.error, ROLLBACK_USAGE);
   return { kind: 'rollback', run: null, reason: null, redeploy: asRedeploy };
 }
@@ -154,7 +167,8 @@ function parseRedeployWords(service: string, words: string[]): RedeployWords | {
   const after = at < 0 ? [] : words.slice(at + 1);
   if (before.length > 1) return { error: `Unexpected "${before.slice(1).join(' ')}": after the service, rollback takes an environment and "to <version>".` };
   const environment = before[0] ?? null;
-  if (environment !== null && !ENVIRONMENT.test(environment)) return { error: `"${environment}" is not an environment name. To roll back a run in flight, name the run (they look like api-42).` };
+  if (environment !== null && !ENVIRONMENT.test(environment))
+    return { error: `"${environment}" is not an environment name. To roll back a run in flight, name the run (they look like api-42).` };
   if (at >= 0 && after.length === 0) return { error: '"to" needs a version, e.g. rollback api to 1.4.1.' };
   if (after.length > 1) return { error: `Unexpected "${after.slice(1).join(' ')}" after the version.` };
   const to = after[0] ?? null;
@@ -172,7 +186,8 @@ const START_FLAGS = {
 } as const satisfies Record<string, { value: string | null }>;
 type StartFlag = keyof typeof START_FLAGS;
 
-const START_OPTIONS = 'Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers), --queue (start when the lock frees), --emergency "<why>" (inside a freeze window), --at "<when>" (schedule it).';
+const START_OPTIONS =
+  'Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers), --queue (start when the lock frees), --emergency "<why>" (inside a freeze window), --at "<when>" (schedule it).';
 
 function parseStart(args: string[]): Command | ParseError {
   const positional: string[] = [];
@@ -204,10 +219,21 @@ function parseStart(args: string[]): Command | ParseError {
   if (wrongName) return wrongName;
   if (!VERSION.test(version)) return error(`"${version}" is not a version.`, USAGE.start);
   const strategy = flags.get('--strategy') ?? null;
-  if (strategy !== null && !STRATEGY.test(strategy)) return error(`"${strategy}" is not a strategy (blue-green, rolling, canary or feature-flag).`, USAGE.start);
+  if (strategy !== null && !STRATEGY.test(strategy))
+    return error(`"${strategy}" is not a strategy (blue-green, rolling, canary or feature-flag).`, USAGE.start);
   const emergency = flags.get('--emergency')?.trim();
   if (emergency === '') return error(`--emergency needs ${START_FLAGS['--emergency'].value}.`, USAGE.start);
-  return { kind: 'start', service, version, environment: environment ?? null, dryRun: flags.has('--dry-run'), strategy, ...(flags.has('--queue') ? { queue: true } : {}), ...(emergency ? { emergency } : {}), ...(flags.has('--at') ? { at: flags.get('--at')! } : {}) };
+  return {
+    kind: 'start',
+    service,
+    version,
+    environment: environment ?? null,
+    dryRun: flags.has('--dry-run'),
+    strategy,
+    ...(flags.has('--queue') ? { queue: true } : {}),
+    ...(emergency ? { emergency } : {}),
+    ...(flags.has('--at') ? { at: flags.get('--at')! } : {}),
+  };
 }
 
 function isStartFlag(name: string): name is StartFlag {

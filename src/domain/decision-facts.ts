@@ -69,7 +69,11 @@ export function decisionInputProblem(run: Run, event: Extract<RunEvent, { type: 
 
 /** The GO form of an admin whose GO would override a lock or a freeze: the rationale becomes required, since it is the override's reason. */
 export function overrideForm(form: DecisionForm): DecisionForm {
-  return { ...form, rationale: 'required', rationaleHint: 'Required: why deploying now is safe. Your GO overrides what is shown above, and the audit trail keeps your reason with it.' };
+  return {
+    ...form,
+    rationale: 'required',
+    rationaleHint: 'Required: why deploying now is safe. Your GO overrides what is shown above, and the audit trail keeps your reason with it.',
+  };
 }
 
 /** The facts an approver decides from, as a card: target, strategy, readiness, steps so far, approvals, emergency; and what a GO would override. */
@@ -77,7 +81,8 @@ export function decisionFactsCard(run: Run, decision: DecisionKind, overriding: 
   const quorum = quorumOf(run);
   const body: Text[] = [];
   if (overriding) body.push([`⚠️ ${overriding} As an admin you may override it: your GO deploys anyway, with your rationale as the reason.`]);
-  if (run.emergency) body.push([`🚨 Emergency start inside a freeze window: “${run.emergency.justification}”. It needs one more GO than usual (${quorum} in all).`]);
+  if (run.emergency)
+    body.push([`🚨 Emergency start inside a freeze window: “${run.emergency.justification}”. It needs one more GO than usual (${quorum} in all).`]);
   body.push(...readinessLines(run.readiness));
   body.push([stepsSoFar(run)]);
   const approvals: Text = run.approvals.length

@@ -36,8 +36,23 @@ export type FreezeWindow = {
 } & ({ kind: 'weekly'; from: WeeklyBoundary; to: WeeklyBoundary } | { kind: 'dated'; from: LocalDateTime; to: LocalDateTime });
 
 const WEEKDAYS: Record<string, number> = {
-  mon: 1, monday: 1, tue: 2, tues: 2, tuesday: 2, wed: 3, wednesday: 3, thu: 4, thur: 4, thurs: 4, thursday: 4,
-  fri: 5, friday: 5, sat: 6, saturday: 6, sun: 7, sunday: 7,
+  mon: 1,
+  monday: 1,
+  tue: 2,
+  tues: 2,
+  tuesday: 2,
+  wed: 3,
+  wednesday: 3,
+  thu: 4,
+  thur: 4,
+  thurs: 4,
+  thursday: 4,
+  fri: 5,
+  friday: 5,
+  sat: 6,
+  saturday: 6,
+  sun: 7,
+  sunday: 7,
 };
 const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
@@ -114,7 +129,12 @@ export const freezeWindowSchema = z
       }
       return { ...common, kind: 'dated', from, to };
     }
-    problem([], dated ? 'give weekly: { from, to } (recurring) or from and to (dated), not both' : 'a freeze window needs weekly: { from, to } (recurring) or from and to (dated)');
+    problem(
+      [],
+      dated
+        ? 'give weekly: { from, to } (recurring) or from and to (dated), not both'
+        : 'a freeze window needs weekly: { from, to } (recurring) or from and to (dated)',
+    );
     return z.NEVER;
   });
 
@@ -122,7 +142,8 @@ export const freezeWindowSchema = z
 export function freezeProblems(freezes: FreezeWindow[], environments: string[]): { path: (string | number)[]; message: string }[] {
   const problems: { path: (string | number)[]; message: string }[] = [];
   freezes.forEach((window, index) => {
-    if (freezes.findIndex((other) => other.name === window.name) !== index) problems.push({ path: ['freezes', index, 'name'], message: `"${window.name}" names another freeze window already` });
+    if (freezes.findIndex((other) => other.name === window.name) !== index)
+      problems.push({ path: ['freezes', index, 'name'], message: `"${window.name}" names another freeze window already` });
     window.environments?.forEach((name, at) => {
       if (!environments.includes(name)) problems.push({ path: ['freezes', index, 'environments', at], message: `"${name}" is not one of the environments` });
     });
@@ -242,7 +263,8 @@ export function frozenSummary(active: ActiveFreeze, now: Date): string {
 export function describeWindow(window: FreezeWindow): string {
   const two = (n: number) => String(n).padStart(2, '0');
   const time = (t: WallTime) => `${two(t.hour)}:${two(t.minute)}`;
-  if (window.kind === 'weekly') return `${DAY_NAMES[window.from.weekday - 1]} ${time(window.from)} – ${DAY_NAMES[window.to.weekday - 1]} ${time(window.to)} ${window.zone}, every week`;
+  if (window.kind === 'weekly')
+    return `${DAY_NAMES[window.from.weekday - 1]} ${time(window.from)} – ${DAY_NAMES[window.to.weekday - 1]} ${time(window.to)} ${window.zone}, every week`;
   const date = (d: LocalDateTime) => `${d.year}-${two(d.month)}-${two(d.day)} ${time(d)}`;
   return `${date(window.from)} – ${date(window.to)} ${window.zone}`;
 }
@@ -261,7 +283,14 @@ export type FreezeGate = { allowed: true; emergency: Emergency | null; spec: Run
  * (run-approval.ts quorumOf); in an environment that asks for no decision, "usual" is none, so one.
  * --emergency outside any freeze is refused, so the audit trail never shows an emergency that was not.
  */
-export function freezeGate(input: { freezes: FreezeWindow[]; spec: RunSpec; requester: Actor; target: string; now: Date; emergency: string | null }): FreezeGate {
+export function freezeGate(input: {
+  freezes: FreezeWindow[];
+  spec: RunSpec;
+  requester: Actor;
+  target: string;
+  now: Date;
+  emergency: string | null;
+}): FreezeGate {
   const { spec, requester, target, now } = input;
   const justification = input.emergency?.trim() || null;
   const active = activeFreeze(input.freezes, now);
@@ -277,7 +306,10 @@ export function freezeGate(input: { freezes: FreezeWindow[]; spec: RunSpec; requ
   const eligible = frozenSpec.approvers.filter((person) => frozenSpec.approval.allowSelfApproval || !isPerson(requester, person));
   if (eligible.length < needed) {
     const who = eligible.map((person) => person.key).join(', ') || 'nobody';
-    return { allowed: false, reason: `An emergency start on ${target} needs GO from ${needed} approvers, and the plan has ${eligible.length} who may approve your run (${who}). Ask another approver to start it.` };
+    return {
+      allowed: false,
+      reason: `An emergency start on ${target} needs GO from ${needed} approvers, and the plan has ${eligible.length} who may approve your run (${who}). Ask another approver to start it.`,
+    };
   }
   return { allowed: true, emergency: { justification, freeze: active.window.name }, spec: frozenSpec };
 }

@@ -23,7 +23,10 @@ export function goBlockers(run: { emergency: { freeze?: string } | null }, gates
   if (!gates) return [];
   const blockers: string[] = [];
   if (gates.lock && isActive(gates.lock, now)) blockers.push(`🔒 ${lockedSummary(gates.lock, now)}`);
-  const frozen = activeFreeze(gates.freezes.filter((window) => window.name !== run.emergency?.freeze), now);
+  const frozen = activeFreeze(
+    gates.freezes.filter((window) => window.name !== run.emergency?.freeze),
+    now,
+  );
   if (frozen) blockers.push(`${frozenSummary(frozen, now)}.`);
   return blockers;
 }

@@ -36,7 +36,6 @@ export function isPerson(actor: Actor, person: Person): boolean {
   return id === actor.id || (actor.aliases ?? []).some((alias) => alias.toLowerCase() === id.toLowerCase());
 }
 
-
 /**
  * The id a direct message to this person is sent to on a platform, or null when there is none:
  * Teams opens a 1:1 chat by AAD object id only, so a person named by UPN cannot be messaged directly.

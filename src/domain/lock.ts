@@ -51,10 +51,22 @@ export function manualLock(target: Target, by: Actor, reason: string, forMs: num
 }
 
 /** The lock a run that ended in a rollback takes when its plan says `lockAfterRollback`. */
-export function afterRollbackLock(run: { service: string; environment: string; key: string; version: string; platform: Actor['platform']; state: string; rollback: { reason: string } | null }, now: Date): Lock {
+export function afterRollbackLock(
+  run: { service: string; environment: string; key: string; version: string; platform: Actor['platform']; state: string; rollback: { reason: string } | null },
+  now: Date,
+): Lock {
   const what = run.state === 'rollback_failed' ? 'failed to roll back' : 'was rolled back';
   const reason = `${run.key} (${run.version}) ${what}${run.rollback ? `: ${run.rollback.reason}` : ''}`;
-  return { service: run.service, environment: run.environment, by: flightdeck(run.platform), reason, since: now.toISOString(), until: null, kind: 'after_rollback', runKey: run.key };
+  return {
+    service: run.service,
+    environment: run.environment,
+    by: flightdeck(run.platform),
+    reason,
+    since: now.toISOString(),
+    until: null,
+    kind: 'after_rollback',
+    runKey: run.key,
+  };
 }
 
 /**
@@ -67,7 +79,8 @@ export function parseLockWords(words: string[]): { reason: string; forMs: number
   if (words.length >= 2 && words.at(-2)!.toLowerCase() === 'for') {
     const parsed = durationSchema.safeParse(words.at(-1));
     if (parsed.success) {
-      if (parsed.data > MAX_LOCK_MS) return { error: `A lock lasts at most ${formatDuration(MAX_LOCK_MS)} (${words.at(-1)} asked); leave out "for …" to lock until someone unlocks it.` };
+      if (parsed.data > MAX_LOCK_MS)
+        return { error: `A lock lasts at most ${formatDuration(MAX_LOCK_MS)} (${words.at(-1)} asked); leave out "for …" to lock until someone unlocks it.` };
       forMs = parsed.data;
       reasonWords = words.slice(0, -2);
     }

@@ -13,11 +13,27 @@ import { describeRedeploy } from './redeploy.ts';
 /** Every message Flightdeck posts, as platform-neutral cards built from a run. Wording follows the seed templates. */
 
 const STAGES: { label: string; done: (run: Run) => boolean; current: (run: Run) => boolean }[] = [
-  { label: 'pre-checks', done: (r) => r.steps.some((s) => s.stepId.startsWith('deploy') || s.stepId.startsWith('staging')) || !!r.decision || r.state === 'awaiting_decision', current: (r) => r.state === 'pre_checks' },
-  { label: 'staging', done: (r) => !!r.decision || r.state === 'awaiting_decision' || r.steps.some((s) => s.stepId.startsWith('deploy')), current: (r) => r.state === 'staging' },
+  {
+    label: 'pre-checks',
+    done: (r) => r.steps.some((s) => s.stepId.startsWith('deploy') || s.stepId.startsWith('staging')) || !!r.decision || r.state === 'awaiting_decision',
+    current: (r) => r.state === 'pre_checks',
+  },
+  {
+    label: 'staging',
+    done: (r) => !!r.decision || r.state === 'awaiting_decision' || r.steps.some((s) => s.stepId.startsWith('deploy')),
+    current: (r) => r.state === 'staging',
+  },
   { label: 'go/no-go', done: (r) => r.decision?.decision === 'go', current: (r) => r.state === 'awaiting_decision' },
-  { label: 'deploy', done: (r) => !!r.monitoringSince || r.state === 'succeeded', current: (r) => ['deploying', 'verifying', 'awaiting_promotion'].includes(r.state) || (r.state === 'paused' && !r.monitoringSince) },
-  { label: 'monitoring', done: (r) => r.state === 'succeeded' || r.state === 'finalizing', current: (r) => r.state === 'monitoring' || (r.state === 'paused' && !!r.monitoringSince) },
+  {
+    label: 'deploy',
+    done: (r) => !!r.monitoringSince || r.state === 'succeeded',
+    current: (r) => ['deploying', 'verifying', 'awaiting_promotion'].includes(r.state) || (r.state === 'paused' && !r.monitoringSince),
+  },
+  {
+    label: 'monitoring',
+    done: (r) => r.state === 'succeeded' || r.state === 'finalizing',
+    current: (r) => r.state === 'monitoring' || (r.state === 'paused' && !!r.monitoringSince),
+  },
 ];
 
 function target(run: Run): string {
@@ -33,7 +49,9 @@ function headline(run: Run): { title: string; tone: Card['tone'] } {
     case 'succeeded':
       return { title: `✅ Deployment complete: ${target(run)}`, tone: 'good' };
     case 'rolled_back':
-      return run.rollback?.validations.at(-1)?.outcome === 'feature_off' ? { title: `🟠 Feature turned off: ${target(run)}`, tone: 'danger' } : { title: `🔴 Rolled back: ${target(run)}`, tone: 'danger' };
+      return run.rollback?.validations.at(-1)?.outcome === 'feature_off'
+        ? { title: `🟠 Feature turned off: ${target(run)}`, tone: 'danger' }
+        : { title: `🔴 Rolled back: ${target(run)}`, tone: 'danger' };
     case 'validating_rollback':
       return { title: `🔎 Validating the rollback: ${target(run)}`, tone: 'warning' };
     case 'rollback_failed':
@@ -64,7 +82,9 @@ function headline(run: Run): { title: string; tone: Card['tone'] } {
 }
 
 export function progressLine(run: Run): string {
-  return STAGES.filter((stage) => stage.label !== 'staging' || run.spec.steps.staging?.length).map((stage) => (stage.done(run) ? `${stage.label} ✓` : stage.current(run) ? `${stage.label} ⏳` : stage.label)).join(' · ');
+  return STAGES.filter((stage) => stage.label !== 'staging' || run.spec.steps.staging?.length)
+    .map((stage) => (stage.done(run) ? `${stage.label} ✓` : stage.current(run) ? `${stage.label} ⏳` : stage.label))
+    .join(' · ');
 }
 
 /** The run's one status message, edited in place as the run moves. */
@@ -87,16 +107,23 @@ export function statusCard(run: Run): Card {
     if (staged.length) body.push([`Staging: ${staged.map((step) => `${step.ok ? '✅' : '❌'} ${step.name}`).join(' · ')}`]);
     const quorum = quorumOf(run);
     body.push([`Approvers${quorum > 1 ? ` (GO from ${quorum} needed)` : ''}: `, ...joinMentions(run.spec.approvers.map(mentionOf))]);
-    if (run.approvals.length) body.push([`GO so far (${run.approvals.length} of ${quorum}): `, ...joinMentions(run.approvals.map((vote) => mentionOf(vote.by)))]);
+    if (run.approvals.length)
+      body.push([`GO so far (${run.approvals.length} of ${quorum}): `, ...joinMentions(run.approvals.map((vote) => mentionOf(vote.by)))]);
   }
   if (run.awaiting?.timedOutAt) body.push([`No Go/No-Go came within ${formatDuration(run.spec.approval.timeoutMs)}: deferred.`]);
   if (run.failure) body.push([`Failed step: ${run.failure.name} — ${run.failure.message}`]);
   if (run.rollback) body.push([`Rollback: ${run.rollback.reason}`]);
   const validation = run.rollback?.validations.at(-1);
-  if (validation?.status) body.push([`Rollback validation: ${validation.status} — ${validation.status === 'SUCCESS' ? `${whatServes(run)} (${validation.evidence.join('; ')})` : validation.problems.join('; ')}`]);
+  if (validation?.status)
+    body.push([
+      `Rollback validation: ${validation.status} — ${validation.status === 'SUCCESS' ? `${whatServes(run)} (${validation.evidence.join('; ')})` : validation.problems.join('; ')}`,
+    ]);
   if (run.state === 'verifying' || run.state === 'awaiting_promotion') {
     const step = currentStep(run);
-    if (step) body.push([run.state === 'verifying' ? `Now: ${step.name}` : `Held healthily: ${step.name}. Promote to the next step, hold for another window, or roll back.`]);
+    if (step)
+      body.push([
+        run.state === 'verifying' ? `Now: ${step.name}` : `Held healthily: ${step.name}. Promote to the next step, hold for another window, or roll back.`,
+      ]);
   }
   if (run.paused) body.push([`Paused: ${run.paused.reason}. Resume, or roll back.`]);
   const context: Text = [`${run.key} · started ${time(run.requestedAt)} by `, { mention: mentionOf(run.requestedBy) }];
@@ -105,7 +132,12 @@ export function statusCard(run: Run): Card {
 }
 
 /** People mis-tap on phones: rolling back production asks once more. */
-const ROLLBACK_CONFIRM: Confirm = { title: 'Roll back this run?', text: 'Production traffic goes back to the previous version, and on-call is paged.', confirm: 'Roll back', deny: 'Keep it' };
+const ROLLBACK_CONFIRM: Confirm = {
+  title: 'Roll back this run?',
+  text: 'Production traffic goes back to the previous version, and on-call is paged.',
+  confirm: 'Roll back',
+  deny: 'Keep it',
+};
 
 function buttonsFor(run: Run): Button[] {
   const rollback: Button = { action: ACTIONS.rollback, label: 'Roll back', value: run.id, style: 'danger', confirm: ROLLBACK_CONFIRM };
@@ -133,7 +165,11 @@ function buttonsFor(run: Run): Button[] {
 export function reminderCard(run: Run): Card {
   const status = statusCard(run);
   const waiting = run.awaiting ? ` since ${time(run.awaiting.since)}` : '';
-  return { ...status, title: `⏰ Reminder: your Go/No-Go is needed on ${run.key}${waiting}`, body: [[`${target(run)}: ${run.spec.approvers.length > 1 ? 'approvers are' : 'you are'} asked to decide.`], ...status.body] };
+  return {
+    ...status,
+    title: `⏰ Reminder: your Go/No-Go is needed on ${run.key}${waiting}`,
+    body: [[`${target(run)}: ${run.spec.approvers.length > 1 ? 'approvers are' : 'you are'} asked to decide.`], ...status.body],
+  };
 }
 
 /** Seed template "Pre-Deployment Communication", posted when a start is scheduled. */
@@ -145,10 +181,20 @@ export function upcomingCard(run: Run): Card {
     tone: 'info',
     body: [
       [`We will be deploying ${run.service} ${run.version} to ${run.environment} at ${when}.`],
-      [`What to Expect: a ${run.spec.strategy} deployment${run.spec.requireDecision ? ', after a Go/No-Go by the approvers' : ''}, watched and rolled back automatically if a rollback trigger fires.`],
+      [
+        `What to Expect: a ${run.spec.strategy} deployment${run.spec.requireDecision ? ', after a Go/No-Go by the approvers' : ''}, watched and rolled back automatically if a rollback trigger fires.`,
+      ],
       [`Expected downtime: ${downtime}.`],
-      ['If you have questions or concerns, please contact ', { mention: mentionOf(run.requestedBy) }, ` or on-call: `, ...joinMentions(run.spec.onCall.map(mentionOf)), '.'],
-      ...(run.spec.contacts.length ? [[`Contacts: ${run.spec.contacts.map((contact) => `${contact.role}: ${contact.name} (${contact.contact})`).join('; ')}`]] : []),
+      [
+        'If you have questions or concerns, please contact ',
+        { mention: mentionOf(run.requestedBy) },
+        ` or on-call: `,
+        ...joinMentions(run.spec.onCall.map(mentionOf)),
+        '.',
+      ],
+      ...(run.spec.contacts.length
+        ? [[`Contacts: ${run.spec.contacts.map((contact) => `${contact.role}: ${contact.name} (${contact.contact})`).join('; ')}`]]
+        : []),
     ],
     fields: [
       { label: 'Run', value: [run.key] },
@@ -188,7 +234,11 @@ export function rollbackCard(run: Run): Card {
   const what = `${run.service} ${run.version} in ${run.environment}`;
   const done = failed ? `We tried to roll back ${what}` : featureOff ? `We turned off the feature flag of ${what}` : `We rolled back ${what}`;
   return card({
-    title: failed ? `URGENT: Rollback FAILED - ${run.service} ${run.version}` : featureOff ? `URGENT: Feature turned off - ${run.service} ${run.version}` : `URGENT: Deployment Rolled Back - ${run.service} ${run.version}`,
+    title: failed
+      ? `URGENT: Rollback FAILED - ${run.service} ${run.version}`
+      : featureOff
+        ? `URGENT: Feature turned off - ${run.service} ${run.version}`
+        : `URGENT: Deployment Rolled Back - ${run.service} ${run.version}`,
     tone: 'danger',
     body: [
       [`${done}: ${rollback?.reason ?? 'a failure'}.`],
@@ -200,7 +250,16 @@ export function rollbackCard(run: Run): Card {
       ['On-call: ', ...joinMentions(run.spec.onCall.map(mentionOf)), ' · requested by ', { mention: mentionOf(run.requestedBy) }],
     ],
     fields: [
-      { label: 'Status', value: [failed ? `🔥 ROLLBACK FAILED${validation?.status ? ` (validation ${validation.status})` : ''}` : featureOff ? '🟠 FEATURE OFF (validated)' : '🔴 ROLLED BACK (validated)'] },
+      {
+        label: 'Status',
+        value: [
+          failed
+            ? `🔥 ROLLBACK FAILED${validation?.status ? ` (validation ${validation.status})` : ''}`
+            : featureOff
+              ? '🟠 FEATURE OFF (validated)'
+              : '🔴 ROLLED BACK (validated)',
+        ],
+      },
       { label: 'Live now', value: [liveNow(run)] },
       { label: 'Rollback Time', value: [rollback ? rollbackTime(rollback) : '—'] },
       { label: 'Run', value: [run.key] },
@@ -250,7 +309,11 @@ export function statusSummary(runs: Run[]): Card {
 
 /** "GO by @bob at 14:02 UTC (“rationale”)", with the decider as a mention. */
 export function decisionText(decision: Decision): Text {
-  return [`${decisionLabel(decision.decision)} by `, { mention: mentionOf(decision.by) }, ` at ${time(decision.at)}${decision.rationale ? ` (“${decision.rationale}”)` : ''}${decision.override ? `, ⚠️ overriding: ${decision.override}` : ''}`];
+  return [
+    `${decisionLabel(decision.decision)} by `,
+    { mention: mentionOf(decision.by) },
+    ` at ${time(decision.at)}${decision.rationale ? ` (“${decision.rationale}”)` : ''}${decision.override ? `, ⚠️ overriding: ${decision.override}` : ''}`,
+  ];
 }
 
 function joinMentions(mentions: ReturnType<typeof mentionOf>[]): Text {

@@ -15,9 +15,11 @@ export function overdueWork(run: Run, now: Date, graceMs: number): Effect[] {
     const step = currentStep(run);
     return step && !isWatchedStep(step) ? [{ kind: 'runStep', stepId: step.id }] : [];
   }
-  if (run.state === 'scheduled' && run.scheduled && late(run.scheduled.at)) return [{ kind: 'scheduleTimer', timer: 'scheduled_start', n: 1, at: now.toISOString() }];
+  if (run.state === 'scheduled' && run.scheduled && late(run.scheduled.at))
+    return [{ kind: 'scheduleTimer', timer: 'scheduled_start', n: 1, at: now.toISOString() }];
   if (run.state === 'awaiting_decision' && run.awaiting) {
-    if (late(decisionTimeoutAt(run.spec.approval, run.awaiting.since))) return [{ kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: now.toISOString() }];
+    if (late(decisionTimeoutAt(run.spec.approval, run.awaiting.since)))
+      return [{ kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: now.toISOString() }];
     const next = run.awaiting.reminders + 1;
     const reminder = reminderAt(run.spec.approval, run.awaiting.since, next);
     if (reminder && late(reminder)) return [{ kind: 'scheduleTimer', timer: 'decision_reminder', n: next, at: now.toISOString() }];

@@ -23,7 +23,6 @@ export type PageCause = (typeof PAGE_CAUSES)[number];
 
 export const DEFAULT_PAGE_CAUSES: PageCause[] = ['automatic_rollback', 'rollback_failed', 'paused'];
 
-
 /** Causes a plan may add with `paging.also`; the defaults always page. */
 export const OPTIONAL_PAGE_CAUSES = ['manual_rollback', 'deployment_stopped', 'no_go'] as const satisfies readonly PageCause[];
 export const optionalPageCausesSchema = z.array(z.enum(OPTIONAL_PAGE_CAUSES)).default([]);

@@ -129,7 +129,10 @@ export function overdueReminder(page: Page, now: Date, graceMs: number): number 
 export function mayAcknowledge(spec: RunSpec, actor: Actor): Permission {
   const allowed = acknowledgers(spec);
   if (allowed.some((person) => isPerson(actor, person))) return { allowed: true };
-  return { allowed: false, reason: `Only on-call, the escalation contacts and approvers may acknowledge this page (${allowed.map((person) => person.key).join(', ')}).` };
+  return {
+    allowed: false,
+    reason: `Only on-call, the escalation contacts and approvers may acknowledge this page (${allowed.map((person) => person.key).join(', ')}).`,
+  };
 }
 
 function acknowledgers(spec: RunSpec): Person[] {
@@ -137,9 +140,7 @@ function acknowledgers(spec: RunSpec): Person[] {
   return people.filter((person, index) => people.findIndex((other) => other.key === person.key) === index);
 }
 
-export type AckResult =
-  | { ok: true; page: Page; log: string }
-  | { ok: false; code: 'forbidden' | 'already_acknowledged'; message: string };
+export type AckResult = { ok: true; page: Page; log: string } | { ok: false; code: 'forbidden' | 'already_acknowledged'; message: string };
 
 /** Takes the page: reminders stop. Acknowledging twice answers who took it and when. */
 export function acknowledge(page: Page, spec: RunSpec, actor: Actor, now: Date): AckResult {
@@ -160,10 +161,16 @@ export function acknowledgeButton(page: Page): Button {
 /** The direct message: why, which run, and the button. Reminders say when it was paged; escalations say who did not answer. */
 export function pageDirectCard(page: Page, run: Run, delivery: Pick<Delivery, 'reminder' | 'escalation'>): Card {
   const policy = pagingOf(run.spec);
-  const title = delivery.reminder === 0 ? `🚨 You are paged: ${run.service} ${run.environment}` : `🚨 Reminder ${delivery.reminder}: page for ${run.service} ${run.environment} not acknowledged`;
+  const title =
+    delivery.reminder === 0
+      ? `🚨 You are paged: ${run.service} ${run.environment}`
+      : `🚨 Reminder ${delivery.reminder}: page for ${run.service} ${run.environment} not acknowledged`;
   const body: Text[] = [[page.reason]];
   if (delivery.reminder > 0) body.push([`Paged at ${clock(page.openedAt)}; nobody has acknowledged yet.`]);
-  if (delivery.escalation) body.push([`Escalated to you: on-call (${run.spec.onCall.map((person) => person.key).join(', ')}) has not acknowledged within ${formatDuration(policy.escalateAfterMs)}.`]);
+  if (delivery.escalation)
+    body.push([
+      `Escalated to you: on-call (${run.spec.onCall.map((person) => person.key).join(', ')}) has not acknowledged within ${formatDuration(policy.escalateAfterMs)}.`,
+    ]);
   const last = delivery.reminder > 0 && page.nextReminderAt === null;
   const context: Text = [
     last
@@ -177,7 +184,12 @@ export function pageDirectCard(page: Page, run: Run, delivery: Pick<Delivery, 'r
 export function acknowledgedCard(page: Page, run: Run): Card {
   const taken = page.acknowledged;
   const body: Text[] = [[page.reason]];
-  if (taken) body.push(['Acknowledged by ', { mention: mentionOf(taken.by) }, ` at ${clock(taken.at)}, after ${formatDuration(Date.parse(taken.at) - Date.parse(page.openedAt))}.`]);
+  if (taken)
+    body.push([
+      'Acknowledged by ',
+      { mention: mentionOf(taken.by) },
+      ` at ${clock(taken.at)}, after ${formatDuration(Date.parse(taken.at) - Date.parse(page.openedAt))}.`,
+    ]);
   return card({ title: `🟢 Page acknowledged: ${run.service} ${run.environment}`, tone: 'good', body, fields: runFields(run) });
 }
 

@@ -27,9 +27,12 @@ export function planCard(plan: Plan, environment: string, spec: RunSpec): Card {
     { label: 'Risk', value: [spec.risk] },
   ];
   if (spec.admins.length) fields.push({ label: 'Admins', value: people(spec.admins) });
-  if (spec.lockAfterRollback) fields.push({ label: 'After a rollback', value: [`${plan.service} ${environment} is locked until someone unlocks it with a reason`] });
-  if (spec.contacts.length) fields.push({ label: 'Contacts', value: [spec.contacts.map((contact) => `${contact.role}: ${contact.name} (${contact.contact})`).join('; ')] });
-  if (spec.paging.escalation.length) fields.push({ label: 'Escalation', value: [...people(spec.paging.escalation), ` after ${formatDuration(spec.paging.escalateAfterMs)}`] });
+  if (spec.lockAfterRollback)
+    fields.push({ label: 'After a rollback', value: [`${plan.service} ${environment} is locked until someone unlocks it with a reason`] });
+  if (spec.contacts.length)
+    fields.push({ label: 'Contacts', value: [spec.contacts.map((contact) => `${contact.role}: ${contact.name} (${contact.contact})`).join('; ')] });
+  if (spec.paging.escalation.length)
+    fields.push({ label: 'Escalation', value: [...people(spec.paging.escalation), ` after ${formatDuration(spec.paging.escalateAfterMs)}`] });
   return card({
     title: `📋 Deployment plan: ${plan.service} → ${environment}`,
     body: [...(plan.description ? [[plan.description]] : []), ...stages(spec, (template) => template), ...freezes(plan, environment)],
@@ -70,20 +73,29 @@ function stages(spec: RunSpec, fill: Fill): Text[] {
       const partial = step.partialOnFailure ? ' (may change production in part even when it fails: a rollback undoes it then too)' : '';
       // The first step of a later level says when it runs.
       const firstOfLevel = step.level && step.level > 0 && rollback.findIndex((other) => (other.level ?? 0) === step.level) === index;
-      const level = firstOfLevel ? `If that does not validate, ${spec.rollbackLevels[step.level!] === 'feature_off' ? 'turn the feature off' : 'bring the previous version back'}: ` : '';
-      const points = step.prerequisite ? ` [readiness: ${step.prerequisite.points} points${step.prerequisite.critical ? ', critical' : ''}${step.prerequisite.minScore === undefined ? '' : `, score ≥ ${step.prerequisite.minScore}`}]` : '';
+      const level = firstOfLevel
+        ? `If that does not validate, ${spec.rollbackLevels[step.level!] === 'feature_off' ? 'turn the feature off' : 'bring the previous version back'}: `
+        : '';
+      const points = step.prerequisite
+        ? ` [readiness: ${step.prerequisite.points} points${step.prerequisite.critical ? ', critical' : ''}${step.prerequisite.minScore === undefined ? '' : `, score ≥ ${step.prerequisite.minScore}`}]`
+        : '';
       paragraphs.push([`${index + 1}. ${level}${step.name} — ${how(step.action, fill)}${onlyIf}${partial}${points}`]);
     });
   };
   stage('1 · Pre-checks', preChecks, 'none');
-  if (preChecks.some((step) => step.prerequisite)) paragraphs.push([`Readiness: READY at ${spec.readinessThreshold}/100 or more with nothing failing; CONDITIONAL (approvers acknowledge) with only non-critical failures; otherwise the run stops`]);
+  if (preChecks.some((step) => step.prerequisite))
+    paragraphs.push([
+      `Readiness: READY at ${spec.readinessThreshold}/100 or more with nothing failing; CONDITIONAL (approvers acknowledge) with only non-critical failures; otherwise the run stops`,
+    ]);
   if (staging.length) stage('Staging (before any approval)', staging, 'none');
   paragraphs.push(spec.requireDecision ? goNoGo(spec) : ['2 · Go/No-Go: not asked in this environment']);
   stage(`3 · Deploy (${spec.strategy})`, deploy, 'none');
   paragraphs.push([`4 · Monitoring: ${monitoring(spec, fill)}`]);
   paragraphs.push([`5 · Rolls back when: ${rollbackWhen(spec)}`]);
   stage('6 · Rollback', rollback, 'no steps (nothing to undo)');
-  paragraphs.push(['A rollback undoes only the deploy steps that changed production (a step that failed before changing anything is not undone, unless it is marked partialOnFailure), newest first; Flightdeck says it is rolled back only after the validation passed.']);
+  paragraphs.push([
+    'A rollback undoes only the deploy steps that changed production (a step that failed before changing anything is not undone, unless it is marked partialOnFailure), newest first; Flightdeck says it is rolled back only after the validation passed.',
+  ]);
   if (spec.migrationReversible === false) paragraphs.push(['The database migration is not reversible: a rollback leaves it in place.']);
   return paragraphs;
 }
@@ -100,7 +112,8 @@ function freezes(plan: Plan, environment: string): Text[] {
 }
 
 function goNoGo({ approval, approvers }: RunSpec): Text {
-  const who: Text = approval.quorum > 1 ? [`GOs from ${approval.quorum} different approvers among `, ...people(approvers)] : ['a GO from one of ', ...people(approvers)];
+  const who: Text =
+    approval.quorum > 1 ? [`GOs from ${approval.quorum} different approvers among `, ...people(approvers)] : ['a GO from one of ', ...people(approvers)];
   const self = approval.allowSelfApproval ? '' : ' (not whoever started the run)';
   return ['2 · Go/No-Go: ', ...who, `${self}, within ${formatDuration(approval.timeoutMs)}, before production is touched`];
 }
@@ -124,7 +137,10 @@ function call({ probe, attempts, intervalMs, backoff }: HttpCall, fill: Fill): s
   const statuses = Array.isArray(probe.expectStatus) ? probe.expectStatus.join(' or ') : String(probe.expectStatus);
   const body = probe.bodyIncludes ? `, body must include "${fill(probe.bodyIncludes)}"` : '';
   const factor = backoff?.factor ?? 1;
-  const pace = factor === 1 ? `every ${formatDuration(intervalMs)}` : `from ${formatDuration(intervalMs)} apart, ×${factor} each time${backoff?.maxMs ? ` up to ${formatDuration(backoff.maxMs)}` : ''}`;
+  const pace =
+    factor === 1
+      ? `every ${formatDuration(intervalMs)}`
+      : `from ${formatDuration(intervalMs)} apart, ×${factor} each time${backoff?.maxMs ? ` up to ${formatDuration(backoff.maxMs)}` : ''}`;
   return `${probe.method} ${fill(probe.url)} expects ${statuses}${body}${attempts > 1 ? `, up to ${attempts} tries ${pace}` : ''}`;
 }
 

@@ -49,7 +49,9 @@ export function closest(word: string, candidates: readonly string[]): string | n
   if (best && best.distance <= Math.max(2, Math.floor(word.length / 3))) return best.candidate;
   // A longer spelling of an allowed key ("freezeWindows" for "freezes"): a long shared beginning.
   const shared = (candidate: string) => [...candidate.toLowerCase()].findIndex((letter, i) => word.toLowerCase()[i] !== letter);
-  const prefixed = candidates.map((candidate) => ({ candidate, length: shared(candidate) === -1 ? candidate.length : shared(candidate) })).sort((a, b) => b.length - a.length)[0];
+  const prefixed = candidates
+    .map((candidate) => ({ candidate, length: shared(candidate) === -1 ? candidate.length : shared(candidate) }))
+    .sort((a, b) => b.length - a.length)[0];
   return prefixed && prefixed.length >= 5 ? prefixed.candidate : null;
 }
 

@@ -55,7 +55,8 @@ export const httpProbeSchema = z
       .record(z.string(), z.string())
       .superRefine((headers, ctx) => {
         for (const header of Object.keys(headers)) {
-          if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(header)) ctx.addIssue({ code: 'custom', path: [header], message: 'a header name is letters, digits and dashes' });
+          if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(header))
+            ctx.addIssue({ code: 'custom', path: [header], message: 'a header name is letters, digits and dashes' });
         }
       })
       .optional(),
@@ -113,7 +114,12 @@ export const stepSchema = z.unknown().transform((value, ctx): z.infer<typeof com
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   // Forwarded with their own code, so an unknown key still reads as one (plan-hints.ts suggests the closest).
-  for (const issue of parsed.error.issues) ctx.addIssue(issue.code === 'unrecognized_keys' ? { code: 'unrecognized_keys', keys: issue.keys, message: issue.message, path: issue.path } : { code: 'custom', message: issue.message, path: issue.path });
+  for (const issue of parsed.error.issues)
+    ctx.addIssue(
+      issue.code === 'unrecognized_keys'
+        ? { code: 'unrecognized_keys', keys: issue.keys, message: issue.message, path: issue.path }
+        : { code: 'custom', message: issue.message, path: issue.path },
+    );
   return z.NEVER;
 });
 

@@ -16,8 +16,6 @@ import { allowedKeysAt, closest } from './plan-hints.ts';
  * the monitoring window, channels and on-call.
  */
 
-
-
 const channelSchema = z.partialRecord(z.enum(PLATFORMS), z.string().min(1));
 
 /** A metric read from Prometheus at every check; triggers name it (`error_rate > 5% for 5m`). */
@@ -61,7 +59,11 @@ const monitoringSchema = z
   });
 
 /** The monitoring pace as schedule steps, whichever way the plan wrote it. */
-export function paceOf(monitoring: { every?: number | undefined; for?: number | undefined; schedule?: { every: number; until: number }[] | undefined }): SchedulePace[] {
+export function paceOf(monitoring: {
+  every?: number | undefined;
+  for?: number | undefined;
+  schedule?: { every: number; until: number }[] | undefined;
+}): SchedulePace[] {
   if (monitoring.schedule) return monitoring.schedule.map((step) => ({ everyMs: step.every, untilMs: step.until }));
   return monitoring.every && monitoring.for ? [{ everyMs: monitoring.every, untilMs: monitoring.for }] : [];
 }
@@ -94,48 +96,52 @@ const prerequisiteSchema = z.unknown().transform((value, ctx) => {
   const record = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
   const step = stepSchema.safeParse(Object.fromEntries(Object.entries(record).filter(([key]) => !(PREREQUISITE_KEYS as readonly string[]).includes(key))));
   const meta = prerequisiteMeta.safeParse(Object.fromEntries(Object.entries(record).filter(([key]) => (PREREQUISITE_KEYS as readonly string[]).includes(key))));
-  for (const issue of [...(step.success ? [] : step.error.issues), ...(meta.success ? [] : meta.error.issues)]) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  for (const issue of [...(step.success ? [] : step.error.issues), ...(meta.success ? [] : meta.error.issues)])
+    ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
   if (!step.success || !meta.success) return z.NEVER;
   return { step: step.data, ...meta.data };
 });
 
-const environmentSchema = z.strictObject({
-  channel: channelSchema,
-  preChecks: z.array(stepSchema).default([]),
-  /** The production readiness gate: prerequisites scored out of 100 against `threshold`. */
-  readiness: z.strictObject({ threshold: z.number().int().min(0).max(100).default(75), prerequisites: z.array(prerequisiteSchema).min(1) }).optional(),
-  /** Deploy to staging and validate it there, before any approval is asked; a failure stops the run. */
-  staging: z.strictObject({ deploy: z.array(stepSchema).default([]), smokeTests: z.array(httpStepSchema).default([]) }).optional(),
-  /** Enforced order: a version may start here only after it succeeded in that environment (e.g. staging). */
-  requiresSuccessIn: z.string().optional(),
-  /** HTTP checks of production right after the deploy steps; a failure rolls back. */
-  smokeTests: z.array(httpStepSchema).default([]),
-  /** Production environments ask for a GO; an environment may opt out (e.g. a dev box). */
-  requireDecision: z.boolean().default(true),
-  approval: approvalSchema,
-  strategy: strategySchema,
-  /** Other strategies a requester may pick with `--strategy <kind>`; `strategy` is the default. */
-  alternatives: z.array(strategySchema).default([]),
-  monitoring: monitoringSchema.optional(),
-  rollbackTriggers: z.array(triggerSchema).default([]),
-  /** The release's database migration: how to undo it, and whether that is safe. It runs last in a rollback, and only when reversible. */
-  migration: z.strictObject({ reversible: z.boolean(), rollback: commandStepSchema.optional() }).optional(),
-  /** A run that ends rolled back (or with a failed rollback) locks this environment until someone unlocks it with a reason. */
-  lockAfterRollback: z.boolean().default(false),
-  /** How a rollback is validated before Flightdeck says it worked (domain/rollback-plan.ts). */
-  rollback: rollbackPlanSchema,
-}).superRefine((environment, ctx) => {
-  const kinds = [environment.strategy.kind, ...environment.alternatives.map((strategy) => strategy.kind)];
-  environment.alternatives.forEach((strategy, index) => {
-    if (kinds.indexOf(strategy.kind) !== index + 1) ctx.addIssue({ code: 'custom', path: ['alternatives', index, 'kind'], message: `"${strategy.kind}" is already one of this environment's strategies` });
+const environmentSchema = z
+  .strictObject({
+    channel: channelSchema,
+    preChecks: z.array(stepSchema).default([]),
+    /** The production readiness gate: prerequisites scored out of 100 against `threshold`. */
+    readiness: z.strictObject({ threshold: z.number().int().min(0).max(100).default(75), prerequisites: z.array(prerequisiteSchema).min(1) }).optional(),
+    /** Deploy to staging and validate it there, before any approval is asked; a failure stops the run. */
+    staging: z.strictObject({ deploy: z.array(stepSchema).default([]), smokeTests: z.array(httpStepSchema).default([]) }).optional(),
+    /** Enforced order: a version may start here only after it succeeded in that environment (e.g. staging). */
+    requiresSuccessIn: z.string().optional(),
+    /** HTTP checks of production right after the deploy steps; a failure rolls back. */
+    smokeTests: z.array(httpStepSchema).default([]),
+    /** Production environments ask for a GO; an environment may opt out (e.g. a dev box). */
+    requireDecision: z.boolean().default(true),
+    approval: approvalSchema,
+    strategy: strategySchema,
+    /** Other strategies a requester may pick with `--strategy <kind>`; `strategy` is the default. */
+    alternatives: z.array(strategySchema).default([]),
+    monitoring: monitoringSchema.optional(),
+    rollbackTriggers: z.array(triggerSchema).default([]),
+    /** The release's database migration: how to undo it, and whether that is safe. It runs last in a rollback, and only when reversible. */
+    migration: z.strictObject({ reversible: z.boolean(), rollback: commandStepSchema.optional() }).optional(),
+    /** A run that ends rolled back (or with a failed rollback) locks this environment until someone unlocks it with a reason. */
+    lockAfterRollback: z.boolean().default(false),
+    /** How a rollback is validated before Flightdeck says it worked (domain/rollback-plan.ts). */
+    rollback: rollbackPlanSchema,
+  })
+  .superRefine((environment, ctx) => {
+    const kinds = [environment.strategy.kind, ...environment.alternatives.map((strategy) => strategy.kind)];
+    environment.alternatives.forEach((strategy, index) => {
+      if (kinds.indexOf(strategy.kind) !== index + 1)
+        ctx.addIssue({ code: 'custom', path: ['alternatives', index, 'kind'], message: `"${strategy.kind}" is already one of this environment's strategies` });
+    });
+    if (kinds.includes('canary') && !environment.monitoring) {
+      ctx.addIssue({ code: 'custom', path: ['monitoring'], message: 'a canary is watched while it holds: monitoring must say how to check production' });
+    }
+    if (environment.migration?.reversible && !environment.migration.rollback) {
+      ctx.addIssue({ code: 'custom', path: ['migration', 'rollback'], message: 'a reversible migration needs the step that reverses it' });
+    }
   });
-  if (kinds.includes('canary') && !environment.monitoring) {
-    ctx.addIssue({ code: 'custom', path: ['monitoring'], message: 'a canary is watched while it holds: monitoring must say how to check production' });
-  }
-  if (environment.migration?.reversible && !environment.migration.rollback) {
-    ctx.addIssue({ code: 'custom', path: ['migration', 'rollback'], message: 'a reversible migration needs the step that reverses it' });
-  }
-});
 
 const personSchema = z.partialRecord(z.enum(PLATFORMS), z.string().min(1));
 
@@ -186,7 +192,8 @@ export const planSchema = z
     }
     for (const list of ['deployers', 'approvers', 'onCall', 'admins'] as const) {
       plan[list].forEach((key, index) => {
-        if (!plan.people[key] && !plan.groups[key]) ctx.addIssue({ code: 'custom', path: [list, index], message: `"${key}" is not listed under people or groups` });
+        if (!plan.people[key] && !plan.groups[key])
+          ctx.addIssue({ code: 'custom', path: [list, index], message: `"${key}" is not listed under people or groups` });
       });
     }
     plan.paging.escalation.forEach((key, index) => {
@@ -195,21 +202,42 @@ export const planSchema = z
     for (const [name, environment] of Object.entries(plan.environments)) {
       const approvers = new Set(plan.approvers.flatMap((key) => plan.groups[key] ?? [key])).size;
       if (plan.approvers.length > 0 && environment.approval.quorum > approvers) {
-        ctx.addIssue({ code: 'custom', path: ['environments', name, 'approval', 'quorum'], message: `needs ${environment.approval.quorum} approvers but the plan lists ${approvers}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'approval', 'quorum'],
+          message: `needs ${environment.approval.quorum} approvers but the plan lists ${approvers}`,
+        });
       }
       const measured = new Set(environment.monitoring?.metrics.map((monitor) => monitor.metric) ?? []);
       environment.rollbackTriggers.forEach((trigger, index) => {
         if (trigger.kind === 'baseline' && !environment.monitoring?.baseline) {
-          ctx.addIssue({ code: 'custom', path: ['environments', name, 'rollbackTriggers', index], message: 'compares with a baseline, so monitoring.baseline must say how to measure it' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['environments', name, 'rollbackTriggers', index],
+            message: 'compares with a baseline, so monitoring.baseline must say how to measure it',
+          });
         }
         const unknown = metricsOf([trigger]).filter((metric) => !measured.has(metric));
-        if (unknown.length) ctx.addIssue({ code: 'custom', path: ['environments', name, 'rollbackTriggers', index], message: `reads ${unknown.join(', ')}, which monitoring.metrics does not measure` });
+        if (unknown.length)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['environments', name, 'rollbackTriggers', index],
+            message: `reads ${unknown.join(', ')}, which monitoring.metrics does not measure`,
+          });
       });
     }
     for (const [name, environment] of Object.entries(plan.environments)) {
       const before = environment.requiresSuccessIn;
       if (before !== undefined && (before === name || !plan.environments[before])) {
-        ctx.addIssue({ code: 'custom', path: ['environments', name, 'requiresSuccessIn'], message: `must name another of this plan's environments (${Object.keys(plan.environments).filter((other) => other !== name).join(', ') || 'there is none'})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'requiresSuccessIn'],
+          message: `must name another of this plan's environments (${
+            Object.keys(plan.environments)
+              .filter((other) => other !== name)
+              .join(', ') || 'there is none'
+          })`,
+        });
       }
     }
     for (const { path, message } of freezeProblems(plan.freezes, Object.keys(plan.environments))) ctx.addIssue({ code: 'custom', path, message });
@@ -242,7 +270,10 @@ export function parsePlan(document: unknown): { ok: true; plan: Plan } | { ok: f
       return issue.keys.map((key) => {
         const near = closest(key, allowed);
         const at = [...issue.path, key];
-        return { path: formatPath(at), message: `is not a key here${near ? `; did you mean "${near}"?` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}` };
+        return {
+          path: formatPath(at),
+          message: `is not a key here${near ? `; did you mean "${near}"?` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}`,
+        };
       });
     }),
   };

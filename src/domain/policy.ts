@@ -35,13 +35,19 @@ export function mayOverrideGates(spec: RunSpec, actor: Actor): Permission {
 /** Admins override: they may also roll back, resume and cancel any run of the service (they cannot approve one). */
 export function mayRollback(spec: RunSpec, actor: Actor): Permission {
   if (listed(spec.approvers, actor) || listed(spec.onCall, actor) || listed(spec.admins, actor)) return ALLOWED;
-  return { allowed: false, reason: `Only approvers, on-call and admins may roll back this run (${names(distinct([...spec.approvers, ...spec.onCall, ...spec.admins]))}).` };
+  return {
+    allowed: false,
+    reason: `Only approvers, on-call and admins may roll back this run (${names(distinct([...spec.approvers, ...spec.onCall, ...spec.admins]))}).`,
+  };
 }
 
 /** Rolling back a finished deployment (a new run, domain/redeploy.ts): the people who may roll back a run, whether or not they may start one. */
 export function mayRedeploy(spec: RunSpec, actor: Actor, target: string): Permission {
   if (listed(spec.approvers, actor) || listed(spec.onCall, actor) || listed(spec.admins, actor)) return ALLOWED;
-  return { allowed: false, reason: `Only approvers, on-call and admins may roll back ${target} (${names(distinct([...spec.approvers, ...spec.onCall, ...spec.admins]))}).` };
+  return {
+    allowed: false,
+    reason: `Only approvers, on-call and admins may roll back ${target} (${names(distinct([...spec.approvers, ...spec.onCall, ...spec.admins]))}).`,
+  };
 }
 
 export function mayCancel(spec: RunSpec, requester: Actor, actor: Actor): Permission {
@@ -58,10 +64,16 @@ export function mayPromote(spec: RunSpec, actor: Actor): Permission {
 export function mayLock(spec: RunSpec, actor: Actor, held: Lock | null, now: Date): Permission {
   const admin = listed(spec.admins, actor);
   if (!admin && !mayStart(spec, actor).allowed && !listed(spec.onCall, actor)) {
-    return { allowed: false, reason: `Only deployers, on-call and admins may lock this service (${names(distinct([...spec.deployers, ...spec.onCall, ...spec.admins]))}).` };
+    return {
+      allowed: false,
+      reason: `Only deployers, on-call and admins may lock this service (${names(distinct([...spec.deployers, ...spec.onCall, ...spec.admins]))}).`,
+    };
   }
   if (!held || !isActive(held, now) || isHolder(held, actor) || admin) return ALLOWED;
-  return { allowed: false, reason: `${lockedSummary(held, now)} Only ${held.kind === 'manual' ? `${held.by.name} or ` : ''}an admin (${names(spec.admins) || 'the plan names none'}) may change it.` };
+  return {
+    allowed: false,
+    reason: `${lockedSummary(held, now)} Only ${held.kind === 'manual' ? `${held.by.name} or ` : ''}an admin (${names(spec.admins) || 'the plan names none'}) may change it.`,
+  };
 }
 
 /**
@@ -72,12 +84,22 @@ export function mayUnlock(spec: RunSpec, lock: Lock, actor: Actor, reason: strin
   const admin = listed(spec.admins, actor);
   if (lock.kind === 'manual') {
     if (isHolder(lock, actor) || admin) return ALLOWED;
-    return { allowed: false, reason: `Only ${lock.by.name} (who took the lock) or an admin (${names(spec.admins) || 'the plan names none'}) may unlock ${lock.service} ${lock.environment}.` };
+    return {
+      allowed: false,
+      reason: `Only ${lock.by.name} (who took the lock) or an admin (${names(spec.admins) || 'the plan names none'}) may unlock ${lock.service} ${lock.environment}.`,
+    };
   }
   if (!admin && !listed(spec.onCall, actor) && !listed(spec.approvers, actor)) {
-    return { allowed: false, reason: `${lock.service} ${lock.environment} was locked by a rollback: only on-call, approvers and admins may unlock it (${names(distinct([...spec.onCall, ...spec.approvers, ...spec.admins]))}).` };
+    return {
+      allowed: false,
+      reason: `${lock.service} ${lock.environment} was locked by a rollback: only on-call, approvers and admins may unlock it (${names(distinct([...spec.onCall, ...spec.approvers, ...spec.admins]))}).`,
+    };
   }
-  if (!reason) return { allowed: false, reason: `${lock.service} ${lock.environment} was locked by a rollback (${lock.runKey ?? 'a run'}): say why it is safe again, e.g. /deploy unlock ${lock.service} ${lock.environment} fixed in 1.2.1.` };
+  if (!reason)
+    return {
+      allowed: false,
+      reason: `${lock.service} ${lock.environment} was locked by a rollback (${lock.runKey ?? 'a run'}): say why it is safe again, e.g. /deploy unlock ${lock.service} ${lock.environment} fixed in 1.2.1.`,
+    };
   return ALLOWED;
 }
 

@@ -26,7 +26,9 @@ export function judgePrerequisite(prerequisite: Prerequisite, succeeded: boolean
   if (!succeeded || prerequisite.minScore === undefined) return { ok: succeeded, summary };
   const score = scoreIn(output) ?? scoreIn(summary);
   if (score === null) return { ok: false, summary: `printed no score (needs ${prerequisite.minScore} or more): ${summary}` };
-  return score >= prerequisite.minScore ? { ok: true, summary: `score ${score} (needs ${prerequisite.minScore})` } : { ok: false, summary: `score ${score}, below ${prerequisite.minScore}` };
+  return score >= prerequisite.minScore
+    ? { ok: true, summary: `score ${score} (needs ${prerequisite.minScore})` }
+    : { ok: false, summary: `score ${score}, below ${prerequisite.minScore}` };
 }
 
 /** The verdict from the prerequisites' step records; null when the plan has none. */

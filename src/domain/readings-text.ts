@@ -16,7 +16,10 @@ export function describeReadings(sample: Sample, triggers: Trigger[], baselines:
     const value = readingOf(sample, trigger.metric)?.value;
     const limit = limitOf(trigger, baselines);
     const shown = (number: number) => formatMetric(triggers, trigger.metric, number);
-    const against = limit === null ? 'no limit (no baseline measured)' : `limit ${trigger.op} ${shown(limit)}${trigger.kind === 'baseline' ? ` = baseline ${shown(baselines[trigger.metric]!)} × ${trigger.factor}` : ''}`;
+    const against =
+      limit === null
+        ? 'no limit (no baseline measured)'
+        : `limit ${trigger.op} ${shown(limit)}${trigger.kind === 'baseline' ? ` = baseline ${shown(baselines[trigger.metric]!)} × ${trigger.factor}` : ''}`;
     return [`${trigger.metric} ${value === null || value === undefined ? 'not measured' : shown(value)} (${against})`];
   });
 }
@@ -24,7 +27,9 @@ export function describeReadings(sample: Sample, triggers: Trigger[], baselines:
 /** "20 of 20 requests answered 1.1.0", "17 of 20 answered 1.2.0, 3 answered 1.1.0". */
 export function describeVersions(tally: VersionTally): string {
   const answered = Object.entries(tally.answered).sort(([, a], [, b]) => b - a);
-  const parts = answered.map(([version, count], index) => (index === 0 ? `${count} of ${tally.requests} requests answered ${version}` : `${count} answered ${version}`));
+  const parts = answered.map(([version, count], index) =>
+    index === 0 ? `${count} of ${tally.requests} requests answered ${version}` : `${count} answered ${version}`,
+  );
   if (tally.unanswered) parts.push(`${tally.unanswered}${answered.length ? '' : ` of ${tally.requests} requests`} named no version (${tally.detail})`);
   return parts.join(', ');
 }

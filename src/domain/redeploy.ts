@@ -34,13 +34,24 @@ export function chooseRedeploy(succeeded: Success[], to: string | null, target: 
   const from = { from: live.version, of: live.key };
   if (to === null) {
     const before = succeeded.find((success) => success.version !== live.version);
-    if (!before) return { ok: false, reason: `${target.service} ${live.version} (${live.key}) is the only version that has succeeded on ${target.environment}, so there is no earlier version to roll back to.` };
+    if (!before)
+      return {
+        ok: false,
+        reason: `${target.service} ${live.version} (${live.key}) is the only version that has succeeded on ${target.environment}, so there is no earlier version to roll back to.`,
+      };
     return { ok: true, redeploy: { ...from, to: before.version } };
   }
-  if (to === live.version) return { ok: false, reason: `${target.service} ${to} is what runs on ${target.environment} now (${live.key}): there is nothing to roll back. Name another version, or leave out "to" for the one before it.` };
+  if (to === live.version)
+    return {
+      ok: false,
+      reason: `${target.service} ${to} is what runs on ${target.environment} now (${live.key}): there is nothing to roll back. Name another version, or leave out "to" for the one before it.`,
+    };
   if (!succeeded.some((success) => success.version === to)) {
     const recent = succeeded.slice(1, 6).map((success) => success.version);
-    return { ok: false, reason: `${target.service} ${to} has never succeeded on ${target.environment}: a rollback goes only to a version that did.${recent.length ? ` Versions it can go back to: ${recent.join(', ')}.` : ''} To deploy a new version, use /deploy start.` };
+    return {
+      ok: false,
+      reason: `${target.service} ${to} has never succeeded on ${target.environment}: a rollback goes only to a version that did.${recent.length ? ` Versions it can go back to: ${recent.join(', ')}.` : ''} To deploy a new version, use /deploy start.`,
+    };
   }
   return { ok: true, redeploy: { ...from, to } };
 }

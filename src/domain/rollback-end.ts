@@ -13,9 +13,20 @@ export function finishRollback(run: Run, state: 'rolled_back' | 'rollback_failed
   const took = formatDuration(Date.parse(at) - Date.parse(rollback.startedAt));
   const pages =
     state === 'rollback_failed'
-      ? pageFor(done, 'rollback_failed', `Rollback of ${run.key} (${run.service} ${run.version} in ${run.environment}) did not restore production: ${whatIsWrong(done)}. Production needs a human now.`)
-      : pageFor(done, rollback.by ? 'manual_rollback' : 'automatic_rollback', `${run.key} (${run.service} ${run.version} in ${run.environment}) was rolled back ${rollback.by ? '' : 'automatically '}in ${took} — ${rollback.reason}; validated: ${whatServes(done)}.`);
-  return { run: done, effects: [...before, { kind: 'refreshStatus' }, { kind: 'announce', message: state === 'rolled_back' ? 'rollback' : 'rollback_failed' }, ...pages] };
+      ? pageFor(
+          done,
+          'rollback_failed',
+          `Rollback of ${run.key} (${run.service} ${run.version} in ${run.environment}) did not restore production: ${whatIsWrong(done)}. Production needs a human now.`,
+        )
+      : pageFor(
+          done,
+          rollback.by ? 'manual_rollback' : 'automatic_rollback',
+          `${run.key} (${run.service} ${run.version} in ${run.environment}) was rolled back ${rollback.by ? '' : 'automatically '}in ${took} — ${rollback.reason}; validated: ${whatServes(done)}.`,
+        );
+  return {
+    run: done,
+    effects: [...before, { kind: 'refreshStatus' }, { kind: 'announce', message: state === 'rolled_back' ? 'rollback' : 'rollback_failed' }, ...pages],
+  };
 }
 
 /** The level's problems, or the rollback step that failed. */
@@ -31,7 +42,9 @@ export function whatServes(run: Run): string {
   if (!validation) return 'nothing was validated';
   if (validation.outcome === 'feature_off') return `${run.version} still serves, with its feature off`;
   if (validation.expected === null) return `there was no version before this run, and ${run.version} no longer serves`;
-  return run.spec.versionProbe ? `${validation.expected} serves again` : `${validation.expected} should be serving again (the plan has no version probe to ask production which version answers)`;
+  return run.spec.versionProbe
+    ? `${validation.expected} serves again`
+    : `${validation.expected} should be serving again (the plan has no version probe to ask production which version answers)`;
 }
 
 /**
@@ -44,10 +57,22 @@ export function nothingUndone(run: Run, at: string): Ended {
   const note: Effect = { kind: 'postLog', text: `ℹ️ Nothing to roll back: no step of ${run.key} had changed production.` };
   if (rollback?.validations.length) return finishRollback(run, 'rollback_failed', at, [note]);
   if (rollback?.by) {
-    const cancelled = finish({ ...run, cursor: null, rollback: null, cancelled: { by: rollback.by, reason: `${rollback.reason} (before production changed)` } }, 'cancelled', at);
+    const cancelled = finish(
+      { ...run, cursor: null, rollback: null, cancelled: { by: rollback.by, reason: `${rollback.reason} (before production changed)` } },
+      'cancelled',
+      at,
+    );
     return { run: cancelled, effects: [note, { kind: 'refreshStatus' }] };
   }
   const stopped = finish({ ...run, cursor: null, rollback: null }, 'failed', at);
-  const why = run.failure ? `"${run.failure.name}" failed: ${run.failure.message}` : rollback?.reason ?? 'it stopped';
-  return { run: stopped, effects: [note, { kind: 'refreshStatus' }, { kind: 'announce', message: 'stopped' }, ...pageFor(stopped, 'deployment_stopped', `${run.key} (${run.service} ${run.version} in ${run.environment}) stopped before production changed: ${why}.`)] };
+  const why = run.failure ? `"${run.failure.name}" failed: ${run.failure.message}` : (rollback?.reason ?? 'it stopped');
+  return {
+    run: stopped,
+    effects: [
+      note,
+      { kind: 'refreshStatus' },
+      { kind: 'announce', message: 'stopped' },
+      ...pageFor(stopped, 'deployment_stopped', `${run.key} (${run.service} ${run.version} in ${run.environment}) stopped before production changed: ${why}.`),
+    ],
+  };
 }

@@ -15,8 +15,14 @@ import { httpStepSchema } from './plan-steps.ts';
 export const versionProbeSchema = z.strictObject({
   /** May use ${env.NAME} (the worker's environment), ${service}, ${environment}. */
   url: z.string().min(1),
-  field: z.string().regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/, 'a JSON field is a dot path such as version or build.version').default('version'),
-  header: z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name is letters, digits and dashes').optional(),
+  field: z
+    .string()
+    .regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/, 'a JSON field is a dot path such as version or build.version')
+    .default('version'),
+  header: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, 'a header name is letters, digits and dashes')
+    .optional(),
   samples: z.number().int().min(1).max(200).default(20),
   timeout: durationSchema.default(2_000),
 });
@@ -38,7 +44,8 @@ export const rollbackValidationSchema = z
     version: versionProbeSchema.optional(),
   })
   .superRefine((validation, ctx) => {
-    if (validation.every > validation.window) ctx.addIssue({ code: 'custom', path: ['every'], message: 'is longer than window: the validation would see one check' });
+    if (validation.every > validation.window)
+      ctx.addIssue({ code: 'custom', path: ['every'], message: 'is longer than window: the validation would see one check' });
   });
 
 const REDEPLOY_DEFAULTS = { requireDecision: false };

@@ -19,7 +19,11 @@ export interface RollbackSpec {
 
 export function rollbackSpecFor(strategy: StrategySteps, env: EnvironmentPlan, deployId: (index: number) => string): RollbackSpec {
   const { validation } = env.rollback;
-  const smokeTests = (validation.smokeTests ?? env.smokeTests).map((test) => ({ ...stepFrom(test), name: `Rollback smoke test: ${test.name}`, evidence: true }));
+  const smokeTests = (validation.smokeTests ?? env.smokeTests).map((test) => ({
+    ...stepFrom(test),
+    name: `Rollback smoke test: ${test.name}`,
+    evidence: true,
+  }));
   const migration = env.migration?.reversible && env.migration.rollback ? [stepFrom(env.migration.rollback)] : [];
   const steps = strategy.levels.flatMap((_, level) => {
     const own = strategy.rollback.filter((step) => (step.level ?? 0) === level);

@@ -58,7 +58,11 @@ function versionProblems(run: Run, validation: RollbackValidation, sample: Sampl
 }
 
 /** The level's status once its window is over (or at once, when nothing could be checked every so often). */
-export function levelStatus(run: Run, validation: RollbackValidation, levelSteps: StepRecord[]): { status: RollbackStatus; problems: string[]; evidence: string[] } {
+export function levelStatus(
+  run: Run,
+  validation: RollbackValidation,
+  levelSteps: StepRecord[],
+): { status: RollbackStatus; problems: string[]; evidence: string[] } {
   const last = validation.checks.at(-1);
   const judged = last ? judgeCheck(run, validation, last) : { problems: [], evidence: [] };
   const problems: Problem[] = [...judged.problems];
@@ -67,9 +71,17 @@ export function levelStatus(run: Run, validation: RollbackValidation, levelSteps
   for (const record of failedChecks) problems.push({ text: `${record.name} failed: ${record.summary}`, severity: 'partial' });
   const passedChecks = levelSteps.filter((record) => record.ok);
   if (passedChecks.length) evidence.push(`${passedChecks.map((record) => record.name).join(', ')} passed`);
-  if (!last && !levelSteps.length) problems.push({ text: 'nothing in the plan checks production after a rollback (no monitoring check, smoke test or rollback.validation.version)', severity: 'partial' });
+  if (!last && !levelSteps.length)
+    problems.push({
+      text: 'nothing in the plan checks production after a rollback (no monitoring check, smoke test or rollback.validation.version)',
+      severity: 'partial',
+    });
   // Nothing served before a first deployment: only a version probe can tell that this version no longer answers.
-  else if (validation.expected === null && !run.spec.versionProbe) problems.push({ text: `there was no version before this run, and without rollback.validation.version nothing can tell that ${run.version} no longer answers`, severity: 'partial' });
+  else if (validation.expected === null && !run.spec.versionProbe)
+    problems.push({
+      text: `there was no version before this run, and without rollback.validation.version nothing can tell that ${run.version} no longer answers`,
+      severity: 'partial',
+    });
   const status: RollbackStatus = problems.some((problem) => problem.severity === 'failed') ? 'FAILED' : problems.length ? 'PARTIAL' : 'SUCCESS';
   return { status, problems: problems.map((problem) => problem.text), evidence: status === 'SUCCESS' ? evidence : [] };
 }

@@ -30,11 +30,18 @@ export function onDecision(run: Run, event: Extract<RunEvent, { type: 'decision'
   if (event.decision !== 'go') {
     // Checked last, so the form marks the rationale only when nothing else stands in the way.
     if (rationaleRequired(event.decision) && !explained) {
-      return invalidInput('rationale', `Please say why: a ${decisionLabel(event.decision)} ends ${run.key} for now, and the requester needs to know what to change or wait for.`, false);
+      return invalidInput(
+        'rationale',
+        `Please say why: a ${decisionLabel(event.decision)} ends ${run.key} for now, and the requester needs to know what to change or wait for.`,
+        false,
+      );
     }
     const decided = finish({ ...run, decision: vote }, event.decision === 'no_go' ? 'no_go' : 'deferred', at);
     // A NO-GO tells the channel (the status card, the log) and pages on-call only when the plan asks (paging.also).
-    const page = event.decision === 'no_go' ? pageFor(decided, 'no_go', `${run.key} (${run.service} ${run.version} in ${run.environment}): ${describeDecision(vote)}. Production was not changed.`) : [];
+    const page =
+      event.decision === 'no_go'
+        ? pageFor(decided, 'no_go', `${run.key} (${run.service} ${run.version} in ${run.environment}): ${describeDecision(vote)}. Production was not changed.`)
+        : [];
     return ok(decided, [{ kind: 'postLog', text: `Decision: ${describeDecision(vote)}` }, { kind: 'refreshStatus' }, ...page]);
   }
   if (!run.spec.approval.allowSelfApproval && isPerson(run.requestedBy, approver)) {
@@ -48,15 +55,27 @@ export function onDecision(run: Run, event: Extract<RunEvent, { type: 'decision'
   const blocked = blockers.join(' ');
   if (blockers.length) {
     const override = mayOverrideGates(run.spec, event.by);
-    if (!override.allowed) return fail('not_allowed', `${blocked} A GO now would deploy into it, so ${run.key} keeps waiting for its decision: say GO again once it is lifted. ${override.reason}`);
+    if (!override.allowed)
+      return fail(
+        'not_allowed',
+        `${blocked} A GO now would deploy into it, so ${run.key} keeps waiting for its decision: say GO again once it is lifted. ${override.reason}`,
+      );
   }
   // The inputs last: the form marks one only when it is all that stands between this GO and its count.
   if (blockers.length && !explained) {
-    return invalidInput('rationale', `${blocked} As an admin you may override it: say GO with a rationale (why deploying now is safe); the override is kept in the audit trail.`, true);
+    return invalidInput(
+      'rationale',
+      `${blocked} As an admin you may override it: say GO with a rationale (why deploying now is safe); the override is kept in the audit trail.`,
+      true,
+    );
   }
   if (run.readiness?.verdict === 'CONDITIONAL' && !event.acknowledged) {
     const items = run.readiness.failing.map((item) => item.name).join(', ');
-    return invalidInput('acknowledged', `${run.key} is CONDITIONAL (readiness ${run.readiness.score}/100; failing: ${items}). Acknowledge those items in the GO form to say GO.`, true);
+    return invalidInput(
+      'acknowledged',
+      `${run.key} is CONDITIONAL (readiness ${run.readiness.score}/100; failing: ${items}). Acknowledge those items in the GO form to say GO.`,
+      true,
+    );
   }
   const go: Decision = blockers.length ? { ...vote, override: blocked } : vote;
   const approvals = [...run.approvals, go];
@@ -67,7 +86,10 @@ export function onDecision(run: Run, event: Extract<RunEvent, { type: 'decision'
   const decided: Run = { ...run, approvals, decision: go };
   const began = enterPhase(decided, 'deploy', at);
   const overrides = approvals.filter((approval) => approval.override).map(describeDecision);
-  const log = quorum > 1 ? `Decision: GO by ${approvals.map((approval) => approval.by.name).join(' and ')} (quorum of ${quorum})${overrides.length ? `; ${overrides.join('; ')}` : ''}` : `Decision: ${describeDecision(go)}`;
+  const log =
+    quorum > 1
+      ? `Decision: GO by ${approvals.map((approval) => approval.by.name).join(' and ')} (quorum of ${quorum})${overrides.length ? `; ${overrides.join('; ')}` : ''}`
+      : `Decision: ${describeDecision(go)}`;
   return ok(began.run, [{ kind: 'postLog', text: log }, { kind: 'refreshStatus' }, ...began.effects]);
 }
 
@@ -81,7 +103,10 @@ export function onTimer(run: Run, event: Extract<RunEvent, { type: 'timer' }>, a
   const { timeoutMs } = run.spec.approval;
   if (event.timer === 'decision_timeout') {
     const expired: Run = { ...run, awaiting: { ...awaiting, timedOutAt: at } };
-    return ok(finish(expired, 'deferred', at), [{ kind: 'postLog', text: `⏰ No Go/No-Go within ${formatDuration(timeoutMs)}: ${run.key} is deferred. Start it again when approvers are available.` }, { kind: 'refreshStatus' }]);
+    return ok(finish(expired, 'deferred', at), [
+      { kind: 'postLog', text: `⏰ No Go/No-Go within ${formatDuration(timeoutMs)}: ${run.key} is deferred. Start it again when approvers are available.` },
+      { kind: 'refreshStatus' },
+    ]);
   }
   if (event.n !== awaiting.reminders + 1) return fail('stale', `Reminder ${event.n} on ${run.key} was sent already.`);
   const reminded: Run = { ...run, awaiting: { ...awaiting, reminders: event.n } };

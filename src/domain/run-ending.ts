@@ -15,7 +15,10 @@ export function endingEffects(before: Run | null, after: Run, now: Date): Effect
     const unlock = `/deploy unlock ${after.service} ${after.environment} <reason>`;
     return [
       { kind: 'lockTarget', lock: afterRollbackLock(after, now) },
-      { kind: 'postLog', text: `🔒 ${after.service} ${after.environment} is locked until someone unlocks it with a reason (on-call, approvers or admins): ${unlock}` },
+      {
+        kind: 'postLog',
+        text: `🔒 ${after.service} ${after.environment} is locked until someone unlocks it with a reason (on-call, approvers or admins): ${unlock}`,
+      },
     ];
   }
   return [{ kind: 'targetFreed' }];

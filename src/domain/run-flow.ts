@@ -19,7 +19,13 @@ import { describeReadiness, readinessOf } from './readiness.ts';
 
 export type Moved = { run: Run; effects: Effect[] };
 
-const PHASE_STATE: Record<Phase, RunState> = { pre_checks: 'pre_checks', staging: 'staging', deploy: 'deploying', finalize: 'finalizing', rollback: 'rolling_back' };
+const PHASE_STATE: Record<Phase, RunState> = {
+  pre_checks: 'pre_checks',
+  staging: 'staging',
+  deploy: 'deploying',
+  finalize: 'finalizing',
+  rollback: 'rolling_back',
+};
 
 /** Moves the run into a phase, or past it when the phase has nothing to run. */
 export function enterPhase(run: Run, phase: Phase, at: string): Moved {
@@ -41,7 +47,13 @@ export function startStep(run: Run, phase: Phase, from: number, at: string): Mov
 /** A canary hold: the step is "running" from now on, while checks watch production at its pace. */
 function beginHold(run: Run, phase: Phase, index: number, step: Step, at: string): Moved {
   if (step.action.kind !== 'hold') throw new Error('not a hold step');
-  const watch: Watch = { stepId: step.id, since: at, firstSeq: run.nextCheck, schedule: [{ everyMs: step.action.everyMs, untilMs: step.action.durationMs }], checks: 0 };
+  const watch: Watch = {
+    stepId: step.id,
+    since: at,
+    firstSeq: run.nextCheck,
+    schedule: [{ everyMs: step.action.everyMs, untilMs: step.action.durationMs }],
+    checks: 0,
+  };
   watch.checks = checkCount(watch.schedule);
   const holding: Run = { ...run, state: 'verifying', cursor: { phase, index, startedAt: at, queuedAt: at }, watch };
   return { run: holding, effects: [{ kind: 'refreshStatus' }, { kind: 'postLog', text: `⏳ ${step.name}` }, checkSlot(holding, holding.nextCheck)] };
@@ -56,7 +68,17 @@ function beginValidation(run: Run, index: number, step: Step, at: string): Moved
   if (step.action.kind !== 'validate') throw new Error('not a validation step');
   const level = step.level ?? 0;
   const outcome = run.spec.rollbackLevels?.[level] ?? 'previous_version';
-  const validation: RollbackValidation = { level, outcome, expected: expectedVersion(run, outcome), since: at, checks: [], status: null, problems: [], evidence: [], finishedAt: null };
+  const validation: RollbackValidation = {
+    level,
+    outcome,
+    expected: expectedVersion(run, outcome),
+    since: at,
+    checks: [],
+    status: null,
+    problems: [],
+    evidence: [],
+    finishedAt: null,
+  };
   const periodic = Boolean(run.spec.monitoring || run.spec.versionProbe);
   const schedule = periodic ? [{ everyMs: step.action.everyMs, untilMs: step.action.windowMs }] : [{ everyMs: 1, untilMs: 1 }];
   const firstSeq = run.nextCheck + 1;
@@ -70,14 +92,20 @@ function beginValidation(run: Run, index: number, step: Step, at: string): Moved
     rollback: run.rollback ? { ...run.rollback, level, validations: [...run.rollback.validations, validation] } : null,
   };
   const what = [run.spec.monitoring && 'health and metrics', run.spec.versionProbe && 'which version answers'].filter(Boolean).join(', ');
-  const log: Effect = { kind: 'postLog', text: periodic ? `🔎 Validating the rollback for ${formatDuration(step.action.windowMs)}: ${what}` : '🔎 Validating the rollback from its smoke tests' };
+  const log: Effect = {
+    kind: 'postLog',
+    text: periodic ? `🔎 Validating the rollback for ${formatDuration(step.action.windowMs)}: ${what}` : '🔎 Validating the rollback from its smoke tests',
+  };
   return { run: validating, effects: [{ kind: 'refreshStatus' }, log, { kind: 'scheduleCheck', seq: firstSeq, at }] };
 }
 
 /** The run starts waiting for Go/No-Go (run-approval.ts judges the decisions): the timeout and the first reminder are set. */
 function awaitDecision(run: Run, at: string): Moved {
   const first = reminderAt(run.spec.approval, at, 1);
-  const effects: Effect[] = [{ kind: 'refreshStatus' }, { kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: decisionTimeoutAt(run.spec.approval, at) }];
+  const effects: Effect[] = [
+    { kind: 'refreshStatus' },
+    { kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: decisionTimeoutAt(run.spec.approval, at) },
+  ];
   if (first) effects.push({ kind: 'scheduleTimer', timer: 'decision_reminder', n: 1, at: first });
   return { run: { ...run, state: 'awaiting_decision', cursor: null, awaiting: { since: at, reminders: 0, timedOutAt: null } }, effects };
 }
@@ -89,11 +117,18 @@ export function afterPhase(run: Run, phase: Phase, at: string): Moved {
       const readiness = readinessOf(run.spec.steps.pre_checks, run.steps, run.spec.readinessThreshold);
       if (!readiness) return enterPhase(run, 'staging', at);
       const judged: Run = { ...run, readiness };
-      const log: Effect = { kind: 'postLog', text: `${readiness.verdict === 'READY' ? '🟢' : readiness.verdict === 'CONDITIONAL' ? '🟡' : '🔴'} Readiness: ${describeReadiness(readiness)}` };
+      const log: Effect = {
+        kind: 'postLog',
+        text: `${readiness.verdict === 'READY' ? '🟢' : readiness.verdict === 'CONDITIONAL' ? '🟡' : '🔴'} Readiness: ${describeReadiness(readiness)}`,
+      };
       if (readiness.verdict === 'NOT_READY') {
         const failure = { stepId: 'readiness', name: 'Readiness gate', message: describeReadiness(readiness) };
         const stopped = finish({ ...judged, cursor: null, failure }, 'failed', at);
-        const page = pageFor(stopped, 'deployment_stopped', `${run.key} (${run.service} ${run.version}) stopped at the readiness gate: ${failure.message}. Production was not changed.`);
+        const page = pageFor(
+          stopped,
+          'deployment_stopped',
+          `${run.key} (${run.service} ${run.version}) stopped at the readiness gate: ${failure.message}. Production was not changed.`,
+        );
         return { run: stopped, effects: [log, { kind: 'refreshStatus' }, { kind: 'announce', message: 'stopped' }, ...page] };
       }
       const next = enterPhase(judged, 'staging', at);
@@ -114,7 +149,10 @@ export function afterPhase(run: Run, phase: Phase, at: string): Moved {
       return enterPhase({ ...run, watch: null }, 'finalize', at);
     }
     case 'finalize':
-      return { run: finish({ ...run, cursor: null, watch: null }, 'succeeded', at), effects: [{ kind: 'refreshStatus' }, { kind: 'announce', message: 'success' }] };
+      return {
+        run: finish({ ...run, cursor: null, watch: null }, 'succeeded', at),
+        effects: [{ kind: 'refreshStatus' }, { kind: 'announce', message: 'success' }],
+      };
     case 'rollback':
       // Reached only when no level undid anything: a validation ends the phase itself (run-rollback.ts).
       return nothingUndone(run, at);
@@ -140,4 +178,3 @@ export function currentStep(run: Run): Step | undefined {
 export function describeDecision(decision: Decision): string {
   return `${decisionLabel(decision.decision)} by ${decision.by.name} at ${decision.at.slice(11, 16)} UTC${decision.rationale ? ` (“${decision.rationale}”)` : ''}${decision.override ? `, ⚠️ overriding: ${decision.override}` : ''}`;
 }
-

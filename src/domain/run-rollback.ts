@@ -35,7 +35,14 @@ export function onValidationCheck(run: Run, event: Extract<RunEvent, { type: 'ch
   const watch = run.watch;
   const validation = run.rollback?.validations.at(-1);
   if (!watch || !validation || validation.status || event.seq !== run.nextCheck) return fail('stale', `Check ${event.seq} is not due on ${run.key}.`);
-  const sample: Sample = { seq: event.seq, at, healthy: event.healthy, detail: event.detail, ...(event.readings?.length ? { readings: event.readings } : {}), ...(event.versions ? { versions: event.versions } : {}) };
+  const sample: Sample = {
+    seq: event.seq,
+    at,
+    healthy: event.healthy,
+    detail: event.detail,
+    ...(event.readings?.length ? { readings: event.readings } : {}),
+    ...(event.versions ? { versions: event.versions } : {}),
+  };
   const checked = { ...validation, checks: [...validation.checks, sample].slice(-VALIDATION_SAMPLES_KEPT) };
   const next: Run = { ...run, nextCheck: event.seq + 1, rollback: { ...run.rollback!, validations: [...run.rollback!.validations.slice(0, -1), checked] } };
   if (event.seq < watch.firstSeq + watch.checks - 1) return ok(next, [checkSlot(next, next.nextCheck)]);
@@ -51,9 +58,16 @@ function endValidation(run: Run, at: string): Moved {
   const validated: Run = {
     ...run,
     watch: null,
-    rollback: { ...rollback, validations: [...rollback.validations.slice(0, -1), judged], ...(judged.status === 'SUCCESS' ? { trafficRestoredAt: rollback.undoneAt ?? at } : {}) },
+    rollback: {
+      ...rollback,
+      validations: [...rollback.validations.slice(0, -1), judged],
+      ...(judged.status === 'SUCCESS' ? { trafficRestoredAt: rollback.undoneAt ?? at } : {}),
+    },
   };
-  const log: Effect = { kind: 'postLog', text: `${judged.status === 'SUCCESS' ? '✅' : '❌'} Rollback validation: ${judged.status}${judged.problems.length ? ` — ${judged.problems.join('; ')}` : ` — ${judged.evidence.join('; ')}`}` };
+  const log: Effect = {
+    kind: 'postLog',
+    text: `${judged.status === 'SUCCESS' ? '✅' : '❌'} Rollback validation: ${judged.status}${judged.problems.length ? ` — ${judged.problems.join('; ')}` : ` — ${judged.evidence.join('; ')}`}`,
+  };
   if (judged.status === 'SUCCESS') return finishRollback(validated, 'rolled_back', at, [log]);
   const nextLevel = nextLevelStart(validated, run.cursor?.index ?? 0, validation.level);
   if (nextLevel >= 0) return toLevel(validated, nextLevel, at, [log]);
@@ -71,8 +85,12 @@ export function undoStepFailed(run: Run, index: number, name: string, summary: s
 
 function toLevel(run: Run, index: number, at: string, before: Effect[]): Moved {
   const level = run.spec.steps.rollback[index]!.level ?? 0;
-  const outcome = run.spec.rollbackLevels[level] === 'feature_off' ? 'turning the feature off' : run.previousVersion ? `bringing ${run.previousVersion} back` : 'taking this version out of production';
+  const outcome =
+    run.spec.rollbackLevels[level] === 'feature_off'
+      ? 'turning the feature off'
+      : run.previousVersion
+        ? `bringing ${run.previousVersion} back`
+        : 'taking this version out of production';
   const next = startStep({ ...run, state: 'rolling_back', rollback: { ...run.rollback!, level, undoneAt: null } }, 'rollback', index, at);
   return { run: next.run, effects: [...before, { kind: 'postLog', text: `↩️ Not restored yet: ${outcome}` }, { kind: 'refreshStatus' }, ...next.effects] };
 }
-

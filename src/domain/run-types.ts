@@ -194,7 +194,12 @@ export interface RollbackValidation {
 export type RunEvent =
   | {
       type: 'requested';
-      run: Pick<Run, 'id' | 'key' | 'service' | 'version' | 'environment' | 'platform' | 'requestedBy' | 'spec'> & { previousVersion?: string | null; scheduled?: { at: string; shown: string } | null; emergency?: Run['emergency']; redeploy?: Run['redeploy'] };
+      run: Pick<Run, 'id' | 'key' | 'service' | 'version' | 'environment' | 'platform' | 'requestedBy' | 'spec'> & {
+        previousVersion?: string | null;
+        scheduled?: { at: string; shown: string } | null;
+        emergency?: Run['emergency'];
+        redeploy?: Run['redeploy'];
+      };
     }
   /** `attempt`: how many times the step's job has started, this start included (1; 2 after a take-over or a retry); absent in older events. */
   | { type: 'step.started'; stepId: string; attempt?: number }
@@ -205,8 +210,20 @@ export type RunEvent =
   /** `gates`: the lock and freezes a GO would deploy into, gathered when it was given (domain/go-gates.ts). */
   | { type: 'decision'; decision: DecisionKind; by: Actor; rationale: string | null; acknowledged?: boolean; gates?: GoGates }
   /** A timer the run set went off: remind approvers (n-th reminder), or give up waiting for a decision. */
-  | { type: 'timer'; timer: TimerKind; n: number; /** scheduled_start only: why the target cannot take the run now (a lock taken since it was scheduled). */ blockedBy?: string }
-  | { type: 'check'; seq: number; healthy: boolean; detail: string; readings?: Reading[]; /** Rollback validation: which versions answered the version probe. */ versions?: VersionTally }
+  | {
+      type: 'timer';
+      timer: TimerKind;
+      n: number;
+      /** scheduled_start only: why the target cannot take the run now (a lock taken since it was scheduled). */ blockedBy?: string;
+    }
+  | {
+      type: 'check';
+      seq: number;
+      healthy: boolean;
+      detail: string;
+      readings?: Reading[];
+      /** Rollback validation: which versions answered the version probe. */ versions?: VersionTally;
+    }
   /** A human answers a healthy manual canary step: promote to the next step, or hold it for another window. */
   | { type: 'promotion'; action: 'promote' | 'hold'; by: Actor }
   /** A human takes a paused run back: monitoring goes on where it was. */

@@ -109,7 +109,11 @@ function created(input: Extract<RunEvent, { type: 'requested' }>['run'], at: str
 function start(run: Run, at: string): TransitionResult {
   if (run.scheduled) {
     const waiting: Run = { ...run, state: 'scheduled' };
-    return ok(waiting, [{ kind: 'refreshStatus' }, { kind: 'announce', message: 'scheduled' }, { kind: 'scheduleTimer', timer: 'scheduled_start', n: 1, at: run.scheduled.at }]);
+    return ok(waiting, [
+      { kind: 'refreshStatus' },
+      { kind: 'announce', message: 'scheduled' },
+      { kind: 'scheduleTimer', timer: 'scheduled_start', n: 1, at: run.scheduled.at },
+    ]);
   }
   const began = enterPhase(run, 'pre_checks', at);
   return ok(began.run, [{ kind: 'refreshStatus' }, ...began.effects]);
@@ -120,7 +124,10 @@ function onScheduledStart(run: Run, blockedBy: string | null, at: string): Trans
   // A lock taken since the run was scheduled wins: the run does not start, and says why.
   if (blockedBy) {
     const reason = `not started at its scheduled time: ${blockedBy}`;
-    return ok(finish({ ...run, cancelled: { by: run.requestedBy, reason } }, 'cancelled', at), [{ kind: 'postLog', text: `🔒 ${run.key} ${reason}` }, { kind: 'refreshStatus' }]);
+    return ok(finish({ ...run, cancelled: { by: run.requestedBy, reason } }, 'cancelled', at), [
+      { kind: 'postLog', text: `🔒 ${run.key} ${reason}` },
+      { kind: 'refreshStatus' },
+    ]);
   }
   const began = enterPhase(run, 'pre_checks', at);
   return ok(began.run, [{ kind: 'postLog', text: `🗓️ Scheduled start: ${run.key} begins now` }, { kind: 'refreshStatus' }, ...began.effects]);
@@ -180,7 +187,19 @@ function stepFailed(run: Run, phase: Phase, stepId: string, name: string, summar
       // Production was not touched: the channel and the requester are told; on-call only if the plan asks.
       const stopped = finish({ ...run, cursor: null, failure }, 'failed', at);
       const where = phase === 'staging' ? 'in staging' : 'in the pre-checks';
-      return [stopped, [log, { kind: 'refreshStatus' }, { kind: 'announce', message: 'stopped' }, ...pageFor(stopped, 'deployment_stopped', `${run.key} (${run.service} ${run.version}) stopped ${where}: "${name}" failed (${summary}). Production was not changed.`)]];
+      return [
+        stopped,
+        [
+          log,
+          { kind: 'refreshStatus' },
+          { kind: 'announce', message: 'stopped' },
+          ...pageFor(
+            stopped,
+            'deployment_stopped',
+            `${run.key} (${run.service} ${run.version}) stopped ${where}: "${name}" failed (${summary}). Production was not changed.`,
+          ),
+        ],
+      ];
     }
     case 'deploy': {
       const began = rollBack({ ...run, cursor: null, failure }, `step "${name}" failed`, null, null, [], at);

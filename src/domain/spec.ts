@@ -29,7 +29,13 @@ export interface RunSpec {
   versionProbe: VersionProbe | null;
   /** null: the release has no migration; false: it has one that a rollback leaves in place. */
   migrationReversible: boolean | null;
-  monitoring: { check: HttpProbe; metrics: MetricMonitor[]; schedule: SchedulePace[]; checks: number; inconclusive: { after: number; then: 'rollback' | 'pause' } } | null;
+  monitoring: {
+    check: HttpProbe;
+    metrics: MetricMonitor[];
+    schedule: SchedulePace[];
+    checks: number;
+    inconclusive: { after: number; then: 'rollback' | 'pause' };
+  } | null;
   triggers: Trigger[];
   deployers: Person[];
   approvers: Person[];
@@ -52,9 +58,16 @@ export function specFor(plan: Plan, environment: string, strategyKind?: string):
   if (!chosen) return null;
   const strategy = strategySteps(chosen);
   const baseline = env.monitoring?.baseline;
-  const measure = baseline ? [{ name: 'Measure the baseline on the current version', action: { kind: 'baseline' as const, windowMs: baseline.window, everyMs: baseline.every } }] : [];
+  const measure = baseline
+    ? [{ name: 'Measure the baseline on the current version', action: { kind: 'baseline' as const, windowMs: baseline.window, everyMs: baseline.every } }]
+    : [];
   const smoke = env.smokeTests.map((test) => ({ ...stepFrom(test), name: `Smoke test: ${test.name}` }));
-  const deploy = numbered('deploy', [...strategy.deploy.slice(0, strategy.trafficMovesAt), ...measure, ...strategy.deploy.slice(strategy.trafficMovesAt), ...smoke]);
+  const deploy = numbered('deploy', [
+    ...strategy.deploy.slice(0, strategy.trafficMovesAt),
+    ...measure,
+    ...strategy.deploy.slice(strategy.trafficMovesAt),
+    ...smoke,
+  ]);
   // A strategy names the deploy step an undo step undoes by its index; the baseline step may have shifted it.
   const deployId = (index: number) => deploy[index + (measure.length && index >= strategy.trafficMovesAt ? 1 : 0)]!.id;
   const rollback = rollbackSpecFor(strategy, env, deployId);
@@ -64,9 +77,15 @@ export function specFor(plan: Plan, environment: string, strategyKind?: string):
     steps: {
       pre_checks: numbered('pre_checks', [
         ...env.preChecks.map(stepFrom),
-        ...(env.readiness?.prerequisites ?? []).map(({ step, points, critical, minScore }) => ({ ...stepFrom(step), prerequisite: { points, critical, ...(minScore === undefined ? {} : { minScore }) } })),
+        ...(env.readiness?.prerequisites ?? []).map(({ step, points, critical, minScore }) => ({
+          ...stepFrom(step),
+          prerequisite: { points, critical, ...(minScore === undefined ? {} : { minScore }) },
+        })),
       ]),
-      staging: numbered('staging', [...(env.staging?.deploy ?? []).map(stepFrom), ...(env.staging?.smokeTests ?? []).map((test) => ({ ...stepFrom(test), name: `Staging smoke test: ${test.name}` }))]),
+      staging: numbered('staging', [
+        ...(env.staging?.deploy ?? []).map(stepFrom),
+        ...(env.staging?.smokeTests ?? []).map((test) => ({ ...stepFrom(test), name: `Staging smoke test: ${test.name}` })),
+      ]),
       deploy,
       finalize: numbered('finalize', strategy.finalize ?? []),
       rollback: numbered('rollback', rollback.steps),
@@ -74,7 +93,12 @@ export function specFor(plan: Plan, environment: string, strategyKind?: string):
     requireDecision: env.requireDecision,
     requiresSuccessIn: env.requiresSuccessIn ?? null,
     readinessThreshold: env.readiness?.threshold ?? 75,
-    approval: { quorum: env.approval.quorum, allowSelfApproval: env.approval.allowSelfApproval, timeoutMs: env.approval.timeout, remindEveryMs: env.approval.remindEvery },
+    approval: {
+      quorum: env.approval.quorum,
+      allowSelfApproval: env.approval.allowSelfApproval,
+      timeoutMs: env.approval.timeout,
+      remindEveryMs: env.approval.remindEvery,
+    },
     rollbackLevels: rollback.levels,
     versionProbe: rollback.versionProbe,
     migrationReversible: env.migration ? env.migration.reversible : null,
@@ -95,7 +119,11 @@ export function specFor(plan: Plan, environment: string, strategyKind?: string):
     risk: plan.risk,
     contacts: plan.contacts,
     lockAfterRollback: env.lockAfterRollback,
-    paging: { repeatEveryMs: plan.paging.repeatEvery, escalateAfterMs: plan.paging.escalateAfter, escalation: peopleOf(plan, plan.paging.escalation), on: [...DEFAULT_PAGE_CAUSES, ...plan.paging.also] },
+    paging: {
+      repeatEveryMs: plan.paging.repeatEvery,
+      escalateAfterMs: plan.paging.escalateAfter,
+      escalation: peopleOf(plan, plan.paging.escalation),
+      on: [...DEFAULT_PAGE_CAUSES, ...plan.paging.also],
+    },
   };
 }
-

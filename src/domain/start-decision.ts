@@ -66,11 +66,23 @@ function decideNewVersion(facts: StartFacts, version: string, emergency: string 
     (new RegExp(plan.versionPattern).test(version) ? null : `"${version}" does not match ${plan.service}'s version pattern ${plan.versionPattern}.`) ??
     channelRefusal(facts) ??
     (permission.allowed ? null : permission.reason) ??
-    (facts.orderMet === false ? `${plan.service} ${version} has not succeeded in ${spec.requiresSuccessIn} yet, and this plan deploys there first: /deploy start ${plan.service} ${version} ${spec.requiresSuccessIn}` : null);
+    (facts.orderMet === false
+      ? `${plan.service} ${version} has not succeeded in ${spec.requiresSuccessIn} yet, and this plan deploys there first: /deploy start ${plan.service} ${version} ${spec.requiresSuccessIn}`
+      : null);
   const freeze = freezeGate({ freezes: freezesFor(plan, environment), spec, requester: actor, target, now: facts.startsAt, emergency });
-  const refusals: Refusal[] = [...(rule ? [{ gate: 'rule' as const, message: rule }] : []), ...(freeze.allowed ? [] : [{ gate: 'freeze' as const, message: freeze.reason }]), ...targetRefusals(facts, 'start')];
+  const refusals: Refusal[] = [
+    ...(rule ? [{ gate: 'rule' as const, message: rule }] : []),
+    ...(freeze.allowed ? [] : [{ gate: 'freeze' as const, message: freeze.reason }]),
+    ...targetRefusals(facts, 'start'),
+  ];
   // An emergency start may ask for a decision the environment does not usually ask for (domain/freeze.ts).
-  const draft: RunDraft = { version, previousVersion: facts.succeeded[0]?.version ?? null, spec: freeze.allowed ? freeze.spec : spec, emergency: freeze.allowed ? freeze.emergency : null, redeploy: null };
+  const draft: RunDraft = {
+    version,
+    previousVersion: facts.succeeded[0]?.version ?? null,
+    spec: freeze.allowed ? freeze.spec : spec,
+    emergency: freeze.allowed ? freeze.emergency : null,
+    redeploy: null,
+  };
   return { draft, refusals };
 }
 
@@ -81,7 +93,9 @@ function decideRedeploy(facts: StartFacts, to: string | null): StartDecision {
   const choice = chooseRedeploy(facts.succeeded, to, { service: plan.service, environment });
   const rule = channelRefusal(facts) ?? (permission.allowed ? null : permission.reason) ?? (choice.ok ? null : choice.reason);
   const policy = plan.environments[environment]!.rollback.redeploy;
-  const draft: RunDraft | null = choice.ok ? { version: choice.redeploy.to, previousVersion: choice.redeploy.from, spec: redeploySpec(spec, policy), emergency: null, redeploy: choice.redeploy } : null;
+  const draft: RunDraft | null = choice.ok
+    ? { version: choice.redeploy.to, previousVersion: choice.redeploy.from, spec: redeploySpec(spec, policy), emergency: null, redeploy: choice.redeploy }
+    : null;
   return { draft, refusals: [...(rule ? [{ gate: 'rule' as const, message: rule }] : []), ...targetRefusals(facts, 'redeploy')] };
 }
 
@@ -101,6 +115,10 @@ export function alreadyActive({ key, state, requestedBy }: NonNullable<StartFact
 }
 
 function activeBeforeRedeploy({ key, state, requestedBy }: NonNullable<StartFacts['active']>): string {
-  const stop = PRODUCTION_TOUCHED.includes(state) ? `, or /deploy rollback ${key} undoes it` : CANCELLABLE_STATES.includes(state) ? `, or /deploy cancel ${key} stops it` : '';
+  const stop = PRODUCTION_TOUCHED.includes(state)
+    ? `, or /deploy rollback ${key} undoes it`
+    : CANCELLABLE_STATES.includes(state)
+      ? `, or /deploy cancel ${key} stops it`
+      : '';
   return `${key} is active on this service and environment (${stateLabel(state)}, started by ${requestedBy.name}): wait for it to end${stop}.`;
 }

@@ -17,7 +17,11 @@ export function parseStartTime(text: string, requesterZone: string | null, now: 
   if (iso.isValid && /[T ]\d{2}:\d{2}/.test(trimmed) && /(Z|[+-]\d{2}:?\d{2})$/.test(trimmed)) return within(iso, iso.zoneName ?? 'UTC', now);
 
   const match = /^(?:(\d{4}-\d{2}-\d{2})|(today|tomorrow))?\s*(\d{1,2}):(\d{2})(?:\s+(\S+))?$/i.exec(trimmed);
-  if (!match) return { ok: false, message: `"${text}" is not a time. Write it like --at 14:00, --at "tomorrow 09:30 Europe/Berlin" or --at "2026-11-24 14:00 Europe/Berlin".` };
+  if (!match)
+    return {
+      ok: false,
+      message: `"${text}" is not a time. Write it like --at 14:00, --at "tomorrow 09:30 Europe/Berlin" or --at "2026-11-24 14:00 Europe/Berlin".`,
+    };
   const [, date, relative, hours, minutes, zoneName] = match;
   const zone = zoneName ?? requesterZone;
   if (!zone) return { ok: false, message: `In which time zone is ${hours}:${minutes}? Add one, e.g. --at "${hours}:${minutes} Europe/Berlin".` };

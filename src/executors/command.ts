@@ -14,7 +14,11 @@ const OUTPUT_TAIL = 4_000;
  * stays in the worker's process group, so when the worker's container or group dies the half-run
  * command dies with it, and the step is run again, whole, by the next worker.
  */
-export async function runCommand(action: Extract<StepAction, { kind: 'command' }>, context: StepContext, options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<StepOutcome> {
+export async function runCommand(
+  action: Extract<StepAction, { kind: 'command' }>,
+  context: StepContext,
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<StepOutcome> {
   const started = Date.now();
   const stepEnv: Record<string, string> = {};
   for (const [name, template] of Object.entries(action.env)) stepEnv[name] = interpolate(template, context, options.env).value;
@@ -76,7 +80,7 @@ function descendantsOf(root: number): number[] {
   }
   const found: number[] = [];
   const queue = [root];
-  while (queue.length) for (const child of children.get(queue.shift()!) ?? []) found.push(child), queue.push(child);
+  while (queue.length) for (const child of children.get(queue.shift()!) ?? []) (found.push(child), queue.push(child));
   return found;
 }
 

@@ -38,7 +38,12 @@ export async function runHttpStep(action: HttpAction, context: StepContext, env:
   return { ok: (second ?? first).ok, summary, output, durationMs: Date.now() - started };
 }
 
-async function callWithRetries(retried: HttpCall, context: StepContext, env: NodeJS.ProcessEnv, sleep: (ms: number) => Promise<unknown>): Promise<{ ok: boolean; summary: string; log: string[] }> {
+async function callWithRetries(
+  retried: HttpCall,
+  context: StepContext,
+  env: NodeJS.ProcessEnv,
+  sleep: (ms: number) => Promise<unknown>,
+): Promise<{ ok: boolean; summary: string; log: string[] }> {
   const log: string[] = [];
   for (let attempt = 1; ; attempt++) {
     const result = await call(retried.probe, context, env);
@@ -48,7 +53,8 @@ async function callWithRetries(retried: HttpCall, context: StepContext, env: Nod
       const notes = [result.final.why, attempt < retried.attempts ? 'not retried' : null].filter(Boolean);
       return { ok: false, summary: notes.length ? `${result.detail}; ${notes.join(', ')}` : result.detail, log };
     }
-    if (attempt >= retried.attempts) return { ok: false, summary: retried.attempts > 1 ? `${result.detail}; gave up after ${retried.attempts} attempts` : result.detail, log };
+    if (attempt >= retried.attempts)
+      return { ok: false, summary: retried.attempts > 1 ? `${result.detail}; gave up after ${retried.attempts} attempts` : result.detail, log };
     const wait = retryDelay(retried, attempt, result.retryAfterMs);
     log.push(`waiting ${formatDuration(wait)}${result.retryAfterMs !== null ? ' (the server asked, with Retry-After)' : ''}`);
     await sleep(wait);
@@ -82,7 +88,8 @@ async function call(config: HttpProbe, context: StepContext, env: NodeJS.Process
       return { passed: false, detail, final, retryAfterMs: final ? null : retryAfter(response.headers.get('retry-after')) };
     }
     if (needle && !body.includes(needle.value)) return { passed: false, detail: `${described}, body lacks "${needle.shown}"`, final: null, retryAfterMs: null };
-    if (config.maxLatency !== undefined && tookMs > config.maxLatency) return { passed: false, detail: `${described}, over its latency budget of ${config.maxLatency}ms`, final: null, retryAfterMs: null };
+    if (config.maxLatency !== undefined && tookMs > config.maxLatency)
+      return { passed: false, detail: `${described}, over its latency budget of ${config.maxLatency}ms`, final: null, retryAfterMs: null };
     return { passed: true, detail: described };
   } catch (error) {
     const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${config.timeout}ms` : describeFetchError(error);

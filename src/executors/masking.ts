@@ -12,7 +12,23 @@
  * many APIs), SIG and SIGNATURE (signed URLs: Azure's `sig`, AWS's `X-Amz-Signature`). A plural
  * counts too (API_KEYS).
  */
-const SECRET_WORDS = new Set(['TOKEN', 'SECRET', 'PASSWORD', 'PASSWD', 'PASS', 'KEY', 'APIKEY', 'AUTH', 'AUTHORIZATION', 'CREDENTIAL', 'PRIVATE', 'SESSION', 'COOKIE', 'SIG', 'SIGNATURE']);
+const SECRET_WORDS = new Set([
+  'TOKEN',
+  'SECRET',
+  'PASSWORD',
+  'PASSWD',
+  'PASS',
+  'KEY',
+  'APIKEY',
+  'AUTH',
+  'AUTHORIZATION',
+  'CREDENTIAL',
+  'PRIVATE',
+  'SESSION',
+  'COOKIE',
+  'SIG',
+  'SIGNATURE',
+]);
 
 /**
  * Whether a variable or query parameter name looks secret: one of its word parts (split at `_`, `-`,

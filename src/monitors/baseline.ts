@@ -31,9 +31,18 @@ export async function measureBaseline(
     if (seen.length) baselines[metric] = median(seen);
     else missing.push(metric);
   }
-  const described = Object.entries(baselines).map(([metric, value]) => `${metric} ${+value.toPrecision(4)}`).join(', ');
+  const described = Object.entries(baselines)
+    .map(([metric, value]) => `${metric} ${+value.toPrecision(4)}`)
+    .join(', ');
   const output = [...problems].join('\n');
-  if (missing.length) return { ok: false, summary: `no baseline for ${missing.join(', ')} (${[...problems][0] ?? 'no readings'})`, output, durationMs: Date.now() - started, baselines };
+  if (missing.length)
+    return {
+      ok: false,
+      summary: `no baseline for ${missing.join(', ')} (${[...problems][0] ?? 'no readings'})`,
+      output,
+      durationMs: Date.now() - started,
+      baselines,
+    };
   return { ok: true, summary: `baseline over ${rounds} readings: ${described || 'no metrics'}`, output, durationMs: Date.now() - started, baselines };
 }
 

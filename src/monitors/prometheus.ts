@@ -49,7 +49,9 @@ export function createPrometheusSource(env: NodeJS.ProcessEnv): MetricSource {
       if (headerProblems.length) return inconclusive(headerProblems[0]!);
       if (query.unknown.length) return inconclusive(`the query uses unknown variables: ${query.unknown.join(', ')}`);
       if (hasUserinfo(base.value)) {
-        return inconclusive(`Prometheus request not sent: its URL ${shownUrl} has user:password@, which fetch refuses; send credentials in monitor.prometheus.headers`);
+        return inconclusive(
+          `Prometheus request not sent: its URL ${shownUrl} has user:password@, which fetch refuses; send credentials in monitor.prometheus.headers`,
+        );
       }
       const url = `${base.value.replace(/\/$/, '')}/api/v1/query?query=${encodeURIComponent(query.value)}`;
       try {
@@ -66,7 +68,8 @@ export function createPrometheusSource(env: NodeJS.ProcessEnv): MetricSource {
         if (typeof value === 'string') return inconclusive(value);
         return { metric: monitor.metric, value, source, detail: `${monitor.metric} = ${+value.toPrecision(6)}` };
       } catch (error) {
-        if ((error as Error).name === 'TimeoutError') return inconclusive(`Prometheus unreachable at ${shownUrl}: no answer within ${monitor.prometheus.timeout}ms`);
+        if ((error as Error).name === 'TimeoutError')
+          return inconclusive(`Prometheus unreachable at ${shownUrl}: no answer within ${monitor.prometheus.timeout}ms`);
         const cause = (error as { cause?: { code?: string } }).cause;
         if (cause) return inconclusive(`Prometheus unreachable at ${shownUrl}: ${cause.code ?? 'fetch failed'}`);
         // No network cause: fetch would not build the request, and its message quotes the URL or a header value, possibly a secret.

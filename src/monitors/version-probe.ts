@@ -33,7 +33,9 @@ async function versionOf(url: string, probe: VersionProbe): Promise<{ version: s
     }
     const text = await response.text();
     const version = fieldOf(text, probe.field);
-    return version === null ? { problem: `${response.status}, no "${probe.field}" in ${text.replace(/\s+/g, ' ').slice(0, 80) || 'an empty body'}` } : { version };
+    return version === null
+      ? { problem: `${response.status}, no "${probe.field}" in ${text.replace(/\s+/g, ' ').slice(0, 80) || 'an empty body'}` }
+      : { version };
   } catch (error) {
     return { problem: error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${probe.timeout}ms` : 'no answer (connection failed)' };
   }

@@ -31,17 +31,27 @@ export async function loadPlanFile(file: string): Promise<Plan> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a plan file' : `cannot be read (${code ?? (error as Error).message})`;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a plan file' : `cannot be read (${code ?? (error as Error).message})`;
     throw new PlanLoadError(file, [{ path: '', message: why, line: null, column: null }], true);
   }
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines });
   if (document.errors.length) {
-    const problems = document.errors.map((error) => ({ path: '', message: `is not valid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, line: error.linePos?.[0].line ?? null, column: error.linePos?.[0].col ?? null }));
+    const problems = document.errors.map((error) => ({
+      path: '',
+      message: `is not valid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      line: error.linePos?.[0].line ?? null,
+      column: error.linePos?.[0].col ?? null,
+    }));
     throw new PlanLoadError(file, problems, true);
   }
   const result = parsePlan(document.toJS());
-  if (!result.ok) throw new PlanLoadError(file, result.problems.map((problem) => ({ ...problem, ...positionOf(document, lines, keysOf(problem.path)) })));
+  if (!result.ok)
+    throw new PlanLoadError(
+      file,
+      result.problems.map((problem) => ({ ...problem, ...positionOf(document, lines, keysOf(problem.path)) })),
+    );
   return result.plan;
 }
 
@@ -67,7 +77,8 @@ function positionOf(document: Document, lines: LineCounter, at: PropertyKey[]): 
 }
 
 function keyNode(document: Document, at: PropertyKey[]): { range?: [number, number, number] } | null {
-  const parent = (at.length > 1 ? document.getIn(at.slice(0, -1) as (string | number)[], true) : document.contents) as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
+  const parent = (at.length > 1 ? document.getIn(at.slice(0, -1) as (string | number)[], true) : document.contents) as
+    { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
   return parent?.items?.find((item) => item.key?.value === at.at(-1))?.key ?? null;
 }
 

@@ -2,7 +2,15 @@ import { z } from 'zod';
 import { PAGE_CAUSES } from '../domain/page-causes.ts';
 
 /** Queue names, one per kind of work, each with its own options (see options.ts). */
-export const QUEUES = { steps: 'flightdeck-steps', checks: 'flightdeck-checks', chat: 'flightdeck-chat', pages: 'flightdeck-pages', timers: 'flightdeck-timers', notices: 'flightdeck-notices', targets: 'flightdeck-targets' } as const;
+export const QUEUES = {
+  steps: 'flightdeck-steps',
+  checks: 'flightdeck-checks',
+  chat: 'flightdeck-chat',
+  pages: 'flightdeck-pages',
+  timers: 'flightdeck-timers',
+  notices: 'flightdeck-notices',
+  targets: 'flightdeck-targets',
+} as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 const effectSchema = z.discriminatedUnion('kind', [
@@ -22,7 +30,10 @@ const pageJobSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('acknowledged'), pageId: z.uuid() }),
 ]);
 
-const inlineSchema = z.union([z.string(), z.object({ mention: z.object({ name: z.string(), ids: z.partialRecord(z.enum(['slack', 'teams', 'shell']), z.string()) }) })]);
+const inlineSchema = z.union([
+  z.string(),
+  z.object({ mention: z.object({ name: z.string(), ids: z.partialRecord(z.enum(['slack', 'teams', 'shell']), z.string()) }) }),
+]);
 
 /** A message to a channel that belongs to no run (a lock taken or lifted, a queued start that could not start): a card without buttons. */
 const noticeJobSchema = z.object({

@@ -52,7 +52,12 @@ export class OutboxRelay {
 
   /** One pass; returns how many rows moved. Exposed for tests. */
   relayOnce(): Promise<number> {
-    return relayPending(this.db, 100, (rows) => this.deliver(rows), () => new Date());
+    return relayPending(
+      this.db,
+      100,
+      (rows) => this.deliver(rows),
+      () => new Date(),
+    );
   }
 
   private async deliver(rows: OutboxRow[]): Promise<void> {
@@ -60,7 +65,11 @@ export class OutboxRelay {
     for (const row of rows) {
       const queue = this.queues[row.queue as QueueName];
       if (!queue) throw new Error(`outbox row ${row.id} names unknown queue ${row.queue}`);
-      await queue.add(row.queue, row.payload, { ...JOB_OPTIONS[row.queue as QueueName], jobId: row.jobId ?? row.id, delay: Math.max(0, row.runAt.getTime() - now) });
+      await queue.add(row.queue, row.payload, {
+        ...JOB_OPTIONS[row.queue as QueueName],
+        jobId: row.jobId ?? row.id,
+        delay: Math.max(0, row.runAt.getTime() - now),
+      });
       if (row.jobId) await this.retryIfFailed(queue, row.jobId);
     }
   }

@@ -20,7 +20,11 @@ export interface WorkerDeps {
 export function startWorkers(deps: WorkerDeps): { stop(): Promise<void> } {
   const workers = (Object.keys(deps.handlers) as QueueName[]).map((queue) => {
     const handle = deps.handlers[queue] as (payload: unknown, job: Job) => Promise<unknown>;
-    const worker = new Worker(queue, (job: Job) => handle(parse(queue, job.data), job), { connection: deps.connection, prefix: deps.prefix, ...workerOptions(queue, deps.lockMs) });
+    const worker = new Worker(queue, (job: Job) => handle(parse(queue, job.data), job), {
+      connection: deps.connection,
+      prefix: deps.prefix,
+      ...workerOptions(queue, deps.lockMs),
+    });
     worker.on('failed', (job, error) => deps.log.error({ queue, job: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'));
     worker.on('error', (error) => deps.log.error({ queue, err: error }, 'worker error'));
     return worker;

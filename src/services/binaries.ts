@@ -13,7 +13,10 @@ export function binaryOrInstall(binary: string, options: { package: string; othe
   if (process.getuid?.() !== 0 || !existsSync('/etc/debian_version')) throw new Error(options.otherwise);
   options.log(`${binary} is not installed; installing Debian’s ${options.package}…`);
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', options.package], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', options.package], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   const installed = onPath(binary);
   if (!installed) throw new Error(`apt-get installed ${options.package} but ${binary} is not on PATH.`);
   return installed;

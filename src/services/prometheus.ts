@@ -21,7 +21,10 @@ export interface PrometheusBasicAuth {
  * A private Prometheus scraping `targets` every `scrapeInterval`: for the demo and the tests.
  * Uses `prometheus` from PATH; on Debian as root a missing one is installed first (as for Redis).
  */
-export async function startPrometheus(targets: string[], options: { scrapeInterval?: string; basicAuth?: PrometheusBasicAuth; log?: (line: string) => void } = {}): Promise<PrometheusService> {
+export async function startPrometheus(
+  targets: string[],
+  options: { scrapeInterval?: string; basicAuth?: PrometheusBasicAuth; log?: (line: string) => void } = {},
+): Promise<PrometheusService> {
   const binary = binaryOrInstall('prometheus', {
     package: 'prometheus',
     otherwise: 'Prometheus is needed here: install it (Debian/Ubuntu: apt-get install prometheus) or put `prometheus` on PATH.',
@@ -59,7 +62,10 @@ async function waitReady(url: string, child: ChildProcess, headers: Record<strin
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`prometheus exited with code ${child.exitCode}`);
-    const ready = await fetch(`${url}/-/ready`, { headers }).then((response) => response.ok, () => false);
+    const ready = await fetch(`${url}/-/ready`, { headers }).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ready) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

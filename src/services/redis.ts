@@ -27,9 +27,6 @@ export async function ensureRedis(url: string | undefined, log: (line: string) =
   return { url: childUrl, stop: () => stopChild(child) };
 }
 
-
-
-
 async function waitForRedis(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {

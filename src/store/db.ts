@@ -19,7 +19,11 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.m
 const MIGRATION_LOCK = 0x666c6431; // "fld1"
 
 /** `DATABASE_URL` → Postgres; none → PGlite, in memory or in `dataDir`. */
-export async function openDatabase(options: { url?: string | undefined; dataDir?: string | undefined; onConnectionError?: (error: Error) => void }): Promise<Database> {
+export async function openDatabase(options: {
+  url?: string | undefined;
+  dataDir?: string | undefined;
+  onConnectionError?: (error: Error) => void;
+}): Promise<Database> {
   if (options.url) {
     const { default: pg } = await import('pg');
     const { drizzle } = await import('drizzle-orm/node-postgres');

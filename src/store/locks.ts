@@ -51,7 +51,10 @@ export async function deleteLock(db: Db, target: Target): Promise<void> {
 }
 
 export async function activeLockFor(db: Db, target: Target, now: Date): Promise<Lock | null> {
-  const [row] = await db.select().from(locks).where(and(at(target), activeAt(now)));
+  const [row] = await db
+    .select()
+    .from(locks)
+    .where(and(at(target), activeAt(now)));
   return row ? lockOf(row) : null;
 }
 
@@ -66,7 +69,18 @@ export async function deleteExpiredLocks(db: Db, now: Date): Promise<Lock[]> {
   return rows.map(lockOf);
 }
 
-export type LockAction = 'locked' | 'renewed' | 'taken_over' | 'unlocked' | 'expired' | 'lock_refused' | 'unlock_refused' | 'start_refused' | 'queued' | 'queued_started' | 'queued_dropped';
+export type LockAction =
+  | 'locked'
+  | 'renewed'
+  | 'taken_over'
+  | 'unlocked'
+  | 'expired'
+  | 'lock_refused'
+  | 'unlock_refused'
+  | 'start_refused'
+  | 'queued'
+  | 'queued_started'
+  | 'queued_dropped';
 
 export interface LockEvent {
   target: Target;
@@ -94,7 +108,10 @@ export async function recordLockEvent(db: Db, event: LockEvent, now: Date): Prom
   return id;
 }
 
-export async function lockEventsFor(db: Db, target: Target): Promise<{ action: LockAction; by: Actor | null; reason: string | null; detail: string | null; at: Date }[]> {
+export async function lockEventsFor(
+  db: Db,
+  target: Target,
+): Promise<{ action: LockAction; by: Actor | null; reason: string | null; detail: string | null; at: Date }[]> {
   const rows = await db
     .select({ action: lockEvents.action, by: lockEvents.by, reason: lockEvents.reason, detail: lockEvents.detail, at: lockEvents.at })
     .from(lockEvents)
@@ -115,16 +132,33 @@ export interface QueuedStart {
 }
 
 /** Queues a start; a retried request (same key) finds the start it queued first (`created` false). */
-export async function queueStart(db: Db, start: Omit<QueuedStart, 'id' | 'queuedAt'>, requestKey: string | null, now: Date): Promise<{ start: QueuedStart; created: boolean }> {
+export async function queueStart(
+  db: Db,
+  start: Omit<QueuedStart, 'id' | 'queuedAt'>,
+  requestKey: string | null,
+  now: Date,
+): Promise<{ start: QueuedStart; created: boolean }> {
   const id = randomUUID();
-  const [row] = await db.insert(queuedStarts).values({ id, ...start, requestKey, queuedAt: now }).onConflictDoNothing().returning();
+  const [row] = await db
+    .insert(queuedStarts)
+    .values({ id, ...start, requestKey, queuedAt: now })
+    .onConflictDoNothing()
+    .returning();
   if (row) return { start: queuedOf(row), created: true };
   const [earlier] = await db.select().from(queuedStarts).where(eq(queuedStarts.requestKey, requestKey!));
   return { start: queuedOf(earlier!), created: false };
 }
 
 function queuedOf(row: typeof queuedStarts.$inferSelect): QueuedStart {
-  return { id: row.id, service: row.service, environment: row.environment, version: row.version, command: row.command, requestedBy: row.requestedBy, queuedAt: row.queuedAt.toISOString() };
+  return {
+    id: row.id,
+    service: row.service,
+    environment: row.environment,
+    version: row.version,
+    command: row.command,
+    requestedBy: row.requestedBy,
+    queuedAt: row.queuedAt.toISOString(),
+  };
 }
 
 export async function queuedStartsFor(db: Db, target: Target): Promise<QueuedStart[]> {

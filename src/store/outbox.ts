@@ -38,8 +38,15 @@ export async function relayPending(db: Db, limit: number, deliver: (rows: Outbox
       .for('update', { skipLocked: true });
     if (rows.length === 0) return 0;
     await deliver(rows);
-    await tx.update(outbox).set({ relayedAt: now() }).where(inArray(outbox.id, rows.map((row) => row.id)));
+    await tx
+      .update(outbox)
+      .set({ relayedAt: now() })
+      .where(
+        inArray(
+          outbox.id,
+          rows.map((row) => row.id),
+        ),
+      );
     return rows.length;
   });
 }
-

@@ -56,7 +56,11 @@ export async function pagesOfRun(db: Db, runId: string): Promise<Page[]> {
 
 /** Open pages whose next reminder was due before `before`. */
 export async function pagesDueBefore(db: Db, before: Date): Promise<Page[]> {
-  const rows = await db.select().from(pages).where(and(isNotNull(pages.nextReminderAt), lt(pages.nextReminderAt, before))).orderBy(asc(pages.nextReminderAt));
+  const rows = await db
+    .select()
+    .from(pages)
+    .where(and(isNotNull(pages.nextReminderAt), lt(pages.nextReminderAt, before)))
+    .orderBy(asc(pages.nextReminderAt));
   return rows.map(pageOf);
 }
 
@@ -65,5 +69,8 @@ export async function savePageMessage(db: Db, pageId: string, platform: string, 
 }
 
 export async function pageMessagesOf(db: Db, pageId: string): Promise<{ platform: string; channel: string; messageId: string }[]> {
-  return db.select({ platform: pageMessages.platform, channel: pageMessages.channel, messageId: pageMessages.messageId }).from(pageMessages).where(eq(pageMessages.pageId, pageId));
+  return db
+    .select({ platform: pageMessages.platform, channel: pageMessages.channel, messageId: pageMessages.messageId })
+    .from(pageMessages)
+    .where(eq(pageMessages.pageId, pageId));
 }

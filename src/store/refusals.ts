@@ -18,5 +18,9 @@ export async function recordRefusal(db: Db, refusal: Refusal, at: Date): Promise
 }
 
 export async function refusalsOf(db: Db, target: string): Promise<(Refusal & { at: Date })[]> {
-  return db.select({ by: refusals.by, action: refusals.action, target: refusals.target, runId: refusals.runId, reason: refusals.reason, at: refusals.at }).from(refusals).where(eq(refusals.target, target)).orderBy(asc(refusals.at));
+  return db
+    .select({ by: refusals.by, action: refusals.action, target: refusals.target, runId: refusals.runId, reason: refusals.reason, at: refusals.at })
+    .from(refusals)
+    .where(eq(refusals.target, target))
+    .orderBy(asc(refusals.at));
 }

@@ -8,7 +8,10 @@ function rollbackOf(spec: Run['spec']): Step[] {
   const deployIds = ((spec.steps as Partial<Run['spec']['steps']>).deploy ?? []).map((step) => step.id);
   const undoes = (step: Step) => (typeof step.undoes === 'string' ? [step.undoes] : (step.undoes ?? deployIds));
   const upgraded = steps.map((step) => ({ ...step, level: 0, undoes: undoes(step) }));
-  return [...upgraded, { id: `rollback.${steps.length}`, name: 'Validate the rollback', level: 0, action: { kind: 'validate', windowMs: 60_000, everyMs: 15_000 } }];
+  return [
+    ...upgraded,
+    { id: `rollback.${steps.length}`, name: 'Validate the rollback', level: 0, action: { kind: 'validate', windowMs: 60_000, everyMs: 15_000 } },
+  ];
 }
 
 /**
@@ -44,8 +47,18 @@ export function currentShape(stored: Run): Run {
       risk: spec.risk ?? 'medium',
       contacts: spec.contacts ?? [],
       lockAfterRollback: spec.lockAfterRollback ?? false,
-      paging: { ...(spec.paging ?? { repeatEveryMs: 300_000, escalateAfterMs: 900_000, escalation: [] }), on: spec.paging?.on ?? ['automatic_rollback', 'rollback_failed', 'paused'] },
+      paging: {
+        ...(spec.paging ?? { repeatEveryMs: 300_000, escalateAfterMs: 900_000, escalation: [] }),
+        on: spec.paging?.on ?? ['automatic_rollback', 'rollback_failed', 'paused'],
+      },
     },
-    rollback: stored.rollback ? { ...stored.rollback, level: stored.rollback.level ?? 0, undoneAt: stored.rollback.undoneAt ?? stored.rollback.trafficRestoredAt, validations: stored.rollback.validations ?? [] } : null,
+    rollback: stored.rollback
+      ? {
+          ...stored.rollback,
+          level: stored.rollback.level ?? 0,
+          undoneAt: stored.rollback.undoneAt ?? stored.rollback.trafficRestoredAt,
+          validations: stored.rollback.validations ?? [],
+        }
+      : null,
   };
 }

@@ -76,7 +76,11 @@ export async function findRunByRequestKey(db: Db, requestKey: string): Promise<R
 }
 
 export async function activeRuns(db: Db): Promise<Run[]> {
-  const rows = await db.select({ snapshot: runs.snapshot }).from(runs).where(inArray(runs.state, [...ACTIVE_STATES])).orderBy(asc(runs.createdAt));
+  const rows = await db
+    .select({ snapshot: runs.snapshot })
+    .from(runs)
+    .where(inArray(runs.state, [...ACTIVE_STATES]))
+    .orderBy(asc(runs.createdAt));
   return rows.map((row) => currentShape(row.snapshot));
 }
 
@@ -87,7 +91,6 @@ export async function activeRunFor(db: Db, service: string, environment: string)
     .where(and(eq(runs.service, service), eq(runs.environment, environment), inArray(runs.state, [...ACTIVE_STATES])));
   return row ? currentShape(row.snapshot) : null;
 }
-
 
 export async function eventsOf(db: Db, runId: string): Promise<{ seq: number; event: RunEvent; at: Date }[]> {
   const rows = await db.select().from(runEvents).where(eq(runEvents.runId, runId)).orderBy(asc(runEvents.seq));
@@ -105,7 +108,6 @@ export async function statusMessageOf(db: Db, runId: string, platform: string): 
 export async function saveStatusMessage(db: Db, runId: string, platform: string, channel: string, messageId: string): Promise<void> {
   await db.insert(chatMessages).values({ runId, platform, channel, messageId }).onConflictDoNothing();
 }
-
 
 /**
  * The versions that succeeded on a target, newest success first, each with the newest run that deployed it:

@@ -28,9 +28,13 @@ export const runs = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
   (table) => [
-    uniqueIndex('one_active_run_per_target').on(table.service, table.environment).where(sql.raw(`state not in ${ENDED_STATES_SQL}`)),
+    uniqueIndex('one_active_run_per_target')
+      .on(table.service, table.environment)
+      .where(sql.raw(`state not in ${ENDED_STATES_SQL}`)),
     // What runs on a target now and what ran there before (store/runs.ts succeededVersions): a target's successes, newest first.
-    index('succeeded_runs_by_target').on(table.service, table.environment, table.updatedAt.desc()).where(sql`state = 'succeeded'`),
+    index('succeeded_runs_by_target')
+      .on(table.service, table.environment, table.updatedAt.desc())
+      .where(sql`state = 'succeeded'`),
   ],
 );
 
@@ -38,7 +42,9 @@ export const runs = pgTable(
 export const runEvents = pgTable(
   'run_events',
   {
-    runId: uuid('run_id').notNull().references(() => runs.id),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id),
     seq: integer('seq').notNull(),
     type: text('type').notNull(),
     payload: jsonb('payload').$type<RunEvent>().notNull(),
@@ -49,7 +55,9 @@ export const runEvents = pgTable(
 
 /** One Go/No-Go decision per run; the unique key makes two racing clicks produce exactly one. */
 export const decisions = pgTable('decisions', {
-  runId: uuid('run_id').primaryKey().references(() => runs.id),
+  runId: uuid('run_id')
+    .primaryKey()
+    .references(() => runs.id),
   decision: text('decision').notNull(),
   byPlatform: text('by_platform').notNull(),
   byId: text('by_id').notNull(),
@@ -72,14 +80,20 @@ export const outbox = pgTable(
     /** The BullMQ job id when it is not the row id: every row of one step names the step's one job (queue/jobs.ts stepJobId). */
     jobId: text('job_id'),
   },
-  (table) => [index('outbox_pending').on(table.createdAt).where(sql`relayed_at is null`)],
+  (table) => [
+    index('outbox_pending')
+      .on(table.createdAt)
+      .where(sql`relayed_at is null`),
+  ],
 );
 
 /** The run's one status message on each platform, so every transition edits the same message. */
 export const chatMessages = pgTable(
   'chat_messages',
   {
-    runId: uuid('run_id').notNull().references(() => runs.id),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id),
     platform: text('platform').notNull(),
     channel: text('channel').notNull(),
     messageId: text('message_id').notNull(),
@@ -108,7 +122,9 @@ export const pages = pgTable(
   'pages',
   {
     id: uuid('id').primaryKey(),
-    runId: uuid('run_id').notNull().references(() => runs.id),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id),
     reason: text('reason').notNull(),
     openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
     acknowledgedBy: jsonb('acknowledged_by').$type<Actor>(),
@@ -118,14 +134,20 @@ export const pages = pgTable(
     nextReminderAt: timestamp('next_reminder_at', { withTimezone: true }),
     escalatedAt: timestamp('escalated_at', { withTimezone: true }),
   },
-  (table) => [index('pages_next_reminder').on(table.nextReminderAt).where(sql`next_reminder_at is not null`)],
+  (table) => [
+    index('pages_next_reminder')
+      .on(table.nextReminderAt)
+      .where(sql`next_reminder_at is not null`),
+  ],
 );
 
 /** Every message carrying a page's Acknowledge button (the channel mention, each direct message), so all of them are edited once it is taken. */
 export const pageMessages = pgTable(
   'page_messages',
   {
-    pageId: uuid('page_id').notNull().references(() => pages.id),
+    pageId: uuid('page_id')
+      .notNull()
+      .references(() => pages.id),
     platform: text('platform').notNull(),
     channel: text('channel').notNull(),
     messageId: text('message_id').notNull(),

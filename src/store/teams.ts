@@ -11,7 +11,10 @@ export async function saveConversationReference(db: Db, conversationId: string, 
 }
 
 export async function conversationReference(db: Db, conversationId: string): Promise<Record<string, unknown> | null> {
-  const [row] = await db.select({ reference: teamsConversations.reference }).from(teamsConversations).where(eq(teamsConversations.conversationId, conversationId));
+  const [row] = await db
+    .select({ reference: teamsConversations.reference })
+    .from(teamsConversations)
+    .where(eq(teamsConversations.conversationId, conversationId));
   return row?.reference ?? null;
 }
 

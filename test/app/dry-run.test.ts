@@ -58,7 +58,11 @@ describe('dry run and plan commands', () => {
 
   /** Rows in every table of the schema: a dry run must leave them all alone, tables added later included. */
   async function rowCounts(): Promise<Record<string, number>> {
-    const tables = ((await pg.database.db.execute(sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`)) as unknown as { rows: { table_name: string }[] }).rows;
+    const tables = (
+      (await pg.database.db.execute(
+        sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`,
+      )) as unknown as { rows: { table_name: string }[] }
+    ).rows;
     const counts: Record<string, number> = {};
     for (const { table_name: table } of tables) {
       counts[table] = ((await pg.database.db.execute(sql.raw(`select count(*)::int as n from "${table}"`))) as unknown as { rows: { n: number }[] }).rows[0]!.n;
@@ -75,7 +79,10 @@ describe('dry run and plan commands', () => {
 
     expect(card.title).toBe('🧪 Dry run: demo 1.1.0 → production');
     const spec = specFor(ctx.plans.get('demo')!, 'production')!;
-    const listed = card.body.map(plain).filter((line) => /^\d+\. /.test(line)).map((line) => line.replace(/^\d+\. /, '').split(' — ')[0]);
+    const listed = card.body
+      .map(plain)
+      .filter((line) => /^\d+\. /.test(line))
+      .map((line) => line.replace(/^\d+\. /, '').split(' — ')[0]);
     expect(listed).toEqual([...spec.steps.pre_checks, ...spec.steps.deploy, ...spec.steps.rollback].map((step) => step.name));
     expect(card.body.map(plain)).toContain('1. Deploy to the idle slot — runs node demo/service/ctl.mjs deploy (timeout 1m)');
 
@@ -106,20 +113,38 @@ describe('dry run and plan commands', () => {
   });
 
   it('a dry run still refuses what it cannot show: an unknown service or environment, a time without a zone', async () => {
-    expect(await onCommand(ctx, { actor: alice, text: 'start nosuch 1.0.0 --dry-run', requestKey: null })).toEqual({ kind: 'text', text: 'There is no deployment plan for "nosuch". Services with plans: demo, guarded.' });
-    expect(await onCommand(ctx, { actor: alice, text: 'start demo 1.0.0 staging --dry-run', requestKey: null })).toEqual({ kind: 'text', text: 'demo has no environment "staging" (it has production).' });
+    expect(await onCommand(ctx, { actor: alice, text: 'start nosuch 1.0.0 --dry-run', requestKey: null })).toEqual({
+      kind: 'text',
+      text: 'There is no deployment plan for "nosuch". Services with plans: demo, guarded.',
+    });
+    expect(await onCommand(ctx, { actor: alice, text: 'start demo 1.0.0 staging --dry-run', requestKey: null })).toEqual({
+      kind: 'text',
+      text: 'demo has no environment "staging" (it has production).',
+    });
     const scheduled = await onCommand(ctx, { actor: alice, text: 'start demo 1.0.0 --at 14:00 --dry-run', requestKey: null });
     expect(scheduled).toEqual({ kind: 'text', text: 'In which time zone is 14:00? Add one, e.g. --at "14:00 Europe/Berlin".' });
     const inBerlin = await onCommand(ctx, { actor: alice, text: 'start demo 1.0.0 --at "tomorrow 14:00 Europe/Berlin" --dry-run', requestKey: null });
-    expect(cardOf(inBerlin).body.map(plain)).toContainEqual(expect.stringMatching(/^⚠️ It would be scheduled for .* 14:00 Europe\/Berlin \(1[23]:00 UTC\), with the pre-deployment announcement posted now\.$/));
+    expect(cardOf(inBerlin).body.map(plain)).toContainEqual(
+      expect.stringMatching(/^⚠️ It would be scheduled for .* 14:00 Europe\/Berlin \(1[23]:00 UTC\), with the pre-deployment announcement posted now\.$/),
+    );
   });
 
   it('/deploy plan shows the plan as a card: stages, approvers, on-call', async () => {
     const card = cardOf(await onCommand(ctx, { actor: bob, text: 'plan demo', requestKey: null }));
     expect(card.title).toBe('📋 Deployment plan: demo → production');
     const text = card.body.map(plain);
-    expect(text.filter((line) => /^\d · /.test(line)).map((line) => line.split(':')[0])).toEqual(['1 · Pre-checks', '2 · Go/No-Go', '3 · Deploy (blue-green)', '4 · Monitoring', '5 · Rolls back when', '6 · Rollback']);
+    expect(text.filter((line) => /^\d · /.test(line)).map((line) => line.split(':')[0])).toEqual([
+      '1 · Pre-checks',
+      '2 · Go/No-Go',
+      '3 · Deploy (blue-green)',
+      '4 · Monitoring',
+      '5 · Rolls back when',
+      '6 · Rollback',
+    ]);
     expect(plain(card.fields.find((field) => field.label === 'On-call')!.value)).toBe('@carol');
-    expect(await onCommand(ctx, { actor: bob, text: 'plan nosuch', requestKey: null })).toMatchObject({ kind: 'text', text: expect.stringContaining('There is no deployment plan for "nosuch"') });
+    expect(await onCommand(ctx, { actor: bob, text: 'plan nosuch', requestKey: null })).toMatchObject({
+      kind: 'text',
+      text: expect.stringContaining('There is no deployment plan for "nosuch"'),
+    });
   });
 });

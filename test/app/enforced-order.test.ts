@@ -13,7 +13,13 @@ function orderedDocument() {
   const environment = (channel: string) => ({
     channel: { slack: channel },
     requireDecision: false,
-    strategy: { kind: 'blue-green', deployIdle: step('deploy'), checkIdle: { name: 'check', http: { url: 'http://127.0.0.1:9/' } }, switch: step('switch'), switchBack: step('back') },
+    strategy: {
+      kind: 'blue-green',
+      deployIdle: step('deploy'),
+      checkIdle: { name: 'check', http: { url: 'http://127.0.0.1:9/' } },
+      switch: step('switch'),
+      switchBack: step('back'),
+    },
   });
   return {
     service: 'api',
@@ -44,7 +50,10 @@ describe('enforced order: staging first', () => {
   const runCount = async () => ((await ctx.db.execute(sql`select count(*)::int as n from runs`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
 
   it('refuses production for a version staging has not seen succeed, and writes nothing', async () => {
-    expect(await start('start api 1.4.2 production')).toEqual({ kind: 'text', text: 'api 1.4.2 has not succeeded in staging yet, and this plan deploys there first: /deploy start api 1.4.2 staging' });
+    expect(await start('start api 1.4.2 production')).toEqual({
+      kind: 'text',
+      text: 'api 1.4.2 has not succeeded in staging yet, and this plan deploys there first: /deploy start api 1.4.2 staging',
+    });
     expect(await runCount()).toBe(0);
   });
 
@@ -60,6 +69,8 @@ describe('enforced order: staging first', () => {
   it('a plan naming an environment it does not have is refused with the path', () => {
     const document = orderedDocument();
     const result = parsePlan({ ...document, environments: { production: { ...document.environments.production, requiresSuccessIn: 'qa' } } });
-    expect(result.ok ? [] : result.problems).toEqual([{ path: 'environments.production.requiresSuccessIn', message: "must name another of this plan's environments (there is none)" }]);
+    expect(result.ok ? [] : result.problems).toEqual([
+      { path: 'environments.production.requiresSuccessIn', message: "must name another of this plan's environments (there is none)" },
+    ]);
   });
 });

@@ -28,7 +28,9 @@ describe('refusals are audited', () => {
   it('a start by someone who is not a deployer', async () => {
     const reply = await onCommand(ctx, { actor: mallory, text: 'start guarded 1.0.0', requestKey: null });
     expect(reply).toEqual({ kind: 'text', text: 'Only deployers of this service may start a run (alice).' });
-    expect(await refusalsOf(ctx.db, 'guarded production')).toMatchObject([{ by: mallory, action: 'start', runId: null, reason: 'Only deployers of this service may start a run (alice).' }]);
+    expect(await refusalsOf(ctx.db, 'guarded production')).toMatchObject([
+      { by: mallory, action: 'start', runId: null, reason: 'Only deployers of this service may start a run (alice).' },
+    ]);
   });
 
   it('a GO before the run waits for one and a rollback by a stranger, with the run they were about', async () => {

@@ -24,8 +24,12 @@ describe('a scheduled start and a lock', () => {
 
   it('the run is cancelled with the lock as its reason, and nothing starts', async () => {
     const at = new Date(Date.now() + 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
-    expect(await onCommand(ctx, { actor: alice, text: `start demo 1.1.0 --at ${at}`, requestKey: null })).toMatchObject({ text: expect.stringContaining('Run demo-1 scheduled') });
-    expect(await onCommand(ctx, { actor: bob, text: 'lock demo production incident 42 in checkout', requestKey: null })).toMatchObject({ kind: expect.any(String) });
+    expect(await onCommand(ctx, { actor: alice, text: `start demo 1.1.0 --at ${at}`, requestKey: null })).toMatchObject({
+      text: expect.stringContaining('Run demo-1 scheduled'),
+    });
+    expect(await onCommand(ctx, { actor: bob, text: 'lock demo production incident 42 in checkout', requestKey: null })).toMatchObject({
+      kind: expect.any(String),
+    });
     const run = (await findRunByKey(ctx.db, 'demo-1'))!;
     expect(await runTimer(ctx, { runId: run.id, timer: 'scheduled_start', n: 1 })).toBe('done');
     const after = (await findRunByKey(ctx.db, 'demo-1'))!;

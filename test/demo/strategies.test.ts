@@ -15,7 +15,17 @@ const CTL = join(PROJECT_ROOT, 'demo/service/ctl.mjs');
 
 function ctlEnv(demo: DemoEnv, run: string, version: string, extra: Record<string, string>): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('FLIGHTDECK_') && !name.startsWith('DEMO_')));
-  return { ...inherited, ...demo, FLIGHTDECK_RUN_ID: run, FLIGHTDECK_RUN_KEY: run, FLIGHTDECK_SERVICE: 'demo', FLIGHTDECK_ENVIRONMENT: 'production', FLIGHTDECK_VERSION: version, FLIGHTDECK_PREVIOUS_VERSION: '', ...extra };
+  return {
+    ...inherited,
+    ...demo,
+    FLIGHTDECK_RUN_ID: run,
+    FLIGHTDECK_RUN_KEY: run,
+    FLIGHTDECK_SERVICE: 'demo',
+    FLIGHTDECK_ENVIRONMENT: 'production',
+    FLIGHTDECK_VERSION: version,
+    FLIGHTDECK_PREVIOUS_VERSION: '',
+    ...extra,
+  };
 }
 
 function ctl(demo: DemoEnv, action: string, run: string, version: string, extra: Record<string, string> = {}): Promise<Outcome> {
@@ -80,7 +90,12 @@ const batches = [
   { FLIGHTDECK_BATCH: '2', FLIGHTDECK_BATCH_INSTANCES: '1' },
   { FLIGHTDECK_BATCH: '3', FLIGHTDECK_BATCH_INSTANCES: '2,3' },
 ];
-const rolling = (batch: (typeof batches)[number], previous = '') => ({ ...batch, FLIGHTDECK_BATCHES: '3', FLIGHTDECK_INSTANCES: '4', FLIGHTDECK_PREVIOUS_VERSION: previous });
+const rolling = (batch: (typeof batches)[number], previous = '') => ({
+  ...batch,
+  FLIGHTDECK_BATCHES: '3',
+  FLIGHTDECK_INSTANCES: '4',
+  FLIGHTDECK_PREVIOUS_VERSION: previous,
+});
 
 describe('rolling', () => {
   let demo: DemoEnv;
@@ -171,7 +186,13 @@ describe('rolling over another strategy, and undoing a first deployment', () => 
   it('after blue-green, the instances outside the first batch start on the live version and take over the traffic', async () => {
     await ok(demo, 'deploy', 'run-2', '2.0.0');
     await ok(demo, 'switch', 'run-2', '2.0.0');
-    const batch = { FLIGHTDECK_BATCH: '1', FLIGHTDECK_BATCHES: '3', FLIGHTDECK_INSTANCES: '3', FLIGHTDECK_BATCH_INSTANCES: '0', FLIGHTDECK_PREVIOUS_VERSION: '2.0.0' };
+    const batch = {
+      FLIGHTDECK_BATCH: '1',
+      FLIGHTDECK_BATCHES: '3',
+      FLIGHTDECK_INSTANCES: '3',
+      FLIGHTDECK_BATCH_INSTANCES: '0',
+      FLIGHTDECK_PREVIOUS_VERSION: '2.0.0',
+    };
     await ok(demo, 'rolling-deploy', 'run-3', '2.1.0', batch);
     const { backends } = stateOf(demo);
     expect(Object.fromEntries(Object.entries(backends).map(([name, backend]) => [name, [backend.version, backend.weight]]))).toEqual({
@@ -214,7 +235,12 @@ describe('canary', () => {
     expect(backends.canary! + backends.blue!).toBe(200);
     expect(backends.canary).toBeGreaterThan(20); // about 50: a wide band, the draw is random
     expect(backends.canary).toBeLessThan(90);
-    expect(await metrics(demo)).toMatchObject({ 'demo_error_ratio{backend="canary"}': 0.2, 'demo_error_ratio{backend="blue"}': 0.001, 'demo_backend_weight{backend="canary"}': 25, 'demo_backend_weight{backend="blue"}': 75 });
+    expect(await metrics(demo)).toMatchObject({
+      'demo_error_ratio{backend="canary"}': 0.2,
+      'demo_error_ratio{backend="blue"}': 0.001,
+      'demo_backend_weight{backend="canary"}': 25,
+      'demo_backend_weight{backend="blue"}': 75,
+    });
     expect(await ok(demo, 'status', 'run-2', '1.1.0-errors')).toMatch(/canary +1\.1\.0-errors on :\d+ up, 25% of traffic/);
   });
 
@@ -228,7 +254,12 @@ describe('canary', () => {
     await ok(demo, 'canary-abort', 'run-2', '1.1.0-errors');
     await ok(demo, 'canary-abort', 'run-2', '1.1.0-errors'); // a re-run is harmless
     expect((await traffic(demo, '/', 50)).backends).toEqual({ blue: 50 });
-    expect(await metrics(demo)).toEqual({ 'demo_backend_weight{backend="blue"}': 100, 'demo_backend_up{backend="blue"}': 1, 'demo_error_ratio{backend="blue"}': 0.001, 'demo_latency_p95_seconds{backend="blue"}': 0.1 });
+    expect(await metrics(demo)).toEqual({
+      'demo_backend_weight{backend="blue"}': 100,
+      'demo_backend_up{backend="blue"}': 1,
+      'demo_error_ratio{backend="blue"}': 0.001,
+      'demo_latency_p95_seconds{backend="blue"}': 0.1,
+    });
     expect(processAlive(canary.pid)).toBe(false);
     expect(stateOf(demo).backends.canary).toBeUndefined();
   });
@@ -255,7 +286,11 @@ describe('canary', () => {
     expect((await traffic(demo, '/', 30)).backends).toEqual({ stable: 30 });
     expect(processAlive(blue.pid)).toBe(false);
     expect(Object.keys(stateOf(demo).backends)).toEqual(['stable']);
-    expect(actionsOf(demo).filter((line) => / canary-\w+ run-3( |$)/.test(line)).map((line) => line.split(" ")[1])).toEqual(["canary-deploy", "canary-weight", "canary-promote", "canary-promote", "canary-abort"]);
+    expect(
+      actionsOf(demo)
+        .filter((line) => / canary-\w+ run-3( |$)/.test(line))
+        .map((line) => line.split(' ')[1]),
+    ).toEqual(['canary-deploy', 'canary-weight', 'canary-promote', 'canary-promote', 'canary-abort']);
   });
 
   it('stop stops every process', async () => {
@@ -305,7 +340,11 @@ describe('feature flag', () => {
 
     await ok(demo, 'flag-off', 'run-2', version, flag);
     expect((await traffic(demo, '/health', 20)).statuses).toEqual([200]);
-    expect(actionsOf(demo).filter((line) => line.includes(' run-2 ')).map((line) => line.split(' ')[1])).toEqual(['flag-deploy', 'flag-on', 'flag-off']);
+    expect(
+      actionsOf(demo)
+        .filter((line) => line.includes(' run-2 '))
+        .map((line) => line.split(' ')[1]),
+    ).toEqual(['flag-deploy', 'flag-on', 'flag-off']);
   });
 
   it('a flag of another name changes nothing, and switch-back after a dark deploy puts the old slot back', async () => {

@@ -19,7 +19,19 @@ const quorumOfTwo = plan({
 });
 
 function waiting(p = quorumOfTwo, by: Actor = ALICE): Run {
-  const requested: RunEvent = { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: by, spec: specFor(p, 'production')! } };
+  const requested: RunEvent = {
+    type: 'requested',
+    run: {
+      id: '11111111-1111-4111-8111-111111111111',
+      key: 'api-1',
+      service: 'api',
+      version: '1.4.2',
+      environment: 'production',
+      platform: 'slack',
+      requestedBy: by,
+      spec: specFor(p, 'production')!,
+    },
+  };
   return apply(null, [requested, ...step('pre_checks.0')], T0).run;
 }
 const go = (by: Actor, rationale: string | null = null): RunEvent => ({ type: 'decision', decision: 'go', by, rationale });
@@ -31,7 +43,10 @@ const refusal = (run: Run, event: RunEvent) => {
 describe('Go/No-Go quorum', () => {
   it('needs GOs from two different approvers; the requester does not count', () => {
     const run = waiting();
-    expect(refusal(run, go(ALICE))).toEqual({ code: 'forbidden', message: 'You started api-1, and this plan does not let the requester approve their own deployment. Another approver must say GO.' });
+    expect(refusal(run, go(ALICE))).toEqual({
+      code: 'forbidden',
+      message: 'You started api-1, and this plan does not let the requester approve their own deployment. Another approver must say GO.',
+    });
     const first = apply(run, [go(BOB, 'staging green')], minutes(1));
     expect(first.run.state).toBe('awaiting_decision');
     expect(first.run.approvals.map((vote) => vote.approver)).toEqual(['bob']);
@@ -63,7 +78,9 @@ describe('Go/No-Go quorum', () => {
   });
 
   it('a quorum larger than the approvers is refused with its path', () => {
-    expect(() => plan({ environments: { production: { ...production, approval: { quorum: 2 } } } })).toThrow(/environments.production.approval.quorum.*needs 2 approvers but the plan lists 1/);
+    expect(() => plan({ environments: { production: { ...production, approval: { quorum: 2 } } } })).toThrow(
+      /environments.production.approval.quorum.*needs 2 approvers but the plan lists 1/,
+    );
   });
 
   it('carol is not an approver', () => {
@@ -78,7 +95,11 @@ describe('waiting for a decision', () => {
     expect(undecidedApprovers(first).map((person) => person.key)).toEqual(['dave']);
 
     const reminded = apply(first, [{ type: 'timer', timer: 'decision_reminder', n: 1 }], minutes(45));
-    expect(reminded.effects).toEqual([{ kind: 'remindApprovers' }, { kind: 'refreshStatus' }, { kind: 'scheduleTimer', timer: 'decision_reminder', n: 2, at: minutes(90).toISOString() }]);
+    expect(reminded.effects).toEqual([
+      { kind: 'remindApprovers' },
+      { kind: 'refreshStatus' },
+      { kind: 'scheduleTimer', timer: 'decision_reminder', n: 2, at: minutes(90).toISOString() },
+    ]);
     // The same reminder delivered twice is stale; the last one before the timeout sets no further reminder.
     expect(refusal(reminded.run, { type: 'timer', timer: 'decision_reminder', n: 1 })?.code).toBe('stale');
     const last = apply(reminded.run, [{ type: 'timer', timer: 'decision_reminder', n: 2 }], minutes(90));
@@ -87,7 +108,10 @@ describe('waiting for a decision', () => {
     const expired = apply(last.run, [{ type: 'timer', timer: 'decision_timeout', n: 1 }], minutes(120));
     expect(expired.run.state).toBe('deferred');
     expect(expired.run.awaiting?.timedOutAt).toBe(minutes(120).toISOString());
-    expect(expired.effects).toContainEqual({ kind: 'postLog', text: '⏰ No Go/No-Go within 2h: api-1 is deferred. Start it again when approvers are available.' });
+    expect(expired.effects).toContainEqual({
+      kind: 'postLog',
+      text: '⏰ No Go/No-Go within 2h: api-1 is deferred. Start it again when approvers are available.',
+    });
   });
 
   it('a timer after the decision is stale', () => {
@@ -98,8 +122,24 @@ describe('waiting for a decision', () => {
 
 describe('what changes the GO', () => {
   it('an emergency start needs one approver more than usual', () => {
-    const solo = plan({ people: { alice: { slack: 'U01ALICE' }, bob: { slack: 'U02BOB' }, carol: { slack: 'U03CAROL' }, dave: { slack: 'UDAVE' } }, approvers: ['bob', 'dave'] });
-    const requested: RunEvent = { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: ALICE, spec: specFor(solo, 'production')!, emergency: { justification: 'checkout is down' } } };
+    const solo = plan({
+      people: { alice: { slack: 'U01ALICE' }, bob: { slack: 'U02BOB' }, carol: { slack: 'U03CAROL' }, dave: { slack: 'UDAVE' } },
+      approvers: ['bob', 'dave'],
+    });
+    const requested: RunEvent = {
+      type: 'requested',
+      run: {
+        id: '11111111-1111-4111-8111-111111111111',
+        key: 'api-1',
+        service: 'api',
+        version: '1.4.2',
+        environment: 'production',
+        platform: 'slack',
+        requestedBy: ALICE,
+        spec: specFor(solo, 'production')!,
+        emergency: { justification: 'checkout is down' },
+      },
+    };
     const waitingRun = apply(null, [requested, ...step('pre_checks.0')], T0).run;
     const first = apply(waitingRun, [go(BOB)], minutes(1)).run;
     expect(first.state).toBe('awaiting_decision');
@@ -107,26 +147,41 @@ describe('what changes the GO', () => {
   });
 
   it('GO on a CONDITIONAL run needs the approver to acknowledge its failing items', () => {
-    const conditional: Run = { ...waiting(), readiness: { score: 80, threshold: 75, verdict: 'CONDITIONAL', failing: [{ name: 'Load test', critical: false, points: 20, summary: 'p99 310ms' }] } };
-    expect(refusal(conditional, go(BOB))).toEqual({ code: 'invalid_input', input: 'acknowledged', refused: true, message: 'api-1 is CONDITIONAL (readiness 80/100; failing: Load test). Acknowledge those items in the GO form to say GO.' });
-    expect(apply(conditional, [{ type: 'decision', decision: 'go', by: BOB, rationale: 'load test flaky, accepted', acknowledged: true }], minutes(1)).run.approvals).toHaveLength(1);
+    const conditional: Run = {
+      ...waiting(),
+      readiness: { score: 80, threshold: 75, verdict: 'CONDITIONAL', failing: [{ name: 'Load test', critical: false, points: 20, summary: 'p99 310ms' }] },
+    };
+    expect(refusal(conditional, go(BOB))).toEqual({
+      code: 'invalid_input',
+      input: 'acknowledged',
+      refused: true,
+      message: 'api-1 is CONDITIONAL (readiness 80/100; failing: Load test). Acknowledge those items in the GO form to say GO.',
+    });
+    expect(
+      apply(conditional, [{ type: 'decision', decision: 'go', by: BOB, rationale: 'load test flaky, accepted', acknowledged: true }], minutes(1)).run.approvals,
+    ).toHaveLength(1);
     // NO-GO needs no acknowledgement.
-    expect(apply(conditional, [{ type: 'decision', decision: 'no_go', by: BOB, rationale: 'not with a failing load test' }], minutes(1)).run.state).toBe('no_go');
+    expect(apply(conditional, [{ type: 'decision', decision: 'no_go', by: BOB, rationale: 'not with a failing load test' }], minutes(1)).run.state).toBe(
+      'no_go',
+    );
   });
 
-  it.each(['no_go', 'defer'] as const)('%s without a rationale is not taken: the state machine names the rationale input, and the run keeps waiting', (decision) => {
-    const run = waiting();
-    for (const rationale of [null, '   ']) {
-      expect(refusal(run, { type: 'decision', decision, by: BOB, rationale })).toEqual({
-        code: 'invalid_input',
-        input: 'rationale',
-        refused: false,
-        message: expect.stringMatching(/^Please say why: a (NO-GO|DEFER) ends api-1 for now/),
-      });
-    }
-    // Who may decide comes first: someone who may not is told that, not asked for a reason.
-    expect(refusal(run, { type: 'decision', decision, by: CAROL, rationale: null })).toMatchObject({ code: 'forbidden' });
-  });
+  it.each(['no_go', 'defer'] as const)(
+    '%s without a rationale is not taken: the state machine names the rationale input, and the run keeps waiting',
+    (decision) => {
+      const run = waiting();
+      for (const rationale of [null, '   ']) {
+        expect(refusal(run, { type: 'decision', decision, by: BOB, rationale })).toEqual({
+          code: 'invalid_input',
+          input: 'rationale',
+          refused: false,
+          message: expect.stringMatching(/^Please say why: a (NO-GO|DEFER) ends api-1 for now/),
+        });
+      }
+      // Who may decide comes first: someone who may not is told that, not asked for a reason.
+      expect(refusal(run, { type: 'decision', decision, by: CAROL, rationale: null })).toMatchObject({ code: 'forbidden' });
+    },
+  );
 });
 
 describe('approver groups', () => {

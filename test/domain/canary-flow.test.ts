@@ -112,12 +112,28 @@ describe('inconclusive monitoring that pauses for a human', () => {
       },
     },
   });
-  const unmeasured = (seq: number): RunEvent => ({ type: 'check', seq, healthy: true, detail: '200', readings: [{ metric: 'error_rate', value: null, source: 'q', detail: 'no data' }] });
-  const measured = (seq: number, value: number): RunEvent => ({ type: 'check', seq, healthy: true, detail: '200', readings: [{ metric: 'error_rate', value, source: 'q', detail: `error_rate = ${value}` }] });
+  const unmeasured = (seq: number): RunEvent => ({
+    type: 'check',
+    seq,
+    healthy: true,
+    detail: '200',
+    readings: [{ metric: 'error_rate', value: null, source: 'q', detail: 'no data' }],
+  });
+  const measured = (seq: number, value: number): RunEvent => ({
+    type: 'check',
+    seq,
+    healthy: true,
+    detail: '200',
+    readings: [{ metric: 'error_rate', value, source: 'q', detail: `error_rate = ${value}` }],
+  });
 
   function monitoringRun(): Run {
     const waiting = apply(null, [requested(pausing), ...step('pre_checks.0')]).run;
-    return apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')], minutes(0)).run;
+    return apply(
+      waiting,
+      [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')],
+      minutes(0),
+    ).run;
   }
 
   it('pauses after N inconclusive checks, pages once, keeps checking, and resumes on a human', () => {
@@ -162,11 +178,21 @@ describe('a window never ends on a check whose numbers are over a limit', () => 
       },
     },
   });
-  const reading = (seq: number, value: number): RunEvent => ({ type: 'check', seq, healthy: true, detail: '200', readings: [{ metric: 'error_rate', value, source: 'q', detail: `error_rate = ${value}` }] });
+  const reading = (seq: number, value: number): RunEvent => ({
+    type: 'check',
+    seq,
+    healthy: true,
+    detail: '200',
+    readings: [{ metric: 'error_rate', value, source: 'q', detail: `error_rate = ${value}` }],
+  });
 
   it('keeps watching past the last slot while the error rate is over 5 %, and ends once it is not', () => {
     const waiting = apply(null, [requested(metered), ...step('pre_checks.0')]).run;
-    const watching = apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')], minutes(0)).run;
+    const watching = apply(
+      waiting,
+      [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')],
+      minutes(0),
+    ).run;
     let run = watching;
     for (let seq = 1; seq <= 4; seq++) run = apply(run, [reading(seq, 0.001)], minutes(seq)).run;
     const overLimit = apply(run, [reading(5, 0.2)], minutes(5));

@@ -9,15 +9,36 @@ function refused(text: string): ParseError {
 
 describe('parseCommand: start', () => {
   it('takes a service and a version; the environment is left to the plan default', () => {
-    expect(parseCommand('start checkout 2.3.0')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0', environment: null, dryRun: false, strategy: null });
+    expect(parseCommand('start checkout 2.3.0')).toEqual({
+      kind: 'start',
+      service: 'checkout',
+      version: '2.3.0',
+      environment: null,
+      dryRun: false,
+      strategy: null,
+    });
   });
 
   it('takes an optional environment', () => {
-    expect(parseCommand('start checkout 2.3.0 staging')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0', environment: 'staging', dryRun: false, strategy: null });
+    expect(parseCommand('start checkout 2.3.0 staging')).toEqual({
+      kind: 'start',
+      service: 'checkout',
+      version: '2.3.0',
+      environment: 'staging',
+      dryRun: false,
+      strategy: null,
+    });
   });
 
   it('ignores surrounding and repeated whitespace, and the verb’s case', () => {
-    expect(parseCommand('   Start   checkout\t2.3.0-rc.1   production  ')).toEqual({ kind: 'start', service: 'checkout', version: '2.3.0-rc.1', environment: 'production', dryRun: false, strategy: null });
+    expect(parseCommand('   Start   checkout\t2.3.0-rc.1   production  ')).toEqual({
+      kind: 'start',
+      service: 'checkout',
+      version: '2.3.0-rc.1',
+      environment: 'production',
+      dryRun: false,
+      strategy: null,
+    });
   });
 
   it('accepts versions with build metadata and a leading v', () => {
@@ -79,7 +100,14 @@ describe('parseCommand: start', () => {
   });
 
   it('--strategy picks one of the four strategies by name', () => {
-    expect(parseCommand('start checkout 1.0.0 production --strategy canary --dry-run')).toEqual({ kind: 'start', service: 'checkout', version: '1.0.0', environment: 'production', dryRun: true, strategy: 'canary' });
+    expect(parseCommand('start checkout 1.0.0 production --strategy canary --dry-run')).toEqual({
+      kind: 'start',
+      service: 'checkout',
+      version: '1.0.0',
+      environment: 'production',
+      dryRun: true,
+      strategy: 'canary',
+    });
     expect(parseCommand('start checkout 1.0.0 --strategy=feature-flag')).toMatchObject({ strategy: 'feature-flag' });
     expect(refused('start checkout 1.0.0 --strategy yolo').message).toBe('"yolo" is not a strategy (blue-green, rolling, canary or feature-flag).');
   });
@@ -91,8 +119,21 @@ describe('parseCommand: start', () => {
 
   it('a quoted --emergency justification is one value, not positionals, wherever it stands', () => {
     // Were the words read as positionals, this would be "Unexpected …" instead.
-    expect(parseCommand('start checkout 1.0.0 production --emergency "the fix for INC-42"')).toEqual({ kind: 'start', service: 'checkout', version: '1.0.0', environment: 'production', dryRun: false, strategy: null, emergency: 'the fix for INC-42' });
-    expect(parseCommand('start --emergency “checkout is down for everyone” checkout 1.0.0 --dry-run')).toMatchObject({ service: 'checkout', environment: null, dryRun: true, emergency: 'checkout is down for everyone' });
+    expect(parseCommand('start checkout 1.0.0 production --emergency "the fix for INC-42"')).toEqual({
+      kind: 'start',
+      service: 'checkout',
+      version: '1.0.0',
+      environment: 'production',
+      dryRun: false,
+      strategy: null,
+      emergency: 'the fix for INC-42',
+    });
+    expect(parseCommand('start --emergency “checkout is down for everyone” checkout 1.0.0 --dry-run')).toMatchObject({
+      service: 'checkout',
+      environment: null,
+      dryRun: true,
+      emergency: 'checkout is down for everyone',
+    });
     expect(parseCommand('start checkout 1.0.0 —emergency=INC-42')).toMatchObject({ emergency: 'INC-42' });
     expect(parseCommand('start checkout 1.0.0')).not.toHaveProperty('emergency');
   });
@@ -110,7 +151,9 @@ describe('parseCommand: start', () => {
 
   it.each(['--force', '--dry', '--DRY-RUN', '--'])('an unknown option (%s) is refused politely, listing the options', (flag) => {
     const error = refused(`start checkout 1.0.0 production ${flag}`);
-    expect(error.message).toBe(`${flag} is not an option of start. Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers), --queue (start when the lock frees), --emergency "<why>" (inside a freeze window), --at "<when>" (schedule it).`);
+    expect(error.message).toBe(
+      `${flag} is not an option of start. Options: --dry-run (list the steps, start nothing), --strategy <kind> (one the plan offers), --queue (start when the lock frees), --emergency "<why>" (inside a freeze window), --at "<when>" (schedule it).`,
+    );
     expect(error.usage).toBe(USAGE.start);
   });
 
@@ -161,7 +204,12 @@ describe('parseCommand: rollback and cancel', () => {
 
   // A run key is a valid service name too: both readings are kept, and the use case picks what exists.
   it('rollback with only a run key has no reason, and may also name a service', () => {
-    expect(parseCommand('rollback checkout-7')).toEqual({ kind: 'rollback', run: 'checkout-7', reason: null, redeploy: { service: 'checkout-7', environment: null, to: null } });
+    expect(parseCommand('rollback checkout-7')).toEqual({
+      kind: 'rollback',
+      run: 'checkout-7',
+      reason: null,
+      redeploy: { service: 'checkout-7', environment: null, to: null },
+    });
   });
 
   it.each([
@@ -175,7 +223,11 @@ describe('parseCommand: rollback and cancel', () => {
   });
 
   it('an unquoted reason is the rest of the line, words joined by single spaces', () => {
-    expect(parseCommand('rollback checkout-7 p95   doubled after the switch')).toEqual({ kind: 'rollback', run: 'checkout-7', reason: 'p95 doubled after the switch' });
+    expect(parseCommand('rollback checkout-7 p95   doubled after the switch')).toEqual({
+      kind: 'rollback',
+      run: 'checkout-7',
+      reason: 'p95 doubled after the switch',
+    });
   });
 
   it('keeps an apostrophe inside an unquoted word', () => {
@@ -187,16 +239,31 @@ describe('parseCommand: rollback and cancel', () => {
   });
 
   it('rollback without a word asks which run or service, with both usages', () => {
-    expect(refused('rollback')).toEqual({ kind: 'parse_error', message: 'Which run or service? rollback needs a run id (a run in flight) or a service (a finished deployment).', usage: ROLLBACK_USAGE });
-    expect(ROLLBACK_USAGE).toBe('/deploy rollback <run> [reason] (a run in flight) or /deploy rollback <service> [environment] [to <version>] (a finished deployment)');
+    expect(refused('rollback')).toEqual({
+      kind: 'parse_error',
+      message: 'Which run or service? rollback needs a run id (a run in flight) or a service (a finished deployment).',
+      usage: ROLLBACK_USAGE,
+    });
+    expect(ROLLBACK_USAGE).toBe(
+      '/deploy rollback <run> [reason] (a run in flight) or /deploy rollback <service> [environment] [to <version>] (a finished deployment)',
+    );
   });
 
   it('cancel refuses something that is not a run key', () => {
-    expect(refused('cancel checkout "it broke"')).toEqual({ kind: 'parse_error', message: '"checkout" is not a run id (they look like api-42).', usage: USAGE.cancel });
+    expect(refused('cancel checkout "it broke"')).toEqual({
+      kind: 'parse_error',
+      message: '"checkout" is not a run id (they look like api-42).',
+      usage: USAGE.cancel,
+    });
   });
 
   it('recognises the verb in any case', () => {
-    expect(parseCommand('ROLLBACK checkout-7')).toEqual({ kind: 'rollback', run: 'checkout-7', reason: null, redeploy: { service: 'checkout-7', environment: null, to: null } });
+    expect(parseCommand('ROLLBACK checkout-7')).toEqual({
+      kind: 'rollback',
+      run: 'checkout-7',
+      reason: null,
+      redeploy: { service: 'checkout-7', environment: null, to: null },
+    });
   });
 });
 
@@ -211,8 +278,18 @@ describe('parseCommand: rollback of a finished deployment', () => {
   });
 
   it('words after a run key that fit the second form are both a reason and an environment', () => {
-    expect(parseCommand('rollback checkout-7 production')).toEqual({ kind: 'rollback', run: 'checkout-7', reason: 'production', redeploy: { service: 'checkout-7', environment: 'production', to: null } });
-    expect(parseCommand('rollback checkout-7 to 1.0.0')).toEqual({ kind: 'rollback', run: 'checkout-7', reason: 'to 1.0.0', redeploy: { service: 'checkout-7', environment: null, to: '1.0.0' } });
+    expect(parseCommand('rollback checkout-7 production')).toEqual({
+      kind: 'rollback',
+      run: 'checkout-7',
+      reason: 'production',
+      redeploy: { service: 'checkout-7', environment: 'production', to: null },
+    });
+    expect(parseCommand('rollback checkout-7 to 1.0.0')).toEqual({
+      kind: 'rollback',
+      run: 'checkout-7',
+      reason: 'to 1.0.0',
+      redeploy: { service: 'checkout-7', environment: null, to: '1.0.0' },
+    });
   });
 
   it.each([
@@ -229,7 +306,10 @@ describe('parseCommand: rollback of a finished deployment', () => {
   });
 
   it('help lists both rollbacks', () => {
-    expect(HELP_LINES.filter((line) => line.startsWith('/deploy rollback '))).toEqual([expect.stringMatching(/^\/deploy rollback <run> \[reason\] — /), expect.stringMatching(/^\/deploy rollback <service> \[environment\] \[to <version>\] — roll a finished deployment back/)]);
+    expect(HELP_LINES.filter((line) => line.startsWith('/deploy rollback '))).toEqual([
+      expect.stringMatching(/^\/deploy rollback <run> \[reason\] — /),
+      expect.stringMatching(/^\/deploy rollback <service> \[environment\] \[to <version>\] — roll a finished deployment back/),
+    ]);
   });
 });
 

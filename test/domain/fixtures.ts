@@ -135,7 +135,9 @@ export const RUN_KEY = 'checkout-7';
 /** What production ran before the fixture's runs: a rollback brings it back. */
 export const PREVIOUS_VERSION = '2.2.9';
 
-export function requestedEvent(options: { spec?: RunSpec; by?: Actor; version?: string; previousVersion?: string | null } = {}): Extract<RunEvent, { type: 'requested' }> {
+export function requestedEvent(
+  options: { spec?: RunSpec; by?: Actor; version?: string; previousVersion?: string | null } = {},
+): Extract<RunEvent, { type: 'requested' }> {
   return {
     type: 'requested',
     run: {
@@ -154,7 +156,20 @@ export function requestedEvent(options: { spec?: RunSpec; by?: Actor; version?: 
 
 /** The compact plan's run (`api-1`, 1.4.1 → 1.4.2, requested by alice) with plan `p`'s production environment. */
 export function requested(p: Plan = plan()): RunEvent {
-  return { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', previousVersion: '1.4.1', environment: 'production', platform: 'slack', requestedBy: ALICE, spec: buildSpec(p) } };
+  return {
+    type: 'requested',
+    run: {
+      id: '11111111-1111-4111-8111-111111111111',
+      key: 'api-1',
+      service: 'api',
+      version: '1.4.2',
+      previousVersion: '1.4.1',
+      environment: 'production',
+      platform: 'slack',
+      requestedBy: ALICE,
+      spec: buildSpec(p),
+    },
+  };
 }
 
 /** `transition(null, requested)`; throws if the domain refuses to create it. */
@@ -173,7 +188,12 @@ export function accepted(result: TransitionResult, what = 'event'): Accepted {
 }
 
 export const go = (by: Actor = BOB, rationale: string | null = null): RunEvent => ({ type: 'decision', decision: 'go', by, rationale });
-export const check = (seq: number, healthy: boolean): RunEvent => ({ type: 'check', seq, healthy, detail: healthy ? 'GET /health → 200' : `GET /health → 503 (check ${seq})` });
+export const check = (seq: number, healthy: boolean): RunEvent => ({
+  type: 'check',
+  seq,
+  healthy,
+  detail: healthy ? 'GET /health → 200' : `GET /health → 503 (check ${seq})`,
+});
 
 /**
  * Drives one run as the store would: events at increasing times (one second apart unless told),

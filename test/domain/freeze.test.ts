@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
-import { activeFreeze, describeWindow, formatFreezeEnd, freezeGate, freezesFor, freezeWindowSchema, occurrenceAt, wallClockInstant, type FreezeWindow } from '../../src/domain/freeze.ts';
+import {
+  activeFreeze,
+  describeWindow,
+  formatFreezeEnd,
+  freezeGate,
+  freezesFor,
+  freezeWindowSchema,
+  occurrenceAt,
+  wallClockInstant,
+  type FreezeWindow,
+} from '../../src/domain/freeze.ts';
 import type { Actor } from '../../src/domain/identity.ts';
 import { statusCard } from '../../src/domain/messages.ts';
 import { planCard } from '../../src/domain/plan-card.ts';
@@ -31,10 +41,20 @@ function problemsOf(freezes: unknown[]) {
 describe('freeze windows as a plan writes them', () => {
   it('reads weekly windows (any case, short or long weekday names) and dated ones; the zone is named as IANA names it', () => {
     expect(window({ zone: 'europe/berlin', weekly: { from: 'friday 15:00', to: 'Mon 9:00' } })).toEqual({
-      name: 'Freeze', zone: 'Europe/Berlin', environments: null, kind: 'weekly', from: { weekday: 5, hour: 15, minute: 0 }, to: { weekday: 1, hour: 9, minute: 0 },
+      name: 'Freeze',
+      zone: 'Europe/Berlin',
+      environments: null,
+      kind: 'weekly',
+      from: { weekday: 5, hour: 15, minute: 0 },
+      to: { weekday: 1, hour: 9, minute: 0 },
     });
     const holiday = window({ zone: 'America/New_York', from: '2026-12-20 00:00', to: '2027-01-04 09:00', environments: ['production'] });
-    expect(holiday).toMatchObject({ kind: 'dated', from: { year: 2026, month: 12, day: 20, hour: 0, minute: 0 }, to: { year: 2027, month: 1, day: 4, hour: 9 }, environments: ['production'] });
+    expect(holiday).toMatchObject({
+      kind: 'dated',
+      from: { year: 2026, month: 12, day: 20, hour: 0, minute: 0 },
+      to: { year: 2027, month: 1, day: 4, hour: 9 },
+      environments: ['production'],
+    });
     expect(describeWindow(weekly('Europe/Berlin', 'Fri 15:00', 'Mon 09:00'))).toBe('Fri 15:00 – Mon 09:00 Europe/Berlin, every week');
     expect(describeWindow(holiday)).toBe('2026-12-20 00:00 – 2027-01-04 09:00 America/New_York');
   });
@@ -44,19 +64,59 @@ describe('freeze windows as a plan writes them', () => {
   });
 
   it.each([
-    [{ name: 'Weekend', zone: 'Mars/Olympus_Mons', weekly: { from: 'Fri 15:00', to: 'Mon 09:00' } }, 'freezes[0].zone', '"Mars/Olympus_Mons" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)'],
-    [{ name: 'Weekend', zone: '+02:00', weekly: { from: 'Fri 15:00', to: 'Mon 09:00' } }, 'freezes[0].zone', '"+02:00" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)'],
-    [{ name: 'Weekend', zone: 'UTC', weekly: { from: 'Fry 15:00', to: 'Mon 09:00' } }, 'freezes[0].weekly.from', '"Fry 15:00" is not a weekday and time; write a weekday and a 24-hour time, like Fri 15:00'],
-    [{ name: 'Weekend', zone: 'UTC', weekly: { from: 'Fri 15:00', to: 'Mon 24:00' } }, 'freezes[0].weekly.to', '"Mon 24:00" is not a weekday and time; write a weekday and a 24-hour time, like Fri 15:00'],
-    [{ name: 'Weekend', zone: 'UTC', weekly: { from: 'Fri 3pm', to: 'Mon 09:00' } }, 'freezes[0].weekly.from', '"Fri 3pm" is not a weekday and time; write a weekday and a 24-hour time, like Fri 15:00'],
-    [{ name: 'Weekend', zone: 'UTC', weekly: { from: 'Mon 09:00', to: 'mon 9:00' } }, 'freezes[0].weekly', 'from and to are the same time: a weekly window must end at another time (a freeze without end is a dated window)'],
-    [{ name: 'Holidays', zone: 'UTC', from: '2026-02-30 00:00', to: '2026-03-04 09:00' }, 'freezes[0].from', '"2026-02-30 00:00" is not a date and time; write a date and a 24-hour time, like 2026-12-20 00:00'],
-    [{ name: 'Holidays', zone: 'UTC', from: '2026-12-20', to: '2027-01-04 09:00' }, 'freezes[0].from', '"2026-12-20" is not a date and time; write a date and a 24-hour time, like 2026-12-20 00:00'],
+    [
+      { name: 'Weekend', zone: 'Mars/Olympus_Mons', weekly: { from: 'Fri 15:00', to: 'Mon 09:00' } },
+      'freezes[0].zone',
+      '"Mars/Olympus_Mons" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)',
+    ],
+    [
+      { name: 'Weekend', zone: '+02:00', weekly: { from: 'Fri 15:00', to: 'Mon 09:00' } },
+      'freezes[0].zone',
+      '"+02:00" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)',
+    ],
+    [
+      { name: 'Weekend', zone: 'UTC', weekly: { from: 'Fry 15:00', to: 'Mon 09:00' } },
+      'freezes[0].weekly.from',
+      '"Fry 15:00" is not a weekday and time; write a weekday and a 24-hour time, like Fri 15:00',
+    ],
+    [
+      { name: 'Weekend', zone: 'UTC', weekly: { from: 'Fri 15:00', to: 'Mon 24:00' } },
+      'freezes[0].weekly.to',
+      '"Mon 24:00" is not a weekday and time; write a weekday and a 24-hour time, like Fri 15:00',
+    ],
+    [
+      { name: 'Weekend', zone: 'UTC', weekly: { from: 'Fri 3pm', to: 'Mon 09:00' } },
+      'freezes[0].weekly.from',
+      '"Fri 3pm" is not a weekday and time; write a weekday and a 24-hour time, like Fri 15:00',
+    ],
+    [
+      { name: 'Weekend', zone: 'UTC', weekly: { from: 'Mon 09:00', to: 'mon 9:00' } },
+      'freezes[0].weekly',
+      'from and to are the same time: a weekly window must end at another time (a freeze without end is a dated window)',
+    ],
+    [
+      { name: 'Holidays', zone: 'UTC', from: '2026-02-30 00:00', to: '2026-03-04 09:00' },
+      'freezes[0].from',
+      '"2026-02-30 00:00" is not a date and time; write a date and a 24-hour time, like 2026-12-20 00:00',
+    ],
+    [
+      { name: 'Holidays', zone: 'UTC', from: '2026-12-20', to: '2027-01-04 09:00' },
+      'freezes[0].from',
+      '"2026-12-20" is not a date and time; write a date and a 24-hour time, like 2026-12-20 00:00',
+    ],
     [{ name: 'Holidays', zone: 'UTC', from: '2027-01-04 09:00', to: '2026-12-20 00:00' }, 'freezes[0].to', 'must be after from (2027-01-04 09:00)'],
     [{ name: 'Holidays', zone: 'UTC', from: '2026-12-20 00:00' }, 'freezes[0].to', 'a dated window needs from and to'],
-    [{ name: 'Both', zone: 'UTC', weekly: { from: 'Fri 15:00', to: 'Mon 09:00' }, from: '2026-12-20 00:00', to: '2027-01-04 09:00' }, 'freezes[0]', 'give weekly: { from, to } (recurring) or from and to (dated), not both'],
+    [
+      { name: 'Both', zone: 'UTC', weekly: { from: 'Fri 15:00', to: 'Mon 09:00' }, from: '2026-12-20 00:00', to: '2027-01-04 09:00' },
+      'freezes[0]',
+      'give weekly: { from, to } (recurring) or from and to (dated), not both',
+    ],
     [{ name: 'Neither', zone: 'UTC' }, 'freezes[0]', 'a freeze window needs weekly: { from, to } (recurring) or from and to (dated)'],
-    [{ name: 'Weekend', zone: 'UTC', weekly: { from: 'Fri 15:00', to: 'Mon 09:00' }, environments: ['prod'] }, 'freezes[0].environments[0]', '"prod" is not one of the environments'],
+    [
+      { name: 'Weekend', zone: 'UTC', weekly: { from: 'Fri 15:00', to: 'Mon 09:00' }, environments: ['prod'] },
+      'freezes[0].environments[0]',
+      '"prod" is not one of the environments',
+    ],
   ])('%j is refused with its path', (freeze, path, message) => {
     expect(problemsOf([freeze])).toEqual([{ path, message }]);
   });
@@ -223,7 +283,8 @@ describe('the start gate', () => {
   it('inside a freeze a start is refused with the window and its end', () => {
     expect(gate()).toEqual({
       allowed: false,
-      reason: '❄️ Frozen: Holiday freeze until Mon 4 Jan 2027 09:00 Europe/Berlin (08:00 UTC). To deploy anyway, add --emergency "why"; it will need one more approver.',
+      reason:
+        '❄️ Frozen: Holiday freeze until Mon 4 Jan 2027 09:00 Europe/Berlin (08:00 UTC). To deploy anyway, add --emergency "why"; it will need one more approver.',
     });
   });
 
@@ -231,13 +292,29 @@ describe('the start gate', () => {
     const allowed = gate({ emergency: '  checkout is down  ' });
     expect(allowed).toMatchObject({ allowed: true, emergency: { justification: 'checkout is down', freeze: 'Holiday freeze' } });
     expect(gate({ freezes: [] })).toMatchObject({ allowed: true, emergency: null });
-    expect(gate({ freezes: [], emergency: 'checkout is down' })).toEqual({ allowed: false, reason: 'No freeze is in force on api production now, so this is not an emergency start: start it without --emergency.' });
+    expect(gate({ freezes: [], emergency: 'checkout is down' })).toEqual({
+      allowed: false,
+      reason: 'No freeze is in force on api production now, so this is not an emergency start: start it without --emergency.',
+    });
   });
 
   it('an emergency run needs one more GO than the plan’s quorum', () => {
     const allowed = gate({ freezes: [always], emergency: 'checkout is down' });
     if (!allowed.allowed) throw new Error(allowed.reason);
-    const requested: RunEvent = { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: ALICE, spec: allowed.spec, emergency: allowed.emergency } };
+    const requested: RunEvent = {
+      type: 'requested',
+      run: {
+        id: '11111111-1111-4111-8111-111111111111',
+        key: 'api-1',
+        service: 'api',
+        version: '1.4.2',
+        environment: 'production',
+        platform: 'slack',
+        requestedBy: ALICE,
+        spec: allowed.spec,
+        emergency: allowed.emergency,
+      },
+    };
     const waiting = apply(null, [requested, ...step('pre_checks.0')], T0).run;
     expect(waiting.emergency).toEqual({ justification: 'checkout is down', freeze: 'Freeze' });
     expect(quorumOf(waiting)).toBe(2);
@@ -249,7 +326,20 @@ describe('the start gate', () => {
     const allowed = gate({ emergency: 'checkout is down', planOverrides: { environments: { production } } });
     if (!allowed.allowed) throw new Error(allowed.reason);
     expect(allowed.spec.requireDecision).toBe(true);
-    const requested: RunEvent = { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: ALICE, spec: allowed.spec, emergency: allowed.emergency } };
+    const requested: RunEvent = {
+      type: 'requested',
+      run: {
+        id: '11111111-1111-4111-8111-111111111111',
+        key: 'api-1',
+        service: 'api',
+        version: '1.4.2',
+        environment: 'production',
+        platform: 'slack',
+        requestedBy: ALICE,
+        spec: allowed.spec,
+        emergency: allowed.emergency,
+      },
+    };
     const waiting = apply(null, [requested, ...step('pre_checks.0')], T0).run;
     expect(waiting.state).toBe('awaiting_decision');
     expect(quorumOf(waiting)).toBe(1);
@@ -258,7 +348,11 @@ describe('the start gate', () => {
 
   it('an emergency start is refused when the plan has too few approvers to reach the larger quorum', () => {
     const bobOnly = gate({ emergency: 'checkout is down', planOverrides: { approvers: ['bob'] } });
-    expect(bobOnly).toEqual({ allowed: false, reason: 'An emergency start on api production needs GO from 2 approvers, and the plan has 1 who may approve your run (bob). Ask another approver to start it.' });
+    expect(bobOnly).toEqual({
+      allowed: false,
+      reason:
+        'An emergency start on api production needs GO from 2 approvers, and the plan has 1 who may approve your run (bob). Ask another approver to start it.',
+    });
     // The requester does not count unless the plan allows self-approval.
     const bobStarts = gate({ emergency: 'checkout is down', requester: BOB });
     expect(bobStarts).toMatchObject({ allowed: false, reason: expect.stringContaining('the plan has 1 who may approve your run (dave)') });
@@ -267,19 +361,39 @@ describe('the start gate', () => {
 
 describe('an emergency run, shown everywhere', () => {
   const emergencyRun = () => {
-    const p = plan({ people: { alice: { slack: 'U01ALICE' }, bob: { slack: 'U02BOB' }, carol: { slack: 'U03CAROL' }, dave: { slack: 'UDAVE' } }, approvers: ['bob', 'dave'] });
-    const requested: RunEvent = { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: ALICE, spec: specFor(p, 'production')!, emergency: { justification: 'checkout is down', freeze: 'Holiday freeze' } } };
+    const p = plan({
+      people: { alice: { slack: 'U01ALICE' }, bob: { slack: 'U02BOB' }, carol: { slack: 'U03CAROL' }, dave: { slack: 'UDAVE' } },
+      approvers: ['bob', 'dave'],
+    });
+    const requested: RunEvent = {
+      type: 'requested',
+      run: {
+        id: '11111111-1111-4111-8111-111111111111',
+        key: 'api-1',
+        service: 'api',
+        version: '1.4.2',
+        environment: 'production',
+        platform: 'slack',
+        requestedBy: ALICE,
+        spec: specFor(p, 'production')!,
+        emergency: { justification: 'checkout is down', freeze: 'Holiday freeze' },
+      },
+    };
     return apply(null, [requested, ...step('pre_checks.0')], T0).run;
   };
 
   it('the status card says EMERGENCY with the freeze and the justification, and that two GOs are needed', () => {
-    const body = statusCard(emergencyRun()).body.map((paragraph) => paragraph.map((part) => (typeof part === 'string' ? part : `@${part.mention.name}`)).join(''));
+    const body = statusCard(emergencyRun()).body.map((paragraph) =>
+      paragraph.map((part) => (typeof part === 'string' ? part : `@${part.mention.name}`)).join(''),
+    );
     expect(body).toContain('🚨 EMERGENCY (freeze: Holiday freeze): checkout is down');
     expect(body).toContain('Approvers (GO from 2 needed): @bob, @dave');
   });
 
   it('the deployment report has an Emergency line; a run without one has none', () => {
-    expect(deploymentReport(emergencyRun())).toContain('**Emergency**: 🚨 started inside the freeze "Holiday freeze" with --emergency: “checkout is down” (one more approver was required)');
+    expect(deploymentReport(emergencyRun())).toContain(
+      '**Emergency**: 🚨 started inside the freeze "Holiday freeze" with --emergency: “checkout is down” (one more approver was required)',
+    );
     expect(deploymentReport(apply(null, [requested()]).run)).not.toContain('Emergency');
   });
 

@@ -28,12 +28,28 @@ const LOCK = manualLock(target, ALICE, 'db migration', null, minutes(5));
 function waiting(emergency: Run['emergency'] = null): Run {
   const requested: RunEvent = {
     type: 'requested',
-    run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: ALICE, spec: specFor(gated, 'production')!, emergency },
+    run: {
+      id: '11111111-1111-4111-8111-111111111111',
+      key: 'api-1',
+      service: 'api',
+      version: '1.4.2',
+      environment: 'production',
+      platform: 'slack',
+      requestedBy: ALICE,
+      spec: specFor(gated, 'production')!,
+      emergency,
+    },
   };
   return apply(null, [requested, ...step('pre_checks.0')], T0).run;
 }
 const gates = (lock: Lock | null, freezes = [winterFreeze!]): GoGates => ({ lock, freezes });
-const decide = (by: Actor, decision: 'go' | 'no_go' | 'defer', rationale: string | null, facts: GoGates): Extract<RunEvent, { type: 'decision' }> => ({ type: 'decision', decision, by, rationale, gates: facts });
+const decide = (by: Actor, decision: 'go' | 'no_go' | 'defer', rationale: string | null, facts: GoGates): Extract<RunEvent, { type: 'decision' }> => ({
+  type: 'decision',
+  decision,
+  by,
+  rationale,
+  gates: facts,
+});
 const refusal = (run: Run, event: RunEvent, at: Date) => {
   const result = transition(run, event, at);
   return result.ok ? null : result.error;
@@ -51,9 +67,16 @@ describe('a GO into a lock taken while the run waits', () => {
 
   it('names when a timed lock ends, and who holds a lock a rollback took', () => {
     const timed = manualLock(target, ALICE, 'release prep', 2 * 3_600_000, minutes(5));
-    expect(refusal(waiting(), decide(CAROL, 'go', null, gates(timed, [])), minutes(10))?.message).toContain('locked by alice since 14:05 UTC until 16:05 UTC (in 1h 55m): “release prep”.');
-    const rollback = afterRollbackLock({ ...target, key: 'api-0', version: '1.4.1', platform: 'slack', state: 'rolled_back', rollback: { reason: 'error rate 9%' } }, minutes(5));
-    expect(refusal(waiting(), decide(CAROL, 'go', null, gates(rollback, [])), minutes(10))?.message).toContain('api production is locked by Flightdeck after api-0 since 14:05 UTC until someone unlocks it: “api-0 (1.4.1) was rolled back: error rate 9%”.');
+    expect(refusal(waiting(), decide(CAROL, 'go', null, gates(timed, [])), minutes(10))?.message).toContain(
+      'locked by alice since 14:05 UTC until 16:05 UTC (in 1h 55m): “release prep”.',
+    );
+    const rollback = afterRollbackLock(
+      { ...target, key: 'api-0', version: '1.4.1', platform: 'slack', state: 'rolled_back', rollback: { reason: 'error rate 9%' } },
+      minutes(5),
+    );
+    expect(refusal(waiting(), decide(CAROL, 'go', null, gates(rollback, [])), minutes(10))?.message).toContain(
+      'api production is locked by Flightdeck after api-0 since 14:05 UTC until someone unlocks it: “api-0 (1.4.1) was rolled back: error rate 9%”.',
+    );
   });
 
   it('an expired lock, or none, stops nothing', () => {
@@ -90,18 +113,28 @@ describe('an admin who is an approver may override, with a reason', () => {
       code: 'invalid_input',
       input: 'rationale',
       refused: true,
-      message: expect.stringMatching(/^🔒 api production is locked by alice .* ❄️ Frozen: Winter freeze until .*\. As an admin you may override it: say GO with a rationale \(why deploying now is safe\); the override is kept in the audit trail\.$/),
+      message: expect.stringMatching(
+        /^🔒 api production is locked by alice .* ❄️ Frozen: Winter freeze until .*\. As an admin you may override it: say GO with a rationale \(why deploying now is safe\); the override is kept in the audit trail\.$/,
+      ),
     });
-    expect(decisionInputProblem(run, bare, minutes(31))).toMatchObject({ input: 'rationale', ruledBy: 'domain', message: expect.stringContaining('As an admin you may override it') });
+    expect(decisionInputProblem(run, bare, minutes(31))).toMatchObject({
+      input: 'rationale',
+      ruledBy: 'domain',
+      message: expect.stringContaining('As an admin you may override it'),
+    });
   });
 
   it('with one: accepted, and the decision, its log line, the status card and the report say what it overrode', () => {
     const overriding = decide(BOB, 'go', 'hotfix for the outage, migration paused', gates(LOCK));
     const done = apply(waiting(), [overriding], minutes(31));
     expect(done.run.state).toBe('deploying');
-    const blocked = '🔒 api production is locked by alice since 14:05 UTC until someone unlocks it: “db migration”. ❄️ Frozen: Winter freeze until Mon 30 Nov 09:00 Europe/Berlin (08:00 UTC).';
+    const blocked =
+      '🔒 api production is locked by alice since 14:05 UTC until someone unlocks it: “db migration”. ❄️ Frozen: Winter freeze until Mon 30 Nov 09:00 Europe/Berlin (08:00 UTC).';
     expect(done.run.decision).toMatchObject({ decision: 'go', approver: 'bob', rationale: 'hotfix for the outage, migration paused', override: blocked });
-    expect(done.effects).toContainEqual({ kind: 'postLog', text: `Decision: GO by bob at 14:31 UTC (“hotfix for the outage, migration paused”), ⚠️ overriding: ${blocked}` });
+    expect(done.effects).toContainEqual({
+      kind: 'postLog',
+      text: `Decision: GO by bob at 14:31 UTC (“hotfix for the outage, migration paused”), ⚠️ overriding: ${blocked}`,
+    });
     expect(JSON.stringify(statusCard(done.run))).toContain(`⚠️ overriding: ${blocked}`);
     expect(deploymentReport(done.run)).toContain(`**Go/No-Go**: GO by bob at 14:31 UTC (“hotfix for the outage, migration paused”), ⚠️ overriding: ${blocked}`);
     // The event carries the facts it was judged on, so the audit trail replays to the same override.
@@ -111,9 +144,24 @@ describe('an admin who is an approver may override, with a reason', () => {
 
   it('an admin who is not an approver cannot decide at all', () => {
     const adminOnly = plan({ approvers: ['carol'], admins: ['bob'] });
-    const requested: RunEvent = { type: 'requested', run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: ALICE, spec: specFor(adminOnly, 'production')! } };
+    const requested: RunEvent = {
+      type: 'requested',
+      run: {
+        id: '11111111-1111-4111-8111-111111111111',
+        key: 'api-1',
+        service: 'api',
+        version: '1.4.2',
+        environment: 'production',
+        platform: 'slack',
+        requestedBy: ALICE,
+        spec: specFor(adminOnly, 'production')!,
+      },
+    };
     const run = apply(null, [requested, ...step('pre_checks.0')], T0).run;
-    expect(refusal(run, decide(BOB, 'go', 'I am the admin', gates(LOCK)), minutes(10))).toMatchObject({ code: 'forbidden', message: expect.stringContaining('Only approvers may decide') });
+    expect(refusal(run, decide(BOB, 'go', 'I am the admin', gates(LOCK)), minutes(10))).toMatchObject({
+      code: 'forbidden',
+      message: expect.stringContaining('Only approvers may decide'),
+    });
   });
 });
 
@@ -127,8 +175,12 @@ describe('an emergency run', () => {
   });
 
   it('is stopped by a lock, and by another freeze', () => {
-    expect(refusal(waiting(emergency), decide(CAROL, 'go', null, gates(LOCK)), minutes(40))?.message).toMatch(/^🔒 api production is locked by alice .*“db migration”\. A GO now/);
-    expect(refusal(waiting(emergency), decide(CAROL, 'go', null, gates(null, [winterFreeze!, otherFreeze!])), minutes(40))?.message).toMatch(/^❄️ Frozen: Audit freeze until Tue 24 Nov 12:00 UTC \(12:00 UTC\)\. A GO now/);
+    expect(refusal(waiting(emergency), decide(CAROL, 'go', null, gates(LOCK)), minutes(40))?.message).toMatch(
+      /^🔒 api production is locked by alice .*“db migration”\. A GO now/,
+    );
+    expect(refusal(waiting(emergency), decide(CAROL, 'go', null, gates(null, [winterFreeze!, otherFreeze!])), minutes(40))?.message).toMatch(
+      /^❄️ Frozen: Audit freeze until Tue 24 Nov 12:00 UTC \(12:00 UTC\)\. A GO now/,
+    );
   });
 });
 
@@ -136,7 +188,17 @@ describe('an emergency run', () => {
 function waitingEvents(): { event: RunEvent; at: Date }[] {
   const requested: RunEvent = {
     type: 'requested',
-    run: { id: '11111111-1111-4111-8111-111111111111', key: 'api-1', service: 'api', version: '1.4.2', environment: 'production', platform: 'slack', requestedBy: ALICE, spec: specFor(gated, 'production')!, emergency: null },
+    run: {
+      id: '11111111-1111-4111-8111-111111111111',
+      key: 'api-1',
+      service: 'api',
+      version: '1.4.2',
+      environment: 'production',
+      platform: 'slack',
+      requestedBy: ALICE,
+      spec: specFor(gated, 'production')!,
+      emergency: null,
+    },
   };
   return [requested, ...step('pre_checks.0')].map((event) => ({ event, at: T0 }));
 }

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { plain } from '../../src/domain/cards.ts';
 import { parseCommand, USAGE } from '../../src/domain/command.ts';
-import { afterRollbackLock, isActive, lockCard, lockedSummary, locksCard, manualLock, MAX_LOCK_MS, parseLockWords, withLockLines, type Lock } from '../../src/domain/lock.ts';
+import {
+  afterRollbackLock,
+  isActive,
+  lockCard,
+  lockedSummary,
+  locksCard,
+  manualLock,
+  MAX_LOCK_MS,
+  parseLockWords,
+  withLockLines,
+  type Lock,
+} from '../../src/domain/lock.ts';
 import { parsePlan } from '../../src/domain/plan.ts';
 import { mayCancel, mayDecide, mayLock, mayRollback, mayUnlock } from '../../src/domain/policy.ts';
 import { ALICE, BOB, buildPlan, buildSpec, CAROL, MALLORY, planDocument, T0 } from './fixtures.ts';
@@ -18,7 +29,17 @@ const spec = buildSpec(
 );
 const at = (hours: number) => new Date(T0.getTime() + hours * HOUR);
 const aliceLock = (forMs: number | null = 2 * HOUR): Lock => manualLock(TARGET, ALICE, 'db migration', forMs, T0);
-const rolledBack = afterRollbackLock({ ...TARGET, key: 'checkout-7', version: '2.4.0', platform: 'slack', state: 'rolled_back', rollback: { reason: 'trigger "health failing for 3 checks" fired' } }, T0);
+const rolledBack = afterRollbackLock(
+  {
+    ...TARGET,
+    key: 'checkout-7',
+    version: '2.4.0',
+    platform: 'slack',
+    state: 'rolled_back',
+    rollback: { reason: 'trigger "health failing for 3 checks" fired' },
+  },
+  T0,
+);
 
 describe('a lock', () => {
   it('holds until its expiry and then simply is not active: it frees itself', () => {
@@ -32,7 +53,9 @@ describe('a lock', () => {
   it('a rollback locks until someone unlocks it, held by Flightdeck, naming the run', () => {
     expect(rolledBack).toMatchObject({ kind: 'after_rollback', until: null, runKey: 'checkout-7', by: { id: 'flightdeck', name: 'Flightdeck' } });
     expect(rolledBack.reason).toBe('checkout-7 (2.4.0) was rolled back: trigger "health failing for 3 checks" fired');
-    expect(afterRollbackLock({ ...TARGET, key: 'checkout-8', version: '2.4.1', platform: 'slack', state: 'rollback_failed', rollback: null }, T0).reason).toBe('checkout-8 (2.4.1) failed to roll back');
+    expect(afterRollbackLock({ ...TARGET, key: 'checkout-8', version: '2.4.1', platform: 'slack', state: 'rollback_failed', rollback: null }, T0).reason).toBe(
+      'checkout-8 (2.4.1) failed to roll back',
+    );
   });
 });
 
@@ -59,13 +82,17 @@ describe('parsing "<reason> [for 2h]"', () => {
     expect(parseCommand('unlock checkout production done early')).toEqual({ kind: 'unlock', ...TARGET, reason: 'done early' });
     expect(parseCommand('unlock checkout production')).toEqual({ kind: 'unlock', ...TARGET, reason: null });
     expect(parseCommand('locks')).toEqual({ kind: 'locks' });
-    expect(parseCommand('lock checkout production')).toMatchObject({ kind: 'parse_error', usage: USAGE.lock, message: expect.stringContaining('needs a reason') });
+    expect(parseCommand('lock checkout production')).toMatchObject({
+      kind: 'parse_error',
+      usage: USAGE.lock,
+      message: expect.stringContaining('needs a reason'),
+    });
     expect(parseCommand('lock checkout')).toMatchObject({ kind: 'parse_error', usage: USAGE.lock });
     expect(parseCommand('unlock Checkout production')).toMatchObject({ kind: 'parse_error', usage: USAGE.unlock });
     expect(parseCommand('locks checkout')).toMatchObject({ kind: 'parse_error', usage: USAGE.locks });
   });
 
-  it('start takes --queue (and a chat app\'s dash for it); without it there is no queue field', () => {
+  it("start takes --queue (and a chat app's dash for it); without it there is no queue field", () => {
     expect(parseCommand('start checkout 2.4.0 --queue')).toMatchObject({ kind: 'start', queue: true });
     expect(parseCommand('start checkout 2.4.0 —queue')).toMatchObject({ kind: 'start', queue: true });
     expect(parseCommand('start checkout 2.4.0')).not.toHaveProperty('queue');
@@ -77,12 +104,18 @@ describe('who may lock and unlock', () => {
     expect(mayLock(spec, ALICE, null, T0)).toEqual({ allowed: true });
     expect(mayLock(spec, CAROL, null, T0)).toEqual({ allowed: true });
     expect(mayLock(spec, DAVE, null, T0)).toEqual({ allowed: true });
-    expect(mayLock(spec, MALLORY, null, T0)).toEqual({ allowed: false, reason: 'Only deployers, on-call and admins may lock this service (alice, carol, dave).' });
+    expect(mayLock(spec, MALLORY, null, T0)).toEqual({
+      allowed: false,
+      reason: 'Only deployers, on-call and admins may lock this service (alice, carol, dave).',
+    });
   });
 
   it("someone else's lock is refused, naming holder, reason and expiry; the holder renews; an admin takes it over; an expired one is free", () => {
     const refused = mayLock(spec, CAROL, aliceLock(), at(1));
-    expect(refused).toEqual({ allowed: false, reason: 'checkout production is locked by alice since 14:00 UTC until 16:00 UTC (in 1h): “db migration”. Only alice or an admin (dave) may change it.' });
+    expect(refused).toEqual({
+      allowed: false,
+      reason: 'checkout production is locked by alice since 14:00 UTC until 16:00 UTC (in 1h): “db migration”. Only alice or an admin (dave) may change it.',
+    });
     expect(mayLock(spec, ALICE, aliceLock(), at(1))).toEqual({ allowed: true });
     expect(mayLock(spec, DAVE, aliceLock(), at(1))).toEqual({ allowed: true });
     expect(mayLock(spec, CAROL, aliceLock(), at(2))).toEqual({ allowed: true });
@@ -91,7 +124,10 @@ describe('who may lock and unlock', () => {
   it('a manual lock: the holder or an admin unlocks it, with or without a reason', () => {
     expect(mayUnlock(spec, aliceLock(), ALICE, null)).toEqual({ allowed: true });
     expect(mayUnlock(spec, aliceLock(), DAVE, null)).toEqual({ allowed: true });
-    expect(mayUnlock(spec, aliceLock(), CAROL, 'I need it')).toEqual({ allowed: false, reason: 'Only alice (who took the lock) or an admin (dave) may unlock checkout production.' });
+    expect(mayUnlock(spec, aliceLock(), CAROL, 'I need it')).toEqual({
+      allowed: false,
+      reason: 'Only alice (who took the lock) or an admin (dave) may unlock checkout production.',
+    });
     // Same id on another platform is not the holder.
     expect(mayUnlock(spec, aliceLock(), { ...ALICE, platform: 'teams' }, null)).toMatchObject({ allowed: false });
   });
@@ -100,7 +136,10 @@ describe('who may lock and unlock', () => {
     expect(mayUnlock(spec, rolledBack, CAROL, 'fixed in 2.4.1')).toEqual({ allowed: true });
     expect(mayUnlock(spec, rolledBack, BOB, 'fixed in 2.4.1')).toEqual({ allowed: true });
     expect(mayUnlock(spec, rolledBack, DAVE, 'fixed in 2.4.1')).toEqual({ allowed: true });
-    expect(mayUnlock(spec, rolledBack, ALICE, 'fixed')).toEqual({ allowed: false, reason: 'checkout production was locked by a rollback: only on-call, approvers and admins may unlock it (carol, bob, dave).' });
+    expect(mayUnlock(spec, rolledBack, ALICE, 'fixed')).toEqual({
+      allowed: false,
+      reason: 'checkout production was locked by a rollback: only on-call, approvers and admins may unlock it (carol, bob, dave).',
+    });
     expect(mayUnlock(spec, rolledBack, CAROL, null)).toMatchObject({ allowed: false, reason: expect.stringContaining('say why it is safe again') });
     // Nobody holds it as a person: even the "Flightdeck" id from chat cannot lift it without the role.
     expect(mayUnlock(spec, rolledBack, { platform: 'slack', id: 'flightdeck', name: 'Flightdeck' }, 'ok')).toMatchObject({ allowed: false });
@@ -130,7 +169,12 @@ describe('lock cards', () => {
     ]);
     expect(plain(shown.context!)).toBe('Unlock with /deploy unlock checkout production [reason]');
     const after = lockCard(rolledBack, at(30));
-    expect(after.fields.map((field) => plain(field.value))).toEqual(['Flightdeck, after checkout-7 ended in a rollback', rolledBack.reason, '2026-11-23 14:00 UTC', 'someone unlocks it']);
+    expect(after.fields.map((field) => plain(field.value))).toEqual([
+      'Flightdeck, after checkout-7 ended in a rollback',
+      rolledBack.reason,
+      '2026-11-23 14:00 UTC',
+      'someone unlocks it',
+    ]);
     expect(plain(after.context!)).toContain('<reason>');
   });
 
@@ -143,16 +187,20 @@ describe('lock cards', () => {
     const summary = { title: 'No active runs', tone: 'info' as const, body: [['Nothing is deploying right now.']], fields: [], buttons: [], context: null };
     expect(withLockLines(summary, [], T0)).toBe(summary);
     expect(withLockLines(summary, [aliceLock()], T0).body).toHaveLength(2);
-    expect(lockedSummary(rolledBack, T0)).toBe(`checkout production is locked by Flightdeck after checkout-7 since 14:00 UTC until someone unlocks it: “${rolledBack.reason}”.`);
+    expect(lockedSummary(rolledBack, T0)).toBe(
+      `checkout production is locked by Flightdeck after checkout-7 since 14:00 UTC until someone unlocks it: “${rolledBack.reason}”.`,
+    );
   });
 });
 
 describe('admins override', () => {
   it('an admin may roll back, resume and cancel a run they are neither approver nor on-call of, but not approve it', () => {
-    const spec = buildSpec(buildPlan((document) => {
-      document.people = { ...document.people, dave: { slack: DAVE.id } } as typeof document.people;
-      (document as Record<string, unknown>).admins = ['dave'];
-    }));
+    const spec = buildSpec(
+      buildPlan((document) => {
+        document.people = { ...document.people, dave: { slack: DAVE.id } } as typeof document.people;
+        (document as Record<string, unknown>).admins = ['dave'];
+      }),
+    );
     expect(mayRollback(spec, DAVE).allowed).toBe(true);
     expect(mayCancel(spec, ALICE, DAVE).allowed).toBe(true);
     expect(mayDecide(spec, DAVE).allowed).toBe(false);

@@ -90,7 +90,20 @@ describe('statusCard', () => {
   ])('offers only "Roll back" while %s', (_state, make) => {
     const card = statusCard(make());
     // The confirmation is the card model's (renderers only draw it), so it is part of the button.
-    expect(card.buttons).toEqual([{ action: ACTIONS.rollback, label: 'Roll back', value: RUN_ID, style: 'danger', confirm: { title: 'Roll back this run?', text: 'Production traffic goes back to the previous version, and on-call is paged.', confirm: 'Roll back', deny: 'Keep it' } }]);
+    expect(card.buttons).toEqual([
+      {
+        action: ACTIONS.rollback,
+        label: 'Roll back',
+        value: RUN_ID,
+        style: 'danger',
+        confirm: {
+          title: 'Roll back this run?',
+          text: 'Production traffic goes back to the previous version, and on-call is paged.',
+          confirm: 'Roll back',
+          deny: 'Keep it',
+        },
+      },
+    ]);
   });
 
   it.each([
@@ -147,7 +160,9 @@ describe('rollbackCard', () => {
     expect(card.title).toBe('URGENT: Deployment Rolled Back - checkout 2.3.0');
     expect(card.tone).toBe('danger');
     const text = bodyText(card);
-    expect(text).toContain(`We rolled back checkout 2.3.0 in production: trigger "${TRIGGER}" fired (3 checks failed in a row over 2s; the last: GET /health → 503 (check 3)).`);
+    expect(text).toContain(
+      `We rolled back checkout 2.3.0 in production: trigger "${TRIGGER}" fired (3 checks failed in a row over 2s; the last: GET /health → 503 (check 3)).`,
+    );
     // The evidence is in the reason, once: not every failing check again.
     expect(flight.run.rollback!.evidence).toHaveLength(3);
     expect(text.match(/GET \/health → 503/g)).toHaveLength(1);
@@ -230,11 +245,15 @@ describe('deploymentReport', () => {
     expect(report).toContain('**Go/No-Go**: GO by bob at 14:00 UTC');
     const rows = report.split('\n').filter((line) => /^\| \d\d:\d\d:\d\d \|/.test(line));
     expect(rows).toEqual(flight.run.steps.map((step) => `| ${step.finishedAt.slice(11, 19)} | ${step.name} | ✅ exit 0 |`));
-    expect(rows.map((row) => row.split(' | ')[1])).toEqual(['pre_checks.0', 'pre_checks.1', ...DEPLOY_IDS, ...ROLLBACK_IDS].map((id) => STEP_NAMES[id as keyof typeof STEP_NAMES]));
+    expect(rows.map((row) => row.split(' | ')[1])).toEqual(
+      ['pre_checks.0', 'pre_checks.1', ...DEPLOY_IDS, ...ROLLBACK_IDS].map((id) => STEP_NAMES[id as keyof typeof STEP_NAMES]),
+    );
     expect(report).toContain(`- Reason: trigger "${TRIGGER}" fired`);
     expect(report).toContain('- Traffic back on the old version after: 2s');
     expect(report).toContain('- Took: 8s');
-    expect(report).toContain('- **Rollback Status**: SUCCESS — 2.2.9 should be serving again (the plan has no version probe to ask production which version answers): health check passing; Check the old slot answers passed');
+    expect(report).toContain(
+      '- **Rollback Status**: SUCCESS — 2.2.9 should be serving again (the plan has no version probe to ask production which version answers): health check passing; Check the old slot answers passed',
+    );
     expect(report).toMatch(/- check 3 \(\d\d:\d\d:\d\d\): ❌ GET \/health → 503 \(check 3\)/);
   });
 

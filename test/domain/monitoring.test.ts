@@ -26,7 +26,12 @@ function monitoringRun(): Run {
   const waiting = apply(null, [requested(metricsPlan), ...step('pre_checks.0')]).run;
   return apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')]).run;
 }
-const reading = (value: number | null): Reading => ({ metric: 'error_rate', value, source: 'sum(rate(http_errors_total[1m])) / …', detail: value === null ? 'Prometheus unreachable' : `${value}` });
+const reading = (value: number | null): Reading => ({
+  metric: 'error_rate',
+  value,
+  source: 'sum(rate(http_errors_total[1m])) / …',
+  detail: value === null ? 'Prometheus unreachable' : `${value}`,
+});
 const check = (seq: number, value: number | null): RunEvent => ({ type: 'check', seq, healthy: true, detail: 'GET /health → 200', readings: [reading(value)] });
 const minute = (n: number) => new Date(T0.getTime() + n * 60_000);
 
@@ -55,7 +60,10 @@ describe('monitoring that decides', () => {
   it('an error rate of 20% held for five minutes rolls back, and the reason carries the numbers', () => {
     const result = feed(monitoringRun(), [0.001, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2]);
     expect(result.run.state).toBe('rolling_back');
-    expect(result.run.rollback).toMatchObject({ trigger: 'error_rate > 5% for 5m', reason: 'trigger "error_rate > 5% for 5m" fired (error_rate was 20%, 20%, 20%, 20%, 20%, 20% (> 5%) for 5m)' });
+    expect(result.run.rollback).toMatchObject({
+      trigger: 'error_rate > 5% for 5m',
+      reason: 'trigger "error_rate > 5% for 5m" fired (error_rate was 20%, 20%, 20%, 20%, 20%, 20% (> 5%) for 5m)',
+    });
     expect(result.run.rollback!.evidence.map((sample) => sample.seq)).toEqual([2, 3, 4, 5, 6, 7]);
   });
 
@@ -81,7 +89,9 @@ describe('monitoring that decides', () => {
   });
 
   it('a plan whose trigger reads a metric nobody measures is refused', () => {
-    expect(() => plan({ environments: { production: { ...production, rollbackTriggers: ['error_rate > 5% for 5m'] } } })).toThrow(/reads error_rate, which monitoring.metrics does not measure/);
+    expect(() => plan({ environments: { production: { ...production, rollbackTriggers: ['error_rate > 5% for 5m'] } } })).toThrow(
+      /reads error_rate, which monitoring.metrics does not measure/,
+    );
   });
 
   it('a baseline is measured just before traffic moves, and its numbers are kept on the run', () => {
@@ -89,12 +99,19 @@ describe('monitoring that decides', () => {
       environments: {
         production: {
           ...production,
-          monitoring: { check: { url: 'http://prod/health' }, metrics: [{ metric: 'p95_latency', prometheus: { query: 'q' } }], baseline: { window: '5m', every: '30s' }, every: '1m', for: '5m' },
+          monitoring: {
+            check: { url: 'http://prod/health' },
+            metrics: [{ metric: 'p95_latency', prometheus: { query: 'q' } }],
+            baseline: { window: '5m', every: '30s' },
+            every: '1m',
+            for: '5m',
+          },
           rollbackTriggers: ['p95_latency > baseline * 1.5 for 5m'],
         },
       },
     });
-    const steps = requested(withBaseline).type === 'requested' ? (requested(withBaseline) as Extract<RunEvent, { type: 'requested' }>).run.spec.steps.deploy : [];
+    const steps =
+      requested(withBaseline).type === 'requested' ? (requested(withBaseline) as Extract<RunEvent, { type: 'requested' }>).run.spec.steps.deploy : [];
     expect(steps.map((step) => [step.id, step.name])).toEqual([
       ['deploy.0', 'Deploy idle'],
       ['deploy.1', 'Check idle'],
@@ -103,13 +120,27 @@ describe('monitoring that decides', () => {
     ]);
     expect(steps[2]!.action).toEqual({ kind: 'baseline', windowMs: 300_000, everyMs: 30_000 });
     const waiting = apply(null, [requested(withBaseline), ...step('pre_checks.0')]).run;
-    const measured = apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), { type: 'step.started', stepId: 'deploy.2' }, { type: 'step.succeeded', stepId: 'deploy.2', summary: 'baseline', baselines: { p95_latency: 0.12 } }]);
+    const measured = apply(waiting, [
+      { type: 'decision', decision: 'go', by: BOB, rationale: null },
+      ...step('deploy.0'),
+      ...step('deploy.1'),
+      { type: 'step.started', stepId: 'deploy.2' },
+      { type: 'step.succeeded', stepId: 'deploy.2', summary: 'baseline', baselines: { p95_latency: 0.12 } },
+    ]);
     expect(measured.run.baselines).toEqual({ p95_latency: 0.12 });
   });
 
   it('a baseline trigger without a way to measure the baseline is refused', () => {
     expect(() =>
-      plan({ environments: { production: { ...production, monitoring: { check: { url: 'x' }, metrics: [{ metric: 'p95_latency', prometheus: { query: 'q' } }], every: '1m', for: '5m' }, rollbackTriggers: ['p95_latency > baseline * 1.5 for 5m'] } } }),
+      plan({
+        environments: {
+          production: {
+            ...production,
+            monitoring: { check: { url: 'x' }, metrics: [{ metric: 'p95_latency', prometheus: { query: 'q' } }], every: '1m', for: '5m' },
+            rollbackTriggers: ['p95_latency > baseline * 1.5 for 5m'],
+          },
+        },
+      }),
     ).toThrow(/monitoring.baseline must say how to measure it/);
   });
 

@@ -10,7 +10,10 @@ describe('overdue work', () => {
   });
 
   it('a running step is not overdue: a dead worker’s step is BullMQ’s stalled-job business', () => {
-    const running = apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, { type: 'step.started', stepId: 'deploy.0' }]).run;
+    const running = apply(awaitingDecision(), [
+      { type: 'decision', decision: 'go', by: BOB, rationale: null },
+      { type: 'step.started', stepId: 'deploy.0' },
+    ]).run;
     expect(overdueWork(running, minutes(60), 60_000)).toEqual([]);
   });
 
@@ -26,7 +29,9 @@ describe('overdue work', () => {
     expect(overdueWork(waiting, minutes(36), 5 * 60_000)).toEqual([{ kind: 'scheduleTimer', timer: 'decision_reminder', n: 1, at: minutes(36).toISOString() }]);
     const reminded = apply(waiting, [{ type: 'timer', timer: 'decision_reminder', n: 1 }], minutes(36)).run;
     expect(overdueWork(reminded, minutes(40), 5 * 60_000)).toEqual([]);
-    expect(overdueWork(reminded, minutes(246), 5 * 60_000)).toEqual([{ kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: minutes(246).toISOString() }]);
+    expect(overdueWork(reminded, minutes(246), 5 * 60_000)).toEqual([
+      { kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at: minutes(246).toISOString() },
+    ]);
   });
 
   it('ended runs owe nothing', () => {

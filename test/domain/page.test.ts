@@ -48,7 +48,12 @@ function remindersUntil(spec: RunSpec, first: Round, count: number): Round[] {
 }
 
 function text(card: Card): string {
-  return [card.title, ...card.body.map(plain), ...card.fields.map((field) => `${field.label}: ${plain(field.value)}`), card.context ? plain(card.context) : ''].join('\n');
+  return [
+    card.title,
+    ...card.body.map(plain),
+    ...card.fields.map((field) => `${field.label}: ${plain(field.value)}`),
+    card.context ? plain(card.context) : '',
+  ].join('\n');
 }
 
 describe('opening a page', () => {
@@ -57,7 +62,14 @@ describe('opening a page', () => {
     const round = openPage(PAGE, run.spec, T0);
     expect(who(round)).toEqual(['carol']);
     expect(round.deliveries[0]!.reminder).toBe(0);
-    expect(round.page).toEqual({ ...PAGE, openedAt: T0.toISOString(), acknowledged: null, remindersSent: 0, nextReminderAt: at(5).toISOString(), escalatedAt: null });
+    expect(round.page).toEqual({
+      ...PAGE,
+      openedAt: T0.toISOString(),
+      acknowledged: null,
+      remindersSent: 0,
+      nextReminderAt: at(5).toISOString(),
+      escalatedAt: null,
+    });
   });
 
   it('without a paging section the plan repeats every 5m and escalates to nobody', () => {
@@ -151,13 +163,21 @@ describe('acknowledging', () => {
 
   it('on-call takes the page: reminders stop and the run’s log says who and after how long', () => {
     const taken = acknowledge(page, run.spec, CAROL, at(3));
-    expect(taken).toEqual({ ok: true, page: { ...page, acknowledged: { by: CAROL, at: at(3).toISOString() }, nextReminderAt: null }, log: '🟢 Page acknowledged by carol after 3m' });
+    expect(taken).toEqual({
+      ok: true,
+      page: { ...page, acknowledged: { by: CAROL, at: at(3).toISOString() }, nextReminderAt: null },
+      log: '🟢 Page acknowledged by carol after 3m',
+    });
   });
 
   it('twice answers who acknowledged it and when', () => {
     const taken = acknowledge(page, run.spec, CAROL, at(3));
     if (!taken.ok) throw new Error(taken.message);
-    expect(acknowledge(taken.page, run.spec, BOB, at(4))).toEqual({ ok: false, code: 'already_acknowledged', message: 'Already acknowledged by carol at 14:03 UTC.' });
+    expect(acknowledge(taken.page, run.spec, BOB, at(4))).toEqual({
+      ok: false,
+      code: 'already_acknowledged',
+      message: 'Already acknowledged by carol at 14:03 UTC.',
+    });
   });
 
   it('escalation contacts and approvers may acknowledge; anyone else is refused politely', () => {
@@ -244,7 +264,9 @@ describe('what pages on-call', () => {
   }
   function rolledBack(p: Plan, manual: boolean) {
     const watching = monitoringOf(p);
-    const rolling = manual ? apply(watching, [{ type: 'rollback.requested', by: CAROL, reason: 'wrong build' }]).run : apply(watching, [unhealthy(1), unhealthy(2), unhealthy(3)]).run;
+    const rolling = manual
+      ? apply(watching, [{ type: 'rollback.requested', by: CAROL, reason: 'wrong build' }]).run
+      : apply(watching, [unhealthy(1), unhealthy(2), unhealthy(3)]).run;
     return validated(apply(rolling, step('rollback.0')).run);
   }
 
@@ -256,11 +278,15 @@ describe('what pages on-call', () => {
     expect(pages(manual.effects)).toEqual([]);
     expect(manual.effects).toContainEqual({ kind: 'announce', message: 'rollback' });
     const paged = rolledBack(optedIn(), true).effects.find((effect) => effect.kind === 'page');
-    expect(paged).toMatchObject({ cause: 'manual_rollback', reason: expect.stringContaining('— manual rollback by carol: wrong build; validated: 1.4.1 should be serving again') });
+    expect(paged).toMatchObject({
+      cause: 'manual_rollback',
+      reason: expect.stringContaining('— manual rollback by carol: wrong build; validated: 1.4.1 should be serving again'),
+    });
   });
 
   it('a NO-GO pages nobody, unless the plan asks for no_go', () => {
-    const noGo = (p: ReturnType<typeof plan>) => apply(apply(null, [requested(p), ...step('pre_checks.0')]).run, [{ type: 'decision', decision: 'no_go', by: BOB, rationale: 'not today' }]);
+    const noGo = (p: ReturnType<typeof plan>) =>
+      apply(apply(null, [requested(p), ...step('pre_checks.0')]).run, [{ type: 'decision', decision: 'no_go', by: BOB, rationale: 'not today' }]);
     expect(pages(noGo(plan()).effects)).toEqual([]);
     const asked = noGo(plan({ paging: { also: ['no_go'] } })).effects.find((effect) => effect.kind === 'page');
     expect(asked).toMatchObject({ cause: 'no_go', reason: expect.stringContaining('NO-GO by bob') });

@@ -74,7 +74,9 @@ describe('planCard', () => {
       document.approvers = ['bob', 'alice'];
       (document.environments.production as Record<string, unknown>).approval = { quorum: 2, allowSelfApproval: true, timeout: '30m' };
     });
-    expect(lines(planCard(quorum, 'production', buildSpec(quorum)))).toContain('2 · Go/No-Go: GOs from 2 different approvers among @bob, @alice, within 30m, before production is touched');
+    expect(lines(planCard(quorum, 'production', buildSpec(quorum)))).toContain(
+      '2 · Go/No-Go: GOs from 2 different approvers among @bob, @alice, within 30m, before production is touched',
+    );
   });
 
   it('says when an environment asks no Go/No-Go, has no monitoring, or a migration a rollback leaves in place', () => {
@@ -98,7 +100,14 @@ describe('planCard', () => {
     const withApi = buildPlan((document) => {
       document.environments.production.strategy.checkIdle = {
         name: 'Dispatch',
-        http: { method: 'POST', url: '${env.API}/dispatches', expectStatus: [200, 204], headers: { Authorization: 'Bearer ${env.TOKEN}' }, body: { v: '${version}' }, bodyIncludes: '${version}' },
+        http: {
+          method: 'POST',
+          url: '${env.API}/dispatches',
+          expectStatus: [200, 204],
+          headers: { Authorization: 'Bearer ${env.TOKEN}' },
+          body: { v: '${version}' },
+          bodyIncludes: '${version}',
+        },
         attempts: 4,
         interval: '2s',
         backoff: { factor: 2, max: '10s' },
@@ -106,7 +115,9 @@ describe('planCard', () => {
       } as never;
     });
     const line = lines(planCard(withApi, 'production', buildSpec(withApi))).find((text) => text.startsWith('2. Dispatch'));
-    expect(line).toBe('2. Dispatch — POST ${env.API}/dispatches expects 200 or 204, body must include "${version}", up to 4 tries from 2s apart, ×2 each time up to 10s; then waits for GET ${env.API}/runs expects 200, body must include "(${run})", up to 30 tries every 10s');
+    expect(line).toBe(
+      '2. Dispatch — POST ${env.API}/dispatches expects 200 or 204, body must include "${version}", up to 4 tries from 2s apart, ×2 each time up to 10s; then waits for GET ${env.API}/runs expects 200, body must include "(${run})", up to 30 tries every 10s',
+    );
     expect(JSON.stringify(planCard(withApi, 'production', buildSpec(withApi)))).not.toContain('Authorization');
   });
 });
@@ -131,7 +142,9 @@ describe('dryRunCard', () => {
   });
 
   it('carries what would stop a real start as warnings', () => {
-    const card = dryRunCard({ service: 'checkout', version: '2.0.1', environment: 'production' }, spec, ['A real start would be refused: only deployers may start']);
+    const card = dryRunCard({ service: 'checkout', version: '2.0.1', environment: 'production' }, spec, [
+      'A real start would be refused: only deployers may start',
+    ]);
     expect(card.tone).toBe('warning');
     expect(lines(card).at(-1)).toBe('⚠️ A real start would be refused: only deployers may start');
   });
@@ -146,15 +159,26 @@ describe('dryRunCard', () => {
 describe('planCard: readiness and staging', () => {
   const plan = buildPlan((document) => {
     const production = document.environments.production as Record<string, unknown>;
-    production.readiness = { threshold: 80, prerequisites: [{ name: 'Coverage', run: ['coverage'], points: 20, minScore: 85 }, { name: 'CI', run: ['ci'], points: 80, critical: true }] };
-    production.staging = { deploy: [{ name: 'Deploy to staging', run: ['deploy-staging'] }], smokeTests: [{ name: 'home', http: { url: 'https://staging.example/' } }] };
+    production.readiness = {
+      threshold: 80,
+      prerequisites: [
+        { name: 'Coverage', run: ['coverage'], points: 20, minScore: 85 },
+        { name: 'CI', run: ['ci'], points: 80, critical: true },
+      ],
+    };
+    production.staging = {
+      deploy: [{ name: 'Deploy to staging', run: ['deploy-staging'] }],
+      smokeTests: [{ name: 'home', http: { url: 'https://staging.example/' } }],
+    };
   });
   const text = lines(planCard(plan, 'production', buildSpec(plan)));
 
   it('shows each prerequisite’s points, the readiness rule, and the staging steps before the Go/No-Go', () => {
     expect(text).toContain('3. Coverage — runs coverage (timeout 5m) [readiness: 20 points, score ≥ 85]');
     expect(text).toContain('4. CI — runs ci (timeout 5m) [readiness: 80 points, critical]');
-    expect(text).toContain('Readiness: READY at 80/100 or more with nothing failing; CONDITIONAL (approvers acknowledge) with only non-critical failures; otherwise the run stops');
+    expect(text).toContain(
+      'Readiness: READY at 80/100 or more with nothing failing; CONDITIONAL (approvers acknowledge) with only non-critical failures; otherwise the run stops',
+    );
     const staging = text.indexOf('Staging (before any approval):');
     expect(staging).toBeGreaterThan(0);
     expect(text[staging + 2]).toBe('2. Staging smoke test: home — GET https://staging.example/ expects 200');

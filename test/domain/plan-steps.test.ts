@@ -35,25 +35,43 @@ describe('HTTP step schema', () => {
 
   it('without a backoff the action has none (a fixed interval), as runs created before backoffs existed', () => {
     const step = httpStepSchema.parse({ name: 'Health', http: { url: 'https://x.example/health' }, attempts: 3 });
-    expect(stepFrom(step).action).toEqual({ kind: 'http', probe: { method: 'GET', url: 'https://x.example/health', expectStatus: 200, timeout: 5_000 }, attempts: 3, intervalMs: 1_000 });
+    expect(stepFrom(step).action).toEqual({
+      kind: 'http',
+      probe: { method: 'GET', url: 'https://x.example/health', expectStatus: 200, timeout: 5_000 },
+      attempts: 3,
+      intervalMs: 1_000,
+    });
   });
 
   it('takes a list of statuses and a string body', () => {
-    const step = httpStepSchema.parse({ name: 'Put', http: { method: 'PUT', url: 'https://x.example', body: 'version=${version}', expectStatus: [200, 201, 204] } });
+    const step = httpStepSchema.parse({
+      name: 'Put',
+      http: { method: 'PUT', url: 'https://x.example', body: 'version=${version}', expectStatus: [200, 201, 204] },
+    });
     expect(step.http).toMatchObject({ body: 'version=${version}', expectStatus: [200, 201, 204] });
   });
 
   it('reads waitFor, the poll after the call, into the action', () => {
-    const step = httpStepSchema.parse({ ...dispatch, waitFor: { http: { url: 'https://x.example/runs', bodyIncludes: '(${run})' }, attempts: 60, interval: '15s' } });
+    const step = httpStepSchema.parse({
+      ...dispatch,
+      waitFor: { http: { url: 'https://x.example/runs', bodyIncludes: '(${run})' }, attempts: 60, interval: '15s' },
+    });
     expect(stepFrom(step).action).toMatchObject({
       kind: 'http',
       attempts: 4,
-      waitFor: { probe: { method: 'GET', url: 'https://x.example/runs', bodyIncludes: '(${run})', expectStatus: 200, timeout: 5_000 }, attempts: 60, intervalMs: 15_000 },
+      waitFor: {
+        probe: { method: 'GET', url: 'https://x.example/runs', bodyIncludes: '(${run})', expectStatus: 200, timeout: 5_000 },
+        attempts: 60,
+        intervalMs: 15_000,
+      },
     });
   });
 
   it.each([
-    [{ http: { url: 'https://x.example' }, waitFor: { http: { url: 'https://x.example' }, interval: '10s', backoff: { max: '1s' } } }, 'waitFor.backoff.max: is shorter than interval, the first wait'],
+    [
+      { http: { url: 'https://x.example' }, waitFor: { http: { url: 'https://x.example' }, interval: '10s', backoff: { max: '1s' } } },
+      'waitFor.backoff.max: is shorter than interval, the first wait',
+    ],
     [{ http: { url: 'https://x.example', body: { a: 1 } } }, 'http.body: a GET request has no body; use POST, PUT, PATCH or DELETE'],
     [{ http: { method: 'HEAD', url: 'https://x.example', body: 'x' } }, 'http.body: a HEAD request has no body; use POST, PUT, PATCH or DELETE'],
     [{ http: { url: 'https://x.example' }, interval: '10s', backoff: { factor: 2, max: '5s' } }, 'backoff.max: is shorter than interval, the first wait'],
@@ -68,7 +86,9 @@ describe('HTTP step schema', () => {
 
 describe('command step schema', () => {
   it('accepts run variables in argv', () => {
-    expect(problems(commandStepSchema, { name: 'Set image', run: ['kubectl', 'set', 'image', 'deployment/api', 'api=registry.example/api:${version}'] })).toEqual([]);
+    expect(
+      problems(commandStepSchema, { name: 'Set image', run: ['kubectl', 'set', 'image', 'deployment/api', 'api=registry.example/api:${version}'] }),
+    ).toEqual([]);
   });
 
   it('refuses ${env.NAME} in argv and says where it belongs', () => {

@@ -68,7 +68,13 @@ describe('parsePlan: a valid plan', () => {
     expect(spec.strategy).toBe('blue-green');
     expect(spec.requireDecision).toBe(true);
     // The plan's steps, and the rollback's validation that the spec adds after them.
-    expect(Object.fromEntries(Object.values(spec.steps).flat().map((step) => [step.id, step.name]))).toEqual({ ...STEP_NAMES, 'rollback.2': 'Validate the rollback' });
+    expect(
+      Object.fromEntries(
+        Object.values(spec.steps)
+          .flat()
+          .map((step) => [step.id, step.name]),
+      ),
+    ).toEqual({ ...STEP_NAMES, 'rollback.2': 'Validate the rollback' });
     expect(spec.steps.rollback.map((step) => [step.undoes, step.evidence, step.action.kind])).toEqual([
       [['deploy.2'], undefined, 'command'],
       [undefined, true, 'http'],
@@ -217,6 +223,10 @@ describe('parsePlan: problems carry their path in the file', () => {
       document.environments.production.strategy.deployIdle.timeout = '5 minutes';
       loose(document.environments.production.strategy.switchBack).timeout = 'later';
     });
-    expect(problems.map((problem) => problem.path).sort()).toEqual(['environments.production.strategy.deployIdle.timeout', 'environments.production.strategy.switchBack.timeout', 'service']);
+    expect(problems.map((problem) => problem.path).sort()).toEqual([
+      'environments.production.strategy.deployIdle.timeout',
+      'environments.production.strategy.switchBack.timeout',
+      'service',
+    ]);
   });
 });

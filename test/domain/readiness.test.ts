@@ -17,25 +17,57 @@ const READINESS = {
     { name: 'Load test', http: { url: 'http://perf/report' }, points: 30 },
   ],
 };
-const succeeded = (stepId: string, output = ''): RunEvent[] => [{ type: 'step.started', stepId }, { type: 'step.succeeded', stepId, summary: 'exit 0', output }];
-const failed = (stepId: string): RunEvent[] => [{ type: 'step.started', stepId }, { type: 'step.failed', stepId, summary: 'exit 1: red' }];
+const succeeded = (stepId: string, output = ''): RunEvent[] => [
+  { type: 'step.started', stepId },
+  { type: 'step.succeeded', stepId, summary: 'exit 0', output },
+];
+const failed = (stepId: string): RunEvent[] => [
+  { type: 'step.started', stepId },
+  { type: 'step.failed', stepId, summary: 'exit 1: red' },
+];
 
 describe('readiness scoring', () => {
   it('reads the last number a check printed as its score', () => {
     expect(scoreIn('lines: 1200, coverage: 83.4%')).toBe(83.4);
     expect(scoreIn('no numbers here')).toBeNull();
-    expect(judgePrerequisite({ points: 10, critical: false, minScore: 80 }, true, 'exit 0', 'coverage 72%')).toEqual({ ok: false, summary: 'score 72, below 80' });
-    expect(judgePrerequisite({ points: 10, critical: false, minScore: 80 }, true, 'exit 0', 'coverage 91%')).toEqual({ ok: true, summary: 'score 91 (needs 80)' });
+    expect(judgePrerequisite({ points: 10, critical: false, minScore: 80 }, true, 'exit 0', 'coverage 72%')).toEqual({
+      ok: false,
+      summary: 'score 72, below 80',
+    });
+    expect(judgePrerequisite({ points: 10, critical: false, minScore: 80 }, true, 'exit 0', 'coverage 91%')).toEqual({
+      ok: true,
+      summary: 'score 91 (needs 80)',
+    });
     expect(judgePrerequisite({ points: 10, critical: false, minScore: 80 }, true, 'exit 0', '')).toMatchObject({ ok: false });
   });
 
   it('READY, CONDITIONAL and NOT READY', () => {
     const steps = specFor(gated({ readiness: READINESS }), 'production')!.steps.pre_checks;
-    const record = (index: number, ok: boolean) => ({ stepId: steps[index]!.id, name: steps[index]!.name, ok, startedAt: '', finishedAt: '', summary: ok ? 'ok' : 'red' });
-    expect(readinessOf(steps, [record(0, true), record(1, true), record(2, true), record(3, true)], 75)).toEqual({ score: 100, threshold: 75, verdict: 'READY', failing: [] });
+    const record = (index: number, ok: boolean) => ({
+      stepId: steps[index]!.id,
+      name: steps[index]!.name,
+      ok,
+      startedAt: '',
+      finishedAt: '',
+      summary: ok ? 'ok' : 'red',
+    });
+    expect(readinessOf(steps, [record(0, true), record(1, true), record(2, true), record(3, true)], 75)).toEqual({
+      score: 100,
+      threshold: 75,
+      verdict: 'READY',
+      failing: [],
+    });
     expect(readinessOf(steps, [record(0, true), record(1, true), record(2, true), record(3, false)], 75)).toMatchObject({ score: 70, verdict: 'NOT_READY' });
-    expect(readinessOf(steps, [record(0, true), record(1, true), record(2, true), record(3, false)], 70)).toMatchObject({ score: 70, verdict: 'CONDITIONAL', failing: [{ name: 'Load test', critical: false }] });
-    expect(readinessOf(steps, [record(0, true), record(1, false), record(2, true), record(3, true)], 50)).toMatchObject({ score: 60, verdict: 'NOT_READY', failing: [{ name: 'CI green on main', critical: true }] });
+    expect(readinessOf(steps, [record(0, true), record(1, true), record(2, true), record(3, false)], 70)).toMatchObject({
+      score: 70,
+      verdict: 'CONDITIONAL',
+      failing: [{ name: 'Load test', critical: false }],
+    });
+    expect(readinessOf(steps, [record(0, true), record(1, false), record(2, true), record(3, true)], 50)).toMatchObject({
+      score: 60,
+      verdict: 'NOT_READY',
+      failing: [{ name: 'CI green on main', critical: true }],
+    });
   });
 
   it('a plan without prerequisites has no readiness verdict', () => {
@@ -43,7 +75,10 @@ describe('readiness scoring', () => {
   });
 
   it('prerequisite problems are reported with their path', () => {
-    const result = parsePlan({ ...PLAN_DOCUMENT, environments: { production: { ...production, readiness: { prerequisites: [{ name: 'x', run: ['y'], points: 0 }] } } } });
+    const result = parsePlan({
+      ...PLAN_DOCUMENT,
+      environments: { production: { ...production, readiness: { prerequisites: [{ name: 'x', run: ['y'], points: 0 }] } } },
+    });
     expect(result.ok ? [] : result.problems.map((problem) => problem.path)).toEqual(['environments.production.readiness.prerequisites[0].points']);
   });
 });
@@ -60,7 +95,13 @@ describe('the readiness gate in a run', () => {
 
   it('the same with a threshold of 70 is CONDITIONAL: it waits for a GO, and the approvers see why', () => {
     const lenient = gated({ readiness: { ...READINESS, threshold: 70 } });
-    const result = apply(null, [requested(lenient), ...succeeded('pre_checks.0'), ...succeeded('pre_checks.1'), ...succeeded('pre_checks.2', 'coverage 85%'), ...failed('pre_checks.3')]);
+    const result = apply(null, [
+      requested(lenient),
+      ...succeeded('pre_checks.0'),
+      ...succeeded('pre_checks.1'),
+      ...succeeded('pre_checks.2', 'coverage 85%'),
+      ...failed('pre_checks.3'),
+    ]);
     expect(result.run.state).toBe('awaiting_decision');
     expect(result.run.readiness?.verdict).toBe('CONDITIONAL');
     expect(result.effects).toContainEqual({ kind: 'postLog', text: '🟡 Readiness: CONDITIONAL (70/100, needs 70); failing: Load test: exit 1: red' });
@@ -100,7 +141,13 @@ describe('staging and smoke tests', () => {
 
   it('a failing production smoke test rolls back', () => {
     const waiting = apply(null, [requested(staged), ...step('pre_checks.0'), ...step('staging.0'), ...step('staging.1')]).run;
-    const result = apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2'), ...step('deploy.3', false)]);
+    const result = apply(waiting, [
+      { type: 'decision', decision: 'go', by: BOB, rationale: null },
+      ...step('deploy.0'),
+      ...step('deploy.1'),
+      ...step('deploy.2'),
+      ...step('deploy.3', false),
+    ]);
     expect(result.run.state).toBe('rolling_back');
     expect(result.run.rollback?.reason).toBe('step "Smoke test: checkout" failed');
   });

@@ -13,13 +13,30 @@ describe('domain regressions', () => {
   it('an empty monitoring schedule is refused at load (it made the switch throw)', () => {
     expect(scheduleProblems([])).toEqual(['a schedule needs at least one step']);
     const result = parsePlan({ ...PLAN_DOCUMENT, environments: { production: { ...production, monitoring: { check: { url: 'x' }, schedule: [] } } } });
-    expect(result.ok ? [] : result.problems).toContainEqual({ path: 'environments.production.monitoring.schedule', message: 'a schedule needs at least one step' });
+    expect(result.ok ? [] : result.problems).toContainEqual({
+      path: 'environments.production.monitoring.schedule',
+      message: 'a schedule needs at least one step',
+    });
   });
 
   it('a mistake inside a pre-check is reported with its own path and message', () => {
-    const result = parsePlan({ ...PLAN_DOCUMENT, environments: { production: { ...production, preChecks: [{ name: 'a', run: ['x'], timeout: '5 minutes' }, { name: 'b', http: { url: 'u', timeout: 'soon' } }] } } });
+    const result = parsePlan({
+      ...PLAN_DOCUMENT,
+      environments: {
+        production: {
+          ...production,
+          preChecks: [
+            { name: 'a', run: ['x'], timeout: '5 minutes' },
+            { name: 'b', http: { url: 'u', timeout: 'soon' } },
+          ],
+        },
+      },
+    });
     const problems = result.ok ? [] : result.problems;
-    expect(problems.map((problem) => problem.path)).toEqual(['environments.production.preChecks[0].timeout', 'environments.production.preChecks[1].http.timeout']);
+    expect(problems.map((problem) => problem.path)).toEqual([
+      'environments.production.preChecks[0].timeout',
+      'environments.production.preChecks[1].http.timeout',
+    ]);
     expect(problems[0]!.message).toContain('"5 minutes" is not a duration');
   });
 

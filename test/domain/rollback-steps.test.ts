@@ -23,8 +23,17 @@ describe('rollback steps', () => {
     const p = withMigration({ reversible: false, rollback: undo });
     expect(specFor(p, 'production')!.steps.rollback.map((s) => s.name)).toEqual(['Switch back', 'Validate the rollback']);
     const waiting = apply(null, [requested(p), ...step('pre_checks.0')]).run;
-    const switching = apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), { type: 'step.started', stepId: 'deploy.2' }]).run;
-    const switchedBack = apply(switching, [{ type: 'rollback.requested', by: CAROL, reason: null }, { type: 'step.succeeded', stepId: 'deploy.2', summary: 'ok' }, ...step('rollback.0')]).run;
+    const switching = apply(waiting, [
+      { type: 'decision', decision: 'go', by: BOB, rationale: null },
+      ...step('deploy.0'),
+      ...step('deploy.1'),
+      { type: 'step.started', stepId: 'deploy.2' },
+    ]).run;
+    const switchedBack = apply(switching, [
+      { type: 'rollback.requested', by: CAROL, reason: null },
+      { type: 'step.succeeded', stepId: 'deploy.2', summary: 'ok' },
+      ...step('rollback.0'),
+    ]).run;
     const rolled = validated(switchedBack).run;
     expect(rolled.state).toBe('rolled_back');
     expect(rollbackCard(rolled).body.map(plain)).toContain('Database: the migration is not reversible and was left in place.');
@@ -34,14 +43,30 @@ describe('rollback steps', () => {
     expect(() => withMigration({ reversible: true })).toThrow(/needs the step that reverses it/);
   });
 
-  const events = (stepId: string): RunEvent[] => [{ type: 'step.started', stepId }, { type: 'step.succeeded', stepId, summary: 'ok' }];
+  const events = (stepId: string): RunEvent[] => [
+    { type: 'step.started', stepId },
+    { type: 'step.succeeded', stepId, summary: 'ok' },
+  ];
   /** A switch that fails but may have moved some traffic: the rollback, at minute 1, switches back. */
   const failedSwitch = (migration?: object) => {
     const switchStep = { ...production.strategy.switch, partialOnFailure: true };
-    const p = plan({ environments: { production: { ...production, strategy: { ...production.strategy, switch: switchStep }, ...(migration ? { migration } : {}) } } });
+    const p = plan({
+      environments: { production: { ...production, strategy: { ...production.strategy, switch: switchStep }, ...(migration ? { migration } : {}) } },
+    });
     const waiting = apply(null, [requested(p), ...step('pre_checks.0')]).run;
-    const deploying = apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...events('deploy.0'), ...events('deploy.1')], minutes(0)).run;
-    return apply(deploying, [{ type: 'step.started', stepId: 'deploy.2' }, { type: 'step.failed', stepId: 'deploy.2', summary: 'exit 1' }], minutes(1)).run;
+    const deploying = apply(
+      waiting,
+      [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...events('deploy.0'), ...events('deploy.1')],
+      minutes(0),
+    ).run;
+    return apply(
+      deploying,
+      [
+        { type: 'step.started', stepId: 'deploy.2' },
+        { type: 'step.failed', stepId: 'deploy.2', summary: 'exit 1' },
+      ],
+      minutes(1),
+    ).run;
   };
 
   it('rollback time is measured to traffic back on the old version, and shown only once the validation passed', () => {
@@ -50,7 +75,12 @@ describe('rollback steps', () => {
     const trafficBack = apply(failing, events('rollback.0'), minutes(2)).run;
     // Not yet claimed: the validation has not seen production.
     expect(trafficBack.state).toBe('validating_rollback');
-    expect(trafficBack.rollback).toMatchObject({ startedAt: minutes(1).toISOString(), undoneAt: minutes(2).toISOString(), trafficRestoredAt: null, finishedAt: null });
+    expect(trafficBack.rollback).toMatchObject({
+      startedAt: minutes(1).toISOString(),
+      undoneAt: minutes(2).toISOString(),
+      trafficRestoredAt: null,
+      finishedAt: null,
+    });
     const done = validated(trafficBack, true, minutes(4)).run;
     expect(done.state).toBe('rolled_back');
     expect(done.rollback).toMatchObject({ trafficRestoredAt: minutes(2).toISOString(), finishedAt: minutes(4).toISOString() });

@@ -80,19 +80,41 @@ const MODELS: Record<string, SpecModel> = {
   rolling: {
     spec: buildSpec(
       buildPlan((document) => {
-        production(document).strategy = { kind: 'rolling', instances: 5, batchSize: 2, deployBatch: cmd('deploy-batch'), checkBatch: cmd('check-batch'), undoBatch: cmd('undo-batch') };
+        production(document).strategy = {
+          kind: 'rolling',
+          instances: 5,
+          batchSize: 2,
+          deployBatch: cmd('deploy-batch'),
+          checkBatch: cmd('check-batch'),
+          undoBatch: cmd('undo-batch'),
+        };
       }),
     ),
     partial: [],
-    levels: [{ outcome: 'previous_version', undo: [3, 2, 1].map((n) => ({ name: `Put the previous version back on ${batch(n)}`, undoes: [`Deploy ${batch(n)}`] })), checks: [] }],
+    levels: [
+      {
+        outcome: 'previous_version',
+        undo: [3, 2, 1].map((n) => ({ name: `Put the previous version back on ${batch(n)}`, undoes: [`Deploy ${batch(n)}`] })),
+        checks: [],
+      },
+    ],
     windowChecks: 4,
   },
   // A batch that may leave some of its instances changed when it fails; the validation's own smoke test and window.
   rollingPartial: {
     spec: buildSpec(
       buildPlan((document) => {
-        production(document).strategy = { kind: 'rolling', instances: 5, batchSize: 2, deployBatch: { ...cmd('deploy-batch'), partialOnFailure: true }, checkBatch: cmd('check-batch'), undoBatch: cmd('undo-batch') };
-        production(document).rollback = { validation: { every: '10s', window: '30s', smokeTests: [{ name: 'checkout page', http: { url: 'https://prod.example/checkout' } }] } };
+        production(document).strategy = {
+          kind: 'rolling',
+          instances: 5,
+          batchSize: 2,
+          deployBatch: { ...cmd('deploy-batch'), partialOnFailure: true },
+          checkBatch: cmd('check-batch'),
+          undoBatch: cmd('undo-batch'),
+        };
+        production(document).rollback = {
+          validation: { every: '10s', window: '30s', smokeTests: [{ name: 'checkout page', http: { url: 'https://prod.example/checkout' } }] },
+        };
       }),
     ),
     partial: [1, 2, 3].map((n) => `Deploy ${batch(n)}`),
@@ -116,7 +138,10 @@ const MODELS: Record<string, SpecModel> = {
           promote: cmd('canary-promote'),
           abort: cmd('canary-abort'),
           retireOld: cmd('retire-old-pool'),
-          steps: [{ weight: 5, hold: '2s' }, { weight: 25, hold: '3s', promotion: 'manual' }],
+          steps: [
+            { weight: 5, hold: '2s' },
+            { weight: 25, hold: '3s', promotion: 'manual' },
+          ],
           checkEvery: '1s',
         };
       }),
@@ -129,7 +154,14 @@ const MODELS: Record<string, SpecModel> = {
   featureFlag: {
     spec: buildSpec(
       buildPlan((document) => {
-        production(document).strategy = { kind: 'feature-flag', deploy: cmd('deploy-dark'), flagOn: cmd('flag-on'), flagOff: cmd('flag-off'), verifyRollback: cmd('verify-flag-off'), undeploy: cmd('undeploy') };
+        production(document).strategy = {
+          kind: 'feature-flag',
+          deploy: cmd('deploy-dark'),
+          flagOn: cmd('flag-on'),
+          flagOff: cmd('flag-off'),
+          verifyRollback: cmd('verify-flag-off'),
+          undeploy: cmd('undeploy'),
+        };
         production(document).smokeTests = [{ name: 'homepage', http: { url: 'https://prod.example/' } }];
       }),
     ),
@@ -165,11 +197,21 @@ const IDS = Object.fromEntries(MODEL_NAMES.map((name) => [name, idsOf(MODELS[nam
 
 // ——— Driving a run ———
 
-type Move = { kind: 'step'; outcome: 'succeeded' | 'failed' | 'started-only' } | { kind: 'dueCheck'; healthy: boolean } | { kind: 'onCallRollsBack' } | { kind: 'approverPromotes'; action: 'promote' | 'hold' };
+type Move =
+  | { kind: 'step'; outcome: 'succeeded' | 'failed' | 'started-only' }
+  | { kind: 'dueCheck'; healthy: boolean }
+  | { kind: 'onCallRollsBack' }
+  | { kind: 'approverPromotes'; action: 'promote' | 'hold' };
 
 const weighted = <T>(...choices: [number, T][]) => fc.oneof(...choices.map(([weight, value]) => ({ weight, arbitrary: fc.constant(value) })));
 const move: fc.Arbitrary<Move> = fc.oneof(
-  { weight: 7, arbitrary: weighted<'succeeded' | 'failed' | 'started-only'>([10, 'succeeded'], [2, 'failed'], [2, 'started-only']).map((outcome) => ({ kind: 'step' as const, outcome })) },
+  {
+    weight: 7,
+    arbitrary: weighted<'succeeded' | 'failed' | 'started-only'>([10, 'succeeded'], [2, 'failed'], [2, 'started-only']).map((outcome) => ({
+      kind: 'step' as const,
+      outcome,
+    })),
+  },
   { weight: 4, arbitrary: weighted([3, true], [1, false]).map((healthy) => ({ kind: 'dueCheck' as const, healthy })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'onCallRollsBack' as const }) },
   { weight: 2, arbitrary: weighted<'promote' | 'hold'>([3, 'promote'], [1, 'hold']).map((action) => ({ kind: 'approverPromotes' as const, action })) },
@@ -246,9 +288,13 @@ function drive(spec: RunSpec, input: Inputs): Trace {
     const step = currentStep(run);
     if (!step || step.action.kind === 'hold' || step.action.kind === 'validate') return;
     offer({ type: 'step.started', stepId: step.id });
-    if (outcome !== 'started-only') offer(outcome === 'succeeded' ? { type: 'step.succeeded', stepId: step.id, summary: 'exit 0' } : { type: 'step.failed', stepId: step.id, summary: 'exit 1' });
+    if (outcome !== 'started-only')
+      offer(
+        outcome === 'succeeded' ? { type: 'step.succeeded', stepId: step.id, summary: 'exit 0' } : { type: 'step.failed', stepId: step.id, summary: 'exit 1' },
+      );
   };
-  const dueCheck = (healthy: boolean) => offer({ type: 'check', seq: run.nextCheck, healthy, detail: healthy ? 'GET /health → 200' : `GET /health → 503 (check ${run.nextCheck})` });
+  const dueCheck = (healthy: boolean) =>
+    offer({ type: 'check', seq: run.nextCheck, healthy, detail: healthy ? 'GET /health → 200' : `GET /health → 503 (check ${run.nextCheck})` });
 
   // The pre-checks pass and the approver says GO, so most sequences reach production; then anything.
   runStep('succeeded');
@@ -273,7 +319,10 @@ function drive(spec: RunSpec, input: Inputs): Trace {
     if (i > 200) throw new Error(`the rollback never ended: ${run.state} ${JSON.stringify(run.cursor)}`);
     if (input.noise[i % input.noise.length]) {
       expect(transition(run, { type: 'rollback.requested', by: CAROL, reason: null }, new Date(now)).ok, 'a second rollback is refused').toBe(false);
-      expect(transition(run, { type: 'check', seq: run.nextCheck + 1, healthy: true, detail: 'early' }, new Date(now)).ok, 'a check that is not due is refused').toBe(false);
+      expect(
+        transition(run, { type: 'check', seq: run.nextCheck + 1, healthy: true, detail: 'early' }, new Date(now)).ok,
+        'a check that is not due is refused',
+      ).toBe(false);
     }
     if (run.state === 'validating_rollback') dueCheck(input.healthy[i % input.healthy.length]!);
     else runStep(input.stepOks[i % input.stepOks.length]! ? 'succeeded' : 'failed');
@@ -374,7 +423,16 @@ function checkTrace(name: string, trace: Trace): Expected | null {
   expect(records.every((step) => undoIds.has(step.stepId) || checkIds.has(step.stepId))).toBe(true);
   // Newest change first: each undo step's newest change is older than the one before's (rolling: batch 3, then 2, then 1).
   const undoOf = new Map(ids.levels.flatMap((level) => level.undo.map((undo) => [undo.id, undo.undoes] as const)));
-  const newest = want.undone.filter((id) => undoOf.has(id)).map((id) => Math.max(...undoOf.get(id)!.filter((deploy) => want.changed.has(deploy)).map((deploy) => Number(deploy.split('.')[1]))));
+  const newest = want.undone
+    .filter((id) => undoOf.has(id))
+    .map((id) =>
+      Math.max(
+        ...undoOf
+          .get(id)!
+          .filter((deploy) => want.changed.has(deploy))
+          .map((deploy) => Number(deploy.split('.')[1])),
+      ),
+    );
   newest.forEach((index, at) => at > 0 && expect(index).toBeLessThan(newest[at - 1]!));
 
   // (3) the validations: the levels and statuses the model expects; rolled_back only after one that passed, having seen its whole window.
@@ -408,7 +466,8 @@ function checkTrace(name: string, trace: Trace): Expected | null {
   }
 
   // (5) pages: a failed rollback always, in the transition that ended it; a rollback that worked iff nobody asked for it.
-  const pages = want.state === 'rollback_failed' ? ['rollback_failed'] : want.state === 'rolled_back' && trace.began === 'automatic' ? ['automatic_rollback'] : [];
+  const pages =
+    want.state === 'rollback_failed' ? ['rollback_failed'] : want.state === 'rolled_back' && trace.began === 'automatic' ? ['automatic_rollback'] : [];
   expect(pagesIn(allEffects)).toEqual(pages);
   expect(pagesIn(last.effects)).toEqual(pages);
   expect(run.rollback?.by ?? null).toEqual(want.state === 'rolled_back' || want.state === 'rollback_failed' ? (trace.began === 'manual' ? CAROL : null) : null);
@@ -427,8 +486,16 @@ describe('rollbacks undo exactly what changed production, newest first, and say 
   it('the model lines up with every spec: its steps, their order and what each undoes', () => {
     for (const name of MODEL_NAMES) {
       const { spec, levels } = MODELS[name]!;
-      const names = levels.flatMap((level, index) => [...level.undo.map((undo) => undo.name), ...(level.migration && index === levels.length - 1 ? [level.migration] : []), ...level.checks, VALIDATE]);
-      expect(spec.steps.rollback.map((step) => step.name), name).toEqual(names);
+      const names = levels.flatMap((level, index) => [
+        ...level.undo.map((undo) => undo.name),
+        ...(level.migration && index === levels.length - 1 ? [level.migration] : []),
+        ...level.checks,
+        VALIDATE,
+      ]);
+      expect(
+        spec.steps.rollback.map((step) => step.name),
+        name,
+      ).toEqual(names);
       expect(spec.rollbackLevels, name).toEqual(levels.map((level) => level.outcome));
       const ids = IDS[name]!;
       for (const level of ids.levels) {
@@ -436,7 +503,8 @@ describe('rollbacks undo exactly what changed production, newest first, and say 
           expect(undo.undoes.every(Boolean), `${name}: every deploy step the model names exists`).toBe(true);
           expect([...(spec.steps.rollback.find((step) => step.id === undo.id)!.undoes ?? [])].sort(), name).toEqual([...undo.undoes].sort());
         }
-        for (const id of [...level.checks, level.validate, ...(level.migration ? [level.migration] : [])]) expect(spec.steps.rollback.find((step) => step.id === id)!.undoes, name).toBeUndefined();
+        for (const id of [...level.checks, level.validate, ...(level.migration ? [level.migration] : [])])
+          expect(spec.steps.rollback.find((step) => step.id === id)!.undoes, name).toBeUndefined();
       }
     }
   });
@@ -465,11 +533,17 @@ describe('rollbacks undo exactly what changed production, newest first, and say 
         count(`${name} ${run.state}`);
         if (run.state === 'rolled_back') count(`${name} rolled_back at level ${validation!.level}`);
         if (run.state === 'rollback_failed' && validation?.expected === null) count('rollback_failed with nothing before and no version probe');
-        if (run.state === 'rollback_failed') count(run.failure?.stepId.startsWith('rollback.') ? 'rollback_failed by an undo step' : `rollback_failed by a validation ${validation!.status}`);
+        if (run.state === 'rollback_failed')
+          count(run.failure?.stepId.startsWith('rollback.') ? 'rollback_failed by an undo step' : `rollback_failed by a validation ${validation!.status}`);
         if (run.rollback && run.rollback.validations.length > 1) count('a second level after a validation that did not pass');
         const undonePartially = run.steps.some((step) => !step.ok && MODELS[name]!.partial.includes(step.name)) && want.undone.length > 0;
         if (undonePartially) count(`${name}: a failed partialOnFailure step undone`);
-        if (want.undone.length && want.changed.size && run.steps.some((step) => step.stepId.startsWith('deploy.') && !step.ok && !MODELS[name]!.partial.includes(step.name))) count('a failed step left alone, the others undone');
+        if (
+          want.undone.length &&
+          want.changed.size &&
+          run.steps.some((step) => step.stepId.startsWith('deploy.') && !step.ok && !MODELS[name]!.partial.includes(step.name))
+        )
+          count('a failed step left alone, the others undone');
         if (name.startsWith('rolling') && want.undone.length > 1) count(`${name}: several batches undone`);
       }
     }

@@ -17,7 +17,17 @@ describe('what every ending of a run asks for', () => {
     for (const state of ['rolled_back', 'rollback_failed'] as const) {
       const effects = endingEffects(locking(active), { ...locking(active), state }, T0);
       expect(effects).toEqual([
-        { kind: 'lockTarget', lock: expect.objectContaining({ service: active.service, environment: active.environment, kind: 'after_rollback', runKey: active.key, until: null, since: T0.toISOString() }) },
+        {
+          kind: 'lockTarget',
+          lock: expect.objectContaining({
+            service: active.service,
+            environment: active.environment,
+            kind: 'after_rollback',
+            runKey: active.key,
+            until: null,
+            since: T0.toISOString(),
+          }),
+        },
         { kind: 'postLog', text: expect.stringContaining(`/deploy unlock ${active.service} ${active.environment} <reason>`) },
       ]);
     }

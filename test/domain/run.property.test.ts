@@ -21,8 +21,24 @@ const randomEvent: fc.Arbitrary<RunEvent> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ type: fc.constant('step.started' as const), stepId }) },
   { weight: 4, arbitrary: fc.record({ type: fc.constant('step.succeeded' as const), stepId, summary: fc.constant('exit 0') }) },
   { weight: 2, arbitrary: fc.record({ type: fc.constant('step.failed' as const), stepId, summary: fc.constant('exit 1') }) },
-  { weight: 3, arbitrary: fc.record({ type: fc.constant('decision' as const), decision: fc.constantFrom('go' as const, 'no_go' as const, 'defer' as const), by: actor, rationale: fc.option(fc.constant('because'), { nil: null }) }) },
-  { weight: 3, arbitrary: fc.record({ type: fc.constant('check' as const), seq: fc.integer({ min: 0, max: 12 }), healthy: fc.boolean(), detail: fc.constant('GET /health') }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      type: fc.constant('decision' as const),
+      decision: fc.constantFrom('go' as const, 'no_go' as const, 'defer' as const),
+      by: actor,
+      rationale: fc.option(fc.constant('because'), { nil: null }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      type: fc.constant('check' as const),
+      seq: fc.integer({ min: 0, max: 12 }),
+      healthy: fc.boolean(),
+      detail: fc.constant('GET /health'),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('rollback.requested' as const), by: actor, reason }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('cancel.requested' as const), by: actor, reason }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('promotion' as const), action: fc.constantFrom('promote' as const, 'hold' as const), by: actor }) },
@@ -48,13 +64,30 @@ const move: fc.Arbitrary<Move> = fc.oneof(
   {
     weight: 6,
     arbitrary: fc
-      .oneof({ weight: 10, arbitrary: fc.constant('succeeded' as const) }, { weight: 1, arbitrary: fc.constant('failed' as const) }, { weight: 2, arbitrary: fc.constant('started-only' as const) })
+      .oneof(
+        { weight: 10, arbitrary: fc.constant('succeeded' as const) },
+        { weight: 1, arbitrary: fc.constant('failed' as const) },
+        { weight: 2, arbitrary: fc.constant('started-only' as const) },
+      )
       .map((outcome) => ({ kind: 'step' as const, outcome })),
   },
-  { weight: 4, arbitrary: fc.oneof({ weight: 2, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }).map((healthy) => ({ kind: 'dueCheck' as const, healthy })) },
-  { weight: 1, arbitrary: fc.constantFrom('go' as const, 'go' as const, 'go' as const, 'no_go' as const, 'defer' as const).map((decision) => ({ kind: 'approverDecides' as const, decision })) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .oneof({ weight: 2, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) })
+      .map((healthy) => ({ kind: 'dueCheck' as const, healthy })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom('go' as const, 'go' as const, 'go' as const, 'no_go' as const, 'defer' as const)
+      .map((decision) => ({ kind: 'approverDecides' as const, decision })),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'onCallRollsBack' as const }) },
-  { weight: 2, arbitrary: fc.constantFrom('promote' as const, 'promote' as const, 'hold' as const).map((action) => ({ kind: 'approverPromotes' as const, action })) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('promote' as const, 'promote' as const, 'hold' as const).map((action) => ({ kind: 'approverPromotes' as const, action })),
+  },
   { weight: 1, arbitrary: fc.boolean().map((acknowledged) => ({ kind: 'secondApproverSaysGo' as const, acknowledged })) },
 );
 /** Long enough to go from request to the end of monitoring (about 20 moves that follow the run). */
@@ -81,7 +114,12 @@ function eventsFor(run: Run, next: Move): RunEvent[] {
       if (!step) return [];
       const started: RunEvent = { type: 'step.started', stepId: step.id };
       if (next.outcome === 'started-only') return [started];
-      return [started, next.outcome === 'succeeded' ? { type: 'step.succeeded', stepId: step.id, summary: 'exit 0' } : { type: 'step.failed', stepId: step.id, summary: 'exit 1' }];
+      return [
+        started,
+        next.outcome === 'succeeded'
+          ? { type: 'step.succeeded', stepId: step.id, summary: 'exit 0' }
+          : { type: 'step.failed', stepId: step.id, summary: 'exit 1' },
+      ];
     }
   }
 }
@@ -124,7 +162,13 @@ const SPECS: Record<string, RunSpec> = {
       const production = document.environments.production as Record<string, unknown>;
       const strategy = production.strategy as Record<string, unknown>;
       strategy.retireOld = { name: 'Retire', run: ['./ctl', 'retire'] };
-      production.readiness = { threshold: 50, prerequisites: [{ name: 'CI', run: ['ci'], points: 60, critical: true }, { name: 'Load test', run: ['load'], points: 40 }] };
+      production.readiness = {
+        threshold: 50,
+        prerequisites: [
+          { name: 'CI', run: ['ci'], points: 60, critical: true },
+          { name: 'Load test', run: ['load'], points: 40 },
+        ],
+      };
       production.staging = { deploy: [{ name: 'Staging deploy', run: ['deploy', 'staging'] }] };
       production.approval = { quorum: 2 };
       (document as Record<string, unknown>).approvers = ['bob', 'carol'];
@@ -140,7 +184,10 @@ const SPECS: Record<string, RunSpec> = {
         setWeight: run('canary-weight'),
         promote: run('canary-promote'),
         abort: run('canary-abort'),
-        steps: [{ weight: 5, hold: '2s' }, { weight: 25, hold: '3s', promotion: 'manual' }],
+        steps: [
+          { weight: 5, hold: '2s' },
+          { weight: 25, hold: '3s', promotion: 'manual' },
+        ],
         checkEvery: '1s',
       };
     }),
@@ -185,7 +232,12 @@ function drive(spec: RunSpec, plannedMoves: Move[], gapsMs: number[]): Trace {
       // (b)
       for (const effect of result.effects) {
         // (f) a hold or a rollback validation is watched, never handed to a worker
-        if (effect.kind === 'runStep') expect(['hold', 'validate']).not.toContain(Object.values(result.run.spec.steps).flat().find((step) => step.id === effect.stepId)?.action.kind);
+        if (effect.kind === 'runStep')
+          expect(['hold', 'validate']).not.toContain(
+            Object.values(result.run.spec.steps)
+              .flat()
+              .find((step) => step.id === effect.stepId)?.action.kind,
+          );
         if (effect.kind === 'runStep' && effect.stepId.startsWith('deploy.')) {
           expect(spec.requireDecision).toBe(true);
           expect(result.run.decision?.decision, `${effect.stepId} enqueued without GO`).toBe('go');
@@ -213,13 +265,18 @@ function drive(spec: RunSpec, plannedMoves: Move[], gapsMs: number[]): Trace {
 function everyEvent(run: Run): RunEvent[] {
   const events: RunEvent[] = [];
   for (const id of [...ALL_STEP_IDS, 'deploy.3']) {
-    events.push({ type: 'step.started', stepId: id }, { type: 'step.succeeded', stepId: id, summary: 'ok' }, { type: 'step.failed', stepId: id, summary: 'no' });
+    events.push(
+      { type: 'step.started', stepId: id },
+      { type: 'step.succeeded', stepId: id, summary: 'ok' },
+      { type: 'step.failed', stepId: id, summary: 'no' },
+    );
   }
   for (const by of ACTORS) {
     for (const decision of ['go', 'no_go', 'defer'] as const) events.push({ type: 'decision', decision, by, rationale: null });
     events.push({ type: 'rollback.requested', by, reason: null }, { type: 'cancel.requested', by, reason: null });
   }
-  for (const seq of [run.nextCheck, run.nextCheck + 1, 1, 5]) events.push({ type: 'check', seq, healthy: true, detail: 'ok' }, { type: 'check', seq, healthy: false, detail: 'no' });
+  for (const seq of [run.nextCheck, run.nextCheck + 1, 1, 5])
+    events.push({ type: 'check', seq, healthy: true, detail: 'ok' }, { type: 'check', seq, healthy: false, detail: 'no' });
   return events;
 }
 
@@ -253,7 +310,10 @@ function finishRollback(start: Run, outcomeOf: (stepId: string, phase: string) =
       const step = currentStep(run);
       if (!step) throw new Error('rolling back with no step to run');
       const outcome = outcomeOf(step.id, run.cursor!.phase);
-      events = [{ type: 'step.started', stepId: step.id }, outcome === 'succeeded' ? { type: 'step.succeeded', stepId: step.id, summary: 'ok' } : { type: 'step.failed', stepId: step.id, summary: 'exit 1' }];
+      events = [
+        { type: 'step.started', stepId: step.id },
+        outcome === 'succeeded' ? { type: 'step.succeeded', stepId: step.id, summary: 'ok' } : { type: 'step.failed', stepId: step.id, summary: 'exit 1' },
+      ];
     }
     for (const event of events) {
       const result = transition(run, event, at);
@@ -317,20 +377,27 @@ describe('run state machine invariants (random event sequences)', () => {
 
   it('(d) a rollback whose steps succeed and whose validation passes ends rolled_back (paging iff automatic); with nothing changed, it ends the run', () => {
     fc.assert(
-      fc.property(specName, deepMoves, gaps, fc.nat(), fc.constantFrom('succeeded' as const, 'failed' as const), (name, plannedMoves, gapsMs, pick, inFlight) => {
-        const run = aRollingBackRun(name, plannedMoves, gapsMs, pick);
-        // A deploy step still in flight may end either way; the rollback's own steps succeed, and production is healthy again.
-        const done = finishRollback(run, (_id, phase) => (phase === 'rollback' ? 'succeeded' : inFlight));
-        const spec = SPECS[name]!;
-        const undoable = spec.steps.rollback.some((step) => step.undoes?.some((id) => changedProduction(done.run).has(id)));
-        if (!undoable) return expectNothingUndone(done.run, run.rollback?.by);
-        expect(done.run.state).toBe('rolled_back');
-        expect(done.run.rollback?.finishedAt).not.toBeNull();
-        expect(done.run.rollback?.validations.at(-1)?.status).toBe('SUCCESS');
-        expect(pagesOf(done.lastEffects)).toEqual(done.run.rollback?.by ? [] : ['automatic_rollback']);
-        // These specs have one level: its undo step and its checks all ran.
-        expect(rollbackRecords(done.run)).toEqual(workerRollbackSteps(spec));
-      }),
+      fc.property(
+        specName,
+        deepMoves,
+        gaps,
+        fc.nat(),
+        fc.constantFrom('succeeded' as const, 'failed' as const),
+        (name, plannedMoves, gapsMs, pick, inFlight) => {
+          const run = aRollingBackRun(name, plannedMoves, gapsMs, pick);
+          // A deploy step still in flight may end either way; the rollback's own steps succeed, and production is healthy again.
+          const done = finishRollback(run, (_id, phase) => (phase === 'rollback' ? 'succeeded' : inFlight));
+          const spec = SPECS[name]!;
+          const undoable = spec.steps.rollback.some((step) => step.undoes?.some((id) => changedProduction(done.run).has(id)));
+          if (!undoable) return expectNothingUndone(done.run, run.rollback?.by);
+          expect(done.run.state).toBe('rolled_back');
+          expect(done.run.rollback?.finishedAt).not.toBeNull();
+          expect(done.run.rollback?.validations.at(-1)?.status).toBe('SUCCESS');
+          expect(pagesOf(done.lastEffects)).toEqual(done.run.rollback?.by ? [] : ['automatic_rollback']);
+          // These specs have one level: its undo step and its checks all ran.
+          expect(rollbackRecords(done.run)).toEqual(workerRollbackSteps(spec));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -393,7 +460,8 @@ describe('run state machine invariants (random event sequences)', () => {
         const { states } = drive(SPECS[name]!, plannedMoves, gapsMs);
         states.forEach((state, index) => {
           // (or from a level's validation that did not pass, on to the next level)
-          if (state === 'rolling_back') expect(['deploying', 'verifying', 'awaiting_promotion', 'monitoring', 'paused', 'validating_rollback']).toContain(states[index - 1]);
+          if (state === 'rolling_back')
+            expect(['deploying', 'verifying', 'awaiting_promotion', 'monitoring', 'paused', 'validating_rollback']).toContain(states[index - 1]);
           if (state === 'validating_rollback') expect(states[index - 1]).toBe('rolling_back');
           if (state === 'rolled_back') expect(states[index - 1]).toBe('validating_rollback');
           if (state === 'rollback_failed') expect(['rolling_back', 'validating_rollback']).toContain(states[index - 1]);
@@ -417,7 +485,20 @@ describe('run state machine invariants (random event sequences)', () => {
       }
     }
     expect([...passed]).toEqual(expect.arrayContaining(['verifying', 'awaiting_promotion', 'staging', 'finalizing', 'validating_rollback']));
-    expect([...seen].sort()).toEqual(expect.arrayContaining(['awaiting_decision', 'cancelled', 'deferred', 'failed', 'monitoring', 'no_go', 'rolled_back', 'rollback_failed', 'rolling_back', 'succeeded']));
+    expect([...seen].sort()).toEqual(
+      expect.arrayContaining([
+        'awaiting_decision',
+        'cancelled',
+        'deferred',
+        'failed',
+        'monitoring',
+        'no_go',
+        'rolled_back',
+        'rollback_failed',
+        'rolling_back',
+        'succeeded',
+      ]),
+    );
     expect(waited).toBeGreaterThan(0);
   });
 });

@@ -120,7 +120,9 @@ describe('the happy path', () => {
     const flight = new Flight();
     flight.started('pre_checks.0');
     flight.send({ type: 'step.succeeded', stepId: 'pre_checks.0', summary: 'ok' }, 7_000);
-    expect(flight.run.steps).toEqual([{ stepId: 'pre_checks.0', name: STEP_NAMES['pre_checks.0'], ok: true, startedAt: iso(atSecond(1)), finishedAt: iso(atSecond(8)), summary: 'ok' }]);
+    expect(flight.run.steps).toEqual([
+      { stepId: 'pre_checks.0', name: STEP_NAMES['pre_checks.0'], ok: true, startedAt: iso(atSecond(1)), finishedAt: iso(atSecond(8)), summary: 'ok' },
+    ]);
   });
 
   it('an environment that needs no decision goes from the pre-checks straight to the deploy steps', () => {
@@ -147,7 +149,12 @@ describe('the happy path', () => {
     const flight = new Flight({ spec }).toDecision();
     flight.send(go());
     flight.steps(DEPLOY_IDS.slice(0, 2));
-    expect(flight.step('deploy.2')).toEqual([{ kind: 'postLog', text: `✅ ${STEP_NAMES['deploy.2']} — exit 0` }, { kind: 'refreshStatus' }, { kind: 'announce', message: 'success' }, { kind: 'targetFreed' }]);
+    expect(flight.step('deploy.2')).toEqual([
+      { kind: 'postLog', text: `✅ ${STEP_NAMES['deploy.2']} — exit 0` },
+      { kind: 'refreshStatus' },
+      { kind: 'announce', message: 'success' },
+      { kind: 'targetFreed' },
+    ]);
     expect(flight.run.state).toBe('succeeded');
   });
 });
@@ -194,7 +201,11 @@ describe('Go/No-Go decisions', () => {
   ] as const)('%s ends the run (%s), runs nothing, and is final', (decision, state, label) => {
     const flight = new Flight().toDecision();
     const effects = flight.send({ type: 'decision', decision, by: BOB, rationale: 'freeze week' });
-    expect(effects).toEqual([{ kind: 'postLog', text: `Decision: ${label} by bob at 14:00 UTC (“freeze week”)` }, { kind: 'refreshStatus' }, { kind: 'targetFreed' }]);
+    expect(effects).toEqual([
+      { kind: 'postLog', text: `Decision: ${label} by bob at 14:00 UTC (“freeze week”)` },
+      { kind: 'refreshStatus' },
+      { kind: 'targetFreed' },
+    ]);
     expect(flight.run).toMatchObject({ state, finishedAt: iso(flight.now), cursor: null, decision: { decision, by: BOB } });
 
     const attempts: RunEvent[] = [
@@ -216,8 +227,17 @@ describe('failures and rollbacks', () => {
     flight.step('pre_checks.0');
     const effects = flight.step('pre_checks.1', 'failed', 'HTTP 502');
     // The channel and the requester are told (the stopped card); on-call is not paged for it.
-    expect(effects).toEqual([{ kind: 'postLog', text: `❌ ${STEP_NAMES['pre_checks.1']} — HTTP 502` }, { kind: 'refreshStatus' }, { kind: 'announce', message: 'stopped' }, { kind: 'targetFreed' }]);
-    expect(flight.run).toMatchObject({ state: 'failed', rollback: null, failure: { stepId: 'pre_checks.1', name: STEP_NAMES['pre_checks.1'], message: 'HTTP 502' } });
+    expect(effects).toEqual([
+      { kind: 'postLog', text: `❌ ${STEP_NAMES['pre_checks.1']} — HTTP 502` },
+      { kind: 'refreshStatus' },
+      { kind: 'announce', message: 'stopped' },
+      { kind: 'targetFreed' },
+    ]);
+    expect(flight.run).toMatchObject({
+      state: 'failed',
+      rollback: null,
+      failure: { stepId: 'pre_checks.1', name: STEP_NAMES['pre_checks.1'], message: 'HTTP 502' },
+    });
   });
 
   it('a deploy step that fails before the switch changed nothing: the run ends failed, nothing is undone, nobody is paged', () => {
@@ -314,7 +334,9 @@ describe('monitoring', () => {
     flight.steps(ROLLBACK_IDS);
     flight.validate(true);
     expect(flight.run.state).toBe('rolled_back');
-    expect(flight.effects).toContainEqual(expect.objectContaining({ kind: 'page', cause: 'automatic_rollback', reason: expect.stringContaining(flight.run.rollback!.reason) }));
+    expect(flight.effects).toContainEqual(
+      expect.objectContaining({ kind: 'page', cause: 'automatic_rollback', reason: expect.stringContaining(flight.run.rollback!.reason) }),
+    );
   });
 
   it('a failing check that does not complete the trigger is logged and monitoring goes on', () => {

@@ -42,7 +42,12 @@ describe('the decaying monitoring schedule', () => {
 
   it('refuses schedules that go backwards or whose pace does not fit', () => {
     expect(scheduleProblems(SEEDS)).toEqual([]);
-    expect(scheduleProblems([{ everyMs: m, untilMs: h }, { everyMs: m, untilMs: h }])).toEqual(['step 2: "until" must be later than the step before']);
+    expect(
+      scheduleProblems([
+        { everyMs: m, untilMs: h },
+        { everyMs: m, untilMs: h },
+      ]),
+    ).toEqual(['step 2: "until" must be later than the step before']);
     expect(scheduleProblems([{ everyMs: 2 * h, untilMs: h }])).toEqual(['step 1: "every" is longer than the step lasts']);
   });
 });

@@ -16,7 +16,11 @@ describe('a scheduled start', () => {
   it('waits in scheduled, announces itself, and sets its start timer', () => {
     const created = apply(null, [scheduledRequest()], T0);
     expect(created.run.state).toBe('scheduled');
-    expect(created.effects).toEqual([{ kind: 'refreshStatus' }, { kind: 'announce', message: 'scheduled' }, { kind: 'scheduleTimer', timer: 'scheduled_start', n: 1, at }]);
+    expect(created.effects).toEqual([
+      { kind: 'refreshStatus' },
+      { kind: 'announce', message: 'scheduled' },
+      { kind: 'scheduleTimer', timer: 'scheduled_start', n: 1, at },
+    ]);
     expect(statusCard(created.run).title).toBe('🗓️ Scheduled: api 1.4.2 → production at Mon 23 Nov 2026 16:00 Europe/Berlin (15:00 UTC)');
     const upcoming = upcomingCard(created.run);
     expect(upcoming.title).toBe('Upcoming Deployment: api 1.4.2 - Mon 23 Nov 2026 16:00 Europe/Berlin (15:00 UTC)');
@@ -49,7 +53,11 @@ describe('a scheduled start', () => {
 describe('a scheduled start meets a lock', () => {
   it('does not start when its target was locked since; it says why', () => {
     const created = apply(null, [scheduledRequest()], T0).run;
-    const blocked = apply(created, [{ type: 'timer', timer: 'scheduled_start', n: 1, blockedBy: 'api production is locked by bob: “incident 42”.' }], minutes(60));
+    const blocked = apply(
+      created,
+      [{ type: 'timer', timer: 'scheduled_start', n: 1, blockedBy: 'api production is locked by bob: “incident 42”.' }],
+      minutes(60),
+    );
     expect(blocked.run.state).toBe('cancelled');
     expect(blocked.run.cancelled?.reason).toBe('not started at its scheduled time: api production is locked by bob: “incident 42”.');
     expect(blocked.effects.some((effect) => effect.kind === 'runStep')).toBe(false);

@@ -5,7 +5,12 @@ const NOW = new Date('2026-11-23T10:00:00Z'); // 11:00 in Berlin, 05:00 in New Y
 
 describe('--at: when a scheduled start happens', () => {
   it('a date, a time and a zone', () => {
-    expect(parseStartTime('2026-11-24 14:00 Europe/Berlin', null, NOW)).toEqual({ ok: true, at: '2026-11-24T13:00:00.000Z', zone: 'Europe/Berlin', shown: 'Tue 24 Nov 2026 14:00 Europe/Berlin (13:00 UTC)' });
+    expect(parseStartTime('2026-11-24 14:00 Europe/Berlin', null, NOW)).toEqual({
+      ok: true,
+      at: '2026-11-24T13:00:00.000Z',
+      zone: 'Europe/Berlin',
+      shown: 'Tue 24 Nov 2026 14:00 Europe/Berlin (13:00 UTC)',
+    });
   });
 
   it('a bare time is in the requester’s zone, the next one to come', () => {
@@ -25,7 +30,10 @@ describe('--at: when a scheduled start happens', () => {
 
   it('across DST: a skipped local time is refused; the day after a change keeps wall-clock time', () => {
     const spring = new Date('2026-03-28T10:00:00Z');
-    expect(parseStartTime('2026-03-29 02:30 Europe/Berlin', null, spring)).toEqual({ ok: false, message: '02:30 does not exist on 2026-03-29 in Europe/Berlin (the clocks go forward then). Pick another time.' });
+    expect(parseStartTime('2026-03-29 02:30 Europe/Berlin', null, spring)).toEqual({
+      ok: false,
+      message: '02:30 does not exist on 2026-03-29 in Europe/Berlin (the clocks go forward then). Pick another time.',
+    });
     expect(parseStartTime('2026-03-29 09:00 Europe/Berlin', null, spring)).toMatchObject({ ok: true, at: '2026-03-29T07:00:00.000Z' }); // CEST, UTC+2
     expect(parseStartTime('2026-03-28 12:00 Europe/Berlin', null, spring)).toMatchObject({ ok: true, at: '2026-03-28T11:00:00.000Z' }); // still CET
     const autumn = new Date('2026-10-24T10:00:00Z');

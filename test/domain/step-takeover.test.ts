@@ -25,7 +25,12 @@ describe('a step started again', () => {
   });
 
   it('replay keeps the take-over and skips the duplicate', () => {
-    const events = [requested(), { type: 'step.started', stepId: 'pre_checks.0', attempt: 1 }, { type: 'step.started', stepId: 'pre_checks.0', attempt: 1 }, { type: 'step.started', stepId: 'pre_checks.0', attempt: 2 }] as const;
+    const events = [
+      requested(),
+      { type: 'step.started', stepId: 'pre_checks.0', attempt: 1 },
+      { type: 'step.started', stepId: 'pre_checks.0', attempt: 1 },
+      { type: 'step.started', stepId: 'pre_checks.0', attempt: 2 },
+    ] as const;
     const rebuilt = replay(events.map((event, index) => ({ event, at: minutes(index) })));
     expect(rebuilt?.cursor).toMatchObject({ startedAt: minutes(3).toISOString(), attempt: 2 });
   });

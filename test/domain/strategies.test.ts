@@ -6,7 +6,6 @@ import { transition } from '../../src/domain/run.ts';
 import { apply, BOB, CAROL, minutes, PLAN_DOCUMENT, requested, step, validated } from './fixtures.ts';
 import { CANARY, FLAG, ROLLING, withStrategy } from './strategy-fixtures.ts';
 
-
 const production = PLAN_DOCUMENT.environments.production;
 const cmd = (name: string) => ({ name, run: [name] });
 function problems(strategy: object): string[] {
@@ -31,7 +30,12 @@ describe('rolling', () => {
       'Check batch 3/3 (instance 4)',
     ]);
     const third = spec.steps.deploy[4]!.action;
-    expect(third.kind === 'command' && third.env).toEqual({ FLIGHTDECK_BATCH: '3', FLIGHTDECK_BATCHES: '3', FLIGHTDECK_INSTANCES: '5', FLIGHTDECK_BATCH_INSTANCES: '4' });
+    expect(third.kind === 'command' && third.env).toEqual({
+      FLIGHTDECK_BATCH: '3',
+      FLIGHTDECK_BATCHES: '3',
+      FLIGHTDECK_INSTANCES: '5',
+      FLIGHTDECK_BATCH_INSTANCES: '4',
+    });
     expect(spec.steps.rollback.map((s) => [s.name, s.undoes])).toEqual([
       ['Put the previous version back on batch 3/3 (instance 4)', ['deploy.4']],
       ['Put the previous version back on batch 2/3 (instances 2, 3)', ['deploy.2']],
@@ -42,7 +46,13 @@ describe('rolling', () => {
 
   it('a failure in batch 2 rolls back batches 2 and 1 only, newest first', () => {
     const waiting = apply(null, [requested(withStrategy(ROLLING)), ...step('pre_checks.0')]).run;
-    const failed = apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2'), ...step('deploy.3', false)]);
+    const failed = apply(waiting, [
+      { type: 'decision', decision: 'go', by: BOB, rationale: null },
+      ...step('deploy.0'),
+      ...step('deploy.1'),
+      ...step('deploy.2'),
+      ...step('deploy.3', false),
+    ]);
     expect(failed.run.state).toBe('rolling_back');
     expect(failed.run.cursor).toMatchObject({ phase: 'rollback', index: 1 });
     expect(failed.effects).toContainEqual({ kind: 'runStep', stepId: 'rollback.1' });
@@ -58,7 +68,12 @@ describe('rolling', () => {
   it('a batch whose deploy failed changed nothing, unless the plan says it may leave some instances changed', () => {
     const failing = (strategy: object) => {
       const waiting = apply(null, [requested(withStrategy(strategy)), ...step('pre_checks.0')]).run;
-      return apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2', false)]);
+      return apply(waiting, [
+        { type: 'decision', decision: 'go', by: BOB, rationale: null },
+        ...step('deploy.0'),
+        ...step('deploy.1'),
+        ...step('deploy.2', false),
+      ]);
     };
     // Batch 2 refused before it did anything: only batch 1 is put back.
     const refused = failing(ROLLING);
@@ -105,18 +120,40 @@ describe('canary', () => {
   it('defaults to 5 % then 25 % (then 100 %), as the seeds do', () => {
     const { steps: _steps, ...seeded } = CANARY;
     const spec = specFor(withStrategy(seeded), 'production')!;
-    expect(spec.steps.deploy.filter((s) => s.action.kind === 'command' && s.action.env.FLIGHTDECK_WEIGHT).map((s) => s.action.kind === 'command' && s.action.env.FLIGHTDECK_WEIGHT)).toEqual(['5', '25', '100']);
+    expect(
+      spec.steps.deploy
+        .filter((s) => s.action.kind === 'command' && s.action.env.FLIGHTDECK_WEIGHT)
+        .map((s) => s.action.kind === 'command' && s.action.env.FLIGHTDECK_WEIGHT),
+    ).toEqual(['5', '25', '100']);
   });
 
   it('weights out of range or not increasing are refused with their path', () => {
-    expect(problems({ ...CANARY, steps: [{ weight: 5, hold: '2m' }, { weight: 25, hold: '2m' }, { weight: 250, hold: '2m' }] })).toEqual([
-      'environments.production.strategy.steps[2].weight: must be between 1 and 100',
-    ]);
-    expect(problems({ ...CANARY, steps: [{ weight: 25, hold: '2m' }, { weight: 5, hold: '2m' }] })).toEqual(['environments.production.strategy.steps[1].weight: must be more than the step before (25)']);
+    expect(
+      problems({
+        ...CANARY,
+        steps: [
+          { weight: 5, hold: '2m' },
+          { weight: 25, hold: '2m' },
+          { weight: 250, hold: '2m' },
+        ],
+      }),
+    ).toEqual(['environments.production.strategy.steps[2].weight: must be between 1 and 100']);
+    expect(
+      problems({
+        ...CANARY,
+        steps: [
+          { weight: 25, hold: '2m' },
+          { weight: 5, hold: '2m' },
+        ],
+      }),
+    ).toEqual(['environments.production.strategy.steps[1].weight: must be more than the step before (25)']);
   });
 
   it('needs monitoring to watch its holds', () => {
-    const result = parsePlan({ ...PLAN_DOCUMENT, environments: { production: { ...production, strategy: CANARY, monitoring: undefined, rollbackTriggers: [] } } });
+    const result = parsePlan({
+      ...PLAN_DOCUMENT,
+      environments: { production: { ...production, strategy: CANARY, monitoring: undefined, rollbackTriggers: [] } },
+    });
     expect(result.ok ? [] : result.problems.map((p) => p.path)).toEqual(['environments.production.monitoring']);
   });
 });
@@ -196,7 +233,9 @@ describe('alternative strategies', () => {
 
   it('an alternative of a kind the environment has already is refused', () => {
     const result = parsePlan({ ...PLAN_DOCUMENT, environments: { production: { ...production, alternatives: [ROLLING, { ...ROLLING, batchSize: 1 }] } } });
-    expect(result.ok ? [] : result.problems.map((problem) => `${problem.path}: ${problem.message}`)).toEqual(['environments.production.alternatives[1].kind: "rolling" is already one of this environment\'s strategies']);
+    expect(result.ok ? [] : result.problems.map((problem) => `${problem.path}: ${problem.message}`)).toEqual([
+      'environments.production.alternatives[1].kind: "rolling" is already one of this environment\'s strategies',
+    ]);
   });
 });
 
@@ -204,7 +243,10 @@ describe('strategy slots', () => {
   it('a deploy slot may be an HTTP call to a deploy API', () => {
     const dispatch = { name: 'Dispatch the deploy workflow', http: { method: 'POST', url: 'https://api.example/deploy', expectStatus: 204 } };
     const spec = specFor(withStrategy({ ...FLAG, deploy: dispatch }), 'production')!;
-    expect(spec.steps.deploy[0]).toMatchObject({ name: 'Dispatch the deploy workflow', action: { kind: 'http', probe: { method: 'POST', expectStatus: 204 } } });
+    expect(spec.steps.deploy[0]).toMatchObject({
+      name: 'Dispatch the deploy workflow',
+      action: { kind: 'http', probe: { method: 'POST', expectStatus: 204 } },
+    });
   });
 
   it('a rolling deploy of one batch keeps the plan’s own step names', () => {
@@ -218,7 +260,11 @@ describe('blue-green keeps the old slot warm through monitoring, then retires it
   const retiring = () => withStrategy({ ...PLAN_DOCUMENT.environments.production.strategy, retireOld: { name: 'Retire the old slot', run: ['retire'] } });
   const monitored = () => {
     const waiting = apply(null, [requested(retiring()), ...step('pre_checks.0')]).run;
-    return apply(waiting, [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')], minutes(0)).run;
+    return apply(
+      waiting,
+      [{ type: 'decision', decision: 'go', by: BOB, rationale: null }, ...step('deploy.0'), ...step('deploy.1'), ...step('deploy.2')],
+      minutes(0),
+    ).run;
   };
   const checks = (run: ReturnType<typeof monitored>) => {
     let result = apply(run, [{ type: 'check', seq: 1, healthy: true, detail: '200' }], minutes(1));

@@ -5,7 +5,14 @@ import { plan, PLAN_DOCUMENT } from './fixtures.ts';
 const production = PLAN_DOCUMENT.environments.production;
 const cmd = (name: string) => ({ name, run: [name] });
 
-export const ROLLING = { kind: 'rolling', instances: 5, batchSize: 2, deployBatch: cmd('deploy-batch'), checkBatch: cmd('check-batch'), undoBatch: cmd('undo-batch') };
+export const ROLLING = {
+  kind: 'rolling',
+  instances: 5,
+  batchSize: 2,
+  deployBatch: cmd('deploy-batch'),
+  checkBatch: cmd('check-batch'),
+  undoBatch: cmd('undo-batch'),
+};
 export const CANARY = {
   kind: 'canary',
   deploy: cmd('canary-deploy'),
@@ -18,9 +25,14 @@ export const CANARY = {
   ],
   checkEvery: '1m',
 };
-export const FLAG = { kind: 'feature-flag', deploy: cmd('deploy-dark'), flagOn: { name: 'Flag on', http: { method: 'POST', url: 'http://flags/on' } }, flagOff: cmd('flag-off'), undeploy: cmd('undeploy') };
+export const FLAG = {
+  kind: 'feature-flag',
+  deploy: cmd('deploy-dark'),
+  flagOn: { name: 'Flag on', http: { method: 'POST', url: 'http://flags/on' } },
+  flagOff: cmd('flag-off'),
+  undeploy: cmd('undeploy'),
+};
 
 export function withStrategy(strategy: object, extra: object = {}) {
   return plan({ environments: { production: { ...production, strategy, ...extra } } });
 }
-

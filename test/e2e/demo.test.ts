@@ -10,7 +10,11 @@ describe('flightdeck demo --script', () => {
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
     delete env.LOG_LEVEL;
-    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/flightdeck.js'), 'demo', '--script'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/flightdeck.js'), 'demo', '--script'], {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));

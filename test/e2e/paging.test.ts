@@ -15,7 +15,11 @@ import { blockActionBody, slackHeaders, slashCommandBody } from '../support/slac
 /** test/fixtures/paging/pager.yaml: every run rolls back and pages carol; pages repeat every 1s and escalate to erin after 3s. */
 const PLANS_DIR = join(PROJECT_ROOT, 'test/fixtures/paging');
 const SLACK = { alice: 'U0DEMOALICE', carol: 'U0DEMOCAROL', erin: 'U0DEMOERIN', mallory: 'U0MALLORY' } as const;
-const TEAMS = { alice: '0a11ce00-0000-4000-8000-000000000001', carol: '0ca201a0-0000-4000-8000-000000000003', mallory: '0ba00000-0000-4000-8000-0000000000ff' } as const;
+const TEAMS = {
+  alice: '0a11ce00-0000-4000-8000-000000000001',
+  carol: '0ca201a0-0000-4000-8000-000000000003',
+  mallory: '0ba00000-0000-4000-8000-0000000000ff',
+} as const;
 
 async function pageOf(runtime: Runtime, key: string): Promise<Page> {
   return waitFor(`${key} to page`, async () => {
@@ -66,7 +70,14 @@ describe('paging on Slack: DM with Acknowledge, reminders, escalation, and a wor
   const directsTo = (user: string) => slack.called('chat.postMessage').filter((call) => call.args.channel === user);
   const reminderOf = (call: SlackCall) => Number(/Reminder (\d+)/.exec(slack.textOf(call))?.[1] ?? 0);
   const answerTo = async (user: string, before: number) =>
-    slack.textOf(await waitFor(`the private answer to ${user}`, async () => slack.called('chat.postEphemeral').slice(before).find((call) => call.args.user === user)));
+    slack.textOf(
+      await waitFor(`the private answer to ${user}`, async () =>
+        slack
+          .called('chat.postEphemeral')
+          .slice(before)
+          .find((call) => call.args.user === user),
+      ),
+    );
 
   it('pages carol by DM and in the channel, repeats, escalates to erin, and stops once carol acknowledges', async () => {
     const first = startWorker();
@@ -75,7 +86,9 @@ describe('paging on Slack: DM with Acknowledge, reminders, escalation, and a wor
     expect((await findRunByKey(server.ctx.db, 'pager-1'))!.state).toBe('rollback_failed');
 
     // The channel mention carries the button too; the DM goes to carol's user id (Slack's DM with the app).
-    const mention = await waitFor('the channel mention', async () => slack.called('chat.postMessage').find((call) => slack.textOf(call).includes('On-call: pager production')));
+    const mention = await waitFor('the channel mention', async () =>
+      slack.called('chat.postMessage').find((call) => slack.textOf(call).includes('On-call: pager production')),
+    );
     expect(mention.args.channel).toBe('C0PAGER');
     expect(slack.textOf(mention)).toContain(`<@${SLACK.carol}>`);
     expect(buttonsOf(mention)).toEqual([expect.objectContaining({ action_id: 'page.ack', value: page.id })]);
@@ -97,22 +110,40 @@ describe('paging on Slack: DM with Acknowledge, reminders, escalation, and a wor
     // Someone the plan does not know is refused privately, and the page stays open.
     let before = slack.called('chat.postEphemeral').length;
     await post(blockActionBody({ actionId: 'page.ack', runId: page.id, userId: SLACK.mallory, userName: 'mallory', channelId: 'C0PAGER' }));
-    expect(await answerTo(SLACK.mallory, before)).toContain('Only on-call, the escalation contacts and approvers may acknowledge this page (carol, erin, bob).');
+    expect(await answerTo(SLACK.mallory, before)).toContain(
+      'Only on-call, the escalation contacts and approvers may acknowledge this page (carol, erin, bob).',
+    );
     expect((await pagesOfRun(server.ctx.db, page.runId))[0]!.acknowledged).toBeNull();
 
     // Carol takes it from her DM.
     before = slack.called('chat.postEphemeral').length;
-    await post(blockActionBody({ actionId: 'page.ack', runId: page.id, userId: SLACK.carol, userName: 'carol', channelId: SLACK.carol, messageTs: String(dm.args.ts ?? '') }));
+    await post(
+      blockActionBody({
+        actionId: 'page.ack',
+        runId: page.id,
+        userId: SLACK.carol,
+        userName: 'carol',
+        channelId: SLACK.carol,
+        messageTs: String(dm.args.ts ?? ''),
+      }),
+    );
     expect(await answerTo(SLACK.carol, before)).toContain('Acknowledged: you have the page for pager-1.');
     const taken = (await pagesOfRun(server.ctx.db, page.runId))[0]!;
     expect(taken).toMatchObject({ acknowledged: { by: { id: SLACK.carol, name: 'carol' } }, nextReminderAt: null });
 
     // Every message of the page says who took it; the run's thread logs it.
     await waitFor('the DMs and the mention edited', async () => {
-      const edited = new Set(slack.called('chat.update').filter((call) => slack.textOf(call).includes('Page acknowledged: pager production')).map((call) => call.args.channel));
+      const edited = new Set(
+        slack
+          .called('chat.update')
+          .filter((call) => slack.textOf(call).includes('Page acknowledged: pager production'))
+          .map((call) => call.args.channel),
+      );
       return [SLACK.carol, SLACK.erin, 'C0PAGER'].every((channel) => edited.has(channel));
     });
-    const log = await waitFor('the log line', async () => slack.called('chat.postMessage').find((call) => slack.textOf(call).includes('Page acknowledged by carol after')));
+    const log = await waitFor('the log line', async () =>
+      slack.called('chat.postMessage').find((call) => slack.textOf(call).includes('Page acknowledged by carol after')),
+    );
     expect(log.args.channel).toBe('C0PAGER');
     expect(log.args.thread_ts).toBeTruthy();
 
@@ -142,7 +173,12 @@ describe('paging on Teams: a 1:1 chat opened by the bot, acknowledged by Action.
     slack = await new FakeSlack().start();
     connector = await new FakeConnector().start();
     // The fake connector's Teams has no app id: unauthenticated by name (the flag), never by default.
-    runtime = await startFlightdeck({ databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url, plansDir: PLANS_DIR }, { http: true, worker: true }, {}, { TEAMS_ALLOW_UNAUTHENTICATED: 'true' });
+    runtime = await startFlightdeck(
+      { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url, plansDir: PLANS_DIR },
+      { http: true, worker: true },
+      {},
+      { TEAMS_ALLOW_UNAUTHENTICATED: 'true' },
+    );
   });
   afterAll(async () => {
     await runtime?.stop();
@@ -163,9 +199,16 @@ describe('paging on Teams: a 1:1 chat opened by the bot, acknowledged by Action.
     ...fields,
   });
   const inChannel = { id: CHANNEL, conversationType: 'channel', isGroup: true, tenantId: 'tenant-1' };
-  const post = (body: unknown) => fetch(`http://127.0.0.1:${runtime.port}/api/messages`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  const post = (body: unknown) =>
+    fetch(`http://127.0.0.1:${runtime.port}/api/messages`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
   const click = async (person: keyof typeof TEAMS, conversation: Record<string, unknown>, pageId: string) => {
-    const response = await post(activity(person, conversation, { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'page.ack', data: { pageId } } } }));
+    const response = await post(
+      activity(person, conversation, {
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        value: { action: { type: 'Action.Execute', verb: 'page.ack', data: { pageId } } },
+      }),
+    );
     return (await response.json()) as { type: string; value: unknown };
   };
 
@@ -176,12 +219,16 @@ describe('paging on Teams: a 1:1 chat opened by the bot, acknowledged by Action.
 
     const opened = await waitFor('the 1:1 chat with carol', async () => connector.created.find((created) => created.body.members?.[0]?.id === TEAMS.carol));
     expect(opened.body).toMatchObject({ isGroup: false, tenantId: 'tenant-1', bot: { id: '28:flightdeck-bot' } });
-    const dm = await waitFor('the page in that chat', async () => connector.calls.find((call) => call.method === 'POST' && call.conversationId === opened.answeredId));
+    const dm = await waitFor('the page in that chat', async () =>
+      connector.calls.find((call) => call.method === 'POST' && call.conversationId === opened.answeredId),
+    );
     const card = dm.body.attachments[0].content;
     expect(JSON.stringify(card)).toContain('You are paged: pager production');
     expect(card.actions).toEqual([expect.objectContaining({ type: 'Action.Execute', verb: 'page.ack', data: { pageId: page.id }, title: 'Acknowledge' })]);
     // The channel is mentioned as before.
-    await waitFor('the channel mention', async () => connector.calls.find((call) => call.conversationId === CHANNEL && connector.shown(call).includes('On-call: pager production')));
+    await waitFor('the channel mention', async () =>
+      connector.calls.find((call) => call.conversationId === CHANNEL && connector.shown(call).includes('On-call: pager production')),
+    );
 
     const personal = { id: opened.answeredId, conversationType: 'personal', tenantId: 'tenant-1' };
     const refused = await click('mallory', inChannel, page.id);
@@ -190,10 +237,15 @@ describe('paging on Teams: a 1:1 chat opened by the bot, acknowledged by Action.
     expect(taken.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(JSON.stringify(taken.value)).toContain('Page acknowledged: pager production');
     expect(JSON.stringify(taken.value)).not.toContain('page.ack');
-    expect((await pagesOfRun(runtime.ctx.db, page.runId))[0]).toMatchObject({ acknowledged: { by: { platform: 'teams', id: TEAMS.carol } }, nextReminderAt: null });
+    expect((await pagesOfRun(runtime.ctx.db, page.runId))[0]).toMatchObject({
+      acknowledged: { by: { platform: 'teams', id: TEAMS.carol } },
+      nextReminderAt: null,
+    });
 
     // The DM itself is edited in place for whoever looks at it later.
-    const edit = await waitFor('the DM edited', async () => connector.calls.find((call) => call.method === 'PUT' && call.conversationId === opened.answeredId && call.activityId === dm.answeredId));
+    const edit = await waitFor('the DM edited', async () =>
+      connector.calls.find((call) => call.method === 'PUT' && call.conversationId === opened.answeredId && call.activityId === dm.answeredId),
+    );
     expect(connector.shown(edit)).toContain('Page acknowledged: pager production');
   }, 60_000);
 });

@@ -45,21 +45,31 @@ describe.each(['slack', 'teams'] as const)('on %s', (platform) => {
     await shown('On-call: demo production');
   }, 90_000);
 
-  it.runIf(platform === 'teams')('a Teams approver named in the plan by UPN may decide', async () => {
-    await chat.command('alice', 'start demo 1.3.0');
-    const run = await until('demo-3', ['awaiting_decision']);
-    expect(await chat.click('dave', ACTIONS.go, run.id)).toBe('');
-    const decided = await until('demo-3', ['deploying', 'monitoring', ...TERMINAL_STATES]);
-    expect(decided.decision).toMatchObject({ decision: 'go', by: { name: 'dave', aliases: ['dave@contoso.example'] } });
-    await until('demo-3', TERMINAL_STATES);
-  }, 90_000);
+  it.runIf(platform === 'teams')(
+    'a Teams approver named in the plan by UPN may decide',
+    async () => {
+      await chat.command('alice', 'start demo 1.3.0');
+      const run = await until('demo-3', ['awaiting_decision']);
+      expect(await chat.click('dave', ACTIONS.go, run.id)).toBe('');
+      const decided = await until('demo-3', ['deploying', 'monitoring', ...TERMINAL_STATES]);
+      expect(decided.decision).toMatchObject({ decision: 'go', by: { name: 'dave', aliases: ['dave@contoso.example'] } });
+      await until('demo-3', TERMINAL_STATES);
+    },
+    90_000,
+  );
 
   it('a rollback of a finished deployment has the same grammar and refusals here, and a refusal writes no run', async () => {
     const runs = async () => ((await chat.runtime.ctx.db.execute(sql`select count(*)::int as n from runs`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
     const before = await runs();
-    expect(await chat.command('alice', 'rollback demo')).toContain('Only approvers, on-call and admins may roll back demo production (bob, operator, dave, carol).');
-    expect(await chat.command('carol', 'rollback demo production to 9.9.9')).toContain('demo 9.9.9 has never succeeded on production: a rollback goes only to a version that did.');
-    expect(await chat.command('carol', 'rollback')).toContain('/deploy rollback <run> [reason] (a run in flight) or /deploy rollback <service> [environment] [to <version>] (a finished deployment)');
+    expect(await chat.command('alice', 'rollback demo')).toContain(
+      'Only approvers, on-call and admins may roll back demo production (bob, operator, dave, carol).',
+    );
+    expect(await chat.command('carol', 'rollback demo production to 9.9.9')).toContain(
+      'demo 9.9.9 has never succeeded on production: a rollback goes only to a version that did.',
+    );
+    expect(await chat.command('carol', 'rollback')).toContain(
+      '/deploy rollback <run> [reason] (a run in flight) or /deploy rollback <service> [environment] [to <version>] (a finished deployment)',
+    );
     expect(await runs()).toBe(before);
   });
 

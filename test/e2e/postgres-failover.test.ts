@@ -33,7 +33,13 @@ describe('Postgres terminating every session under load', () => {
     await admin.connect();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env = { ...process.env, ...flightdeckEnv({ databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url, plansDir: PLANS }, { PORT: String(port), WORKER_LOCK_MS: '2000' }) };
+    const env = {
+      ...process.env,
+      ...flightdeckEnv(
+        { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url, plansDir: PLANS },
+        { PORT: String(port), WORKER_LOCK_MS: '2000' },
+      ),
+    };
     for (const name of ['serve', 'worker']) {
       const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/flightdeck.js'), name], { env, cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
       const entry = { name, child, stderr: '' };
@@ -51,8 +57,13 @@ describe('Postgres terminating every session under load', () => {
   });
 
   const databaseName = () => new URL(db.url).pathname.slice(1);
-  const readiness = () => fetch(`${base}/health/ready`).then((response) => response.status, () => 0);
-  const terminateSessions = () => admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [databaseName()]);
+  const readiness = () =>
+    fetch(`${base}/health/ready`).then(
+      (response) => response.status,
+      () => 0,
+    );
+  const terminateSessions = () =>
+    admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [databaseName()]);
   /** A start as Slack sends it; returns the run key when the ack says the run was created, else null (a polite "nothing was changed"). */
   const start = async (environment: string): Promise<{ environment: string; key: string | null }> => ({ environment, key: await startRun(environment) });
   const startRun = async (environment: string): Promise<string | null> => {

@@ -28,7 +28,13 @@ describe('rollback on a Prometheus trigger', () => {
     // Prometheus scrapes the demo router's /metrics: the live slot's numbers.
     prometheus = await startPrometheus([`127.0.0.1:${demo.DEMO_PORT}`], { scrapeInterval: '1s' });
     runtime = await startFlightdeck(
-      { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url, plansDir: join(PROJECT_ROOT, 'test/fixtures/plans') },
+      {
+        databaseUrl: db.url,
+        redisUrl: inject('redisUrl'),
+        queuePrefix: freshQueuePrefix(),
+        slackApiUrl: slack.url,
+        plansDir: join(PROJECT_ROOT, 'test/fixtures/plans'),
+      },
       { http: false, worker: true },
       { ...demo, PROMETHEUS_URL: prometheus.url },
     );
@@ -43,11 +49,17 @@ describe('rollback on a Prometheus trigger', () => {
 
   /** Start, GO by bob, and wait for the run to end (`meanwhile` runs once the run is monitoring). */
   async function deploy(service: string, version: string, key: string, meanwhile?: () => Promise<void>) {
-    expect(await onCommand(runtime.ctx, { actor: alice, text: `start ${service} ${version}`, requestKey: null })).toMatchObject({ text: expect.stringContaining(`${key} created`) });
+    expect(await onCommand(runtime.ctx, { actor: alice, text: `start ${service} ${version}`, requestKey: null })).toMatchObject({
+      text: expect.stringContaining(`${key} created`),
+    });
     const waiting = await runReaching(runtime.ctx.db, key, ['awaiting_decision']);
     await onAction(runtime.ctx, { actor: bob, action: ACTIONS.go, runId: waiting.id, rationale: null });
     if (meanwhile) {
-      await waitFor(`${key} to take a measured check`, async () => (await findRunByKey(runtime.ctx.db, key))?.samples.some((sample) => sample.readings?.[0]?.value !== null), 30_000);
+      await waitFor(
+        `${key} to take a measured check`,
+        async () => (await findRunByKey(runtime.ctx.db, key))?.samples.some((sample) => sample.readings?.[0]?.value !== null),
+        30_000,
+      );
       await meanwhile();
     }
     return runEnded(runtime.ctx.db, key, 60_000);
@@ -65,7 +77,9 @@ describe('rollback on a Prometheus trigger', () => {
     expect(done.rollback?.trigger).toBe('error_rate > 5% for 3s');
     expect(done.rollback?.reason).toMatch(/error_rate was (20%, )+20% \(> 5%\) for \d+s/);
 
-    const message = await waitFor('the rollback message', async () => slack.called('chat.postMessage').find((call) => slack.textOf(call).includes('URGENT: Deployment Rolled Back - shop 1.1.0-errors')));
+    const message = await waitFor('the rollback message', async () =>
+      slack.called('chat.postMessage').find((call) => slack.textOf(call).includes('URGENT: Deployment Rolled Back - shop 1.1.0-errors')),
+    );
     const text = slack.textOf(message);
     // The numbers against the limit, once (in the reason), and where they came from.
     expect(text).toMatch(/error_rate was (20%, )+20% \(&gt; 5%\)/);
@@ -74,11 +88,13 @@ describe('rollback on a Prometheus trigger', () => {
     expect(text).toContain('<@U0DEMOCAROL>');
   }, 90_000);
 
-
   it('a latency regression against the baseline measured before the switch rolls back', async () => {
     const done = await deploy('slowshop', '1.2.0-slow', 'slowshop-1');
     expect(done.baselines).toEqual({ p95_latency: 0.1 });
-    expect(done.steps.find((step) => step.name.startsWith('Measure the baseline'))).toMatchObject({ ok: true, summary: expect.stringContaining('p95_latency 0.1') });
+    expect(done.steps.find((step) => step.name.startsWith('Measure the baseline'))).toMatchObject({
+      ok: true,
+      summary: expect.stringContaining('p95_latency 0.1'),
+    });
     expect(done.state).toBe('rolled_back');
     expect(done.rollback?.reason).toMatch(/p95_latency was (0\.6, )+0\.6 \(> 0\.15 = baseline × 1\.5\) for \d+s/);
   }, 90_000);

@@ -17,7 +17,11 @@ describe('a worker killed during a rollback', () => {
     const { server, slack, demo } = flightdeck;
     const first = flightdeck.startWorker();
     const run = await flightdeck.startAndApprove('1.2.0-broken', 'demo-1');
-    await waitFor('the switch back to start', async () => (await eventsOf(server.ctx.db, run.id)).some(({ event }) => event.type === 'step.started' && event.stepId === 'rollback.0'), 45_000);
+    await waitFor(
+      'the switch back to start',
+      async () => (await eventsOf(server.ctx.db, run.id)).some(({ event }) => event.type === 'step.started' && event.stepId === 'rollback.0'),
+      45_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     await flightdeck.kill(first);

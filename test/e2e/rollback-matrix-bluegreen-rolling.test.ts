@@ -60,7 +60,9 @@ describe('rollback matrix: blue-green and rolling', () => {
     const { key } = await matrix.start('1.2.0-breaks-at-0', 'rolling');
     const done = await matrix.ended(key);
     expect(done.state).toBe('rolled_back');
-    expect(done.steps.filter((step) => step.stepId.startsWith('rollback.')).map((step) => step.name)).toEqual(['Put the previous version back on batch 1/2 (instances 0, 1)']);
+    expect(done.steps.filter((step) => step.stepId.startsWith('rollback.')).map((step) => step.name)).toEqual([
+      'Put the previous version back on batch 1/2 (instances 0, 1)',
+    ]);
     await expectServedBy(matrix, '1.0.0');
     expect(await matrix.rollbackMessage(key)).toContain('Validated: 1.0.0 serves again');
   }, 90_000);

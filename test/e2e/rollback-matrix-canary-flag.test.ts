@@ -35,7 +35,11 @@ describe('rollback matrix: canary and feature flag', () => {
     const { key, id } = await matrix.start('2.0.1', 'canary');
     await matrix.until(key, ['awaiting_promotion']);
     // The prompt shows the readings against their limits, not only "N checks healthy".
-    const prompts = () => matrix.app.slack.called('chat.postMessage').map((call) => matrix.app.slack.textOf(call)).filter((text) => text.includes('Increase traffic?'));
+    const prompts = () =>
+      matrix.app.slack
+        .called('chat.postMessage')
+        .map((call) => matrix.app.slack.textOf(call))
+        .filter((text) => text.includes('Increase traffic?'));
     await expect.poll(() => prompts().at(-1) ?? '', { timeout: 10_000 }).toMatch(/error_rate [\d.]+% \(limit (>|&gt;) 5%\)/);
     await matrix.click('bob', 'run.rollback', id);
     await rolledBack(key);
@@ -71,7 +75,10 @@ describe('rollback matrix: canary and feature flag', () => {
       ['feature_off', expect.stringMatching(/FAILED|PARTIAL/)],
       ['previous_version', 'SUCCESS'],
     ]);
-    expect(done.steps.filter((step) => step.stepId.startsWith('rollback.')).map((step) => step.name)).toEqual(['Turn the flag off', 'Put the previous version back']);
+    expect(done.steps.filter((step) => step.stepId.startsWith('rollback.')).map((step) => step.name)).toEqual([
+      'Turn the flag off',
+      'Put the previous version back',
+    ]);
     await expectServedBy(matrix, '1.0.0');
     expect(await matrix.rollbackMessage(key)).toContain('Validated: 1.0.0 serves again');
   }, 120_000);

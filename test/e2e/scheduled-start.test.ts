@@ -32,7 +32,14 @@ describe('a scheduled start survives a restart of the bot and the worker', () =>
     slack = await new FakeSlack().start();
     demo = await demoServiceEnv();
     port = await freePort();
-    env = { ...process.env, ...flightdeckEnv({ databaseUrl: pg.url, redisUrl: inject('redisUrl'), queuePrefix: prefix, slackApiUrl: slack.url }, { PORT: String(port), WORKER_LOCK_MS: '2000', SWEEP_INTERVAL_MS: '500', SWEEP_GRACE_MS: '1000' }), ...demo };
+    env = {
+      ...process.env,
+      ...flightdeckEnv(
+        { databaseUrl: pg.url, redisUrl: inject('redisUrl'), queuePrefix: prefix, slackApiUrl: slack.url },
+        { PORT: String(port), WORKER_LOCK_MS: '2000', SWEEP_INTERVAL_MS: '500', SWEEP_GRACE_MS: '1000' },
+      ),
+      ...demo,
+    };
     database = await openDatabase({ url: pg.url });
   }, 60_000);
   afterAll(async () => {
@@ -54,10 +61,14 @@ describe('a scheduled start survives a restart of the bot and the worker', () =>
   }
   async function command(text: string) {
     const body = slashCommandBody({ text, userId: 'U0DEMOALICE', userName: 'alice' });
-    return waitFor('the bot to answer', async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', body, headers: slackHeaders(body) }).catch(() => null);
-      return response?.status === 200 && (await response.text());
-    }, 30_000);
+    return waitFor(
+      'the bot to answer',
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', body, headers: slackHeaders(body) }).catch(() => null);
+        return response?.status === 200 && (await response.text());
+      },
+      30_000,
+    );
   }
   const runState = async (key: string) => (await findRunByKey(database.db, key))?.state;
 
@@ -69,7 +80,9 @@ describe('a scheduled start survives a restart of the bot and the worker', () =>
     const answer = await command(`start demo 1.1.0 --at ${at}`);
     expect(answer).toContain(`Run ${key} scheduled`);
     expect(await runState(key)).toBe('scheduled');
-    await waitFor('the pre-deployment announcement', async () => slack.called('chat.postMessage').find((call) => slack.textOf(call).includes(`Upcoming Deployment: demo 1.1.0`) && slack.textOf(call).includes(key)));
+    await waitFor('the pre-deployment announcement', async () =>
+      slack.called('chat.postMessage').find((call) => slack.textOf(call).includes(`Upcoming Deployment: demo 1.1.0`) && slack.textOf(call).includes(key)),
+    );
     await Promise.all([kill(bot), kill(worker)]);
     return at;
   }
@@ -81,7 +94,9 @@ describe('a scheduled start survives a restart of the bot and the worker', () =>
     spawnRole('serve');
     spawnRole('worker');
     expect(await waitFor('demo-1 to start', async () => (await runState('demo-1')) === 'awaiting_decision' && 'started', 30_000)).toBe('started');
-    await waitFor('the log line', async () => slack.called('chat.postMessage').find((call) => slack.textOf(call).includes('Scheduled start: demo-1 begins now')));
+    await waitFor('the log line', async () =>
+      slack.called('chat.postMessage').find((call) => slack.textOf(call).includes('Scheduled start: demo-1 begins now')),
+    );
     for (const child of children) if (child.exitCode === null && child.signalCode === null) await kill(child);
     // Free the target for the next case.
     await database.db.execute(sql`update runs set state = 'cancelled' where key = 'demo-1'`);

@@ -48,9 +48,15 @@ describe('Slack: the Go/No-Go modal', () => {
     return response;
   };
   const privately = (user: User, fragment: string) =>
-    waitFor(`"${fragment}" told to ${user}`, async () => app.slack.called('chat.postEphemeral').find((call) => call.args.user === USERS[user].userId && app.slack.textOf(call).includes(fragment)));
+    waitFor(`"${fragment}" told to ${user}`, async () =>
+      app.slack.called('chat.postEphemeral').find((call) => call.args.user === USERS[user].userId && app.slack.textOf(call).includes(fragment)),
+    );
   const decisionRows = async (runId: string) =>
-    ((await app.runtime.ctx.db.execute(sql`select decision, by_name, rationale from decisions where run_id = ${runId}`)) as any).rows as { decision: string; by_name: string; rationale: string | null }[];
+    ((await app.runtime.ctx.db.execute(sql`select decision, by_name, rationale from decisions where run_id = ${runId}`)) as any).rows as {
+      decision: string;
+      by_name: string;
+      rationale: string | null;
+    }[];
   const facts = (view: Record<string, any>) => JSON.stringify(view.blocks);
 
   it('GO opens a modal with the run’s facts; nothing is decided until it is submitted, then the run goes with the rationale', async () => {
@@ -77,18 +83,26 @@ describe('Slack: the Go/No-Go modal', () => {
     const unticked = await submit('bob', view!, { rationale: { text: 'Load test is known flaky on staging' }, acknowledge: { ticked: [] } });
     expect(unticked.json).toEqual({ response_action: 'errors', errors: { acknowledge: expect.stringContaining('gated-1 is CONDITIONAL') } });
     expect(await decisionRows(waiting.id)).toEqual([]);
-    expect((await refusalsOf(app.runtime.ctx.db, 'gated-1')).map((refusal) => [refusal.by.name, refusal.action, refusal.reason])).toEqual([['bob', 'decision go', expect.stringContaining('is CONDITIONAL')]]);
+    expect((await refusalsOf(app.runtime.ctx.db, 'gated-1')).map((refusal) => [refusal.by.name, refusal.action, refusal.reason])).toEqual([
+      ['bob', 'decision go', expect.stringContaining('is CONDITIONAL')],
+    ]);
 
     const accepted = await submit('bob', view!, { rationale: { text: '  Load test is known flaky on staging ' }, acknowledge: { ticked: ['accepted'] } });
     expect(accepted.text).toBe(''); // an empty ack closes the modal
     await privately('bob', 'Recorded: GO on gated-1.');
     expect(await decisionRows(waiting.id)).toEqual([{ decision: 'go', by_name: 'bob', rationale: 'Load test is known flaky on staging' }]);
     const events = ((await app.runtime.ctx.db.execute(sql`select payload from run_events where run_id = ${waiting.id} and type = 'decision'`)) as any).rows;
-    expect(events.map((row: any) => row.payload)).toEqual([expect.objectContaining({ decision: 'go', acknowledged: true, rationale: 'Load test is known flaky on staging' })]);
+    expect(events.map((row: any) => row.payload)).toEqual([
+      expect.objectContaining({ decision: 'go', acknowledged: true, rationale: 'Load test is known flaky on staging' }),
+    ]);
     const done = await until('gated-1', TERMINAL_STATES);
     expect(done.state).toBe('succeeded');
     expect(done.decision).toMatchObject({ decision: 'go', by: { id: 'U0DEMOBOB' }, rationale: 'Load test is known flaky on staging' });
-    await waitFor('the rationale on the status message', async () => app.slack.called('chat.update').find((call) => /GO by <@U0DEMOBOB> at \d\d:\d\d UTC \(“Load test is known flaky on staging”\)/.test(app.slack.textOf(call))));
+    await waitFor('the rationale on the status message', async () =>
+      app.slack
+        .called('chat.update')
+        .find((call) => /GO by <@U0DEMOBOB> at \d\d:\d\d UTC \(“Load test is known flaky on staging”\)/.test(app.slack.textOf(call))),
+    );
   }, 60_000);
 
   it('NO-GO without a rationale: an error on the input and nothing decided; with one, the run ends NO-GO with it', async () => {
@@ -111,7 +125,11 @@ describe('Slack: the Go/No-Go modal', () => {
     expect(await (await submit('bob', view!, { rationale: { text: 'error budget spent' } })).text).toBe('');
     expect((await until('gated-2', TERMINAL_STATES)).state).toBe('no_go');
     expect(await decisionRows(waiting.id)).toEqual([{ decision: 'no_go', by_name: 'bob', rationale: 'error budget spent' }]);
-    await waitFor('the NO-GO on the status message', async () => app.slack.called('chat.update').find((call) => app.slack.textOf(call).includes('NO-GO by <@U0DEMOBOB>') && app.slack.textOf(call).includes('“error budget spent”')));
+    await waitFor('the NO-GO on the status message', async () =>
+      app.slack
+        .called('chat.update')
+        .find((call) => app.slack.textOf(call).includes('NO-GO by <@U0DEMOBOB>') && app.slack.textOf(call).includes('“error budget spent”')),
+    );
   }, 60_000);
 
   it('a non-approver gets no form, and a submission from them is refused without deciding; a late form is told who decided', async () => {
@@ -176,8 +194,11 @@ describe('Teams: the Go/No-Go form in the card', () => {
   it('the status card opens a form per decision; NO-GO needs a rationale, and the one typed is recorded', async () => {
     expect(await chat.command('alice', 'start gated 1.0.0')).toContain('Run gated-1 created');
     const waiting = await until('gated-1', ['awaiting_decision']);
-    const card = await waitFor('the decision forms on the status card', async () => chat.channel().find((shown) => shown.includes('Go/No-Go needed: gated 1.0.0')));
-    for (const id of [decisionInputIds(ACTIONS.go).rationale, decisionInputIds(ACTIONS.noGo).rationale, decisionInputIds(ACTIONS.defer).rationale]) expect(card).toContain(`"id":"${id}"`);
+    const card = await waitFor('the decision forms on the status card', async () =>
+      chat.channel().find((shown) => shown.includes('Go/No-Go needed: gated 1.0.0')),
+    );
+    for (const id of [decisionInputIds(ACTIONS.go).rationale, decisionInputIds(ACTIONS.noGo).rationale, decisionInputIds(ACTIONS.defer).rationale])
+      expect(card).toContain(`"id":"${id}"`);
     expect(card).toContain('"Action.ShowCard"');
 
     expect(await chat.click('bob', ACTIONS.noGo, waiting.id, { rationale: null })).toContain('Please say why');

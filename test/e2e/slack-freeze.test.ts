@@ -30,7 +30,9 @@ describe('Slack: a start inside a freeze is refused, and allowed with --emergenc
     return JSON.stringify(reply.json).replace(/\\"/g, '"');
   };
   const statusEdit = (fragment: string) =>
-    waitFor(`a status message with "${fragment}"`, async () => [...app.slack.called('chat.postMessage'), ...app.slack.called('chat.update')].find((call) => app.slack.textOf(call).includes(fragment)));
+    waitFor(`a status message with "${fragment}"`, async () =>
+      [...app.slack.called('chat.postMessage'), ...app.slack.called('chat.update')].find((call) => app.slack.textOf(call).includes(fragment)),
+    );
 
   it('the plan card lists the freeze, for production only', async () => {
     expect(await answer('alice', 'plan icebox production')).toContain('Millennium freeze — 2000-01-01 00:00 – 2100-01-01 00:00 Europe/Berlin');
@@ -41,14 +43,20 @@ describe('Slack: a start inside a freeze is refused, and allowed with --emergenc
     const before = await counts();
     const refused = await answer('alice', 'start icebox 2.0.0 production');
     expect(refused).toContain(`❄️ Frozen: Millennium freeze until ${FROZEN_UNTIL}. To deploy anyway, add --emergency "why"; it will need one more approver.`);
-    expect(await answer('alice', 'start icebox 2.0.0 --dry-run')).toContain(`A real start now would be refused: ❄️ Frozen: Millennium freeze until ${FROZEN_UNTIL}`);
-    expect(await answer('alice', 'start icebox 2.0.0 --dry-run --emergency "checkout is down"')).toContain('Emergency start inside the freeze "Millennium freeze": it would wait for GO from 2 approvers.');
+    expect(await answer('alice', 'start icebox 2.0.0 --dry-run')).toContain(
+      `A real start now would be refused: ❄️ Frozen: Millennium freeze until ${FROZEN_UNTIL}`,
+    );
+    expect(await answer('alice', 'start icebox 2.0.0 --dry-run --emergency "checkout is down"')).toContain(
+      'Emergency start inside the freeze "Millennium freeze": it would wait for GO from 2 approvers.',
+    );
     expect(await counts()).toEqual(before);
   });
 
   it('outside any freeze (staging): a start goes ahead with the usual quorum, and --emergency is refused as no emergency', async () => {
     const before = await counts();
-    expect(await answer('alice', 'start icebox 1.0.0 staging --emergency "just because"')).toContain('No freeze is in force on icebox staging now, so this is not an emergency start: start it without --emergency.');
+    expect(await answer('alice', 'start icebox 1.0.0 staging --emergency "just because"')).toContain(
+      'No freeze is in force on icebox staging now, so this is not an emergency start: start it without --emergency.',
+    );
     expect(await counts()).toEqual(before);
 
     expect(await answer('alice', 'start icebox 1.0.0 staging')).toContain('Run icebox-1 created');
@@ -83,12 +91,18 @@ describe('Slack: a start inside a freeze is refused, and allowed with --emergenc
     const done = await until('icebox-2', TERMINAL_STATES);
     expect(done.state).toBe('succeeded');
     expect(done.approvals.map((vote) => vote.approver)).toEqual(['bob', 'carol']);
-    const report = await waitFor('the deployment report', async () => app.slack.called('chat.postMessage').find((call) => app.slack.textOf(call).includes('Deployment Report: icebox 2.0.0')));
-    expect(app.slack.textOf(report)).toContain('*Emergency*: 🚨 started inside the freeze "Millennium freeze" with --emergency: “checkout is down for everyone”');
+    const report = await waitFor('the deployment report', async () =>
+      app.slack.called('chat.postMessage').find((call) => app.slack.textOf(call).includes('Deployment Report: icebox 2.0.0')),
+    );
+    expect(app.slack.textOf(report)).toContain(
+      '*Emergency*: 🚨 started inside the freeze "Millennium freeze" with --emergency: “checkout is down for everyone”',
+    );
   });
 
   async function counts() {
-    const result = await app.runtime.ctx.db.execute(sql`select (select count(*) from runs)::int as runs, (select count(*) from run_events)::int as events, (select count(*) from outbox)::int as outbox`);
+    const result = await app.runtime.ctx.db.execute(
+      sql`select (select count(*) from runs)::int as runs, (select count(*) from run_events)::int as events, (select count(*) from outbox)::int as outbox`,
+    );
     return (result as any).rows[0];
   }
 });

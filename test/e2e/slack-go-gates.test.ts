@@ -74,16 +74,23 @@ describe('Slack: a GO into a lock or a freeze taken while the run waits', () => 
   };
   const privately = (user: User, fragments: string[]) =>
     waitFor(`"${fragments.join('", "')}" told to ${user}`, async () =>
-      app.slack.called('chat.postEphemeral').find((call) => call.args.user === USERS[user].userId && fragments.every((fragment) => app.slack.textOf(call).includes(fragment))),
+      app.slack
+        .called('chat.postEphemeral')
+        .find((call) => call.args.user === USERS[user].userId && fragments.every((fragment) => app.slack.textOf(call).includes(fragment))),
     );
-  const decisionRows = async (runId: string) => ((await db().execute(sql`select decision, by_name from decisions where run_id = ${runId}`)) as any).rows as { decision: string; by_name: string }[];
+  const decisionRows = async (runId: string) =>
+    ((await db().execute(sql`select decision, by_name from decisions where run_id = ${runId}`)) as any).rows as { decision: string; by_name: string }[];
   const refusalReasons = async (key: string) => (await refusalsOf(db(), key)).map((refusal) => [refusal.by.name, refusal.action, refusal.reason]);
   const posted = (fragment: string) =>
-    waitFor(`a message with "${fragment}"`, async () => [...app.slack.called('chat.postMessage'), ...app.slack.called('chat.update')].find((call) => app.slack.textOf(call).includes(fragment)));
+    waitFor(`a message with "${fragment}"`, async () =>
+      [...app.slack.called('chat.postMessage'), ...app.slack.called('chat.update')].find((call) => app.slack.textOf(call).includes(fragment)),
+    );
 
   it('a run on europe starts and waits for GO before its freeze begins', async () => {
     const waiting = await start('start gates 2.0.0 europe', 'gates-1');
-    expect(Date.parse(waiting.requestedAt), 'the run must start before the freeze begins; raise FREEZE_MARGIN_MS on a slower machine').toBeLessThan(freezeStart.toMillis());
+    expect(Date.parse(waiting.requestedAt), 'the run must start before the freeze begins; raise FREEZE_MARGIN_MS on a slower machine').toBeLessThan(
+      freezeStart.toMillis(),
+    );
     expect(waiting.emergency).toBeNull();
   });
 
@@ -150,13 +157,26 @@ describe('Slack: a GO into a lock or a freeze taken while the run waits', () => 
     expect((await submit('bob', form!, { rationale: { text: 'security fix, cannot wait' } })).text).toBe('');
     const done = await until('gates-1', TERMINAL_STATES);
     expect(done.state).toBe('succeeded');
-    expect(done.decision).toMatchObject({ decision: 'go', by: { name: 'bob' }, rationale: 'security fix, cannot wait', override: expect.stringContaining(FROZEN) });
+    expect(done.decision).toMatchObject({
+      decision: 'go',
+      by: { name: 'bob' },
+      rationale: 'security fix, cannot wait',
+      override: expect.stringContaining(FROZEN),
+    });
     expect(await decisionRows(waiting.id)).toEqual([{ decision: 'go', by_name: 'bob' }]);
     // The decision event keeps what it was judged against: the freeze window in force.
     const events = ((await db().execute(sql`select payload from run_events where run_id = ${waiting.id} and type = 'decision'`)) as any).rows;
-    expect(events.map((row: any) => row.payload)).toEqual([expect.objectContaining({ decision: 'go', rationale: 'security fix, cannot wait', gates: expect.objectContaining({ lock: null, freezes: [expect.objectContaining({ name: 'Gates freeze', zone: ZONE })] }) })]);
+    expect(events.map((row: any) => row.payload)).toEqual([
+      expect.objectContaining({
+        decision: 'go',
+        rationale: 'security fix, cannot wait',
+        gates: expect.objectContaining({ lock: null, freezes: [expect.objectContaining({ name: 'Gates freeze', zone: ZONE })] }),
+      }),
+    ]);
     await posted(`(“security fix, cannot wait”), ⚠️ overriding: ${FROZEN}`);
     const report = await posted('Deployment Report: gates 2.0.0');
-    expect(app.slack.textOf(report)).toContain(`GO by bob at ${DateTime.fromISO(done.decision!.at).toUTC().toFormat('HH:mm')} UTC (“security fix, cannot wait”), ⚠️ overriding: ${FROZEN}`);
+    expect(app.slack.textOf(report)).toContain(
+      `GO by bob at ${DateTime.fromISO(done.decision!.at).toUTC().toFormat('HH:mm')} UTC (“security fix, cannot wait”), ⚠️ overriding: ${FROZEN}`,
+    );
   }, 120_000);
 });

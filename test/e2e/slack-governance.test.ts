@@ -31,16 +31,24 @@ describe('Slack: quorum and racing starts', () => {
     expect(JSON.stringify((await app.command('alice', 'start demo 1.2.0')).json)).toContain('created');
     const key = 'demo-2';
     const run = await runReaching(app.runtime.ctx.db, key, ['awaiting_decision']);
-    await waitFor('the status card saying two GOs are needed', async () => app.slack.called('chat.update').find((call) => JSON.stringify(call.args.blocks).includes('GO from 2 needed')));
+    await waitFor('the status card saying two GOs are needed', async () =>
+      app.slack.called('chat.update').find((call) => JSON.stringify(call.args.blocks).includes('GO from 2 needed')),
+    );
 
     await app.click('alice', 'run.go', run.id);
-    const refused = await waitFor('the refusal', async () => app.slack.called('chat.postEphemeral').find((call) => call.args.user === 'U0DEMOALICE' && app.slack.textOf(call).includes('does not let the requester approve')));
+    const refused = await waitFor('the refusal', async () =>
+      app.slack
+        .called('chat.postEphemeral')
+        .find((call) => call.args.user === 'U0DEMOALICE' && app.slack.textOf(call).includes('does not let the requester approve')),
+    );
     expect(app.slack.textOf(refused)).toContain('Another approver must say GO');
 
     await app.click('bob', 'run.go', run.id);
     await expect.poll(async () => (await findRunByKey(app.runtime.ctx.db, key))?.approvals.length, { timeout: 30_000 }).toBe(1);
     expect(await state(key)).toBe('awaiting_decision');
-    await waitFor('the card counting 1 of 2', async () => app.slack.called('chat.update').find((call) => JSON.stringify(call.args.blocks).includes('GO so far (1 of 2)')));
+    await waitFor('the card counting 1 of 2', async () =>
+      app.slack.called('chat.update').find((call) => JSON.stringify(call.args.blocks).includes('GO so far (1 of 2)')),
+    );
 
     await app.click('carol', 'run.go', run.id);
     const done = await runEnded(app.runtime.ctx.db, key, 45_000);
@@ -53,7 +61,9 @@ describe('Slack: quorum and racing starts', () => {
     expect(reply).toMatch(/Run demo-3 scheduled: demo 1\.3\.0 → production at \w{3} \d+ \w{3} \d{4} 09:00 Europe\/Berlin \(0[78]:00 UTC\)/);
     expect(app.slack.called('users.info').map((call) => call.args.user)).toContain('U0DEMOBOB');
     expect(await state('demo-3')).toBe('scheduled');
-    await waitFor('the pre-deployment announcement', async () => app.slack.called('chat.postMessage').find((call) => app.slack.textOf(call).includes('Upcoming Deployment: demo 1.3.0')));
+    await waitFor('the pre-deployment announcement', async () =>
+      app.slack.called('chat.postMessage').find((call) => app.slack.textOf(call).includes('Upcoming Deployment: demo 1.3.0')),
+    );
     expect(JSON.stringify((await app.command('bob', 'cancel demo-3 moved')).json)).toContain('demo-3 is cancelled');
   });
 });

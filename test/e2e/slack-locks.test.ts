@@ -26,7 +26,8 @@ describe('Slack: /deploy lock, start while locked, --queue, unlock, lock after a
   };
   const until = (key: string, states: readonly string[], timeoutMs = 30_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
   const posted = (fragment: string) => app.slack.called('chat.postMessage').filter((call) => app.slack.textOf(call).includes(fragment));
-  const holders = async () => ((await app.runtime.ctx.db.execute(sql`select by->>'name' as name from locks`)) as unknown as { rows: { name: string }[] }).rows.map((row) => row.name);
+  const holders = async () =>
+    ((await app.runtime.ctx.db.execute(sql`select by->>'name' as name from locks`)) as unknown as { rows: { name: string }[] }).rows.map((row) => row.name);
 
   it('lock → a start is refused naming the holder → --queue → a stranger may not unlock → the holder unlocks and the queued run starts', async () => {
     expect(await said('alice', 'lock demo production "db migration" for 2h')).toContain('alice locked demo production');
@@ -88,7 +89,9 @@ describe('Slack: /deploy lock, start while locked, --queue, unlock, lock after a
 
     expect(await said('carol', 'unlock demo production fixed in 1.3.1')).toContain('Unlocked demo production (locked after demo-3');
     expect(await said('alice', 'start demo 1.3.1')).toContain('Run demo-4 created');
-    const events = (await app.runtime.ctx.db.execute(sql`select action, by->>'name' as by from lock_events where action in ('locked', 'unlock_refused', 'unlocked') order by at`)) as unknown as { rows: unknown[] };
+    const events = (await app.runtime.ctx.db.execute(
+      sql`select action, by->>'name' as by from lock_events where action in ('locked', 'unlock_refused', 'unlocked') order by at`,
+    )) as unknown as { rows: unknown[] };
     expect(events.rows.slice(-4)).toEqual([
       { action: 'locked', by: null },
       { action: 'unlock_refused', by: 'alice' },

@@ -41,7 +41,9 @@ describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollba
     expect(done.decision).toMatchObject({ decision: 'go', by: { id: 'U0DEMOBOB' } });
 
     await waitFor('the success message', async () => posted('Deployment Complete: demo 1.1.0')[0]);
-    const finalEdit = await waitFor('the final edit', async () => app.slack.called('chat.update').find((call) => JSON.stringify(call.args.blocks).includes('Deployment complete: demo 1.1.0')));
+    const finalEdit = await waitFor('the final edit', async () =>
+      app.slack.called('chat.update').find((call) => JSON.stringify(call.args.blocks).includes('Deployment complete: demo 1.1.0')),
+    );
     expect(finalEdit.args.channel).toBe('C0DEPLOYS');
     expect(JSON.stringify(finalEdit.args.blocks)).toMatch(/GO by <@U0DEMOBOB> at \d\d:\d\d/);
     expect(JSON.stringify(finalEdit.args.blocks)).not.toContain('run.go');
@@ -69,7 +71,10 @@ describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollba
 
   it('a retried slash command (same trigger_id) does not create a second run', async () => {
     const first = await app.command('alice', 'start demo 1.3.0', { triggerId: '13.retry.abc' });
-    const retry = await app.command('alice', 'start demo 1.3.0', { triggerId: '13.retry.abc', headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
+    const retry = await app.command('alice', 'start demo 1.3.0', {
+      triggerId: '13.retry.abc',
+      headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
+    });
     expect(JSON.stringify(first.json)).toContain('Run demo-3 created');
     expect(JSON.stringify(retry.json)).toContain('Run demo-3 created');
     const rows = await app.runtime.ctx.db.execute(sql`select count(*)::int as n from runs where version = '1.3.0'`);
@@ -82,7 +87,9 @@ describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollba
     expect([a.status, b.status]).toEqual([200, 200]);
     const rows = await app.runtime.ctx.db.execute(sql`select decision, by_name from decisions where run_id = ${run.id}`);
     expect((rows as any).rows).toHaveLength(1);
-    const loser = await waitFor('the loser’s notice', async () => app.slack.called('chat.postEphemeral').find((call) => app.slack.textOf(call).includes('Already decided')));
+    const loser = await waitFor('the loser’s notice', async () =>
+      app.slack.called('chat.postEphemeral').find((call) => app.slack.textOf(call).includes('Already decided')),
+    );
     expect(app.slack.textOf(loser)).toContain('by bob');
     await until('demo-3', TERMINAL_STATES, 45_000);
   }, 60_000);
@@ -131,7 +138,9 @@ describe('Slack: /deploy start → Go/No-Go → blue-green → success or rollba
     await app.click('bob', 'run.go', run.id);
     await until('demo-6', ['monitoring']);
     const card = await waitFor('the Roll back button', async () =>
-      app.slack.called('chat.update').find((call) => JSON.stringify(call.args.blocks).includes('run.rollback') && JSON.stringify(call.args.blocks).includes('demo 1.6.0')),
+      app.slack
+        .called('chat.update')
+        .find((call) => JSON.stringify(call.args.blocks).includes('run.rollback') && JSON.stringify(call.args.blocks).includes('demo 1.6.0')),
     );
     const button = (card.args.blocks as any[]).flatMap((block) => block.elements ?? []).find((element: any) => element.action_id === 'run.rollback');
     expect(button.confirm).toMatchObject({ title: { text: 'Roll back this run?' }, confirm: { text: 'Roll back' } });

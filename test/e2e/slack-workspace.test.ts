@@ -19,13 +19,21 @@ describe('SLACK_TEAM_ID restricts requests to one workspace', () => {
     await db?.drop();
   });
 
-  const serve = (teamId: string) => startFlightdeck({ databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url }, { http: true, worker: false }, {}, { SLACK_TEAM_ID: teamId });
+  const serve = (teamId: string) =>
+    startFlightdeck(
+      { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url },
+      { http: true, worker: false },
+      {},
+      { SLACK_TEAM_ID: teamId },
+    );
   const post = async (runtime: Runtime, body: string) => {
     const response = await fetch(`http://127.0.0.1:${runtime.port}/slack/events`, { method: 'POST', body, headers: slackHeaders(body) });
     return { status: response.status, text: await response.text() };
   };
   const written = async (runtime: Runtime) => {
-    const rows = await runtime.ctx.db.execute(sql`select (select count(*) from runs)::int + (select count(*) from outbox)::int + (select count(*) from refusals)::int as n`);
+    const rows = await runtime.ctx.db.execute(
+      sql`select (select count(*) from runs)::int + (select count(*) from outbox)::int + (select count(*) from refusals)::int as n`,
+    );
     return (rows as unknown as { rows: { n: number }[] }).rows[0]!.n;
   };
   const start = slashCommandBody({ text: 'start demo 1.1.0', userId: 'U0DEMOALICE', userName: 'alice' });

@@ -23,18 +23,22 @@ async function ownRedis() {
     async start() {
       if (child) return;
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-      await waitFor('redis-server to answer', async () => {
-        const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-        client.on('error', () => {});
-        try {
-          await client.connect();
-          return (await client.ping()) === 'PONG';
-        } catch {
-          return false;
-        } finally {
-          client.disconnect();
-        }
-      }, 10_000);
+      await waitFor(
+        'redis-server to answer',
+        async () => {
+          const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+          client.on('error', () => {});
+          try {
+            await client.connect();
+            return (await client.ping()) === 'PONG';
+          } catch {
+            return false;
+          } finally {
+            client.disconnect();
+          }
+        },
+        10_000,
+      );
     },
     /** Gone at once, and everything in it with it (no persistence), as when Redis is restarted without AOF. */
     async kill() {
@@ -66,7 +70,11 @@ describe('a step queued while Redis is down', () => {
     db = await freshPostgres();
     slack = await new FakeSlack().start();
     redis = await ownRedis();
-    runtime = await startFlightdeck({ databaseUrl: db.url, redisUrl: redis.url, queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url, plansDir: LEDGER_PLANS }, { http: false, worker: true }, ledger.env);
+    runtime = await startFlightdeck(
+      { databaseUrl: db.url, redisUrl: redis.url, queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url, plansDir: LEDGER_PLANS },
+      { http: false, worker: true },
+      ledger.env,
+    );
   });
   afterAll(async () => {
     await redis?.start(); // up, so the runtime's connections close instead of waiting for it
@@ -77,7 +85,11 @@ describe('a step queued while Redis is down', () => {
   });
 
   const pendingStepRows = async () =>
-    ((await db.database.db.execute(sql`select count(*)::int as n from outbox where relayed_at is null and queue = ${QUEUES.steps}`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
+    (
+      (await db.database.db.execute(sql`select count(*)::int as n from outbox where relayed_at is null and queue = ${QUEUES.steps}`)) as unknown as {
+        rows: { n: number }[];
+      }
+    ).rows[0]!.n;
 
   it('is executed once when Redis is back, however many sweeps piled up meanwhile', async () => {
     await redis.kill();

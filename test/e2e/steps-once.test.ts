@@ -47,7 +47,11 @@ describe('a step that waits behind busy worker slots', () => {
   beforeAll(async () => {
     db = await freshPostgres();
     slack = await new FakeSlack().start();
-    runtime = await startFlightdeck({ databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url, plansDir: LEDGER_PLANS }, { http: false, worker: true }, ledger.env);
+    runtime = await startFlightdeck(
+      { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url, plansDir: LEDGER_PLANS },
+      { http: false, worker: true },
+      ledger.env,
+    );
   });
   afterAll(async () => {
     await runtime?.stop();
@@ -64,7 +68,14 @@ describe('a step that waits behind busy worker slots', () => {
     expect(reenqueued).toBeGreaterThan(2); // the waiting deploy was swept again and again
     expect(ledger.overlaps()).toEqual([]);
     // Nothing crashed, so each step ran exactly once.
-    expect(ledger.starts()).toEqual(Object.fromEntries(KEYS.flatMap((key) => [[`${key} deploy`, 1], [`${key} flag-on`, 1]])));
+    expect(ledger.starts()).toEqual(
+      Object.fromEntries(
+        KEYS.flatMap((key) => [
+          [`${key} deploy`, 1],
+          [`${key} flag-on`, 1],
+        ]),
+      ),
+    );
   }, 90_000);
 });
 

@@ -34,7 +34,10 @@ describe('Slack: canary, rolling and feature flag on real processes', () => {
   const until = (key: string, states: readonly string[], timeoutMs = 45_000) => runReaching(app.runtime.ctx.db, key, states, timeoutMs);
   const posted = (fragment: string) => app.slack.called('chat.postMessage').filter((call) => app.slack.textOf(call).includes(fragment));
   const live = async () => (await (await fetch(`http://127.0.0.1:${app.demo.DEMO_PORT}/health`)).json()) as { version: string };
-  const pool = () => JSON.parse(execFileSync(process.execPath, [join(PROJECT_ROOT, 'demo/service/ctl.mjs'), 'status', '--json'], { env: { ...process.env, ...app.demo } }).toString()) as { backends: Record<string, { version: string; weight: number }> };
+  const pool = () =>
+    JSON.parse(
+      execFileSync(process.execPath, [join(PROJECT_ROOT, 'demo/service/ctl.mjs'), 'status', '--json'], { env: { ...process.env, ...app.demo } }).toString(),
+    ) as { backends: Record<string, { version: string; weight: number }> };
 
   async function startAndGo(text: string, key: string) {
     expect(JSON.stringify((await app.command('alice', text)).json)).toContain(`Run ${key} created`);
@@ -51,7 +54,9 @@ describe('Slack: canary, rolling and feature flag on real processes', () => {
     await waitFor('the question in the thread', async () => posted('Canary looks healthy. Increase traffic?')[0]);
 
     await app.click('alice', 'run.promote', id);
-    await waitFor('the refusal', async () => app.slack.called('chat.postEphemeral').find((call) => app.slack.textOf(call).includes('Only approvers may promote')));
+    await waitFor('the refusal', async () =>
+      app.slack.called('chat.postEphemeral').find((call) => app.slack.textOf(call).includes('Only approvers may promote')),
+    );
     expect((await run('storefront-1'))!.state).toBe('awaiting_promotion');
 
     await app.click('bob', 'run.promote', id);
@@ -68,12 +73,18 @@ describe('Slack: canary, rolling and feature flag on real processes', () => {
     expect(done.state).toBe('rolled_back');
     expect(done.rollback?.trigger).toBe('error_rate > 5% for 2s');
     expect(done.rollback?.reason).toMatch(/error_rate was (20%, )+20% \(> 5%\)/);
-    expect(done.steps.map((step) => step.name)).toEqual(expect.arrayContaining(['Send 25% of traffic to the canary', 'Abort the canary (weight 0, canary removed)']));
+    expect(done.steps.map((step) => step.name)).toEqual(
+      expect.arrayContaining(['Send 25% of traffic to the canary', 'Abort the canary (weight 0, canary removed)']),
+    );
     expect(done.steps.map((step) => step.name)).not.toContain('Promote the canary to 100%');
     const rollback = await waitFor('the rollback message', async () => posted('URGENT: Deployment Rolled Back - storefront 2.0.0-errors-at-25')[0]);
     expect(app.slack.textOf(rollback)).toContain('max(demo_error_ratio)');
     // The canary is gone and production is the stable version again.
-    expect(Object.values(pool().backends).filter((backend) => backend.weight > 0).map((backend) => backend.version)).toEqual(['1.0.0']);
+    expect(
+      Object.values(pool().backends)
+        .filter((backend) => backend.weight > 0)
+        .map((backend) => backend.version),
+    ).toEqual(['1.0.0']);
     expect((await live()).version).toBe('1.0.0');
   }, 90_000);
 
@@ -91,7 +102,9 @@ describe('Slack: canary, rolling and feature flag on real processes', () => {
       'ok Put the previous version back on batch 1/2 (instances 0, 1)',
     ]);
     expect(done.failure?.message).toMatch(/instance 2/);
-    const versions = Object.values(pool().backends).filter((backend) => backend.weight > 0).map((backend) => backend.version);
+    const versions = Object.values(pool().backends)
+      .filter((backend) => backend.weight > 0)
+      .map((backend) => backend.version);
     expect(versions.length).toBeGreaterThan(0);
     expect(new Set(versions)).toEqual(new Set(['1.0.0']));
   }, 90_000);

@@ -25,14 +25,28 @@ describe('Teams authentication', () => {
   });
   afterAll(async () => db?.drop());
 
-  const serve = (extra: Record<string, string>) => startFlightdeck({ databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: 'http://127.0.0.1:9/api/' }, { http: true, worker: false }, {}, extra);
+  const serve = (extra: Record<string, string>) =>
+    startFlightdeck(
+      { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: 'http://127.0.0.1:9/api/' },
+      { http: true, worker: false },
+      {},
+      extra,
+    );
 
   it('with an app id, an activity without a Bot Framework token is refused with 401 and nothing is written', async () => {
     const runtime: Runtime = await serve({ TEAMS_APP_ID: '11111111-2222-4333-8444-555555555555', TEAMS_APP_PASSWORD: 'secret', TEAMS_APP_TYPE: 'MultiTenant' });
     try {
-      const unsigned = await fetch(`http://127.0.0.1:${runtime.port}/api/messages`, { method: 'POST', body: JSON.stringify(activity()), headers: { 'content-type': 'application/json' } });
+      const unsigned = await fetch(`http://127.0.0.1:${runtime.port}/api/messages`, {
+        method: 'POST',
+        body: JSON.stringify(activity()),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(unsigned.status).toBe(401);
-      const forged = await fetch(`http://127.0.0.1:${runtime.port}/api/messages`, { method: 'POST', body: JSON.stringify(activity()), headers: { 'content-type': 'application/json', authorization: 'Bearer not.a.jwt' } });
+      const forged = await fetch(`http://127.0.0.1:${runtime.port}/api/messages`, {
+        method: 'POST',
+        body: JSON.stringify(activity()),
+        headers: { 'content-type': 'application/json', authorization: 'Bearer not.a.jwt' },
+      });
       expect(forged.status).toBe(401);
       const rows = await runtime.ctx.db.execute(sql`select (select count(*) from runs)::int + (select count(*) from teams_conversations)::int as n`);
       expect((rows as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(0);
@@ -47,7 +61,12 @@ describe('Teams authentication', () => {
     const rows = await runtime.ctx.db.execute(sql`select (select count(*) from runs)::int + (select count(*) from teams_conversations)::int as n`);
     return (rows as unknown as { rows: { n: number }[] }).rows[0]!.n;
   };
-  const postActivity = (runtime: Runtime) => fetch(`http://127.0.0.1:${runtime.port}/api/messages`, { method: 'POST', body: JSON.stringify(activity()), headers: { 'content-type': 'application/json' } });
+  const postActivity = (runtime: Runtime) =>
+    fetch(`http://127.0.0.1:${runtime.port}/api/messages`, {
+      method: 'POST',
+      body: JSON.stringify(activity()),
+      headers: { 'content-type': 'application/json' },
+    });
 
   // The issue's finding: with NODE_ENV unset and no TEAMS_APP_ID, one unsigned POST created a run "requested by mallory".
   it('without an app id and without TEAMS_ALLOW_UNAUTHENTICATED, an unsigned activity is refused with 401 and nothing is written', async () => {
@@ -71,7 +90,11 @@ describe('Teams authentication', () => {
       expect(ready.warnings).toEqual([expect.stringContaining('Teams requests are NOT authenticated')]);
       // A conversationUpdate needs no reply (there is no connector at :9): the bot only remembers the conversation.
       const before = await countWritten(runtime);
-      const update = await fetch(`http://127.0.0.1:${runtime.port}/api/messages`, { method: 'POST', body: JSON.stringify({ ...activity(), type: 'conversationUpdate', text: undefined }), headers: { 'content-type': 'application/json' } });
+      const update = await fetch(`http://127.0.0.1:${runtime.port}/api/messages`, {
+        method: 'POST',
+        body: JSON.stringify({ ...activity(), type: 'conversationUpdate', text: undefined }),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(update.status).toBe(200);
       expect(await countWritten(runtime)).toBe(before + 1);
     } finally {
@@ -92,18 +115,29 @@ describe('Teams authentication', () => {
   });
 
   it('in production, TEAMS_ALLOW_UNAUTHENTICATED=true is refused before anything starts', async () => {
-    await expect(serve({ NODE_ENV: 'production', TEAMS_ALLOW_UNAUTHENTICATED: 'true' })).rejects.toThrow(/TEAMS_ALLOW_UNAUTHENTICATED=true is refused in production/);
+    await expect(serve({ NODE_ENV: 'production', TEAMS_ALLOW_UNAUTHENTICATED: 'true' })).rejects.toThrow(
+      /TEAMS_ALLOW_UNAUTHENTICATED=true is refused in production/,
+    );
   });
 
   it('logs a refused request as one JSON line, with no stack', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-    const config = loadConfig(flightdeckEnv({ databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: 'http://127.0.0.1:9/api/' }, { TEAMS_APP_ID: '11111111-2222-4333-8444-555555555555', TEAMS_APP_PASSWORD: 'secret', TEAMS_APP_TYPE: 'MultiTenant', LOG_LEVEL: 'info' }));
+    const config = loadConfig(
+      flightdeckEnv(
+        { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: 'http://127.0.0.1:9/api/' },
+        { TEAMS_APP_ID: '11111111-2222-4333-8444-555555555555', TEAMS_APP_PASSWORD: 'secret', TEAMS_APP_TYPE: 'MultiTenant', LOG_LEVEL: 'info' },
+      ),
+    );
     const runtime = await startRuntime({ config, log, http: true, worker: false });
     const errors = vi.spyOn(console, 'error');
     try {
       expect((await postActivity(runtime)).status).toBe(401);
-      const tooLarge = await fetch(`http://127.0.0.1:${runtime.port}/api/messages`, { method: 'POST', body: JSON.stringify({ ...activity(), text: 'x'.repeat(1_100_000) }), headers: { 'content-type': 'application/json' } });
+      const tooLarge = await fetch(`http://127.0.0.1:${runtime.port}/api/messages`, {
+        method: 'POST',
+        body: JSON.stringify({ ...activity(), text: 'x'.repeat(1_100_000) }),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(tooLarge.status).toBe(413);
       const refusals = lines.filter((line) => line.includes('refused a Teams request'));
       expect(refusals).toHaveLength(2);

@@ -49,7 +49,8 @@ describe('Teams proactive messages from another process', () => {
     channelData: { tenant: { id: 'tenant-1' }, channel: { id: CHANNEL } },
     ...fields,
   });
-  const post = (body: unknown) => fetch(`http://127.0.0.1:${server.port}/api/messages`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  const post = (body: unknown) =>
+    fetch(`http://127.0.0.1:${server.port}/api/messages`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 
   it('posts the status card to the installed channel from the worker process', async () => {
     expect((await post(activity({ type: 'installationUpdate', action: 'add' }))).status).toBeLessThan(300);
@@ -60,17 +61,32 @@ describe('Teams proactive messages from another process', () => {
     const newPosts = () => connector.calls.filter((call) => call.method === 'POST' && call.activityId === null);
     expect(newPosts()).toEqual([]); // the server process answers, but posts nothing on its own
 
-    worker = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/flightdeck.js'), 'worker'], { env: { ...process.env, ...flightdeckEnv(services, UNAUTHENTICATED_TEAMS), ...demo }, cwd: PROJECT_ROOT, stdio: 'ignore' });
-    const status = await waitFor('the status card from the worker', async () => connector.calls.find((call) => call.method === 'POST' && call.activityId === null && connector.shown(call).includes('demo 1.1.0 → production')), 30_000);
+    worker = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/flightdeck.js'), 'worker'], {
+      env: { ...process.env, ...flightdeckEnv(services, UNAUTHENTICATED_TEAMS), ...demo },
+      cwd: PROJECT_ROOT,
+      stdio: 'ignore',
+    });
+    const status = await waitFor(
+      'the status card from the worker',
+      async () =>
+        connector.calls.find((call) => call.method === 'POST' && call.activityId === null && connector.shown(call).includes('demo 1.1.0 → production')),
+      30_000,
+    );
     expect(status.conversationId).toBe(CHANNEL);
     expect(status.body.attachments[0].contentType).toBe('application/vnd.microsoft.card.adaptive');
     expect(status.body.replyToId).toBeUndefined(); // a new channel message, not a reply to alice's
     // Stage logs go into the status message's thread.
-    await waitFor('a stage log in the thread', async () => connector.calls.find((call) => call.conversationId === `${CHANNEL};messageid=${status.answeredId}` && call.activityId === null));
+    await waitFor('a stage log in the thread', async () =>
+      connector.calls.find((call) => call.conversationId === `${CHANNEL};messageid=${status.answeredId}` && call.activityId === null),
+    );
     // Later changes edit that same message in place: cancelling the run is one.
     const cancel = activity({ type: 'message', text: 'deploy cancel demo-1' });
     await post(cancel);
-    const edit = await waitFor('an edit of the status card', async () => connector.calls.find((call) => call.method === 'PUT' && connector.shown(call).includes('Cancelled: demo 1.1.0')), 30_000);
+    const edit = await waitFor(
+      'an edit of the status card',
+      async () => connector.calls.find((call) => call.method === 'PUT' && connector.shown(call).includes('Cancelled: demo 1.1.0')),
+      30_000,
+    );
     expect(edit.activityId).toBe(status.answeredId);
   }, 90_000);
 });

@@ -17,7 +17,9 @@ describe('a worker killed mid-step', () => {
     const { server, slack, demo } = flightdeck;
     const first = flightdeck.startWorker();
     const run = await flightdeck.startAndApprove('1.1.0', 'demo-1');
-    await waitFor('the deploy step to start', async () => (await eventsOf(server.ctx.db, run.id)).some(({ event }) => event.type === 'step.started' && event.stepId === 'deploy.0'));
+    await waitFor('the deploy step to start', async () =>
+      (await eventsOf(server.ctx.db, run.id)).some(({ event }) => event.type === 'step.started' && event.stepId === 'deploy.0'),
+    );
     await new Promise((resolve) => setTimeout(resolve, 700)); // inside the step: the slot is starting, the step has not finished
 
     await flightdeck.kill(first);
@@ -31,12 +33,16 @@ describe('a worker killed mid-step', () => {
     expect(count('step.started', 'deploy.0')).toBe(2); // taken over after the crash
     for (const stepId of ['pre_checks.0', 'deploy.0', 'deploy.1', 'deploy.2']) expect(count('step.succeeded', stepId)).toBe(1);
     // The audit trail keeps what the command printed.
-    expect(events.find((event) => event.type === 'step.succeeded' && event.stepId === 'deploy.0')).toMatchObject({ output: expect.stringContaining('deployed 1.1.0 to the') });
+    expect(events.find((event) => event.type === 'step.succeeded' && event.stepId === 'deploy.0')).toMatchObject({
+      output: expect.stringContaining('deployed 1.1.0 to the'),
+    });
 
     const actions = readFileSync(join(demo.DEMO_STATE_DIR, 'actions.log'), 'utf8').trim().split('\n');
     expect(actions.filter((line) => line.includes(`deploy ${run.id}`))).toHaveLength(1);
     expect(actions.filter((line) => line.includes(`switch ${run.id}`))).toHaveLength(1);
     // The success announcement comes from the second worker, after the run's state is saved.
-    await waitFor('the success message', async () => slack.called('chat.postMessage').some((call) => slack.textOf(call).includes('Deployment Complete: demo 1.1.0')));
+    await waitFor('the success message', async () =>
+      slack.called('chat.postMessage').some((call) => slack.textOf(call).includes('Deployment Complete: demo 1.1.0')),
+    );
   }, 120_000);
 });

@@ -23,7 +23,8 @@ describe('command executor (a real child process, no shell)', () => {
   });
 
   it('gives the child the run as FLIGHTDECK_* variables and fills ${env.NAME} in step env values', async () => {
-    const script = 'const e = process.env; console.log(JSON.stringify([e.FLIGHTDECK_SERVICE, e.FLIGHTDECK_VERSION, e.FLIGHTDECK_ENVIRONMENT, e.FLIGHTDECK_RUN, e.FLIGHTDECK_RUN_ID, e.SLOT]))';
+    const script =
+      'const e = process.env; console.log(JSON.stringify([e.FLIGHTDECK_SERVICE, e.FLIGHTDECK_VERSION, e.FLIGHTDECK_ENVIRONMENT, e.FLIGHTDECK_RUN, e.FLIGHTDECK_RUN_ID, e.SLOT]))';
     const outcome = await run(node(script), { env: { SLOT: 'slot-${env.TARGET}' } });
     expect(JSON.parse(outcome.output)).toEqual(['api', '1.4.2', 'production', 'api-7', context.runId, 'slot-blue']);
     expect(outcome).toMatchObject({ ok: true, summary: outcome.output.trim() });
@@ -57,7 +58,10 @@ describe('command executor (a real child process, no shell)', () => {
   // neither delay the report nor outlive the timeout.
   it('a timed-out command whose own child holds its output is reported on time, and its child is killed too', async () => {
     const started = Date.now();
-    const outcome = await run(node('const c = require("node:child_process").spawn("sleep", ["30"], { stdio: "inherit" }); console.log("child", c.pid); setTimeout(() => {}, 60_000)'), { timeoutMs: 500 });
+    const outcome = await run(
+      node('const c = require("node:child_process").spawn("sleep", ["30"], { stdio: "inherit" }); console.log("child", c.pid); setTimeout(() => {}, 60_000)'),
+      { timeoutMs: 500 },
+    );
     expect(outcome).toMatchObject({ ok: false, summary: 'timed out after 500ms' });
     expect(Date.now() - started).toBeLessThan(5_000);
     const grandchild = Number(/child (\d+)/.exec(outcome.output)?.[1]);

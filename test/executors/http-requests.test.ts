@@ -52,7 +52,9 @@ describe('HTTP steps that call deploy APIs', () => {
         if (path === '/runs') {
           const count = seen.filter((s) => s.url.startsWith('/runs')).length;
           response.writeHead(200, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ workflow_runs: count < 3 ? [] : [{ display_title: 'Deploy api 1.4.2 to production (api-7)', conclusion: 'success' }] }, null, 2));
+          response.end(
+            JSON.stringify({ workflow_runs: count < 3 ? [] : [{ display_title: 'Deploy api 1.4.2 to production (api-7)', conclusion: 'success' }] }, null, 2),
+          );
           return;
         }
         response.writeHead(404);
@@ -107,7 +109,10 @@ describe('HTTP steps that call deploy APIs', () => {
 
   it('JSON-escapes what it fills into an object body, whatever the value holds', async () => {
     const tricky = 'a"b\\c\n}{"injected":true';
-    await run(action({ method: 'PUT', url: '${env.API}/script/200', body: { note: 'x ${env.TRICKY} y', list: ['${version}', 3, true, null] } }), { ...env(), TRICKY: tricky });
+    await run(action({ method: 'PUT', url: '${env.API}/script/200', body: { note: 'x ${env.TRICKY} y', list: ['${version}', 3, true, null] } }), {
+      ...env(),
+      TRICKY: tricky,
+    });
     expect(JSON.parse(seen[0]!.body)).toEqual({ note: `x ${tricky} y`, list: ['1.4.2', 3, true, null] });
   });
 
@@ -128,11 +133,17 @@ describe('HTTP steps that call deploy APIs', () => {
   });
 
   it('retries a 502 after the interval and passes on the next answer', async () => {
-    const { outcome, waits } = await run(action({ method: 'POST', url: '${env.API}/script/502,204', body: {}, expectStatus: 204 }, { attempts: 3, intervalMs: 250 }));
+    const { outcome, waits } = await run(
+      action({ method: 'POST', url: '${env.API}/script/502,204', body: {}, expectStatus: 204 }, { attempts: 3, intervalMs: 250 }),
+    );
     expect(outcome).toMatchObject({ ok: true, summary: expect.stringMatching(/→ 204 in \d+ms \(attempt 2 of 3\)$/) });
     expect(seen).toHaveLength(2);
     expect(waits).toEqual([250]);
-    expect(outcome.output).toMatch(new RegExp(`^attempt 1/3: POST http://127\\.0\\.0\\.1:${port}/script/502,204 → 502 in \\d+ms \\(expected 204\\): \\{"message":"answer 1","auth":""\\}\nwaiting 250ms\nattempt 2/3: .*→ 204`));
+    expect(outcome.output).toMatch(
+      new RegExp(
+        `^attempt 1/3: POST http://127\\.0\\.0\\.1:${port}/script/502,204 → 502 in \\d+ms \\(expected 204\\): \\{"message":"answer 1","auth":""\\}\nwaiting 250ms\nattempt 2/3: .*→ 204`,
+      ),
+    );
   });
 
   it('backs off exponentially up to backoff.max, and gives up after its attempts', async () => {
@@ -160,7 +171,10 @@ describe('HTTP steps that call deploy APIs', () => {
 
   it.each([401, 403, 404, 422])('a %i is final: one request, and the summary says it was not retried', async (status) => {
     const { outcome, waits } = await run(
-      action({ method: 'POST', url: `\${env.API}/script/${status},204`, headers: { Authorization: 'Bearer ${env.TOKEN}' }, body: {}, expectStatus: 204 }, { attempts: 5, intervalMs: 10 }),
+      action(
+        { method: 'POST', url: `\${env.API}/script/${status},204`, headers: { Authorization: 'Bearer ${env.TOKEN}' }, body: {}, expectStatus: 204 },
+        { attempts: 5, intervalMs: 10 },
+      ),
     );
     expect(seen).toHaveLength(1);
     expect(waits).toEqual([]);
@@ -172,27 +186,39 @@ describe('HTTP steps that call deploy APIs', () => {
     const { outcome } = await run(action({ url: '${env.API}/script/401?token=${env.TOKEN}', headers: { Authorization: 'Bearer ${env.TOKEN}' } }));
     expect(seen[0]!.url).toBe(`/script/401?token=${TOKEN}`);
     expect(outcome.summary).toMatch(
-      new RegExp(`^GET http://127\\.0\\.0\\.1:${port}/script/401\\?token=\\*\\*\\* → 401 in \\d+ms \\(expected 200\\): \\{"message":"answer 1","auth":"Bearer \\*\\*\\*"\\}; 401 is final \\(a client error\\)$`),
+      new RegExp(
+        `^GET http://127\\.0\\.0\\.1:${port}/script/401\\?token=\\*\\*\\* → 401 in \\d+ms \\(expected 200\\): \\{"message":"answer 1","auth":"Bearer \\*\\*\\*"\\}; 401 is final \\(a client error\\)$`,
+      ),
     );
     expect(shown(outcome)).not.toContain(TOKEN);
   });
 
   it('a URL with a secret env value in its query shows it ***, other env values filled in, and never a raw ${…}', async () => {
-    const { outcome } = await run(action({ url: '${env.API}/echo?t=${env.API_TOKEN}&access_token=written-in-plan&ref=${env.REF}' }), { ...env(), API_TOKEN: 'tk', REF: 'main' });
+    const { outcome } = await run(action({ url: '${env.API}/echo?t=${env.API_TOKEN}&access_token=written-in-plan&ref=${env.REF}' }), {
+      ...env(),
+      API_TOKEN: 'tk',
+      REF: 'main',
+    });
     expect(seen[0]!.url).toBe('/echo?t=tk&access_token=written-in-plan&ref=main');
     expect(outcome.summary).toMatch(new RegExp(`^GET http://127\\.0\\.0\\.1:${port}/echo\\?t=\\*\\*\\*&access_token=\\*\\*\\*&ref=main → 200 in \\d+ms$`));
     expect(shown(outcome)).not.toContain('written-in-plan');
   });
 
   it('an env value a header uses is *** in the URL too, whatever its name', async () => {
-    const { outcome } = await run(action({ url: '${env.API}/echo?tenant=${env.TENANT}', headers: { 'X-Tenant': '${env.TENANT}' } }), { ...env(), TENANT: 'acme-corp-7' });
+    const { outcome } = await run(action({ url: '${env.API}/echo?tenant=${env.TENANT}', headers: { 'X-Tenant': '${env.TENANT}' } }), {
+      ...env(),
+      TENANT: 'acme-corp-7',
+    });
     expect(seen[0]!.headers['x-tenant']).toBe('acme-corp-7');
     expect(outcome.summary).toContain(`GET http://127.0.0.1:${port}/echo?tenant=*** → 200`);
     expect(shown(outcome)).not.toContain('acme-corp-7');
   });
 
   it('a refused connection shows the filled URL with its secrets masked', async () => {
-    const { outcome } = await run(action({ url: 'http://127.0.0.1:${env.DEAD_PORT}/deploy?api_key=${env.DEPLOY_KEY}' }), { DEAD_PORT: String(dead), DEPLOY_KEY: TOKEN });
+    const { outcome } = await run(action({ url: 'http://127.0.0.1:${env.DEAD_PORT}/deploy?api_key=${env.DEPLOY_KEY}' }), {
+      DEAD_PORT: String(dead),
+      DEPLOY_KEY: TOKEN,
+    });
     expect(outcome).toMatchObject({ ok: false, summary: `GET http://127.0.0.1:${dead}/deploy?api_key=*** failed: ECONNREFUSED` });
     expect(shown(outcome)).not.toContain(TOKEN);
   });
@@ -208,7 +234,11 @@ describe('HTTP steps that call deploy APIs', () => {
   });
 
   it('bodyIncludes may use ${env.NAME}: it looks for the filled text and shows it, a secret as ***; an unknown name is reported, nothing sent', async () => {
-    const { outcome } = await run(action({ url: '${env.API}/runs', bodyIncludes: '${env.WORKFLOW} ${env.RUN_SECRET}' }), { ...env(), WORKFLOW: 'Deploy api', RUN_SECRET: 'hush-hush' });
+    const { outcome } = await run(action({ url: '${env.API}/runs', bodyIncludes: '${env.WORKFLOW} ${env.RUN_SECRET}' }), {
+      ...env(),
+      WORKFLOW: 'Deploy api',
+      RUN_SECRET: 'hush-hush',
+    });
     expect(outcome.summary).toMatch(/→ 200 in \d+ms, body lacks "Deploy api \*\*\*"$/);
     const unknown = await run(action({ url: '${env.API}/runs', bodyIncludes: '${env.NOPE}' }));
     expect(unknown.outcome.summary).toBe('bodyIncludes uses unknown variables: env.NOPE');
@@ -216,20 +246,30 @@ describe('HTTP steps that call deploy APIs', () => {
   });
 
   it('a missing env variable in a header is named (not its value), and nothing is sent nor retried', async () => {
-    const { outcome, waits } = await run(action({ method: 'POST', url: '${env.API}/script/204', headers: { Authorization: 'Bearer ${env.GITHUB_TOKEN}' }, body: {} }, { attempts: 4 }));
+    const { outcome, waits } = await run(
+      action({ method: 'POST', url: '${env.API}/script/204', headers: { Authorization: 'Bearer ${env.GITHUB_TOKEN}' }, body: {} }, { attempts: 4 }),
+    );
     expect(outcome).toMatchObject({ ok: false, summary: 'header Authorization uses unknown variables: env.GITHUB_TOKEN; not retried' });
     expect(seen).toHaveLength(0);
     expect(waits).toEqual([]);
   });
 
   it('a header whose env value holds a line break is refused without showing it', async () => {
-    const { outcome } = await run(action({ url: '${env.API}/script/200', headers: { Authorization: 'Bearer ${env.BROKEN}' } }), { ...env(), BROKEN: `${TOKEN}\nX-Evil: 1` });
+    const { outcome } = await run(action({ url: '${env.API}/script/200', headers: { Authorization: 'Bearer ${env.BROKEN}' } }), {
+      ...env(),
+      BROKEN: `${TOKEN}\nX-Evil: 1`,
+    });
     expect(outcome).toMatchObject({ ok: false, summary: 'header Authorization holds a line break or NUL (check the env values it uses)' });
     expect(seen).toHaveLength(0);
   });
 
   it('polls until the body includes the text, with run variables filled into bodyIncludes', async () => {
-    const { outcome, waits } = await run(action({ url: '${env.API}/runs?status=success', bodyIncludes: 'Deploy ${service} ${version} to ${environment} (${run})' }, { attempts: 5, intervalMs: 1_000 }));
+    const { outcome, waits } = await run(
+      action(
+        { url: '${env.API}/runs?status=success', bodyIncludes: 'Deploy ${service} ${version} to ${environment} (${run})' },
+        { attempts: 5, intervalMs: 1_000 },
+      ),
+    );
     expect(outcome).toMatchObject({ ok: true, summary: expect.stringContaining('(attempt 3 of 5)') });
     expect(waits).toEqual([1_000, 1_000]);
     expect(outcome.output).toContain('body lacks "Deploy api 1.4.2 to production (api-7)"');
@@ -237,13 +277,20 @@ describe('HTTP steps that call deploy APIs', () => {
 
   it('waitFor: once the call passes, polls a second URL until it passes too; the summary tells both', async () => {
     const step = action({ method: 'POST', url: '${env.API}/script/502,204', body: {}, expectStatus: 204 }, { attempts: 3, intervalMs: 250 });
-    step.waitFor = { probe: { method: 'GET', url: '${env.API}/runs', expectStatus: 200, timeout: 2_000, bodyIncludes: '(${run})' }, attempts: 5, intervalMs: 1_000, backoff: { factor: 2, maxMs: 1_500 } };
+    step.waitFor = {
+      probe: { method: 'GET', url: '${env.API}/runs', expectStatus: 200, timeout: 2_000, bodyIncludes: '(${run})' },
+      attempts: 5,
+      intervalMs: 1_000,
+      backoff: { factor: 2, maxMs: 1_500 },
+    };
     const { outcome, waits } = await run(step);
     expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /script/502,204', 'POST /script/502,204', 'GET /runs', 'GET /runs', 'GET /runs']);
     expect(waits).toEqual([250, 1_000, 1_500]);
     expect(outcome.ok).toBe(true);
     const api = `http://127\\.0\\.0\\.1:${port}`;
-    expect(outcome.summary).toMatch(new RegExp(`^POST ${api}/script/502,204 → 204 in \\d+ms \\(attempt 2 of 3\\); then GET ${api}/runs → 200 in \\d+ms \\(attempt 3 of 5\\)$`));
+    expect(outcome.summary).toMatch(
+      new RegExp(`^POST ${api}/script/502,204 → 204 in \\d+ms \\(attempt 2 of 3\\); then GET ${api}/runs → 200 in \\d+ms \\(attempt 3 of 5\\)$`),
+    );
     expect(outcome.output).toContain(`then, waiting for:\nattempt 1/5: GET http://127.0.0.1:${port}/runs → 200`);
   });
 
@@ -270,7 +317,9 @@ describe('retryDelay', () => {
   });
 
   it('grows by the factor and stops at max', () => {
-    expect([1, 2, 3, 4, 5].map((attempt) => retryDelay({ intervalMs: 1_000, backoff: { factor: 2, maxMs: 10_000 } }, attempt))).toEqual([1_000, 2_000, 4_000, 8_000, 10_000]);
+    expect([1, 2, 3, 4, 5].map((attempt) => retryDelay({ intervalMs: 1_000, backoff: { factor: 2, maxMs: 10_000 } }, attempt))).toEqual([
+      1_000, 2_000, 4_000, 8_000, 10_000,
+    ]);
   });
 
   it('without max, stops at a minute (or the interval, if longer)', () => {

@@ -6,7 +6,14 @@ import { freshPostgres, freshQueuePrefix } from '../support/databases.ts';
 import { quietLog } from '../support/flightdeck.ts';
 
 async function serve(databaseUrl: string, redisUrl: string): Promise<Runtime> {
-  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: freshQueuePrefix(), PORT: '0', PLANS_DIR: 'plans' });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: freshQueuePrefix(),
+    PORT: '0',
+    PLANS_DIR: 'plans',
+  });
   return startRuntime({ config, log: quietLog, http: true, worker: false });
 }
 
@@ -24,7 +31,13 @@ describe('health endpoints', () => {
       expect(live.status).toBe(200);
       const ready = await fetch(`http://127.0.0.1:${runtime.port}/health/ready`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({ status: 'ready', checks: [{ name: 'database', ok: true }, { name: 'redis', ok: true }] });
+      expect(await ready.json()).toMatchObject({
+        status: 'ready',
+        checks: [
+          { name: 'database', ok: true },
+          { name: 'redis', ok: true },
+        ],
+      });
     } finally {
       await runtime.stop();
     }

@@ -14,7 +14,10 @@ const basic = (secret: string) => Buffer.from(`${user}:${secret}`).toString('bas
 
 const context: StepContext = { runId: 'r', runKey: 'api-7', service: 'api', version: '1.4.2', environment: 'production' };
 const query = 'max(demo_error_ratio)';
-const monitor = (headers: Record<string, string>, url = '${env.PROMETHEUS_URL}') => ({ metric: 'error_rate', prometheus: { query, url, headers, timeout: 2_000 } });
+const monitor = (headers: Record<string, string>, url = '${env.PROMETHEUS_URL}') => ({
+  metric: 'error_rate',
+  prometheus: { query, url, headers, timeout: 2_000 },
+});
 const withBasicAuth = { Authorization: 'Basic ${env.PROMETHEUS_BASIC}' };
 
 /** Everything a reading shows (chat, audit, logs): no secret may be in it. */
@@ -47,10 +50,14 @@ describe('Prometheus monitor against a Prometheus that requires credentials', ()
   it('with the right credentials from the worker env, the reading has the scraped value and no secret', async () => {
     const secret = basic(password);
     const source = createPrometheusSource({ PROMETHEUS_URL: prometheus.url, PROMETHEUS_BASIC: secret });
-    const reading = await waitFor('the first scrape', async () => {
-      const read = await source.read(monitor(withBasicAuth), context);
-      return read.value !== null && read;
-    }, 30_000);
+    const reading = await waitFor(
+      'the first scrape',
+      async () => {
+        const read = await source.read(monitor(withBasicAuth), context);
+        return read.value !== null && read;
+      },
+      30_000,
+    );
     expect(reading).toEqual({ metric: 'error_rate', value: 0.35, source: query, detail: 'error_rate = 0.35' });
     expect(shown(reading)).not.toContain(secret);
   }, 40_000);
@@ -80,7 +87,10 @@ describe('Prometheus monitor against a Prometheus that requires credentials', ()
     // fetch refuses user:password@ in a URL, quoting the URL.
     const inUrl = prometheus.url.replace('http://', `http://${user}:${password}@`);
     const badUrl = await createPrometheusSource({ PROMETHEUS_URL: inUrl }).read(monitor({}), context);
-    expect(badUrl).toMatchObject({ value: null, detail: expect.stringContaining(`its URL ${prometheus.url.replace('http://', 'http://***@')} has user:password@`) });
+    expect(badUrl).toMatchObject({
+      value: null,
+      detail: expect.stringContaining(`its URL ${prometheus.url.replace('http://', 'http://***@')} has user:password@`),
+    });
     expect(shown(badUrl)).not.toContain(password);
   });
 });

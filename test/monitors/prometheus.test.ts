@@ -32,10 +32,14 @@ describe('Prometheus monitor', () => {
   const source = () => createPrometheusSource({ PROMETHEUS_URL: prometheus.url });
 
   it('reads one number from an instant query, once scraped', async () => {
-    const reading = await waitFor('the first scrape', async () => {
-      const read = await source().read(monitor('max(demo_error_ratio)'), context);
-      return read.value !== null && read;
-    }, 30_000);
+    const reading = await waitFor(
+      'the first scrape',
+      async () => {
+        const read = await source().read(monitor('max(demo_error_ratio)'), context);
+        return read.value !== null && read;
+      },
+      30_000,
+    );
     expect(reading).toEqual({ metric: 'error_rate', value: 0.2, source: 'max(demo_error_ratio)', detail: 'error_rate = 0.2' });
   }, 40_000);
 
@@ -48,27 +52,50 @@ describe('Prometheus monitor', () => {
   it('a baseline is the median of the readings over its window; a metric never read fails the step', async () => {
     const measured = await measureBaseline(source(), [monitor('max(demo_error_ratio)')], { kind: 'baseline', windowMs: 1_500, everyMs: 500 }, context);
     expect(measured).toMatchObject({ ok: true, baselines: { error_rate: 0.2 }, summary: 'baseline over 3 readings: error_rate 0.2' });
-    const missing = await measureBaseline(source(), [{ ...monitor('max(nothing_like_this)'), metric: 'p95_latency' }], { kind: 'baseline', windowMs: 1_000, everyMs: 500 }, context);
+    const missing = await measureBaseline(
+      source(),
+      [{ ...monitor('max(nothing_like_this)'), metric: 'p95_latency' }],
+      { kind: 'baseline', windowMs: 1_000, everyMs: 500 },
+      context,
+    );
     expect(missing).toMatchObject({ ok: false, summary: expect.stringContaining('no baseline for p95_latency') });
   });
 
   it('an unset URL or a Prometheus that does not answer is inconclusive, never a throw', async () => {
     expect(await createPrometheusSource({}).read(monitor('up'), context)).toMatchObject({ value: null, detail: expect.stringContaining('is not set') });
-    expect(await createPrometheusSource({}).read(monitor('up', 'http://127.0.0.1:9'), context)).toMatchObject({ value: null, detail: expect.stringContaining('unreachable') });
+    expect(await createPrometheusSource({}).read(monitor('up', 'http://127.0.0.1:9'), context)).toMatchObject({
+      value: null,
+      detail: expect.stringContaining('unreachable'),
+    });
   });
 
   it('the query and URL may use variables: the reading shows them filled in, a secret as ***, never a raw ${…}', async () => {
     const env = { PROM_HOST: prometheus.url.replace('http://', ''), FACTOR: '10', TENANT_TOKEN: 'not-a-job-name' };
-    const reading = await createPrometheusSource(env).read(monitor('max(demo_error_ratio{job!="${env.TENANT_TOKEN}",job!="${service}"}) * ${env.FACTOR}', 'http://${env.PROM_HOST}'), context);
+    const reading = await createPrometheusSource(env).read(
+      monitor('max(demo_error_ratio{job!="${env.TENANT_TOKEN}",job!="${service}"}) * ${env.FACTOR}', 'http://${env.PROM_HOST}'),
+      context,
+    );
     expect(reading).toEqual({ metric: 'error_rate', value: 2, source: 'max(demo_error_ratio{job!="***",job!="api"}) * 10', detail: 'error_rate = 2' });
 
     const port = await freePort();
-    const dead = await createPrometheusSource({ PROM_PORT: String(port), PROM_SECRET: 'abc-secret' }).read(monitor('max(x{k="${env.PROM_SECRET}"})', 'http://127.0.0.1:${env.PROM_PORT}'), context);
-    expect(dead).toEqual({ metric: 'error_rate', value: null, source: 'max(x{k="***"})', detail: `Prometheus unreachable at http://127.0.0.1:${port}: ECONNREFUSED` });
+    const dead = await createPrometheusSource({ PROM_PORT: String(port), PROM_SECRET: 'abc-secret' }).read(
+      monitor('max(x{k="${env.PROM_SECRET}"})', 'http://127.0.0.1:${env.PROM_PORT}'),
+      context,
+    );
+    expect(dead).toEqual({
+      metric: 'error_rate',
+      value: null,
+      source: 'max(x{k="***"})',
+      detail: `Prometheus unreachable at http://127.0.0.1:${port}: ECONNREFUSED`,
+    });
 
     const unknown = await createPrometheusSource({ PROMETHEUS_URL: prometheus.url }).read(monitor('max(x{k="${env.NOPE}"})'), context);
-    expect(unknown).toEqual({ metric: 'error_rate', value: null, source: 'max(x{k="<unknown env.NOPE>"})', detail: 'the query uses unknown variables: env.NOPE' });
+    expect(unknown).toEqual({
+      metric: 'error_rate',
+      value: null,
+      source: 'max(x{k="<unknown env.NOPE>"})',
+      detail: 'the query uses unknown variables: env.NOPE',
+    });
     expect(JSON.stringify([reading, dead, unknown])).not.toContain('${');
   });
-
 });

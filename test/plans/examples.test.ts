@@ -33,7 +33,10 @@ describe('the example plans', () => {
 
   it('the same check refuses a broken copy, naming the path and the problem', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flightdeck-examples-'));
-    const broken = readFileSync(join(EXAMPLES, 'kubernetes.yaml'), 'utf8').replace("deployment/catalog, 'catalog=", "deployment/catalog, '--token=${env.KUBE_TOKEN}', 'catalog=");
+    const broken = readFileSync(join(EXAMPLES, 'kubernetes.yaml'), 'utf8').replace(
+      "deployment/catalog, 'catalog=",
+      "deployment/catalog, '--token=${env.KUBE_TOKEN}', 'catalog=",
+    );
     writeFileSync(join(dir, 'kubernetes.yaml'), broken);
     const result = await planCheck(dir);
     expect(result.code).toBe(1);
@@ -76,7 +79,13 @@ describe('the GitHub Actions example plan, against a local GitHub', () => {
   let server: Server;
   let github: string;
   let seen: Seen[] = [];
-  const context: StepContext = { runId: '22222222-2222-4222-8222-222222222222', runKey: 'storefront-12', service: 'storefront', version: '2.3.0', environment: 'production' };
+  const context: StepContext = {
+    runId: '22222222-2222-4222-8222-222222222222',
+    runKey: 'storefront-12',
+    service: 'storefront',
+    version: '2.3.0',
+    environment: 'production',
+  };
 
   beforeAll(async () => {
     server = createServer((request, response) => {
@@ -89,16 +98,22 @@ describe('the GitHub Actions example plan, against a local GitHub', () => {
           response.writeHead(status, value === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' });
           response.end(value === undefined ? '' : JSON.stringify(value, null, 2));
         };
-        if (request.headers.authorization !== `Bearer ${TOKEN}`) return json(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+        if (request.headers.authorization !== `Bearer ${TOKEN}`)
+          return json(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
         const times = seen.filter((s) => s.method === request.method && s.path === path).length;
         if (path === `${WORKFLOWS}/deploy.yml`) return json(200, { id: 7, name: 'Deploy', path: '.github/workflows/deploy.yml', state: 'active' });
         if (path === `${WORKFLOWS}/deploy.yml/dispatches`) return times === 1 ? json(502, { message: 'Server Error' }) : json(204);
         if (path === `${WORKFLOWS}/rollback.yml/dispatches`) return json(204);
-        const runs = /^\/repos\/acme\/storefront\/actions\/workflows\/(deploy|rollback)\.yml\/runs\?event=workflow_dispatch&status=success&per_page=20$/.exec(path);
+        const runs = /^\/repos\/acme\/storefront\/actions\/workflows\/(deploy|rollback)\.yml\/runs\?event=workflow_dispatch&status=success&per_page=20$/.exec(
+          path,
+        );
         if (runs) {
           const title = runs[1] === 'deploy' ? 'Deploy 2.3.0 to production (storefront-12)' : 'Roll back production from 2.3.0 (storefront-12)';
           const older = { id: 1, display_title: 'Deploy 2.2.9 to production (storefront-11)', status: 'completed', conclusion: 'success' };
-          return json(200, { total_count: times === 1 ? 1 : 2, workflow_runs: times === 1 ? [older] : [{ id: 2, display_title: title, status: 'completed', conclusion: 'success' }, older] });
+          return json(200, {
+            total_count: times === 1 ? 1 : 2,
+            workflow_runs: times === 1 ? [older] : [{ id: 2, display_title: title, status: 'completed', conclusion: 'success' }, older],
+          });
         }
         json(404, { message: 'Not Found' });
       });
@@ -170,6 +185,10 @@ describe('the GitHub Actions example plan, against a local GitHub', () => {
     const { outcome } = await runStep(rollback!.action);
     expect(outcome.ok).toBe(true);
     expect(JSON.parse(seen[0]!.body)).toEqual({ ref: 'main', inputs: { version: '2.3.0', environment: 'production', flightdeck_run: 'storefront-12' } });
-    expect(seen.map((s) => `${s.method} ${s.path.split('?')[0]}`)).toEqual([`POST ${WORKFLOWS}/rollback.yml/dispatches`, `GET ${WORKFLOWS}/rollback.yml/runs`, `GET ${WORKFLOWS}/rollback.yml/runs`]);
+    expect(seen.map((s) => `${s.method} ${s.path.split('?')[0]}`)).toEqual([
+      `POST ${WORKFLOWS}/rollback.yml/dispatches`,
+      `GET ${WORKFLOWS}/rollback.yml/runs`,
+      `GET ${WORKFLOWS}/rollback.yml/runs`,
+    ]);
   });
 });

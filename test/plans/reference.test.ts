@@ -39,15 +39,30 @@ function keysOf(schema: z.ZodType, prefix = '', root = true): string[] {
 
 /** How the reference writes a path: environment keys without their prefix, alternatives as strategies, the health check's probe as an HTTP step's. */
 function documented(path: string): string {
-  return path.replace(/^environments\.<name>\./, '').replace(/^alternatives\./, 'strategy.').replace(/^monitoring\.check\./, 'step.http.');
+  return path
+    .replace(/^environments\.<name>\./, '')
+    .replace(/^alternatives\./, 'strategy.')
+    .replace(/^monitoring\.check\./, 'step.http.');
 }
 
 const planKeys = [...new Set(keysOf(planSchema).map(documented))];
-const stepKeys = [...new Set([...keysOf(commandStepSchema), ...keysOf(httpStepSchema)].map((key) => `step.${key}`))].filter((key) => !/^step\.waitFor\./.test(key));
+const stepKeys = [...new Set([...keysOf(commandStepSchema), ...keysOf(httpStepSchema)].map((key) => `step.${key}`))].filter(
+  (key) => !/^step\.waitFor\./.test(key),
+);
 
 describe('the plan reference (docs/PLANS.md)', () => {
   it('reads the keys from the schema (so this test is not vacuous)', () => {
-    expect(planKeys).toEqual(expect.arrayContaining(['service', 'paging.also', 'monitoring.check', 'step.http.url', 'rollback.validation.version.samples', 'strategy.undeploy', 'freezes.weekly.from']));
+    expect(planKeys).toEqual(
+      expect.arrayContaining([
+        'service',
+        'paging.also',
+        'monitoring.check',
+        'step.http.url',
+        'rollback.validation.version.samples',
+        'strategy.undeploy',
+        'freezes.weekly.from',
+      ]),
+    );
     expect(stepKeys).toEqual(expect.arrayContaining(['step.run', 'step.http.url', 'step.backoff.factor', 'step.partialOnFailure']));
     expect(planKeys.length).toBeGreaterThan(80);
   });

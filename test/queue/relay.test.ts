@@ -44,8 +44,13 @@ describe('outbox relay', () => {
   });
 
   const outbox = async () =>
-    ((await pg.database.db.execute(sql`select id, queue, job_id, relayed_at is not null as relayed from outbox order by id`)) as unknown as { rows: { id: string; queue: string; job_id: string | null; relayed: boolean }[] }).rows;
-  const jobsIn = async (name: QueueName) => (await queues[name].getJobs([...STATES])).map((job) => ({ id: job.id, data: job.data })).sort((a, b) => a.id!.localeCompare(b.id!));
+    (
+      (await pg.database.db.execute(sql`select id, queue, job_id, relayed_at is not null as relayed from outbox order by id`)) as unknown as {
+        rows: { id: string; queue: string; job_id: string | null; relayed: boolean }[];
+      }
+    ).rows;
+  const jobsIn = async (name: QueueName) =>
+    (await queues[name].getJobs([...STATES])).map((job) => ({ id: job.id, data: job.data })).sort((a, b) => a.id!.localeCompare(b.id!));
   const counts = async () => Promise.all(Object.values(queues).map((queue) => queue.getJobCounts(...STATES)));
 
   it("moves each outbox row to its queue, with the row id as job id (a step's: the step's one job), and marks it relayed", async () => {
@@ -81,7 +86,11 @@ describe('outbox relay', () => {
     const run = (await findRunByKey(pg.database.db, 'demo-1'))!;
     const before = await jobsIn(QUEUES.steps);
     const now = new Date();
-    await insertOutbox(pg.database.db, [...outboxRowsFor(run, [{ kind: 'runStep', stepId: 'pre_checks.0' }], now), ...outboxRowsFor(run, [{ kind: 'runStep', stepId: 'pre_checks.0' }], now)], now);
+    await insertOutbox(
+      pg.database.db,
+      [...outboxRowsFor(run, [{ kind: 'runStep', stepId: 'pre_checks.0' }], now), ...outboxRowsFor(run, [{ kind: 'runStep', stepId: 'pre_checks.0' }], now)],
+      now,
+    );
     expect(await relay.relayOnce()).toBe(2);
     expect(await jobsIn(QUEUES.steps)).toEqual(before);
     expect(await queues[QUEUES.steps].getJobState(stepJobId(run.id, 'pre_checks.0'))).toBe('waiting');

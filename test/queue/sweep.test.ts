@@ -29,7 +29,11 @@ describe('sweeping overdue work', () => {
     slack = await new FakeSlack().start();
     demo = await demoServiceEnv();
     redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
-    runtime = await startFlightdeck({ databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix, slackApiUrl: slack.url }, { http: false, worker: true }, demo);
+    runtime = await startFlightdeck(
+      { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix, slackApiUrl: slack.url },
+      { http: false, worker: true },
+      demo,
+    );
   });
   afterAll(async () => {
     await runtime?.stop();
@@ -62,10 +66,14 @@ describe('sweeping overdue work', () => {
     expect(stuck).toBe(true); // nothing happens by itself
 
     expect(await sweepOverdue(runtime.ctx, 1_000)).toBe(1);
-    const done = await waitFor('the run to finish', async () => {
-      const run = await findRunByKey(runtime.ctx.db, 'demo-1');
-      return run && ['succeeded', 'rolled_back'].includes(run.state) && run;
-    }, 30_000);
+    const done = await waitFor(
+      'the run to finish',
+      async () => {
+        const run = await findRunByKey(runtime.ctx.db, 'demo-1');
+        return run && ['succeeded', 'rolled_back'].includes(run.state) && run;
+      },
+      30_000,
+    );
     expect(done.state).toBe('succeeded');
     expect(done.samples.map((sample) => sample.seq)).toEqual([1, 2, 3, 4, 5]);
   }, 60_000);

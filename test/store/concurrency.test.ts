@@ -41,7 +41,10 @@ describe('racing clicks and starts on Postgres', () => {
     expect(say(await onCommand(ctx, { actor: alice, text: `start ${service} 1.1.0`, requestKey: null }))).toContain(`Run ${service}-1 created`);
     const run = (await findRunByKey(ctx.db, `${service}-1`))!;
     expect(await recordEvent(ctx, run.id, { type: 'step.started', stepId: 'pre_checks.0' })).toMatchObject({ ok: true });
-    expect(await recordEvent(ctx, run.id, { type: 'step.succeeded', stepId: 'pre_checks.0', summary: 'ok' })).toMatchObject({ ok: true, run: { state: 'awaiting_decision' } });
+    expect(await recordEvent(ctx, run.id, { type: 'step.succeeded', stepId: 'pre_checks.0', summary: 'ok' })).toMatchObject({
+      ok: true,
+      run: { state: 'awaiting_decision' },
+    });
     return run;
   }
 
@@ -84,7 +87,7 @@ describe('racing clicks and starts on Postgres', () => {
 
   it('a request retried while the first attempt is still running finds the same run', async () => {
     const replies = await Promise.all([1, 2, 3].map(() => onCommand(ctx, { actor: alice, text: 'start demo-d 1.1.0', requestKey: 'slack:retried' })));
-    expect(replies.map(say)).toEqual(Array(3).fill('Run demo-d-1 created: demo-d 1.1.0 → production. I\'ll post its progress in the channel.'));
+    expect(replies.map(say)).toEqual(Array(3).fill("Run demo-d-1 created: demo-d 1.1.0 → production. I'll post its progress in the channel."));
     expect(await count(sql`select count(*)::int as n from runs where service = 'demo-d'`)).toBe(1);
   });
 });

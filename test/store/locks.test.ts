@@ -22,11 +22,26 @@ const carol = { platform: 'slack' as const, id: 'U0DEMOCAROL', name: 'carol' };
 const mallory = { platform: 'slack' as const, id: 'U0MALLORY', name: 'mallory' };
 const TARGET = { service: 'demo', environment: 'production' };
 const HOUR = 3_600_000;
-const say = (reply: Reply) => (reply.kind === 'text' ? reply.text : [reply.card.title, ...reply.card.body.map(plain), ...reply.card.fields.map((field) => `${field.label}: ${plain(field.value)}`)].join('\n'));
+const say = (reply: Reply) =>
+  reply.kind === 'text'
+    ? reply.text
+    : [reply.card.title, ...reply.card.body.map(plain), ...reply.card.fields.map((field) => `${field.label}: ${plain(field.value)}`)].join('\n');
 
 const engines = [
-  ['Postgres', async () => { const pg = await freshPostgres(); return { database: pg.database, close: pg.drop }; }],
-  ['PGlite', async () => { const database = await freshPglite(); return { database, close: () => database.close() }; }],
+  [
+    'Postgres',
+    async () => {
+      const pg = await freshPostgres();
+      return { database: pg.database, close: pg.drop };
+    },
+  ],
+  [
+    'PGlite',
+    async () => {
+      const database = await freshPglite();
+      return { database, close: () => database.close() };
+    },
+  ],
 ] as const;
 
 /** The demo plan with bob as admin; `lockAfterRollback` as asked. */
@@ -71,7 +86,15 @@ describe.each(engines)('locks on %s', (_engine, open) => {
     const reply = await command(alice, 'lock demo production "db migration" for 2h');
     expect(reply).toContain('🔒 alice locked demo production');
     expect(reply).toContain('Until: 11:00 UTC (in 2h)');
-    expect(await activeLockFor(database.db, TARGET, current)).toEqual({ ...TARGET, by: alice, reason: 'db migration', since: '2026-11-02T09:00:00.000Z', until: '2026-11-02T11:00:00.000Z', kind: 'manual', runKey: null });
+    expect(await activeLockFor(database.db, TARGET, current)).toEqual({
+      ...TARGET,
+      by: alice,
+      reason: 'db migration',
+      since: '2026-11-02T09:00:00.000Z',
+      until: '2026-11-02T11:00:00.000Z',
+      kind: 'manual',
+      runKey: null,
+    });
     expect(await actions()).toEqual(['locked']);
     const notices = await rows(sql`select payload->>'channel' as channel, payload->'card'->>'title' as title from outbox where queue = 'flightdeck-notices'`);
     expect(notices).toEqual([{ channel: 'C0DEPLOYS', title: '🔒 alice locked demo production' }]);
@@ -79,14 +102,18 @@ describe.each(engines)('locks on %s', (_engine, open) => {
 
   it('a second lock by someone else is refused privately, naming the holder, and logged', async () => {
     later(60_000);
-    expect(await command(carol, 'lock demo production hotfix')).toBe('demo production is locked by alice since 09:00 UTC until 11:00 UTC (in 1h 59m): “db migration”. Only alice or an admin (bob) may change it.');
+    expect(await command(carol, 'lock demo production hotfix')).toBe(
+      'demo production is locked by alice since 09:00 UTC until 11:00 UTC (in 1h 59m): “db migration”. Only alice or an admin (bob) may change it.',
+    );
     expect((await activeLockFor(database.db, TARGET, current))!.by).toEqual(alice);
     expect(await actions()).toEqual(['locked', 'lock_refused']);
   });
 
   it('a start while locked is refused naming holder, reason and expiry, offers --queue, and writes no run', async () => {
     const reply = await command(mallory, 'start demo 1.2.0');
-    expect(reply).toBe('demo production is locked by alice since 09:00 UTC until 11:00 UTC (in 1h 59m): “db migration”. Reply `/deploy start demo 1.2.0 --queue` to run it when the lock frees.');
+    expect(reply).toBe(
+      'demo production is locked by alice since 09:00 UTC until 11:00 UTC (in 1h 59m): “db migration”. Reply `/deploy start demo 1.2.0 --queue` to run it when the lock frees.',
+    );
     expect(await runCount()).toBe(0);
     expect(await actions()).toEqual(['locked', 'lock_refused', 'start_refused']);
     expect(await command(mallory, 'start demo 1.2.0 --dry-run')).toContain('A real start now would be refused: demo production is locked by alice');
@@ -115,7 +142,7 @@ describe.each(engines)('locks on %s', (_engine, open) => {
 
   it('unlock by the holder frees the target and the queued start runs through the start path', async () => {
     const reply = await command(alice, 'unlock demo production migration done');
-    expect(reply).toBe('Unlocked demo production (locked by alice: “db migration”).\nmallory\'s queued start of demo 1.2.0: demo-1 created.');
+    expect(reply).toBe("Unlocked demo production (locked by alice: “db migration”).\nmallory's queued start of demo 1.2.0: demo-1 created.");
     expect(await activeLockFor(database.db, TARGET, current)).toBeNull();
     const run = (await findRunByKey(database.db, 'demo-1'))!;
     expect(run).toMatchObject({ version: '1.2.0', requestedBy: mallory, state: 'pre_checks' });
@@ -126,8 +153,12 @@ describe.each(engines)('locks on %s', (_engine, open) => {
   });
 
   it('a start queued behind an active run starts when that run ends', async () => {
-    expect(await command(alice, 'start demo 1.3.0')).toContain('demo-1 is already active on this service and environment (pre checks, started by mallory). Wait for it to finish, or cancel it; or add --queue to start when it ends.');
-    expect(await command(alice, 'start demo 1.3.0 --queue')).toBe('Queued: demo 1.3.0 → production starts when demo-1 ends. demo-1 is active there (pre checks).');
+    expect(await command(alice, 'start demo 1.3.0')).toContain(
+      'demo-1 is already active on this service and environment (pre checks, started by mallory). Wait for it to finish, or cancel it; or add --queue to start when it ends.',
+    );
+    expect(await command(alice, 'start demo 1.3.0 --queue')).toBe(
+      'Queued: demo 1.3.0 → production starts when demo-1 ends. demo-1 is active there (pre checks).',
+    );
     expect(await command(mallory, 'cancel demo-1 wrong build')).toBe('demo-1 is cancelled.');
     await runTargetJobs();
     expect(await findRunByKey(database.db, 'demo-2')).toMatchObject({ version: '1.3.0', requestedBy: alice, state: 'pre_checks' });
@@ -154,8 +185,23 @@ describe.each(engines)('locks on %s', (_engine, open) => {
     expect(await sweepLocks(ctx)).toBe(1);
     expect(await queuedStartsFor(database.db, TARGET)).toEqual([]);
     expect((await actions()).slice(-2)).toEqual(['expired', 'queued_dropped']);
-    const [notice] = await rows(sql`select payload from outbox where queue = 'flightdeck-notices' and payload->'card'->>'title' like '%Queued start not started%'`);
-    expect(notice).toMatchObject({ payload: { platform: 'slack', channel: 'C0DEPLOYS', card: { body: [[{ mention: { name: 'mallory', ids: { slack: 'U0MALLORY' } } }, expect.stringContaining('could not start when demo production freed: Only deployers of this service may start a run (alice).')]] } } });
+    const [notice] = await rows(
+      sql`select payload from outbox where queue = 'flightdeck-notices' and payload->'card'->>'title' like '%Queued start not started%'`,
+    );
+    expect(notice).toMatchObject({
+      payload: {
+        platform: 'slack',
+        channel: 'C0DEPLOYS',
+        card: {
+          body: [
+            [
+              { mention: { name: 'mallory', ids: { slack: 'U0MALLORY' } } },
+              expect.stringContaining('could not start when demo production freed: Only deployers of this service may start a run (alice).'),
+            ],
+          ],
+        },
+      },
+    });
     expect(await runCount()).toBe(3);
     plans = catalogOf([demoPlan(base)]);
   });
@@ -189,13 +235,30 @@ describe.each(engines)('locks on %s', (_engine, open) => {
       await recordEvent(ctx, run.id, { type: 'step.succeeded', stepId, summary: 'ok' });
     }
     // The validation: production answers with the previous version (or, on a first deployment, not with this one).
-    for (let validating = (await findRunByKey(database.db, 'demo-4'))!; validating.state === 'validating_rollback'; validating = (await findRunByKey(database.db, 'demo-4'))!) {
+    for (
+      let validating = (await findRunByKey(database.db, 'demo-4'))!;
+      validating.state === 'validating_rollback';
+      validating = (await findRunByKey(database.db, 'demo-4'))!
+    ) {
       const answered = validating.previousVersion ? { [validating.previousVersion]: 1 } : {};
-      await recordEvent(ctx, run.id, { type: 'check', seq: validating.nextCheck, healthy: true, detail: 'GET /health → 200', versions: { requests: 1, answered, unanswered: validating.previousVersion ? 0 : 1, detail: 'no version' } });
+      await recordEvent(ctx, run.id, {
+        type: 'check',
+        seq: validating.nextCheck,
+        healthy: true,
+        detail: 'GET /health → 200',
+        versions: { requests: 1, answered, unanswered: validating.previousVersion ? 0 : 1, detail: 'no version' },
+      });
     }
     expect((await findRunByKey(database.db, 'demo-4'))!.state).toBe('rolled_back');
-    expect(await activeLockFor(database.db, TARGET, current)).toMatchObject({ kind: 'after_rollback', until: null, runKey: 'demo-4', reason: expect.stringContaining('demo-4 (1.6.0-broken) was rolled back') });
-    const logged = await rows(sql`select payload->'effect'->>'text' as text from outbox where run_id = ${run.id} and payload->'effect'->>'kind' = 'postLog' and payload->'effect'->>'text' like '🔒%'`);
+    expect(await activeLockFor(database.db, TARGET, current)).toMatchObject({
+      kind: 'after_rollback',
+      until: null,
+      runKey: 'demo-4',
+      reason: expect.stringContaining('demo-4 (1.6.0-broken) was rolled back'),
+    });
+    const logged = await rows(
+      sql`select payload->'effect'->>'text' as text from outbox where run_id = ${run.id} and payload->'effect'->>'kind' = 'postLog' and payload->'effect'->>'text' like '🔒%'`,
+    );
     expect(logged).toHaveLength(1);
 
     expect(await command(alice, 'start demo 1.6.1')).toContain('demo production is locked by Flightdeck after demo-4 since');
@@ -220,14 +283,21 @@ describe('racing locks on Postgres', () => {
 
   it('five people locking at once make exactly one holder; the others are told who holds it', async () => {
     const people = [alice, carol, { ...alice, id: 'U0DEMOALICE2', name: 'alice2' }, mallory, { ...carol, id: 'UX', name: 'x' }];
-    const replies = (await Promise.all(people.map((actor, n) => onCommand(ctx, { actor, text: `lock demo production reason ${n}`, requestKey: null })))).map(say);
+    const replies = (await Promise.all(people.map((actor, n) => onCommand(ctx, { actor, text: `lock demo production reason ${n}`, requestKey: null })))).map(
+      say,
+    );
     const won = replies.filter((reply) => reply.includes('locked demo production'));
     expect(won).toHaveLength(1);
     const holder = (await activeLockFor(ctx.db, TARGET, new Date()))!;
     expect(won[0]).toContain(`🔒 ${holder.by.name} locked demo production`);
     expect(replies.filter((reply) => reply.startsWith(`demo production is locked by ${holder.by.name}`))).toHaveLength(4);
-    const counts = (await pg.database.db.execute(sql`select action, count(*)::int as n from lock_events group by action order by action`)) as unknown as { rows: unknown[] };
-    expect(counts.rows).toEqual([{ action: 'lock_refused', n: 4 }, { action: 'locked', n: 1 }]);
+    const counts = (await pg.database.db.execute(sql`select action, count(*)::int as n from lock_events group by action order by action`)) as unknown as {
+      rows: unknown[];
+    };
+    expect(counts.rows).toEqual([
+      { action: 'lock_refused', n: 4 },
+      { action: 'locked', n: 1 },
+    ]);
   });
 
   it('a start queued twice at once (a retried request) is stored once', async () => {

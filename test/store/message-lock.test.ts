@@ -37,7 +37,10 @@ describe('the run message lock does not block transitions', () => {
     await isLocked;
     // Not a speed assertion: a bound that turns a blocked transition into an answer instead of a hang.
     const work = during();
-    const outcome = await Promise.race([work.then(() => 'finished' as const), new Promise<'blocked'>((resolve) => setTimeout(() => resolve('blocked'), 3_000))]);
+    const outcome = await Promise.race([
+      work.then(() => 'finished' as const),
+      new Promise<'blocked'>((resolve) => setTimeout(() => resolve('blocked'), 3_000)),
+    ]);
     release();
     await held;
     await work; // a blocked transition goes through once the lock is gone
@@ -47,8 +50,18 @@ describe('the run message lock does not block transitions', () => {
   it('a transition completes while the message lock is held; under the row lock it would wait', async () => {
     await onCommand(ctx, { actor: { platform: 'slack', id: 'U0DEMOALICE', name: 'alice' }, text: 'start demo 1.1.0', requestKey: null });
     const run = (await findRunByKey(ctx.db, 'demo-1'))!;
-    expect(await whileHeld((tx) => lockRunMessages(tx, run.id), () => recordEvent(ctx, run.id, { type: 'step.started', stepId: 'pre_checks.0' }))).toBe('finished');
+    expect(
+      await whileHeld(
+        (tx) => lockRunMessages(tx, run.id),
+        () => recordEvent(ctx, run.id, { type: 'step.started', stepId: 'pre_checks.0' }),
+      ),
+    ).toBe('finished');
     // The control: the row lock (what the status refresh used to hold) does make the transition wait.
-    expect(await whileHeld((tx) => lockRun(tx, run.id), () => recordEvent(ctx, run.id, { type: 'step.succeeded', stepId: 'pre_checks.0', summary: 'ok' }))).toBe('blocked');
+    expect(
+      await whileHeld(
+        (tx) => lockRun(tx, run.id),
+        () => recordEvent(ctx, run.id, { type: 'step.succeeded', stepId: 'pre_checks.0', summary: 'ok' }),
+      ),
+    ).toBe('blocked');
   });
 });

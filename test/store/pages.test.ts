@@ -23,8 +23,20 @@ const mallory = { platform: 'slack' as const, id: 'UMALLORY', name: 'mallory' };
 const REASON = 'api-1 was rolled back: trigger "health failing for 3 checks" fired';
 
 const engines = [
-  ['Postgres', async () => { const pg = await freshPostgres(); return { database: pg.database, close: pg.drop }; }],
-  ['PGlite', async () => { const database = await freshPglite(); return { database, close: () => database.close() }; }],
+  [
+    'Postgres',
+    async () => {
+      const pg = await freshPostgres();
+      return { database: pg.database, close: pg.drop };
+    },
+  ],
+  [
+    'PGlite',
+    async () => {
+      const database = await freshPglite();
+      return { database, close: () => database.close() };
+    },
+  ],
 ] as const;
 
 /** A rolled-back run of a plan that repeats pages every 5m and escalates to erin (who has no Slack id) after 15m. */
@@ -136,7 +148,10 @@ describe.each(engines)('pages on %s', (_engine, open) => {
   it('only on-call, escalation contacts and approvers may take the page; then reminders stop and the run’s thread is told', async () => {
     at(16);
     const refused = await onPageAck(ctx, { actor: mallory, pageId });
-    expect(refused).toMatchObject({ accepted: false, reply: { text: 'Only on-call, the escalation contacts and approvers may acknowledge this page (carol, erin, bob).' } });
+    expect(refused).toMatchObject({
+      accepted: false,
+      reply: { text: 'Only on-call, the escalation contacts and approvers may acknowledge this page (carol, erin, bob).' },
+    });
     expect((await findPage(database.db, pageId))!.acknowledged).toBeNull();
 
     const taken = await onPageAck(ctx, { actor: CAROL, pageId });

@@ -20,8 +20,20 @@ const bob = { platform: 'slack' as const, id: 'U0DEMOBOB', name: 'bob' };
 const say = (reply: Reply) => (reply.kind === 'text' ? reply.text : `card: ${JSON.stringify(reply.card)}`);
 
 const engines = [
-  ['Postgres', async () => { const pg = await freshPostgres(); return { database: pg.database, close: pg.drop }; }],
-  ['PGlite', async () => { const database = await freshPglite(); return { database, close: () => database.close() }; }],
+  [
+    'Postgres',
+    async () => {
+      const pg = await freshPostgres();
+      return { database: pg.database, close: pg.drop };
+    },
+  ],
+  [
+    'PGlite',
+    async () => {
+      const database = await freshPglite();
+      return { database, close: () => database.close() };
+    },
+  ],
 ] as const;
 
 /** The same store guarantees on both engines: one database per engine, the tests below build on each other in order. */
@@ -43,8 +55,10 @@ describe.each(engines)('store on %s', (_engine, open) => {
     return ((await database.db.execute(query)) as unknown as { rows: Record<string, unknown>[] }).rows;
   }
   const counts = async () =>
-    (await rows(sql`select (select count(*) from runs)::int as runs, (select count(*) from run_events)::int as events,
-      (select count(*) from outbox)::int as outbox, (select count(*) from run_counters)::int as counters`))[0];
+    (
+      await rows(sql`select (select count(*) from runs)::int as runs, (select count(*) from run_events)::int as events,
+      (select count(*) from outbox)::int as outbox, (select count(*) from run_counters)::int as counters`)
+    )[0];
   const demo1 = async () => (await findRunByKey(database.db, 'demo-1'))!;
 
   it('a start writes one run, its "requested" event and its outbox rows; a retry with the same request key writes nothing', async () => {
@@ -72,7 +86,11 @@ describe.each(engines)('store on %s', (_engine, open) => {
     ['malformed command', 'start demo', 'start needs a service and a version'],
     ['not a command', 'launch demo 1.0.0', '"launch" is not a Flightdeck command'],
     ['unknown environment', 'start demo 1.0.0 staging', 'demo has no environment "staging"'],
-    ['second start while demo-1 is active', 'start demo 2.0.0 production', 'demo-1 is already active on this service and environment (pre checks, started by alice)'],
+    [
+      'second start while demo-1 is active',
+      'start demo 2.0.0 production',
+      'demo-1 is already active on this service and environment (pre checks, started by alice)',
+    ],
     ['rollback of an unknown run', 'rollback demo-99', 'There is no run demo-99'],
     ['rollback before anything was deployed', 'rollback demo-1', 'nothing has been deployed yet'],
   ])('refuses a request (%s) and writes nothing', async (_why, text, reason) => {
@@ -123,8 +141,24 @@ describe.each(engines)('store on %s', (_engine, open) => {
     const active = await demo1();
     const id = '22222222-2222-4222-8222-222222222222';
     const at = new Date();
-    const row = { id, key: 'demo-99', service: 'demo', environment: 'production', version: '9.9.9', seq: 1, snapshot: { ...active, id, key: 'demo-99' }, createdAt: at, updatedAt: at };
-    const error = await database.db.insert(runs).values({ ...row, state: 'queued' }).then(() => null, (caught: unknown) => caught);
+    const row = {
+      id,
+      key: 'demo-99',
+      service: 'demo',
+      environment: 'production',
+      version: '9.9.9',
+      seq: 1,
+      snapshot: { ...active, id, key: 'demo-99' },
+      createdAt: at,
+      updatedAt: at,
+    };
+    const error = await database.db
+      .insert(runs)
+      .values({ ...row, state: 'queued' })
+      .then(
+        () => null,
+        (caught: unknown) => caught,
+      );
     expect(isUniqueViolation(error, 'one_active_run_per_target')).toBe(true);
     // A finished run on the same target is history, not a conflict.
     await database.db.insert(runs).values({ ...row, state: 'succeeded' });

@@ -7,8 +7,20 @@ import { buildSpec, CAROL } from '../domain/fixtures.ts';
 import { freshPglite, freshPostgres } from '../support/databases.ts';
 
 const engines = [
-  ['Postgres', async () => { const pg = await freshPostgres(); return { database: pg.database, close: pg.drop }; }],
-  ['PGlite', async () => { const database = await freshPglite(); return { database, close: () => database.close() }; }],
+  [
+    'Postgres',
+    async () => {
+      const pg = await freshPostgres();
+      return { database: pg.database, close: pg.drop };
+    },
+  ],
+  [
+    'PGlite',
+    async () => {
+      const database = await freshPglite();
+      return { database, close: () => database.close() };
+    },
+  ],
 ] as const;
 
 /** What has run on a target: the versions that succeeded there, newest first, read through an index. */
@@ -21,7 +33,10 @@ describe.each(engines)('succeeded versions on %s', (_engine, open) => {
   /** A run of checkout as the store keeps it once it ended in `state` at `minute`. */
   async function ended(version: string, state: RunState, minute: number, environment = 'production'): Promise<string> {
     const key = `checkout-${++number}`;
-    const event = { type: 'requested' as const, run: { id: crypto.randomUUID(), key, service: 'checkout', version, environment, platform: 'slack' as const, requestedBy: CAROL, spec: buildSpec() } };
+    const event = {
+      type: 'requested' as const,
+      run: { id: crypto.randomUUID(), key, service: 'checkout', version, environment, platform: 'slack' as const, requestedBy: CAROL, spec: buildSpec() },
+    };
     const created = transition(null, event, at(minute));
     if (!created.ok) throw new Error(created.error.message);
     const run: Run = { ...created.run, state, finishedAt: at(minute).toISOString() };

@@ -48,7 +48,13 @@ export class FakeConnector {
         }
         const method = request.method ?? '';
         const activityId = match[2] ? decodeURIComponent(match[2]) : null;
-        const call = { method, conversationId: decodeURIComponent(match[1]!), activityId, body: body ? JSON.parse(body) : {}, answeredId: method === 'PUT' ? activityId! : `activity-${this.next++}` };
+        const call = {
+          method,
+          conversationId: decodeURIComponent(match[1]!),
+          activityId,
+          body: body ? JSON.parse(body) : {},
+          answeredId: method === 'PUT' ? activityId! : `activity-${this.next++}`,
+        };
         this.calls.push(call);
         response.writeHead(200, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ id: call.answeredId }));

@@ -67,7 +67,15 @@ export class FakeSlack {
       // A modal as Slack answers it: the view as sent, with the id, hash and state Slack adds.
       case 'views.open':
       case 'views.update':
-        return { ok: true, view: { ...(args.view as Record<string, unknown>), id: args.view_id ?? `V${String(this.nextTs++).padStart(8, '0')}`, hash: `${Date.now()}.hash`, state: { values: {} } } };
+        return {
+          ok: true,
+          view: {
+            ...(args.view as Record<string, unknown>),
+            id: args.view_id ?? `V${String(this.nextTs++).padStart(8, '0')}`,
+            hash: `${Date.now()}.hash`,
+            state: { values: {} },
+          },
+        };
       // Users as Slack describes them: everyone in the test workspace is in Berlin.
       case 'users.info':
         return { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), tz: 'Europe/Berlin', tz_offset: 3600 } };

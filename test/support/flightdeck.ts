@@ -54,7 +54,12 @@ export function flightdeckEnv(services: TestServices, extra: Record<string, stri
   };
 }
 
-export async function startFlightdeck(services: TestServices, roles: { http: boolean; worker: boolean }, stepEnv: Record<string, string> = {}, extra: Record<string, string> = {}): Promise<Runtime> {
+export async function startFlightdeck(
+  services: TestServices,
+  roles: { http: boolean; worker: boolean },
+  stepEnv: Record<string, string> = {},
+  extra: Record<string, string> = {},
+): Promise<Runtime> {
   const config = loadConfig(flightdeckEnv(services, extra));
   return startRuntime({ config, log: quietLog, ...roles, stepEnv: { ...process.env, ...stepEnv } });
 }
@@ -73,10 +78,14 @@ export function waitFor<T>(what: string, probe: () => Promise<T | null | undefin
 
 /** Polls until run `key` is in one of `states`; returns it. */
 export function runReaching(db: Db, key: string, states: readonly string[], timeoutMs = 30_000): Promise<Run> {
-  return waitFor(`${key} to reach ${states.join('/')}`, async () => {
-    const run = await findRunByKey(db, key);
-    return run && states.includes(run.state) && run;
-  }, timeoutMs);
+  return waitFor(
+    `${key} to reach ${states.join('/')}`,
+    async () => {
+      const run = await findRunByKey(db, key);
+      return run && states.includes(run.state) && run;
+    },
+    timeoutMs,
+  );
 }
 
 /** Polls until run `key` has ended, in any of the domain's terminal states (tests then say which one they expect); returns it. */

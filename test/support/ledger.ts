@@ -37,7 +37,11 @@ export function freshLedger() {
         if (line.what === 'start') {
           if (now.length) found.push(`${key}: ${line.pid} started while ${now.join(', ')} ran`);
           running.set(key, [...now, line.pid]);
-        } else running.set(key, now.filter((pid) => pid !== line.pid));
+        } else
+          running.set(
+            key,
+            now.filter((pid) => pid !== line.pid),
+          );
       }
       return found;
     },

@@ -47,7 +47,13 @@ export async function startDriver(platform: 'slack' | 'teams', options: { plansD
   const slack = await new FakeSlack().start();
   const connector = await new FakeConnector().start();
   const demo = await demoServiceEnv();
-  const services = { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url, ...(options.plansDir ? { plansDir: options.plansDir } : {}) };
+  const services = {
+    databaseUrl: db.url,
+    redisUrl: inject('redisUrl'),
+    queuePrefix: freshQueuePrefix(),
+    slackApiUrl: slack.url,
+    ...(options.plansDir ? { plansDir: options.plansDir } : {}),
+  };
   // Teams here is the fake connector's, with no app id: unauthenticated by name (the flag), never by default.
   const runtime = await startFlightdeck(services, { http: true, worker: true }, demo, { TEAMS_ALLOW_UNAUTHENTICATED: 'true' });
   const base = `http://127.0.0.1:${runtime.port}`;
@@ -92,7 +98,10 @@ function slackDriver(runtime: Runtime, base: string, slack: FakeSlack, stop: () 
       const answer = await waitFor('the private answer', async () => slack.called('chat.postEphemeral')[before]);
       return visible(slack.textOf(answer));
     },
-    channel: () => slack.calls.filter((call) => ['chat.postMessage', 'chat.update'].includes(call.method) && call.args.channel === 'C0DEPLOYS').map((call) => slack.textOf(call)),
+    channel: () =>
+      slack.calls
+        .filter((call) => ['chat.postMessage', 'chat.update'].includes(call.method) && call.args.channel === 'C0DEPLOYS')
+        .map((call) => slack.textOf(call)),
     mention: (person) => `<@${PEOPLE[person].slack}>`,
     stop,
   };
@@ -110,8 +119,15 @@ async function teamsDriver(runtime: Runtime, base: string, connector: FakeConnec
     channelData: { tenant: { id: 'tenant-1' }, team: { id: '19:team@thread.tacv2' }, channel: { id: TEAMS_CHANNEL } },
     ...fields,
   });
-  const post = async (body: Record<string, unknown>) => fetch(`${base}/api/messages`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-  connector.members.set('29:dave', { id: '29:dave', name: 'dave', aadObjectId: PEOPLE.dave.teams, userPrincipalName: 'dave@contoso.example', email: 'dave@contoso.example' });
+  const post = async (body: Record<string, unknown>) =>
+    fetch(`${base}/api/messages`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  connector.members.set('29:dave', {
+    id: '29:dave',
+    name: 'dave',
+    aadObjectId: PEOPLE.dave.teams,
+    userPrincipalName: 'dave@contoso.example',
+    email: 'dave@contoso.example',
+  });
   // Flightdeck is added to the team: it learns where to post.
   const install = await post(activity('alice', { type: 'conversationUpdate', membersAdded: [BOT] }));
   if (install.status >= 300) throw new Error(`installing the bot answered ${install.status}`);
@@ -130,7 +146,13 @@ async function teamsDriver(runtime: Runtime, base: string, connector: FakeConnec
       return connector.shown(reply);
     },
     async click(person, action, runId, form) {
-      const response = await post(activity(person, { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: action, data: { runId, ...teamsFormData(action, form) } } } }));
+      const response = await post(
+        activity(person, {
+          type: 'invoke',
+          name: 'adaptiveCard/action',
+          value: { action: { type: 'Action.Execute', verb: action, data: { runId, ...teamsFormData(action, form) } } },
+        }),
+      );
       const body = await response.json();
       return body.type === 'application/vnd.microsoft.activity.message' ? String(body.value) : '';
     },
@@ -148,5 +170,8 @@ function teamsFormData(action: ActionId, form: DecisionInput | undefined): Recor
   if (!isDecisionAction(action)) return {};
   const ids = decisionInputIds(action);
   const rationale = form?.rationale === undefined ? (action === 'run.go' ? null : `${action === 'run.defer' ? 'DEFER' : 'NO-GO'} for a test`) : form.rationale;
-  return { ...(rationale === null ? {} : { [ids.rationale]: rationale }), ...(form?.acknowledged === undefined ? {} : { [ids.acknowledged]: String(form.acknowledged) }) };
+  return {
+    ...(rationale === null ? {} : { [ids.rationale]: rationale }),
+    ...(form?.acknowledged === undefined ? {} : { [ids.acknowledged]: String(form.acknowledged) }),
+  };
 }

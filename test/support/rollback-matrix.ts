@@ -60,7 +60,10 @@ export async function startMatrix() {
     },
     /** The messages posted in the channel (and threads) that mention `key`, as text. */
     posted(key: string): string[] {
-      return app.slack.called('chat.postMessage').map((call) => app.slack.textOf(call)).filter((text) => text.includes(key));
+      return app.slack
+        .called('chat.postMessage')
+        .map((call) => app.slack.textOf(call))
+        .filter((text) => text.includes(key));
     },
     /** Direct messages to carol (on-call) about `key`: pages. */
     pagesOf(key: string): string[] {
@@ -71,7 +74,9 @@ export async function startMatrix() {
         .filter((text) => text.includes(key));
     },
     pool(): { backends: Record<string, { version: string; weight: number; pid: number }> } {
-      return JSON.parse(execFileSync(process.execPath, [join(PROJECT_ROOT, 'demo/service/ctl.mjs'), 'status', '--json'], { env: { ...process.env, ...app.demo } }).toString());
+      return JSON.parse(
+        execFileSync(process.execPath, [join(PROJECT_ROOT, 'demo/service/ctl.mjs'), 'status', '--json'], { env: { ...process.env, ...app.demo } }).toString(),
+      );
     },
     /** A successful deployment of `version`: what later rollbacks must bring back. */
     async deployed(version: string, strategy?: string): Promise<Run> {

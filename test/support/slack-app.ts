@@ -14,7 +14,11 @@ export const USERS = {
 } as const;
 
 /** Flightdeck with the real Bolt receiver on a real port, a real worker, real Postgres/Redis, and a fake Slack Web API. */
-export async function startSlackFlightdeck(options: { worker: boolean; plansDir?: string; env?: (demo: { DEMO_PORT: string }) => Promise<Record<string, string>> | Record<string, string> }) {
+export async function startSlackFlightdeck(options: {
+  worker: boolean;
+  plansDir?: string;
+  env?: (demo: { DEMO_PORT: string }) => Promise<Record<string, string>> | Record<string, string>;
+}) {
   const db = await freshPostgres();
   const slack = await new FakeSlack().start();
   const demo = await demoServiceEnv();

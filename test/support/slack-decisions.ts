@@ -30,7 +30,12 @@ export async function clickAndDecide(
   const click = await post(clickBody, slackHeaders(clickBody));
   const view = slack.views().find((opened) => opened.triggerId === triggerId)?.view ?? null;
   if (!view) return { click, view: null, submission: null };
-  const rationale = fields.rationale === undefined ? (fields.actionId === 'run.go' ? null : `${fields.actionId === 'run.defer' ? 'DEFER' : 'NO-GO'} for a test`) : fields.rationale;
+  const rationale =
+    fields.rationale === undefined
+      ? fields.actionId === 'run.go'
+        ? null
+        : `${fields.actionId === 'run.defer' ? 'DEFER' : 'NO-GO'} for a test`
+      : fields.rationale;
   const inputs: ModalInputs = { rationale: { text: rationale }, acknowledge: { ticked: fields.acknowledged ? ['accepted'] : [] } };
   const submitBody = viewSubmissionBody({ view, userId: fields.userId, userName: fields.userName, inputs });
   const submission = await post(submitBody, slackHeaders(submitBody));

@@ -6,7 +6,9 @@ export const BOT_TOKEN = 'xoxb-test-token';
 /** Signs a body the way Slack does: v0=hex(HMAC-SHA256(secret, "v0:{timestamp}:{body}")). */
 export function slackHeaders(body: string, options: { timestamp?: number; secret?: string; contentType?: string } = {}): Record<string, string> {
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  const signature = `v0=${createHmac('sha256', options.secret ?? SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  const signature = `v0=${createHmac('sha256', options.secret ?? SIGNING_SECRET)
+    .update(`v0:${timestamp}:${body}`)
+    .digest('hex')}`;
   return {
     'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
     'x-slack-request-timestamp': timestamp,
@@ -34,7 +36,15 @@ export function slashCommandBody(fields: { text: string; userId: string; userNam
 }
 
 /** A block_actions interactivity body: `payload=` + JSON, form-encoded, as Slack posts a button click. */
-export function blockActionBody(fields: { actionId: string; runId: string; userId: string; userName: string; channelId?: string; messageTs?: string; triggerId?: string }): string {
+export function blockActionBody(fields: {
+  actionId: string;
+  runId: string;
+  userId: string;
+  userName: string;
+  channelId?: string;
+  messageTs?: string;
+  triggerId?: string;
+}): string {
   const payload = {
     type: 'block_actions',
     user: { id: fields.userId, username: fields.userName, name: fields.userName, team_id: 'T0TEST' },
@@ -49,7 +59,17 @@ export function blockActionBody(fields: { actionId: string; runId: string; userI
     message: { type: 'message', ts: fields.messageTs ?? '1700000000.000001', text: 'Go/No-Go needed' },
     state: { values: {} },
     response_url: 'https://hooks.slack.invalid/actions/T0TEST/1/abc',
-    actions: [{ action_id: fields.actionId, block_id: 'decision', text: { type: 'plain_text', text: 'GO', emoji: true }, value: fields.runId, style: 'primary', type: 'button', action_ts: `${Date.now() / 1000}` }],
+    actions: [
+      {
+        action_id: fields.actionId,
+        block_id: 'decision',
+        text: { type: 'plain_text', text: 'GO', emoji: true },
+        value: fields.runId,
+        style: 'primary',
+        type: 'button',
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
@@ -75,7 +95,10 @@ export function viewSubmissionBody(fields: { view: Record<string, any>; userId: 
     values[block.block_id] = {
       [element.action_id]:
         element.type === 'checkboxes'
-          ? { type: 'checkboxes', selected_options: given && 'ticked' in given ? given.ticked.map((value) => ({ text: { type: 'plain_text', text: value }, value })) : [] }
+          ? {
+              type: 'checkboxes',
+              selected_options: given && 'ticked' in given ? given.ticked.map((value) => ({ text: { type: 'plain_text', text: value }, value })) : [],
+            }
           : { type: element.type, value: given && 'text' in given ? given.text : null },
     };
   }

@@ -64,7 +64,18 @@ async function takeLock(db: Db, lock: Lock, now: Date): Promise<void> {
   const held = await lockRowFor(db, where);
   if (held || !(await insertLockIfAbsent(db, lock))) await replaceLock(db, lock);
   const live = held && isActive(held, now) ? held : null;
-  await recordLockEvent(db, { target: where, action: live ? 'taken_over' : 'locked', by: null, reason: lock.reason, lock, detail: live ? `replaced ${live.by.name}'s lock (“${live.reason}”)` : null }, now);
+  await recordLockEvent(
+    db,
+    {
+      target: where,
+      action: live ? 'taken_over' : 'locked',
+      by: null,
+      reason: lock.reason,
+      lock,
+      detail: live ? `replaced ${live.by.name}'s lock (“${live.reason}”)` : null,
+    },
+    now,
+  );
 }
 
 /**
@@ -82,7 +93,11 @@ export type Work =
   | { kind: 'pageAcknowledged'; page: Page };
 
 export async function persistWork(db: Db, work: Work[], now: Date): Promise<void> {
-  await insertOutbox(db, work.flatMap((item) => workRows(item, now)), now);
+  await insertOutbox(
+    db,
+    work.flatMap((item) => workRows(item, now)),
+    now,
+  );
 }
 
 function workRows(work: Work, now: Date): OutboxRow[] {
@@ -156,7 +171,10 @@ async function remindApprovers(deps: ChatDeps, chat: ChatPlatform, run: Run): Pr
   for (const approver of undecidedApprovers(run)) {
     const id = directMessageId(approver, chat.platform);
     if (!id) {
-      deps.log.warn({ run: run.key, approver: approver.key, platform: chat.platform }, 'approver has no id a direct message can go to on this platform; not reminded (the status message still shows the buttons)');
+      deps.log.warn(
+        { run: run.key, approver: approver.key, platform: chat.platform },
+        'approver has no id a direct message can go to on this platform; not reminded (the status message still shows the buttons)',
+      );
       continue;
     }
     await chat.postDirect(id, reminderCard(run));
@@ -168,7 +186,13 @@ async function remindApprovers(deps: ChatDeps, chat: ChatPlatform, run: Run): Pr
  * once the run's message lock is held: two workers never post it twice, and the last edit always shows
  * the latest state. The lock is not the run's row lock, so transitions never wait for a chat call.
  */
-async function refreshStatus(deps: ChatDeps, chat: ChatPlatform, runId: string, channel: string, options: { onlyIfMissing?: boolean } = {}): Promise<MessageRef> {
+async function refreshStatus(
+  deps: ChatDeps,
+  chat: ChatPlatform,
+  runId: string,
+  channel: string,
+  options: { onlyIfMissing?: boolean } = {},
+): Promise<MessageRef> {
   return deps.db.transaction(async (tx) => {
     await lockRunMessages(tx, runId);
     const run = (await findRun(tx, runId))!;

@@ -37,7 +37,8 @@ export async function startQueued(ctx: AppContext, target: Target): Promise<stri
     // A lock or a run got there first: the start waits for the next turn.
     if (await busy(ctx, target)) break;
     const why = replyText(reply);
-    if (await settle(ctx, next, 'queued_dropped', why)) said.push(`${next.requestedBy.name}'s queued start of ${next.service} ${next.version} could not start: ${why}`);
+    if (await settle(ctx, next, 'queued_dropped', why))
+      said.push(`${next.requestedBy.name}'s queued start of ${next.service} ${next.version} could not start: ${why}`);
   }
   return said;
 }
@@ -45,7 +46,8 @@ export async function startQueued(ctx: AppContext, target: Target): Promise<stri
 /** The stored start, parsed as it was typed (less its --queue), through the start use case. */
 async function replay(ctx: AppContext, start: QueuedStart, requestKey: string): Promise<Reply> {
   const command = parseCommand(start.command);
-  if (command.kind !== 'start') return text(`"${start.command}" no longer reads as a start (${command.kind === 'parse_error' ? command.message : command.kind}).`);
+  if (command.kind !== 'start')
+    return text(`"${start.command}" no longer reads as a start (${command.kind === 'parse_error' ? command.message : command.kind}).`);
   return onStart(ctx, { actor: start.requestedBy, text: start.command, requestKey }, command);
 }
 
@@ -63,9 +65,27 @@ async function settle(ctx: AppContext, start: QueuedStart, action: 'queued_start
       const notice = card({
         title: `⏭️ Queued start not started: ${start.service} ${start.version} → ${start.environment}`,
         tone: 'warning',
-        body: [[{ mention: mentionOf(start.requestedBy) }, `, your start queued at ${when(start.queuedAt, now)} could not start when ${start.service} ${start.environment} freed: ${detail}`]],
+        body: [
+          [
+            { mention: mentionOf(start.requestedBy) },
+            `, your start queued at ${when(start.queuedAt, now)} could not start when ${start.service} ${start.environment} freed: ${detail}`,
+          ],
+        ],
       });
-      await persistWork(tx, [{ kind: 'notice', eventId: id, plan: ctx.plans.get(start.service), environment: start.environment, platform: start.requestedBy.platform, card: notice }], now);
+      await persistWork(
+        tx,
+        [
+          {
+            kind: 'notice',
+            eventId: id,
+            plan: ctx.plans.get(start.service),
+            environment: start.environment,
+            platform: start.requestedBy.platform,
+            card: notice,
+          },
+        ],
+        now,
+      );
     }
     return true;
   });
@@ -90,8 +110,16 @@ export async function sweepLocks(ctx: AppContext): Promise<number> {
     const gone = await deleteExpiredLocks(tx, now);
     for (const lock of gone) {
       const id = await recordLockEvent(tx, { target: lock, action: 'expired', by: null, lock }, now);
-      const notice = card({ title: `🔓 The lock on ${lock.service} ${lock.environment} expired`, tone: 'good', body: [[`Locked by ${lock.by.name} since ${when(lock.since, now)}: “${lock.reason}”. New runs may start again.`]] });
-      await persistWork(tx, [{ kind: 'notice', eventId: id, plan: ctx.plans.get(lock.service), environment: lock.environment, platform: lock.by.platform, card: notice }], now);
+      const notice = card({
+        title: `🔓 The lock on ${lock.service} ${lock.environment} expired`,
+        tone: 'good',
+        body: [[`Locked by ${lock.by.name} since ${when(lock.since, now)}: “${lock.reason}”. New runs may start again.`]],
+      });
+      await persistWork(
+        tx,
+        [{ kind: 'notice', eventId: id, plan: ctx.plans.get(lock.service), environment: lock.environment, platform: lock.by.platform, card: notice }],
+        now,
+      );
     }
     return gone;
   });

@@ -94,7 +94,11 @@ export async function onStart(ctx: AppContext, request: CommandRequest, command:
 }
 
 /** `/deploy rollback <service> [environment] [to <version>]`: the version before the live one (or the one named) deployed again, as a new run. */
-export async function onRedeploy(ctx: AppContext, request: CommandRequest, words: { service: string; environment: string | null; to: string | null }): Promise<Reply> {
+export async function onRedeploy(
+  ctx: AppContext,
+  request: CommandRequest,
+  words: { service: string; environment: string | null; to: string | null },
+): Promise<Reply> {
   const { actor } = request;
   const target = resolveTarget(ctx, words.service, words.environment);
   if ('reply' in target) return target.reply;
@@ -106,7 +110,16 @@ export async function onRedeploy(ctx: AppContext, request: CommandRequest, words
   if (refused?.gate === 'rule') return refuse(ctx, actor, 'rollback', target, refused.message);
   if (refused?.gate === 'lock') {
     // Refused like a start on a locked target, in the lock's audit trail (no --queue: the version to go back to is decided now).
-    await recordLockEvent(ctx.db, { target: { service: target.plan.service, environment: target.environment }, action: 'start_refused', by: actor, detail: `rollback ${words.service}: ${refused.message}` }, facts.now);
+    await recordLockEvent(
+      ctx.db,
+      {
+        target: { service: target.plan.service, environment: target.environment },
+        action: 'start_refused',
+        by: actor,
+        detail: `rollback ${words.service}: ${refused.message}`,
+      },
+      facts.now,
+    );
     return text(`${refused.message} A rollback to an earlier version waits for the lock to be lifted.`);
   }
   if (refused) return text(refused.message);
@@ -124,7 +137,13 @@ async function refuse(ctx: AppContext, actor: Actor, action: string, { plan, env
   return text(message);
 }
 
-async function create(ctx: AppContext, { actor, requestKey }: CommandRequest, { plan, environment }: Target, draft: RunDraft, scheduled: Run['scheduled']): Promise<Reply> {
+async function create(
+  ctx: AppContext,
+  { actor, requestKey }: CommandRequest,
+  { plan, environment }: Target,
+  draft: RunDraft,
+  scheduled: Run['scheduled'],
+): Promise<Reply> {
   const now = ctx.clock.now();
   try {
     const run = await ctx.db.transaction(async (tx) => {
@@ -170,11 +189,16 @@ async function create(ctx: AppContext, { actor, requestKey }: CommandRequest, { 
 }
 
 function created(run: Run): Reply {
-  if (run.scheduled) return text(`Run ${run.key} scheduled: ${run.service} ${run.version} → ${run.environment} at ${run.scheduled.shown}. /deploy cancel ${run.key} removes it.`);
+  if (run.scheduled)
+    return text(
+      `Run ${run.key} scheduled: ${run.service} ${run.version} → ${run.environment} at ${run.scheduled.shown}. /deploy cancel ${run.key} removes it.`,
+    );
   const rollback = describeRedeploy(run);
   if (rollback) {
     const gate = run.spec.requireDecision ? 'after a Go/No-Go by the approvers' : 'with no Go/No-Go (the plan asks for none)';
-    return text(`Run ${run.key} created: ${rollback} on ${run.environment}${run.redeploy?.of ? ` (${run.redeploy.from} was deployed by ${run.redeploy.of})` : ''}. It deploys ${run.version} again by ${run.spec.strategy}, ${gate}. I'll post its progress in the channel.`);
+    return text(
+      `Run ${run.key} created: ${rollback} on ${run.environment}${run.redeploy?.of ? ` (${run.redeploy.from} was deployed by ${run.redeploy.of})` : ''}. It deploys ${run.version} again by ${run.spec.strategy}, ${gate}. I'll post its progress in the channel.`,
+    );
   }
   return text(`Run ${run.key} created: ${run.service} ${run.version} → ${run.environment}. I'll post its progress in the channel.`);
 }
@@ -182,11 +206,16 @@ function created(run: Run): Reply {
 /** The steps a start would run, from the spec it would freeze. Reads only: no run, lock, outbox row or job. */
 function dryRun({ plan, environment, spec }: Target, version: string, decision: StartDecision, scheduledFor: string | null): Reply {
   const draft = decision.draft!;
-  const refused = (gates: string[]) => decision.refusals.filter((refusal) => gates.includes(refusal.gate)).map((refusal) => `A real start${refusal.gate === 'rule' ? '' : ' now'} would be refused: ${refusal.message}`);
+  const refused = (gates: string[]) =>
+    decision.refusals
+      .filter((refusal) => gates.includes(refusal.gate))
+      .map((refusal) => `A real start${refusal.gate === 'rule' ? '' : ' now'} would be refused: ${refusal.message}`);
   const notes = [
     ...(scheduledFor ? [`It would be scheduled for ${scheduledFor}, with the pre-deployment announcement posted now.`] : []),
     ...refused(['rule', 'freeze']),
-    ...(draft.emergency ? [`Emergency start inside the freeze "${draft.emergency.freeze}": it would wait for GO from ${draft.spec.approval.quorum + 1} approvers.`] : []),
+    ...(draft.emergency
+      ? [`Emergency start inside the freeze "${draft.emergency.freeze}": it would wait for GO from ${draft.spec.approval.quorum + 1} approvers.`]
+      : []),
     ...refused(['lock', 'active']),
   ];
   return { kind: 'card', card: dryRunCard({ service: plan.service, version, environment }, spec, notes) };
@@ -197,20 +226,33 @@ function dryRun({ plan, environment, spec }: Target, version: string, decision: 
  * lock refuses it, naming the holder, unless it asks to queue; a start with --queue waits for a lock or an
  * active run. Null: go ahead (an active run is answered as before).
  */
-async function startGate(ctx: AppContext, request: CommandRequest, command: Extract<Command, { kind: 'start' }>, target: LockTarget, held: Pick<StartFacts, 'lock' | 'active'>): Promise<Reply | null> {
+async function startGate(
+  ctx: AppContext,
+  request: CommandRequest,
+  command: Extract<Command, { kind: 'start' }>,
+  target: LockTarget,
+  held: Pick<StartFacts, 'lock' | 'active'>,
+): Promise<Reply | null> {
   const now = ctx.clock.now();
   const { lock } = held;
   const busy = lock ? null : held.active;
   if (!lock && !busy) return null;
   if (command.queue) {
     const queued = await ctx.db.transaction(async (tx) => {
-      const { start, created } = await queueStart(tx, { ...target, version: command.version, command: withoutQueue(request.text), requestedBy: request.actor }, request.requestKey, now);
+      const { start, created } = await queueStart(
+        tx,
+        { ...target, version: command.version, command: withoutQueue(request.text), requestedBy: request.actor },
+        request.requestKey,
+        now,
+      );
       if (created) await recordLockEvent(tx, { target, action: 'queued', by: request.actor, detail: `${start.command} (queued start ${start.id})` }, now);
       return start;
     });
     const ahead = (await queuedStartsFor(ctx.db, target)).findIndex((start) => start.id === queued.id);
     const why = lock ? lockedSummary(lock, now) : `${busy!.key} is active there (${stateLabel(busy!.state)}).`;
-    return text(`Queued: ${target.service} ${command.version} → ${target.environment} starts when ${lock ? 'the lock frees' : `${busy!.key} ends`}${ahead > 0 ? `, after ${ahead} queued before it` : ''}. ${why}`);
+    return text(
+      `Queued: ${target.service} ${command.version} → ${target.environment} starts when ${lock ? 'the lock frees' : `${busy!.key} ends`}${ahead > 0 ? `, after ${ahead} queued before it` : ''}. ${why}`,
+    );
   }
   if (!lock) return null;
   const refusal = `${lockedSummary(lock, now)} Reply \`/deploy ${withoutQueue(request.text)} --queue\` to run it when the lock frees.`;
@@ -220,5 +262,8 @@ async function startGate(ctx: AppContext, request: CommandRequest, command: Extr
 
 /** The start command as typed, less its --queue (chat apps turn "--" into a dash). */
 function withoutQueue(typed: string): string {
-  return typed.replace(/(^|\s)(--|[—–]-?)queue(?=\s|$)/gi, '').replace(/\s+/g, ' ').trim();
+  return typed
+    .replace(/(^|\s)(--|[—–]-?)queue(?=\s|$)/gi, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

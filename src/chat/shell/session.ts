@@ -22,7 +22,6 @@ const BUTTON_WORDS: Record<string, ActionId> = {
 
 const ACK_FLAG = '--ack';
 
-
 /**
  * The shell's input side: a line typed by a user becomes the same use-case call a Slack
  * command or button click makes. `go`, `no-go`, `defer`, `roll-back`, `promote`, `hold`, `resume`, `ack` stand for the buttons,
@@ -49,14 +48,24 @@ export class ShellSession {
     }
     if (word === 'ack' || word === 'acknowledge') return this.acknowledge(actor, rest[0]);
     const action = BUTTON_WORDS[word];
-    if (!action) return { kind: 'text', text: `Type /deploy help for commands, or go / no-go / defer / roll-back / promote / hold / resume / ack [run] to press a button. ("${line}" is neither.)` };
+    if (!action)
+      return {
+        kind: 'text',
+        text: `Type /deploy help for commands, or go / no-go / defer / roll-back / promote / hold / resume / ack [run] to press a button. ("${line}" is neither.)`,
+      };
     // `--ack` is the GO form's checkbox: "I have read the CONDITIONAL items and accept them".
     const acknowledged = rest.some((token) => token.toLowerCase() === ACK_FLAG);
     const words = rest.filter((token) => token.toLowerCase() !== ACK_FLAG);
     const named = words[0] && /^[a-z][a-z0-9-]*-\d+$/.test(words[0]) ? words.shift()! : null;
     const run = named ? await runByKey(this.ctx, named) : await this.onlyRunWithButton(action);
     if (!run) return { kind: 'text', text: named ? `There is no run ${named}.` : 'Which run? Name it, e.g. "go demo-1".' };
-    const outcome = await onAction(this.ctx, { actor, action, runId: run.id, rationale: words.length ? words.join(' ') : null, ...(acknowledged ? { acknowledged } : {}) });
+    const outcome = await onAction(this.ctx, {
+      actor,
+      action,
+      runId: run.id,
+      rationale: words.length ? words.join(' ') : null,
+      ...(acknowledged ? { acknowledged } : {}),
+    });
     if (outcome.reply.kind !== 'text' || !outcome.input) return outcome.reply;
     const retype = outcome.input === 'rationale' ? `Type "${word} ${run.key} <why>".` : `Type "go ${run.key} ${ACK_FLAG} [rationale]" to accept them.`;
     return { kind: 'text', text: `${outcome.reply.text} ${retype}` };
@@ -67,7 +76,8 @@ export class ShellSession {
     const run = runKey ? await runByKey(this.ctx, runKey) : null;
     if (runKey && !run) return { kind: 'text', text: `There is no run ${runKey}.` };
     const open = await openPages(this.ctx, run);
-    if (open.length !== 1) return { kind: 'text', text: open.length ? 'Which page? Name its run, e.g. "ack demo-2".' : 'There is no open page to acknowledge.' };
+    if (open.length !== 1)
+      return { kind: 'text', text: open.length ? 'Which page? Name its run, e.g. "ack demo-2".' : 'There is no open page to acknowledge.' };
     return (await onPageAck(this.ctx, { actor, pageId: open[0]!.id })).reply;
   }
 

@@ -25,7 +25,10 @@ export class ShellChat implements ChatPlatform {
 
   async postText(channel: string, text: string, thread?: MessageRef): Promise<MessageRef> {
     const ref = { channel, id: `m${this.next++}` };
-    const indented = text.split('\n').map((line) => `  ${line}`).join('\n');
+    const indented = text
+      .split('\n')
+      .map((line) => `  ${line}`)
+      .join('\n');
     this.write(`${channel}${thread ? ` ↳ ${thread.id}` : ''}: ${indented.trimStart()}\n`);
     return ref;
   }

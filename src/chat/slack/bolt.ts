@@ -53,7 +53,14 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
   // Registered before the receiver adds its router, so it runs first.
   server.post(SLACK_ENDPOINT, requireFreshSignatureHeaders(log));
   const logger = boltLogger(log);
-  const receiver = new ExpressReceiver({ signingSecret: options.signingSecret, endpoints: SLACK_ENDPOINT, app: server, logger, processBeforeResponse: false, bodyLimit: BODY_LIMIT });
+  const receiver = new ExpressReceiver({
+    signingSecret: options.signingSecret,
+    endpoints: SLACK_ENDPOINT,
+    app: server,
+    logger,
+    processBeforeResponse: false,
+    bodyLimit: BODY_LIMIT,
+  });
   const app = new App({
     receiver,
     token: options.botToken,
@@ -111,7 +118,9 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     await ack();
     const target = clickReplyTarget(body);
     if (!refusal || !target) return;
-    await client.chat.postEphemeral({ ...target, ...replyToSlack(refusal) }).catch((error: unknown) => log.warn({ err: error }, 'could not answer the click privately'));
+    await client.chat
+      .postEphemeral({ ...target, ...replyToSlack(refusal) })
+      .catch((error: unknown) => log.warn({ err: error }, 'could not answer the click privately'));
   });
 
   /**
@@ -134,27 +143,37 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     const block = outcome.input ? INPUT_BLOCK[outcome.input] : null;
     if (block && parsed.inputs.includes(block)) return void (await ack({ response_action: 'errors', errors: { [block]: cut(message, 500) } }));
     await ack(outcome.accepted ? undefined : { response_action: 'update', view: notRecordedView(null, message) });
-    await client.chat.postEphemeral({ channel: parsed.channel, user: parsed.actor.id, ...replyToSlack(outcome.reply) }).catch((error: unknown) => log.warn({ err: error }, 'could not answer the decision privately'));
+    await client.chat
+      .postEphemeral({ channel: parsed.channel, user: parsed.actor.id, ...replyToSlack(outcome.reply) })
+      .catch((error: unknown) => log.warn({ err: error }, 'could not answer the decision privately'));
   });
 
   // Roll back, Promote, Hold, Resume: acked after the event is recorded (one fast write); the answer goes to the clicker only.
   app.action(OTHER_RUN_CLICK, async ({ body, ack, client }) => {
     const parsed = parseBlockAction(body);
-    const reply = await answer(log, 'button click failed', () => ('error' in parsed ? text(parsed.error) : onAction(ctx, { ...parsed, rationale: null }).then((outcome) => outcome.reply)));
+    const reply = await answer(log, 'button click failed', () =>
+      'error' in parsed ? text(parsed.error) : onAction(ctx, { ...parsed, rationale: null }).then((outcome) => outcome.reply),
+    );
     await ack();
     const target = clickReplyTarget(body);
     if (!target) return;
-    await client.chat.postEphemeral({ ...target, ...replyToSlack(reply) }).catch((error: unknown) => log.warn({ err: error }, 'could not answer the click privately'));
+    await client.chat
+      .postEphemeral({ ...target, ...replyToSlack(reply) })
+      .catch((error: unknown) => log.warn({ err: error }, 'could not answer the click privately'));
   });
 
   // A page's Acknowledge button, in a direct message or the channel: acked after the page is taken; the answer goes to the clicker only.
   app.action(/^page\./, async ({ body, ack, client }) => {
     const parsed = parsePageAction(body);
-    const reply = await answer(log, 'page acknowledgement failed', () => ('error' in parsed ? text(parsed.error) : onPageAck(ctx, parsed).then((outcome) => outcome.reply)));
+    const reply = await answer(log, 'page acknowledgement failed', () =>
+      'error' in parsed ? text(parsed.error) : onPageAck(ctx, parsed).then((outcome) => outcome.reply),
+    );
     await ack();
     const target = clickReplyTarget(body);
     if (!target) return;
-    await client.chat.postEphemeral({ ...target, ...replyToSlack(reply) }).catch((error: unknown) => log.warn({ err: error }, 'could not answer the click privately'));
+    await client.chat
+      .postEphemeral({ ...target, ...replyToSlack(reply) })
+      .catch((error: unknown) => log.warn({ err: error }, 'could not answer the click privately'));
   });
 
   return { app, receiver, express: server };
@@ -176,7 +195,10 @@ export function requireFreshSignatureHeaders(log: Logger, nowSeconds: () => numb
     const timestamp = request.header('x-slack-request-timestamp') ?? '';
     const skew = /^\d{1,12}$/.test(timestamp) ? Math.abs(nowSeconds() - Number(timestamp)) : Number.POSITIVE_INFINITY;
     if (!signature || skew > MAX_SKEW_SECONDS) {
-      log.warn({ hasSignature: Boolean(signature), skew: Number.isFinite(skew) ? Math.round(skew) : null }, 'refused a Slack request: missing or stale signature headers');
+      log.warn(
+        { hasSignature: Boolean(signature), skew: Number.isFinite(skew) ? Math.round(skew) : null },
+        'refused a Slack request: missing or stale signature headers',
+      );
       response.status(401).send('Unauthorized: missing or stale Slack signature');
       return;
     }
@@ -188,12 +210,14 @@ export function requireFreshSignatureHeaders(log: Logger, nowSeconds: () => numb
 function boltLogger(log: Logger): BoltLogger {
   let level = LogLevel.INFO;
   const child = log.child({ component: 'bolt' });
-  const emit = (method: 'debug' | 'info' | 'warn' | 'error') => (...messages: unknown[]) => {
-    const error = messages.find((message) => message instanceof Error);
-    const rest = messages.filter((message) => message !== error);
-    if (error) child[method]({ err: error }, format(...rest) || (error as Error).message);
-    else child[method](format(...rest));
-  };
+  const emit =
+    (method: 'debug' | 'info' | 'warn' | 'error') =>
+    (...messages: unknown[]) => {
+      const error = messages.find((message) => message instanceof Error);
+      const rest = messages.filter((message) => message !== error);
+      if (error) child[method]({ err: error }, format(...rest) || (error as Error).message);
+      else child[method](format(...rest));
+    };
   return {
     debug: emit('debug'),
     info: emit('info'),
@@ -206,7 +230,11 @@ function boltLogger(log: Logger): BoltLogger {
 }
 
 /** The user's IANA time zone from Slack's users.info, or null when Slack does not say (or is slow). */
-async function zoneOf(client: { users: { info(args: { user: string }): Promise<{ user?: { tz?: string } }> } }, user: string, log: Logger): Promise<string | null> {
+async function zoneOf(
+  client: { users: { info(args: { user: string }): Promise<{ user?: { tz?: string } }> } },
+  user: string,
+  log: Logger,
+): Promise<string | null> {
   try {
     const answer = await Promise.race([client.users.info({ user }), new Promise<null>((resolve) => setTimeout(() => resolve(null), 1_000).unref())]);
     const tz = answer?.user?.tz;

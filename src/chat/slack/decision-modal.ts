@@ -69,7 +69,12 @@ export function notRecordedView(runKey: string | null, reason: string): ModalVie
     close: plain('Close'),
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: cut(escapeMrkdwn(reason), LIMITS.section) } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(`Nothing was changed${runKey ? ` on ${runKey}` : ''}. The run's status message shows where it stands.`) }] },
+      {
+        type: 'context',
+        elements: [
+          { type: 'mrkdwn', text: escapeMrkdwn(`Nothing was changed${runKey ? ` on ${runKey}` : ''}. The run's status message shows where it stands.`) },
+        ],
+      },
     ],
   };
 }

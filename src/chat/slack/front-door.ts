@@ -13,15 +13,19 @@ const OTHER_WORKSPACE = 'This Flightdeck serves another Slack workspace. Nothing
 const FAILED = 'Sorry, Flightdeck could not handle that just now. Nothing was changed; please try again in a moment.';
 
 /** Which workspace a request comes from: slash commands and events say `team_id`, interactivity payloads `team.id`. */
-const workspaceOf = z.object({ team_id: z.string().optional(), team: z.object({ id: z.string() }).nullish() }).transform((body) => body.team_id ?? body.team?.id ?? null);
+const workspaceOf = z
+  .object({ team_id: z.string().optional(), team: z.object({ id: z.string() }).nullish() })
+  .transform((body) => body.team_id ?? body.team?.id ?? null);
 /** Just enough of a body to pick the kind of polite answer. */
-const kindOf = z.object({ command: z.string().optional(), type: z.string().optional() }).transform((body): 'command' | 'click' | 'form' | 'options' | 'other' => {
-  if (body.command !== undefined) return 'command';
-  if (body.type === 'block_actions' || body.type === 'interactive_message') return 'click';
-  if (body.type === 'view_submission') return 'form';
-  if (body.type === 'block_suggestion') return 'options';
-  return 'other';
-});
+const kindOf = z
+  .object({ command: z.string().optional(), type: z.string().optional() })
+  .transform((body): 'command' | 'click' | 'form' | 'options' | 'other' => {
+    if (body.command !== undefined) return 'command';
+    if (body.type === 'block_actions' || body.type === 'interactive_message') return 'click';
+    if (body.type === 'view_submission') return 'form';
+    if (body.type === 'block_suggestion') return 'options';
+    return 'other';
+  });
 
 /**
  * Every Slack request is answered within its deadline, and only one workspace's when SLACK_TEAM_ID says so.
@@ -61,7 +65,10 @@ export function answerEveryRequest(app: App, options: { log: Logger; teamId?: st
     log.info({ kind, detail: detailOf(event.body) }, 'answered a Slack request no listener handles');
     await event.ack(politeAck(kind, kind === 'command' ? UNKNOWN_COMMAND : kind === 'form' ? UNKNOWN_FORM : UNKNOWN_CLICK));
     const target = kind === 'click' ? clickReplyTarget(event.body) : null;
-    if (target) await app.client.chat.postEphemeral({ ...target, text: UNKNOWN_CLICK }).catch((error: unknown) => log.warn({ err: error }, 'could not answer the click privately'));
+    if (target)
+      await app.client.chat
+        .postEphemeral({ ...target, text: UNKNOWN_CLICK })
+        .catch((error: unknown) => log.warn({ err: error }, 'could not answer the click privately'));
   };
 }
 

@@ -142,7 +142,11 @@ export function parsePageAction(body: unknown): Parsed<{ actor: Actor; pageId: s
 /** Where to answer a click privately, even one that did not parse: the clicker, in the channel it came from. */
 export function clickReplyTarget(body: unknown): { channel: string; user: string } | null {
   const parsed = z
-    .object({ user: z.object({ id: z.string().min(1) }), channel: z.object({ id: z.string().min(1) }).optional(), container: z.object({ channel_id: z.string().min(1) }).optional() })
+    .object({
+      user: z.object({ id: z.string().min(1) }),
+      channel: z.object({ id: z.string().min(1) }).optional(),
+      container: z.object({ channel_id: z.string().min(1) }).optional(),
+    })
     .safeParse(body);
   if (!parsed.success) return null;
   const channel = parsed.data.channel?.id ?? parsed.data.container?.channel_id;

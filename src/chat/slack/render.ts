@@ -43,7 +43,9 @@ function inlineParts(text: Text): { markup: string; raw: string | null }[] {
 }
 
 export function mentionText(text: Text): string {
-  return inlineParts(text).map((part) => part.markup).join('');
+  return inlineParts(text)
+    .map((part) => part.markup)
+    .join('');
 }
 
 /** mentionText within `max` characters: cuts inside plain text only, so no mention or `&amp;` is split in half. */

@@ -1,4 +1,14 @@
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type InvokeResponse, TeamsActivityHandler, TeamsInfo, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
+import {
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  type Activity,
+  type InvokeResponse,
+  TeamsActivityHandler,
+  TeamsInfo,
+  TurnContext,
+  type AdaptiveCardInvokeResponse,
+  type AdaptiveCardInvokeValue,
+} from 'botbuilder';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -147,7 +157,11 @@ export class FlightdeckTeamsBot extends TeamsActivityHandler {
     const { activityId: _activity, ...reference } = TurnContext.getConversationReference(context.activity);
     const conversationId = reference.conversation?.id;
     if (!conversationId) return;
-    await this.references.save(channelOf(conversationId), { ...reference, conversation: { ...reference.conversation, id: channelOf(conversationId) } }, this.ctx.clock.now());
+    await this.references.save(
+      channelOf(conversationId),
+      { ...reference, conversation: { ...reference.conversation, id: channelOf(conversationId) } },
+      this.ctx.clock.now(),
+    );
   }
 }
 

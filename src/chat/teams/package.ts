@@ -6,7 +6,11 @@ import { zipSync } from 'fflate';
  * `flightdeck teams package`: the uploadable Teams app package (manifest.json and the two icons,
  * zipped at the root), with the configured app id filled in as the app id and the bot id.
  */
-export async function buildTeamsPackage(manifestDir: string, appId: string, options: { domain?: string } = {}): Promise<{ zip: Uint8Array; manifest: Record<string, unknown> }> {
+export async function buildTeamsPackage(
+  manifestDir: string,
+  appId: string,
+  options: { domain?: string } = {},
+): Promise<{ zip: Uint8Array; manifest: Record<string, unknown> }> {
   const manifest = JSON.parse(await readFile(join(manifestDir, 'manifest.json'), 'utf8')) as Record<string, any>;
   manifest.id = appId;
   for (const bot of manifest.bots ?? []) bot.botId = appId;

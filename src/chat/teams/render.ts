@@ -49,7 +49,8 @@ export function cardToAdaptiveCard(card: Card): Json {
   const entities: MentionEntity[] = [];
   const body: Json[] = [{ type: 'TextBlock', text: cut(card.title, 300), weight: 'Bolder', size: 'Medium', wrap: true, color: TONE_COLOR[card.tone] }];
   for (const paragraph of card.body) body.push({ type: 'TextBlock', text: cut(inline(paragraph, entities)), wrap: true });
-  if (card.fields.length) body.push({ type: 'FactSet', facts: card.fields.map((field) => ({ title: cut(field.label, 200), value: cut(inline(field.value, entities)) })) });
+  if (card.fields.length)
+    body.push({ type: 'FactSet', facts: card.fields.map((field) => ({ title: cut(field.label, 200), value: cut(inline(field.value, entities)) })) });
   if (card.context) body.push({ type: 'TextBlock', text: cut(inline(card.context, entities)), wrap: true, isSubtle: true, size: 'Small' });
   const adaptive: Json = {
     type: 'AdaptiveCard',

@@ -18,16 +18,24 @@ export class TeamsChat implements ChatPlatform {
   ) {}
 
   async postCard(channel: string, card: Card, thread?: MessageRef): Promise<MessageRef> {
-    const id = await this.inConversation(channel, thread, (turn, conversationId) => post(turn, conversationId, { type: 'message', attachments: [cardAttachment(card)] }));
+    const id = await this.inConversation(channel, thread, (turn, conversationId) =>
+      post(turn, conversationId, { type: 'message', attachments: [cardAttachment(card)] }),
+    );
     return { channel, id };
   }
 
   async updateCard(ref: MessageRef, card: Card): Promise<void> {
-    await this.inConversation(ref.channel, undefined, async (turn) => void (await turn.updateActivity({ id: ref.id, type: 'message', attachments: [cardAttachment(card)] })));
+    await this.inConversation(
+      ref.channel,
+      undefined,
+      async (turn) => void (await turn.updateActivity({ id: ref.id, type: 'message', attachments: [cardAttachment(card)] })),
+    );
   }
 
   async postText(channel: string, text: string, thread?: MessageRef): Promise<MessageRef> {
-    const id = await this.inConversation(channel, thread, (turn, conversationId) => post(turn, conversationId, { type: 'message', text, textFormat: 'markdown' }));
+    const id = await this.inConversation(channel, thread, (turn, conversationId) =>
+      post(turn, conversationId, { type: 'message', text, textFormat: 'markdown' }),
+    );
     return { channel, id };
   }
 
@@ -46,21 +54,41 @@ export class TeamsChat implements ChatPlatform {
     let ref!: MessageRef;
     await this.adapter.continueConversationAsync(this.appId, fresh, async (turn) => {
       const client = turn.turnState.get<ConnectorClient>(turn.adapter.ConnectorClientKey);
-      const parameters = { isGroup: false, bot: stored.bot, members: [{ id: personId }], tenantId, channelData: { tenant: { id: tenantId } } } as ConversationParameters;
+      const parameters = {
+        isGroup: false,
+        bot: stored.bot,
+        members: [{ id: personId }],
+        tenantId,
+        channelData: { tenant: { id: tenantId } },
+      } as ConversationParameters;
       const created = await client.conversations.createConversation(parameters);
       const conversation = { id: created.id, conversationType: 'personal', isGroup: false, tenantId, name: '' };
       await this.references.save(created.id, { ...fresh, conversation, user: { id: personId, name: '' } }, new Date());
-      const activity = { type: 'message', attachments: [cardAttachment(card)], from: stored.bot, recipient: { id: personId, name: '' }, conversation, channelId: stored.channelId, serviceUrl: stored.serviceUrl } as Activity;
+      const activity = {
+        type: 'message',
+        attachments: [cardAttachment(card)],
+        from: stored.bot,
+        recipient: { id: personId, name: '' },
+        conversation,
+        channelId: stored.channelId,
+        serviceUrl: stored.serviceUrl,
+      } as Activity;
       const response = await client.conversations.sendToConversation(created.id, activity);
       ref = { channel: created.id, id: response.id ?? '' };
     });
     return ref;
   }
 
-  private async inConversation<T>(channel: string, thread: MessageRef | undefined, logic: (turn: TurnContext, conversationId: string) => Promise<T>): Promise<T> {
+  private async inConversation<T>(
+    channel: string,
+    thread: MessageRef | undefined,
+    logic: (turn: TurnContext, conversationId: string) => Promise<T>,
+  ): Promise<T> {
     const stored = (await this.references.find(channel)) as Partial<ConversationReference> | null;
     if (!stored?.conversation) {
-      throw new Error(`Flightdeck has no Teams conversation ${channel}: add the app to that team or chat first (the plan's teams channel must be a conversation the bot was installed in).`);
+      throw new Error(
+        `Flightdeck has no Teams conversation ${channel}: add the app to that team or chat first (the plan's teams channel must be a conversation the bot was installed in).`,
+      );
     }
     // In a channel, a reply goes into the thread of the status message; chats have no threads.
     const threaded = thread && stored.conversation.conversationType === 'channel';
@@ -81,7 +109,14 @@ export class TeamsChat implements ChatPlatform {
 async function post(turn: TurnContext, conversationId: string, activity: Partial<Activity>): Promise<string> {
   const client = turn.turnState.get<ConnectorClient>(turn.adapter.ConnectorClientKey);
   const reference = TurnContext.getConversationReference(turn.activity);
-  const outgoing = { ...activity, from: reference.bot, recipient: reference.user, conversation: { ...reference.conversation!, id: conversationId }, channelId: reference.channelId, serviceUrl: reference.serviceUrl } as Activity;
+  const outgoing = {
+    ...activity,
+    from: reference.bot,
+    recipient: reference.user,
+    conversation: { ...reference.conversation!, id: conversationId },
+    channelId: reference.channelId,
+    serviceUrl: reference.serviceUrl,
+  } as Activity;
   const response = await client.conversations.sendToConversation(conversationId, outgoing);
   return response.id ?? '';
 }

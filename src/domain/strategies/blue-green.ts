@@ -14,7 +14,10 @@ export function blueGreenSteps(config: BlueGreen): StrategySteps {
   return {
     deploy: [stepFrom(config.deployIdle), stepFrom(config.checkIdle), stepFrom(config.switch)],
     trafficMovesAt: SWITCH,
-    rollback: [{ ...stepFrom(config.switchBack), undoes: [SWITCH] }, ...(config.verifyRollback ? [{ ...stepFrom(config.verifyRollback), evidence: true }] : [])],
+    rollback: [
+      { ...stepFrom(config.switchBack), undoes: [SWITCH] },
+      ...(config.verifyRollback ? [{ ...stepFrom(config.verifyRollback), evidence: true }] : []),
+    ],
     levels: ['previous_version'],
     finalize: config.retireOld ? [stepFrom(config.retireOld)] : [],
   };

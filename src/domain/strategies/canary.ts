@@ -16,7 +16,10 @@ export function canarySteps(config: Canary): StrategySteps {
     stepFrom(config.deploy),
     ...config.steps.flatMap((step) => [
       variant(stepFrom(config.setWeight), `Send ${step.weight}% of traffic to the canary`, { FLIGHTDECK_WEIGHT: String(step.weight) }),
-      { name: holdName(step.weight, step.hold, step.promotion), action: { kind: 'hold' as const, durationMs: step.hold, everyMs: config.checkEvery, promotion: step.promotion } },
+      {
+        name: holdName(step.weight, step.hold, step.promotion),
+        action: { kind: 'hold' as const, durationMs: step.hold, everyMs: config.checkEvery, promotion: step.promotion },
+      },
     ]),
     variant(stepFrom(config.promote), 'Promote the canary to 100%', { FLIGHTDECK_WEIGHT: '100' }),
   ];

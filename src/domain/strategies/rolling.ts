@@ -34,7 +34,10 @@ export function rollingSteps(config: Rolling): StrategySteps {
     variant(stepFrom(config.checkBatch), named(`Check ${label(batch, index)}`, config.checkBatch.name), env(batch, index)),
   ]);
   const rollback: UndoStep[] = batches
-    .map((batch, index) => ({ ...variant(stepFrom(config.undoBatch), named(`Put the previous version back on ${label(batch, index)}`, config.undoBatch.name), env(batch, index)), undoes: [index * 2] }))
+    .map((batch, index) => ({
+      ...variant(stepFrom(config.undoBatch), named(`Put the previous version back on ${label(batch, index)}`, config.undoBatch.name), env(batch, index)),
+      undoes: [index * 2],
+    }))
     .reverse();
   return { deploy, rollback, levels: ['previous_version'], trafficMovesAt: 0 };
 }

@@ -37,7 +37,8 @@ const rollingSchema = z
     undoBatch: commandStepSchema,
   })
   .superRefine((rolling, ctx) => {
-    if (rolling.batchSize > rolling.instances) ctx.addIssue({ code: 'custom', path: ['batchSize'], message: `must be at most instances (${rolling.instances})` });
+    if (rolling.batchSize > rolling.instances)
+      ctx.addIssue({ code: 'custom', path: ['batchSize'], message: `must be at most instances (${rolling.instances})` });
   });
 
 const canaryStepSchema = z.strictObject({
@@ -74,8 +75,10 @@ const canarySchema = z
   .superRefine((canary, ctx) => {
     canary.steps.forEach((step, index) => {
       const before = canary.steps[index - 1];
-      if (before && step.weight <= before.weight) ctx.addIssue({ code: 'custom', path: ['steps', index, 'weight'], message: `must be more than the step before (${before.weight})` });
-      if (canary.checkEvery > step.hold) ctx.addIssue({ code: 'custom', path: ['steps', index, 'hold'], message: 'is shorter than checkEvery: the hold would see no check' });
+      if (before && step.weight <= before.weight)
+        ctx.addIssue({ code: 'custom', path: ['steps', index, 'weight'], message: `must be more than the step before (${before.weight})` });
+      if (canary.checkEvery > step.hold)
+        ctx.addIssue({ code: 'custom', path: ['steps', index, 'hold'], message: 'is shorter than checkEvery: the hold would see no check' });
     });
   });
 

@@ -27,9 +27,16 @@ describe('shell: the decision form as words', () => {
     await shell.say('alice', '/deploy start gated 1.0.0');
     const run = (await findRunByKey(ctx.db, 'gated-1'))!;
     // The worker's part, recorded directly: the two prerequisites run, one passes and one fails.
-    for (const [stepId, ok] of [['pre_checks.0', true], ['pre_checks.1', false]] as const) {
+    for (const [stepId, ok] of [
+      ['pre_checks.0', true],
+      ['pre_checks.1', false],
+    ] as const) {
       await recordEvent(ctx, run.id, { type: 'step.started', stepId });
-      await recordEvent(ctx, run.id, ok ? { type: 'step.succeeded', stepId, summary: 'CI passed' } : { type: 'step.failed', stepId, summary: 'exit 1: p95 over budget' });
+      await recordEvent(
+        ctx,
+        run.id,
+        ok ? { type: 'step.succeeded', stepId, summary: 'CI passed' } : { type: 'step.failed', stepId, summary: 'exit 1: p95 over budget' },
+      );
     }
   });
   afterAll(async () => pg?.drop());
@@ -53,7 +60,9 @@ describe('shell: the decision form as words', () => {
   });
 
   it('NO-GO without a reason, and GO without --ack on a CONDITIONAL run, are refused with what to type', async () => {
-    expect(await say('bob', 'no-go gated-1')).toContain('Please say why: a NO-GO ends gated-1 for now, and the requester needs to know what to change or wait for. Type "no-go gated-1 <why>".');
+    expect(await say('bob', 'no-go gated-1')).toContain(
+      'Please say why: a NO-GO ends gated-1 for now, and the requester needs to know what to change or wait for. Type "no-go gated-1 <why>".',
+    );
     const unacknowledged = await say('bob', 'go gated-1 flaky load test');
     expect(unacknowledged).toContain('gated-1 is CONDITIONAL');
     expect(unacknowledged).toContain('Type "go gated-1 --ack [rationale]" to accept them.');
@@ -62,11 +71,19 @@ describe('shell: the decision form as words', () => {
 
   it('go --ack accepts the items; the rest of the line is the rationale', async () => {
     expect(await say('bob', 'go gated-1 --ack flaky load test')).toContain('Recorded: GO on gated-1.');
-    expect((await findRunByKey(ctx.db, 'gated-1'))!.decision).toMatchObject({ decision: 'go', rationale: 'flaky load test', by: { platform: 'shell', id: 'bob' } });
+    expect((await findRunByKey(ctx.db, 'gated-1'))!.decision).toMatchObject({
+      decision: 'go',
+      rationale: 'flaky load test',
+      by: { platform: 'shell', id: 'bob' },
+    });
   });
 
   it('a rollback of a finished deployment is typed as on any platform', async () => {
-    expect(await say('carol', '/deploy rollback gated')).toContain('(only you) Nothing has succeeded on gated production yet, so there is no earlier version to roll back to.');
-    expect(await say('alice', '/deploy rollback gated to 1.0.0')).toContain('(only you) Only approvers, on-call and admins may roll back gated production (bob, carol).');
+    expect(await say('carol', '/deploy rollback gated')).toContain(
+      '(only you) Nothing has succeeded on gated production yet, so there is no earlier version to roll back to.',
+    );
+    expect(await say('alice', '/deploy rollback gated to 1.0.0')).toContain(
+      '(only you) Only approvers, on-call and admins may roll back gated production (bob, carol).',
+    );
   });
 });

@@ -18,7 +18,14 @@ describe('Slack receiver', () => {
   let server: Server;
   let base = '';
   // Help needs nothing from the context; anything that reaches the store fails, as if the database were down.
-  const unavailable = new Proxy({}, { get: () => { throw new Error('database unavailable'); } });
+  const unavailable = new Proxy(
+    {},
+    {
+      get: () => {
+        throw new Error('database unavailable');
+      },
+    },
+  );
   const ctx = testContext(unavailable as Db, unavailable as PlanCatalog);
 
   beforeAll(async () => {
@@ -71,7 +78,11 @@ describe('Slack receiver', () => {
   });
 
   it('a decision form whose submission fails inside is replaced by a polite "not recorded", and nothing is said to be done', async () => {
-    const view = { callback_id: 'run.decision', private_metadata: JSON.stringify({ runId: '00000000-0000-4000-8000-000000000000', action: 'run.no_go', channel: 'C0DEPLOYS' }), blocks: [] };
+    const view = {
+      callback_id: 'run.decision',
+      private_metadata: JSON.stringify({ runId: '00000000-0000-4000-8000-000000000000', action: 'run.no_go', channel: 'C0DEPLOYS' }),
+      blocks: [],
+    };
     const submission = viewSubmissionBody({ view, userId: 'U0DEMOBOB', userName: 'bob' });
     const response = await post('/slack/events', submission, slackHeaders(submission));
     expect(response.status).toBe(200);
@@ -102,11 +113,19 @@ describe('Slack receiver', () => {
       const click = blockActionBody({ actionId: 'legacy.launch_rockets', runId: '00000000-0000-4000-8000-000000000000', userId: 'U0DEMOBOB', userName: 'bob' });
       expect((await post('/slack/events', click, slackHeaders(click))).status).toBe(200);
       await expect.poll(() => slack.called('chat.postEphemeral').length).toBe(before + 1);
-      expect(slack.called('chat.postEphemeral').at(-1)?.args).toMatchObject({ channel: 'C0DEPLOYS', user: 'U0DEMOBOB', text: expect.stringContaining('does not know that button') });
+      expect(slack.called('chat.postEphemeral').at(-1)?.args).toMatchObject({
+        channel: 'C0DEPLOYS',
+        user: 'U0DEMOBOB',
+        text: expect.stringContaining('does not know that button'),
+      });
     });
 
     it('a form Flightdeck did not open', async () => {
-      const submission = viewSubmissionBody({ view: { callback_id: 'someone.elses.form', private_metadata: '', blocks: [] }, userId: 'U0DEMOBOB', userName: 'bob' });
+      const submission = viewSubmissionBody({
+        view: { callback_id: 'someone.elses.form', private_metadata: '', blocks: [] },
+        userId: 'U0DEMOBOB',
+        userName: 'bob',
+      });
       const response = await post('/slack/events', submission, slackHeaders(submission));
       expect(response.status).toBe(200);
       expect(JSON.parse(response.text)).toMatchObject({ response_action: 'update', view: { title: { text: 'Not recorded' } } });

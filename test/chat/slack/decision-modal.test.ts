@@ -20,7 +20,13 @@ describe('Go/No-Go modal (Block Kit)', () => {
   it('GO: titled with the run, carries run id, decision and channel, and shows the facts to decide from', () => {
     const run = awaitingDecision();
     const view = decisionModal(run, 'go', 'C0DEPLOYS');
-    expect(view).toMatchObject({ type: 'modal', callback_id: DECISION_CALLBACK_ID, title: { text: 'GO on api-1' }, submit: { text: 'Record GO' }, close: { text: 'Cancel' } });
+    expect(view).toMatchObject({
+      type: 'modal',
+      callback_id: DECISION_CALLBACK_ID,
+      title: { text: 'GO on api-1' },
+      submit: { text: 'Record GO' },
+      close: { text: 'Cancel' },
+    });
     expect(JSON.parse(view.private_metadata!)).toEqual({ runId: run.id, action: 'run.go', channel: 'C0DEPLOYS' });
     const facts = shown(view.blocks as KnownBlock[]);
     expect(facts).toContain('api 1.4.2 → production');
@@ -35,7 +41,12 @@ describe('Go/No-Go modal (Block Kit)', () => {
   it('GO: the rationale is optional and says so; no acknowledgement box when nothing is CONDITIONAL', () => {
     const [rationale, ...others] = inputs(blocks(awaitingDecision(), 'go'));
     expect(others).toEqual([]);
-    expect(rationale).toMatchObject({ block_id: 'rationale', optional: true, label: { text: 'Rationale (optional)' }, element: { type: 'plain_text_input', action_id: 'rationale', multiline: true } });
+    expect(rationale).toMatchObject({
+      block_id: 'rationale',
+      optional: true,
+      label: { text: 'Rationale (optional)' },
+      element: { type: 'plain_text_input', action_id: 'rationale', multiline: true },
+    });
     expect(rationale!.hint?.text).toMatch(/^Optional/);
   });
 
@@ -64,18 +75,28 @@ describe('Go/No-Go modal (Block Kit)', () => {
   it('GO on a CONDITIONAL run: the failing items, and a box to accept them', () => {
     const run = { ...awaitingDecision(), readiness: CONDITIONAL };
     const list = blocks(run, 'go');
-    expect(shown(list)).toContain('🟡 Readiness: CONDITIONAL (80/100, needs 75); these items failed, and a GO accepts them:\\n• Load test: exit 1: p95 410ms over the 300ms budget');
+    expect(shown(list)).toContain(
+      '🟡 Readiness: CONDITIONAL (80/100, needs 75); these items failed, and a GO accepts them:\\n• Load test: exit 1: p95 410ms over the 300ms budget',
+    );
     const box = inputs(list).find((block) => block.block_id === 'acknowledge');
     expect(box).toMatchObject({
       optional: false,
-      element: { type: 'checkboxes', action_id: 'acknowledge', options: [{ text: { text: 'I have read the CONDITIONAL items and accept them' }, value: ACKNOWLEDGED_VALUE }] },
+      element: {
+        type: 'checkboxes',
+        action_id: 'acknowledge',
+        options: [{ text: { text: 'I have read the CONDITIONAL items and accept them' }, value: ACKNOWLEDGED_VALUE }],
+      },
     });
   });
 
   it('an emergency start shows its justification (escaped), and approvals so far against the raised quorum', () => {
     const production = { ...PLAN_DOCUMENT.environments.production, approval: { quorum: 2 } };
     const waiting = apply(null, [requested(plan({ approvers: ['bob', 'carol'], environments: { production } })), ...step('pre_checks.0')]).run;
-    const run: Run = { ...waiting, emergency: { justification: 'payments down <!channel>' }, approvals: [{ decision: 'go', by: CAROL, at: T0.toISOString(), rationale: null, approver: 'carol' }] };
+    const run: Run = {
+      ...waiting,
+      emergency: { justification: 'payments down <!channel>' },
+      approvals: [{ decision: 'go', by: CAROL, at: T0.toISOString(), rationale: null, approver: 'carol' }],
+    };
     const facts = shown(blocks(run, 'go'));
     expect(facts).toContain('Emergency start inside a freeze window: “payments down &lt;!channel&gt;”');
     expect(facts).toContain('GO so far: 1 of 3, from <@U03CAROL>');
@@ -86,8 +107,18 @@ describe('Go/No-Go modal (Block Kit)', () => {
     const run: Run = {
       ...base,
       key: 'a-very-long-service-name-12345',
-      steps: Array.from({ length: 40 }, (_, i) => ({ stepId: `pre_checks.${i}`, name: `Check ${i}`, ok: i % 3 !== 0, startedAt: T0.toISOString(), finishedAt: T0.toISOString(), summary: 'z'.repeat(5_000) })),
-      readiness: { ...CONDITIONAL, failing: Array.from({ length: 30 }, (_, i) => ({ name: `Item ${i}`, critical: false, points: 1, summary: 'y'.repeat(3_000) })) },
+      steps: Array.from({ length: 40 }, (_, i) => ({
+        stepId: `pre_checks.${i}`,
+        name: `Check ${i}`,
+        ok: i % 3 !== 0,
+        startedAt: T0.toISOString(),
+        finishedAt: T0.toISOString(),
+        summary: 'z'.repeat(5_000),
+      })),
+      readiness: {
+        ...CONDITIONAL,
+        failing: Array.from({ length: 30 }, (_, i) => ({ name: `Item ${i}`, critical: false, points: 1, summary: 'y'.repeat(3_000) })),
+      },
     };
     const view = decisionModal(run, 'no_go', 'C0DEPLOYS');
     expect(view.title.text.length).toBeLessThanOrEqual(24);

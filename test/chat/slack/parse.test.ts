@@ -39,7 +39,18 @@ describe('Slack payloads, as Slack sends them', () => {
 
   it('a form left empty: no rationale, the box not ticked; a form without the box says nothing about it', () => {
     const payload = JSON.parse(fixture('view-submission-go.json'));
-    const empty = { ...payload, view: { ...payload.view, state: { values: { acknowledge: { acknowledge: { type: 'checkboxes', selected_options: [] } }, rationale: { rationale: { type: 'plain_text_input', value: null } } } } } };
+    const empty = {
+      ...payload,
+      view: {
+        ...payload.view,
+        state: {
+          values: {
+            acknowledge: { acknowledge: { type: 'checkboxes', selected_options: [] } },
+            rationale: { rationale: { type: 'plain_text_input', value: null } },
+          },
+        },
+      },
+    };
     expect(parseDecisionSubmission(empty)).toMatchObject({ rationale: null, acknowledged: false });
     const noBox = { ...payload, view: { ...payload.view, state: { values: { rationale: { rationale: { type: 'plain_text_input', value: '   ' } } } } } };
     const parsed = parseDecisionSubmission(noBox);
@@ -50,17 +61,29 @@ describe('Slack payloads, as Slack sends them', () => {
   it('refuses a form that is not ours or does not name a run and a decision', () => {
     const payload = JSON.parse(fixture('view-submission-go.json'));
     const withMetadata = (private_metadata: string) => ({ ...payload, view: { ...payload.view, private_metadata } });
-    expect(parseDecisionSubmission({ ...payload, view: { ...payload.view, callback_id: 'someone.else' } })).toEqual({ error: expect.stringContaining('fields Slack always sends') });
+    expect(parseDecisionSubmission({ ...payload, view: { ...payload.view, callback_id: 'someone.else' } })).toEqual({
+      error: expect.stringContaining('fields Slack always sends'),
+    });
     expect(parseDecisionSubmission(withMetadata('not json'))).toEqual({ error: expect.stringContaining('does not name a run') });
-    expect(parseDecisionSubmission(withMetadata(JSON.stringify({ runId: 'demo-1', action: 'run.go', channel: 'C0DEPLOYS' })))).toEqual({ error: expect.stringContaining('does not name a run') });
-    expect(parseDecisionSubmission(withMetadata(JSON.stringify({ runId: '3f0c5a8e-6a44-4b6e-9d0e-1c2b3a4d5e6f', action: 'run.drop', channel: 'C0DEPLOYS' })))).toEqual({ error: expect.stringContaining('does not name a run') });
+    expect(parseDecisionSubmission(withMetadata(JSON.stringify({ runId: 'demo-1', action: 'run.go', channel: 'C0DEPLOYS' })))).toEqual({
+      error: expect.stringContaining('does not name a run'),
+    });
+    expect(
+      parseDecisionSubmission(withMetadata(JSON.stringify({ runId: '3f0c5a8e-6a44-4b6e-9d0e-1c2b3a4d5e6f', action: 'run.drop', channel: 'C0DEPLOYS' }))),
+    ).toEqual({ error: expect.stringContaining('does not name a run') });
   });
 
   it('refuses clicks on buttons that are not ours, or that name no run', () => {
     const payload = JSON.parse(fixture('block-actions-go.json'));
-    expect(parseBlockAction({ ...payload, actions: [{ ...payload.actions[0], action_id: 'run.delete_everything' }] })).toEqual({ error: expect.stringContaining('not one of Flightdeck') });
-    expect(parseBlockAction({ ...payload, actions: [{ ...payload.actions[0], value: 'demo-1; drop table runs' }] })).toEqual({ error: expect.stringContaining('does not name a run') });
-    expect(parseBlockAction({ ...payload, actions: [{ ...payload.actions[0], value: '------------------------------------' }] })).toEqual({ error: expect.stringContaining('does not name a run') });
+    expect(parseBlockAction({ ...payload, actions: [{ ...payload.actions[0], action_id: 'run.delete_everything' }] })).toEqual({
+      error: expect.stringContaining('not one of Flightdeck'),
+    });
+    expect(parseBlockAction({ ...payload, actions: [{ ...payload.actions[0], value: 'demo-1; drop table runs' }] })).toEqual({
+      error: expect.stringContaining('does not name a run'),
+    });
+    expect(parseBlockAction({ ...payload, actions: [{ ...payload.actions[0], value: '------------------------------------' }] })).toEqual({
+      error: expect.stringContaining('does not name a run'),
+    });
     expect(parseSlashCommand({ command: '/deploy' })).toEqual({ error: expect.any(String) });
   });
 

@@ -6,18 +6,25 @@ import { statusCard } from '../../../src/domain/messages.ts';
 import { apply, awaitingDecision, BOB, step } from '../../domain/fixtures.ts';
 
 const json = (value: unknown) => JSON.stringify(value);
-const texts = (blocks: KnownBlock[]) => blocks.flatMap((block) => (block.type === 'section' ? [block.text?.text ?? '', ...(block.fields ?? []).map((field) => field.text)] : []));
+const texts = (blocks: KnownBlock[]) =>
+  blocks.flatMap((block) => (block.type === 'section' ? [block.text?.text ?? '', ...(block.fields ?? []).map((field) => field.text)] : []));
 
 describe('Card → Block Kit', () => {
   it('mentions become <@id> on Slack, and text is escaped but mentions stay live', () => {
-    expect(mentionText(['<b> & ', { mention: { name: 'bob', ids: { slack: 'U02BOB' } } }, ' and ', { mention: { name: 'dave', ids: {} } }])).toBe('&lt;b&gt; &amp; <@U02BOB> and @dave');
+    expect(mentionText(['<b> & ', { mention: { name: 'bob', ids: { slack: 'U02BOB' } } }, ' and ', { mention: { name: 'dave', ids: {} } }])).toBe(
+      '&lt;b&gt; &amp; <@U02BOB> and @dave',
+    );
   });
 
   it('a run awaiting a decision shows GO / NO-GO / DEFER carrying the run id', () => {
     const run = awaitingDecision();
     const { blocks } = cardToBlocks(statusCard(run));
     const actions = blocks.find((block) => block.type === 'actions');
-    expect(actions && 'elements' in actions && actions.elements.map((element) => ('action_id' in element ? [element.action_id, 'value' in element ? element.value : null] : null))).toEqual([
+    expect(
+      actions &&
+        'elements' in actions &&
+        actions.elements.map((element) => ('action_id' in element ? [element.action_id, 'value' in element ? element.value : null] : null)),
+    ).toEqual([
       ['run.go', run.id],
       ['run.no_go', run.id],
       ['run.defer', run.id],
@@ -35,9 +42,22 @@ describe('Card → Block Kit', () => {
 
   it('draws the confirmation the card model gives a button, and none it does not', () => {
     const confirm = { title: 'Promote?', text: 'The canary takes all traffic.', confirm: 'Promote', deny: 'Not yet' };
-    const { blocks } = cardToBlocks(card({ title: 't', buttons: [{ action: ACTIONS.promote, label: 'Promote', value: 'a', confirm }, { action: ACTIONS.rollback, label: 'Roll back', value: 'a' }] }));
+    const { blocks } = cardToBlocks(
+      card({
+        title: 't',
+        buttons: [
+          { action: ACTIONS.promote, label: 'Promote', value: 'a', confirm },
+          { action: ACTIONS.rollback, label: 'Roll back', value: 'a' },
+        ],
+      }),
+    );
     const elements = blocks.at(-1)?.type === 'actions' ? (blocks.at(-1) as { elements: Record<string, any>[] }).elements : [];
-    expect(elements[0]!.confirm).toMatchObject({ title: { text: 'Promote?' }, text: { text: 'The canary takes all traffic.' }, confirm: { text: 'Promote' }, deny: { text: 'Not yet' } });
+    expect(elements[0]!.confirm).toMatchObject({
+      title: { text: 'Promote?' },
+      text: { text: 'The canary takes all traffic.' },
+      confirm: { text: 'Promote' },
+      deny: { text: 'Not yet' },
+    });
     expect(elements[1]!.confirm).toBeUndefined();
   });
 
@@ -93,10 +113,17 @@ describe('Card → Block Kit', () => {
   });
 
   it('sends no empty text, and one button per action id (Slack refuses both otherwise)', () => {
-    const { blocks } = cardToBlocks(card({ title: '  ', body: [[], ['shown']], context: [], buttons: [
-      { action: ACTIONS.go, label: 'GO', value: 'a' },
-      { action: ACTIONS.go, label: 'GO again', value: 'a' },
-    ] }));
+    const { blocks } = cardToBlocks(
+      card({
+        title: '  ',
+        body: [[], ['shown']],
+        context: [],
+        buttons: [
+          { action: ACTIONS.go, label: 'GO', value: 'a' },
+          { action: ACTIONS.go, label: 'GO again', value: 'a' },
+        ],
+      }),
+    );
     expect(blocks.map((block) => block.type)).toEqual(['header', 'section', 'actions']);
     expect(blocks[0]?.type === 'header' && blocks[0].text.text).toBe('Flightdeck');
     expect(blocks[2]?.type === 'actions' && blocks[2].elements).toHaveLength(1);
@@ -113,7 +140,9 @@ describe('Card → Block Kit', () => {
 
 describe('Replies and threaded text', () => {
   it('a text reply is escaped, so usage like <service> is shown, not read as a link', () => {
-    expect(replyToSlack({ kind: 'text', text: 'Usage: /deploy start <service> <version>' })).toEqual({ text: 'Usage: /deploy start &lt;service&gt; &lt;version&gt;' });
+    expect(replyToSlack({ kind: 'text', text: 'Usage: /deploy start <service> <version>' })).toEqual({
+      text: 'Usage: /deploy start &lt;service&gt; &lt;version&gt;',
+    });
   });
 
   it('a card reply carries blocks and a readable fallback', () => {
@@ -122,8 +151,12 @@ describe('Replies and threaded text', () => {
     expect(reply.blocks?.[0]?.type).toBe('header');
   });
 
-  it('the report\'s markdown becomes mrkdwn, and step output cannot ping the channel', () => {
+  it("the report's markdown becomes mrkdwn, and step output cannot ping the channel", () => {
     const report = ['# Deployment Report: demo 1.1.0', '**Status**: ✅', '| Time | Event |', '|---|---|', '| 14:00 | deploy |', 'done <!channel>'].join('\n');
-    expect(markdownToMrkdwn(report)).toBe(['*Deployment Report: demo 1.1.0*', '*Status*: ✅', '```', '| Time | Event |', '|---|---|', '| 14:00 | deploy |', '```', 'done &lt;!channel&gt;'].join('\n'));
+    expect(markdownToMrkdwn(report)).toBe(
+      ['*Deployment Report: demo 1.1.0*', '*Status*: ✅', '```', '| Time | Event |', '|---|---|', '| 14:00 | deploy |', '```', 'done &lt;!channel&gt;'].join(
+        '\n',
+      ),
+    );
   });
 });

@@ -34,10 +34,18 @@ const validate = Object.assign(
 const check = (seq: number, healthy: boolean): RunEvent => ({ type: 'check', seq, healthy, detail: healthy ? 'GET /health → 200' : 'GET /health → 500' });
 const rolledBack = apply(monitoring(), [check(1, false), check(2, false), check(3, false), ...step('rollback.0')]).run;
 const rollbackFailed = apply(monitoring(), [check(1, false), check(2, false), check(3, false), ...step('rollback.0', false)]).run;
-const succeeded = apply(monitoring(), [1, 2, 3, 4, 5].map((seq) => check(seq, true))).run;
+const succeeded = apply(
+  monitoring(),
+  [1, 2, 3, 4, 5].map((seq) => check(seq, true)),
+).run;
 const conditional: Run = {
   ...awaitingDecision(),
-  readiness: { score: 80, threshold: 75, verdict: 'CONDITIONAL', failing: [{ name: 'Load test', critical: false, points: 20, summary: 'exit 1: p95 over budget' }] },
+  readiness: {
+    score: 80,
+    threshold: 75,
+    verdict: 'CONDITIONAL',
+    failing: [{ name: 'Load test', critical: false, points: 20, summary: 'exit 1: p95 over budget' }],
+  },
 };
 
 /** Every card Flightdeck sends, in every state a run can show. */
@@ -123,13 +131,29 @@ describe('Card → Adaptive Card', () => {
 
   it('a confirmation is the card model’s, not the renderer’s: any button may carry one, and a button without one acts at once', () => {
     const confirm = { title: 'Promote?', text: 'The canary takes all traffic.', confirm: 'Promote', deny: 'Not yet' };
-    const { actions } = cardToAdaptiveCard(card({ title: 't', buttons: [{ action: ACTIONS.promote, label: 'Promote', value: 'r', confirm }, { action: ACTIONS.rollback, label: 'Roll back', value: 'r' }] })) as { actions: Record<string, any>[] };
-    expect(actions[0]).toMatchObject({ type: 'Action.ShowCard', card: { body: [{ text: 'Promote? The canary takes all traffic.' }], actions: [{ type: 'Action.Execute', verb: ACTIONS.promote, title: 'Yes, promote' }] } });
+    const { actions } = cardToAdaptiveCard(
+      card({
+        title: 't',
+        buttons: [
+          { action: ACTIONS.promote, label: 'Promote', value: 'r', confirm },
+          { action: ACTIONS.rollback, label: 'Roll back', value: 'r' },
+        ],
+      }),
+    ) as { actions: Record<string, any>[] };
+    expect(actions[0]).toMatchObject({
+      type: 'Action.ShowCard',
+      card: { body: [{ text: 'Promote? The canary takes all traffic.' }], actions: [{ type: 'Action.Execute', verb: ACTIONS.promote, title: 'Yes, promote' }] },
+    });
     expect(actions[1]).toMatchObject({ type: 'Action.Execute', verb: ACTIONS.rollback });
   });
 
   it('mentions people by their Teams id, with a mention entity', () => {
-    const adaptive = cardToAdaptiveCard(card({ title: 't', body: [['On-call: ', { mention: { name: 'carol', ids: { teams: 'aad-carol', slack: 'U03CAROL' } } }, ' and ', { mention: { name: 'dave', ids: {} } }]] }));
+    const adaptive = cardToAdaptiveCard(
+      card({
+        title: 't',
+        body: [['On-call: ', { mention: { name: 'carol', ids: { teams: 'aad-carol', slack: 'U03CAROL' } } }, ' and ', { mention: { name: 'dave', ids: {} } }]],
+      }),
+    );
     expect(JSON.stringify(adaptive.body)).toContain('On-call: <at>carol</at> and @dave');
     expect(adaptive.msteams).toMatchObject({ entities: [{ type: 'mention', text: '<at>carol</at>', mentioned: { id: 'aad-carol', name: 'carol' } }] });
   });

@@ -8,8 +8,18 @@ const RUN = '3f0c5a8e-6a44-4b6e-9d0e-1c2b3a4d5e6f';
 describe('Teams card actions', () => {
   it('a GO form submitted: rationale (trimmed) and the acknowledgement toggle', () => {
     const ids = decisionInputIds(ACTIONS.go);
-    expect(parseCardAction(ACTIONS.go, { runId: RUN, [ids.rationale]: '  staging soaked an hour ', [ids.acknowledged]: 'true' })).toEqual({ action: ACTIONS.go, runId: RUN, rationale: 'staging soaked an hour', acknowledged: true });
-    expect(parseCardAction(ACTIONS.go, { runId: RUN, [ids.acknowledged]: 'false' })).toEqual({ action: ACTIONS.go, runId: RUN, rationale: null, acknowledged: false });
+    expect(parseCardAction(ACTIONS.go, { runId: RUN, [ids.rationale]: '  staging soaked an hour ', [ids.acknowledged]: 'true' })).toEqual({
+      action: ACTIONS.go,
+      runId: RUN,
+      rationale: 'staging soaked an hour',
+      acknowledged: true,
+    });
+    expect(parseCardAction(ACTIONS.go, { runId: RUN, [ids.acknowledged]: 'false' })).toEqual({
+      action: ACTIONS.go,
+      runId: RUN,
+      rationale: null,
+      acknowledged: false,
+    });
   });
 
   it('a bare click (no inputs) still parses: no rationale, nothing said about the acknowledgement', () => {
@@ -17,7 +27,12 @@ describe('Teams card actions', () => {
   });
 
   it('reads only the inputs of the clicked form, also from the Action.Submit fallback (verb in data)', () => {
-    const data = { runId: RUN, verb: ACTIONS.noGo, [decisionInputIds(ACTIONS.go).rationale]: 'not this one', [decisionInputIds(ACTIONS.noGo).rationale]: 'error budget spent' };
+    const data = {
+      runId: RUN,
+      verb: ACTIONS.noGo,
+      [decisionInputIds(ACTIONS.go).rationale]: 'not this one',
+      [decisionInputIds(ACTIONS.noGo).rationale]: 'error budget spent',
+    };
     expect(parseCardAction(undefined, data)).toEqual({ action: ACTIONS.noGo, runId: RUN, rationale: 'error budget spent' });
   });
 
@@ -25,7 +40,11 @@ describe('Teams card actions', () => {
     const ids = decisionInputIds(ACTIONS.defer);
     expect(parseCardAction(ACTIONS.defer, { runId: RUN, [ids.rationale]: 'x'.repeat(2_001) })).toEqual({ error: expect.stringContaining('at most 2000') });
     expect(parseCardAction(ACTIONS.defer, { runId: RUN, [ids.rationale]: { nested: true } })).toEqual({ error: expect.any(String) });
-    expect(parseCardAction(ACTIONS.rollback, { runId: RUN, 'run.rollback.rationale': 'ignored' })).toEqual({ action: ACTIONS.rollback, runId: RUN, rationale: null });
+    expect(parseCardAction(ACTIONS.rollback, { runId: RUN, 'run.rollback.rationale': 'ignored' })).toEqual({
+      action: ACTIONS.rollback,
+      runId: RUN,
+      rationale: null,
+    });
     expect(parseCardAction(ACTIONS.go, { runId: 'demo-1' })).toEqual({ error: expect.stringContaining('does not name a run') });
   });
 });
