@@ -12,6 +12,7 @@ import { freePortRun } from '../services/ports.ts';
 import { findRunByKey } from '../store/runs.ts';
 import type { Db } from '../store/db.ts';
 import { DEMO_STORY, EXPECTED_ENDINGS } from './story.ts';
+import { DEMO_SELF, demoIntro } from './intro.ts';
 
 /**
  * `flightdeck demo`: everything on one machine with no accounts: PGlite (unless DATABASE_URL),
@@ -43,7 +44,8 @@ export async function runDemo(config: Config, log: Logger, options: { script: bo
   const session = new ShellSession(runtime.ctx, write);
   write(`Flightdeck demo — server on :${runtime.port}, ${runtime.database.kind}, redis ${runtime.redisUrl}, demo service on :${demoEnv.DEMO_PORT}\n`);
   try {
-    return options.script ? await playStory(session, runtime.ctx.db, write) : await interactive(session, write);
+    const plan = runtime.ctx.plans.get('demo');
+    return options.script ? await playStory(session, runtime.ctx.db, write) : await interactive(session, write, plan ? demoIntro(plan) : '');
   } finally {
     execFileSync(process.execPath, [join(PROJECT_ROOT, 'demo/service/ctl.mjs'), 'stop'], { env: demoEnv, stdio: 'ignore' });
     await runtime.stop();
@@ -79,14 +81,14 @@ async function waitForState(db: Db, key: string, states: string[], timeoutMs: nu
   return false;
 }
 
-async function interactive(session: ShellSession, write: (text: string) => void): Promise<number> {
-  write('You are "operator" (an approver of the demo plan). Try: /deploy start demo 1.1.0 — then go. Ctrl-D to quit.\n');
+async function interactive(session: ShellSession, write: (text: string) => void, intro: string): Promise<number> {
+  write(intro);
   const lines = createInterface({ input: process.stdin, terminal: false });
   for await (const line of lines) {
     if (!line.trim()) continue;
     if (['quit', 'exit'].includes(line.trim())) break;
     const as = /^as (\S+) (.+)$/.exec(line.trim());
-    await session.say(as ? as[1]! : 'operator', as ? as[2]! : line);
+    await session.say(as ? as[1]! : DEMO_SELF, as ? as[2]! : line);
   }
   return 0;
 }
