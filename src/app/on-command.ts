@@ -1,7 +1,7 @@
 import { parseCommand, ROLLBACK_USAGE, USAGE } from '../domain/command.ts';
 import type { Actor } from '../domain/identity.ts';
-import { withLockLines } from '../domain/lock.ts';
-import { helpCard, statusCard, statusSummary } from '../domain/messages.ts';
+import { withLockLines } from '../domain/messages/lock-cards.ts';
+import { helpCard, statusCard, statusSummary } from '../domain/messages/status-card.ts';
 import { planCard } from '../domain/plan-card.ts';
 import type { Run, RunEvent } from '../domain/run.ts';
 import { activeLocks } from '../store/locks.ts';

@@ -1,6 +1,7 @@
 import type { Command } from '../domain/command.ts';
 import type { Actor } from '../domain/identity.ts';
-import { isActive, isHolder, lockCard, locksCard, manualLock, when, type Lock, type Target } from '../domain/lock.ts';
+import { isActive, isHolder, manualLock, when, type Lock, type Target } from '../domain/lock.ts';
+import { lockCard, locksCard } from '../domain/messages/lock-cards.ts';
 import { card } from '../domain/cards.ts';
 import type { Plan } from '../domain/plan.ts';
 import { mayLock, mayUnlock } from '../domain/policy.ts';

@@ -1,6 +1,7 @@
 import type { Card } from '../domain/cards.ts';
 import type { Actor } from '../domain/identity.ts';
-import { acknowledge, acknowledgedCard } from '../domain/page.ts';
+import { acknowledge } from '../domain/page.ts';
+import { acknowledgedCard } from '../domain/messages/page-cards.ts';
 import { lockPage, updatePage } from '../store/pages.ts';
 import { findRun } from '../store/runs.ts';
 import { persistEffects, persistWork } from './shared/apply-effects.ts';

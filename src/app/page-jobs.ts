@@ -1,5 +1,6 @@
 import { directMessageId } from '../domain/identity.ts';
-import { acknowledgedCard, pageDirectCard, pagingOf, sendReminder, type Page } from '../domain/page.ts';
+import { pagingOf, sendReminder, type Page } from '../domain/page.ts';
+import { acknowledgedCard, pageDirectCard } from '../domain/messages/page-cards.ts';
 import type { Run } from '../domain/run.ts';
 import type { PageJob } from '../queue/jobs.ts';
 import { findPage, lockPage, pageMessagesOf, updatePage } from '../store/pages.ts';

@@ -1,4 +1,4 @@
-import { currentStep, type Run } from '../domain/run.ts';
+import { currentStep } from '../domain/run.ts';
 import { isWatchedStep } from '../domain/steps.ts';
 import { measureBaseline } from '../monitors/baseline.ts';
 import type { Executor, MetricSource } from '../ports.ts';

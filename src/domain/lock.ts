@@ -1,6 +1,5 @@
-import { card, type Card, type Text } from './cards.ts';
 import { durationSchema, formatDuration } from './duration.ts';
-import { mentionOf, type Actor } from './identity.ts';
+import type { Actor } from './identity.ts';
 
 /**
  * A lock on a service and environment: while it holds, no new run starts there (a run already under
@@ -96,51 +95,16 @@ export function when(iso: string, now: Date): string {
   return `${day}${iso.slice(11, 16)} UTC`;
 }
 
-function untilText(lock: Lock, now: Date): string {
+export function untilText(lock: Lock, now: Date): string {
   if (lock.until === null) return 'until someone unlocks it';
   return `until ${when(lock.until, now)} (in ${formatDuration(Math.max(0, Date.parse(lock.until) - now.getTime()))})`;
-}
-
-function holder(lock: Lock): Text {
-  return lock.kind === 'after_rollback' ? [`Flightdeck, after ${lock.runKey ?? 'a run'} ended in a rollback`] : [{ mention: mentionOf(lock.by) }];
 }
 
 function holderName(lock: Lock): string {
   return lock.kind === 'after_rollback' ? `Flightdeck after ${lock.runKey ?? 'a rollback'}` : lock.by.name;
 }
 
-/** One line: "demo production — locked by alice since 14:05 UTC until 16:05 UTC (in 2h): “db migration”". */
-export function lockLine(lock: Lock, now: Date): Text {
-  return [`🔒 ${lock.service} ${lock.environment} — locked by `, ...holder(lock), ` since ${when(lock.since, now)} ${untilText(lock, now)}: “${lock.reason}”`];
-}
-
 /** What someone who tries to start on a locked target is told. */
 export function lockedSummary(lock: Lock, now: Date): string {
   return `${lock.service} ${lock.environment} is locked by ${holderName(lock)} since ${when(lock.since, now)} ${untilText(lock, now)}: “${lock.reason}”.`;
-}
-
-export function lockCard(lock: Lock, now: Date, title = `🔒 ${lock.service} ${lock.environment} is locked`): Card {
-  const unlock = `/deploy unlock ${lock.service} ${lock.environment} ${lock.kind === 'after_rollback' ? '<reason>' : '[reason]'}`;
-  return card({
-    title,
-    tone: 'warning',
-    body: [[`No new run starts on ${lock.service} ${lock.environment} while the lock holds; a start with --queue runs when it frees.`]],
-    fields: [
-      { label: 'Locked by', value: holder(lock) },
-      { label: 'Reason', value: [lock.reason] },
-      { label: 'Since', value: [when(lock.since, now)] },
-      { label: 'Until', value: [lock.until === null ? 'someone unlocks it' : untilText(lock, now).replace(/^until /, '')] },
-    ],
-    context: [`Unlock with ${unlock}`],
-  });
-}
-
-export function locksCard(locks: Lock[], now: Date): Card {
-  if (locks.length === 0) return card({ title: 'No locks', body: [['Every service and environment is open for deployment.']] });
-  return card({ title: `Locks (${locks.length})`, tone: 'warning', body: locks.map((lock) => lockLine(lock, now)) });
-}
-
-/** A card (the `/deploy status` summary) with a line for each lock in force. */
-export function withLockLines(summary: Card, locks: Lock[], now: Date): Card {
-  return locks.length ? { ...summary, body: [...summary.body, ...locks.map((lock) => lockLine(lock, now))] } : summary;
 }

@@ -1,9 +1,7 @@
 import { DEFAULT_PAGE_CAUSES } from './page-causes.ts';
-import { card, type Button, type Card, type Text } from './cards.ts';
 import { formatDuration } from './duration.ts';
-import { isPerson, mentionOf, type Actor, type Person } from './identity.ts';
+import { isPerson, type Actor, type Person } from './identity.ts';
 import type { Permission } from './policy.ts';
-import type { Run } from './run.ts';
 import type { RunSpec } from './spec.ts';
 
 /**
@@ -145,63 +143,15 @@ export type AckResult = { ok: true; page: Page; log: string } | { ok: false; cod
 /** Takes the page: reminders stop. Acknowledging twice answers who took it and when. */
 export function acknowledge(page: Page, spec: RunSpec, actor: Actor, now: Date): AckResult {
   if (page.acknowledged) {
-    return { ok: false, code: 'already_acknowledged', message: `Already acknowledged by ${page.acknowledged.by.name} at ${clock(page.acknowledged.at)}.` };
+    return {
+      ok: false,
+      code: 'already_acknowledged',
+      message: `Already acknowledged by ${page.acknowledged.by.name} at ${page.acknowledged.at.slice(11, 16)} UTC.`,
+    };
   }
   const permission = mayAcknowledge(spec, actor);
   if (!permission.allowed) return { ok: false, code: 'forbidden', message: permission.reason };
   const at = now.toISOString();
   const taken: Page = { ...page, acknowledged: { by: actor, at }, nextReminderAt: null };
   return { ok: true, page: taken, log: `🟢 Page acknowledged by ${actor.name} after ${formatDuration(now.getTime() - Date.parse(page.openedAt))}` };
-}
-
-export function acknowledgeButton(page: Page): Button {
-  return { action: PAGE_ACTIONS.ack, label: 'Acknowledge', value: page.id, style: 'primary' };
-}
-
-/** The direct message: why, which run, and the button. Reminders say when it was paged; escalations say who did not answer. */
-export function pageDirectCard(page: Page, run: Run, delivery: Pick<Delivery, 'reminder' | 'escalation'>): Card {
-  const policy = pagingOf(run.spec);
-  const title =
-    delivery.reminder === 0
-      ? `🚨 You are paged: ${run.service} ${run.environment}`
-      : `🚨 Reminder ${delivery.reminder}: page for ${run.service} ${run.environment} not acknowledged`;
-  const body: Text[] = [[page.reason]];
-  if (delivery.reminder > 0) body.push([`Paged at ${clock(page.openedAt)}; nobody has acknowledged yet.`]);
-  if (delivery.escalation)
-    body.push([
-      `Escalated to you: on-call (${run.spec.onCall.map((person) => person.key).join(', ')}) has not acknowledged within ${formatDuration(policy.escalateAfterMs)}.`,
-    ]);
-  const last = delivery.reminder > 0 && page.nextReminderAt === null;
-  const context: Text = [
-    last
-      ? 'This is the last reminder: Flightdeck stops repeating a page after a day (or 288 reminders).'
-      : `Repeated every ${formatDuration(policy.repeatEveryMs)} until on-call, an escalation contact or an approver acknowledges.`,
-  ];
-  return card({ title, tone: 'danger', body, fields: runFields(run), buttons: [acknowledgeButton(page)], context });
-}
-
-/** What every message of the page becomes once someone has taken it. */
-export function acknowledgedCard(page: Page, run: Run): Card {
-  const taken = page.acknowledged;
-  const body: Text[] = [[page.reason]];
-  if (taken)
-    body.push([
-      'Acknowledged by ',
-      { mention: mentionOf(taken.by) },
-      ` at ${clock(taken.at)}, after ${formatDuration(Date.parse(taken.at) - Date.parse(page.openedAt))}.`,
-    ]);
-  return card({ title: `🟢 Page acknowledged: ${run.service} ${run.environment}`, tone: 'good', body, fields: runFields(run) });
-}
-
-function runFields(run: Run) {
-  return [
-    { label: 'Run', value: [run.key] },
-    { label: 'Service', value: [run.service] },
-    { label: 'Version', value: [run.version] },
-    { label: 'Environment', value: [run.environment] },
-  ];
-}
-
-function clock(iso: string): string {
-  return `${iso.slice(11, 16)} UTC`;
 }

@@ -1,7 +1,7 @@
 import type { Effect } from './effects.ts';
 import type { Actor } from './identity.ts';
 import { mayCancel, mayRollback } from './policy.ts';
-import { currentStep, describeDecision, enterPhase, finish, startStep } from './run-flow.ts';
+import { currentStep, enterPhase, finish, startStep } from './run-flow.ts';
 import { rollBack, rollingBack, undoStepFailed } from './run-rollback.ts';
 import { isWatchedStep } from './steps.ts';
 import { pageFor } from './page-causes.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/identity.ts';
 import { deploymentReport } from '../../src/domain/report.ts';
 import { plain } from '../../src/domain/cards.ts';
-import { statusCard } from '../../src/domain/messages.ts';
+import { statusCard } from '../../src/domain/messages/status-card.ts';
 import { undecidedApprovers } from '../../src/domain/run-approval.ts';
 import { transition, type Run, type RunEvent } from '../../src/domain/run.ts';
 import { specFor } from '../../src/domain/spec.ts';

@@ -12,7 +12,7 @@ import {
   type FreezeWindow,
 } from '../../src/domain/freeze.ts';
 import type { Actor } from '../../src/domain/identity.ts';
-import { statusCard } from '../../src/domain/messages.ts';
+import { statusCard } from '../../src/domain/messages/status-card.ts';
 import { planCard } from '../../src/domain/plan-card.ts';
 import { parsePlan } from '../../src/domain/plan.ts';
 import { deploymentReport } from '../../src/domain/report.ts';

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { plain } from '../../src/domain/cards.ts';
 import { parseCommand, USAGE } from '../../src/domain/command.ts';
-import {
-  afterRollbackLock,
-  isActive,
-  lockCard,
-  lockedSummary,
-  locksCard,
-  manualLock,
-  MAX_LOCK_MS,
-  parseLockWords,
-  withLockLines,
-  type Lock,
-} from '../../src/domain/lock.ts';
+import { afterRollbackLock, isActive, lockedSummary, manualLock, MAX_LOCK_MS, parseLockWords, type Lock } from '../../src/domain/lock.ts';
+import { lockCard, locksCard, withLockLines } from '../../src/domain/messages/lock-cards.ts';
 import { parsePlan } from '../../src/domain/plan.ts';
 import { mayCancel, mayDecide, mayLock, mayRollback, mayUnlock } from '../../src/domain/policy.ts';
 import { ALICE, BOB, buildPlan, buildSpec, CAROL, MALLORY, planDocument, T0 } from './fixtures.ts';

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIONS, plain, type Card } from '../../src/domain/cards.ts';
-import { pageCard, rollbackCard, statusCard, successCard } from '../../src/domain/messages.ts';
+import { pageCard } from '../../src/domain/messages/page-cards.ts';
+import { rollbackCard, successCard } from '../../src/domain/messages/announcements.ts';
+import { statusCard } from '../../src/domain/messages/status-card.ts';
 import { deploymentReport } from '../../src/domain/report.ts';
 import type { Run } from '../../src/domain/run.ts';
 import { ALICE, BOB, CAROL, DEPLOY_IDS, Flight, go, ROLLBACK_IDS, RUN_ID, RUN_KEY, STEP_NAMES, TRIGGER } from './fixtures.ts';

@@ -3,18 +3,17 @@ import { plain, type Card } from '../../src/domain/cards.ts';
 import type { Actor } from '../../src/domain/identity.ts';
 import {
   acknowledge,
-  acknowledgedCard,
   DEFAULT_PAGING,
   MAX_REMINDERS,
   openPage,
   overdueReminder,
   PAGE_ACTIONS,
-  pageDirectCard,
   pagingOf,
   sendReminder,
   type Page,
   type Round,
 } from '../../src/domain/page.ts';
+import { acknowledgedCard, pageDirectCard } from '../../src/domain/messages/page-cards.ts';
 import { parsePlan } from '../../src/domain/plan.ts';
 import type { Run } from '../../src/domain/run.ts';
 import type { RunSpec } from '../../src/domain/spec.ts';

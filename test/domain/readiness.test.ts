@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgePrerequisite, readinessOf, scoreIn } from '../../src/domain/readiness.ts';
-import { statusCard } from '../../src/domain/messages.ts';
+import { statusCard } from '../../src/domain/messages/status-card.ts';
 import { plain } from '../../src/domain/cards.ts';
 import { parsePlan } from '../../src/domain/plan.ts';
 import type { RunEvent } from '../../src/domain/run.ts';

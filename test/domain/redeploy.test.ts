@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { plain } from '../../src/domain/cards.ts';
 import type { Actor } from '../../src/domain/identity.ts';
 import type { Lock } from '../../src/domain/lock.ts';
-import { statusCard } from '../../src/domain/messages.ts';
+import { statusCard } from '../../src/domain/messages/status-card.ts';
 import { parsePlan, type Plan } from '../../src/domain/plan.ts';
 import { chooseRedeploy, redeploySpec, type Success } from '../../src/domain/redeploy.ts';
 import { deploymentReport } from '../../src/domain/report.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rollbackCard } from '../../src/domain/messages.ts';
+import { rollbackCard } from '../../src/domain/messages/announcements.ts';
 import { plain } from '../../src/domain/cards.ts';
 import { deploymentReport } from '../../src/domain/report.ts';
 import { specFor } from '../../src/domain/spec.ts';

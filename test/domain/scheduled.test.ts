@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { plain } from '../../src/domain/cards.ts';
-import { statusCard, upcomingCard } from '../../src/domain/messages.ts';
+import { statusCard } from '../../src/domain/messages/status-card.ts';
+import { upcomingCard } from '../../src/domain/messages/announcements.ts';
 import { overdueWork } from '../../src/domain/overdue.ts';
 import { transition, type RunEvent } from '../../src/domain/run.ts';
 import { ALICE, apply, minutes, requested, T0 } from './fixtures.ts';

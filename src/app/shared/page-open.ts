@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { acknowledgedCard, openPage, type Round } from '../../domain/page.ts';
+import { openPage, type Round } from '../../domain/page.ts';
+import { acknowledgedCard } from '../../domain/messages/page-cards.ts';
 import type { Run } from '../../domain/run.ts';
 import { QUEUES, type PageJob } from '../../queue/jobs.ts';
 import type { Db } from '../../store/db.ts';

@@ -6,7 +6,7 @@ import type { AppContext } from '../../app/shared/context.ts';
 import type { Reply } from '../../app/shared/replies.ts';
 import { activeRunList, openPages, runByKey } from '../../app/lookups.ts';
 import { cardToText } from './render.ts';
-import { statusCard } from '../../domain/messages.ts';
+import { statusCard } from '../../domain/messages/status-card.ts';
 import { onPageAck } from '../../app/on-page-ack.ts';
 
 const BUTTON_WORDS: Record<string, ActionId> = {

@@ -20,7 +20,7 @@ import { text, type Reply } from '../../app/shared/replies.ts';
 import type { TeamsConfig } from '../../config.ts';
 import type { ConversationReferences } from '../../ports.ts';
 import { withDecisionForms } from '../../domain/decision-facts.ts';
-import { statusCard } from '../../domain/messages.ts';
+import { statusCard } from '../../domain/messages/status-card.ts';
 import { runById } from '../../app/lookups.ts';
 import type { Actor } from '../../domain/identity.ts';
 import { actorOf, channelOf, commandText, parseCardAction, parsePageAction } from './parse.ts';

@@ -5,7 +5,7 @@ import { recordEvent } from '../../../src/app/shared/record-event.ts';
 import { cardToText } from '../../../src/chat/shell/render.ts';
 import { ShellSession } from '../../../src/chat/shell/session.ts';
 import { withDecisionForms } from '../../../src/domain/decision-facts.ts';
-import { statusCard } from '../../../src/domain/messages.ts';
+import { statusCard } from '../../../src/domain/messages/status-card.ts';
 import { loadPlanFile } from '../../../src/plans/catalog.ts';
 import { findRunByKey } from '../../../src/store/runs.ts';
 import { freshPostgres } from '../../support/databases.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KnownBlock } from '@slack/types';
 import { cardToBlocks, cut, LIMITS, markdownToMrkdwn, mentionText, replyToSlack } from '../../../src/chat/slack/render.ts';
 import { ACTIONS, card } from '../../../src/domain/cards.ts';
-import { statusCard } from '../../../src/domain/messages.ts';
+import { statusCard } from '../../../src/domain/messages/status-card.ts';
 import { apply, awaitingDecision, BOB, step } from '../../domain/fixtures.ts';
 
 const json = (value: unknown) => JSON.stringify(value);

@@ -5,7 +5,9 @@ import draft6 from 'ajv/dist/refs/json-schema-draft-06.json' with { type: 'json'
 import { describe, expect, it } from 'vitest';
 import { cardToAdaptiveCard, MAX_CARD_BYTES } from '../../../src/chat/teams/render.ts';
 import { ACTIONS, card, type Card } from '../../../src/domain/cards.ts';
-import { helpCard, pageCard, rollbackCard, statusCard, statusSummary, successCard } from '../../../src/domain/messages.ts';
+import { helpCard, statusCard, statusSummary } from '../../../src/domain/messages/status-card.ts';
+import { pageCard } from '../../../src/domain/messages/page-cards.ts';
+import { rollbackCard, successCard } from '../../../src/domain/messages/announcements.ts';
 import { withDecisionForms } from '../../../src/domain/decision-facts.ts';
 import type { Run, RunEvent } from '../../../src/domain/run.ts';
 import { apply, awaitingDecision, BOB, monitoring, requested, step } from '../../domain/fixtures.ts';
