@@ -89,32 +89,38 @@ export function buildPlan(edit?: (document: PlanDocument) => void): Plan {
 }
 
 /**
- * The compact plan: the same people, one pre-check, a blue-green deploy without a verification step,
- * watched every minute for five. The older domain tests (approval, gates, pages, monitoring, strategies
- * …) were written against it and pin its run (`api-1`, 1.4.1 → 1.4.2); folding it into the plan above
- * would change their drivers (a second pre-check, `rollback.1`, a one-second watch), not what they assert.
+ * The compact variant of the plan above: the same people, channel and trigger, service `api`, one
+ * pre-check, a blue-green deploy without a verification step, watched every minute for five. The older
+ * domain tests (approval, gates, pages, monitoring, strategies …) were written against it and pin its run
+ * (`api-1`, 1.4.1 → 1.4.2); a variant of the one world rather than a second world, as the strategy
+ * fixtures are. Folding it into the full plan would change their drivers (a second pre-check,
+ * `rollback.1`, a one-second watch), not what they assert.
  */
-export const PLAN_DOCUMENT = {
-  service: 'api',
-  people: { alice: { slack: ALICE.id }, bob: { slack: BOB.id }, carol: { slack: CAROL.id } },
-  approvers: ['bob'],
-  onCall: ['carol'],
-  environments: {
-    production: {
-      channel: { slack: 'C0DEPLOYS' },
-      preChecks: [{ name: 'CI green', run: ['true'] }],
-      strategy: {
-        kind: 'blue-green',
-        deployIdle: { name: 'Deploy idle', run: ['deploy'] },
-        checkIdle: { name: 'Check idle', http: { url: 'http://idle/health' } },
-        switch: { name: 'Switch', run: ['switch'] },
-        switchBack: { name: 'Switch back', run: ['switch-back'] },
+export const PLAN_DOCUMENT = (() => {
+  const { people, approvers, onCall, environments } = planDocument();
+  const production = environments.production;
+  return {
+    service: 'api',
+    people,
+    approvers,
+    onCall,
+    environments: {
+      production: {
+        channel: production.channel,
+        preChecks: [{ name: 'CI green', run: ['true'] }],
+        strategy: {
+          kind: 'blue-green',
+          deployIdle: { name: 'Deploy idle', run: ['deploy'] },
+          checkIdle: { name: 'Check idle', http: { url: 'http://idle/health' } },
+          switch: { name: 'Switch', run: ['switch'] },
+          switchBack: { name: 'Switch back', run: ['switch-back'] },
+        },
+        monitoring: { check: { url: 'http://prod/health' }, every: '1m', for: '5m' },
+        rollbackTriggers: production.rollbackTriggers,
       },
-      monitoring: { check: { url: 'http://prod/health' }, every: '1m', for: '5m' },
-      rollbackTriggers: [TRIGGER],
     },
-  },
-};
+  };
+})();
 
 /** The compact plan with some top-level fields replaced; throws when the result does not validate. */
 export function plan(overrides: Record<string, unknown> = {}): Plan {
