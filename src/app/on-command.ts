@@ -7,6 +7,7 @@ import type { Run, RunEvent } from '../domain/run.ts';
 import { activeLocks } from '../store/locks.ts';
 import { activeRuns, findRunByKey } from '../store/runs.ts';
 import type { AppContext } from './shared/context.ts';
+import { onHistory, onStats } from './insight.ts';
 import { onLockCommand } from './on-lock.ts';
 import { recordEvent } from './shared/record-event.ts';
 import { auditRefusal } from './shared/refusals.ts';
@@ -56,6 +57,10 @@ export async function onCommand(ctx: AppContext, request: CommandRequest): Promi
       if (command.redeploy && ctx.plans.get(command.redeploy.service)) return onRedeploy(ctx, request, command.redeploy);
       return text(nothingToRollBack(ctx, command.run, command.redeploy?.service ?? command.run!));
     }
+    case 'history':
+      return onHistory(ctx, command.service, command.environment);
+    case 'stats':
+      return onStats(ctx, command.service, command.environment, command.days);
     case 'cancel':
     case 'resume': {
       const run = await findRunByKey(ctx.db, command.run);

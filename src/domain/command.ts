@@ -16,6 +16,7 @@ export type Command =
       queue?: boolean;
       /** --emergency: why to start inside a freeze window (domain/freeze.ts). */ emergency?: string;
       /** --at: when to start, as typed (domain/start-time.ts). */ at?: string;
+      /** --commit: the commit deployed, and when it was made if the caller knows (DORA's lead time). */ commit?: { sha: string; at: string | null };
     }
   | { kind: 'plan'; service: string; environment: string | null }
   | { kind: 'status'; run: string | null }
@@ -32,6 +33,10 @@ export type Command =
   | { kind: 'lock'; service: string; environment: string; reason: string; forMs: number | null }
   | { kind: 'unlock'; service: string; environment: string; reason: string | null }
   | { kind: 'locks' }
+  /** The last runs of a service (in one environment, or every one), newest first. */
+  | { kind: 'history'; service: string; environment: string | null }
+  /** DORA figures over the last `days` days: one service or every one, one environment or each plan's default. */
+  | { kind: 'stats'; service: string | null; environment: string | null; days: number }
   | { kind: 'help' };
 
 /** `rollback <service> [environment] [to <version>]`: what a rollback of a finished deployment names. */
@@ -48,7 +53,8 @@ export interface ParseError {
 }
 
 export const USAGE = {
-  start: '/deploy start <service> <version> [environment] [--dry-run] [--strategy <kind>] [--queue] [--emergency "<why>"] [--at "<when>"]',
+  start:
+    '/deploy start <service> <version> [environment] [--dry-run] [--strategy <kind>] [--queue] [--emergency "<why>"] [--at "<when>"] [--commit <sha>[@<time>]]',
   plan: '/deploy plan <service> [environment]',
   status: '/deploy status [run]',
   rollback: '/deploy rollback <run> [reason]',
@@ -58,11 +64,13 @@ export const USAGE = {
   lock: '/deploy lock <service> <environment> <reason> [for 2h]',
   unlock: '/deploy unlock <service> <environment> [reason]',
   locks: '/deploy locks',
+  history: '/deploy history <service> [environment]',
+  stats: '/deploy stats [service] [environment] [--days 90]',
   help: '/deploy help',
 } as const;
 
 export const HELP_LINES: string[] = [
-  `${USAGE.start} — start a deployment run (e.g. /deploy start api 1.4.2 production); --dry-run lists the steps it would run and starts nothing; --strategy picks one the plan offers; --queue runs it when the target's lock frees; --emergency "<why>" starts inside a freeze window (one more approver needed); --at "<when>" schedules it`,
+  `${USAGE.start} — start a deployment run (e.g. /deploy start api 1.4.2 production); --dry-run lists the steps it would run and starts nothing; --strategy picks one the plan offers; --queue runs it when the target's lock frees; --emergency "<why>" starts inside a freeze window (one more approver needed); --at "<when>" schedules it; --commit <sha>[@<time>] names the commit deployed (lead time in /deploy stats)`,
   `${USAGE.plan} — show a service's deployment plan: stages, steps, monitoring, rollback, approvers, on-call`,
   `${USAGE.status} — show a run, or the active runs`,
   `${USAGE.rollback} — roll a run back (approvers, on-call, admins)`,
@@ -72,6 +80,8 @@ export const HELP_LINES: string[] = [
   `${USAGE.lock} — stop new runs on a service and environment, with a reason, for a while or until unlocked`,
   `${USAGE.unlock} — lift a lock (whoever took it, or an admin; after a rollback: on-call, approvers or admins, with a reason)`,
   `${USAGE.locks} — list the locks in force`,
+  `${USAGE.history} — the last runs, newest first: version, result, who, when, how long, why it rolled back`,
+  `${USAGE.stats} — DORA figures from Flightdeck's own runs (frequency, lead time, change failure rate, recovery), each with its level`,
   `${USAGE.help} — this help`,
 ];
 
@@ -127,6 +137,14 @@ export function parseCommand(text: string): Command | ParseError {
       return { kind: 'locks' };
     case 'rollback':
       return parseRollback(args);
+    case 'history': {
+      const [service, environment, ...extra] = args;
+      if (!service) return error('Which service? history needs a service name.', USAGE.history);
+      if (extra.length) return error(`Unexpected "${extra.join(' ')}".`, USAGE.history);
+      return checkNames(service, environment, USAGE.history) ?? { kind: 'history', service, environment: environment ?? null };
+    }
+    case 'stats':
+      return parseStats(args);
     case 'cancel':
     case 'resume': {
       const kind = verb!.toLowerCase() as 'cancel' | 'resume';
@@ -139,6 +157,31 @@ export function parseCommand(text: string): Command | ParseError {
     default:
       return error(`"${verb}" is not a Flightdeck command.`, HELP_LINES.join('\n'));
   }
+}
+
+/** The longest window `stats` reads: a year and a bit, enough for the yearly bucket. */
+export const MAX_STATS_DAYS = 400;
+
+function parseStats(args: string[]): Command | ParseError {
+  const names: string[] = [];
+  let days = 90;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!.replace(/^[—–]-?/, '--');
+    if (!arg.startsWith('--')) {
+      names.push(arg);
+      continue;
+    }
+    const [name, inline] = splitOnce(arg, '=');
+    if (name !== '--days') return error(`${name} is not an option of stats (only --days <n>).`, USAGE.stats);
+    const value = inline ?? args[++index];
+    if (!value || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_STATS_DAYS)
+      return error(`--days needs a whole number of days from 1 to ${MAX_STATS_DAYS}.`, USAGE.stats);
+    days = Number(value);
+  }
+  const [service, environment, ...extra] = names;
+  if (extra.length) return error(`Unexpected "${extra.join(' ')}".`, USAGE.stats);
+  if (service === undefined) return { kind: 'stats', service: null, environment: null, days };
+  return checkNames(service, environment, USAGE.stats) ?? { kind: 'stats', service, environment: environment ?? null, days };
 }
 
 /** Both rollbacks' usage, for an answer that cannot tell which one was meant. */
@@ -183,6 +226,7 @@ const START_FLAGS = {
   '--emergency': { value: 'a justification, e.g. --emergency "checkout is down"' },
   '--strategy': { value: 'a strategy, e.g. --strategy canary' },
   '--queue': { value: null },
+  '--commit': { value: 'a commit, e.g. --commit 3f2a9c1 or --commit 3f2a9c1@2026-11-23T10:00:00Z' },
 } as const satisfies Record<string, { value: string | null }>;
 type StartFlag = keyof typeof START_FLAGS;
 
@@ -221,6 +265,8 @@ function parseStart(args: string[]): Command | ParseError {
   const strategy = flags.get('--strategy') ?? null;
   if (strategy !== null && !STRATEGY.test(strategy))
     return error(`"${strategy}" is not a strategy (blue-green, rolling, canary or feature-flag).`, USAGE.start);
+  const commit = flags.has('--commit') ? parseCommit(flags.get('--commit')!) : undefined;
+  if (commit && 'error' in commit) return error(commit.error, USAGE.start);
   const emergency = flags.get('--emergency')?.trim();
   if (emergency === '') return error(`--emergency needs ${START_FLAGS['--emergency'].value}.`, USAGE.start);
   return {
@@ -233,7 +279,19 @@ function parseStart(args: string[]): Command | ParseError {
     ...(flags.has('--queue') ? { queue: true } : {}),
     ...(emergency ? { emergency } : {}),
     ...(flags.has('--at') ? { at: flags.get('--at')! } : {}),
+    ...(commit ? { commit } : {}),
   };
+}
+
+/** `<sha>` or `<sha>@<ISO time>` (CI knows both: `git log -1 --format=%H@%cI`). */
+function parseCommit(value: string): { sha: string; at: string | null } | { error: string } {
+  const [sha, time] = splitOnce(value, '@');
+  if (!/^[0-9a-f]{7,40}$/i.test(sha)) return { error: `"${sha}" is not a commit sha (7 to 40 hex digits).` };
+  if (time === null) return { sha: sha.toLowerCase(), at: null };
+  const at = Date.parse(time);
+  if (!/^\d{4}-\d\d-\d\dT/.test(time) || Number.isNaN(at))
+    return { error: `"${time}" is not a time: give the commit time as ISO 8601, e.g. ${sha}@2026-11-23T10:00:00Z.` };
+  return { sha: sha.toLowerCase(), at: new Date(at).toISOString() };
 }
 
 function isStartFlag(name: string): name is StartFlag {

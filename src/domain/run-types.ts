@@ -133,6 +133,8 @@ export interface Run {
   scheduled: { at: string; shown: string } | null;
   /** A rollback of a finished deployment (`/deploy rollback <service>`, domain/redeploy.ts): it deploys `to` again over `from`, the live version of run `of`. */
   redeploy: Redeploy | null;
+  /** The commit deployed (`--commit <sha>[@<time>]`): DORA's lead time runs from its time (domain/dora.ts). */
+  commit: { sha: string; at: string | null } | null;
   /** Started with --emergency inside a freeze window (`freeze`: its name, domain/freeze.ts): the justification, shown everywhere; it needs one more approver. */
   emergency: { justification: string; freeze?: string } | null;
   /** The readiness gate's verdict once the pre-checks have run (null before, or when the plan has no prerequisites). */
@@ -199,6 +201,7 @@ export type RunEvent =
         scheduled?: { at: string; shown: string } | null;
         emergency?: Run['emergency'];
         redeploy?: Run['redeploy'];
+        commit?: Run['commit'];
       };
     }
   /** `attempt`: how many times the step's job has started, this start included (1; 2 after a take-over or a retry); absent in older events. */

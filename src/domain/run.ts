@@ -84,6 +84,7 @@ function created(input: Extract<RunEvent, { type: 'requested' }>['run'], at: str
     scheduled: input.scheduled ?? null,
     emergency: input.emergency ?? null,
     redeploy: input.redeploy ?? null,
+    commit: input.commit ?? null,
     readiness: null,
     requestedAt: at,
     state: 'queued',

@@ -30,6 +30,7 @@ export function currentShape(stored: Run): Run {
     scheduled: stored.scheduled ?? null,
     emergency: stored.emergency ?? null,
     redeploy: stored.redeploy ?? null,
+    commit: stored.commit ?? null,
     readiness: stored.readiness ?? null,
     approvals: stored.approvals ?? [],
     awaiting: stored.awaiting ?? null,

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { DEPLOY_ENDINGS } from '../domain/dora.ts';
 import type { Actor } from '../domain/identity.ts';
 import type { Lock, LockKind } from '../domain/lock.ts';
 import { TERMINAL_STATES, type Run, type RunEvent } from '../domain/run-types.ts';
@@ -9,6 +10,8 @@ import { TERMINAL_STATES, type Run, type RunEvent } from '../domain/run-types.ts
  * domain is active without a migration; the ended states are few and final.
  */
 const ENDED_STATES_SQL = `(${TERMINAL_STATES.map((state) => `'${state}'`).join(',')})`;
+/** The endings of runs that changed production (domain/dora.ts): what DORA counts as a deploy. */
+const DEPLOY_ENDINGS_SQL = `(${DEPLOY_ENDINGS.map((state) => `'${state}'`).join(',')})`;
 
 export const runs = pgTable(
   'runs',
@@ -35,6 +38,15 @@ export const runs = pgTable(
     index('succeeded_runs_by_target')
       .on(table.service, table.environment, table.updatedAt.desc())
       .where(sql`state = 'succeeded'`),
+    // `/deploy history <service>` (store/history.ts): a service's runs, newest first.
+    index('runs_by_service').on(table.service, table.createdAt.desc()),
+    // `/deploy stats` (store/history.ts): the deploys that ended in a window, per target or across every one.
+    index('deploys_by_target')
+      .on(table.service, table.environment, table.updatedAt)
+      .where(sql.raw(`state in ${DEPLOY_ENDINGS_SQL}`)),
+    index('deploys_by_time')
+      .on(table.updatedAt)
+      .where(sql.raw(`state in ${DEPLOY_ENDINGS_SQL}`)),
   ],
 );
 
@@ -230,4 +242,19 @@ export const refusals = pgTable(
     reason: text('reason').notNull(),
   },
   (table) => [index('refusals_target').on(table.target, table.at)],
+);
+
+/**
+ * When each deployed commit was made, for DORA's lead time: a run started with `--commit <sha>` names
+ * it, and the commit lookup (the plan's `commits.url`, app/commit-lookup.ts) or the start itself
+ * (`--commit <sha>@<time>`) fills the time in. Not a run event: it describes the code, not the run.
+ */
+export const commits = pgTable(
+  'commits',
+  {
+    service: text('service').notNull(),
+    sha: text('sha').notNull(),
+    committedAt: timestamp('committed_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.service, table.sha] })],
 );

@@ -340,3 +340,34 @@ describe('tokenize', () => {
     expect(tokenize('')).toEqual([]);
   });
 });
+
+describe('parseCommand: history, stats and --commit', () => {
+  it('history names a service and maybe an environment', () => {
+    expect(parseCommand('history api')).toEqual({ kind: 'history', service: 'api', environment: null });
+    expect(parseCommand('history api staging')).toEqual({ kind: 'history', service: 'api', environment: 'staging' });
+    expect(refused('history').message).toBe('Which service? history needs a service name.');
+    expect(refused('history api staging extra').message).toBe('Unexpected "extra".');
+  });
+
+  it('stats may name a service, an environment and a window in days (90 unless told)', () => {
+    expect(parseCommand('stats')).toEqual({ kind: 'stats', service: null, environment: null, days: 90 });
+    expect(parseCommand('stats api production --days 30')).toEqual({ kind: 'stats', service: 'api', environment: 'production', days: 30 });
+    expect(parseCommand('stats --days=7 api')).toEqual({ kind: 'stats', service: 'api', environment: null, days: 7 });
+    expect(parseCommand('stats api —days 14')).toMatchObject({ days: 14 });
+    for (const bad of ['stats --days', 'stats --days 0', 'stats --days 401', 'stats --days 1.5', 'stats --days x'])
+      expect(refused(bad).message).toBe('--days needs a whole number of days from 1 to 400.');
+    expect(refused('stats --weeks 2').message).toBe('--weeks is not an option of stats (only --days <n>).');
+    expect(refused('stats API').message).toMatch(/^"API" is not a service name/);
+  });
+
+  it('--commit takes a sha, and the commit time after @ when the caller knows it', () => {
+    expect(parseCommand('start api 1.4.2 --commit 3F2A9C1')).toMatchObject({ kind: 'start', commit: { sha: '3f2a9c1', at: null } });
+    expect(parseCommand('start api 1.4.2 --commit 3f2a9c1@2026-11-23T10:00:00+01:00')).toMatchObject({
+      commit: { sha: '3f2a9c1', at: '2026-11-23T09:00:00.000Z' },
+    });
+    expect(parseCommand('start api 1.4.2')).not.toHaveProperty('commit');
+    expect(refused('start api 1.4.2 --commit main').message).toBe('"main" is not a commit sha (7 to 40 hex digits).');
+    expect(refused('start api 1.4.2 --commit 3f2a9c1@today').message).toMatch(/^"today" is not a time: give the commit time as ISO 8601/);
+    expect(refused('start api 1.4.2 --commit').message).toMatch(/^--commit needs a commit/);
+  });
+});

@@ -90,7 +90,7 @@ export async function onStart(ctx: AppContext, request: CommandRequest, command:
   if (gated) return gated;
   const busy = decision.refusals.find((refusal) => refusal.gate === 'active');
   if (busy) return text(busy.message);
-  return create(ctx, request, target, decision.draft!, scheduled ? { at: scheduled.at, shown: scheduled.shown } : null);
+  return create(ctx, request, target, decision.draft!, scheduled ? { at: scheduled.at, shown: scheduled.shown } : null, command.commit ?? null);
 }
 
 /** `/deploy rollback <service> [environment] [to <version>]`: the version before the live one (or the one named) deployed again, as a new run. */
@@ -123,7 +123,7 @@ export async function onRedeploy(
     return text(`${refused.message} A rollback to an earlier version waits for the lock to be lifted.`);
   }
   if (refused) return text(refused.message);
-  return create(ctx, request, target, decision.draft!, null);
+  return create(ctx, request, target, decision.draft!, null, null);
 }
 
 /** A retried request (same platform request id, or the same queued start) finds the run it created. */
@@ -143,6 +143,7 @@ async function create(
   { plan, environment }: Target,
   draft: RunDraft,
   scheduled: Run['scheduled'],
+  commit: Run['commit'],
 ): Promise<Reply> {
   const now = ctx.clock.now();
   try {
@@ -163,6 +164,7 @@ async function create(
           emergency: draft.emergency,
           scheduled,
           ...(draft.redeploy ? { redeploy: draft.redeploy } : {}),
+          ...(commit ? { commit } : {}),
         },
       };
       const result = transition(null, event, now);
