@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/identity.ts';
-import { deploymentReport } from '../../src/domain/report.ts';
+import { deploymentReport } from '../../src/domain/reports/deployment-report.ts';
 import { plain } from '../../src/domain/cards.ts';
 import { statusCard } from '../../src/domain/messages/status-card.ts';
 import { undecidedApprovers } from '../../src/domain/run-approval.ts';

@@ -15,7 +15,7 @@ import type { Actor } from '../../src/domain/identity.ts';
 import { statusCard } from '../../src/domain/messages/status-card.ts';
 import { planCard } from '../../src/domain/plan-card.ts';
 import { parsePlan } from '../../src/domain/plan.ts';
-import { deploymentReport } from '../../src/domain/report.ts';
+import { deploymentReport } from '../../src/domain/reports/deployment-report.ts';
 import { quorumOf } from '../../src/domain/run-approval.ts';
 import type { RunEvent } from '../../src/domain/run.ts';
 import { specFor } from '../../src/domain/spec.ts';

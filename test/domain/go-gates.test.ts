@@ -4,7 +4,7 @@ import type { GoGates } from '../../src/domain/go-gates.ts';
 import type { Actor } from '../../src/domain/identity.ts';
 import { afterRollbackLock, manualLock, type Lock } from '../../src/domain/lock.ts';
 import { statusCard } from '../../src/domain/messages/status-card.ts';
-import { deploymentReport } from '../../src/domain/report.ts';
+import { deploymentReport } from '../../src/domain/reports/deployment-report.ts';
 import { replay, transition, type Run, type RunEvent } from '../../src/domain/run.ts';
 import { specFor } from '../../src/domain/spec.ts';
 import { ALICE, apply, BOB, CAROL, minutes, plan, step, T0 } from './fixtures.ts';

@@ -3,7 +3,7 @@ import { ACTIONS, plain, type Card } from '../../src/domain/cards.ts';
 import { pageCard } from '../../src/domain/messages/page-cards.ts';
 import { rollbackCard, successCard } from '../../src/domain/messages/announcements.ts';
 import { statusCard } from '../../src/domain/messages/status-card.ts';
-import { deploymentReport } from '../../src/domain/report.ts';
+import { deploymentReport } from '../../src/domain/reports/deployment-report.ts';
 import type { Run } from '../../src/domain/run.ts';
 import { ALICE, BOB, CAROL, DEPLOY_IDS, Flight, go, ROLLBACK_IDS, RUN_ID, RUN_KEY, STEP_NAMES, TRIGGER } from './fixtures.ts';
 
@@ -245,8 +245,12 @@ describe('deploymentReport', () => {
     expect(report).toContain('**Deployment Status**: 🔴 ROLLED BACK');
     expect(report).toContain('**Rollback Executed**: YES');
     expect(report).toContain('**Go/No-Go**: GO by bob at 14:00 UTC');
-    const rows = report.split('\n').filter((line) => /^\| \d\d:\d\d:\d\d \|/.test(line));
+    const stepNames = new Set(flight.run.steps.map((step) => step.name));
+    const rows = report.split('\n').filter((line) => /^\| \d\d:\d\d:\d\d \|/.test(line) && stepNames.has(line.split(' | ')[1]!));
     expect(rows).toEqual(flight.run.steps.map((step) => `| ${step.finishedAt.slice(11, 19)} | ${step.name} | ✅ exit 0 |`));
+    // Between the steps, the timeline shows the decision, monitoring and the rollback as they happened.
+    expect(report).toMatch(/\| \d\d:\d\d:\d\d \| GO by bob at 14:00 UTC \| ✅ \|/);
+    expect(report).toMatch(new RegExp(`\\| \\d\\d:\\d\\d:\\d\\d \\| Rollback started: trigger "${TRIGGER}" fired`));
     expect(rows.map((row) => row.split(' | ')[1])).toEqual(
       ['pre_checks.0', 'pre_checks.1', ...DEPLOY_IDS, ...ROLLBACK_IDS].map((id) => STEP_NAMES[id as keyof typeof STEP_NAMES]),
     );
@@ -264,7 +268,9 @@ describe('deploymentReport', () => {
     expect(report).toContain('**Deployment Status**: ✅ SUCCESS');
     expect(report).toContain('**Rollback Executed**: NO');
     expect(report).toContain('**Deployment Duration**: 16s');
-    expect(report).not.toContain('## Rollback');
+    expect(report).toContain('- Rollback Plan: READY');
+    expect(report).not.toContain('- Reason:');
+    expect(report).toContain('### Critical Issues\n_None_ ✅');
   });
 
   it('a failed step shows ❌ and its summary, with table pipes escaped', () => {
@@ -274,14 +280,16 @@ describe('deploymentReport', () => {
     const report = deploymentReport(flight.run);
     expect(report).toContain(`| ${STEP_NAMES['deploy.0']} | ❌ exit 1 / image not found |`);
     // The idle slot changed no production traffic: nothing was undone, and the run ended there.
-    expect(report).toContain('**Deployment Status**: ❌ FAILED');
+    expect(report).toContain('**Deployment Status**: ❌ STOPPED');
+    expect(report).toContain(`- ${STEP_NAMES['deploy.0']} failed: exit 1 | image not found`);
     expect(report).toContain('**Rollback Executed**: NO');
     expect(report).toContain('**Deployment Duration**: 7s');
   });
 
-  it('a failed rollback: ROLLBACK_FAILED, and the validation’s problems', () => {
+  it('a failed rollback: ROLLBACK FAILED, and the validation’s problems', () => {
     const report = deploymentReport(runs.rollbackNotValidated());
-    expect(report).toContain('**Deployment Status**: ❌ ROLLBACK_FAILED');
+    expect(report).toContain('**Deployment Status**: 🔥 ROLLBACK FAILED');
+    expect(report).toMatch(/### Critical Issues\n- Rollback failed: /);
     expect(report).toContain('**Rollback Executed**: YES');
     expect(report).toContain('- **Rollback Status**: FAILED — health check failing: GET /health → 503 (check 8)');
     expect(report).not.toContain('Traffic back on the old version');

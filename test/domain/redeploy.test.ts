@@ -5,7 +5,7 @@ import type { Lock } from '../../src/domain/lock.ts';
 import { statusCard } from '../../src/domain/messages/status-card.ts';
 import { parsePlan, type Plan } from '../../src/domain/plan.ts';
 import { chooseRedeploy, redeploySpec, type Success } from '../../src/domain/redeploy.ts';
-import { deploymentReport } from '../../src/domain/report.ts';
+import { deploymentReport } from '../../src/domain/reports/deployment-report.ts';
 import { transition, type Run } from '../../src/domain/run.ts';
 import { decideStart, type StartFacts } from '../../src/domain/start-decision.ts';
 import { accepted, ALICE, BOB, buildPlan, buildSpec, CAROL, MALLORY, planDocument, T0, type PlanDocument } from './fixtures.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/domain/command.ts';
 import { parsePlan } from '../../src/domain/plan.ts';
-import { deploymentReport } from '../../src/domain/report.ts';
+import { deploymentReport } from '../../src/domain/reports/deployment-report.ts';
 import { scheduleProblems } from '../../src/domain/schedule.ts';
 import { transition, type RunEvent } from '../../src/domain/run.ts';
 import { ALICE, apply, awaitingDecision, BOB, minutes, monitoring, plan, PLAN_DOCUMENT, requested, step } from './fixtures.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rollbackCard } from '../../src/domain/messages/announcements.ts';
 import { plain } from '../../src/domain/cards.ts';
-import { deploymentReport } from '../../src/domain/report.ts';
+import { deploymentReport } from '../../src/domain/reports/deployment-report.ts';
 import { specFor } from '../../src/domain/spec.ts';
 import type { RunEvent } from '../../src/domain/run.ts';
 import { apply, BOB, CAROL, minutes, plan, PLAN_DOCUMENT, requested, step, validated } from './fixtures.ts';

@@ -9,7 +9,7 @@ import { rollbackCard, stoppedCard, successCard, upcomingCard } from '../../doma
 import { type Page, type Round } from '../../domain/page.ts';
 import { acknowledgeButton } from '../../domain/messages/page-cards.ts';
 import type { Plan } from '../../domain/plan.ts';
-import { deploymentReport } from '../../domain/report.ts';
+import { deploymentReport } from '../../domain/reports/deployment-report.ts';
 import { undecidedApprovers } from '../../domain/run-approval.ts';
 import type { Run } from '../../domain/run.ts';
 import type { ChatPlatform, MessageRef } from '../../ports.ts';
