@@ -8,6 +8,8 @@ const USAGE = `Usage: flightdeck <command>
   demo [--script]    everything on this machine with the shell chat and a demo service; --script plays a story
   migrate            applies database migrations
   plan check [file]  validates one plan, or every plan in PLANS_DIR
+  report <run> [--incident]
+                     prints a run's deployment report (or its incident report) as markdown, from DATABASE_URL
   teams package [--out file.zip]
                      zips manifests/teams into an app package for Teams, with TEAMS_APP_ID filled in
 `;
@@ -44,11 +46,42 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'plan':
       return planCheck(args, config.PLANS_DIR);
+    case 'report':
+      return printReport(args, config);
     case 'teams':
       return teamsPackage(args, config.teams.appId);
     default:
       process.stdout.write(USAGE);
       return command && command !== 'help' ? 2 : 0;
+  }
+}
+
+/** `flightdeck report demo-2 [--incident]`: the same markdown the run's page downloads. */
+async function printReport(args: string[], config: ReturnType<typeof loadConfig>): Promise<number> {
+  const key = args.find((arg) => !arg.startsWith('--'));
+  if (!key) {
+    process.stdout.write(USAGE);
+    return 2;
+  }
+  const { openDatabase } = await import('./store/db.ts');
+  const { findRunByKey } = await import('./store/runs.ts');
+  const { deploymentReport, incidentReport } = await import('./domain/reports/deployment-report.ts');
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.PGLITE_DIR });
+  try {
+    const run = await findRunByKey(database.db, key);
+    if (!run) {
+      console.error(`There is no run ${key} in the ${database.kind} database.`);
+      return 1;
+    }
+    const report = args.includes('--incident') ? incidentReport(run) : deploymentReport(run);
+    if (report === null) {
+      console.error(`${key} did not roll back: it has no incident report.`);
+      return 1;
+    }
+    process.stdout.write(`${report}\n`);
+    return 0;
+  } finally {
+    await database.close();
   }
 }
 

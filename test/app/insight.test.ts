@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/shared/context.ts';
@@ -13,6 +15,7 @@ import { findRunByKey } from '../../src/store/runs.ts';
 import { freshPostgres } from '../support/databases.ts';
 import { testContext } from '../support/context.ts';
 
+const FLIGHTDECK = fileURLToPath(new URL('../../bin/flightdeck.js', import.meta.url));
 const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url));
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
 const bob = { platform: 'slack' as const, id: 'U0DEMOBOB', name: 'bob' };
@@ -128,6 +131,25 @@ describe('history and DORA figures from recorded runs', () => {
     const remediate = Date.parse(third.rollback!.trafficRestoredAt!) - Date.parse(third.rollback!.startedAt);
     expect(stats).toContain(`demo-3: detected in ${formatDuration(detect)} ✓, remediated in ${formatDuration(remediate)} ✓`);
     expect(stats).toContain(`Failed deployment recovery time: median ${formatDuration(Date.parse(third.finishedAt!) - breach)} over 1`);
+  });
+
+  it('`flightdeck report <run>` prints the deployment report, and --incident the incident report of a rollback', async () => {
+    const report = (args: string[]) =>
+      promisify(execFile)(process.execPath, [FLIGHTDECK, 'report', ...args], { env: { ...process.env, DATABASE_URL: pg.url, LOG_LEVEL: 'silent' } }).then(
+        (done) => ({ code: 0, out: done.stdout, err: done.stderr }),
+        (failed: { code: number; stdout: string; stderr: string }) => ({ code: failed.code, out: failed.stdout, err: failed.stderr }),
+      );
+    const third = await run('demo-3');
+    const deployment = await report(['demo-3']);
+    expect(deployment.code).toBe(0);
+    expect(deployment.out).toContain('# Deployment Report: demo 1.2.0-broken (demo-3)');
+    expect(deployment.out).toContain('**Deployment Status**: 🔴 ROLLED BACK');
+    expect(deployment.out).toContain(`- Reason: ${third.rollback!.reason}`);
+    const incident = await report(['demo-3', '--incident']);
+    expect(incident.out).toContain('# Incident Report: demo 1.2.0-broken (demo-3)');
+    expect(incident.out).toContain(`- Time to detect: ${formatDuration(Date.parse(third.rollback!.startedAt) - Date.parse(third.rollback!.evidence[0]!.at))}`);
+    expect(await report(['demo-1', '--incident'])).toMatchObject({ code: 1, err: 'demo-1 did not roll back: it has no incident report.\n' });
+    expect(await report(['demo-99'])).toMatchObject({ code: 1, err: 'There is no run demo-99 in the postgres database.\n' });
   });
 
   it('stats of every service reads each plan’s default environment; a start with a bad --commit is refused before anything is written', async () => {
