@@ -71,6 +71,12 @@ const envSchema = z.object({
   SWEEP_GRACE_MS: number(z.number().int().min(100), 300_000),
   /** How often the outbox relay polls when it has not been nudged. */
   RELAY_INTERVAL_MS: number(z.number().int().min(10), 250),
+  /** Where people reach serve's web pages (a run's report, a service's history): links in chat start with it. */
+  PUBLIC_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/ }).optional()),
+  /** Signs the links to those pages (http/links.ts); rotating it revokes every link given out. At least 32 characters. */
+  LINK_SECRET: z.preprocess(unsetIfEmpty, z.string().min(32, 'LINK_SECRET needs at least 32 characters').optional()),
+  /** How long a link posted in chat opens its page, in ms (7 days). */
+  LINK_TTL_MS: number(z.number().int().min(60_000), 7 * 86_400_000),
 });
 
 export interface TeamsConfig {
@@ -145,6 +151,8 @@ export function productionGaps(config: Config, needs: 'runtime' | 'database'): s
   if (!config.slack && !config.teams.authenticated)
     gaps.push('no chat platform is configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (Slack), or TEAMS_APP_ID and TEAMS_APP_PASSWORD (Teams)');
   if (config.teams.allowUnauthenticated) gaps.push('unauthenticated Teams is refused in production: set TEAMS_APP_ID');
+  if (config.PUBLIC_URL && !config.LINK_SECRET)
+    gaps.push('PUBLIC_URL is set without LINK_SECRET: run pages hold production details and are served only behind signed links');
   return gaps;
 }
 

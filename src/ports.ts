@@ -77,3 +77,9 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** Signed links to serve's pages (http/links.ts), posted with a run's messages; absent without PUBLIC_URL and LINK_SECRET. */
+export interface RunLinks {
+  runUrl(key: string, now: Date): string;
+  serviceUrl(service: string, now: Date): string;
+}

@@ -12,6 +12,8 @@ import type { Platform } from './domain/identity.ts';
 import { createExecutor } from './executors/registry.ts';
 import { createHttpHealthMonitor } from './monitors/http-health.ts';
 import { createPrometheusSource } from './monitors/prometheus.ts';
+import { createLinks } from './http/links.ts';
+import { mountPages } from './http/pages.ts';
 import { createBareApp, listen, mountHealth } from './http/server.ts';
 import { loadPlans } from './plans/catalog.ts';
 import { OutboxRelay } from './queue/relay.ts';
@@ -84,7 +86,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const relay = new OutboxRelay(database.db, connection, log, config.RELAY_INTERVAL_MS, config.QUEUE_PREFIX);
     relay.start();
     stops.push(() => relay.stop());
-    const ctx: AppContext = { db: database.db, plans, clock: systemClock, log, kickRelay: () => relay.kick() };
+    const links = config.PUBLIC_URL && config.LINK_SECRET ? createLinks(config.PUBLIC_URL, config.LINK_SECRET, config.LINK_TTL_MS) : null;
+    const ctx: AppContext = { db: database.db, plans, clock: systemClock, log, kickRelay: () => relay.kick(), links };
 
     const chats: Partial<Record<Platform, ChatPlatform>> = { ...options.chats };
     let slackApp: import('express').Express | null = null;
@@ -133,7 +136,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         executor: createExecutor({ cwd: PROJECT_ROOT, env: stepEnv }),
         monitor: createHttpHealthMonitor(stepEnv),
         metrics: createPrometheusSource(stepEnv),
-        chat: { db: database.db, chats, log },
+        chat: { db: database.db, chats, log, links },
       });
       const workers = startWorkers({
         handlers,
@@ -161,6 +164,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         warnings,
       );
       teamsRoute?.(app);
+      if (links) mountPages(app, ctx, links);
       const listening = await listen(app, config.PORT);
       server = listening;
       stops.push(

@@ -2,6 +2,7 @@ import { parseCommand, ROLLBACK_USAGE, USAGE } from '../domain/command.ts';
 import type { Actor } from '../domain/identity.ts';
 import { withLockLines } from '../domain/messages/lock-cards.ts';
 import { helpCard, statusCard, statusSummary } from '../domain/messages/status-card.ts';
+import { withReportLink } from '../domain/messages/words.ts';
 import { planCard } from '../domain/plan-card.ts';
 import type { Run, RunEvent } from '../domain/run.ts';
 import { activeLocks } from '../store/locks.ts';
@@ -39,7 +40,10 @@ export async function onCommand(ctx: AppContext, request: CommandRequest): Promi
       if (!command.run)
         return { kind: 'card', card: withLockLines(statusSummary(await activeRuns(ctx.db)), await activeLocks(ctx.db, ctx.clock.now()), ctx.clock.now()) };
       const run = await findRunByKey(ctx.db, command.run);
-      return run ? { kind: 'card', card: statusCard(run) } : text(`There is no run ${command.run}.`);
+      // A fresh link to the run's page: the way back in once an older link has expired.
+      return run
+        ? { kind: 'card', card: withReportLink(statusCard(run), ctx.links?.runUrl(run.key, ctx.clock.now()) ?? null) }
+        : text(`There is no run ${command.run}.`);
     }
     case 'lock':
     case 'unlock':

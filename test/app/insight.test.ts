@@ -4,16 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/shared/context.ts';
 import { onCommand } from '../../src/app/on-command.ts';
-import { recordEvent } from '../../src/app/shared/record-event.ts';
 import type { Reply } from '../../src/app/shared/replies.ts';
 import { plain } from '../../src/domain/cards.ts';
 import { formatDuration } from '../../src/domain/duration.ts';
-import { currentStep, isTerminal, type Run } from '../../src/domain/run.ts';
+import type { Run } from '../../src/domain/run.ts';
 import { loadPlanFile } from '../../src/plans/catalog.ts';
 import { saveCommitTime } from '../../src/store/history.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
 import { freshPostgres } from '../support/databases.ts';
 import { testContext } from '../support/context.ts';
+import { driveRun } from '../support/drive-runs.ts';
 
 const FLIGHTDECK = fileURLToPath(new URL('../../bin/flightdeck.js', import.meta.url));
 const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url));
@@ -46,30 +46,7 @@ describe('history and DORA figures from recorded runs', () => {
 
   const command = async (actor: typeof alice, text: string) => say(await onCommand(ctx, { actor, text, requestKey: null }));
   const run = async (key: string) => (await findRunByKey(ctx.db, key))!;
-  const record = async (current: Run, event: Parameters<typeof recordEvent>[2]) => {
-    tick(1_000);
-    const result = await recordEvent(ctx, current.id, event);
-    if (!result.ok) throw new Error(`${event.type} refused: ${result.error.message}`);
-  };
-
-  /** Plays the worker and bob until the run ends; checks are healthy unless `unhealthyChecks` says how many fail first. */
-  async function finish(key: string, unhealthyChecks = 0): Promise<Run> {
-    let failing = unhealthyChecks;
-    for (let current = await run(key); !isTerminal(current.state); current = await run(key)) {
-      const step = currentStep(current);
-      if (current.state === 'awaiting_decision') await record(current, { type: 'decision', decision: 'go', by: bob, rationale: null });
-      else if (current.watch || current.state === 'validating_rollback') {
-        const healthy = current.state === 'validating_rollback' || failing-- <= 0;
-        const versions =
-          current.state === 'validating_rollback' ? { requests: 20, answered: { [current.previousVersion!]: 20 }, unanswered: 0, detail: '' } : undefined;
-        await record(current, { type: 'check', seq: current.nextCheck, healthy, detail: healthy ? 'GET /health → 200' : 'GET /health → 503', versions });
-      } else if (step) {
-        await record(current, { type: 'step.started', stepId: step.id });
-        await record(current, { type: 'step.succeeded', stepId: step.id, summary: 'exit 0' });
-      } else throw new Error(`${key} is ${current.state} with nothing to do`);
-    }
-    return run(key);
-  }
+  const finish = (key: string, unhealthyChecks = 0) => driveRun(ctx, key, { approver: bob, unhealthyChecks, tick: () => tick(1_000) });
 
   it('with no runs, history and stats say so', async () => {
     expect(await command(alice, 'history demo')).toBe('History: demo (every environment)\nNo runs yet.');

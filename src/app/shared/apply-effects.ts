@@ -8,11 +8,12 @@ import { reminderCard, statusCard } from '../../domain/messages/status-card.ts';
 import { rollbackCard, stoppedCard, successCard, upcomingCard } from '../../domain/messages/announcements.ts';
 import { type Page, type Round } from '../../domain/page.ts';
 import { acknowledgeButton } from '../../domain/messages/page-cards.ts';
+import { withReportLink } from '../../domain/messages/words.ts';
 import type { Plan } from '../../domain/plan.ts';
 import { deploymentReport } from '../../domain/reports/deployment-report.ts';
 import { undecidedApprovers } from '../../domain/run-approval.ts';
 import type { Run } from '../../domain/run.ts';
-import type { ChatPlatform, MessageRef } from '../../ports.ts';
+import type { ChatPlatform, MessageRef, RunLinks } from '../../ports.ts';
 import { QUEUES, stepJobId, type ChatEffect, type NoticeJob, type TargetJob } from '../../queue/jobs.ts';
 import type { Db } from '../../store/db.ts';
 import { insertLockIfAbsent, lockRowFor, recordLockEvent, replaceLock } from '../../store/locks.ts';
@@ -124,6 +125,12 @@ export interface ChatDeps {
   db: Db;
   chats: Partial<Record<Platform, ChatPlatform>>;
   log: Logger;
+  /** Links to the run's page, added to its messages (a fresh one each time a message is drawn). */
+  links?: RunLinks | null;
+}
+
+function linked(deps: ChatDeps, run: Run, message: Card): Card {
+  return withReportLink(message, deps.links ? deps.links.runUrl(run.key, new Date()) : null);
 }
 
 export async function performChatEffect(deps: ChatDeps, runId: string, effect: ChatEffect): Promise<void> {
@@ -148,21 +155,22 @@ export async function performChatEffect(deps: ChatDeps, runId: string, effect: C
     }
     case 'announce': {
       if (effect.message === 'scheduled') {
-        await chat.postCard(channel, upcomingCard(run));
+        await chat.postCard(channel, linked(deps, run, upcomingCard(run)));
         return;
       }
       if (effect.message === 'stopped') {
-        await chat.postCard(channel, stoppedCard(run));
+        await chat.postCard(channel, linked(deps, run, stoppedCard(run)));
         return;
       }
-      await chat.postCard(channel, effect.message === 'success' ? successCard(run) : rollbackCard(run));
+      await chat.postCard(channel, linked(deps, run, effect.message === 'success' ? successCard(run) : rollbackCard(run)));
       const thread = await refreshStatus(deps, chat, run.id, channel, { onlyIfMissing: true });
-      await chat.postText(channel, deploymentReport(run), thread);
+      const page = deps.links ? `\n\nThe report's page (charts, downloads): ${deps.links.runUrl(run.key, new Date())}` : '';
+      await chat.postText(channel, `${deploymentReport(run)}${page}`, thread);
       return;
     }
     case 'page': {
       const page = effect.pageId ? await findPage(deps.db, effect.pageId) : null;
-      const ref = await chat.postCard(channel, pageCard(run, effect.reason, page ? acknowledgeButton(page) : undefined));
+      const ref = await chat.postCard(channel, linked(deps, run, pageCard(run, effect.reason, page ? acknowledgeButton(page) : undefined)));
       if (page) await keepPageMessage(deps, chat, page.id, run, ref);
       return;
     }
@@ -202,10 +210,10 @@ async function refreshStatus(
     const saved = await statusMessageOf(tx, runId, chat.platform);
     if (saved) {
       const ref = { channel: saved.channel, id: saved.messageId };
-      if (!options.onlyIfMissing) await chat.updateCard(ref, statusCard(run));
+      if (!options.onlyIfMissing) await chat.updateCard(ref, linked(deps, run, statusCard(run)));
       return ref;
     }
-    const ref = await chat.postCard(channel, statusCard(run));
+    const ref = await chat.postCard(channel, linked(deps, run, statusCard(run)));
     await saveStatusMessage(tx, runId, chat.platform, ref.channel, ref.id);
     return ref;
   });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { PlanCatalog } from '../../plans/catalog.ts';
-import type { Clock } from '../../ports.ts';
+import type { Clock, RunLinks } from '../../ports.ts';
 import type { Db } from '../../store/db.ts';
 
 /** What every use case needs: the store, the plans, the clock, and a nudge for the outbox relay. */
@@ -11,4 +11,6 @@ export interface AppContext {
   log: Logger;
   /** Tells the local relay that new outbox rows are waiting (it also polls, so a missed nudge only delays). */
   kickRelay(): void;
+  /** Links to the run and service pages, when serve has them (PUBLIC_URL and LINK_SECRET). */
+  links?: RunLinks | null;
 }

@@ -1,4 +1,4 @@
-import type { Text } from '../cards.ts';
+import type { Card, Text } from '../cards.ts';
 import { formatDuration } from '../duration.ts';
 import { mentionOf } from '../identity.ts';
 import type { Decision, Run } from '../run.ts';
@@ -31,4 +31,11 @@ export function joinMentions(mentions: ReturnType<typeof mentionOf>[]): Text {
 
 export function elapsed(from: string, to: string | null): string {
   return to ? formatDuration(Date.parse(to) - Date.parse(from)) : 'in progress';
+}
+
+/** A message about a run, with the link to its page (the report) at the end of its context line. */
+export function withReportLink(card: Card, url: string | null): Card {
+  if (!url) return card;
+  const context = card.context ?? [];
+  return { ...card, context: [...context, ...(context.length ? [' · '] : []), `📄 Report: ${url}`] };
 }
