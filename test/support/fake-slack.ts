@@ -16,6 +16,8 @@ export class FakeSlack {
   private server: Server | null = null;
   private nextTs = 1;
   url = '';
+  /** Set by a FakeSocketMode: what `apps.connections.open` answers (a fresh ws:// URL each call). */
+  socketModeUrl: (() => string) | null = null;
 
   async start(): Promise<this> {
     this.server = createServer((request, response) => {
@@ -79,6 +81,9 @@ export class FakeSlack {
       // Users as Slack describes them: everyone in the test workspace is in Berlin.
       case 'users.info':
         return { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), tz: 'Europe/Berlin', tz_offset: 3600 } };
+      // Socket Mode: the app-level token asks where to connect.
+      case 'apps.connections.open':
+        return this.socketModeUrl ? { ok: true, url: this.socketModeUrl() } : { ok: false, error: 'not_allowed_token_type' };
       case 'auth.test':
         return { ok: true, user_id: 'UFLIGHTDECK', bot_id: 'BFLIGHTDECK', team_id: 'T0TEST' };
       default:
