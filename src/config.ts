@@ -82,6 +82,9 @@ const envSchema = z.object({
   RELAY_INTERVAL_MS: number(z.number().int().min(10), 250),
 });
 
+/** Every variable Flightdeck reads (the deployment manifests may set only these; a test checks them). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export interface TeamsConfig {
   appId: string;
   appPassword: string;
