@@ -112,6 +112,12 @@ describe('Slack over Socket Mode', () => {
 
   it('a disconnect from Slack: the client reconnects on a new connection, and that one works', async () => {
     socket.disconnect('refresh_requested');
+    // Between the old connection closing and the new one's hello, serve says it is not ready, naming Slack.
+    const unready = await waitFor('not ready while reconnecting', async () => {
+      const response = await fetch(`${base()}/health/ready`);
+      return response.status === 503 && ((await response.json()) as { checks: { name: string; ok: boolean; error?: string }[] });
+    });
+    expect(unready.checks).toContainEqual({ name: 'slack', ok: false, error: expect.stringContaining('Socket Mode connection is not open') });
     await waitFor('the second connection', async () => socket.open().length === 1 && socket.open()[0]!.number === 2, 30_000);
     expect(slack.called('apps.connections.open')).toHaveLength(2);
     expect(socket.connections.map((connection) => ({ number: connection.number, open: connection.open }))).toEqual([
@@ -122,6 +128,19 @@ describe('Slack over Socket Mode', () => {
     expect(answer.ack.connection).toBe(2);
     expect(answer.json.text).toContain('/deploy start');
     await waitFor('ready again', async () => (await fetch(`${base()}/health/ready`)).status === 200);
+  });
+
+  it('a worker alone opens no connection: only serve receives from Slack', async () => {
+    const before = slack.called('apps.connections.open').length;
+    const worker = await startFlightdeck(
+      { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url },
+      { http: false, worker: true },
+      {},
+      { SLACK_APP_TOKEN: APP_TOKEN, SLACK_SIGNING_SECRET: '' },
+    );
+    await worker.stop();
+    expect(slack.called('apps.connections.open')).toHaveLength(before);
+    expect(socket.open()).toHaveLength(1);
   });
 
   it('every envelope was acked by its own id, and the app sent nothing else', () => {
