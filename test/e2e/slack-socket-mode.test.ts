@@ -143,6 +143,22 @@ describe('Slack over Socket Mode', () => {
     expect(socket.open()).toHaveLength(1);
   });
 
+  it('an app token Slack refuses stops serve with one line saying which setting', async () => {
+    const refusing = await new FakeSlack().start(); // no Socket Mode server behind it: apps.connections.open answers invalid_auth
+    try {
+      const starting = startFlightdeck(
+        { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: refusing.url },
+        { http: true, worker: false },
+        {},
+        { SLACK_APP_TOKEN: 'xapp-1-revoked', SLACK_SIGNING_SECRET: '' },
+      );
+      await expect(starting).rejects.toThrow(/^Slack Socket Mode could not connect \(invalid_auth\): check SLACK_APP_TOKEN/);
+      expect(refusing.called('apps.connections.open').map((call) => call.token)).toEqual(['xapp-1-revoked']);
+    } finally {
+      await refusing.stop();
+    }
+  });
+
   it('every envelope was acked by its own id, and the app sent nothing else', () => {
     expect(socket.acks.length).toBeGreaterThanOrEqual(7);
     expect(new Set(socket.acks.map((ack) => ack.envelopeId)).size).toBe(socket.acks.length);

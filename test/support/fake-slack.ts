@@ -83,7 +83,8 @@ export class FakeSlack {
         return { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), tz: 'Europe/Berlin', tz_offset: 3600 } };
       // Socket Mode: the app-level token asks where to connect.
       case 'apps.connections.open':
-        return this.socketModeUrl ? { ok: true, url: this.socketModeUrl() } : { ok: false, error: 'not_allowed_token_type' };
+        // Without a Socket Mode server, the token is refused as Slack refuses a revoked one.
+        return this.socketModeUrl ? { ok: true, url: this.socketModeUrl() } : { ok: false, error: 'invalid_auth' };
       case 'auth.test':
         return { ok: true, user_id: 'UFLIGHTDECK', bot_id: 'BFLIGHTDECK', team_id: 'T0TEST' };
       default:

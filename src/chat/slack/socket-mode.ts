@@ -1,4 +1,5 @@
 import { App, SocketModeReceiver } from '@slack/bolt';
+import { ConfigError } from '../../config.ts';
 import { boltAppOptions, boltLogger, serveFlightdeck, type SlackCommonOptions } from './bolt.ts';
 
 export interface SlackSocketModeOptions extends SlackCommonOptions {
@@ -46,7 +47,13 @@ export async function startSlackSocketMode(options: SlackSocketModeOptions): Pro
     if (open) log.warn('slack socket mode connection closed; reconnecting');
     open = false;
   });
-  await app.start();
+  try {
+    await app.start();
+  } catch (error) {
+    // Slack refused the token (invalid_auth, account_inactive, …) or could not be reached: say which setting, in one line.
+    const reason = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
+    throw new ConfigError(`Slack Socket Mode could not connect (${reason}): check SLACK_APP_TOKEN, an app-level token (xapp-…) with connections:write`);
+  }
   return {
     connected: () => open,
     async stop() {
