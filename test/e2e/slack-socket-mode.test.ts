@@ -165,3 +165,31 @@ describe('Slack over Socket Mode', () => {
     expect(socket.strays).toEqual([]);
   });
 });
+
+describe('Slack over Socket Mode, stopping', () => {
+  it('an envelope being handled when serve stops is still acked before the connection closes', async () => {
+    const db = await freshPostgres();
+    const slack = await new FakeSlack().start();
+    const socket = await new FakeSocketMode(slack).start();
+    try {
+      const runtime = await startFlightdeck(
+        { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url },
+        { http: true, worker: false },
+        {},
+        { SLACK_APP_TOKEN: APP_TOKEN, SLACK_SIGNING_SECRET: '' },
+      );
+      // `--at` makes the command ask Slack for the user's zone first; a slow users.info keeps it in flight.
+      slack.delays['users.info'] = 800;
+      const answer = socket.deliver(slashCommandBody({ text: 'start demo 1.1.0 --at 23:59', ...alice }));
+      await waitFor('the command in flight', async () => slack.called('users.info').length > 0);
+      const stopping = runtime.stop();
+      expect((await answer).json).toMatchObject({ response_type: 'ephemeral', text: expect.any(String) });
+      await stopping;
+      await waitFor('the connection closed', async () => socket.open().length === 0);
+    } finally {
+      await socket.stop();
+      await slack.stop();
+      await db.drop();
+    }
+  });
+});

@@ -18,6 +18,8 @@ export class FakeSlack {
   url = '';
   /** Set by a FakeSocketMode: what `apps.connections.open` answers (a fresh ws:// URL each call). */
   socketModeUrl: (() => string) | null = null;
+  /** Answer these methods this many ms late (a slow Slack), to catch work in flight. The call is recorded at once. */
+  readonly delays: Record<string, number> = {};
 
   async start(): Promise<this> {
     this.server = createServer((request, response) => {
@@ -27,8 +29,13 @@ export class FakeSlack {
         const method = (request.url ?? '').replace(/^\/api\//, '').replace(/^\//, '');
         const args = parseBody(body, request.headers['content-type'] ?? '');
         this.calls.push({ method, args, token: request.headers.authorization?.replace(/^Bearer /, '') });
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(this.answer(method, args)));
+        const reply = () => {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify(this.answer(method, args)));
+        };
+        const delay = this.delays[method];
+        if (delay) setTimeout(reply, delay);
+        else reply();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

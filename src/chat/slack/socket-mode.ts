@@ -2,6 +2,9 @@ import { App, SocketModeReceiver } from '@slack/bolt';
 import { ConfigError } from '../../config.ts';
 import { boltAppOptions, boltLogger, serveFlightdeck, type SlackCommonOptions } from './bolt.ts';
 
+/** Slack's deadline for acking an envelope. */
+const ACK_DEADLINE_MS = 3_000;
+
 export interface SlackSocketModeOptions extends SlackCommonOptions {
   /** The app-level token (xapp-…, connections:write): it opens the connection; the bot token still posts. */
   appToken: string;
@@ -38,6 +41,19 @@ export async function startSlackSocketMode(options: SlackSocketModeOptions): Pro
   const app = new App({ receiver, socketMode: true, appToken: options.appToken, ...boltAppOptions(options, logger) });
   serveFlightdeck(app, options);
 
+  // Envelopes being handled: on stop they may finish and ack (within Slack's 3 s) before the connection closes.
+  const inFlight = new Set<Promise<void>>();
+  const processEvent = app.processEvent.bind(app);
+  app.processEvent = (event) => {
+    const handling = processEvent(event);
+    inFlight.add(handling);
+    handling.then(
+      () => inFlight.delete(handling),
+      () => inFlight.delete(handling),
+    );
+    return handling;
+  };
+
   let open = false;
   receiver.client.on('connected', () => {
     open = true;
@@ -58,6 +74,7 @@ export async function startSlackSocketMode(options: SlackSocketModeOptions): Pro
     connected: () => open,
     async stop() {
       open = false;
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => setTimeout(resolve, ACK_DEADLINE_MS).unref())]);
       await app.stop();
     },
   };
