@@ -14,8 +14,11 @@ import { parseAllDocuments } from 'yaml';
 import { kustomizeBuild, listed, yamlFilesIn, type K8sObject } from '../support/kustomize.ts';
 
 const K8S = join(PROJECT_ROOT, 'manifests/k8s');
-const VARIANTS = ['http', 'socket-mode'] as const;
-const FOLDERS = ['base', ...VARIANTS];
+/** Every kustomization under manifests/k8s, found rather than listed, so none escapes the checks below. */
+const FOLDERS = readdirSync(K8S, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && existsSync(join(K8S, entry.name, 'kustomization.yaml')))
+  .map((entry) => entry.name)
+  .sort();
 /** Offline validators generated from the Kubernetes OpenAPI schemas, by apiVersion/kind. */
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
@@ -45,6 +48,11 @@ const containerOf = (objects: K8sObject[], name: 'flightdeck-serve' | 'flightdec
 const envOf = (container: any, name: string) => (container.env as any[]).find((entry) => entry.name === name);
 
 describe('Kubernetes manifests (manifests/k8s, kustomize)', () => {
+  it('has the base and its two variants, and nothing else of YAML beside them', () => {
+    expect(FOLDERS).toEqual(['base', 'http', 'socket-mode']);
+    expect(yamlFilesIn(K8S)).toEqual([]);
+  });
+
   it.each(FOLDERS)('%s: every file its kustomization lists exists, and every resource file is listed', (folder) => {
     const dir = join(K8S, folder);
     for (const file of listed(dir)) expect(existsSync(resolve(dir, file)), `${folder}/kustomization.yaml lists ${file}`).toBe(true);
