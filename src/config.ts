@@ -34,8 +34,17 @@ const envSchema = z.object({
   PGLITE_DIR: optionalText,
   /** Redis; unset → a redis-server child process on a free port (demo, tests). */
   REDIS_URL: optionalUrl(['redis', 'rediss']),
+  /** Slack over HTTP (Events API request URLs): requests are checked with this secret. */
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_BOT_TOKEN: optionalText,
+  /** Slack over Socket Mode: an app-level token (connections:write). Set → no public URL and no signing secret are needed. */
+  SLACK_APP_TOKEN: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^xapp-/, 'must be an app-level token (xapp-…, with the connections:write scope)')
+      .optional(),
+  ),
   /** Points the Slack Web API client elsewhere (tests, proxies). Must end with a slash. */
   SLACK_API_URL: optionalUrl(['http', 'https']),
   /** Only this workspace's requests are served (its `T…` id, Slack's `team_id`); unset → any workspace whose requests are signed with our secret. */
@@ -79,6 +88,9 @@ const envSchema = z.object({
   LINK_TTL_MS: number(z.number().int().min(60_000), 7 * 86_400_000),
 });
 
+/** Every variable Flightdeck reads (the deployment manifests may set only these; a test checks them). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export interface TeamsConfig {
   appId: string;
   appPassword: string;
@@ -93,8 +105,13 @@ export interface TeamsConfig {
 /** Teams is served (and posted to) when it can authenticate, or when unauthenticated use was asked for by name. */
 export const teamsServed = (teams: TeamsConfig): boolean => teams.authenticated || teams.allowUnauthenticated;
 
+/** How Slack reaches us: signed HTTP requests to /slack/events, or a Socket Mode connection we open (no public URL). */
+export type SlackTransport = { mode: 'http'; signingSecret: string } | { mode: 'socket'; appToken: string };
+
+export type SlackConfig = SlackTransport & { botToken: string; apiUrl: string | undefined; teamId: string | undefined };
+
 export type Config = z.infer<typeof envSchema> & {
-  slack: { signingSecret: string; botToken: string; apiUrl: string | undefined; teamId: string | undefined } | null;
+  slack: SlackConfig | null;
   teams: TeamsConfig;
 };
 
@@ -107,13 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Flightdeck's configuration is not valid:\n${lines.join('\n')}`);
   }
   const values = parsed.data;
-  if (Boolean(values.SLACK_SIGNING_SECRET) !== Boolean(values.SLACK_BOT_TOKEN)) {
-    throw new ConfigError("Flightdeck's configuration is not valid:\n  SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN go together: set both or neither");
-  }
-  const slack =
-    values.SLACK_SIGNING_SECRET && values.SLACK_BOT_TOKEN
-      ? { signingSecret: values.SLACK_SIGNING_SECRET, botToken: values.SLACK_BOT_TOKEN, apiUrl: values.SLACK_API_URL, teamId: values.SLACK_TEAM_ID }
-      : null;
+  const slack = slackConfig(values);
   if (values.NODE_ENV === 'production' && !values.TEAMS_APP_ID && (values.TEAMS_APP_PASSWORD || values.TEAMS_TENANT_ID)) {
     throw new ConfigError(
       "Flightdeck's configuration is not valid:\n  TEAMS_APP_ID is required when Teams is configured in production (without it botbuilder turns authentication off)",
@@ -136,6 +147,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /**
+ * Socket Mode when an app-level token is set (the signing secret, if also set, is then unused: nothing
+ * arrives over HTTP to check); otherwise HTTP, where the secret and the bot token go together.
+ */
+function slackConfig(values: z.infer<typeof envSchema>): SlackConfig | null {
+  const where = { apiUrl: values.SLACK_API_URL, teamId: values.SLACK_TEAM_ID };
+  if (values.SLACK_APP_TOKEN) {
+    if (!values.SLACK_BOT_TOKEN)
+      throw new ConfigError(
+        "Flightdeck's configuration is not valid:\n  SLACK_APP_TOKEN (Socket Mode) needs SLACK_BOT_TOKEN too: the app token only opens the connection, the bot token posts",
+      );
+    return { mode: 'socket', appToken: values.SLACK_APP_TOKEN, botToken: values.SLACK_BOT_TOKEN, ...where };
+  }
+  if (Boolean(values.SLACK_SIGNING_SECRET) !== Boolean(values.SLACK_BOT_TOKEN)) {
+    throw new ConfigError(
+      "Flightdeck's configuration is not valid:\n  SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN go together: set both or neither (or SLACK_APP_TOKEN and SLACK_BOT_TOKEN for Socket Mode)",
+    );
+  }
+  return values.SLACK_SIGNING_SECRET && values.SLACK_BOT_TOKEN
+    ? { mode: 'http', signingSecret: values.SLACK_SIGNING_SECRET, botToken: values.SLACK_BOT_TOKEN, ...where }
+    : null;
+}
+
+/**
  * What a production process lacks, one line per gap (empty when nothing). Production never runs on the
  * embedded stand-ins: PGlite keeps one process's data (in memory unless PGLITE_DIR) and a private Redis
  * dies with its process, so replicas would not share runs and queued work would be lost; and a Flightdeck
@@ -149,7 +183,9 @@ export function productionGaps(config: Config, needs: 'runtime' | 'database'): s
   if (needs === 'database') return gaps;
   if (!config.REDIS_URL) gaps.push('REDIS_URL is not set: production does not start a private redis-server (redis://host:6379)');
   if (!config.slack && !config.teams.authenticated)
-    gaps.push('no chat platform is configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (Slack), or TEAMS_APP_ID and TEAMS_APP_PASSWORD (Teams)');
+    gaps.push(
+      'no chat platform is configured: set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Slack Socket Mode) or with SLACK_SIGNING_SECRET (Slack over HTTP), or TEAMS_APP_ID and TEAMS_APP_PASSWORD (Teams)',
+    );
   if (config.teams.allowUnauthenticated) gaps.push('unauthenticated Teams is refused in production: set TEAMS_APP_ID');
   if (config.PUBLIC_URL && !config.LINK_SECRET)
     gaps.push('PUBLIC_URL is set without LINK_SECRET: run pages hold production details and are served only behind signed links');

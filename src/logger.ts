@@ -6,7 +6,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     {
       level,
       base: { app: 'flightdeck' },
-      redact: { paths: ['*.token', '*.botToken', '*.signingSecret', 'headers.authorization', '*.password'], censor: '[secret]' },
+      redact: { paths: ['*.token', '*.botToken', '*.signingSecret', '*.appToken', 'headers.authorization', '*.password'], censor: '[secret]' },
     },
     destination ?? pino.destination(2),
   );

@@ -25,7 +25,10 @@ async function main(argv: string[]): Promise<number> {
       const { startRuntime } = await import('./runtime.ts');
       const runtime = await startRuntime({ config, log, http: command === 'serve', worker: command === 'worker' });
       log.info({ port: runtime.port, database: runtime.database.kind }, `flightdeck ${command} started`);
-      if (command === 'serve' && !config.slack) log.warn('Slack is not configured (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN): /slack/events is not served');
+      if (command === 'serve' && !config.slack)
+        log.warn('Slack is not configured (SLACK_BOT_TOKEN with SLACK_APP_TOKEN for Socket Mode, or with SLACK_SIGNING_SECRET for HTTP): Slack is not served');
+      if (command === 'serve' && config.slack)
+        log.info({ mode: config.slack.mode }, `slack served over ${config.slack.mode === 'socket' ? 'Socket Mode' : 'HTTP'}`);
       await untilSignal();
       await runtime.stop();
       return 0;

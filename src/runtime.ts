@@ -14,7 +14,7 @@ import { createHttpHealthMonitor } from './monitors/http-health.ts';
 import { createPrometheusSource } from './monitors/prometheus.ts';
 import { createLinks } from './http/links.ts';
 import { mountPages } from './http/pages.ts';
-import { createBareApp, listen, mountHealth } from './http/server.ts';
+import { createBareApp, listen, mountHealth, type Readiness } from './http/server.ts';
 import { loadPlans } from './plans/catalog.ts';
 import { OutboxRelay } from './queue/relay.ts';
 import { startWorkers } from './queue/worker.ts';
@@ -91,19 +91,26 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     const chats: Partial<Record<Platform, ChatPlatform>> = { ...options.chats };
     let slackApp: import('express').Express | null = null;
+    const slackChecks: Readiness[] = [];
     if (config.slack) {
       const { SlackChat } = await import('./chat/slack/web-chat.ts');
       chats.slack = new SlackChat(config.slack.botToken, { apiUrl: config.slack.apiUrl, retries: config.NODE_ENV === 'test' ? 0 : 10 });
-      if (options.http) {
+      const slackIn = { ctx, botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, teamId: config.slack.teamId, log };
+      if (options.http && config.slack.mode === 'http') {
         const { createSlackApp } = await import('./chat/slack/bolt.ts');
-        slackApp = createSlackApp({
-          ctx,
-          signingSecret: config.slack.signingSecret,
-          botToken: config.slack.botToken,
-          apiUrl: config.slack.apiUrl,
-          teamId: config.slack.teamId,
-          log,
-        }).express;
+        slackApp = createSlackApp({ ...slackIn, signingSecret: config.slack.signingSecret }).express;
+      }
+      if (options.http && config.slack.mode === 'socket') {
+        // Socket Mode: serve opens the connection (no /slack/events route), and is ready only while it is open.
+        const { startSlackSocketMode } = await import('./chat/slack/socket-mode.ts');
+        const socket = await startSlackSocketMode({ ...slackIn, appToken: config.slack.appToken });
+        stops.push(() => socket.stop());
+        slackChecks.push({
+          name: 'slack',
+          check: async () => {
+            if (!socket.connected()) throw new Error('the Socket Mode connection is not open (reconnecting)');
+          },
+        });
       }
     }
 
@@ -157,10 +164,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (options.http) {
       const app = mountHealth(
         slackApp ?? createBareApp(),
-        [
-          { name: 'database', check: () => database.ping() },
-          { name: 'redis', check: async () => void (await connection.ping()) },
-        ],
+        [{ name: 'database', check: () => database.ping() }, { name: 'redis', check: async () => void (await connection.ping()) }, ...slackChecks],
         warnings,
       );
       teamsRoute?.(app);

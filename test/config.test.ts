@@ -50,7 +50,22 @@ describe('loadConfig', () => {
     expect(problemsOf({ SLACK_SIGNING_SECRET: 'secret' })).toContain('SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN go together');
     expect(problemsOf({ SLACK_BOT_TOKEN: 'xoxb-1' })).toContain('SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN go together');
     const config = loadConfig({ SLACK_SIGNING_SECRET: 'secret', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_API_URL: 'http://127.0.0.1:9/api/' });
-    expect(config.slack).toEqual({ signingSecret: 'secret', botToken: 'xoxb-1', apiUrl: 'http://127.0.0.1:9/api/', teamId: undefined });
+    expect(config.slack).toEqual({ mode: 'http', signingSecret: 'secret', botToken: 'xoxb-1', apiUrl: 'http://127.0.0.1:9/api/', teamId: undefined });
+  });
+
+  it('chooses Socket Mode when an app-level token is set: no signing secret needed, the bot token still is', () => {
+    expect(loadConfig({ SLACK_APP_TOKEN: 'xapp-1-A1-2-abc', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_TEAM_ID: 'T0123ABCD' }).slack).toEqual({
+      mode: 'socket',
+      appToken: 'xapp-1-A1-2-abc',
+      botToken: 'xoxb-1',
+      apiUrl: undefined,
+      teamId: 'T0123ABCD',
+    });
+    // A signing secret left over from HTTP does not switch it back: nothing arrives over HTTP to check.
+    expect(loadConfig({ SLACK_APP_TOKEN: 'xapp-1', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slack?.mode).toBe('socket');
+    expect(problemsOf({ SLACK_APP_TOKEN: 'xapp-1' })).toContain('SLACK_APP_TOKEN (Socket Mode) needs SLACK_BOT_TOKEN too');
+    expect(problemsOf({ SLACK_APP_TOKEN: 'xoxb-1', SLACK_BOT_TOKEN: 'xoxb-1' })).toMatch(/^ {2}SLACK_APP_TOKEN: must be an app-level token \(xapp-/m);
+    expect(loadConfig({ SLACK_APP_TOKEN: '', SLACK_BOT_TOKEN: '' }).slack).toBeNull();
   });
 
   it('treats empty variables as unset, as .env files write them', () => {
@@ -100,8 +115,9 @@ describe('loadConfig', () => {
         expect.stringMatching(/^no chat platform is configured/),
       ]);
     });
-    it('is satisfied by Postgres, Redis and Slack or an authenticated Teams', () => {
+    it('is satisfied by Postgres, Redis and Slack (over HTTP or Socket Mode) or an authenticated Teams', () => {
       expect(productionGaps(loadConfig({ NODE_ENV: 'production', ...services, ...slack }), 'runtime')).toEqual([]);
+      expect(productionGaps(loadConfig({ NODE_ENV: 'production', ...services, SLACK_APP_TOKEN: 'xapp-1', SLACK_BOT_TOKEN: 'xoxb-1' }), 'runtime')).toEqual([]);
       expect(productionGaps(loadConfig({ NODE_ENV: 'production', ...services, TEAMS_APP_ID: 'app', TEAMS_APP_PASSWORD: 'pw' }), 'runtime')).toEqual([]);
     });
     it('migrate needs only the database', () => {

@@ -7,10 +7,11 @@ import { waitFor, runReaching } from '../support/flightdeck.ts';
 import { startDriver, type Driver } from '../support/platforms.ts';
 
 /**
- * The same scenarios on every chat platform, through each platform's real stack (Bolt, botbuilder)
- * and a real worker. A feature built for one platform and not the other fails here.
+ * The same scenarios on every chat platform, through each platform's real stack (Bolt over HTTP, Bolt over
+ * Socket Mode, botbuilder) and a real worker. A feature built for one platform (or one way in) and not the
+ * other fails here.
  */
-describe.each(['slack', 'teams'] as const)('on %s', (platform) => {
+describe.each(['slack', 'slack-socket', 'teams'] as const)('on %s', (platform) => {
   let chat: Driver;
   beforeAll(async () => {
     chat = await startDriver(platform);

@@ -16,6 +16,10 @@ export class FakeSlack {
   private server: Server | null = null;
   private nextTs = 1;
   url = '';
+  /** Set by a FakeSocketMode: what `apps.connections.open` answers (a fresh ws:// URL each call). */
+  socketModeUrl: (() => string) | null = null;
+  /** Answer these methods this many ms late (a slow Slack), to catch work in flight. The call is recorded at once. */
+  readonly delays: Record<string, number> = {};
 
   async start(): Promise<this> {
     this.server = createServer((request, response) => {
@@ -25,8 +29,13 @@ export class FakeSlack {
         const method = (request.url ?? '').replace(/^\/api\//, '').replace(/^\//, '');
         const args = parseBody(body, request.headers['content-type'] ?? '');
         this.calls.push({ method, args, token: request.headers.authorization?.replace(/^Bearer /, '') });
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(this.answer(method, args)));
+        const reply = () => {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify(this.answer(method, args)));
+        };
+        const delay = this.delays[method];
+        if (delay) setTimeout(reply, delay);
+        else reply();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -79,6 +88,10 @@ export class FakeSlack {
       // Users as Slack describes them: everyone in the test workspace is in Berlin.
       case 'users.info':
         return { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), tz: 'Europe/Berlin', tz_offset: 3600 } };
+      // Socket Mode: the app-level token asks where to connect.
+      case 'apps.connections.open':
+        // Without a Socket Mode server, the token is refused as Slack refuses a revoked one.
+        return this.socketModeUrl ? { ok: true, url: this.socketModeUrl() } : { ok: false, error: 'invalid_auth' };
       case 'auth.test':
         return { ok: true, user_id: 'UFLIGHTDECK', bot_id: 'BFLIGHTDECK', team_id: 'T0TEST' };
       default:

@@ -5,9 +5,10 @@ import type { Runtime } from '../../src/runtime.ts';
 import { freshPostgres, freshQueuePrefix } from './databases.ts';
 import { FakeConnector } from './fake-connector.ts';
 import { FakeSlack } from './fake-slack.ts';
+import { FakeSocketMode } from './fake-socket-mode.ts';
 import { demoServiceEnv, startFlightdeck, stopDemoService, waitFor } from './flightdeck.ts';
 import { decisionInputIds } from '../../src/chat/teams/parse.ts';
-import { clickAndDecide, isDecisionAction, type DecisionInput } from './slack-decisions.ts';
+import { clickAndDecide, isDecisionAction, type DecisionInput, type SlackPost } from './slack-decisions.ts';
 import { blockActionBody, slackHeaders, slashCommandBody } from './slack-requests.ts';
 
 export type Person = 'alice' | 'bob' | 'carol' | 'mallory' | 'dave';
@@ -22,6 +23,10 @@ const PEOPLE: Record<Person, { slack: string; teams: string }> = {
 };
 const TEAMS_CHANNEL = '19:demo-deploys@thread.tacv2';
 const BOT = { id: '28:flightdeck-bot', name: 'Flightdeck' };
+const APP_TOKEN = 'xapp-1-A0FLIGHTDECK-1-platforms';
+
+/** A chat platform and how it reaches Flightdeck: Slack over HTTP (signed requests) or over Socket Mode (envelopes), Teams. */
+export type Transport = 'slack' | 'slack-socket' | 'teams';
 
 /** One chat platform, driven as its users drive it: what a shared scenario needs and nothing more. */
 export interface Driver {
@@ -42,9 +47,11 @@ export interface Driver {
   stop(): Promise<void>;
 }
 
-export async function startDriver(platform: 'slack' | 'teams', options: { plansDir?: string } = {}): Promise<Driver> {
+export async function startDriver(transport: Transport, options: { plansDir?: string } = {}): Promise<Driver> {
   const db = await freshPostgres();
   const slack = await new FakeSlack().start();
+  // Socket Mode: Flightdeck holds a connection to this stand-in and gets no signing secret at all.
+  const socket = transport === 'slack-socket' ? await new FakeSocketMode(slack).start() : null;
   const connector = await new FakeConnector().start();
   const demo = await demoServiceEnv();
   const services = {
@@ -55,16 +62,26 @@ export async function startDriver(platform: 'slack' | 'teams', options: { plansD
     ...(options.plansDir ? { plansDir: options.plansDir } : {}),
   };
   // Teams here is the fake connector's, with no app id: unauthenticated by name (the flag), never by default.
-  const runtime = await startFlightdeck(services, { http: true, worker: true }, demo, { TEAMS_ALLOW_UNAUTHENTICATED: 'true' });
+  const extra: Record<string, string> = { TEAMS_ALLOW_UNAUTHENTICATED: 'true', ...(socket ? { SLACK_APP_TOKEN: APP_TOKEN, SLACK_SIGNING_SECRET: '' } : {}) };
+  const runtime = await startFlightdeck(services, { http: true, worker: true }, demo, extra);
   const base = `http://127.0.0.1:${runtime.port}`;
   const stop = async () => {
     await runtime.stop();
     stopDemoService(demo);
+    await socket?.stop();
     await slack.stop();
     await connector.stop();
     await db.drop();
   };
-  return platform === 'slack' ? slackDriver(runtime, base, slack, stop) : await teamsDriver(runtime, base, connector, stop);
+  if (transport === 'teams') return teamsDriver(runtime, base, connector, stop);
+  const post: SlackPost = socket
+    ? (body) => socket.deliver(body)
+    : async (body, headers) => {
+        const response = await fetch(`${base}/slack/events`, { method: 'POST', body, headers });
+        const text = await response.text();
+        return { status: response.status, text, json: text ? JSON.parse(text) : null };
+      };
+  return slackDriver(runtime, post, slack, stop);
 }
 
 /** What a Slack user reads: mrkdwn's escapes undone. */
@@ -72,28 +89,24 @@ function visible(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
-function slackDriver(runtime: Runtime, base: string, slack: FakeSlack, stop: () => Promise<void>): Driver {
-  const post = async (body: string) => fetch(`${base}/slack/events`, { method: 'POST', body, headers: slackHeaders(body) });
+/** Slack as its users drive it, over either transport: `post` takes a request as Slack would POST it and returns the ack. */
+function slackDriver(runtime: Runtime, post: SlackPost, slack: FakeSlack, stop: () => Promise<void>): Driver {
+  const send = (body: string) => post(body, slackHeaders(body));
   return {
     platform: 'slack',
     runtime,
     async command(person, text) {
-      const response = await post(slashCommandBody({ text, userId: PEOPLE[person].slack, userName: person }));
-      return visible(JSON.stringify(await response.json()));
+      const response = await send(slashCommandBody({ text, userId: PEOPLE[person].slack, userName: person }));
+      return visible(JSON.stringify(response.json));
     },
     async click(person, action, runId, form = {}) {
       const before = slack.called('chat.postEphemeral').length;
       if (isDecisionAction(action)) {
-        const asJson = async (body: string) => {
-          const response = await post(body);
-          const text = await response.text();
-          return { status: response.status, text, json: text ? JSON.parse(text) : null };
-        };
-        const { submission } = await clickAndDecide(asJson, slack, { actionId: action, runId, userId: PEOPLE[person].slack, userName: person, ...form });
+        const { submission } = await clickAndDecide(post, slack, { actionId: action, runId, userId: PEOPLE[person].slack, userName: person, ...form });
         // A refusal about an input stays in the form, on that input.
         if (submission?.json?.response_action === 'errors') return visible(Object.values(submission.json.errors as Record<string, string>).join(' '));
       } else {
-        await post(blockActionBody({ actionId: action, runId, userId: PEOPLE[person].slack, userName: person }));
+        await send(blockActionBody({ actionId: action, runId, userId: PEOPLE[person].slack, userName: person }));
       }
       const answer = await waitFor('the private answer', async () => slack.called('chat.postEphemeral')[before]);
       return visible(slack.textOf(answer));

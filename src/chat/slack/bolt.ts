@@ -26,9 +26,9 @@ const OTHER_RUN_CLICK = /^run\.(?!(?:go|no_go|defer)$)/;
 /** Which modal block shows a refusal about an input. */
 const INPUT_BLOCK = { rationale: DECISION_INPUTS.rationale, acknowledged: DECISION_INPUTS.acknowledge } as const;
 
-export interface SlackAppOptions {
+/** What both transports (HTTP and Socket Mode) need to build Flightdeck's Bolt app. */
+export interface SlackCommonOptions {
   ctx: AppContext;
-  signingSecret: string;
   botToken: string;
   apiUrl?: string | undefined;
   /** SLACK_TEAM_ID: serve this workspace only; requests from another are answered politely and do nothing. */
@@ -42,13 +42,17 @@ export interface SlackAppOptions {
   botUserId?: string;
 }
 
+export interface SlackAppOptions extends SlackCommonOptions {
+  signingSecret: string;
+}
+
 /**
- * Slack in: Bolt's ExpressReceiver on /slack/events. Order of work for every request:
+ * Slack in over HTTP: Bolt's ExpressReceiver on /slack/events. Order of work for every request:
  * headers present and timestamp fresh (here) → signature (Bolt) → parse (zod) → use case → ack.
  * `express` (= receiver.app) can serve other routes; nothing parses bodies globally, Bolt needs the raw body.
  */
 export function createSlackApp(options: SlackAppOptions): { app: App; receiver: ExpressReceiver; express: Express } {
-  const { ctx, log } = options;
+  const { log } = options;
   const server = express();
   // Registered before the receiver adds its router, so it runs first.
   server.post(SLACK_ENDPOINT, requireFreshSignatureHeaders(log));
@@ -61,8 +65,14 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     processBeforeResponse: false,
     bodyLimit: BODY_LIMIT,
   });
-  const app = new App({
-    receiver,
+  const app = new App({ receiver, ...boltAppOptions(options, logger) });
+  serveFlightdeck(app, options);
+  return { app, receiver, express: server };
+}
+
+/** The App options both transports share: the bot token, no start-up call to Slack, where the Web API is. */
+export function boltAppOptions(options: SlackCommonOptions, logger: BoltLogger) {
+  return {
     token: options.botToken,
     botId: options.botId ?? 'B_FLIGHTDECK',
     botUserId: options.botUserId ?? 'U_FLIGHTDECK',
@@ -71,8 +81,15 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     tokenVerificationEnabled: false,
     // Against a stand-in, fail at once; against Slack, a private answer is worth a couple of tries, not thirty minutes of them.
     clientOptions: options.apiUrl ? { slackApiUrl: options.apiUrl, retryConfig: { retries: 0 } } : { retryConfig: { retries: 2 } },
-  });
+  };
+}
 
+/**
+ * Flightdeck's listeners on a Bolt app, whichever receiver feeds it: /deploy, the run and page buttons,
+ * the decision form, and the front door that answers everything else within the deadline.
+ */
+export function serveFlightdeck(app: App, options: SlackCommonOptions): void {
+  const { ctx, log } = options;
   answerEveryRequest(app, { log, teamId: options.teamId });
 
   // Idempotency lives in the use case (requestKey); a retry is only worth a log line.
@@ -175,8 +192,6 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
       .postEphemeral({ ...target, ...replyToSlack(reply) })
       .catch((error: unknown) => log.warn({ err: error }, 'could not answer the click privately'));
   });
-
-  return { app, receiver, express: server };
 }
 
 async function answer<T extends Reply | null>(log: Logger, failure: string, run: () => T | Promise<T>): Promise<T | Reply> {
@@ -207,7 +222,7 @@ export function requireFreshSignatureHeaders(log: Logger, nowSeconds: () => numb
 }
 
 /** Bolt's logger interface onto pino; errors stay objects so their stacks are kept. */
-function boltLogger(log: Logger): BoltLogger {
+export function boltLogger(log: Logger): BoltLogger {
   let level = LogLevel.INFO;
   const child = log.child({ component: 'bolt' });
   const emit =
