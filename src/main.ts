@@ -24,8 +24,11 @@ async function main(argv: string[]): Promise<number> {
       const runtime = await startRuntime({ config, log, http: command === 'serve', worker: command === 'worker' });
       log.info({ port: runtime.port, database: runtime.database.kind }, `flightdeck ${command} started`);
       if (command === 'serve' && !config.slack) log.warn('Slack is not configured (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN): /slack/events is not served');
-      await untilSignal();
+      const signal = await untilSignal();
+      // Graceful: serve finishes the requests in flight, a worker its running jobs (or hands them back) within SHUTDOWN_GRACE_MS.
+      log.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, `flightdeck ${command} stopping`);
       await runtime.stop();
+      log.info(`flightdeck ${command} stopped`);
       return 0;
     }
     case 'demo': {
@@ -99,10 +102,11 @@ async function teamsPackage(args: string[], appId: string): Promise<number> {
   return 0;
 }
 
-function untilSignal(): Promise<void> {
+/** The first SIGTERM or SIGINT starts a graceful stop; a second one ends the process at once (the default action). */
+function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
   });
 }
 

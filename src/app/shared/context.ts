@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { PlanCatalog } from '../../plans/catalog.ts';
+import type { Metrics } from '../../observability/metrics.ts';
 import type { Clock } from '../../ports.ts';
 import type { Db } from '../../store/db.ts';
 
-/** What every use case needs: the store, the plans, the clock, and a nudge for the outbox relay. */
+/** What every use case needs: the store, the plans, the clock, a nudge for the outbox relay, and the metrics port. */
 export interface AppContext {
   db: Db;
   plans: PlanCatalog;
@@ -11,4 +12,6 @@ export interface AppContext {
   log: Logger;
   /** Tells the local relay that new outbox rows are waiting (it also polls, so a missed nudge only delays). */
   kickRelay(): void;
+  /** What /metrics counts (app/shared/run-metrics.ts); unset → nothing is counted (unit tests). */
+  metrics?: Metrics;
 }

@@ -10,6 +10,7 @@ import { onPageAck } from '../../app/on-page-ack.ts';
 import { text, type Reply } from '../../app/shared/replies.ts';
 import { decisionOf } from '../../domain/decisions.ts';
 import { DECISION_CALLBACK_ID, DECISION_INPUTS, decisionModal, notRecordedView } from './decision-modal.ts';
+import { timeSlackAcks } from './ack-metrics.ts';
 import { answerEveryRequest } from './front-door.ts';
 import { clickReplyTarget, parseBlockAction, parseDecisionSubmission, parsePageAction, parseSlashCommand } from './parse.ts';
 import { cut, replyToSlack } from './render.ts';
@@ -73,6 +74,7 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     clientOptions: options.apiUrl ? { slackApiUrl: options.apiUrl, retryConfig: { retries: 0 } } : { retryConfig: { retries: 2 } },
   });
 
+  if (options.ctx.metrics) timeSlackAcks(app, options.ctx.metrics);
   answerEveryRequest(app, { log, teamId: options.teamId });
 
   // Idempotency lives in the use case (requestKey); a retry is only worth a log line.
