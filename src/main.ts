@@ -20,11 +20,13 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
     case 'worker': {
+      // Listening before start-up: a SIGTERM while it starts (a rolling update) stops it cleanly once it has.
+      const stopping = untilSignal();
       const { startRuntime } = await import('./runtime.ts');
       const runtime = await startRuntime({ config, log, http: command === 'serve', worker: command === 'worker' });
       log.info({ port: runtime.port, database: runtime.database.kind }, `flightdeck ${command} started`);
       if (command === 'serve' && !config.slack) log.warn('Slack is not configured (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN): /slack/events is not served');
-      const signal = await untilSignal();
+      const signal = await stopping;
       // Graceful: serve finishes the requests in flight, a worker its running jobs (or hands them back) within SHUTDOWN_GRACE_MS.
       log.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, `flightdeck ${command} stopping`);
       await runtime.stop();

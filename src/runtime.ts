@@ -157,7 +157,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       });
       // SIGTERM: finish running jobs within the grace period, else hand them back (and kill their commands) so another worker takes them at once.
       onStop(async () => {
-        if (await workers.stop(config.SHUTDOWN_GRACE_MS)) executor.abandonAll();
+        await workers.stop(config.SHUTDOWN_GRACE_MS, () => executor.abandonAll());
       }, drainMs);
       const sweeper = setInterval(() => {
         sweep(ctx, config.SWEEP_GRACE_MS).catch((error) => log.error({ err: error }, 'sweep failed'));

@@ -20,9 +20,10 @@ export interface Workers {
   /**
    * Graceful stop (SIGTERM): take no new job, let the running ones finish within `graceMs`; any still running then is
    * handed back to its queue (its lock released), so another worker takes it at once instead of after the lock
-   * expires. Returns how many were handed back: their handlers are abandoned (see Executor.abandonAll), not awaited.
+   * expires. `abandon` is called first, so their handlers report nothing (see Executor.abandonAll); they are not awaited.
+   * Returns how many were handed back.
    */
-  stop(graceMs?: number): Promise<number>;
+  stop(graceMs?: number, abandon?: () => void): Promise<number>;
 }
 
 /** Starts one BullMQ worker per queue; each parses its payload, then hands it to its handler. */
@@ -48,11 +49,12 @@ export function startWorkers(deps: WorkerDeps): Workers {
     return worker;
   });
   return {
-    async stop(graceMs = 0) {
+    async stop(graceMs = 0, abandon = () => {}) {
       // pause(): no new job is fetched, and it resolves when the running ones have finished.
       const finished = Promise.all(workers.map((worker) => worker.pause())).then(() => true);
       const inTime = await Promise.race([finished, new Promise<false>((resolve) => setTimeout(() => resolve(false), graceMs).unref())]);
       const handedBack = inTime ? [] : [...active.values()];
+      if (handedBack.length) abandon();
       for (const { job, token } of handedBack) {
         await job.moveToWait(token).catch((error: Error) => deps.log.warn({ job: job.id, err: error.message }, 'could not hand a job back'));
         deps.log.warn({ queue: job.queueName, job: job.id }, 'shutdown grace period over: job handed back to the queue for another worker');

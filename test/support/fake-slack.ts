@@ -15,6 +15,7 @@ export class FakeSlack {
   readonly calls: SlackCall[] = [];
   private server: Server | null = null;
   private nextTs = 1;
+  private readonly held = new Map<string, (() => void)[]>();
   url = '';
 
   async start(): Promise<this> {
@@ -25,8 +26,13 @@ export class FakeSlack {
         const method = (request.url ?? '').replace(/^\/api\//, '').replace(/^\//, '');
         const args = parseBody(body, request.headers['content-type'] ?? '');
         this.calls.push({ method, args, token: request.headers.authorization?.replace(/^Bearer /, '') });
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(this.answer(method, args)));
+        const answer = () => {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify(this.answer(method, args)));
+        };
+        const held = this.held.get(method);
+        if (held) held.push(answer);
+        else answer();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -40,6 +46,16 @@ export class FakeSlack {
       this.server?.close(() => resolve());
       this.server?.closeAllConnections();
     });
+  }
+
+  /** Calls of `method` are recorded but not answered until the returned function is called (a slow Slack). */
+  hold(method: string): () => void {
+    this.held.set(method, []);
+    return () => {
+      const waiting = this.held.get(method) ?? [];
+      this.held.delete(method);
+      for (const answer of waiting) answer();
+    };
   }
 
   called(method: string): SlackCall[] {

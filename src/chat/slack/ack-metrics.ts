@@ -3,7 +3,8 @@ import type { AckKind, Metrics } from '../../observability/metrics.ts';
 
 /**
  * Times every Slack ack, whatever receiver delivered the request (HTTP or Socket Mode): each receiver hands Bolt
- * the request with its `ack` through `app.processEvent`, so wrapping that one method sees them all. The clock starts
+ * the request with its `ack` through `app.processEvent`, so wrapping that one method sees them all (like front-door.ts;
+ * wrapped after it, so its polite answers are timed too). The clock starts
  * when Bolt gets the request (after the signature check), and stops when the ack is sent.
  */
 export function timeSlackAcks(app: App, metrics: Metrics): void {

@@ -74,8 +74,9 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     clientOptions: options.apiUrl ? { slackApiUrl: options.apiUrl, retryConfig: { retries: 0 } } : { retryConfig: { retries: 2 } },
   });
 
-  if (options.ctx.metrics) timeSlackAcks(app, options.ctx.metrics);
   answerEveryRequest(app, { log, teamId: options.teamId });
+  // Outermost, so the front door's own answers are timed too.
+  if (options.ctx.metrics) timeSlackAcks(app, options.ctx.metrics);
 
   // Idempotency lives in the use case (requestKey); a retry is only worth a log line.
   app.use(async ({ context, next }) => {
