@@ -27,6 +27,14 @@ const optionalText = z.preprocess(unsetIfEmpty, z.string().min(1).optional());
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: number(z.number().int().min(0).max(65535), 3000),
+  /** The worker's own HTTP listener: /health, /health/ready and /metrics (serve answers these on PORT). */
+  WORKER_PORT: number(z.number().int().min(0).max(65535), 3001),
+  /**
+   * On SIGTERM: how long serve lets requests in flight finish and a worker lets a running job finish; then a worker
+   * hands its jobs back to the queue for another worker to take at once. Below Kubernetes' default 30 s
+   * terminationGracePeriodSeconds, so the handing back happens before the kubelet's SIGKILL.
+   */
+  SHUTDOWN_GRACE_MS: number(z.number().int().min(0), 25_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Postgres; unset → embedded PGlite (demo and single-process use only). */
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),

@@ -22,6 +22,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
     case 'worker': {
+      // Listening before start-up: a SIGTERM while it starts (a rolling update) stops it cleanly once it has.
+      const stopping = untilSignal();
       const { startRuntime } = await import('./runtime.ts');
       const runtime = await startRuntime({ config, log, http: command === 'serve', worker: command === 'worker' });
       log.info({ port: runtime.port, database: runtime.database.kind }, `flightdeck ${command} started`);
@@ -29,8 +31,11 @@ async function main(argv: string[]): Promise<number> {
         log.warn('Slack is not configured (SLACK_BOT_TOKEN with SLACK_APP_TOKEN for Socket Mode, or with SLACK_SIGNING_SECRET for HTTP): Slack is not served');
       if (command === 'serve' && config.slack)
         log.info({ mode: config.slack.mode }, `slack served over ${config.slack.mode === 'socket' ? 'Socket Mode' : 'HTTP'}`);
-      await untilSignal();
+      const signal = await stopping;
+      // Graceful: serve finishes the requests in flight, a worker its running jobs (or hands them back) within SHUTDOWN_GRACE_MS.
+      log.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, `flightdeck ${command} stopping`);
       await runtime.stop();
+      log.info(`flightdeck ${command} stopped`);
       return 0;
     }
     case 'demo': {
@@ -135,10 +140,11 @@ async function teamsPackage(args: string[], appId: string): Promise<number> {
   return 0;
 }
 
-function untilSignal(): Promise<void> {
+/** The first SIGTERM or SIGINT starts a graceful stop; a second one ends the process at once (the default action). */
+function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
   });
 }
 

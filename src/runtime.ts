@@ -14,7 +14,8 @@ import { createHttpHealthMonitor } from './monitors/http-health.ts';
 import { createPrometheusSource } from './monitors/prometheus.ts';
 import { createLinks } from './http/links.ts';
 import { mountPages } from './http/pages.ts';
-import { createBareApp, listen, mountHealth, type Readiness } from './http/server.ts';
+import { createBareApp, listen, mountHealth, mountMetrics, type Readiness } from './http/server.ts';
+import { startMetrics } from './observability/runtime-metrics.ts';
 import { loadPlans } from './plans/catalog.ts';
 import { OutboxRelay } from './queue/relay.ts';
 import { startWorkers } from './queue/worker.ts';
@@ -44,17 +45,22 @@ export interface Runtime {
   relay: OutboxRelay;
   server: Server | null;
   port: number | null;
+  /** The worker's own listener (/health, /health/ready, /metrics) when this process runs the worker without serve. */
+  workerPort: number | null;
   stop(): Promise<void>;
 }
 
 /** Wires the adapters around the use cases: the composition root of every `flightdeck` command. */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, log } = options;
-  const stops: (() => Promise<unknown>)[] = [];
+  const stops: { stop: () => Promise<unknown>; ms: number }[] = [];
+  const onStop = (stop: () => Promise<unknown>, ms = 5_000) => void stops.push({ stop, ms });
   const stopAll = async () => {
-    // Each part gets a few seconds: a dead Redis or database must not keep the process from exiting.
-    for (const stop of stops.reverse()) await withTimeout(stop(), 5_000).catch((error) => log.error({ err: error }, 'error while stopping'));
+    // Each part gets a few seconds (draining ones their grace period): a dead Redis or database must not keep the process from exiting.
+    for (const { stop, ms } of stops.reverse()) await withTimeout(stop(), ms).catch((error) => log.error({ err: error }, 'error while stopping'));
   };
+  // Draining (requests in flight, running jobs) gets the grace period, and a little more to hand back what is left.
+  const drainMs = config.SHUTDOWN_GRACE_MS + 3_000;
   // Before anything opens: production never falls back to the embedded database or a private Redis.
   requireProductionReady(config, 'runtime');
   try {
@@ -63,15 +69,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       dataDir: config.PGLITE_DIR,
       onConnectionError: (error) => log.warn({ err: error.message, code: (error as { code?: string }).code }, 'database connection lost; reconnecting'),
     });
-    stops.push(() => database.close());
+    onStop(() => database.close());
     await database.migrate();
 
     const redis: RedisService = await ensureRedis(config.REDIS_URL, (line) => log.info(line));
-    stops.push(() => redis.stop());
+    onStop(() => redis.stop());
     // BullMQ needs maxRetriesPerRequest: null so blocking commands wait out a reconnect instead of failing.
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     connection.on('error', (error) => log.warn({ err: error.message }, 'redis connection error')); // ioredis reconnects by itself
-    stops.push(async () => {
+    onStop(async () => {
       if (connection.status === 'ready') await connection.quit();
       else connection.disconnect();
     });
@@ -85,9 +91,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     const relay = new OutboxRelay(database.db, connection, log, config.RELAY_INTERVAL_MS, config.QUEUE_PREFIX);
     relay.start();
-    stops.push(() => relay.stop());
+    onStop(() => relay.stop());
     const links = config.PUBLIC_URL && config.LINK_SECRET ? createLinks(config.PUBLIC_URL, config.LINK_SECRET, config.LINK_TTL_MS) : null;
-    const ctx: AppContext = { db: database.db, plans, clock: systemClock, log, kickRelay: () => relay.kick(), links };
+    const metrics = startMetrics(database.db, connection, config.QUEUE_PREFIX, log, options.http ? 'serve' : 'worker');
+    onStop(() => metrics.close());
+    const ctx: AppContext = { db: database.db, plans, clock: systemClock, log, kickRelay: () => relay.kick(), metrics, links };
+    const readiness: Readiness[] = [
+      { name: 'database', check: () => database.ping() },
+      { name: 'redis', check: async () => void (await connection.ping()) },
+    ];
 
     const chats: Partial<Record<Platform, ChatPlatform>> = { ...options.chats };
     let slackApp: import('express').Express | null = null;
@@ -104,7 +116,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         // Socket Mode: serve opens the connection (no /slack/events route), and is ready only while it is open.
         const { startSlackSocketMode } = await import('./chat/slack/socket-mode.ts');
         const socket = await startSlackSocketMode({ ...slackIn, appToken: config.slack.appToken });
-        stops.push(() => socket.stop());
+        onStop(() => socket.stop());
         slackChecks.push({
           name: 'slack',
           check: async () => {
@@ -125,7 +137,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       const references = conversationReferences(database.db);
       chats.teams = new TeamsChat(adapter, config.teams.appId, references);
       const bot = new FlightdeckTeamsBot(ctx, log, references);
-      teamsRoute = (app) => mountTeams(app, adapter, bot, log);
+      teamsRoute = (app) => mountTeams(app, adapter, bot, log, metrics);
       if (!config.teams.authenticated) {
         warnings.push(
           'Teams requests are NOT authenticated: TEAMS_ALLOW_UNAUTHENTICATED=true and no TEAMS_APP_ID (acceptable for local development and tests only).',
@@ -139,8 +151,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     if (options.worker) {
       const stepEnv = options.stepEnv ?? process.env;
+      const executor = createExecutor({ cwd: PROJECT_ROOT, env: stepEnv });
       const handlers = jobHandlers(ctx, {
-        executor: createExecutor({ cwd: PROJECT_ROOT, env: stepEnv }),
+        executor,
         monitor: createHttpHealthMonitor(stepEnv),
         metrics: createPrometheusSource(stepEnv),
         chat: { db: database.db, chats, log, links },
@@ -152,39 +165,61 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         lockMs: config.WORKER_LOCK_MS,
         prefix: config.QUEUE_PREFIX,
       });
-      stops.push(() => workers.stop());
+      // SIGTERM: finish running jobs within the grace period, else hand them back (and kill their commands) so another worker takes them at once.
+      onStop(async () => {
+        await workers.stop(config.SHUTDOWN_GRACE_MS, () => executor.abandonAll());
+      }, drainMs);
       const sweeper = setInterval(() => {
         sweep(ctx, config.SWEEP_GRACE_MS).catch((error) => log.error({ err: error }, 'sweep failed'));
       }, config.SWEEP_INTERVAL_MS);
       sweeper.unref();
-      stops.push(async () => clearInterval(sweeper));
+      onStop(async () => clearInterval(sweeper));
     }
 
     let server: Server | null = null;
     if (options.http) {
-      const app = mountHealth(
-        slackApp ?? createBareApp(),
-        [{ name: 'database', check: () => database.ping() }, { name: 'redis', check: async () => void (await connection.ping()) }, ...slackChecks],
-        warnings,
-      );
+      const app = mountMetrics(mountHealth(slackApp ?? createBareApp(), [...readiness, ...slackChecks], warnings), () => metrics.scrape());
       teamsRoute?.(app);
       if (links) mountPages(app, ctx, links);
-      const listening = await listen(app, config.PORT);
-      server = listening;
-      stops.push(
-        () =>
-          new Promise<void>((done) => {
-            listening.close(() => done());
-            listening.closeAllConnections();
-          }),
-      );
+      server = await listen(app, config.PORT);
+      onStop(closeGracefully(server, config.SHUTDOWN_GRACE_MS), drainMs);
     }
-    const address = server?.address();
-    return { ctx, database, redisUrl: redis.url, relay, server, port: address && typeof address === 'object' ? address.port : null, stop: stopAll };
+    let workerServer: Server | null = null;
+    if (options.worker && !options.http) {
+      // The worker's probes and scrape target (Kubernetes probes WORKER_PORT); serve answers these on PORT.
+      workerServer = await listen(
+        mountMetrics(mountHealth(createBareApp(), readiness), () => metrics.scrape()),
+        config.WORKER_PORT,
+      );
+      onStop(closeGracefully(workerServer, 1_000));
+    }
+    return { ctx, database, redisUrl: redis.url, relay, server, port: portOf(server), workerPort: portOf(workerServer), stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * Stops accepting connections, lets requests in flight finish (idle keep-alive connections are closed at once),
+ * and after `graceMs` closes whatever is still open.
+ */
+function closeGracefully(server: Server, graceMs: number): () => Promise<void> {
+  return () =>
+    new Promise<void>((done) => {
+      const late = setTimeout(() => server.closeAllConnections(), graceMs);
+      late.unref();
+      server.close(() => {
+        clearTimeout(late);
+        done();
+      });
+      server.closeIdleConnections();
+    });
+}
+
+function portOf(server: Server | null): number | null {
+  const address = server?.address();
+  return address && typeof address === 'object' ? address.port : null;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | void> {

@@ -18,6 +18,9 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       NODE_ENV: 'development',
       PORT: 3000,
+      WORKER_PORT: 3001,
+      // Under Kubernetes' default 30 s terminationGracePeriodSeconds, so a worker hands its jobs back before SIGKILL.
+      SHUTDOWN_GRACE_MS: 25_000,
       LOG_LEVEL: 'info',
       PLANS_DIR: 'plans',
       QUEUE_PREFIX: 'flightdeck',

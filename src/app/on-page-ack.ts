@@ -7,6 +7,7 @@ import { findRun } from '../store/runs.ts';
 import { persistEffects, persistWork } from './shared/apply-effects.ts';
 import type { AppContext } from './shared/context.ts';
 import { text, type Reply } from './shared/replies.ts';
+import { metricsOf } from './shared/run-metrics.ts';
 
 export interface PageAckRequest {
   actor: Actor;
@@ -46,6 +47,7 @@ export async function onPageAck(ctx: AppContext, request: PageAckRequest): Promi
   const { runKey, ...answer } = outcome;
   if (answer.accepted) {
     ctx.kickRelay();
+    metricsOf(ctx).pageAcknowledged();
     ctx.log.info({ run: runKey, page: request.pageId, by: request.actor.name }, 'page acknowledged');
   }
   return answer;

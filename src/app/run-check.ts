@@ -1,10 +1,11 @@
 import type { MetricSource, Monitor } from '../ports.ts';
 import { withLimits, type Reading } from '../domain/assess.ts';
-import { CHECKED_STATES } from '../domain/run.ts';
+import { CHECKED_STATES, checkSlot } from '../domain/run.ts';
 import type { CheckJob } from '../queue/jobs.ts';
 import { findRun } from '../store/runs.ts';
 import type { AppContext } from './shared/context.ts';
 import { recordEvent } from './shared/record-event.ts';
+import { metricsOf } from './shared/run-metrics.ts';
 import { stepContext } from './shared/step-context.ts';
 
 /**
@@ -16,6 +17,8 @@ export async function runCheck(ctx: AppContext, monitor: Monitor, metrics: Metri
   if (!run || !CHECKED_STATES.includes(run.state) || run.nextCheck !== job.seq) return 'stale';
   const validating = run.state === 'validating_rollback';
   if (!run.spec.monitoring && !validating) return 'stale';
+  // Lateness against the slot the domain scheduled it for: a backed-up queue or a slow worker shows here first.
+  if (run.watch) metricsOf(ctx).checkRan((ctx.clock.now().getTime() - Date.parse(checkSlot(run, job.seq).at)) / 1_000);
   const context = stepContext(run);
   const monitoring = run.spec.monitoring;
   const [measurement, versions, ...readings] = await Promise.all([

@@ -7,6 +7,7 @@ import { findRun } from '../store/runs.ts';
 import type { AppContext } from './shared/context.ts';
 import { stepContext } from './shared/step-context.ts';
 import { recordEvent } from './shared/record-event.ts';
+import { metricsOf } from './shared/run-metrics.ts';
 
 /** How much of a step's output the audit trail keeps. */
 const STORED_OUTPUT = 4_000;
@@ -27,6 +28,7 @@ export async function runStep(ctx: AppContext, executor: Executor, metrics: Metr
     step.action.kind === 'baseline'
       ? await measureBaseline(metrics, run.spec.monitoring?.metrics ?? [], step.action, stepContext(run))
       : { ...(await executor.run(step.action, stepContext(run))), baselines: undefined };
+  metricsOf(ctx).stepFinished(step.action.kind, outcome.ok ? 'succeeded' : 'failed', outcome.durationMs / 1_000);
   ctx.log.info({ run: run.key, step: step.id, ok: outcome.ok, ms: outcome.durationMs, output: outcome.output.slice(-1_000) }, 'step finished');
   const output = outcome.output.slice(-STORED_OUTPUT);
   await recordEvent(

@@ -33,6 +33,8 @@ export async function runDemo(config: Config, log: Logger, options: { script: bo
       ...config,
       PLANS_DIR: join(PROJECT_ROOT, 'plans'),
       PORT: options.script ? 0 : config.PORT,
+      // One machine, one person at the keyboard: leaving the demo mid-step should not wait production's grace period.
+      SHUTDOWN_GRACE_MS: Math.min(config.SHUTDOWN_GRACE_MS, 2_000),
       teams: { ...config.teams, allowUnauthenticated: !config.teams.authenticated },
     },
     log,

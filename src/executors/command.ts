@@ -17,7 +17,7 @@ const OUTPUT_TAIL = 4_000;
 export async function runCommand(
   action: Extract<StepAction, { kind: 'command' }>,
   context: StepContext,
-  options: { cwd: string; env: NodeJS.ProcessEnv },
+  options: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal },
 ): Promise<StepOutcome> {
   const started = Date.now();
   const stepEnv: Record<string, string> = {};
@@ -48,6 +48,11 @@ export async function runCommand(
       child.stderr.destroy();
       done(false, `timed out after ${formatDuration(action.timeoutMs)}`);
     }, action.timeoutMs);
+    // Abandoned (a worker shutting down handed the step back): the command and what it started die with no report.
+    options.signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      if (child.pid) for (const pid of [...descendantsOf(child.pid), child.pid]) kill(pid);
+    });
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.on('error', (error) => done(false, `could not start ${program}: ${error.message}`));

@@ -31,6 +31,22 @@ export function mountHealth(app: Express, checks: Readiness[], warnings: string[
   return app;
 }
 
+/** Prometheus' scrape endpoint; `scrape` gives the exposition text and its content type (observability/prometheus.ts). */
+export function mountMetrics(app: Express, scrape: () => Promise<{ contentType: string; body: string }>): Express {
+  app.get('/metrics', async (_request, response) => {
+    try {
+      const { contentType, body } = await scrape();
+      response.type(contentType).send(body);
+    } catch (error) {
+      response
+        .status(500)
+        .type('text/plain')
+        .send(`metrics unavailable: ${(error as Error).message}`);
+    }
+  });
+  return app;
+}
+
 export function createBareApp(): Express {
   return express();
 }

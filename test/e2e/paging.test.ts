@@ -130,6 +130,10 @@ describe('paging on Slack: DM with Acknowledge, reminders, escalation, and a wor
     expect(await answerTo(SLACK.carol, before)).toContain('Acknowledged: you have the page for pager-1.');
     const taken = (await pagesOfRun(server.ctx.db, page.runId))[0]!;
     expect(taken).toMatchObject({ acknowledged: { by: { id: SLACK.carol, name: 'carol' } }, nextReminderAt: null });
+    // /metrics counts the page taken, and the click's ack.
+    const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+    expect(metrics).toMatch(/^flightdeck_pages_acknowledged_total\{role="serve"\} 1$/m);
+    expect(metrics).toMatch(/^flightdeck_ack_seconds_count\{(?=[^}]*platform="slack")(?=[^}]*kind="action")[^}]*\} [1-9]\d*$/m);
 
     // Every message of the page says who took it; the run's thread logs it.
     await waitFor('the DMs and the mention edited', async () => {
@@ -237,6 +241,11 @@ describe('paging on Teams: a 1:1 chat opened by the bot, acknowledged by Action.
     expect(taken.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(JSON.stringify(taken.value)).toContain('Page acknowledged: pager production');
     expect(JSON.stringify(taken.value)).not.toContain('page.ack');
+    // Both card actions were acked on Teams and timed, the refused one too.
+    const metrics = await (await fetch(`http://127.0.0.1:${runtime.port}/metrics`)).text();
+    expect(Number(/^flightdeck_ack_seconds_count\{(?=[^}]*platform="teams")(?=[^}]*kind="action")[^}]*\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(
+      2,
+    );
     expect((await pagesOfRun(runtime.ctx.db, page.runId))[0]).toMatchObject({
       acknowledged: { by: { platform: 'teams', id: TEAMS.carol } },
       nextReminderAt: null,

@@ -47,6 +47,13 @@ describe('rollback on a Prometheus trigger', () => {
     await db?.drop();
   });
 
+  /** The value of the worker's own series `name` whose labels include each of `labels` (its /metrics, as Prometheus would scrape it). */
+  async function workerMetric(name: string, ...labels: string[]): Promise<number | null> {
+    const text = await (await fetch(`http://127.0.0.1:${runtime.workerPort}/metrics`)).text();
+    const line = text.split('\n').find((candidate) => candidate.startsWith(`${name}{`) && labels.every((label) => candidate.includes(label)));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : null;
+  }
+
   /** Start, GO by bob, and wait for the run to end (`meanwhile` runs once the run is monitoring). */
   async function deploy(service: string, version: string, key: string, meanwhile?: () => Promise<void>) {
     expect(await onCommand(runtime.ctx, { actor: alice, text: `start ${service} ${version}`, requestKey: null })).toMatchObject({
@@ -86,6 +93,13 @@ describe('rollback on a Prometheus trigger', () => {
     expect(text).toContain('max(demo_error_ratio)');
     expect(text).toContain('Validated:');
     expect(text).toContain('<@U0DEMOCAROL>');
+
+    // Flightdeck's own metrics say so: a rollback by that trigger, traffic restored, rolled back, on-call paged.
+    expect(await workerMetric('flightdeck_rollbacks_total', 'trigger="error_rate > 5% for 3s"')).toBe(1);
+    expect(await workerMetric('flightdeck_rollback_duration_seconds_count')).toBe(1);
+    expect(await workerMetric('flightdeck_rollbacks_ended_total', 'state="rolled_back"')).toBe(1);
+    expect(await workerMetric('flightdeck_runs_ended_total', 'service="shop"', 'state="rolled_back"')).toBe(1);
+    expect(await workerMetric('flightdeck_pages_opened_total')).toBeGreaterThanOrEqual(1);
   }, 90_000);
 
   it('a latency regression against the baseline measured before the switch rolls back', async () => {
@@ -106,5 +120,7 @@ describe('rollback on a Prometheus trigger', () => {
     expect(done.state).toBe('rollback_failed');
     expect(done.rollback?.validations.at(-1)).toMatchObject({ status: 'PARTIAL', problems: ['error_rate could not be measured'] });
     expect(done.samples.at(-1)?.readings?.[0]).toMatchObject({ value: null, detail: expect.stringContaining('Prometheus unreachable') });
+    // What the README's FlightdeckRollbackFailed alert watches.
+    expect(await workerMetric('flightdeck_rollbacks_ended_total', 'state="rollback_failed"')).toBe(1);
   }, 90_000);
 });

@@ -15,6 +15,7 @@ export class FakeSlack {
   readonly calls: SlackCall[] = [];
   private server: Server | null = null;
   private nextTs = 1;
+  private readonly held = new Map<string, (() => void)[]>();
   url = '';
   /** Set by a FakeSocketMode: what `apps.connections.open` answers (a fresh ws:// URL each call). */
   socketModeUrl: (() => string) | null = null;
@@ -34,8 +35,10 @@ export class FakeSlack {
           response.end(JSON.stringify(this.answer(method, args)));
         };
         const delay = this.delays[method];
-        if (delay) setTimeout(reply, delay);
-        else reply();
+        const answer = delay ? () => setTimeout(reply, delay) : reply;
+        const held = this.held.get(method);
+        if (held) held.push(answer);
+        else answer();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -49,6 +52,16 @@ export class FakeSlack {
       this.server?.close(() => resolve());
       this.server?.closeAllConnections();
     });
+  }
+
+  /** Calls of `method` are recorded but not answered until the returned function is called (a slow Slack). */
+  hold(method: string): () => void {
+    this.held.set(method, []);
+    return () => {
+      const waiting = this.held.get(method) ?? [];
+      this.held.delete(method);
+      for (const answer of waiting) answer();
+    };
   }
 
   called(method: string): SlackCall[] {

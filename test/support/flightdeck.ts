@@ -48,6 +48,9 @@ export function flightdeckEnv(services: TestServices, extra: Record<string, stri
     SLACK_API_URL: services.slackApiUrl,
     PLANS_DIR: services.plansDir ?? join(PROJECT_ROOT, 'plans'),
     PORT: '0',
+    WORKER_PORT: '0',
+    // A test that stops a runtime with a job running waits this long, not production's 25 s (shutdown tests set their own).
+    SHUTDOWN_GRACE_MS: '2000',
     RELAY_INTERVAL_MS: '50',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...extra,

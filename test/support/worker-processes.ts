@@ -28,8 +28,8 @@ export async function startWithWorkerProcesses(workerEnv: Record<string, string>
     server,
     slack,
     demo,
-    startWorker(): ChildProcess {
-      const env = { ...process.env, ...flightdeckEnv(services, { WORKER_LOCK_MS: '2000' }), ...demo, ...workerEnv };
+    startWorker(extraEnv: Record<string, string> = {}): ChildProcess {
+      const env = { ...process.env, ...flightdeckEnv(services, { WORKER_LOCK_MS: '2000' }), ...demo, ...workerEnv, ...extraEnv };
       const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/flightdeck.js'), 'worker'], { env, cwd: PROJECT_ROOT, detached: true, stdio: 'ignore' });
       workers.push(child);
       return child;

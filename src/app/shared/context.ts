@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { PlanCatalog } from '../../plans/catalog.ts';
+import type { Metrics } from '../../observability/metrics.ts';
 import type { Clock, RunLinks } from '../../ports.ts';
 import type { Db } from '../../store/db.ts';
 
-/** What every use case needs: the store, the plans, the clock, and a nudge for the outbox relay. */
+/** What every use case needs: the store, the plans, the clock, a nudge for the outbox relay, and the metrics port. */
 export interface AppContext {
   db: Db;
   plans: PlanCatalog;
@@ -13,4 +14,6 @@ export interface AppContext {
   kickRelay(): void;
   /** Links to the run and service pages, when serve has them (PUBLIC_URL and LINK_SECRET). */
   links?: RunLinks | null;
+  /** What /metrics counts (app/shared/run-metrics.ts); unset → nothing is counted (unit tests). */
+  metrics?: Metrics;
 }

@@ -1,8 +1,9 @@
-import type { RunEvent, TransitionResult } from '../../domain/run.ts';
+import type { Run, RunEvent, TransitionResult } from '../../domain/run.ts';
 import { transition } from '../../domain/run.ts';
 import { appendEvent, lockRun } from '../../store/runs.ts';
 import { persistEffects } from './apply-effects.ts';
 import type { AppContext } from './context.ts';
+import { metricsOf, observeTransition } from './run-metrics.ts';
 
 /**
  * The one write path for an existing run: lock it, ask the domain, then save the event, the new
@@ -12,8 +13,10 @@ import type { AppContext } from './context.ts';
  */
 export async function recordEvent(ctx: AppContext, runId: string, event: RunEvent): Promise<TransitionResult> {
   const now = ctx.clock.now();
+  let before: Run | null = null;
   const result = await ctx.db.transaction(async (tx) => {
     const run = await lockRun(tx, runId);
+    before = run;
     const outcome = transition(run, event, now);
     if (!outcome.ok) return outcome;
     await appendEvent(tx, outcome.run, event, now);
@@ -22,6 +25,7 @@ export async function recordEvent(ctx: AppContext, runId: string, event: RunEven
   });
   if (result.ok) {
     ctx.kickRelay();
+    observeTransition(metricsOf(ctx), before, result.run, result.effects);
     ctx.log.info({ run: result.run.key, event: event.type, state: result.run.state }, 'run event');
   }
   return result;

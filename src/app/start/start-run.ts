@@ -15,6 +15,7 @@ import { activeRunFor, findRunByRequestKey, insertRun, nextRunNumber, succeededV
 import { persistEffects } from '../shared/apply-effects.ts';
 import type { AppContext } from '../shared/context.ts';
 import { auditRefusal } from '../shared/refusals.ts';
+import { metricsOf, observeTransition } from '../shared/run-metrics.ts';
 import { text, type Reply } from '../shared/replies.ts';
 
 /**
@@ -174,6 +175,7 @@ async function create(
       return result.run;
     });
     ctx.kickRelay();
+    observeTransition(metricsOf(ctx), null, run, []);
     ctx.log.info({ run: run.key, by: actor.name, ...(run.redeploy ? { redeploy: run.redeploy } : {}) }, 'run created');
     return created(run);
   } catch (error) {

@@ -10,6 +10,7 @@ import { onPageAck } from '../../app/on-page-ack.ts';
 import { text, type Reply } from '../../app/shared/replies.ts';
 import { decisionOf } from '../../domain/decisions.ts';
 import { DECISION_CALLBACK_ID, DECISION_INPUTS, decisionModal, notRecordedView } from './decision-modal.ts';
+import { timeSlackAcks } from './ack-metrics.ts';
 import { answerEveryRequest } from './front-door.ts';
 import { clickReplyTarget, parseBlockAction, parseDecisionSubmission, parsePageAction, parseSlashCommand } from './parse.ts';
 import { cut, replyToSlack } from './render.ts';
@@ -91,6 +92,8 @@ export function boltAppOptions(options: SlackCommonOptions, logger: BoltLogger) 
 export function serveFlightdeck(app: App, options: SlackCommonOptions): void {
   const { ctx, log } = options;
   answerEveryRequest(app, { log, teamId: options.teamId });
+  // Outermost, so the front door's own answers are timed too.
+  if (options.ctx.metrics) timeSlackAcks(app, options.ctx.metrics);
 
   // Idempotency lives in the use case (requestKey); a retry is only worth a log line.
   app.use(async ({ context, next }) => {

@@ -18,6 +18,7 @@ import { onCommand } from '../../app/on-command.ts';
 import { onPageAck } from '../../app/on-page-ack.ts';
 import { text, type Reply } from '../../app/shared/replies.ts';
 import type { TeamsConfig } from '../../config.ts';
+import type { AckKind, Metrics } from '../../observability/metrics.ts';
 import type { ConversationReferences } from '../../ports.ts';
 import { withDecisionForms } from '../../domain/decision-facts.ts';
 import { statusCard } from '../../domain/messages/status-card.ts';
@@ -179,7 +180,7 @@ const DATE_FIELDS = ['timestamp', 'expiration', 'localTimestamp'] as const;
  * raw-body signature check stays intact. Every refusal (not JSON, too large, no activity type, no valid
  * Bot Framework token) is answered with its status and logged as one JSON line, without a stack.
  */
-export function mountTeams(app: Express, adapter: FlightdeckCloudAdapter, bot: FlightdeckTeamsBot, log: Logger): void {
+export function mountTeams(app: Express, adapter: FlightdeckCloudAdapter, bot: FlightdeckTeamsBot, log: Logger, metrics?: Metrics): void {
   app.post(
     TEAMS_ENDPOINT,
     express.json({ limit: '1mb' }),
@@ -188,11 +189,13 @@ export function mountTeams(app: Express, adapter: FlightdeckCloudAdapter, bot: F
       if (!parsed.success) return refuse(response, log, 400, 'not a Bot Framework activity');
       const activity: Record<string, unknown> = { ...parsed.data };
       for (const field of DATE_FIELDS) if (typeof activity[field] === 'string') activity[field] = new Date(activity[field]);
+      const started = performance.now();
       try {
         const invoke = await adapter.handle(request.header('authorization') ?? '', activity as unknown as Activity, (context) => bot.run(context));
         response.status(invoke?.status ?? 200);
         if (invoke?.body !== undefined) response.send(invoke.body);
         response.end();
+        metrics?.acked('teams', teamsAckKind(parsed.data), (performance.now() - started) / 1_000);
       } catch (error) {
         if (isAuthenticationError(error)) return refuse(response, log, 401, `not authenticated: ${(error as Error).message}`, parsed.data.type);
         log.error({ err: error, activity: parsed.data.type }, 'teams request failed');
@@ -204,6 +207,14 @@ export function mountTeams(app: Express, adapter: FlightdeckCloudAdapter, bot: F
       refuse(response, log, error.status === 413 ? 413 : 400, error.type === 'entity.too.large' ? 'body larger than 1 MB' : 'body is not JSON');
     },
   );
+}
+
+/** A message is a command; an invoke is a card button, or the decision form when it carries a rationale input. */
+function teamsAckKind(activity: { type: string; value?: unknown }): AckKind {
+  if (activity.type === 'message') return 'command';
+  if (activity.type !== 'invoke') return 'other';
+  const data = (activity.value as { action?: { data?: Record<string, unknown> } } | undefined)?.action?.data;
+  return data && Object.keys(data).some((key) => key.endsWith('rationale')) ? 'form' : 'action';
 }
 
 /** Teams is not served here (no TEAMS_APP_ID, no TEAMS_ALLOW_UNAUTHENTICATED): every request is refused, nothing is read or written. */
