@@ -3,10 +3,11 @@
  * processes on real Postgres (DATABASE_URL, a server: a fresh database is created and dropped) and Redis
  * (REDIS_URL), prints a table and writes bench/results/<part>-<time>.json. Settings from the environment:
  *   BENCH_RATES=50,100,200,400  BENCH_PHASE_S=4  BENCH_ROUNDS=2  BENCH_SATURATION=1  BENCH_MAX_RATE=3200
- *   BENCH_HISTORY=0,100000,1000000 (stored runs for `history`)  BENCH_VERBOSE=1 (the processes' logs)
+ *   BENCH_HISTORY=0,100000,1000000 and BENCH_HISTORY_RATE=200 (`history`: stored runs, the rate measured at each)  BENCH_VERBOSE=1 (the processes' logs)
  */
 import { ackBench } from './ack.ts';
 import { domainBench } from './domain.ts';
+import { historyBench } from './history.ts';
 import { statementsBench } from './statements.ts';
 
 const numbers = (value: string | undefined, fallback: number[]) => (value ? value.split(',').map(Number) : fallback);
@@ -22,6 +23,12 @@ const PARTS: Record<string, () => Promise<void>> = {
   domain: domainBench,
   statements: statementsBench,
   ack: () => ackBench(ackSettings()),
+  history: () =>
+    historyBench({
+      levels: numbers(process.env.BENCH_HISTORY, [0, 100_000, 1_000_000]),
+      rate: Number(process.env.BENCH_HISTORY_RATE ?? 200),
+      phaseSeconds: Number(process.env.BENCH_PHASE_S ?? 4),
+    }),
 };
 
 const asked = process.argv.slice(2).filter((arg) => arg !== '--');

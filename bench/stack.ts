@@ -88,7 +88,7 @@ function cpuOf(process_: ChildProcess | null): number {
   }
 }
 
-async function ready(port: number, what: string, process_: ChildProcess, timeoutMs = 60_000): Promise<void> {
+async function ready(port: number, what: string, process_: ChildProcess, timeoutMs = 180_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (process_.exitCode !== null) throw new Error(`${what} exited (${process_.exitCode}); BENCH_VERBOSE=1 shows its log`);

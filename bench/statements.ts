@@ -27,7 +27,7 @@ export async function statementsBench(): Promise<void> {
   const url = new URL(admin);
   url.pathname = `/${name}`;
   const plansDir = mkdtempSync(join(tmpdir(), 'flightdeck-bench-plans-'));
-  const services = Array.from({ length: 50 }, (_, i) => `bench-${i}`);
+  const services = Array.from({ length: Number(process.env.BENCH_STARTS ?? 50) }, (_, i) => `bench-${i}`);
   for (const service of services) writeFileSync(join(plansDir, `${service}.yaml`), benchPlan(service));
   const database = await openDatabase({ url: url.toString() });
   await database.migrate();

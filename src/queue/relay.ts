@@ -77,17 +77,29 @@ export class OutboxRelay {
     );
   }
 
+  /**
+   * Rows of their own job go to Redis in one round trip per queue (addBulk); rows sharing a job (a step's)
+   * one at a time, each checked for a failed job to retry.
+   */
   private async deliver(rows: OutboxRow[]): Promise<void> {
     const now = Date.now();
-    for (const row of rows) {
+    const options = (row: OutboxRow) => ({
+      ...JOB_OPTIONS[row.queue as QueueName],
+      jobId: row.jobId ?? row.id,
+      delay: Math.max(0, row.runAt.getTime() - now),
+    });
+    const queueOf = (row: OutboxRow) => {
       const queue = this.queues[row.queue as QueueName];
       if (!queue) throw new Error(`outbox row ${row.id} names unknown queue ${row.queue}`);
-      await queue.add(row.queue, row.payload, {
-        ...JOB_OPTIONS[row.queue as QueueName],
-        jobId: row.jobId ?? row.id,
-        delay: Math.max(0, row.runAt.getTime() - now),
-      });
-      if (row.jobId) await this.retryIfFailed(queue, row.jobId);
+      return queue;
+    };
+    const own = new Map<Queue, OutboxRow[]>();
+    for (const row of rows.filter((candidate) => !candidate.jobId)) own.set(queueOf(row), [...(own.get(queueOf(row)) ?? []), row]);
+    await Promise.all([...own].map(([queue, batch]) => queue.addBulk(batch.map((row) => ({ name: row.queue, data: row.payload, opts: options(row) })))));
+    for (const row of rows.filter((candidate) => candidate.jobId)) {
+      const queue = queueOf(row);
+      await queue.add(row.queue, row.payload, options(row));
+      await this.retryIfFailed(queue, row.jobId!);
     }
   }
 

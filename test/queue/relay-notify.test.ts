@@ -43,7 +43,7 @@ describe.each(engines)('outbox relay woken by NOTIFY on %s', (_engine, open) => 
     redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
     relay = new OutboxRelay(database.db, redis, pino({ level: 'silent' }), HOUR, prefix, (onCommitted) => database.listen(OUTBOX_CHANNEL, onCommitted));
     notices = new Queue(QUEUES.chat, { connection: redis, prefix });
-  });
+  }, 180_000); // PGlite's cold start and migrations take long on a busy machine
   afterAll(async () => {
     await relay?.stop();
     await notices?.close();
