@@ -48,6 +48,8 @@ export async function phase(stack: Stack, system: string, rate: number, seconds:
   const before = stack.cpuMs();
   const port = system === FLIGHTDECK ? stack.servePort : stack.barePort;
   const result = await runPhase(port, rate, requests, system === FLIGHTDECK ? startCheck : bareCheck);
+  // Counted until the work is done: past the phase, serve finishes requests the generator gave up on and the worker drains.
+  await settle(stack);
   const after = stack.cpuMs();
   const row: PhaseSample = { system, ...(label ? { label } : {}), ...result };
   if (system === FLIGHTDECK) {

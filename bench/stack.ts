@@ -139,7 +139,9 @@ export async function startStack(options: { services: number; env?: Record<strin
   };
   const migrate = child('migrate', ['bin/flightdeck.js', 'migrate'], env);
   await new Promise((resolve) => migrate.once('exit', resolve));
-  const serve = child('serve', ['bin/flightdeck.js', 'serve'], { ...env, PORT: String(servePort) });
+  // BENCH_PROFILE=<dir>: serve and the worker write V8 CPU profiles there when they stop.
+  const profile = (role: string) => (process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}/${role}`] : []);
+  const serve = child('serve', [...profile('serve'), 'bin/flightdeck.js', 'serve'], { ...env, PORT: String(servePort) });
   const bare = child('bare-bolt', ['--import', 'tsx', 'bench/bare-bolt.ts', String(barePort), SIGNING_SECRET], {});
   let worker: ChildProcess | null = null;
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
@@ -152,7 +154,7 @@ export async function startStack(options: { services: number; env?: Record<strin
     cpuMs: () => ({ serve: cpuOf(serve), worker: cpuOf(worker), bare: cpuOf(bare) }),
     async startWorker() {
       await ended(worker);
-      worker = child('worker', ['bin/flightdeck.js', 'worker'], env);
+      worker = child('worker', [...profile('worker'), 'bin/flightdeck.js', 'worker'], env);
     },
     async stopWorker() {
       await ended(worker);
