@@ -3,10 +3,12 @@
  * processes on real Postgres (DATABASE_URL, a server: a fresh database is created and dropped) and Redis
  * (REDIS_URL), prints a table and writes bench/results/<part>-<time>.json. Settings from the environment:
  *   BENCH_RATES=50,100,200,400  BENCH_PHASE_S=4  BENCH_ROUNDS=2  BENCH_SATURATION=1  BENCH_MAX_RATE=3200
+ *   BENCH_GO_RUNS=200 (`go`: runs awaiting a decision, clicked in turn)
  *   BENCH_HISTORY=0,100000,1000000 and BENCH_HISTORY_RATE=200 (`history`: stored runs, the rate measured at each)  BENCH_VERBOSE=1 (the processes' logs)
  */
 import { ackBench } from './ack.ts';
 import { domainBench } from './domain.ts';
+import { goBench } from './go.ts';
 import { historyBench } from './history.ts';
 import { statementsBench } from './statements.ts';
 
@@ -23,6 +25,7 @@ const PARTS: Record<string, () => Promise<void>> = {
   domain: domainBench,
   statements: statementsBench,
   ack: () => ackBench(ackSettings()),
+  go: () => goBench({ ...ackSettings(), runs: Number(process.env.BENCH_GO_RUNS ?? 200) }),
   history: () =>
     historyBench({
       levels: numbers(process.env.BENCH_HISTORY, [0, 100_000, 1_000_000]),
