@@ -1,98 +1,45 @@
 /**
- * `npm run bench`: figures for the paths that must stay fast, each next to a baseline measured in
- * the same process on the same machine, so the ratio means something wherever it runs.
- *  1. The chat ack path: `/deploy start` → run + event + outbox in one transaction (PGlite, or
- *     DATABASE_URL), against a baseline of one bare insert transaction on the same database.
- *  2. The domain: transitions per second through a whole run, against a baseline of cloning the run.
+ * `npm run bench` runs every part; `npm run bench -- <part> [<part> …]` runs those. Each part starts real
+ * processes on real Postgres (DATABASE_URL, a server: a fresh database is created and dropped) and Redis
+ * (REDIS_URL), prints a table and writes bench/results/<part>-<time>.json. Settings from the environment:
+ *   BENCH_RATES=50,100,200,400  BENCH_PHASE_S=4  BENCH_ROUNDS=2  BENCH_SATURATION=1  BENCH_MAX_RATE=3200
+ *   BENCH_GO_RUNS=200 (`go`: runs awaiting a decision, clicked in turn)
+ *   BENCH_HISTORY=0,100000,1000000 and BENCH_HISTORY_RATE=200 (`history`: stored runs, the rate measured at each)  BENCH_VERBOSE=1 (the processes' logs)
  */
-import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import pino from 'pino';
-import { sql } from 'drizzle-orm';
-import { onCommand } from '../src/app/on-command.ts';
-import { transition, type Run, type RunEvent } from '../src/domain/run.ts';
-import { specFor } from '../src/domain/spec.ts';
-import { catalogOf, loadPlanFile } from '../src/plans/catalog.ts';
-import { PROJECT_ROOT } from '../src/runtime.ts';
-import { openDatabase } from '../src/store/db.ts';
+import { ackBench } from './ack.ts';
+import { domainBench } from './domain.ts';
+import { goBench } from './go.ts';
+import { historyBench } from './history.ts';
+import { statementsBench } from './statements.ts';
 
-async function time(label: string, iterations: number, body: (i: number) => Promise<void> | void): Promise<number> {
-  for (let i = 0; i < Math.min(20, iterations); i++) await body(-1 - i); // warm-up
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < iterations; i++) await body(i);
-  const perOpUs = Number(process.hrtime.bigint() - started) / 1_000 / iterations;
-  console.log(`  ${label.padEnd(46)} ${perOpUs.toFixed(1).padStart(10)} µs/op  (${iterations} ops)`);
-  return perOpUs;
+const numbers = (value: string | undefined, fallback: number[]) => (value ? value.split(',').map(Number) : fallback);
+const ackSettings = () => ({
+  rates: numbers(process.env.BENCH_RATES, [50, 100, 200, 400]),
+  phaseSeconds: Number(process.env.BENCH_PHASE_S ?? 4),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 2),
+  saturation: process.env.BENCH_SATURATION !== '0',
+  maxRate: Number(process.env.BENCH_MAX_RATE ?? 3200),
+});
+
+const PARTS: Record<string, () => Promise<void>> = {
+  domain: domainBench,
+  statements: statementsBench,
+  ack: () => ackBench(ackSettings()),
+  go: () => goBench({ ...ackSettings(), runs: Number(process.env.BENCH_GO_RUNS ?? 200) }),
+  history: () =>
+    historyBench({
+      levels: numbers(process.env.BENCH_HISTORY, [0, 100_000, 1_000_000]),
+      rate: Number(process.env.BENCH_HISTORY_RATE ?? 200),
+      phaseSeconds: Number(process.env.BENCH_PHASE_S ?? 4),
+    }),
+};
+
+const asked = process.argv.slice(2).filter((arg) => arg !== '--');
+const unknown = asked.filter((part) => !(part in PARTS));
+if (unknown.length > 0) {
+  console.error(`unknown part ${unknown.join(', ')}: the parts are ${Object.keys(PARTS).join(', ')}`);
+  process.exit(2);
 }
-
-async function ackPath() {
-  const plan = await loadPlanFile(join(PROJECT_ROOT, 'plans/demo.yaml'));
-  const database = await openDatabase({ url: process.env.DATABASE_URL });
-  await database.migrate();
-  await database.db.execute(sql`create temporary table if not exists bench_baseline (id uuid primary key, body jsonb)`);
-  const ctx = {
-    db: database.db,
-    plans: catalogOf([{ ...plan, service: 'bench' }]),
-    clock: { now: () => new Date() },
-    log: pino({ level: 'silent' }),
-    kickRelay() {},
-  };
-  console.log(`ack path (${database.kind})`);
-  const baseline = await time('baseline: one insert transaction', 300, async () => {
-    await database.db.transaction(async (tx) => void (await tx.execute(sql`insert into bench_baseline values (${randomUUID()}, '{}'::jsonb)`)));
-  });
-  const start = await time('/deploy start → run + event + outbox, then cancel', 300, async () => {
-    const reply = await onCommand(ctx, { actor: { platform: 'slack', id: 'U0DEMOALICE', name: 'alice' }, text: 'start bench 1.0.0', requestKey: null });
-    if (reply.kind !== 'text' || !reply.text.includes('created')) throw new Error(`start failed: ${JSON.stringify(reply)}`);
-    const key = /Run (\S+) created/.exec(reply.text)![1];
-    await onCommand(ctx, { actor: { platform: 'slack', id: 'U0DEMOALICE', name: 'alice' }, text: `cancel ${key}`, requestKey: null });
-  });
-  console.log(`  → a start+cancel costs ${(start / baseline).toFixed(1)}× a bare insert transaction`);
-  await database.close();
-}
-
-async function domain() {
-  const plan = await loadPlanFile(join(PROJECT_ROOT, 'plans/demo.yaml'));
-  const spec = specFor(plan, 'production')!;
-  const bob = { platform: 'slack' as const, id: 'U0DEMOBOB', name: 'bob' };
-  const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
-  const events: RunEvent[] = [
-    { type: 'step.started', stepId: 'pre_checks.0' },
-    { type: 'step.succeeded', stepId: 'pre_checks.0', summary: 'ok' },
-    { type: 'decision', decision: 'go', by: bob, rationale: null },
-    ...['deploy.0', 'deploy.1', 'deploy.2'].flatMap((stepId): RunEvent[] => [
-      { type: 'step.started', stepId },
-      { type: 'step.succeeded', stepId, summary: 'ok' },
-    ]),
-    ...[1, 2, 3, 4, 5].map((seq): RunEvent => ({ type: 'check', seq, healthy: true, detail: '200' })),
-    // Blue-green retires the slot it kept warm.
-    { type: 'step.started', stepId: 'finalize.0' },
-    { type: 'step.succeeded', stepId: 'finalize.0', summary: 'ok' },
-  ];
-  const now = new Date();
-  const requested: RunEvent = {
-    type: 'requested',
-    run: { id: randomUUID(), key: 'demo-1', service: 'demo', version: '1.0.0', environment: 'production', platform: 'slack', requestedBy: alice, spec },
-  };
-  let last: Run | null = null;
-  console.log(`domain (${events.length + 1} events per run)`);
-  const baseline = await time('baseline: structuredClone(run) per event', 2_000, () => {
-    let run = (transition(null, requested, now) as { run: Run }).run;
-    for (let i = 0; i < events.length; i++) run = structuredClone(run);
-  });
-  const whole = await time('transition() through a whole run', 2_000, () => {
-    const first = transition(null, requested, now);
-    let run = first.ok ? first.run : null;
-    for (const event of events) {
-      const result = transition(run, event, now);
-      if (!result.ok) throw new Error(result.error.message);
-      run = result.run;
-    }
-    last = run;
-  });
-  if ((last as Run | null)?.state !== 'succeeded') throw new Error('the benchmark run did not succeed');
-  console.log(`  → a whole run's transitions cost ${(whole / baseline).toFixed(2)}× cloning the run at each event`);
-}
-
-await domain();
-await ackPath();
+for (const part of asked.length > 0 ? asked : Object.keys(PARTS)) await PARTS[part]!();
+// Keep-alive sockets and the pools would hold the process open.
+process.exit(0);

@@ -86,8 +86,8 @@ const envSchema = z.object({
   SWEEP_INTERVAL_MS: number(z.number().int().min(100), 60_000),
   /** How late work must be before the sweeper enqueues it again. */
   SWEEP_GRACE_MS: number(z.number().int().min(100), 300_000),
-  /** How often the outbox relay polls when it has not been nudged. */
-  RELAY_INTERVAL_MS: number(z.number().int().min(10), 250),
+  /** How often the worker's outbox relay polls besides being woken by each commit's NOTIFY (a notification lost with a connection waits this long). */
+  RELAY_INTERVAL_MS: number(z.number().int().min(10), 2_000),
   /** Where people reach serve's web pages (a run's report, a service's history): links in chat start with it. */
   PUBLIC_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/ }).optional()),
   /** Signs the links to those pages (http/links.ts); rotating it revokes every link given out. At least 32 characters. */

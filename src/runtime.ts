@@ -20,7 +20,7 @@ import { loadPlans } from './plans/catalog.ts';
 import { OutboxRelay } from './queue/relay.ts';
 import { startWorkers } from './queue/worker.ts';
 import { ensureRedis, type RedisService } from './services/redis.ts';
-import { openDatabase, type Database } from './store/db.ts';
+import { openDatabase, OUTBOX_CHANNEL, type Database } from './store/db.ts';
 import { conversationReferences } from './store/teams.ts';
 
 /** The checkout's root: plans refer to scripts relative to it, so commands run from here. */
@@ -32,6 +32,11 @@ export interface RuntimeOptions {
   /** Which parts this process runs: the HTTP server (chat in), the worker (steps, checks, chat out), or both. */
   http: boolean;
   worker: boolean;
+  /**
+   * Whether this process moves outbox rows to Redis. The worker's job (woken by NOTIFY), so by default
+   * only with `worker`; a process running use cases without one (the tests' in-process server) may ask for it.
+   */
+  relay?: boolean;
   /** Extra chat platforms (the demo's shell). */
   chats?: Partial<Record<Platform, ChatPlatform>>;
   /** Environment for step commands and probes; defaults to this process's. */
@@ -42,7 +47,8 @@ export interface Runtime {
   ctx: AppContext;
   database: Database;
   redisUrl: string;
-  relay: OutboxRelay;
+  /** Null in a process that leaves relaying to the worker (serve). */
+  relay: OutboxRelay | null;
   server: Server | null;
   port: number | null;
   /** The worker's own listener (/health, /health/ready, /metrics) when this process runs the worker without serve. */
@@ -89,13 +95,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         throw new ConfigError(`PLANS_DIR ${plansDir} does not exist: mount your plans there (a ConfigMap or a volume) or set PLANS_DIR`);
       throw error;
     });
-    const relay = new OutboxRelay(database.db, connection, log, config.RELAY_INTERVAL_MS, config.QUEUE_PREFIX);
-    relay.start();
-    onStop(() => relay.stop());
+    // Serve does no relay work: each commit of outbox rows NOTIFYs the worker's relay (migration 0008).
+    const relay =
+      (options.relay ?? options.worker)
+        ? new OutboxRelay(database.db, connection, log, config.RELAY_INTERVAL_MS, config.QUEUE_PREFIX, (onCommitted) =>
+            database.listen(OUTBOX_CHANNEL, onCommitted),
+          )
+        : null;
+    relay?.start();
+    if (relay) onStop(() => relay.stop());
     const links = config.PUBLIC_URL && config.LINK_SECRET ? createLinks(config.PUBLIC_URL, config.LINK_SECRET, config.LINK_TTL_MS) : null;
     const metrics = startMetrics(database.db, connection, config.QUEUE_PREFIX, log, options.http ? 'serve' : 'worker');
     onStop(() => metrics.close());
-    const ctx: AppContext = { db: database.db, plans, clock: systemClock, log, kickRelay: () => relay.kick(), metrics, links };
+    const ctx: AppContext = { db: database.db, plans, clock: systemClock, log, kickRelay: () => relay?.kick(), metrics, links };
     const readiness: Readiness[] = [
       { name: 'database', check: () => database.ping() },
       { name: 'redis', check: async () => void (await connection.ping()) },

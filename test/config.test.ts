@@ -25,7 +25,7 @@ describe('loadConfig', () => {
       PLANS_DIR: 'plans',
       QUEUE_PREFIX: 'flightdeck',
       WORKER_LOCK_MS: 30_000,
-      RELAY_INTERVAL_MS: 250,
+      RELAY_INTERVAL_MS: 2_000,
       slack: null,
     });
     expect([config.DATABASE_URL, config.REDIS_URL, config.teams.authenticated]).toEqual([undefined, undefined, false]);

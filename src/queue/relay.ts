@@ -6,16 +6,23 @@ import { relayPending, type OutboxRow } from '../store/outbox.ts';
 import { JOB_OPTIONS } from './options.ts';
 import { QUEUES, type QueueName } from './jobs.ts';
 
+/** Subscribes to "outbox rows were committed" (Postgres LISTEN/NOTIFY: store/db.ts listen); returns how to stop. */
+export type OutboxListener = (onCommitted: () => void) => Promise<() => Promise<void>>;
+
 /**
  * Moves outbox rows to BullMQ. A row's job id is fixed (the row id, or its step's one job: jobs.ts
- * stepJobId), so a relay that crashes after adding but before marking repeats nothing. Polls, and
- * wakes at once when nudged after a local commit.
+ * stepJobId), so a relay that crashes after adding but before marking repeats nothing. It runs in the
+ * worker, woken by the database's NOTIFY at each commit of outbox rows (any process's) and by a nudge
+ * after a local commit; it also polls every `intervalMs`, for a notification lost with a connection.
  */
 export class OutboxRelay {
   private readonly queues: Record<QueueName, Queue>;
   private running = false;
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
+  /** A nudge that came while a pass was running: the rows it tells of may be after that pass's read. */
+  private nudged = false;
+  private unlisten: Promise<() => Promise<void>> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -23,6 +30,7 @@ export class OutboxRelay {
     private readonly log: Logger,
     private readonly intervalMs: number,
     prefix: string,
+    private readonly listen: OutboxListener | null = null,
   ) {
     this.queues = Object.fromEntries(
       Object.values(QUEUES).map((name) => {
@@ -37,15 +45,24 @@ export class OutboxRelay {
     if (this.running) return;
     this.running = true;
     this.loop = this.run();
+    this.unlisten =
+      this.listen?.(() => this.kick()).catch((error: Error) => {
+        this.log.warn({ err: error.message }, 'outbox relay cannot listen for commits; polling only');
+        return async () => {};
+      }) ?? null;
   }
 
   kick(): void {
+    this.nudged = true;
     this.wake?.();
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.kick();
+    await (
+      await this.unlisten
+    )?.();
     await this.loop;
     await Promise.all(Object.values(this.queues).map((queue) => queue.close()));
   }
@@ -60,17 +77,29 @@ export class OutboxRelay {
     );
   }
 
+  /**
+   * Rows of their own job go to Redis in one round trip per queue (addBulk); rows sharing a job (a step's)
+   * one at a time, each checked for a failed job to retry.
+   */
   private async deliver(rows: OutboxRow[]): Promise<void> {
     const now = Date.now();
-    for (const row of rows) {
+    const options = (row: OutboxRow) => ({
+      ...JOB_OPTIONS[row.queue as QueueName],
+      jobId: row.jobId ?? row.id,
+      delay: Math.max(0, row.runAt.getTime() - now),
+    });
+    const queueOf = (row: OutboxRow) => {
       const queue = this.queues[row.queue as QueueName];
       if (!queue) throw new Error(`outbox row ${row.id} names unknown queue ${row.queue}`);
-      await queue.add(row.queue, row.payload, {
-        ...JOB_OPTIONS[row.queue as QueueName],
-        jobId: row.jobId ?? row.id,
-        delay: Math.max(0, row.runAt.getTime() - now),
-      });
-      if (row.jobId) await this.retryIfFailed(queue, row.jobId);
+      return queue;
+    };
+    const own = new Map<Queue, OutboxRow[]>();
+    for (const row of rows.filter((candidate) => !candidate.jobId)) own.set(queueOf(row), [...(own.get(queueOf(row)) ?? []), row]);
+    await Promise.all([...own].map(([queue, batch]) => queue.addBulk(batch.map((row) => ({ name: row.queue, data: row.payload, opts: options(row) })))));
+    for (const row of rows.filter((candidate) => candidate.jobId)) {
+      const queue = queueOf(row);
+      await queue.add(row.queue, row.payload, options(row));
+      await this.retryIfFailed(queue, row.jobId!);
     }
   }
 
@@ -94,13 +123,14 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     while (this.running) {
+      this.nudged = false;
       let moved = 0;
       try {
         moved = await this.relayOnce();
       } catch (error) {
         this.log.error({ err: error }, 'outbox relay pass failed; retrying');
       }
-      if (moved === 100 || !this.running) continue;
+      if (moved === 100 || this.nudged || !this.running) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.intervalMs);
         this.wake = () => {

@@ -10,12 +10,20 @@ export interface Database {
   kind: 'postgres' | 'pglite';
   /** Applies the drizzle-kit migrations in `migrations/`: the same files on both engines. */
   migrate(): Promise<void>;
+  /**
+   * Calls `onNotify` for each NOTIFY on `channel` (delivered at commit) until the returned stop is called.
+   * On Postgres it holds one connection of its own and reconnects after losing it (a failover); a
+   * notification sent while it was away is lost, so a listener also polls, slowly.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   /** Proves the database answers: used by /health/ready. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+/** The channel a commit of outbox rows notifies (the trigger of migration 0008). */
+export const OUTBOX_CHANNEL = 'flightdeck_outbox';
 const MIGRATION_LOCK = 0x666c6431; // "fld1"
 
 /** `DATABASE_URL` → Postgres; none → PGlite, in memory or in `dataDir`. */
@@ -52,6 +60,7 @@ export async function openDatabase(options: {
           client.release();
         }
       },
+      listen: (channel, onNotify) => listenOnPostgres(options.url!, channel, onNotify, onConnectionError),
       ping: async () => void (await pool.query('select 1')),
       close: () => pool.end(),
     };
@@ -65,7 +74,50 @@ export async function openDatabase(options: {
     db: db as unknown as Db,
     kind: 'pglite',
     migrate: () => migrate(db, { migrationsFolder: MIGRATIONS_DIR }),
+    listen: async (channel, onNotify) => {
+      const unlisten = await client.listen(channel, () => onNotify());
+      return async () => {
+        if (!client.closed) await unlisten();
+      };
+    },
     ping: async () => void (await client.query('select 1')),
     close: () => client.close(),
+  };
+}
+
+/** LISTEN on a dedicated client, connected again a second after it is lost, until stopped. */
+async function listenOnPostgres(url: string, channel: string, onNotify: () => void, onConnectionError: (error: Error) => void): Promise<() => Promise<void>> {
+  const { default: pg } = await import('pg');
+  let stopped = false;
+  let client: import('pg').Client | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: url });
+    next.on('notification', (message) => message.channel === channel && onNotify());
+    const lost = (error?: Error) => {
+      if (error) onConnectionError(error);
+      if (client !== next) return;
+      client = null;
+      next.end().catch(() => {});
+      if (!stopped) retry = setTimeout(() => void connect().catch(() => {}), 1_000);
+    };
+    next.on('error', lost);
+    next.on('end', () => lost());
+    client = next;
+    try {
+      await next.connect();
+      await next.query(`listen ${pg.escapeIdentifier(channel)}`);
+      onNotify(); // what was committed while it was away
+    } catch (error) {
+      lost(error as Error);
+    }
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    const last = client;
+    client = null;
+    await last?.end().catch(() => {});
   };
 }

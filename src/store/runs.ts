@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Actor } from '../domain/identity.ts';
 import type { Success } from '../domain/redeploy.ts';
-import { ACTIVE_STATES, type Run, type RunEvent } from '../domain/run.ts';
+import { ACTIVE_STATES, TERMINAL_STATES, type Run, type RunEvent } from '../domain/run.ts';
 import type { Db } from './db.ts';
 import { currentShape } from './run-shape.ts';
 import { chatMessages, decisions, runCounters, runEvents, runs } from './schema.ts';
@@ -84,11 +84,12 @@ export async function activeRuns(db: Db): Promise<Run[]> {
   return rows.map((row) => currentShape(row.snapshot));
 }
 
+/** Through the partial unique index one_active_run_per_target: the condition is its predicate (not ended), not a list of active states. */
 export async function activeRunFor(db: Db, service: string, environment: string): Promise<Run | null> {
   const [row] = await db
     .select({ snapshot: runs.snapshot })
     .from(runs)
-    .where(and(eq(runs.service, service), eq(runs.environment, environment), inArray(runs.state, [...ACTIVE_STATES])));
+    .where(and(eq(runs.service, service), eq(runs.environment, environment), notInArray(runs.state, [...TERMINAL_STATES])));
   return row ? currentShape(row.snapshot) : null;
 }
 
@@ -127,14 +128,4 @@ export function succeededVersionsQuery(db: Db, service: string, environment: str
     .from(runs)
     .where(and(eq(runs.service, service), eq(runs.environment, environment), eq(runs.state, 'succeeded')))
     .orderBy(runs.version, desc(runs.updatedAt), desc(runs.createdAt));
-}
-
-/** Whether this version of the service has succeeded in the environment (enforced order: staging before production). */
-export async function versionSucceededIn(db: Db, service: string, environment: string, version: string): Promise<boolean> {
-  const [row] = await db
-    .select({ id: runs.id })
-    .from(runs)
-    .where(and(eq(runs.service, service), eq(runs.environment, environment), eq(runs.version, version), eq(runs.state, 'succeeded')))
-    .limit(1);
-  return row !== undefined;
 }

@@ -34,9 +34,13 @@ export const runs = pgTable(
     uniqueIndex('one_active_run_per_target')
       .on(table.service, table.environment)
       .where(sql.raw(`state not in ${ENDED_STATES_SQL}`)),
-    // What runs on a target now and what ran there before (store/runs.ts succeededVersions): a target's successes, newest first.
+    // What runs on a target now and what ran there before (store/target-facts.ts, store/runs.ts succeededVersions): a target's successes, newest first.
     index('succeeded_runs_by_target')
-      .on(table.service, table.environment, table.updatedAt.desc())
+      .on(table.service, table.environment, table.updatedAt.desc(), table.createdAt.desc())
+      .where(sql`state = 'succeeded'`),
+    // The enforced order (requiresSuccessIn): did this version succeed there? One probe, however many successes the target has.
+    index('succeeded_runs_by_version')
+      .on(table.service, table.environment, table.version)
       .where(sql`state = 'succeeded'`),
     // `/deploy history <service>` (store/history.ts): a service's runs, newest first.
     index('runs_by_service').on(table.service, table.createdAt.desc()),

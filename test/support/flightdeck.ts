@@ -64,7 +64,8 @@ export async function startFlightdeck(
   extra: Record<string, string> = {},
 ): Promise<Runtime> {
   const config = loadConfig(flightdeckEnv(services, extra));
-  return startRuntime({ config, log: quietLog, ...roles, stepEnv: { ...process.env, ...stepEnv } });
+  // The in-process server relays too (a test may look for a job in Redis with no worker running); `flightdeck serve` leaves it to the worker.
+  return startRuntime({ config, log: quietLog, relay: true, ...roles, stepEnv: { ...process.env, ...stepEnv } });
 }
 
 /** Polls until `probe` returns something truthy and returns it; fails naming `what` after `timeoutMs`. */

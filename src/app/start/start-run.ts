@@ -10,8 +10,9 @@ import { alreadyActive, decideStart, type RunDraft, type StartAsk, type StartDec
 import { parseStartTime } from '../../domain/start-time.ts';
 import { isUniqueViolation } from '../../store/errors.ts';
 import { lockedSummary, type Target as LockTarget } from '../../domain/lock.ts';
-import { activeLockFor, queuedStartsFor, queueStart, recordLockEvent } from '../../store/locks.ts';
-import { activeRunFor, findRunByRequestKey, insertRun, nextRunNumber, succeededVersions, versionSucceededIn } from '../../store/runs.ts';
+import { queuedStartsFor, queueStart, recordLockEvent } from '../../store/locks.ts';
+import { activeRunFor, findRunByRequestKey, insertRun, nextRunNumber, succeededVersions } from '../../store/runs.ts';
+import { targetFacts } from '../../store/target-facts.ts';
 import { persistEffects } from '../shared/apply-effects.ts';
 import type { AppContext } from '../shared/context.ts';
 import { auditRefusal } from '../shared/refusals.ts';
@@ -53,21 +54,41 @@ export function resolveTarget(ctx: AppContext, service: string, environment: str
   return { plan, environment: chosen, spec };
 }
 
-/** Everything the decision reads, read now. */
-async function factsFor(ctx: AppContext, { plan, environment, spec }: Target, actor: Actor, startsAt: Date, version: string | null): Promise<StartFacts> {
+/**
+ * Everything the decision reads, read now, in one statement (store/target-facts.ts), with the run an
+ * earlier delivery of this request created. A start needs only the newest success (the new run's
+ * previousVersion); a redeploy (`all successes`) chooses among every version that succeeded there.
+ */
+async function factsFor(
+  ctx: AppContext,
+  { plan, environment, spec }: Target,
+  request: CommandRequest,
+  startsAt: Date,
+  version: string | null,
+  successes: 'newest' | 'all',
+): Promise<StartFacts & { earlier: Run | null }> {
   const now = ctx.clock.now();
-  const order = spec.requiresSuccessIn;
+  const facts = await targetFacts(ctx.db, {
+    service: plan.service,
+    environment,
+    now,
+    order: spec.requiresSuccessIn ?? null,
+    version,
+    requestKey: request.requestKey,
+  });
+  const succeeded = successes === 'all' ? await succeededVersions(ctx.db, plan.service, environment) : facts.newestSuccess ? [facts.newestSuccess] : [];
   return {
     plan,
     environment,
     spec,
-    actor,
+    actor: request.actor,
     now,
     startsAt,
-    succeeded: await succeededVersions(ctx.db, plan.service, environment),
-    orderMet: order && version !== null ? await versionSucceededIn(ctx.db, plan.service, order, version) : null,
-    lock: await activeLockFor(ctx.db, { service: plan.service, environment }, now),
-    active: await activeRunFor(ctx.db, plan.service, environment),
+    succeeded,
+    orderMet: facts.orderMet,
+    lock: facts.lock,
+    active: facts.active,
+    earlier: facts.earlier,
   };
 }
 
@@ -78,12 +99,11 @@ export async function onStart(ctx: AppContext, request: CommandRequest, command:
   const scheduled = command.at === undefined ? null : parseStartTime(command.at, actor.zone ?? null, ctx.clock.now());
   if (scheduled && !scheduled.ok) return text(scheduled.message);
   // A scheduled start is judged against the freezes of the time it will start.
-  const facts = await factsFor(ctx, target, actor, scheduled ? new Date(scheduled.at) : ctx.clock.now(), command.version);
+  const facts = await factsFor(ctx, target, request, scheduled ? new Date(scheduled.at) : ctx.clock.now(), command.version, 'newest');
   const decision = decideStart(facts, { kind: 'start', version: command.version, emergency: command.emergency ?? null });
   if (command.dryRun) return dryRun(target, command.version, decision, scheduled?.shown ?? null);
 
-  const earlier = await runOfRequest(ctx, request);
-  if (earlier) return earlier;
+  if (facts.earlier) return created(facts.earlier);
   const refused = decision.refusals.find((refusal) => refusal.gate === 'rule' || refusal.gate === 'freeze');
   if (refused) return refuse(ctx, actor, 'start', target, refused.message);
   // A lock refuses the start (or --queue waits for the lock or the active run); queued-starts.ts replays a queued one.
@@ -103,10 +123,9 @@ export async function onRedeploy(
   const { actor } = request;
   const target = resolveTarget(ctx, words.service, words.environment);
   if ('reply' in target) return target.reply;
-  const facts = await factsFor(ctx, target, actor, ctx.clock.now(), null);
+  const facts = await factsFor(ctx, target, request, ctx.clock.now(), null, 'all');
   const decision = decideStart(facts, { kind: 'redeploy', to: words.to } satisfies StartAsk);
-  const earlier = await runOfRequest(ctx, request);
-  if (earlier) return earlier;
+  if (facts.earlier) return created(facts.earlier);
   const [refused] = decision.refusals;
   if (refused?.gate === 'rule') return refuse(ctx, actor, 'rollback', target, refused.message);
   if (refused?.gate === 'lock') {

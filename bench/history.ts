@@ -1,0 +1,60 @@
+import { phase, BARE, FLIGHTDECK } from './ack.ts';
+import { printTable, saveJson, withRatios, type Row } from './report.ts';
+import { startStack, type Stack } from './stack.ts';
+
+/**
+ * Flat with history: the ack path at one rate with 0, 100 k and 1 M runs already stored (BENCH_HISTORY),
+ * spread over the targets the starts use, nine in ten succeeded. Rows are seeded by generate_series in
+ * batches, without events (no start reads a finished run's events), then analyzed.
+ */
+
+const BATCH = 100_000;
+
+async function seed(stack: Stack, from: number, to: number): Promise<void> {
+  const services = stack.services.length;
+  for (let start = from; start < to; start += BATCH) {
+    const end = Math.min(to, start + BATCH);
+    const began = performance.now();
+    await stack.db.query(
+      `insert into runs (id, key, service, environment, version, state, seq, snapshot, created_at, updated_at)
+       select gen_random_uuid(), 'history-' || i, 'bench-' || lpad((i % $1)::text, 5, '0'), 'production', '0.' || (i / $1) || '.0',
+              case when i % 10 = 0 then 'failed' else 'succeeded' end, 3,
+              jsonb_build_object('key', 'history-' || i, 'state', case when i % 10 = 0 then 'failed' else 'succeeded' end, 'note', repeat('x', 400)),
+              now() - interval '1 second' * ($3::bigint - i), now() - interval '1 second' * ($3::bigint - i)
+       from generate_series($2::bigint, $3::bigint - 1) as i`,
+      [services, start, end],
+    );
+    console.log(`  seeded ${end.toLocaleString('en')} runs (${((performance.now() - began) / 1000).toFixed(1)} s for this batch)`);
+  }
+  await stack.db.query('analyze runs');
+}
+
+export async function historyBench(settings: { levels: number[]; rate: number; phaseSeconds: number }): Promise<void> {
+  const services = settings.rate * settings.phaseSeconds + 100;
+  console.log(
+    `history: ack p99 at ${settings.levels.map((level) => level.toLocaleString('en')).join(', ')} stored runs, ${settings.rate}/s, ${settings.phaseSeconds} s phases`,
+  );
+  const stack = await startStack({ services });
+  let offset = 0;
+  const next = () => (offset += 100_000);
+  const rows: Row[] = [];
+  try {
+    for (const system of [FLIGHTDECK, BARE]) await phase(stack, system, 20, 3, next(), 'warm-up');
+    let stored = 0;
+    for (const level of settings.levels) {
+      await seed(stack, stored, level);
+      stored = level;
+      const label = `${level.toLocaleString('en')} runs`;
+      for (const system of [FLIGHTDECK, BARE, FLIGHTDECK, BARE]) rows.push(await phase(stack, system, settings.rate, settings.phaseSeconds, next(), label));
+    }
+    const { rows: explained } = await stack.db.query<{ 'QUERY PLAN': string }>(
+      `explain select version, key from runs where service = 'bench-00001' and environment = 'production' and state = 'succeeded' order by updated_at desc nulls last, created_at desc nulls last limit 1`,
+    );
+    console.log(`\nthe newest success with ${stored.toLocaleString('en')} runs stored:\n${explained.map((row) => `  ${row['QUERY PLAN']}`).join('\n')}`);
+    const table = withRatios(rows, BARE);
+    printTable(`/deploy start at ${settings.rate}/s with history (p99 ratio: against the bare Bolt app at the same history)`, table);
+    console.log(`→ ${saveJson('history', { settings, rows: table })}`);
+  } finally {
+    await stack.stop();
+  }
+}

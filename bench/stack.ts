@@ -1,0 +1,206 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { TERMINAL_STATES } from '../src/domain/run-types.ts';
+import { PROJECT_ROOT } from '../src/runtime.ts';
+import { freePort } from '../src/services/ports.ts';
+
+/**
+ * The real processes a benchmark measures: a fresh Postgres database, Flightdeck `serve` and `worker`
+ * (each its own Node process, as deployed), a bare Bolt app, and a stand-in for Slack's Web API that
+ * answers at once. Every part is stopped by `stop()`.
+ */
+
+export const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';
+export const BENCH_USER = { id: 'U0BENCHALICE', name: 'alice' };
+export const BENCH_APPROVER = { id: 'U0BENCHBOB', name: 'bob' };
+
+export interface Stack {
+  databaseUrl: string;
+  db: pg.Pool;
+  servePort: number;
+  barePort: number;
+  services: string[];
+  /** CPU time (user + system, ms) each process has used so far. */
+  cpuMs(): { serve: number; worker: number; bare: number };
+  /** Starts (or restarts) the worker process; `stopWorker` ends it. */
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A plan per service: no pre-checks, a Go/No-Go, so a started run waits for a decision (blue-green steps that run only after GO). */
+export function benchPlan(service: string): string {
+  return `service: ${service}
+versionPattern: '^\\d+\\.\\d+\\.\\d+$'
+defaultEnvironment: production
+people:
+  alice: { slack: ${BENCH_USER.id} }
+  bob: { slack: ${BENCH_APPROVER.id} }
+approvers: [bob]
+onCall: [bob]
+environments:
+  production:
+    channel: { slack: C0BENCH }
+    strategy:
+      kind: blue-green
+      deployIdle: { name: Deploy, run: [node, demo/service/ctl.mjs, deploy], timeout: 60s }
+      checkIdle: { name: Check, http: { url: 'http://127.0.0.1:9/health', timeout: 1s }, attempts: 1, interval: 100ms }
+      switch: { name: Switch, run: [node, demo/service/ctl.mjs, switch], timeout: 10s }
+      switchBack: { name: Switch back, run: [node, demo/service/ctl.mjs, switch-back], timeout: 10s }
+`;
+}
+
+/** Slack's Web API as the worker sees it: every call answered ok at once, nothing recorded. */
+export async function slackStandIn(): Promise<{ url: string; server: Server }> {
+  let ts = 1;
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ ok: true, channel: 'C0BENCH', ts: `1700000000.${String(ts++).padStart(6, '0')}`, view: { id: 'V0BENCH' } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/`, server };
+}
+
+function child(name: string, args: string[], env: Record<string, string>): ChildProcess {
+  const process_ = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  process_.stderr!.on('data', (chunk: Buffer) => {
+    if (process.env.BENCH_VERBOSE) process.stderr.write(`[${name}] ${chunk}`);
+  });
+  return process_;
+}
+
+/** utime + stime of a process from /proc (Linux), in ms; 0 where /proc is not there. */
+function cpuOf(process_: ChildProcess | null): number {
+  if (!process_?.pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${process_.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000) / 100; // clock ticks of 1/100 s
+  } catch {
+    return 0;
+  }
+}
+
+async function ready(port: number, what: string, process_: ChildProcess, timeoutMs = 180_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (process_.exitCode !== null) throw new Error(`${what} exited (${process_.exitCode}); BENCH_VERBOSE=1 shows its log`);
+    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what} did not become ready on port ${port}`);
+}
+
+async function ended(process_: ChildProcess | null): Promise<void> {
+  if (!process_ || process_.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => process_.once('exit', () => resolve()));
+  process_.kill('SIGTERM');
+  const timer = setTimeout(() => process_.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function startStack(options: { services: number; env?: Record<string, string> }): Promise<Stack> {
+  const admin = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `bench_${process.pid}_${Date.now()}`;
+  const adminPool = new pg.Pool({ connectionString: admin, max: 1 });
+  await adminPool.query(`create database ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+
+  const plansDir = mkdtempSync(join(tmpdir(), 'flightdeck-bench-plans-'));
+  const services = Array.from({ length: options.services }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
+  for (const service of services) writeFileSync(join(plansDir, `${service}.yaml`), benchPlan(service));
+  const slack = await slackStandIn();
+  const [servePort, barePort] = [await freePort(), await freePort()];
+  const env = {
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: name,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_TOKEN: 'xoxb-bench',
+    SLACK_API_URL: slack.url,
+    PLANS_DIR: plansDir,
+    LOG_LEVEL: process.env.BENCH_VERBOSE ? 'info' : 'warn',
+    ...options.env,
+  };
+  const migrate = child('migrate', ['bin/flightdeck.js', 'migrate'], env);
+  await new Promise((resolve) => migrate.once('exit', resolve));
+  // BENCH_PROFILE=<dir>: serve and the worker write V8 CPU profiles there when they stop.
+  const profile = (role: string) => (process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}/${role}`] : []);
+  const serve = child('serve', [...profile('serve'), 'bin/flightdeck.js', 'serve'], { ...env, PORT: String(servePort) });
+  const bare = child('bare-bolt', ['--import', 'tsx', 'bench/bare-bolt.ts', String(barePort), SIGNING_SECRET], {});
+  let worker: ChildProcess | null = null;
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  const stack: Stack = {
+    databaseUrl,
+    db,
+    servePort,
+    barePort,
+    services,
+    cpuMs: () => ({ serve: cpuOf(serve), worker: cpuOf(worker), bare: cpuOf(bare) }),
+    async startWorker() {
+      await ended(worker);
+      worker = child('worker', [...profile('worker'), 'bin/flightdeck.js', 'worker'], env);
+    },
+    async stopWorker() {
+      await ended(worker);
+      worker = null;
+    },
+    async stop() {
+      await Promise.all([ended(worker), ended(serve), ended(bare)]);
+      await db.end();
+      await new Promise<void>((resolve) => {
+        slack.server.close(() => resolve());
+        slack.server.closeAllConnections();
+      });
+      await adminPool.query(`drop database if exists ${name} with (force)`).catch(() => {});
+      await adminPool.end();
+      rmSync(plansDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await stack.startWorker();
+    await Promise.all([ready(servePort, 'flightdeck serve', serve), ready(barePort, 'bare Bolt app', bare)]);
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+  return stack;
+}
+
+/** Ends every active run (as a cancel would, without the chat) so the next phase's starts create runs again. */
+export async function freeTargets(stack: Stack): Promise<void> {
+  await stack.db.query(`update runs set state = 'cancelled', snapshot = jsonb_set(snapshot, '{state}', '"cancelled"') where state <> all($1::text[])`, [
+    TERMINAL_STATES,
+  ]);
+}
+
+/**
+ * Waits until the last phase's work is done, so it does not run into the next one: the outbox relayed and
+ * serve and the worker quiet (under 5 % of a core over half a second), at most `timeoutMs`.
+ */
+export async function settle(stack: Stack, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const { rows } = await stack.db.query<{ n: string }>('select count(*) as n from outbox where relayed_at is null');
+    const before = stack.cpuMs();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const after = stack.cpuMs();
+    const busy = after.serve - before.serve + (after.worker - before.worker) + (after.bare - before.bare);
+    if (rows[0]!.n === '0' && busy < 25) return;
+  }
+}
