@@ -156,13 +156,14 @@ function validationOf(run: Run): string | null {
     : `${validation.status}: ${validation.problems.join('; ')}`;
 }
 
+/** What is watched, not the URL or query: those hold ${env.…} templates the domain never fills (and may hold secrets). */
 function monitoringPlanOf(run: Run): string[] {
   const monitoring = run.spec.monitoring;
   if (!monitoring) return ['No monitoring in the plan: nothing watched production after the deploy.'];
   const window = monitoring.schedule.map((pace) => `every ${formatDuration(pace.everyMs)} until ${formatDuration(pace.untilMs)}`).join(', then ');
   return [
-    `Health: ${monitoring.check.url}, ${window} (${monitoring.checks} checks) after the last deploy step.`,
-    ...monitoring.metrics.map((metric) => `Metric ${metric.metric}: ${metric.prometheus.query}`),
+    `Health check of production ${window} (${monitoring.checks} checks) after the last deploy step.`,
+    ...monitoring.metrics.map((metric) => `Metric ${metric.metric}, from Prometheus, at every check`),
     ...run.spec.triggers.map((trigger) => `Rollback trigger: ${trigger.text}`),
   ];
 }
