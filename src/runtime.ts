@@ -12,8 +12,8 @@ import type { Platform } from './domain/identity.ts';
 import { createExecutor } from './executors/registry.ts';
 import { createHttpHealthMonitor } from './monitors/http-health.ts';
 import { createPrometheusSource } from './monitors/prometheus.ts';
-import { createBareApp, listen, mountHealth } from './http/server.ts';
-import { loadPlans } from './plans/catalog.ts';
+import { createBareApp, listen, mountHealth, type ListenOn } from './http/server.ts';
+import { catalogOf, loadPlanFile, planFilesIn } from './plans/catalog.ts';
 import { OutboxRelay } from './queue/relay.ts';
 import { startWorkers } from './queue/worker.ts';
 import { ensureRedis, type RedisService } from './services/redis.ts';
@@ -33,6 +33,10 @@ export interface RuntimeOptions {
   chats?: Partial<Record<Platform, ChatPlatform>>;
   /** Environment for step commands and probes; defaults to this process's. */
   stepEnv?: NodeJS.ProcessEnv;
+  /** Where the HTTP server listens (default: every interface, the configured port or fail). */
+  listen?: ListenOn;
+  /** Plan files loaded before PLANS_DIR's (the demo's own plan); a plan in PLANS_DIR for the same service wins. */
+  extraPlanFiles?: string[];
 }
 
 export interface Runtime {
@@ -75,12 +79,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
 
     const plansDir = isAbsolute(config.PLANS_DIR) ? config.PLANS_DIR : resolve(process.cwd(), config.PLANS_DIR);
-    const plans = await loadPlans(plansDir).catch((error: NodeJS.ErrnoException) => {
+    const planFiles = await planFilesIn(plansDir).catch((error: NodeJS.ErrnoException) => {
       // The image carries no plans (not even the demo's): they come from a mount, and a missing mount must say so.
       if (error.code === 'ENOENT')
         throw new ConfigError(`PLANS_DIR ${plansDir} does not exist: mount your plans there (a ConfigMap or a volume) or set PLANS_DIR`);
       throw error;
     });
+    const unique = [...new Set([...(options.extraPlanFiles ?? []), ...planFiles])];
+    const plans = catalogOf(await Promise.all(unique.map((file) => loadPlanFile(file))));
     const relay = new OutboxRelay(database.db, connection, log, config.RELAY_INTERVAL_MS, config.QUEUE_PREFIX);
     relay.start();
     stops.push(() => relay.stop());
@@ -161,7 +167,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         warnings,
       );
       teamsRoute?.(app);
-      const listening = await listen(app, config.PORT);
+      const listening = await listen(app, config.PORT, options.listen);
       server = listening;
       stops.push(
         () =>

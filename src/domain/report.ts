@@ -11,7 +11,7 @@ export function deploymentReport(run: Run): string {
       : run.state === 'rolled_back'
         ? '🔴 ROLLED BACK'
         : run.finishedAt
-          ? `❌ ${run.state.toUpperCase()}`
+          ? `❌ ${stateLabel(run.state).toUpperCase()}`
           : `⏳ IN PROGRESS (${stateLabel(run.state)})`;
   const duration = run.finishedAt ? formatDuration(Date.parse(run.finishedAt) - Date.parse(run.requestedAt)) : 'in progress';
   const lines = [

@@ -84,15 +84,20 @@ function keyNode(document: Document, at: PropertyKey[]): { range?: [number, numb
 
 /** Loads every `*.yaml` in the plans folder; a broken plan stops start-up with its problems listed. */
 export async function loadPlans(dir: string): Promise<PlanCatalog> {
-  const files = (await readdir(dir)).filter((file) => /\.ya?ml$/.test(file)).sort();
-  const plans = new Map<string, Plan>();
-  for (const file of files) {
-    const plan = await loadPlanFile(join(dir, file));
-    plans.set(plan.service, plan);
-  }
-  return catalogOf([...plans.values()]);
+  const plans: Plan[] = [];
+  for (const file of await planFilesIn(dir)) plans.push(await loadPlanFile(file));
+  return catalogOf(plans);
 }
 
+/** The plan files of a plans folder: the `*.yaml` directly in it, in name order. */
+export async function planFilesIn(dir: string): Promise<string[]> {
+  return (await readdir(dir))
+    .filter((file) => /\.ya?ml$/.test(file))
+    .sort()
+    .map((file) => join(dir, file));
+}
+
+/** One catalog; of two plans for one service, the later one wins. */
 export function catalogOf(plans: Plan[]): PlanCatalog {
   const byService = new Map(plans.map((plan) => [plan.service, plan]));
   return { get: (service) => byService.get(service), services: () => [...byService.keys()] };

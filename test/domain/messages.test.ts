@@ -279,7 +279,7 @@ describe('deploymentReport', () => {
 
   it('a failed rollback: ROLLBACK_FAILED, and the validation’s problems', () => {
     const report = deploymentReport(runs.rollbackNotValidated());
-    expect(report).toContain('**Deployment Status**: ❌ ROLLBACK_FAILED');
+    expect(report).toContain('**Deployment Status**: ❌ ROLLBACK FAILED');
     expect(report).toContain('**Rollback Executed**: YES');
     expect(report).toContain('- **Rollback Status**: FAILED — health check failing: GET /health → 503 (check 8)');
     expect(report).not.toContain('Traffic back on the old version');
