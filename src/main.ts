@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { ConfigError, loadConfig, requireProductionReady } from './config.ts';
 import { createLogger } from './logger.ts';
-import { PlanLoadError, loadPlanFile, loadPlans } from './plans/catalog.ts';
+import { PlanLoadError, loadPlanFile, planFilesIn } from './plans/catalog.ts';
 
 const USAGE = `Usage: flightdeck <command>
   serve [--port N]   HTTP server: Slack events, Teams messages, health (any number of replicas); PORT, default 3000
@@ -93,10 +93,20 @@ async function planCheck(args: string[], plansDir: string): Promise<number> {
       console.error(`${target}: no such file or folder`);
       return 2;
     }
-    if (found.isDirectory()) await loadPlans(target);
-    else await loadPlanFile(target);
-    console.log(`${target}: ok`);
-    return 0;
+    // Every file of a folder is checked, so one run lists the problems of all of them.
+    const files = found.isDirectory() ? await planFilesIn(target) : [target];
+    let worst = 0;
+    for (const file of files) {
+      try {
+        await loadPlanFile(file);
+      } catch (error) {
+        if (!(error instanceof PlanLoadError)) throw error;
+        console.error(error.message);
+        worst = Math.max(worst, error.unreadable ? 2 : 1);
+      }
+    }
+    if (!worst) console.log(`${target}: ok`);
+    return worst;
   } catch (error) {
     if (error instanceof PlanLoadError) {
       console.error(error.message);

@@ -50,7 +50,10 @@ export async function loadPlanFile(file: string): Promise<Plan> {
   if (!result.ok)
     throw new PlanLoadError(
       file,
-      result.problems.map((problem) => ({ ...problem, ...positionOf(document, lines, keysOf(problem.path)) })),
+      // In the file's order, so the list reads top to bottom whichever check found each problem.
+      result.problems
+        .map((problem) => ({ ...problem, ...positionOf(document, lines, keysOf(problem.path)) }))
+        .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)),
     );
   return result.plan;
 }
