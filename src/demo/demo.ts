@@ -70,7 +70,15 @@ export async function runDemo(config: Config, log: Logger, options: DemoOptions)
     const plan = runtime.ctx.plans.get('demo');
     if (options.script) return await playStory(session, runtime.ctx.db, write);
     write(plan ? demoIntro(plan) : '');
-    await terminal.converse(session, DEMO_SELF);
+    // A closed terminal window (SIGHUP) or a kill (SIGTERM) ends the conversation, so the cleanup below still
+    // stops the demo service and the private Redis instead of leaving them running.
+    const stop = () => terminal.close();
+    for (const signal of ['SIGHUP', 'SIGTERM'] as const) process.once(signal, stop);
+    try {
+      await terminal.converse(session, DEMO_SELF);
+    } finally {
+      for (const signal of ['SIGHUP', 'SIGTERM'] as const) process.off(signal, stop);
+    }
     return 0;
   } finally {
     execFileSync(process.execPath, [join(PROJECT_ROOT, 'demo/service/ctl.mjs'), 'stop'], { env: demoEnv, stdio: 'ignore' });

@@ -12,7 +12,10 @@ export class DemoTerminal {
   constructor(
     private readonly input: NodeJS.ReadableStream,
     private readonly output: NodeJS.WritableStream,
-  ) {}
+  ) {
+    // A closed terminal window cannot be written to (EIO): that must not stop the demo cleaning up after itself.
+    output.on('error', () => {});
+  }
 
   /** Everything the demo prints goes through here, so a message never lands in the middle of the prompt. */
   readonly write = (text: string): void => {
@@ -24,6 +27,11 @@ export class DemoTerminal {
     this.output.write(text);
     this.lines.prompt(true);
   };
+
+  /** Ends the conversation as Ctrl-D would (the terminal was closed, or the process asked to stop), so the demo cleans up. */
+  close(): void {
+    this.lines?.close();
+  }
 
   /** Reads lines until Ctrl-D, Ctrl-C, `quit` or `exit`; `as <name>` alone changes who you are. */
   async converse(session: ShellSession, self: string): Promise<void> {
