@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binaryOrInstall } from '../../src/services/binaries.ts';
@@ -58,6 +58,8 @@ export class TmuxTerminal {
     } catch {
       // already gone
     }
+    // tmux leaves its socket file behind; this server was ours alone.
+    rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, this.socket), { force: true });
   }
 
   private run(args: string[]): string {
