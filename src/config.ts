@@ -121,6 +121,8 @@ export type SlackConfig = SlackTransport & { botToken: string; apiUrl: string | 
 export type Config = z.infer<typeof envSchema> & {
   slack: SlackConfig | null;
   teams: TeamsConfig;
+  /** Which of the variables with a default were set: the demo honours the user's choice and picks its own otherwise. */
+  given: { PLANS_DIR: boolean; LOG_LEVEL: boolean; PORT: boolean };
 };
 
 export class ConfigError extends Error {}
@@ -151,7 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authenticated: Boolean(values.TEAMS_APP_ID),
     allowUnauthenticated: !values.TEAMS_APP_ID && values.TEAMS_ALLOW_UNAUTHENTICATED,
   };
-  return { ...values, slack, teams };
+  const given = { PLANS_DIR: !!env.PLANS_DIR, LOG_LEVEL: !!env.LOG_LEVEL, PORT: !!env.PORT };
+  return { ...values, slack, teams, given };
 }
 
 /**

@@ -1,11 +1,17 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
 import { ConfigError, loadConfig, requireProductionReady } from './config.ts';
 import { createLogger } from './logger.ts';
-import { PlanLoadError, loadPlanFile, loadPlans } from './plans/catalog.ts';
+import { PlanLoadError, loadPlanFile, planFilesIn } from './plans/catalog.ts';
 
 const USAGE = `Usage: flightdeck <command>
-  serve              HTTP server: Slack events, Teams messages, health (any number of replicas)
+  serve [--port N]   HTTP server: Slack events, Teams messages, health (any number of replicas); PORT, default 3000
   worker             runs steps, checks and chat messages from the queue (any number)
-  demo [--script]    everything on this machine with the shell chat and a demo service; --script plays a story
+  demo [--script] [--port N]
+                     everything on this machine with the shell chat and a demo service; --script plays a story.
+                     Your plans too with PLANS_DIR=…; log lines go to a file unless LOG_LEVEL is set
   migrate            applies database migrations
   plan check [file]  validates one plan, or every plan in PLANS_DIR
   report <run> [--incident]
@@ -14,11 +20,24 @@ const USAGE = `Usage: flightdeck <command>
                      zips manifests/teams into an app package for Teams, with TEAMS_APP_ID filled in
 `;
 
+const HELP = ['help', '--help', '-h'];
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  const config = loadConfig();
-  const quietDemo = command === 'demo' && !process.env.LOG_LEVEL;
-  const log = createLogger(quietDemo ? 'warn' : config.LOG_LEVEL);
+  if (!command || HELP.includes(command) || args.some((arg) => HELP.includes(arg))) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const port = portFlag(args);
+  if (port === 'invalid') {
+    console.error('--port takes a port number (0 to 65535), e.g. --port 4000');
+    return 2;
+  }
+  const loaded = loadConfig();
+  const config = port === null ? loaded : { ...loaded, PORT: port, given: { ...loaded.given, PORT: true } };
+  // The demo is a conversation in the terminal: its log lines go to a file unless LOG_LEVEL asks for them here.
+  const demoLogFile = command === 'demo' && !config.given.LOG_LEVEL ? join(mkdtempSync(join(tmpdir(), 'flightdeck-demo-log-')), 'flightdeck.log') : null;
+  const log = createLogger(demoLogFile ? 'info' : config.LOG_LEVEL, demoLogFile ? pinoFile(demoLogFile) : undefined);
   switch (command) {
     case 'serve':
     case 'worker': {
@@ -40,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'demo': {
       const { runDemo } = await import('./demo/demo.ts');
-      return runDemo(config, log, { script: args.includes('--script') || !process.stdin.isTTY });
+      return runDemo(config, log, { script: args.includes('--script') || !process.stdin.isTTY, logFile: demoLogFile });
     }
     case 'migrate': {
       // Migrating an embedded PGlite in production would migrate a database no other process can see.
@@ -59,8 +78,8 @@ async function main(argv: string[]): Promise<number> {
     case 'teams':
       return teamsPackage(args, config.teams.appId);
     default:
-      process.stdout.write(USAGE);
-      return command && command !== 'help' ? 2 : 0;
+      process.stderr.write(`"${command}" is not a flightdeck command.\n${USAGE}`);
+      return 2;
   }
 }
 
@@ -93,6 +112,15 @@ async function printReport(args: string[], config: ReturnType<typeof loadConfig>
   }
 }
 
+/** `--port 4000` or `--port=4000`: null when not given. */
+function portFlag(args: string[]): number | null | 'invalid' {
+  const at = args.findIndex((arg) => arg === '--port' || arg.startsWith('--port='));
+  if (at < 0) return null;
+  const text = args[at]!.includes('=') ? args[at]!.split('=')[1] : args[at + 1];
+  const port = Number(text);
+  return text && /^\d+$/.test(text) && port <= 65535 ? port : 'invalid';
+}
+
 async function planCheck(args: string[], plansDir: string): Promise<number> {
   if (args[0] !== 'check') {
     process.stdout.write(USAGE);
@@ -106,10 +134,20 @@ async function planCheck(args: string[], plansDir: string): Promise<number> {
       console.error(`${target}: no such file or folder`);
       return 2;
     }
-    if (found.isDirectory()) await loadPlans(target);
-    else await loadPlanFile(target);
-    console.log(`${target}: ok`);
-    return 0;
+    // Every file of a folder is checked, so one run lists the problems of all of them.
+    const files = found.isDirectory() ? await planFilesIn(target) : [target];
+    let worst = 0;
+    for (const file of files) {
+      try {
+        await loadPlanFile(file);
+      } catch (error) {
+        if (!(error instanceof PlanLoadError)) throw error;
+        console.error(error.message);
+        worst = Math.max(worst, error.unreadable ? 2 : 1);
+      }
+    }
+    if (!worst) console.log(`${target}: ok`);
+    return worst;
   } catch (error) {
     if (error instanceof PlanLoadError) {
       console.error(error.message);
@@ -129,7 +167,6 @@ async function teamsPackage(args: string[], appId: string): Promise<number> {
     return 1;
   }
   const { writeFile } = await import('node:fs/promises');
-  const { join } = await import('node:path');
   const { buildTeamsPackage } = await import('./chat/teams/package.ts');
   const { PROJECT_ROOT } = await import('./runtime.ts');
   const outIndex = args.indexOf('--out');
@@ -138,6 +175,10 @@ async function teamsPackage(args: string[], appId: string): Promise<number> {
   await writeFile(out, zip);
   console.log(`Wrote ${out}: upload it in Teams (Apps → Manage your apps → Upload an app).`);
   return 0;
+}
+
+function pinoFile(file: string) {
+  return pino.destination({ dest: file, sync: true });
 }
 
 /** The first SIGTERM or SIGINT starts a graceful stop; a second one ends the process at once (the default action). */

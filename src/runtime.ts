@@ -14,9 +14,9 @@ import { createHttpHealthMonitor } from './monitors/http-health.ts';
 import { createPrometheusSource } from './monitors/prometheus.ts';
 import { createLinks } from './http/links.ts';
 import { mountPages } from './http/pages.ts';
-import { createBareApp, listen, mountHealth, mountMetrics, type Readiness } from './http/server.ts';
+import { createBareApp, listen, mountHealth, mountMetrics, type ListenOn, type Readiness } from './http/server.ts';
 import { startMetrics } from './observability/runtime-metrics.ts';
-import { loadPlans } from './plans/catalog.ts';
+import { catalogOf, loadPlanFile, planFilesIn } from './plans/catalog.ts';
 import { OutboxRelay } from './queue/relay.ts';
 import { startWorkers } from './queue/worker.ts';
 import { ensureRedis, type RedisService } from './services/redis.ts';
@@ -41,6 +41,10 @@ export interface RuntimeOptions {
   chats?: Partial<Record<Platform, ChatPlatform>>;
   /** Environment for step commands and probes; defaults to this process's. */
   stepEnv?: NodeJS.ProcessEnv;
+  /** Where the HTTP server listens (default: every interface, the configured port or fail). */
+  listen?: ListenOn;
+  /** Plan files loaded before PLANS_DIR's (the demo's own plan); a plan in PLANS_DIR for the same service wins. */
+  extraPlanFiles?: string[];
 }
 
 export interface Runtime {
@@ -89,12 +93,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
 
     const plansDir = isAbsolute(config.PLANS_DIR) ? config.PLANS_DIR : resolve(process.cwd(), config.PLANS_DIR);
-    const plans = await loadPlans(plansDir).catch((error: NodeJS.ErrnoException) => {
+    const planFiles = await planFilesIn(plansDir).catch((error: NodeJS.ErrnoException) => {
       // The image carries no plans (not even the demo's): they come from a mount, and a missing mount must say so.
       if (error.code === 'ENOENT')
         throw new ConfigError(`PLANS_DIR ${plansDir} does not exist: mount your plans there (a ConfigMap or a volume) or set PLANS_DIR`);
       throw error;
     });
+    const unique = [...new Set([...(options.extraPlanFiles ?? []), ...planFiles])];
+    const plans = catalogOf(await Promise.all(unique.map((file) => loadPlanFile(file))));
     // Serve does no relay work: each commit of outbox rows NOTIFYs the worker's relay (migration 0008).
     const relay =
       (options.relay ?? options.worker)
@@ -193,7 +199,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       const app = mountMetrics(mountHealth(slackApp ?? createBareApp(), [...readiness, ...slackChecks], warnings), () => metrics.scrape());
       teamsRoute?.(app);
       if (links) mountPages(app, ctx, links);
-      server = await listen(app, config.PORT);
+      server = await listen(app, config.PORT, options.listen);
       onStop(closeGracefully(server, config.SHUTDOWN_GRACE_MS), drainMs);
     }
     let workerServer: Server | null = null;

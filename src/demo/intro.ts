@@ -16,9 +16,9 @@ export function demoIntro(plan: Plan): string {
   const deployers = plan.deployers.length ? names(plan.deployers).join(', ') : 'anyone';
   return [
     `The cast of plans/${plan.service}.yaml: starts runs — ${deployers}; approves (GO / NO-GO) — ${approvers.join(', ')}; on call (paged) — ${names(plan.onCall).join(', ')}.`,
-    `You are "${DEMO_SELF}". To speak as someone else, start the line with "as <name>", e.g. "as ${other} go".`,
+    `You are "${DEMO_SELF}" (the prompt says who you are). To speak as someone else, start the line with "as <name>", e.g. "as ${other} go"; "as ${other}" alone makes you ${other}.`,
     `Try: /deploy start ${plan.service} 1.1.0, then "as ${other} go" (nobody approves their own run here).`,
-    'Buttons are words: go, no-go <why>, defer <why>, roll-back, promote, hold, resume, ack [run]; /deploy help for the commands. Ctrl-D to quit.',
+    'Buttons are words: go, no-go <why>, defer <why>, roll-back, promote, hold, resume, ack [run]; help for these words, /deploy help for the commands. Ctrl-D to quit.',
     '',
   ].join('\n');
 }

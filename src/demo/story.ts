@@ -3,7 +3,9 @@
  * then a broken one rolled back automatically (on-call acknowledges the page), then a canary. Each line is typed by a person in the shell chat;
  * `waitFor` pauses until the run reaches one of the states.
  */
-export type StoryLine = { as: string; say: string } | { waitFor: string[]; run: string; timeoutMs: number };
+import type { RunState } from '../domain/run-types.ts';
+
+export type StoryLine = { as: string; say: string } | { waitFor: RunState[]; run: string; timeoutMs: number };
 
 export const DEMO_STORY: StoryLine[] = [
   { as: 'alice', say: '/deploy start demo 1.1.0' },
@@ -24,4 +26,4 @@ export const DEMO_STORY: StoryLine[] = [
 ];
 
 /** What the story must end with, or the demo exits non-zero. */
-export const EXPECTED_ENDINGS: Record<string, string> = { 'demo-1': 'succeeded', 'demo-2': 'rolled_back', 'demo-3': 'succeeded' };
+export const EXPECTED_ENDINGS: Record<string, RunState> = { 'demo-1': 'succeeded', 'demo-2': 'rolled_back', 'demo-3': 'succeeded' };

@@ -61,7 +61,7 @@ export const EVENT_TABLE: { [N in EventName]: Acceptance<EventOf<N>> } = {
     in: ROLLBACKABLE_STATES,
     refuse: (run) => {
       if (run.state === 'rolling_back' || run.state === 'validating_rollback') return fail('not_allowed', `${run.key} is already rolling back.`);
-      const hint = isTerminal(run.state) ? `it has ended (${run.state})` : `nothing has been deployed yet; use /deploy cancel ${run.key}`;
+      const hint = isTerminal(run.state) ? `it has ended (${stateLabel(run.state)})` : `nothing has been deployed yet; use /deploy cancel ${run.key}`;
       return fail('not_allowed', `${run.key} cannot be rolled back: ${hint}.`);
     },
   },
@@ -69,7 +69,7 @@ export const EVENT_TABLE: { [N in EventName]: Acceptance<EventOf<N>> } = {
     in: CANCELLABLE_STATES,
     refuse: (run) =>
       isTerminal(run.state)
-        ? fail('not_allowed', `${run.key} has already ended (${run.state}).`)
+        ? fail('not_allowed', `${run.key} has already ended (${stateLabel(run.state)}).`)
         : fail('not_allowed', `${run.key} is already changing production; use /deploy rollback ${run.key} instead.`),
   },
 };

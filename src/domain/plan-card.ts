@@ -35,20 +35,26 @@ export function planCard(plan: Plan, environment: string, spec: RunSpec): Card {
     fields.push({ label: 'Escalation', value: [...people(spec.paging.escalation), ` after ${formatDuration(spec.paging.escalateAfterMs)}`] });
   return card({
     title: `📋 Deployment plan: ${plan.service} → ${environment}`,
-    body: [...(plan.description ? [[plan.description]] : []), ...stages(spec, (template) => template), ...freezes(plan, environment)],
+    body: [
+      ...(plan.description ? [[plan.description]] : []),
+      startGates({ service: plan.service, environment, versionPattern: plan.versionPattern }, spec, null),
+      ...stages(spec, (template) => template),
+      ...freezes(plan, environment),
+    ],
     fields,
     context: [`Try it: /deploy start ${plan.service} <version> ${environment} --dry-run${others.length ? ` · other environments: ${others.join(', ')}` : ''}`],
   });
 }
 
 /** `/deploy start api 1.4.2 --dry-run`: the steps a run would take, in order; `notes` say what would stop a real start. */
-export function dryRunCard(target: { service: string; version: string; environment: string }, spec: RunSpec, notes: string[]): Card {
+export function dryRunCard(target: { service: string; version: string; environment: string; versionPattern: string }, spec: RunSpec, notes: string[]): Card {
   const values: Partial<Record<RunVariable, string>> = { service: target.service, version: target.version, environment: target.environment };
   return card({
     title: `🧪 Dry run: ${target.service} ${target.version} → ${target.environment}`,
     tone: notes.length ? 'warning' : 'info',
     body: [
       ['Nothing was started: no run, no lock, no message in the channel. A start would do this, in order:'],
+      startGates(target, spec, target.version),
       ...stages(spec, (template) => fillRunVariables(template, values)),
       ...notes.map((note): Text => [`⚠️ ${note}`]),
     ],
@@ -58,6 +64,20 @@ export function dryRunCard(target: { service: string; version: string; environme
     ],
     context: [`To start it: /deploy start ${target.service} ${target.version} ${target.environment}`],
   });
+}
+
+/**
+ * What is checked before a run is created at all (domain/start-decision.ts, in its order): the version, who
+ * asks, the enforced order, freeze windows, the target's lock and its active run.
+ */
+function startGates(target: { service: string; environment: string; versionPattern: string }, spec: RunSpec, version: string | null): Text {
+  const what = version ?? 'the version';
+  const order = spec.requiresSuccessIn ? `${what} must have succeeded in ${spec.requiresSuccessIn} first; ` : '';
+  return [
+    `0 · Before a run is created: ${what} matches ${target.versionPattern}; started by `,
+    ...(spec.deployers.length ? people(spec.deployers) : ['anyone']),
+    `; ${order}not inside a freeze window (unless --emergency "<why>"); ${target.service} ${target.environment} not locked and no other run active there (--queue waits for them)`,
+  ];
 }
 
 /** Pre-checks, Go/No-Go, deploy, monitoring, rollback triggers, rollback steps: one paragraph per heading and per step. */

@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { durationSchema } from './duration.ts';
-import { freezeProblems, freezeWindowSchema } from './freeze.ts';
+import { freezeWindowSchema } from './freeze.ts';
 import { PLATFORMS, type Person } from './identity.ts';
-import { scheduleProblems, type SchedulePace } from './schedule.ts';
-import { metricsOf, triggerSchema } from './trigger.ts';
+import { paceOf, scheduleProblems } from './schedule.ts';
+import { triggerSchema } from './trigger.ts';
 import { commandStepSchema, httpProbeSchema, httpStepSchema, stepSchema } from './plan-steps.ts';
 import { strategySchema } from './strategies/schema.ts';
 import { rollbackPlanSchema } from './rollback-plan.ts';
 import { optionalPageCausesSchema } from './page-causes.ts';
 import { allowedKeysAt, closest } from './plan-hints.ts';
+import { planRuleIssues } from './plan-rules.ts';
 
 /**
  * A service's deployment plan, as code (`plans/<service>.yaml`). It encodes the seed
@@ -58,15 +59,7 @@ const monitoringSchema = z
     if (monitoring.schedule) for (const problem of scheduleProblems(paceOf(monitoring))) ctx.addIssue({ code: 'custom', path: ['schedule'], message: problem });
   });
 
-/** The monitoring pace as schedule steps, whichever way the plan wrote it. */
-export function paceOf(monitoring: {
-  every?: number | undefined;
-  for?: number | undefined;
-  schedule?: { every: number; until: number }[] | undefined;
-}): SchedulePace[] {
-  if (monitoring.schedule) return monitoring.schedule.map((step) => ({ everyMs: step.every, untilMs: step.until }));
-  return monitoring.every && monitoring.for ? [{ everyMs: monitoring.every, untilMs: monitoring.for }] : [];
-}
+export { paceOf } from './schedule.ts';
 
 /** How a Go/No-Go is reached: GOs from `quorum` different approvers; one NO-GO or DEFER ends it. */
 const approvalSchema = z
@@ -102,149 +95,68 @@ const prerequisiteSchema = z.unknown().transform((value, ctx) => {
   return { step: step.data, ...meta.data };
 });
 
-const environmentSchema = z
-  .strictObject({
-    channel: channelSchema,
-    preChecks: z.array(stepSchema).default([]),
-    /** The production readiness gate: prerequisites scored out of 100 against `threshold`. */
-    readiness: z.strictObject({ threshold: z.number().int().min(0).max(100).default(75), prerequisites: z.array(prerequisiteSchema).min(1) }).optional(),
-    /** Deploy to staging and validate it there, before any approval is asked; a failure stops the run. */
-    staging: z.strictObject({ deploy: z.array(stepSchema).default([]), smokeTests: z.array(httpStepSchema).default([]) }).optional(),
-    /** Enforced order: a version may start here only after it succeeded in that environment (e.g. staging). */
-    requiresSuccessIn: z.string().optional(),
-    /** HTTP checks of production right after the deploy steps; a failure rolls back. */
-    smokeTests: z.array(httpStepSchema).default([]),
-    /** Production environments ask for a GO; an environment may opt out (e.g. a dev box). */
-    requireDecision: z.boolean().default(true),
-    approval: approvalSchema,
-    strategy: strategySchema,
-    /** Other strategies a requester may pick with `--strategy <kind>`; `strategy` is the default. */
-    alternatives: z.array(strategySchema).default([]),
-    monitoring: monitoringSchema.optional(),
-    rollbackTriggers: z.array(triggerSchema).default([]),
-    /** The release's database migration: how to undo it, and whether that is safe. It runs last in a rollback, and only when reversible. */
-    migration: z.strictObject({ reversible: z.boolean(), rollback: commandStepSchema.optional() }).optional(),
-    /** A run that ends rolled back (or with a failed rollback) locks this environment until someone unlocks it with a reason. */
-    lockAfterRollback: z.boolean().default(false),
-    /** How a rollback is validated before Flightdeck says it worked (domain/rollback-plan.ts). */
-    rollback: rollbackPlanSchema,
-  })
-  .superRefine((environment, ctx) => {
-    const kinds = [environment.strategy.kind, ...environment.alternatives.map((strategy) => strategy.kind)];
-    environment.alternatives.forEach((strategy, index) => {
-      if (kinds.indexOf(strategy.kind) !== index + 1)
-        ctx.addIssue({ code: 'custom', path: ['alternatives', index, 'kind'], message: `"${strategy.kind}" is already one of this environment's strategies` });
-    });
-    if (kinds.includes('canary') && !environment.monitoring) {
-      ctx.addIssue({ code: 'custom', path: ['monitoring'], message: 'a canary is watched while it holds: monitoring must say how to check production' });
-    }
-    if (environment.migration?.reversible && !environment.migration.rollback) {
-      ctx.addIssue({ code: 'custom', path: ['migration', 'rollback'], message: 'a reversible migration needs the step that reverses it' });
-    }
-  });
+const environmentSchema = z.strictObject({
+  channel: channelSchema,
+  preChecks: z.array(stepSchema).default([]),
+  /** The production readiness gate: prerequisites scored out of 100 against `threshold`. */
+  readiness: z.strictObject({ threshold: z.number().int().min(0).max(100).default(75), prerequisites: z.array(prerequisiteSchema).min(1) }).optional(),
+  /** Deploy to staging and validate it there, before any approval is asked; a failure stops the run. */
+  staging: z.strictObject({ deploy: z.array(stepSchema).default([]), smokeTests: z.array(httpStepSchema).default([]) }).optional(),
+  /** Enforced order: a version may start here only after it succeeded in that environment (e.g. staging). */
+  requiresSuccessIn: z.string().optional(),
+  /** HTTP checks of production right after the deploy steps; a failure rolls back. */
+  smokeTests: z.array(httpStepSchema).default([]),
+  /** Production environments ask for a GO; an environment may opt out (e.g. a dev box). */
+  requireDecision: z.boolean().default(true),
+  approval: approvalSchema,
+  strategy: strategySchema,
+  /** Other strategies a requester may pick with `--strategy <kind>`; `strategy` is the default. */
+  alternatives: z.array(strategySchema).default([]),
+  monitoring: monitoringSchema.optional(),
+  rollbackTriggers: z.array(triggerSchema).default([]),
+  /** The release's database migration: how to undo it, and whether that is safe. It runs last in a rollback, and only when reversible. */
+  migration: z.strictObject({ reversible: z.boolean(), rollback: commandStepSchema.optional() }).optional(),
+  /** A run that ends rolled back (or with a failed rollback) locks this environment until someone unlocks it with a reason. */
+  lockAfterRollback: z.boolean().default(false),
+  /** How a rollback is validated before Flightdeck says it worked (domain/rollback-plan.ts). */
+  rollback: rollbackPlanSchema,
+});
 
 const personSchema = z.partialRecord(z.enum(PLATFORMS), z.string().min(1));
 
-export const planSchema = z
-  .strictObject({
-    service: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'a service name is lower-case letters, digits and dashes'),
-    description: z.string().optional(),
-    /** The release risk the seeds ask for; shown to approvers. */
-    risk: z.enum(['low', 'medium', 'high', 'critical']).default('medium'),
-    /** The seeds' stakeholder table: who to ask about this service, and how. */
-    contacts: z.array(z.strictObject({ role: z.string().min(1), name: z.string().min(1), contact: z.string().min(1) })).default([]),
-    versionPattern: z.string().default('^\\d+\\.\\d+\\.\\d+(-[0-9A-Za-z.-]+)?$'),
-    defaultEnvironment: z.string().default('production'),
-    people: z.record(z.string(), personSchema).default({}),
-    /** Named groups of people (e.g. release-managers: [alice, bob]); a list of people may name a group. */
-    groups: z.record(z.string(), z.array(z.string()).min(1)).default({}),
-    /** Person keys; empty means anyone may start a run. */
-    deployers: z.array(z.string()).default([]),
-    approvers: z.array(z.string()).min(1, 'a plan needs at least one approver'),
-    /** Person keys who may unlock any lock of this service and take over a lock someone else holds. */
-    admins: z.array(z.string()).default([]),
-    onCall: z.array(z.string()).min(1, 'a plan needs someone on call'),
-    /** How a page is repeated until someone acknowledges it, and who is added when nobody does (person keys). */
-    paging: z
-      .strictObject({
-        repeatEvery: durationSchema.default(300_000),
-        escalateAfter: durationSchema.default(900_000),
-        escalation: z.array(z.string()).default([]),
-        /** On-call is always paged for an automatic rollback, a failed rollback and a paused run; these add causes (domain/page-causes.ts). */
-        also: optionalPageCausesSchema,
-      })
-      .default({ repeatEvery: 300_000, escalateAfter: 900_000, escalation: [], also: [] }),
-    environments: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), environmentSchema),
-    /** Freeze windows (domain/freeze.ts): no run starts inside one without --emergency. Each applies to its `environments`, or to all. */
-    freezes: z.array(freezeWindowSchema).default([]),
-  })
-  .superRefine((plan, ctx) => {
-    try {
-      new RegExp(plan.versionPattern);
-    } catch {
-      ctx.addIssue({ code: 'custom', path: ['versionPattern'], message: 'is not a valid regular expression' });
-    }
-    for (const [group, members] of Object.entries(plan.groups)) {
-      if (plan.people[group]) ctx.addIssue({ code: 'custom', path: ['groups', group], message: `"${group}" is both a person and a group` });
-      members.forEach((key, index) => {
-        if (!plan.people[key]) ctx.addIssue({ code: 'custom', path: ['groups', group, index], message: `"${key}" is not listed under people` });
-      });
-    }
-    for (const list of ['deployers', 'approvers', 'onCall', 'admins'] as const) {
-      plan[list].forEach((key, index) => {
-        if (!plan.people[key] && !plan.groups[key])
-          ctx.addIssue({ code: 'custom', path: [list, index], message: `"${key}" is not listed under people or groups` });
-      });
-    }
-    plan.paging.escalation.forEach((key, index) => {
-      if (!plan.people[key]) ctx.addIssue({ code: 'custom', path: ['paging', 'escalation', index], message: `"${key}" is not listed under people` });
-    });
-    for (const [name, environment] of Object.entries(plan.environments)) {
-      const approvers = new Set(plan.approvers.flatMap((key) => plan.groups[key] ?? [key])).size;
-      if (plan.approvers.length > 0 && environment.approval.quorum > approvers) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['environments', name, 'approval', 'quorum'],
-          message: `needs ${environment.approval.quorum} approvers but the plan lists ${approvers}`,
-        });
-      }
-      const measured = new Set(environment.monitoring?.metrics.map((monitor) => monitor.metric) ?? []);
-      environment.rollbackTriggers.forEach((trigger, index) => {
-        if (trigger.kind === 'baseline' && !environment.monitoring?.baseline) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['environments', name, 'rollbackTriggers', index],
-            message: 'compares with a baseline, so monitoring.baseline must say how to measure it',
-          });
-        }
-        const unknown = metricsOf([trigger]).filter((metric) => !measured.has(metric));
-        if (unknown.length)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['environments', name, 'rollbackTriggers', index],
-            message: `reads ${unknown.join(', ')}, which monitoring.metrics does not measure`,
-          });
-      });
-    }
-    for (const [name, environment] of Object.entries(plan.environments)) {
-      const before = environment.requiresSuccessIn;
-      if (before !== undefined && (before === name || !plan.environments[before])) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['environments', name, 'requiresSuccessIn'],
-          message: `must name another of this plan's environments (${
-            Object.keys(plan.environments)
-              .filter((other) => other !== name)
-              .join(', ') || 'there is none'
-          })`,
-        });
-      }
-    }
-    for (const { path, message } of freezeProblems(plan.freezes, Object.keys(plan.environments))) ctx.addIssue({ code: 'custom', path, message });
-    if (!plan.environments[plan.defaultEnvironment]) {
-      ctx.addIssue({ code: 'custom', path: ['defaultEnvironment'], message: `"${plan.defaultEnvironment}" is not one of the environments` });
-    }
-  });
+/** The shape of a plan; the rules across its keys are in plan-rules.ts (parsePlan runs both). */
+export const planSchema = z.strictObject({
+  service: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'a service name is lower-case letters, digits and dashes'),
+  description: z.string().optional(),
+  /** The release risk the seeds ask for; shown to approvers. */
+  risk: z.enum(['low', 'medium', 'high', 'critical']).default('medium'),
+  /** The seeds' stakeholder table: who to ask about this service, and how. */
+  contacts: z.array(z.strictObject({ role: z.string().min(1), name: z.string().min(1), contact: z.string().min(1) })).default([]),
+  versionPattern: z.string().default('^\\d+\\.\\d+\\.\\d+(-[0-9A-Za-z.-]+)?$'),
+  defaultEnvironment: z.string().default('production'),
+  people: z.record(z.string(), personSchema).default({}),
+  /** Named groups of people (e.g. release-managers: [alice, bob]); a list of people may name a group. */
+  groups: z.record(z.string(), z.array(z.string()).min(1)).default({}),
+  /** Person keys; empty means anyone may start a run. */
+  deployers: z.array(z.string()).default([]),
+  approvers: z.array(z.string()).min(1, 'a plan needs at least one approver'),
+  /** Person keys who may unlock any lock of this service and take over a lock someone else holds. */
+  admins: z.array(z.string()).default([]),
+  onCall: z.array(z.string()).min(1, 'a plan needs someone on call'),
+  /** How a page is repeated until someone acknowledges it, and who is added when nobody does (person keys). */
+  paging: z
+    .strictObject({
+      repeatEvery: durationSchema.default(300_000),
+      escalateAfter: durationSchema.default(900_000),
+      escalation: z.array(z.string()).default([]),
+      /** On-call is always paged for an automatic rollback, a failed rollback and a paused run; these add causes (domain/page-causes.ts). */
+      also: optionalPageCausesSchema,
+    })
+    .default({ repeatEvery: 300_000, escalateAfter: 900_000, escalation: [], also: [] }),
+  environments: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), environmentSchema),
+  /** Freeze windows (domain/freeze.ts): no run starts inside one without --emergency. Each applies to its `environments`, or to all. */
+  freezes: z.array(freezeWindowSchema).default([]),
+});
 
 export type Plan = z.infer<typeof planSchema>;
 export type { CommandStepConfig, HttpProbe, HttpStepConfig } from './plan-steps.ts';
@@ -261,22 +173,32 @@ export interface PlanProblem {
 /** Validates an already-parsed YAML/JSON document; problems carry their path in the file. An unknown key says which allowed key it is closest to. */
 export function parsePlan(document: unknown): { ok: true; plan: Plan } | { ok: false; problems: PlanProblem[] } {
   const result = planSchema.safeParse(document);
-  if (result.success) return { ok: true, plan: result.data };
-  return {
-    ok: false,
-    problems: result.error.issues.flatMap((issue): PlanProblem[] => {
-      if (issue.code !== 'unrecognized_keys') return [{ path: formatPath(issue.path), message: issue.message }];
-      const allowed = allowedKeysAt(planSchema, issue.path);
-      return issue.keys.map((key) => {
-        const near = closest(key, allowed);
-        const at = [...issue.path, key];
-        return {
-          path: formatPath(at),
-          message: `is not a key here${near ? `; did you mean "${near}"?` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}`,
-        };
-      });
-    }),
-  };
+  const rules = planRuleIssues(document, { plan: planSchema.shape, environment: environmentSchema.shape }).map((issue) => ({
+    path: formatPath(issue.path),
+    message: issue.message,
+  }));
+  if (result.success && !rules.length) return { ok: true, plan: result.data };
+  const shape = result.success ? [] : shapeProblems(result.error.issues);
+  const seen = new Set<string>();
+  const problems = [...shape, ...rules].filter(
+    (problem) => !seen.has(`${problem.path}\0${problem.message}`) && !!seen.add(`${problem.path}\0${problem.message}`),
+  );
+  return { ok: false, problems };
+}
+
+function shapeProblems(issues: z.core.$ZodIssue[]): PlanProblem[] {
+  return issues.flatMap((issue): PlanProblem[] => {
+    if (issue.code !== 'unrecognized_keys') return [{ path: formatPath(issue.path), message: issue.message }];
+    const allowed = allowedKeysAt(planSchema, issue.path);
+    return issue.keys.map((key) => {
+      const near = closest(key, allowed);
+      const at = [...issue.path, key];
+      return {
+        path: formatPath(at),
+        message: `is not a key here${near ? `; did you mean "${near}"?` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}`,
+      };
+    });
+  });
 }
 
 function formatPath(path: PropertyKey[]): string {

@@ -56,7 +56,7 @@ export function isTerminal(state: RunState): boolean {
 
 /** A state as people read it: "awaiting decision", "pre checks". Every message that names a state says it this way. */
 export function stateLabel(state: RunState): string {
-  return state.replace(/_/g, ' ');
+  return state === 'no_go' ? 'NO-GO' : state.replace(/_/g, ' ');
 }
 
 export type DecisionKind = 'go' | 'no_go' | 'defer';

@@ -9,6 +9,16 @@ export interface SchedulePace {
   untilMs: number;
 }
 
+/** The monitoring pace as schedule steps, whichever way the plan wrote it (a steady `every`/`for`, or a `schedule`). */
+export function paceOf(monitoring: {
+  every?: number | undefined;
+  for?: number | undefined;
+  schedule?: { every: number; until: number }[] | undefined;
+}): SchedulePace[] {
+  if (monitoring.schedule) return monitoring.schedule.map((step) => ({ everyMs: step.every, untilMs: step.until }));
+  return monitoring.every && monitoring.for ? [{ everyMs: monitoring.every, untilMs: monitoring.for }] : [];
+}
+
 /** Offset from the start of monitoring of check number `seq` (1-based), or null when the schedule is over. */
 export function checkOffset(schedule: SchedulePace[], seq: number): number | null {
   let offset = 0;

@@ -50,7 +50,7 @@ export interface Refusal {
 export interface StartDecision {
   /** The run the request asks for, when it names a version; it may be created only when nothing refuses it. */
   draft: RunDraft | null;
-  /** At most one per gate, in the order above. */
+  /** Every reason, by gate in the order above: each rule broken (version, channel, who, order), then at most one per other gate. */
   refusals: Refusal[];
 }
 
@@ -62,16 +62,17 @@ function decideNewVersion(facts: StartFacts, version: string, emergency: string 
   const { plan, environment, spec, actor } = facts;
   const target = `${plan.service} ${environment}`;
   const permission = mayStart(spec, actor);
-  const rule =
-    (new RegExp(plan.versionPattern).test(version) ? null : `"${version}" does not match ${plan.service}'s version pattern ${plan.versionPattern}.`) ??
-    channelRefusal(facts) ??
-    (permission.allowed ? null : permission.reason) ??
-    (facts.orderMet === false
+  const rules = [
+    new RegExp(plan.versionPattern).test(version) ? null : `"${version}" does not match ${plan.service}'s version pattern ${plan.versionPattern}.`,
+    channelRefusal(facts),
+    permission.allowed ? null : permission.reason,
+    facts.orderMet === false
       ? `${plan.service} ${version} has not succeeded in ${spec.requiresSuccessIn} yet, and this plan deploys there first: /deploy start ${plan.service} ${version} ${spec.requiresSuccessIn}`
-      : null);
+      : null,
+  ];
   const freeze = freezeGate({ freezes: freezesFor(plan, environment), spec, requester: actor, target, now: facts.startsAt, emergency });
   const refusals: Refusal[] = [
-    ...(rule ? [{ gate: 'rule' as const, message: rule }] : []),
+    ...ruleRefusals(rules),
     ...(freeze.allowed ? [] : [{ gate: 'freeze' as const, message: freeze.reason }]),
     ...targetRefusals(facts, 'start'),
   ];
@@ -91,12 +92,17 @@ function decideRedeploy(facts: StartFacts, to: string | null): StartDecision {
   const { plan, environment, spec, actor } = facts;
   const permission = mayRedeploy(spec, actor, `${plan.service} ${environment}`);
   const choice = chooseRedeploy(facts.succeeded, to, { service: plan.service, environment });
-  const rule = channelRefusal(facts) ?? (permission.allowed ? null : permission.reason) ?? (choice.ok ? null : choice.reason);
+  const rules = [channelRefusal(facts), permission.allowed ? null : permission.reason, choice.ok ? null : choice.reason];
   const policy = plan.environments[environment]!.rollback.redeploy;
   const draft: RunDraft | null = choice.ok
     ? { version: choice.redeploy.to, previousVersion: choice.redeploy.from, spec: redeploySpec(spec, policy), emergency: null, redeploy: choice.redeploy }
     : null;
-  return { draft, refusals: [...(rule ? [{ gate: 'rule' as const, message: rule }] : []), ...targetRefusals(facts, 'redeploy')] };
+  return { draft, refusals: [...ruleRefusals(rules), ...targetRefusals(facts, 'redeploy')] };
+}
+
+/** Every rule the request breaks, each its own refusal: a dry run lists them all, a real start answers with the first. */
+function ruleRefusals(reasons: (string | null)[]): Refusal[] {
+  return reasons.filter((reason): reason is string => reason !== null).map((message) => ({ gate: 'rule', message }));
 }
 
 function channelRefusal({ plan, environment, spec, actor }: StartFacts): string | null {

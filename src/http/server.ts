@@ -51,9 +51,25 @@ export function createBareApp(): Express {
   return express();
 }
 
-export function listen(app: Express, port: number): Promise<Server> {
+/** Where the server listens: every interface for a deployed server, loopback only for the demo (its Teams endpoint is unauthenticated). */
+export interface ListenOn {
+  host: string;
+  /** When the port is taken, take any free one (the demo) rather than fail (a server behind a load balancer must get its port). */
+  freePortIfTaken: boolean;
+}
+
+export async function listen(app: Express, port: number, on: ListenOn = { host: '0.0.0.0', freePortIfTaken: false }): Promise<Server> {
+  try {
+    return await listenOnce(app, port, on.host);
+  } catch (error) {
+    if (!on.freePortIfTaken || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    return listenOnce(app, 0, on.host);
+  }
+}
+
+function listenOnce(app: Express, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, '0.0.0.0', (error?: Error) => (error ? reject(error) : resolve(server)));
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
   });
 }
 

@@ -50,7 +50,10 @@ export async function loadPlanFile(file: string): Promise<Plan> {
   if (!result.ok)
     throw new PlanLoadError(
       file,
-      result.problems.map((problem) => ({ ...problem, ...positionOf(document, lines, keysOf(problem.path)) })),
+      // In the file's order, so the list reads top to bottom whichever check found each problem.
+      result.problems
+        .map((problem) => ({ ...problem, ...positionOf(document, lines, keysOf(problem.path)) }))
+        .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)),
     );
   return result.plan;
 }
@@ -84,15 +87,20 @@ function keyNode(document: Document, at: PropertyKey[]): { range?: [number, numb
 
 /** Loads every `*.yaml` in the plans folder; a broken plan stops start-up with its problems listed. */
 export async function loadPlans(dir: string): Promise<PlanCatalog> {
-  const files = (await readdir(dir)).filter((file) => /\.ya?ml$/.test(file)).sort();
-  const plans = new Map<string, Plan>();
-  for (const file of files) {
-    const plan = await loadPlanFile(join(dir, file));
-    plans.set(plan.service, plan);
-  }
-  return catalogOf([...plans.values()]);
+  const plans: Plan[] = [];
+  for (const file of await planFilesIn(dir)) plans.push(await loadPlanFile(file));
+  return catalogOf(plans);
 }
 
+/** The plan files of a plans folder: the `*.yaml` directly in it, in name order. */
+export async function planFilesIn(dir: string): Promise<string[]> {
+  return (await readdir(dir))
+    .filter((file) => /\.ya?ml$/.test(file))
+    .sort()
+    .map((file) => join(dir, file));
+}
+
+/** One catalog; of two plans for one service, the later one wins. */
 export function catalogOf(plans: Plan[]): PlanCatalog {
   const byService = new Map(plans.map((plan) => [plan.service, plan]));
   return { get: (service) => byService.get(service), services: () => [...byService.keys()] };

@@ -47,7 +47,10 @@ describe('dry run and plan commands', () => {
     const demo = await loadPlanFile(DEMO_PLAN);
     // The same plan where only alice (and approvers) may start: carol's dry run shows what would stop her.
     const guarded = { ...demo, service: 'guarded', deployers: ['alice'] };
-    ctx = { ...testContext(pg.database.db, [demo, guarded]), kickRelay: () => void kicks++ };
+    // And one that deploys to staging first (requiresSuccessIn): a dry run names every rule a start breaks.
+    const production = demo.environments.production!;
+    const ordered = { ...guarded, service: 'ordered', environments: { staging: production, production: { ...production, requiresSuccessIn: 'staging' } } };
+    ctx = { ...testContext(pg.database.db, [demo, guarded, ordered]), kickRelay: () => void kicks++ };
   });
   afterAll(async () => {
     await relay?.stop();
@@ -112,10 +115,26 @@ describe('dry run and plan commands', () => {
     expect(await relay.relayOnce()).toBe(0);
   });
 
+  it('a dry run lists every reason a real start would be refused, not only the first; the gates come first, the order rule among them', async () => {
+    const card = cardOf(await onCommand(ctx, { actor: carol, text: 'start ordered 1.2 production --dry-run', requestKey: null }));
+    const text = card.body.map(plain);
+    expect(text[1]).toMatch(/^0 · Before a run is created: 1\.2 matches .+; started by @alice; 1\.2 must have succeeded in staging first; /);
+    expect(text.filter((line) => line.startsWith('⚠️'))).toEqual([
+      `⚠️ A real start would be refused: "1.2" does not match ordered's version pattern ${ctx.plans.get('ordered')!.versionPattern}.`,
+      '⚠️ A real start would be refused: Only deployers of this service may start a run (alice).',
+      '⚠️ A real start would be refused: ordered 1.2 has not succeeded in staging yet, and this plan deploys there first: /deploy start ordered 1.2 staging',
+    ]);
+    // A real start answers with the first of them.
+    expect(await onCommand(ctx, { actor: carol, text: 'start ordered 1.2 production', requestKey: null })).toMatchObject({
+      kind: 'text',
+      text: expect.stringContaining("does not match ordered's version pattern"),
+    });
+  });
+
   it('a dry run still refuses what it cannot show: an unknown service or environment, a time without a zone', async () => {
     expect(await onCommand(ctx, { actor: alice, text: 'start nosuch 1.0.0 --dry-run', requestKey: null })).toEqual({
       kind: 'text',
-      text: 'There is no deployment plan for "nosuch". Services with plans: demo, guarded.',
+      text: 'There is no deployment plan for "nosuch". Services with plans: demo, guarded, ordered.',
     });
     expect(await onCommand(ctx, { actor: alice, text: 'start demo 1.0.0 staging --dry-run', requestKey: null })).toEqual({
       kind: 'text',
@@ -134,6 +153,7 @@ describe('dry run and plan commands', () => {
     expect(card.title).toBe('📋 Deployment plan: demo → production');
     const text = card.body.map(plain);
     expect(text.filter((line) => /^\d · /.test(line)).map((line) => line.split(':')[0])).toEqual([
+      '0 · Before a run is created',
       '1 · Pre-checks',
       '2 · Go/No-Go',
       '3 · Deploy (blue-green)',

@@ -19,6 +19,7 @@ describe('planCard', () => {
   it('lists the stages in order: pre-checks, Go/No-Go, deploy, monitoring, rollback triggers, rollback steps', () => {
     expect(lines(card)).toEqual([
       'The checkout service',
+      `0 · Before a run is created: the version matches ${plan.versionPattern}; started by anyone; not inside a freeze window (unless --emergency "<why>"); checkout production not locked and no other run active there (--queue waits for them)`,
       '1 · Pre-checks:',
       `1. ${STEP_NAMES['pre_checks.0']} — runs gh run view --exit-status (timeout 5m)`,
       `2. ${STEP_NAMES['pre_checks.1']} — GET https://staging.example/health expects 200`,
@@ -130,9 +131,10 @@ describe('dryRunCard', () => {
   const spec = buildSpec(plan);
 
   it('lists every step of the frozen spec, in order, with the version filled in (not the run key, which does not exist, nor an env value)', () => {
-    const card = dryRunCard({ service: 'checkout', version: '2.0.1', environment: 'production' }, spec, []);
+    const card = dryRunCard({ service: 'checkout', version: '2.0.1', environment: 'production', versionPattern: plan.versionPattern }, spec, []);
     const text = lines(card);
     expect(text[0]).toBe('Nothing was started: no run, no lock, no message in the channel. A start would do this, in order:');
+    expect(text[1]).toMatch(/^0 · Before a run is created: 2\.0\.1 matches .+; started by anyone; not inside a freeze window/);
     expect(text).toContain(`1. ${STEP_NAMES['deploy.0']} — runs deploy --image checkout:2.0.1 --env production --note "run \${run}" (timeout 30s)`);
     expect(text).toContain(`2. ${STEP_NAMES['deploy.1']} — GET \${env.IDLE_URL}/health?v=2.0.1 expects 200, up to 5 tries every 500ms`);
     const stepLines = text.filter((line) => /^\d+\. /.test(line)).map((line) => line.replace(/^\d+\. /, '').split(' — ')[0]);
@@ -142,7 +144,7 @@ describe('dryRunCard', () => {
   });
 
   it('carries what would stop a real start as warnings', () => {
-    const card = dryRunCard({ service: 'checkout', version: '2.0.1', environment: 'production' }, spec, [
+    const card = dryRunCard({ service: 'checkout', version: '2.0.1', environment: 'production', versionPattern: plan.versionPattern }, spec, [
       'A real start would be refused: only deployers may start',
     ]);
     expect(card.tone).toBe('warning');
@@ -151,7 +153,7 @@ describe('dryRunCard', () => {
 
   it('marks a rollback step that runs only if its deploy step changed production', () => {
     const undoing = { ...spec, steps: { ...spec.steps, rollback: [{ ...spec.steps.rollback[0]!, undoes: ['deploy.2'] }] } };
-    const text = lines(dryRunCard({ service: 'checkout', version: '2.0.1', environment: 'production' }, undoing, []));
+    const text = lines(dryRunCard({ service: 'checkout', version: '2.0.1', environment: 'production', versionPattern: plan.versionPattern }, undoing, []));
     expect(text).toContain(`1. ${STEP_NAMES['rollback.0']} — runs ./ctl switch-back (timeout 5m) (only if deploy step 3 changed production)`);
   });
 });
@@ -183,6 +185,24 @@ describe('planCard: readiness and staging', () => {
     expect(staging).toBeGreaterThan(0);
     expect(text[staging + 2]).toBe('2. Staging smoke test: home — GET https://staging.example/ expects 200');
     expect(staging).toBeLessThan(text.findIndex((line) => line.startsWith('2 · Go/No-Go')));
+  });
+});
+
+describe('planCard and dryRunCard: the gates before a run is created', () => {
+  const plan = buildPlan((document) => {
+    const doc = document as Record<string, any>;
+    doc.deployers = ['alice'];
+    doc.environments.staging = structuredClone(doc.environments.production);
+    doc.environments.production.requiresSuccessIn = 'staging';
+  });
+  const spec = buildSpec(plan);
+
+  it('name who may start and the enforced order (requiresSuccessIn), with the version filled in for a dry run', () => {
+    expect(lines(planCard(plan, 'production', spec))[1]).toMatch(
+      /^0 · Before a run is created: the version matches .+; started by @alice; the version must have succeeded in staging first; /,
+    );
+    const dry = dryRunCard({ service: 'checkout', version: '2.0.1', environment: 'production', versionPattern: plan.versionPattern }, spec, []);
+    expect(lines(dry)[1]).toMatch(/; started by @alice; 2\.0\.1 must have succeeded in staging first; not inside a freeze window/);
   });
 });
 

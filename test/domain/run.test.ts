@@ -577,7 +577,7 @@ describe('cancel', () => {
     flight.send({ type: 'decision', decision: 'no_go', by: BOB, rationale: 'not today' });
     expect(flight.offer({ type: 'cancel.requested', by: ALICE, reason: null })).toEqual({
       ok: false,
-      error: { code: 'not_allowed', message: `${RUN_KEY} has already ended (no_go).` },
+      error: { code: 'not_allowed', message: `${RUN_KEY} has already ended (NO-GO).` },
     });
   });
 });

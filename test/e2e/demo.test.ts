@@ -34,7 +34,7 @@ describe('flightdeck demo --script', () => {
     expect(output).toMatch(/Page acknowledged by carol/);
     expect(output).toContain('Send 25% of traffic to the canary');
     expect(output).toContain('Deployment Complete: demo 1.3.0 ✅');
-    expect(output).toContain('✓ Story finished: demo-1 succeeded, demo-2 rolled_back, demo-3 succeeded');
+    expect(output).toContain('✓ Story finished: demo-1 succeeded, demo-2 rolled back, demo-3 succeeded');
     expect(code).toBe(0);
   }, 120_000);
 });

@@ -39,6 +39,32 @@ environments:
       switchBack: { name: Switch back, run: [./ctl, switch-back], timout: 5s }
 `;
 
+const IMPOSSIBLE = `service: api
+people:
+  alice: { slack: U1 }
+  bob: { slack: U2 }
+deployers: [alice]
+approvers: [alice, bob, zed]
+onCall: [bob]
+environments:
+  production:
+    approval: { quorum: 3 }
+    channel: { slack: C1 }
+    strategy:
+      kind: canary
+      deploy: { name: Deploy, run: [./ctl] }
+      setWeight: { name: Weight, run: [./ctl] }
+      promote: { name: Promote, run: [./ctl] }
+      abort: { name: Abort, run: [./ctl] }
+      steps: [{ weight: 50, hold: 1m }, { weight: 25, hold: 1m }]
+    monitoring: { check: { url: 'http://api/health' }, every: 10s, for: 5m }
+    rollbackTriggers:
+      - error_rate > 5% for 1m
+freezes:
+  - { name: weekdays, zone: UTC, weekly: { from: Mon 00:00, to: Sat 00:00 } }
+  - { name: weekend, zone: UTC, weekly: { from: Sat 00:00, to: Mon 00:00 } }
+`;
+
 describe('flightdeck plan check', () => {
   it('names each unknown key at its line and column, with the key it is closest to', async () => {
     const { code, stderr, file } = await planCheck(MISTAKEN);
@@ -50,6 +76,18 @@ describe('flightdeck plan check', () => {
         `${file}:16:67: environments.production.strategy.switchBack.timout: is not a key here; did you mean "timeout"?`,
       ].sort(),
     );
+  });
+
+  it('lists every problem in one pass, top to bottom: shape, people, and a plan that can never work', async () => {
+    const { code, stderr, file } = await planCheck(IMPOSSIBLE);
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      `${file}:6:25: approvers[2]: "zed" is not listed under people or groups`,
+      `${file}:10:17: environments.production.approval.quorum: needs 3 GOs, but a run started by alice can get at most 2: the requester may not approve their own run (allowSelfApproval is false). Lower the quorum, add approvers, or let someone else deploy`,
+      `${file}:18:43: environments.production.strategy.steps[1].weight: must be more than the step before (50)`,
+      `${file}:21:9: environments.production.rollbackTriggers[0]: reads error_rate, which monitoring.metrics does not measure`,
+      `${file}:22:1: freezes: the weekly windows for production cover every hour of the week: no run could start there without --emergency`,
+    ]);
   });
 
   it('a YAML syntax error is one line with its position, and exits 2 (unreadable)', async () => {

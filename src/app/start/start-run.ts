@@ -241,7 +241,7 @@ function dryRun({ plan, environment, spec }: Target, version: string, decision: 
       : []),
     ...refused(['lock', 'active']),
   ];
-  return { kind: 'card', card: dryRunCard({ service: plan.service, version, environment }, spec, notes) };
+  return { kind: 'card', card: dryRunCard({ service: plan.service, version, environment, versionPattern: plan.versionPattern }, spec, notes) };
 }
 
 /**

@@ -15,12 +15,18 @@ const BUTTON_WORDS: Record<string, ActionId> = {
   nogo: ACTIONS.noGo,
   defer: ACTIONS.defer,
   'roll-back': ACTIONS.rollback,
+  rollback: ACTIONS.rollback,
   promote: ACTIONS.promote,
   hold: ACTIONS.hold,
   resume: ACTIONS.resume,
 };
 
 const ACK_FLAG = '--ack';
+
+/** The shell's own words, for `help` and for a line that is none of them. */
+export const SHELL_WORDS =
+  'go / no-go <why> / defer <why> / roll-back / promote / hold / resume [run] press a button; ack [run] takes a page; ' +
+  '"as <name> <line>" says one line as someone else, "as <name>" becomes them; /deploy help lists the commands.';
 
 /**
  * The shell's input side: a line typed by a user becomes the same use-case call a Slack
@@ -32,13 +38,22 @@ export class ShellSession {
   constructor(
     private readonly ctx: AppContext,
     private readonly write: (text: string) => void,
+    /** The interactive terminal shows what was typed after its prompt already; a script's lines are printed here. */
+    private readonly options: { echo: boolean } = { echo: true },
   ) {}
 
   async say(user: string, line: string): Promise<void> {
     const actor: Actor = { platform: 'shell', id: user, name: user, zone: Intl.DateTimeFormat().resolvedOptions().timeZone };
-    this.write(`\n${user}> ${line}\n`);
+    if (this.options.echo) this.write(`\n${user}> ${line}\n`);
     const [word = '', ...rest] = line.trim().split(/\s+/);
-    const reply = await this.handle(actor, word.toLowerCase(), rest, line.trim());
+    let reply: Reply;
+    try {
+      reply = await this.handle(actor, word.toLowerCase(), rest, line.trim());
+    } catch (error) {
+      // A line the use cases could not take is answered like any refusal: the demo goes on.
+      this.ctx.log.error({ err: error, line }, 'shell line failed');
+      reply = { kind: 'text', text: `That could not be done (${(error as Error).message.split('\n')[0]}). Type help for the words the shell knows.` };
+    }
     this.write(`${renderReply(reply)}\n`);
   }
 
@@ -46,19 +61,16 @@ export class ShellSession {
     if (word === '/deploy' || word === 'deploy') {
       return onCommand(this.ctx, { actor, text: rest.join(' '), requestKey: null });
     }
+    if (word === 'help' || word === '/help') return { kind: 'text', text: `The shell's words: ${SHELL_WORDS}` };
     if (word === 'ack' || word === 'acknowledge') return this.acknowledge(actor, rest[0]);
     const action = BUTTON_WORDS[word];
-    if (!action)
-      return {
-        kind: 'text',
-        text: `Type /deploy help for commands, or go / no-go / defer / roll-back / promote / hold / resume / ack [run] to press a button. ("${line}" is neither.)`,
-      };
+    if (!action) return { kind: 'text', text: `"${line}" is not a word the shell knows. ${SHELL_WORDS}` };
     // `--ack` is the GO form's checkbox: "I have read the CONDITIONAL items and accept them".
     const acknowledged = rest.some((token) => token.toLowerCase() === ACK_FLAG);
     const words = rest.filter((token) => token.toLowerCase() !== ACK_FLAG);
     const named = words[0] && /^[a-z][a-z0-9-]*-\d+$/.test(words[0]) ? words.shift()! : null;
     const run = named ? await runByKey(this.ctx, named) : await this.onlyRunWithButton(action);
-    if (!run) return { kind: 'text', text: named ? `There is no run ${named}.` : 'Which run? Name it, e.g. "go demo-1".' };
+    if (!run) return { kind: 'text', text: named ? `There is no run ${named}.` : `Which run? Name it, e.g. "${word} demo-1".` };
     const outcome = await onAction(this.ctx, {
       actor,
       action,
