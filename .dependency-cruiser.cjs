@@ -17,17 +17,25 @@ module.exports = {
     {
       name: 'use-cases-stand-alone',
       comment:
-        'A use case (a file directly in src/app, or a folder of src/app) imports no other use case: shared helpers live in src/app/shared. ' +
+        'A use case (a file directly in src/app, or a folder of src/app) imports no other use case: shared helpers live in src/app/shared, ' +
+        'and apply-effects.ts, the one place effects run, is not a use case. ' +
         'The two routers, on-command.ts (commands) and job-handlers.ts (queue jobs), may import use cases: they route, they decide nothing.',
       severity: 'error',
-      from: { path: '^src/app/([^/]+)', pathNot: ['^src/app/shared/', '^src/app/(on-command|job-handlers)\\.ts$'] },
-      to: { path: '^src/app/', pathNot: ['^src/app/shared/', '^src/app/$1(/|$)'] },
+      from: { path: '^src/app/([^/]+)', pathNot: ['^src/app/shared/', '^src/app/(on-command|job-handlers|apply-effects)\\.ts$'] },
+      to: { path: '^src/app/', pathNot: ['^src/app/shared/', '^src/app/apply-effects\\.ts$', '^src/app/$1(/|$)'] },
     },
     {
       name: 'shared-helpers-import-no-use-case',
       severity: 'error',
       from: { path: '^src/app/shared/' },
-      to: { path: '^src/app/', pathNot: '^src/app/shared/' },
+      to: { path: '^src/app/', pathNot: ['^src/app/shared/', '^src/app/apply-effects\\.ts$'] },
+    },
+    {
+      name: 'apply-effects-imports-no-use-case',
+      comment: 'apply-effects.ts runs effects; it calls no use case (what follows from an effect is another job).',
+      severity: 'error',
+      from: { path: '^src/app/apply-effects\\.ts$' },
+      to: { path: '^src/app/', pathNot: ['^src/app/shared/', '^src/app/apply-effects\\.ts$'] },
     },
     {
       name: 'queue-and-store-do-not-import-app',

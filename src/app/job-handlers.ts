@@ -5,7 +5,7 @@ import { runPageJob } from './page-jobs.ts';
 import { runCheck } from './run-check.ts';
 import { runStep } from './run-step.ts';
 import { runTimer } from './run-timer.ts';
-import { performChatEffect, postNotice, type ChatDeps } from './shared/apply-effects.ts';
+import { performChatEffect, postNotice, type ChatDeps } from './apply-effects.ts';
 import type { AppContext } from './shared/context.ts';
 import { startQueued, sweepLocks } from './start/queued-starts.ts';
 import { sweepOverdue } from './sweep.ts';

@@ -17,7 +17,7 @@ import {
   replaceLock,
   type LockAction,
 } from '../store/locks.ts';
-import { persistWork } from './shared/apply-effects.ts';
+import { persistWork } from './apply-effects.ts';
 import type { AppContext } from './shared/context.ts';
 import { text, type Reply } from './shared/replies.ts';
 

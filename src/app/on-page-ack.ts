@@ -4,7 +4,7 @@ import { acknowledge } from '../domain/page.ts';
 import { acknowledgedCard } from '../domain/messages/page-cards.ts';
 import { lockPage, updatePage } from '../store/pages.ts';
 import { findRun } from '../store/runs.ts';
-import { persistEffects, persistWork } from './shared/apply-effects.ts';
+import { persistEffects, persistWork } from './apply-effects.ts';
 import type { AppContext } from './shared/context.ts';
 import { text, type Reply } from './shared/replies.ts';
 import { metricsOf } from './shared/run-metrics.ts';

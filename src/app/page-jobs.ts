@@ -5,7 +5,7 @@ import type { Run } from '../domain/run.ts';
 import type { PageJob } from '../queue/jobs.ts';
 import { findPage, lockPage, pageMessagesOf, updatePage } from '../store/pages.ts';
 import { findRun } from '../store/runs.ts';
-import { persistWork, type ChatDeps } from './shared/apply-effects.ts';
+import { persistWork, type ChatDeps } from './apply-effects.ts';
 import type { AppContext } from './shared/context.ts';
 import { keepPageMessage } from './shared/page-open.ts';
 

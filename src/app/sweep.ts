@@ -2,7 +2,7 @@ import { overdueWork } from '../domain/overdue.ts';
 import { overdueReminder } from '../domain/page.ts';
 import { lockPage, pagesDueBefore } from '../store/pages.ts';
 import { activeRuns, lockRun } from '../store/runs.ts';
-import { persistEffects, persistWork } from './shared/apply-effects.ts';
+import { persistEffects, persistWork } from './apply-effects.ts';
 import type { AppContext } from './shared/context.ts';
 
 /**

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { outboxRowsFor } from '../../src/app/shared/apply-effects.ts';
+import { outboxRowsFor } from '../../src/app/apply-effects.ts';
 import type { AppContext } from '../../src/app/shared/context.ts';
 import { onCommand } from '../../src/app/on-command.ts';
 import { loadPlanFile } from '../../src/plans/catalog.ts';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { persistEffects, type ChatDeps } from '../../src/app/shared/apply-effects.ts';
+import { persistEffects, type ChatDeps } from '../../src/app/apply-effects.ts';
 import type { AppContext } from '../../src/app/shared/context.ts';
 import { onPageAck } from '../../src/app/on-page-ack.ts';
 import { decideReminder, runPageJob } from '../../src/app/page-jobs.ts';

@@ -7,7 +7,7 @@ import type { Db } from '../../store/db.ts';
 import { outboxRow, type OutboxRow } from '../../store/outbox.ts';
 import { findPage, insertPage, savePageMessage } from '../../store/pages.ts';
 import type { ChatPlatform, MessageRef } from '../../ports.ts';
-import type { ChatDeps } from './apply-effects.ts';
+import type { ChatDeps } from '../apply-effects.ts';
 
 /**
  * A page's id comes from the transition that opened it (the run and its event number), so the

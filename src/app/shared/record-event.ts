@@ -1,7 +1,7 @@
 import type { Run, RunEvent, TransitionResult } from '../../domain/run.ts';
 import { transition } from '../../domain/run.ts';
 import { appendEvent, lockRun } from '../../store/runs.ts';
-import { persistEffects } from './apply-effects.ts';
+import { persistEffects } from '../apply-effects.ts';
 import type { AppContext } from './context.ts';
 import { metricsOf, observeTransition } from './run-metrics.ts';
 

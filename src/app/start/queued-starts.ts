@@ -4,7 +4,7 @@ import { mentionOf } from '../../domain/identity.ts';
 import { when, type Target } from '../../domain/lock.ts';
 import { activeRunFor, findRunByRequestKey } from '../../store/runs.ts';
 import { activeLockFor, deleteExpiredLocks, dequeueStart, queuedStartsFor, queuedTargets, recordLockEvent, type QueuedStart } from '../../store/locks.ts';
-import { persistWork } from '../shared/apply-effects.ts';
+import { persistWork } from '../apply-effects.ts';
 import type { AppContext } from '../shared/context.ts';
 import { text, type Reply } from '../shared/replies.ts';
 import { onStart } from './start-run.ts';

@@ -13,7 +13,7 @@ import { lockedSummary, type Target as LockTarget } from '../../domain/lock.ts';
 import { queuedStartsFor, queueStart, recordLockEvent } from '../../store/locks.ts';
 import { activeRunFor, findRunByRequestKey, insertRun, nextRunNumber, succeededVersions } from '../../store/runs.ts';
 import { targetFacts } from '../../store/target-facts.ts';
-import { persistEffects } from '../shared/apply-effects.ts';
+import { persistEffects } from '../apply-effects.ts';
 import type { AppContext } from '../shared/context.ts';
 import { auditRefusal } from '../shared/refusals.ts';
 import { metricsOf, observeTransition } from '../shared/run-metrics.ts';

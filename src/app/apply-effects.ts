@@ -1,26 +1,26 @@
 import type { Logger } from 'pino';
-import { card, type Card } from '../../domain/cards.ts';
-import type { Effect } from '../../domain/effects.ts';
-import { directMessageId, type Platform } from '../../domain/identity.ts';
-import { isActive, type Lock, type Target } from '../../domain/lock.ts';
-import { pageCard } from '../../domain/messages/page-cards.ts';
-import { reminderCard, statusCard } from '../../domain/messages/status-card.ts';
-import { rollbackCard, stoppedCard, successCard, upcomingCard } from '../../domain/messages/announcements.ts';
-import { type Page, type Round } from '../../domain/page.ts';
-import { acknowledgeButton } from '../../domain/messages/page-cards.ts';
-import { withReportLink } from '../../domain/messages/words.ts';
-import type { Plan } from '../../domain/plan.ts';
-import { deploymentReport } from '../../domain/reports/deployment-report.ts';
-import { undecidedApprovers } from '../../domain/run-approval.ts';
-import type { Run } from '../../domain/run.ts';
-import type { ChatPlatform, MessageRef, RunLinks } from '../../ports.ts';
-import { QUEUES, stepJobId, type ChatEffect, type NoticeJob, type TargetJob } from '../../queue/jobs.ts';
-import type { Db } from '../../store/db.ts';
-import { insertLockIfAbsent, lockRowFor, recordLockEvent, replaceLock } from '../../store/locks.ts';
-import { insertOutbox, outboxRow, type OutboxRow } from '../../store/outbox.ts';
-import { findPage } from '../../store/pages.ts';
-import { findRun, lockRunMessages, saveStatusMessage, statusMessageOf } from '../../store/runs.ts';
-import { keepPageMessage, openPageFor, pageIdFor, roundRows } from './page-open.ts';
+import { card, type Card } from '../domain/cards.ts';
+import type { Effect } from '../domain/effects.ts';
+import { directMessageId, type Platform } from '../domain/identity.ts';
+import { isActive, type Lock, type Target } from '../domain/lock.ts';
+import { pageCard } from '../domain/messages/page-cards.ts';
+import { reminderCard, statusCard } from '../domain/messages/status-card.ts';
+import { rollbackCard, stoppedCard, successCard, upcomingCard } from '../domain/messages/announcements.ts';
+import { type Page, type Round } from '../domain/page.ts';
+import { acknowledgeButton } from '../domain/messages/page-cards.ts';
+import { withReportLink } from '../domain/messages/words.ts';
+import type { Plan } from '../domain/plan.ts';
+import { deploymentReport } from '../domain/reports/deployment-report.ts';
+import { undecidedApprovers } from '../domain/run-approval.ts';
+import type { Run } from '../domain/run.ts';
+import type { ChatPlatform, MessageRef, RunLinks } from '../ports.ts';
+import { QUEUES, stepJobId, type ChatEffect, type NoticeJob, type TargetJob } from '../queue/jobs.ts';
+import type { Db } from '../store/db.ts';
+import { insertLockIfAbsent, lockRowFor, recordLockEvent, replaceLock } from '../store/locks.ts';
+import { insertOutbox, outboxRow, type OutboxRow } from '../store/outbox.ts';
+import { findPage } from '../store/pages.ts';
+import { findRun, lockRunMessages, saveStatusMessage, statusMessageOf } from '../store/runs.ts';
+import { keepPageMessage, openPageFor, pageIdFor, roundRows } from './shared/page-open.ts';
 
 /**
  * The one place where effects become the world's business.
