@@ -14,7 +14,8 @@ import { runReaching, waitFor } from '../support/flightdeck.ts';
 import { startSlackFlightdeck } from '../support/slack-app.ts';
 
 const TOKEN = 'ghp_fakeTokenForTheStandIn0123456789';
-const COMMITTED = '2026-11-30T10:00:00Z';
+// Three hours before the test, to the second (as GitHub writes it).
+const COMMITTED = new Date(Math.floor(Date.now() / 1_000) * 1_000 - 3 * 3_600_000).toISOString().replace('.000Z', 'Z');
 const PUBLIC_URL = 'https://flightdeck.example.test';
 
 /**
