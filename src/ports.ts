@@ -4,6 +4,7 @@ import type { Reading, VersionTally } from './domain/assess.ts';
 import type { VersionProbe } from './domain/rollback-plan.ts';
 import type { HttpProbe, MetricMonitor } from './domain/plan.ts';
 import type { StepAction } from './domain/steps.ts';
+import type { CommitLookup } from './domain/commit-lookup.ts';
 
 /** Where a message lives on its platform, so it can be edited or replied to. */
 export interface MessageRef {
@@ -62,6 +63,11 @@ export interface Monitor {
 /** Reads one metric for a check. Errors are values: an unreadable metric is `value: null`, never a throw. */
 export interface MetricSource {
   read(monitor: MetricMonitor, context: StepContext): Promise<Reading>;
+}
+
+/** When a commit was made, asked of the plan's `commits` lookup (monitors/commit-time.ts). Errors are values, masked: never a throw. */
+export interface CommitTimes {
+  lookUp(lookup: CommitLookup, sha: string, context: StepContext): Promise<{ ok: true; at: Date } | { ok: false; problem: string }>;
 }
 
 /** Teams conversation references the bot heard (store/teams.ts keeps them), so a worker can post there later. */

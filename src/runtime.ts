@@ -12,6 +12,7 @@ import type { Platform } from './domain/identity.ts';
 import { createExecutor } from './executors/registry.ts';
 import { createHttpHealthMonitor } from './monitors/http-health.ts';
 import { createPrometheusSource } from './monitors/prometheus.ts';
+import { createCommitTimes } from './monitors/commit-time.ts';
 import { createLinks } from './http/links.ts';
 import { mountPages } from './http/pages.ts';
 import { createBareApp, listen, mountHealth, mountMetrics, type ListenOn, type Readiness } from './http/server.ts';
@@ -175,6 +176,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         monitor: createHttpHealthMonitor(stepEnv),
         metrics: createPrometheusSource(stepEnv),
         chat: { db: database.db, chats, log, links },
+        commits: createCommitTimes(stepEnv),
       });
       const workers = startWorkers({
         handlers,

@@ -11,10 +11,11 @@ import { acknowledgeButton } from '../domain/messages/page-cards.ts';
 import { withReportLink } from '../domain/messages/words.ts';
 import type { Plan } from '../domain/plan.ts';
 import { deploymentReport } from '../domain/reports/deployment-report.ts';
+import { reviewDueText } from '../domain/messages/review.ts';
 import { undecidedApprovers } from '../domain/run-approval.ts';
 import type { Run } from '../domain/run.ts';
 import type { ChatPlatform, MessageRef, RunLinks } from '../ports.ts';
-import { QUEUES, stepJobId, type ChatEffect, type NoticeJob, type TargetJob } from '../queue/jobs.ts';
+import { commitJobId, QUEUES, reviewJobId, stepJobId, type ChatEffect, type CommitJob, type NoticeJob, type TargetJob } from '../queue/jobs.ts';
 import type { Db } from '../store/db.ts';
 import { insertLockIfAbsent, lockRowFor, recordLockEvent, replaceLock } from '../store/locks.ts';
 import { insertOutbox, outboxRow, type OutboxRow } from '../store/outbox.ts';
@@ -45,6 +46,11 @@ export function outboxRowsFor(run: Run, effects: Effect[], now: Date): OutboxRow
         return [outboxRow(run.id, QUEUES.targets, { service: run.service, environment: run.environment } satisfies TargetJob, now)];
       case 'lockTarget':
         return []; // written in the transaction itself (persistEffects)
+      case 'scheduleReview':
+        // A delayed job of the chat queue: the run has ended, so this is no transition, only a message when it is due.
+        return [outboxRow(run.id, QUEUES.chat, { runId: run.id, effect: { kind: 'reviewDue' } }, new Date(effect.at), reviewJobId(run.id))];
+      case 'lookUpCommitTime':
+        return [outboxRow(run.id, QUEUES.commits, { runId: run.id, sha: effect.sha } satisfies CommitJob, now, commitJobId(run.id))];
       default:
         return [outboxRow(run.id, QUEUES.chat, { runId: run.id, effect }, now)];
     }
@@ -168,6 +174,10 @@ export async function performChatEffect(deps: ChatDeps, runId: string, effect: C
       await chat.postText(channel, `${deploymentReport(run)}${page}`, thread);
       return;
     }
+    case 'reviewDue':
+      // One chat call, so a retried job cannot post half of it twice.
+      await chat.postText(channel, reviewDueText(run, deps.links ? deps.links.runUrl(run.key, new Date()) : null));
+      return;
     case 'page': {
       const page = effect.pageId ? await findPage(deps.db, effect.pageId) : null;
       const ref = await chat.postCard(channel, linked(deps, run, pageCard(run, effect.reason, page ? acknowledgeButton(page) : undefined)));

@@ -1,6 +1,7 @@
 import { QUEUES } from '../queue/jobs.ts';
 import type { JobHandlers } from '../queue/worker.ts';
-import type { Executor, MetricSource, Monitor } from '../ports.ts';
+import type { CommitTimes, Executor, MetricSource, Monitor } from '../ports.ts';
+import { lookUpCommitTime } from './commit-lookup.ts';
 import { runPageJob } from './page-jobs.ts';
 import { runCheck } from './run-check.ts';
 import { runStep } from './run-step.ts';
@@ -15,6 +16,7 @@ export interface WorkerPorts {
   monitor: Monitor;
   metrics: MetricSource;
   chat: ChatDeps;
+  commits: CommitTimes;
 }
 
 /** The job router: which use case each queue's (parsed) jobs go to. It decides nothing. */
@@ -28,6 +30,7 @@ export function jobHandlers(ctx: AppContext, ports: WorkerPorts): JobHandlers {
     [QUEUES.timers]: (job) => runTimer(ctx, job),
     [QUEUES.notices]: (job) => postNotice(ports.chat, job),
     [QUEUES.targets]: (target) => startQueued(ctx, target),
+    [QUEUES.commits]: (job) => lookUpCommitTime(ctx, ports.commits, job),
   };
 }
 

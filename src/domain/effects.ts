@@ -25,6 +25,10 @@ export type Effect =
   /** The run has ended and holds its target no more: the starts queued behind it get their turn (run-ending.ts). */
   | { kind: 'targetFreed' }
   /** Lock the run's target, replacing any lock there, in the transition's own transaction (run-ending.ts). */
-  | { kind: 'lockTarget'; lock: Lock };
+  | { kind: 'lockTarget'; lock: Lock }
+  /** Post the post-deployment review reminder in the run's channel at `at` (ISO time), once (run-ending.ts). */
+  | { kind: 'scheduleReview'; at: string }
+  /** Look the time of commit `sha` up where the plan says, on a worker, for lead time (domain/commit-lookup.ts). */
+  | { kind: 'lookUpCommitTime'; sha: string };
 
 export type EffectKind = Effect['kind'];

@@ -10,6 +10,7 @@ import { rollbackPlanSchema } from './rollback-plan.ts';
 import { optionalPageCausesSchema } from './page-causes.ts';
 import { allowedKeysAt, closest } from './plan-hints.ts';
 import { planRuleIssues } from './plan-rules.ts';
+import { commitLookupSchema } from './commit-lookup.ts';
 
 /**
  * A service's deployment plan, as code (`plans/<service>.yaml`). It encodes the seed
@@ -120,6 +121,8 @@ const environmentSchema = z.strictObject({
   lockAfterRollback: z.boolean().default(false),
   /** How a rollback is validated before Flightdeck says it worked (domain/rollback-plan.ts). */
   rollback: rollbackPlanSchema,
+  /** A post-deployment review: once a run that changed production here ends, a reminder is posted in the channel `after` so long. */
+  review: z.strictObject({ after: durationSchema }).optional(),
 });
 
 const personSchema = z.partialRecord(z.enum(PLATFORMS), z.string().min(1));
@@ -156,6 +159,8 @@ export const planSchema = z.strictObject({
   environments: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), environmentSchema),
   /** Freeze windows (domain/freeze.ts): no run starts inside one without --emergency. Each applies to its `environments`, or to all. */
   freezes: z.array(freezeWindowSchema).default([]),
+  /** Where a commit's time is looked up for a start with `--commit <sha>` and no time (domain/commit-lookup.ts). */
+  commits: commitLookupSchema.optional(),
 });
 
 export type Plan = z.infer<typeof planSchema>;

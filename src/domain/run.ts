@@ -12,6 +12,7 @@ import type { Phase } from './steps.ts';
 import { judgePrerequisite } from './readiness.ts';
 import { refusedByState } from './event-table.ts';
 import { endingEffects } from './run-ending.ts';
+import { commitToLookUp } from './commit-lookup.ts';
 
 export * from './run-types.ts';
 export { checkSlot, currentStep, describeDecision } from './run-flow.ts';
@@ -36,7 +37,10 @@ function dispatch(run: Run | null, event: RunEvent, now: Date): TransitionResult
   const at = now.toISOString();
   if (event.type === 'requested') {
     if (run) return fail('not_allowed', 'This run already exists.');
-    return start(created(event.run, at), at);
+    const began = start(created(event.run, at), at);
+    // The commit's time is looked up on a worker, never on the start's ack path (domain/commit-lookup.ts).
+    const sha = began.ok ? commitToLookUp(began.run) : null;
+    return began.ok && sha ? { ...began, effects: [...began.effects, { kind: 'lookUpCommitTime', sha }] } : began;
   }
   if (!run) return fail('not_allowed', 'There is no such run.');
   const refused = refusedByState(run, event);

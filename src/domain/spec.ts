@@ -8,6 +8,7 @@ import { rollbackSpecFor } from './rollback-spec.ts';
 import type { VersionProbe } from './rollback-plan.ts';
 import type { RollbackOutcome } from './strategies/index.ts';
 import { DEFAULT_PAGE_CAUSES, type PageCause } from './page-causes.ts';
+import type { CommitLookup } from './commit-lookup.ts';
 
 /**
  * What one run will do, frozen from the plan when the run is created, so that editing
@@ -48,6 +49,10 @@ export interface RunSpec {
   lockAfterRollback: boolean;
   /** How an unacknowledged page is repeated and escalated (domain/page.ts). */
   paging: { repeatEveryMs: number; escalateAfterMs: number; escalation: Person[]; on: PageCause[] };
+  /** A post-deployment review reminder, so long after a run that changed production ends (run-ending.ts); null: none. */
+  review: { afterMs: number } | null;
+  /** Where the time of a `--commit <sha>` given without one is looked up (domain/commit-lookup.ts); null: nowhere. */
+  commitLookup: CommitLookup | null;
 }
 
 /** The run an environment's plan makes, with its default strategy or the alternative named; null when there is no such environment or strategy. */
@@ -125,5 +130,7 @@ export function specFor(plan: Plan, environment: string, strategyKind?: string):
       escalation: peopleOf(plan, plan.paging.escalation),
       on: [...DEFAULT_PAGE_CAUSES, ...plan.paging.also],
     },
+    review: env.review ? { afterMs: env.review.after } : null,
+    commitLookup: plan.commits ?? null,
   };
 }

@@ -10,6 +10,7 @@ export const QUEUES = {
   timers: 'flightdeck-timers',
   notices: 'flightdeck-notices',
   targets: 'flightdeck-targets',
+  commits: 'flightdeck-commits',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -21,6 +22,8 @@ const effectSchema = z.discriminatedUnion('kind', [
   // pageId names the page the mention belongs to (its Acknowledge button); jobs queued before pages existed have none.
   // cause: jobs queued before pages had causes have none.
   z.object({ kind: z.literal('page'), cause: z.enum(PAGE_CAUSES).optional(), reason: z.string(), pageId: z.uuid().optional() }),
+  // The post-deployment review reminder, delayed until it is due (reviewJobId: one per run).
+  z.object({ kind: z.literal('reviewDue') }),
 ]);
 
 /** Page work (domain/page.ts): decide a reminder, send one direct message, or edit a page's messages once it is taken. */
@@ -60,6 +63,7 @@ export const JOB_PAYLOADS = {
   [QUEUES.timers]: z.object({ runId: z.uuid(), timer: z.enum(['decision_reminder', 'decision_timeout', 'scheduled_start']), n: z.number().int().positive() }),
   [QUEUES.notices]: noticeJobSchema,
   [QUEUES.targets]: targetJobSchema,
+  [QUEUES.commits]: z.object({ runId: z.uuid(), sha: z.string().regex(/^[0-9a-f]{7,40}$/i) }),
 } as const;
 
 /**
@@ -72,6 +76,16 @@ export function stepJobId(runId: string, stepId: string): string {
   return `step-${runId}-${stepId}`;
 }
 
+/** A run's one review reminder: the outbox row is relayed once, and should it be relayed again the same id adds nothing, so it never posts twice. */
+export function reviewJobId(runId: string): string {
+  return `review-${runId}`;
+}
+
+/** A run's one commit time lookup. */
+export function commitJobId(runId: string): string {
+  return `commit-${runId}`;
+}
+
 export type StepJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.steps]>;
 export type CheckJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.checks]>;
 export type ChatJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.chat]>;
@@ -80,3 +94,4 @@ export type PageJob = z.infer<typeof pageJobSchema>;
 export type TimerJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.timers]>;
 export type NoticeJob = z.infer<typeof noticeJobSchema>;
 export type TargetJob = z.infer<typeof targetJobSchema>;
+export type CommitJob = z.infer<(typeof JOB_PAYLOADS)[typeof QUEUES.commits]>;

@@ -23,6 +23,8 @@ export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
   [QUEUES.notices]: { ...KEEP, attempts: 12, backoff: { type: 'exponential', delay: 500 } },
   // Freed targets: database work (and a run's creation), like timers; trying the queued starts again is harmless.
   [QUEUES.targets]: { ...KEEP, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
+  // Commit time lookups: the HTTP call's own failures are logged and leave lead time unknown (no retry); these retries are for the database.
+  [QUEUES.commits]: { ...KEEP, attempts: 3, backoff: { type: 'exponential', delay: 1_000 } },
 };
 
 /**
@@ -46,6 +48,9 @@ export function workerOptions(queue: QueueName, lockMs: number): Omit<WorkerOpti
     case QUEUES.notices:
       return { ...stall, concurrency: 1, maxStalledCount: 5 };
     case QUEUES.targets:
+      return { ...stall, concurrency: 2, maxStalledCount: 5 };
+    case QUEUES.commits:
+      // One HTTP call each, to a service that rate-limits (GitHub): a couple at a time is plenty.
       return { ...stall, concurrency: 2, maxStalledCount: 5 };
     case QUEUES.pages:
       // Apart from the chat queue, so a page is never stuck behind a long run's log lines.

@@ -48,6 +48,8 @@ export function currentShape(stored: Run): Run {
       risk: spec.risk ?? 'medium',
       contacts: spec.contacts ?? [],
       lockAfterRollback: spec.lockAfterRollback ?? false,
+      review: spec.review ?? null,
+      commitLookup: spec.commitLookup ?? null,
       paging: {
         ...(spec.paging ?? { repeatEveryMs: 300_000, escalateAfterMs: 900_000, escalation: [] }),
         on: spec.paging?.on ?? ['automatic_rollback', 'rollback_failed', 'paused'],

@@ -190,7 +190,7 @@ describe('parsePlan: problems carry their path in the file', () => {
     });
     expect(problems).toEqual(
       expect.arrayContaining([
-        { path: 'colour', message: expect.stringMatching(/^is not a key here \(allowed: service, description, .*freezes\)$/) },
+        { path: 'colour', message: expect.stringMatching(/^is not a key here \(allowed: service, description, .*freezes, commits\)$/) },
         { path: 'environments.production.strategy.switchBack.timout', message: 'is not a key here; did you mean "timeout"?' },
       ]),
     );

@@ -18,6 +18,8 @@ export async function startSlackFlightdeck(options: {
   worker: boolean;
   plansDir?: string;
   env?: (demo: { DEMO_PORT: string }) => Promise<Record<string, string>> | Record<string, string>;
+  /** Flightdeck's own configuration beyond the test's services (e.g. PUBLIC_URL and LINK_SECRET). */
+  config?: Record<string, string>;
 }) {
   const db = await freshPostgres();
   const slack = await new FakeSlack().start();
@@ -28,6 +30,7 @@ export async function startSlackFlightdeck(options: {
     { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix, slackApiUrl: slack.url, ...(options.plansDir ? { plansDir: options.plansDir } : {}) },
     { http: true, worker: options.worker },
     { ...demo, ...extra },
+    options.config ?? {},
   );
   const base = `http://127.0.0.1:${runtime.port}`;
   return {

@@ -102,6 +102,14 @@ export function deploymentReport(run: Run): string {
     '## Monitoring Plan',
     ...facts.monitoringPlan.map((line) => `- ${line}`),
     '',
+    ...lessonsLearned(),
+  ];
+  return lines.join('\n');
+}
+
+/** The report's section to fill in after the deployment (the post-deployment review asks for it). */
+export function lessonsLearned(): string[] {
+  return [
     '## Lessons Learned',
     '### What Went Well',
     '- _to fill in_',
@@ -110,7 +118,6 @@ export function deploymentReport(run: Run): string {
     '### Recommendations for Future Deployments',
     '- _to fill in_',
   ];
-  return lines.join('\n');
 }
 
 /** The seeds' incident report, for a run that rolled back or whose rollback failed; null for any other run. */
