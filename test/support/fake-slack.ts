@@ -73,6 +73,13 @@ export class FakeSlack {
     return this.called('views.open').map((call) => ({ triggerId: String(call.args.trigger_id), view: call.args.view as Record<string, any> }));
   }
 
+  /** The App Home views published so far (views.publish), for one user, oldest first; `view` as the app sent it. */
+  homes(user: string): Record<string, any>[] {
+    return this.called('views.publish')
+      .filter((call) => call.args.user_id === user)
+      .map((call) => call.args.view as Record<string, any>);
+  }
+
   /** All text a channel received (message text plus rendered block text), for assertions on content. */
   textOf(call: SlackCall): string {
     return `${String(call.args.text ?? '')}\n${JSON.stringify(call.args.blocks ?? '')}`;

@@ -160,12 +160,13 @@ export function homeClickOf(body: unknown): { user: string; triggerId: string } 
   const parsed = z
     .object({
       user: z.object({ id: z.string().min(1) }),
-      container: z.object({ type: z.literal('view') }),
-      channel: z.undefined().or(z.null()),
+      container: z.object({ type: z.literal('view'), channel_id: z.string().optional() }),
+      channel: z.object({ id: z.string() }).nullish(),
       trigger_id: z.string().min(1),
     })
     .safeParse(body);
-  return parsed.success ? { user: parsed.data.user.id, triggerId: parsed.data.trigger_id } : null;
+  if (!parsed.success || parsed.data.channel || parsed.data.container.channel_id) return null;
+  return { user: parsed.data.user.id, triggerId: parsed.data.trigger_id };
 }
 
 const homeOpened = z.object({
