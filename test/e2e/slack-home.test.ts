@@ -1,5 +1,8 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { QUEUES } from '../../src/queue/jobs.ts';
 import { ACTIONS } from '../../src/domain/cards.ts';
 import { PROJECT_ROOT } from '../../src/runtime.ts';
 import { pagesOfRun } from '../../src/store/pages.ts';
@@ -145,4 +148,43 @@ describe('Slack: the App Home tab', () => {
     expect(app.slack.homes(USERS.mallory.userId)).toHaveLength(1);
     expect(textOf(home)).toContain('No plan names you yet');
   }, 30_000);
+
+  it('views.publish refused by Slack: the open is still answered, and the run’s jobs go on (the failure is only logged)', async () => {
+    app.slack.errors['views.publish'] = 'invalid_blocks';
+    try {
+      const before = app.slack.called('views.publish').length;
+      await openHome('bob'); // recorded, and refused
+      const key = /Run (release-\d+) created/.exec(JSON.stringify((await app.command('alice', 'start release 1.0.1')).json))?.[1];
+      expect(key).toBeDefined();
+      const waiting = await runReaching(app.runtime.ctx.db, key!, ['awaiting_decision']);
+      await app.click('bob', ACTIONS.go, waiting.id);
+      const done = await runReaching(app.runtime.ctx.db, key!, ['succeeded']);
+      expect(done.decision).toMatchObject({ decision: 'go' });
+      // The worker tried bob's home at each move, and each refusal left the run's chat jobs alone: none failed or ran twice.
+      expect(
+        app.slack
+          .called('views.publish')
+          .slice(before)
+          .filter((call) => call.args.user_id === USERS.bob.userId).length,
+      ).toBeGreaterThan(1);
+      const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+      const chat = new Queue(QUEUES.chat, { connection: redis, prefix: app.queuePrefix });
+      try {
+        await waitFor('the chat queue drained', async () => {
+          const counts = await chat.getJobCounts('wait', 'active', 'delayed', 'prioritized');
+          return Object.values(counts).every((n) => n === 0);
+        });
+        const jobs = (await chat.getJobs(['completed', 'failed'])).filter((job) => job.data.runId === done.id);
+        expect(jobs.length).toBeGreaterThan(2);
+        expect(jobs.map((job) => [job.data.effect.kind, job.attemptsStarted, job.failedReason ?? null])).toEqual(
+          jobs.map((job) => [job.data.effect.kind, 1, null]),
+        );
+      } finally {
+        await chat.close();
+        await redis.quit();
+      }
+    } finally {
+      delete app.slack.errors['views.publish'];
+    }
+  }, 60_000);
 });

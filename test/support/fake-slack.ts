@@ -21,6 +21,8 @@ export class FakeSlack {
   socketModeUrl: (() => string) | null = null;
   /** Answer these methods this many ms late (a slow Slack), to catch work in flight. The call is recorded at once. */
   readonly delays: Record<string, number> = {};
+  /** Answer these methods with Slack's error (`{ ok: false, error }`), as Slack refuses a call. The call is recorded. */
+  readonly errors: Record<string, string> = {};
 
   async start(): Promise<this> {
     this.server = createServer((request, response) => {
@@ -86,6 +88,8 @@ export class FakeSlack {
   }
 
   private answer(method: string, args: Record<string, unknown>) {
+    const error = this.errors[method];
+    if (error) return { ok: false, error };
     switch (method) {
       case 'chat.postMessage':
         return { ok: true, channel: args.channel, ts: `1700000000.${String(this.nextTs++).padStart(6, '0')}`, message: { text: args.text } };
