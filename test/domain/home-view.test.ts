@@ -3,7 +3,7 @@ import { ACTIONS, plain, type Card } from '../../src/domain/cards.ts';
 import { HOME_LIST_LIMIT, homeView, rolesIn, servicesNaming, type HomeFacts } from '../../src/domain/messages/home-view.ts';
 import { PAGE_ACTIONS, type Page } from '../../src/domain/page.ts';
 import type { Run } from '../../src/domain/run.ts';
-import { ALICE, BOB, buildPlan, CAROL, Flight, go, MALLORY, minutes, RUN_ID, RUN_KEY } from './fixtures.ts';
+import { ALICE, BOB, buildPlan, buildSpec, CAROL, Flight, go, MALLORY, minutes, RUN_ID, RUN_KEY } from './fixtures.ts';
 
 /** The Home tab's content, pure: what each person sees, and which buttons they get. */
 
@@ -78,6 +78,15 @@ describe('homeView', () => {
     const bob = homeView(facts({ me: BOB, active: [run], openPages: [{ page: open, run }] }));
     expect(buttons(bob)).toEqual([]);
     expect(bob.map(text).join('\n')).toContain('No open page calls you.');
+  });
+
+  it('an escalation contact gets the page once it has escalated, not before', () => {
+    const flight = new Flight({ spec: { ...buildSpec(), paging: { ...buildSpec().paging, escalation: [{ key: 'alice', ids: { slack: ALICE.id } }] } } });
+    const run = flight.run;
+    const open = page(run);
+    expect(buttons(homeView(facts({ me: ALICE, openPages: [{ page: open, run }] })))).toEqual([]);
+    const escalated = { ...open, escalatedAt: minutes(20).toISOString() };
+    expect(buttons(homeView(facts({ me: ALICE, openPages: [{ page: escalated, run }] })))).toEqual([`${PAGE_ACTIONS.ack} ${open.id}`]);
   });
 
   it('who I am in the plans, and the last deployments of the services that name me', () => {

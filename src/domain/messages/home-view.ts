@@ -65,9 +65,11 @@ export function waitingForDecisionOf(runs: readonly Run[], me: Actor): Run[] {
   return runs.filter((run) => run.state === 'awaiting_decision' && undecidedApprovers(run).some((person) => isPerson(me, person)));
 }
 
-/** Pages that call this person: they are on call for the run, or one of its escalation contacts. */
+/** Pages that call this person: they are on call for the run, or one of its escalation contacts once the page has escalated. */
 export function pagesOf(openPages: readonly { page: Page; run: Run }[], me: Actor): { page: Page; run: Run }[] {
-  return openPages.filter(({ run }) => [...run.spec.onCall, ...pagingOf(run.spec).escalation].some((person) => isPerson(me, person)));
+  return openPages.filter(({ page, run }) =>
+    [...run.spec.onCall, ...(page.escalatedAt ? pagingOf(run.spec).escalation : [])].some((person) => isPerson(me, person)),
+  );
 }
 
 export function homeView(facts: HomeFacts): Card[] {
