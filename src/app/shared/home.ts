@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Card } from '../../domain/cards.ts';
 import { directMessageId, type Actor } from '../../domain/identity.ts';
 import { homeView, HOME_HISTORY_PER_SERVICE, servicesNaming } from '../../domain/messages/home-view.ts';
+import type { Page } from '../../domain/page.ts';
 import type { Plan } from '../../domain/plan.ts';
 import type { Run } from '../../domain/run.ts';
 import type { PlanCatalog } from '../../plans/catalog.ts';
@@ -24,7 +25,7 @@ export interface HomeDeps {
 export async function homeFor(deps: HomeDeps, me: Actor, now: Date): Promise<Card[]> {
   const plans: Plan[] = deps.plans ? deps.plans.services().flatMap((service) => deps.plans?.get(service) ?? []) : [];
   const active = await activeRuns(deps.db);
-  const openPages: { page: Awaited<ReturnType<typeof unacknowledgedPages>>[number]; run: Run }[] = [];
+  const openPages: { page: Page; run: Run }[] = [];
   for (const page of await unacknowledgedPages(deps.db)) {
     const run = active.find((candidate) => candidate.id === page.runId) ?? (await findRun(deps.db, page.runId));
     if (run) openPages.push({ page, run });
