@@ -21,6 +21,8 @@ export interface ChatPlatform {
   postText(channel: string, text: string, thread?: MessageRef): Promise<MessageRef>;
   /** A direct message to one person (their id on this platform), e.g. a page; the ref allows editing it later. */
   postDirect(personId: string, card: Card): Promise<MessageRef>;
+  /** A person's home in the app (Slack's App Home tab: views.publish), replaced whole; platforms without one leave it out. */
+  publishHome?(personId: string, home: Card[]): Promise<void>;
 }
 
 /** The variables a step may see: the run's identity. User-supplied values arrive validated. */

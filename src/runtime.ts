@@ -175,7 +175,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         executor,
         monitor: createHttpHealthMonitor(stepEnv),
         metrics: createPrometheusSource(stepEnv),
-        chat: { db: database.db, chats, log, links },
+        chat: { db: database.db, chats, log, links, plans },
         commits: createCommitTimes(stepEnv),
       });
       const workers = startWorkers({

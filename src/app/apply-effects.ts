@@ -14,6 +14,7 @@ import { deploymentReport } from '../domain/reports/deployment-report.ts';
 import { reviewDueText } from '../domain/messages/review.ts';
 import { undecidedApprovers } from '../domain/run-approval.ts';
 import type { Run } from '../domain/run.ts';
+import type { PlanCatalog } from '../plans/catalog.ts';
 import type { ChatPlatform, MessageRef, RunLinks } from '../ports.ts';
 import { commitJobId, QUEUES, reviewJobId, stepJobId, type ChatEffect, type CommitJob, type NoticeJob, type TargetJob } from '../queue/jobs.ts';
 import type { Db } from '../store/db.ts';
@@ -21,6 +22,7 @@ import { insertLockIfAbsent, lockRowFor, recordLockEvent, replaceLock } from '..
 import { insertOutbox, outboxRow, type OutboxRow } from '../store/outbox.ts';
 import { findPage } from '../store/pages.ts';
 import { findRun, lockRunMessages, saveStatusMessage, statusMessageOf } from '../store/runs.ts';
+import { republishHomes } from './shared/home.ts';
 import { keepPageMessage, openPageFor, pageIdFor, roundRows } from './shared/page-open.ts';
 
 /**
@@ -133,6 +135,8 @@ export interface ChatDeps {
   log: Logger;
   /** Links to the run's page, added to its messages (a fresh one each time a message is drawn). */
   links?: RunLinks | null;
+  /** The plans, for the Slack homes republished when a run moves (their "last deployments"). */
+  plans?: PlanCatalog;
 }
 
 function linked(deps: ChatDeps, run: Run, message: Card): Card {
@@ -150,6 +154,8 @@ export async function performChatEffect(deps: ChatDeps, runId: string, effect: C
   switch (effect.kind) {
     case 'refreshStatus':
       await refreshStatus(deps, chat, run.id, channel);
+      // The homes of those who can act on it follow the status message (errors are logged there, never thrown).
+      await republishHomes({ ...deps, chat: deps.chats.slack }, run, new Date());
       return;
     case 'remindApprovers':
       await remindApprovers(deps, chat, run);
@@ -182,6 +188,7 @@ export async function performChatEffect(deps: ChatDeps, runId: string, effect: C
       const page = effect.pageId ? await findPage(deps.db, effect.pageId) : null;
       const ref = await chat.postCard(channel, linked(deps, run, pageCard(run, effect.reason, page ? acknowledgeButton(page) : undefined)));
       if (page) await keepPageMessage(deps, chat, page.id, run, ref);
+      await republishHomes({ ...deps, chat: deps.chats.slack }, run, new Date());
       return;
     }
   }

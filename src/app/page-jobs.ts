@@ -7,6 +7,7 @@ import { findPage, lockPage, pageMessagesOf, updatePage } from '../store/pages.t
 import { findRun } from '../store/runs.ts';
 import { persistWork, type ChatDeps } from './apply-effects.ts';
 import type { AppContext } from './shared/context.ts';
+import { republishHomes } from './shared/home.ts';
 import { keepPageMessage } from './shared/page-open.ts';
 
 /** Worker: the page queue's jobs. Each loads the page and does nothing when the page no longer needs it. */
@@ -71,5 +72,7 @@ async function markAcknowledged(deps: ChatDeps, pageId: string): Promise<string>
     const chat = deps.chats[message.platform as Run['platform']];
     if (chat) await chat.updateCard({ channel: message.channel, id: message.messageId }, acknowledgedCard(page, run));
   }
+  // The page leaves the Slack homes of those it called.
+  await republishHomes({ ...deps, chat: deps.chats.slack }, run, new Date());
   return 'edited';
 }

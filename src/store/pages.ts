@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, lt } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { Page } from '../domain/page.ts';
 import type { Db } from './db.ts';
 import { pageMessages, pages } from './schema.ts';
@@ -61,6 +61,12 @@ export async function pagesDueBefore(db: Db, before: Date): Promise<Page[]> {
     .from(pages)
     .where(and(isNotNull(pages.nextReminderAt), lt(pages.nextReminderAt, before)))
     .orderBy(asc(pages.nextReminderAt));
+  return rows.map(pageOf);
+}
+
+/** Every page nobody has acknowledged, oldest first: those still repeating and those that stopped after a day. */
+export async function unacknowledgedPages(db: Db): Promise<Page[]> {
+  const rows = await db.select().from(pages).where(isNull(pages.acknowledgedAt)).orderBy(asc(pages.openedAt));
   return rows.map(pageOf);
 }
 

@@ -262,3 +262,13 @@ export const commits = pgTable(
   },
   (table) => [primaryKey({ columns: [table.service, table.sha] })],
 );
+
+/**
+ * Slack users who have opened Flightdeck's App Home at least once (the Home tab): only their home is
+ * republished when a run they can act on moves, so Flightdeck never publishes views nobody looks at.
+ */
+export const slackHomeUsers = pgTable('slack_home_users', {
+  userId: text('user_id').primaryKey(),
+  firstOpenedAt: timestamp('first_opened_at', { withTimezone: true }).notNull(),
+  lastOpenedAt: timestamp('last_opened_at', { withTimezone: true }).notNull(),
+});

@@ -6,7 +6,7 @@ import { freshPostgres, freshQueuePrefix } from '../support/databases.ts';
 import { FakeSlack } from '../support/fake-slack.ts';
 import { FakeSocketMode, type Acked } from '../support/fake-socket-mode.ts';
 import { startFlightdeck, waitFor } from '../support/flightdeck.ts';
-import { blockActionBody, slackHeaders, slashCommandBody, viewSubmissionBody } from '../support/slack-requests.ts';
+import { appHomeOpenedBody, blockActionBody, slackHeaders, slashCommandBody, viewSubmissionBody } from '../support/slack-requests.ts';
 
 const APP_TOKEN = 'xapp-1-A0FLIGHTDECK-1-socket-test';
 const alice = { userId: 'U0DEMOALICE', userName: 'alice' };
@@ -87,6 +87,15 @@ describe('Slack over Socket Mode', () => {
     expect(answer.ack.type).toBe('interactive');
     expect(answer.json).toMatchObject({ response_action: 'update' });
     expect(JSON.stringify(answer.json)).toContain('does not know this form');
+  });
+
+  it('app_home_opened arrives as an events_api envelope, is acked, and publishes the Home tab as over HTTP', async () => {
+    const ack = await socket.send('events_api', JSON.parse(appHomeOpenedBody({ userId: 'U0DEMOBOB' })));
+    // Acked by its envelope_id within 3 s (the fake rejects otherwise), before the listener publishes.
+    expect(ack.type).toBe('events_api');
+    const home = await waitFor('bob’s home published', async () => slack.called('views.publish').find((call) => call.args.user_id === 'U0DEMOBOB'));
+    expect(home.args.view).toMatchObject({ type: 'home' });
+    expect(JSON.stringify(home.args.view)).toContain('You are in the plans of demo (approver)');
   });
 
   it('an unknown command and an unknown button are acked politely, as over HTTP', async () => {

@@ -21,6 +21,8 @@ export class FakeSlack {
   socketModeUrl: (() => string) | null = null;
   /** Answer these methods this many ms late (a slow Slack), to catch work in flight. The call is recorded at once. */
   readonly delays: Record<string, number> = {};
+  /** Answer these methods with Slack's error (`{ ok: false, error }`), as Slack refuses a call. The call is recorded. */
+  readonly errors: Record<string, string> = {};
 
   async start(): Promise<this> {
     this.server = createServer((request, response) => {
@@ -73,12 +75,21 @@ export class FakeSlack {
     return this.called('views.open').map((call) => ({ triggerId: String(call.args.trigger_id), view: call.args.view as Record<string, any> }));
   }
 
+  /** The App Home views published so far (views.publish), for one user, oldest first; `view` as the app sent it. */
+  homes(user: string): Record<string, any>[] {
+    return this.called('views.publish')
+      .filter((call) => call.args.user_id === user)
+      .map((call) => call.args.view as Record<string, any>);
+  }
+
   /** All text a channel received (message text plus rendered block text), for assertions on content. */
   textOf(call: SlackCall): string {
     return `${String(call.args.text ?? '')}\n${JSON.stringify(call.args.blocks ?? '')}`;
   }
 
   private answer(method: string, args: Record<string, unknown>) {
+    const error = this.errors[method];
+    if (error) return { ok: false, error };
     switch (method) {
       case 'chat.postMessage':
         return { ok: true, channel: args.channel, ts: `1700000000.${String(this.nextTs++).padStart(6, '0')}`, message: { text: args.text } };

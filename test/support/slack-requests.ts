@@ -44,19 +44,26 @@ export function blockActionBody(fields: {
   channelId?: string;
   messageTs?: string;
   triggerId?: string;
+  /** A click in the App Home: the container is the home view, and there is no channel or message. */
+  fromHome?: boolean;
 }): string {
+  const where = fields.fromHome
+    ? { container: { type: 'view', view_id: 'V0HOME' }, view: { id: 'V0HOME', type: 'home', team_id: 'T0TEST', app_id: 'A0FLIGHTDECK' } }
+    : {
+        container: { type: 'message', message_ts: fields.messageTs ?? '1700000000.000001', channel_id: fields.channelId ?? 'C0DEPLOYS', is_ephemeral: false },
+        channel: { id: fields.channelId ?? 'C0DEPLOYS', name: 'deploys' },
+        message: { type: 'message', ts: fields.messageTs ?? '1700000000.000001', text: 'Go/No-Go needed' },
+      };
   const payload = {
     type: 'block_actions',
     user: { id: fields.userId, username: fields.userName, name: fields.userName, team_id: 'T0TEST' },
     api_app_id: 'A0FLIGHTDECK',
     token: 'legacy-verification-token',
-    container: { type: 'message', message_ts: fields.messageTs ?? '1700000000.000001', channel_id: fields.channelId ?? 'C0DEPLOYS', is_ephemeral: false },
+    ...where,
     trigger_id: fields.triggerId ?? newTriggerId(),
     team: { id: 'T0TEST', domain: 'flightdeck-test' },
     enterprise: null,
     is_enterprise_install: false,
-    channel: { id: fields.channelId ?? 'C0DEPLOYS', name: 'deploys' },
-    message: { type: 'message', ts: fields.messageTs ?? '1700000000.000001', text: 'Go/No-Go needed' },
     state: { values: {} },
     response_url: 'https://hooks.slack.invalid/actions/T0TEST/1/abc',
     actions: [
@@ -72,6 +79,20 @@ export function blockActionBody(fields: {
     ],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** An Events API app_home_opened delivery (JSON, as Slack posts events): `user` opened the app's `tab`. */
+export function appHomeOpenedBody(fields: { userId: string; tab?: 'home' | 'messages' }): string {
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: 'T0TEST',
+    api_app_id: 'A0FLIGHTDECK',
+    event: { type: 'app_home_opened', user: fields.userId, channel: `D${fields.userId.slice(1)}`, tab: fields.tab ?? 'home', event_ts: `${Date.now() / 1000}` },
+    type: 'event_callback',
+    event_id: `Ev${Date.now()}${Math.floor(Math.random() * 1e6)}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: 'T0TEST', user_id: 'UFLIGHTDECK', is_bot: true }],
+  });
 }
 
 export function newTriggerId(): string {

@@ -9,10 +9,11 @@ import { onCommand } from '../../app/on-command.ts';
 import { onPageAck } from '../../app/on-page-ack.ts';
 import { text, type Reply } from '../../app/shared/replies.ts';
 import { decisionOf } from '../../domain/decisions.ts';
-import { DECISION_CALLBACK_ID, DECISION_INPUTS, decisionModal, notRecordedView } from './decision-modal.ts';
+import { answerView, DECISION_CALLBACK_ID, DECISION_INPUTS, decisionModal, notRecordedView } from './decision-modal.ts';
+import { answerClick, serveHome } from './home.ts';
 import { timeSlackAcks } from './ack-metrics.ts';
 import { answerEveryRequest } from './front-door.ts';
-import { clickReplyTarget, parseBlockAction, parseDecisionSubmission, parsePageAction, parseSlashCommand } from './parse.ts';
+import { parseBlockAction, parseDecisionSubmission, parsePageAction, parseSlashCommand } from './parse.ts';
 import { cut, replyToSlack } from './render.ts';
 
 export const SLACK_ENDPOINT = '/slack/events';
@@ -37,7 +38,7 @@ export interface SlackCommonOptions {
   log: Logger;
   /**
    * Bolt calls auth.test on every request when these are unknown and token verification is off.
-   * Only event middleware (ignoreSelf) reads them, and we handle commands and clicks only.
+   * Only event middleware (ignoreSelf) reads them: our one event, app_home_opened, comes from a person, never from the bot.
    */
   botId?: string;
   botUserId?: string;
@@ -87,13 +88,14 @@ export function boltAppOptions(options: SlackCommonOptions, logger: BoltLogger) 
 
 /**
  * Flightdeck's listeners on a Bolt app, whichever receiver feeds it: /deploy, the run and page buttons,
- * the decision form, and the front door that answers everything else within the deadline.
+ * the decision form, the App Home (home.ts), and the front door that answers everything else within the deadline.
  */
 export function serveFlightdeck(app: App, options: SlackCommonOptions): void {
   const { ctx, log } = options;
   answerEveryRequest(app, { log, teamId: options.teamId });
   // Outermost, so the front door's own answers are timed too.
   if (options.ctx.metrics) timeSlackAcks(app, options.ctx.metrics);
+  serveHome(app, { ctx, log });
 
   // Idempotency lives in the use case (requestKey); a retry is only worth a log line.
   app.use(async ({ context, next }) => {
@@ -136,11 +138,7 @@ export function serveFlightdeck(app: App, options: SlackCommonOptions): void {
       }
     });
     await ack();
-    const target = clickReplyTarget(body);
-    if (!refusal || !target) return;
-    await client.chat
-      .postEphemeral({ ...target, ...replyToSlack(refusal) })
-      .catch((error: unknown) => log.warn({ err: error }, 'could not answer the click privately'));
+    if (refusal) await answerClick(client, body, refusal, log);
   });
 
   /**
@@ -162,6 +160,9 @@ export function serveFlightdeck(app: App, options: SlackCommonOptions): void {
     const message = outcome.reply.kind === 'text' ? outcome.reply.text : outcome.reply.card.title;
     const block = outcome.input ? INPUT_BLOCK[outcome.input] : null;
     if (block && parsed.inputs.includes(block)) return void (await ack({ response_action: 'errors', errors: { [block]: cut(message, 500) } }));
+    // From the App Home there is no channel to answer in: the form itself says it was recorded.
+    if (!parsed.channel)
+      return void (await ack({ response_action: 'update', view: outcome.accepted ? answerView('Recorded', message) : notRecordedView(null, message) }));
     await ack(outcome.accepted ? undefined : { response_action: 'update', view: notRecordedView(null, message) });
     await client.chat
       .postEphemeral({ channel: parsed.channel, user: parsed.actor.id, ...replyToSlack(outcome.reply) })
@@ -175,11 +176,7 @@ export function serveFlightdeck(app: App, options: SlackCommonOptions): void {
       'error' in parsed ? text(parsed.error) : onAction(ctx, { ...parsed, rationale: null }).then((outcome) => outcome.reply),
     );
     await ack();
-    const target = clickReplyTarget(body);
-    if (!target) return;
-    await client.chat
-      .postEphemeral({ ...target, ...replyToSlack(reply) })
-      .catch((error: unknown) => log.warn({ err: error }, 'could not answer the click privately'));
+    await answerClick(client, body, reply, log);
   });
 
   // A page's Acknowledge button, in a direct message or the channel: acked after the page is taken; the answer goes to the clicker only.
@@ -189,11 +186,7 @@ export function serveFlightdeck(app: App, options: SlackCommonOptions): void {
       'error' in parsed ? text(parsed.error) : onPageAck(ctx, parsed).then((outcome) => outcome.reply),
     );
     await ack();
-    const target = clickReplyTarget(body);
-    if (!target) return;
-    await client.chat
-      .postEphemeral({ ...target, ...replyToSlack(reply) })
-      .catch((error: unknown) => log.warn({ err: error }, 'could not answer the click privately'));
+    await answerClick(client, body, reply, log);
   });
 }
 

@@ -16,15 +16,15 @@ export const ACKNOWLEDGED_VALUE = 'accepted';
 
 const VIEW = { title: 24, button: 24, metadata: 3_000, rationale: 2_000 } as const;
 
-/** What the submission reads back: which run, which decision, and where to answer the approver privately. */
+/** What the submission reads back: which run, which decision, and where to answer the approver privately (null: the App Home, answered in the modal). */
 export interface DecisionMetadata {
   runId: string;
   action: ActionId;
-  channel: string;
+  channel: string | null;
 }
 
 /** `overriding`: what an admin's GO would override (a lock, a freeze; app/on-action.ts decisionFormFor), or null. */
-export function decisionModal(run: Run, decision: DecisionKind, channel: string, overriding: string | null = null): ModalView {
+export function decisionModal(run: Run, decision: DecisionKind, channel: string | null, overriding: string | null = null): ModalView {
   const plainForm = decisionForm(run, decision);
   const form = overriding ? overrideForm(plainForm) : plainForm;
   const label = decisionLabel(decision);
@@ -81,4 +81,14 @@ export function notRecordedView(runKey: string | null, reason: string): ModalVie
 
 function plain(text: string): PlainTextElement {
   return { type: 'plain_text', text, emoji: true };
+}
+
+/** An answer shown in a modal: to a click in the App Home, which has no channel to answer in privately. */
+export function answerView(title: string, message: string): ModalView {
+  return {
+    type: 'modal',
+    title: plain(cut(title, VIEW.title)),
+    close: plain('Close'),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: cut(escapeMrkdwn(message), LIMITS.section) } }],
+  };
 }

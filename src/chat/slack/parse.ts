@@ -21,7 +21,8 @@ const blockAction = z.object({
   type: z.literal('block_actions'),
   user: z.object({ id: z.string().min(1), username: z.string().optional(), name: z.string().optional() }),
   channel: z.object({ id: z.string().min(1) }).optional(),
-  container: z.object({ channel_id: z.string().optional() }).optional(),
+  /** `type: 'view'` for a click in a view: the App Home (no channel) or a modal. */
+  container: z.object({ type: z.string().optional(), channel_id: z.string().optional() }).optional(),
   actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })).min(1),
   trigger_id: z.string().min(1).optional(),
 });
@@ -41,7 +42,8 @@ export interface BlockAction {
   actor: Actor;
   action: ActionId;
   runId: string;
-  channel: string;
+  /** Where the button was; null for a click in the App Home, which has no channel (the answer goes in a modal). */
+  channel: string | null;
   /** Opens a modal within three seconds of the click; Slack always sends it with a button click. */
   triggerId: string | null;
 }
@@ -62,8 +64,8 @@ export function parseBlockAction(body: unknown): Parsed<BlockAction> {
   const [action] = actions;
   if (!action || !isActionId(action.action_id)) return { error: 'That button is not one of Flightdeck’s.' };
   if (!action.value || !RUN_ID.test(action.value)) return { error: 'That button does not name a run.' };
-  const channelId = channel?.id ?? container?.channel_id;
-  if (!channelId) return { error: 'That click did not say which channel it came from.' };
+  const channelId = channel?.id ?? container?.channel_id ?? null;
+  if (!channelId && container?.type !== 'view') return { error: 'That click did not say which channel it came from.' };
   return { actor: actorOf(user), action: action.action_id, runId: action.value, channel: channelId, triggerId: trigger_id ?? null };
 }
 
@@ -87,7 +89,7 @@ const decisionSubmission = z.object({
 const decisionMetadata = z.object({
   runId: z.string().regex(RUN_ID),
   action: z.string().refine(isActionId),
-  channel: z.string().min(1),
+  channel: z.string().min(1).nullable(),
 });
 
 export interface DecisionSubmission extends DecisionMetadata {
@@ -151,4 +153,32 @@ export function clickReplyTarget(body: unknown): { channel: string; user: string
   if (!parsed.success) return null;
   const channel = parsed.data.channel?.id ?? parsed.data.container?.channel_id;
   return channel ? { channel, user: parsed.data.user.id } : null;
+}
+
+/** A click in a view with no channel (the App Home): the clicker, and the trigger_id a modal answer opens with. */
+export function homeClickOf(body: unknown): { user: string; triggerId: string } | null {
+  const parsed = z
+    .object({
+      user: z.object({ id: z.string().min(1) }),
+      container: z.object({ type: z.literal('view'), channel_id: z.string().optional() }),
+      channel: z.object({ id: z.string() }).nullish(),
+      trigger_id: z.string().min(1),
+    })
+    .safeParse(body);
+  if (!parsed.success || parsed.data.channel || parsed.data.container.channel_id) return null;
+  return { user: parsed.data.user.id, triggerId: parsed.data.trigger_id };
+}
+
+const homeOpened = z.object({
+  type: z.literal('app_home_opened'),
+  user: z.string().min(1),
+  /** `home` or `messages`: Slack sends the event for both tabs; only the Home tab shows a view. */
+  tab: z.string().optional(),
+});
+
+/** The Events API's app_home_opened: who opened which tab. */
+export function parseHomeOpened(event: unknown): Parsed<{ actor: Actor; tab: string | null }> {
+  const parsed = homeOpened.safeParse(event);
+  if (!parsed.success) return { error: 'That app_home_opened event arrived without the fields Slack always sends.' };
+  return { actor: { platform: 'slack', id: parsed.data.user, name: parsed.data.user }, tab: parsed.data.tab ?? null };
 }

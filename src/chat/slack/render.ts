@@ -1,4 +1,4 @@
-import type { ActionsBlock, Button as SlackButton, ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
+import type { ActionsBlock, Button as SlackButton, ContextBlock, HeaderBlock, HomeView, KnownBlock, SectionBlock } from '@slack/types';
 import { plain, type Button, type Card, type Text } from '../../domain/cards.ts';
 import type { Reply } from '../../app/shared/replies.ts';
 import { cutText } from '../cut.ts';
@@ -9,6 +9,8 @@ import { cutText } from '../cut.ts';
  */
 export const LIMITS = {
   blocks: 50,
+  /** A Home tab (like a modal) takes 100. */
+  homeBlocks: 100,
   header: 150,
   section: 3_000,
   fields: 10,
@@ -129,6 +131,34 @@ function button(spec: Button): SlackButton {
 
 function truncatedNotice(hidden: number): ContextBlock {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: `…${hidden} more blocks not shown` }] };
+}
+
+/**
+ * A person's App Home (domain/messages/home-view.ts) as a Home tab view: the cards in order, a divider
+ * between them. Over 100 blocks, whole cards give way from the end and one line counts them, so no card
+ * is shown in half. Each card's buttons get their own block_id: Slack refuses a view with two alike.
+ */
+export function homeToSlack(cards: readonly Card[]): HomeView {
+  const drawn = cards.map((home, index) =>
+    cardToBlocks(home).blocks.map((block) => (block.type === 'actions' ? { ...block, block_id: `home-${index}-actions` } : block)),
+  );
+  const blocks: KnownBlock[] = [];
+  for (const [index, card] of drawn.entries()) {
+    const next: KnownBlock[] = index ? [{ type: 'divider' }, ...card] : card;
+    const more = drawn.length - index - 1;
+    // Room is kept for the line that counts what is left out.
+    const room = LIMITS.homeBlocks - (more > 0 ? 1 : 0);
+    if (blocks.length + next.length > room) {
+      const hidden = drawn.length - index;
+      blocks.push({
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `…and ${hidden} more not shown (a Home tab holds ${LIMITS.homeBlocks} blocks): /deploy status lists every run.` }],
+      });
+      break;
+    }
+    blocks.push(...next);
+  }
+  return { type: 'home', blocks };
 }
 
 /** An answer shown only to the person who asked (the slash command's ack, or postEphemeral). */

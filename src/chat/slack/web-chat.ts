@@ -2,7 +2,7 @@ import { WebClient } from '@slack/web-api';
 import type { Card } from '../../domain/cards.ts';
 import type { ChatPlatform, MessageRef } from '../../ports.ts';
 import type { Reply } from '../../app/shared/replies.ts';
-import { cardToBlocks, markdownToMrkdwn, replyToSlack } from './render.ts';
+import { cardToBlocks, homeToSlack, markdownToMrkdwn, replyToSlack } from './render.ts';
 
 export interface SlackChatOptions {
   /** Points the client at a proxy or a test stand-in; must end with a slash. */
@@ -38,6 +38,11 @@ export class SlackChat implements ChatPlatform {
   async postDirect(personId: string, card: Card): Promise<MessageRef> {
     const result = await this.client.chat.postMessage({ channel: personId, ...cardToBlocks(card) });
     return messageRef(result, personId);
+  }
+
+  /** The user's App Home tab, replaced whole (views.publish needs no scope beyond the bot token). */
+  async publishHome(personId: string, home: Card[]): Promise<void> {
+    await this.client.views.publish({ user_id: personId, view: homeToSlack(home) });
   }
 
   /** A refusal or confirmation only the clicking user sees. */

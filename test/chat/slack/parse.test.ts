@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { clickReplyTarget, parseBlockAction, parseDecisionSubmission, parseSlashCommand } from '../../../src/chat/slack/parse.ts';
+import { clickReplyTarget, homeClickOf, parseBlockAction, parseDecisionSubmission, parseHomeOpened, parseSlashCommand } from '../../../src/chat/slack/parse.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/slack/${name}`, import.meta.url), 'utf8');
 
@@ -92,5 +92,24 @@ describe('Slack payloads, as Slack sends them', () => {
     expect(clickReplyTarget({ ...payload, actions: [] })).toEqual({ channel: 'C0DEPLOYS', user: 'U0DEMOBOB' });
     expect(clickReplyTarget({ ...payload, channel: undefined })).toEqual({ channel: 'C0DEPLOYS', user: 'U0DEMOBOB' });
     expect(clickReplyTarget({ type: 'block_actions' })).toBeNull();
+  });
+
+  it('a click in the App Home has no channel: it parses with channel null, and is answered in a modal, not privately', () => {
+    const { channel: _channel, message: _message, container: _container, ...payload } = JSON.parse(fixture('block-actions-go.json'));
+    const home = { ...payload, container: { type: 'view', view_id: 'V0HOME' }, view: { id: 'V0HOME', type: 'home' } };
+    expect(parseBlockAction(home)).toMatchObject({ action: 'run.go', channel: null, triggerId: '13345224609.738474920.8088930838d88f008e0' });
+    expect(clickReplyTarget(home)).toBeNull();
+    expect(homeClickOf(home)).toEqual({ user: 'U0DEMOBOB', triggerId: '13345224609.738474920.8088930838d88f008e0' });
+    // A message click without its channel is still refused, and a channel click is no home click.
+    expect(parseBlockAction({ ...payload, container: { type: 'message' } })).toEqual({ error: expect.stringContaining('which channel') });
+    expect(homeClickOf(JSON.parse(fixture('block-actions-go.json')))).toBeNull();
+  });
+
+  it('app_home_opened: who opened which tab; a malformed event is refused', () => {
+    expect(parseHomeOpened({ type: 'app_home_opened', user: 'U0DEMOBOB', channel: 'D0BOB', tab: 'home', event_ts: '1.2' })).toEqual({
+      actor: { platform: 'slack', id: 'U0DEMOBOB', name: 'U0DEMOBOB' },
+      tab: 'home',
+    });
+    expect(parseHomeOpened({ type: 'app_home_opened', tab: 'home' })).toEqual({ error: expect.stringContaining('app_home_opened') });
   });
 });
