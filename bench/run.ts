@@ -4,12 +4,14 @@
  * (REDIS_URL), prints a table and writes bench/results/<part>-<time>.json. Settings from the environment:
  *   BENCH_RATES=50,100,200,400  BENCH_PHASE_S=4  BENCH_ROUNDS=2  BENCH_SATURATION=1  BENCH_MAX_RATE=3200
  *   BENCH_GO_RUNS=200 (`go`: runs awaiting a decision, clicked in turn)
+ *   BENCH_INSIGHT=0,100000 and BENCH_INSIGHT_SERVICES=50 (`insight`: /deploy history and stats with that many runs stored)
  *   BENCH_HISTORY=0,100000,1000000 and BENCH_HISTORY_RATE=200 (`history`: stored runs, the rate measured at each)  BENCH_VERBOSE=1 (the processes' logs)
  */
 import { ackBench } from './ack.ts';
 import { domainBench } from './domain.ts';
 import { goBench } from './go.ts';
 import { historyBench } from './history.ts';
+import { insightBench } from './insight.ts';
 import { statementsBench } from './statements.ts';
 
 const numbers = (value: string | undefined, fallback: number[]) => (value ? value.split(',').map(Number) : fallback);
@@ -23,6 +25,7 @@ const ackSettings = () => ({
 
 const PARTS: Record<string, () => Promise<void>> = {
   domain: domainBench,
+  insight: () => insightBench({ levels: numbers(process.env.BENCH_INSIGHT, [0, 100_000]), services: Number(process.env.BENCH_INSIGHT_SERVICES ?? 50) }),
   statements: statementsBench,
   ack: () => ackBench(ackSettings()),
   go: () => goBench({ ...ackSettings(), runs: Number(process.env.BENCH_GO_RUNS ?? 200) }),

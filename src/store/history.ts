@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, or, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { DEPLOY_ENDINGS, type RunOutcome } from '../domain/dora.ts';
 import type { Run, RunState } from '../domain/run.ts';
 import type { Db } from './db.ts';
@@ -31,44 +31,52 @@ export interface Target {
  */
 export async function deploysSince(db: Db, targets: readonly Target[] | null, since: Date): Promise<RunOutcome[]> {
   if (targets && targets.length === 0) return [];
-  const rollback = sql`${runs.snapshot}->'rollback'`;
-  const where = and(
-    inArray(runs.state, [...DEPLOY_ENDINGS]),
-    gte(runs.updatedAt, since),
-    targets ? or(...targets.map((target) => and(eq(runs.service, target.service), eq(runs.environment, target.environment)))) : undefined,
-  );
-  const rows = await db
-    .select({
-      key: runs.key,
-      service: runs.service,
-      environment: runs.environment,
-      version: runs.version,
-      state: runs.state,
-      updatedAt: runs.updatedAt,
-      finishedAt: sql<string | null>`${runs.snapshot}->>'finishedAt'`,
-      trigger: sql<string | null>`${rollback}->>'trigger'`,
-      firstEvidenceAt: sql<string | null>`${rollback}->'evidence'->0->>'at'`,
-      rollbackStartedAt: sql<string | null>`${rollback}->>'startedAt'`,
-      trafficRestoredAt: sql<string | null>`${rollback}->>'trafficRestoredAt'`,
-      commitAt: sql<
-        string | null
-      >`coalesce(${runs.snapshot}->'commit'->>'at', to_char(${commits.committedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
-    })
-    .from(runs)
-    .leftJoin(commits, and(eq(commits.service, runs.service), eq(commits.sha, sql`${runs.snapshot}->'commit'->>'sha'`)))
-    .where(where);
-  return rows.map((row) => ({
+  const which = targets
+    ? sql`and (${sql.join(
+        targets.map((target) => sql`(r.service = ${target.service} and r.environment = ${target.environment})`),
+        sql` or `,
+      )})`
+    : sql``;
+  // One jsonb_to_record per row: each -> on the snapshot would detoast the whole (large) snapshot again.
+  const result = (await db.execute(sql`
+    select r.key, r.service, r.environment, r.version, r.state, r.updated_at as "updatedAt", x."finishedAt",
+           x.rollback->>'trigger' as trigger, x.rollback->'evidence'->0->>'at' as "firstEvidenceAt",
+           x.rollback->>'startedAt' as "rollbackStartedAt", x.rollback->>'trafficRestoredAt' as "trafficRestoredAt",
+           coalesce(x.commit->>'at', to_char(c.committed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) as "commitAt"
+    from ${runs} r
+    cross join lateral jsonb_to_record(r.snapshot) as x("finishedAt" text, rollback jsonb, commit jsonb)
+    left join ${commits} c on c.service = r.service and c.sha = x.commit->>'sha'
+    where r.state in (${sql.join(
+      DEPLOY_ENDINGS.map((state) => sql`${state}`),
+      sql`, `,
+    )}) and r.updated_at >= ${since.toISOString()} ${which}`)) as unknown as { rows: Row[] };
+  return result.rows.map((row) => ({
     key: row.key,
     service: row.service,
     environment: row.environment,
     version: row.version,
     state: row.state as RunState,
-    finishedAt: row.finishedAt ?? row.updatedAt.toISOString(),
+    finishedAt: row.finishedAt ?? new Date(row.updatedAt).toISOString(),
     firstBreachAt: row.trigger ? row.firstEvidenceAt : null,
     rollbackStartedAt: row.rollbackStartedAt,
     trafficRestoredAt: row.trafficRestoredAt,
     commitAt: row.commitAt,
   }));
+}
+
+interface Row {
+  key: string;
+  service: string;
+  environment: string;
+  version: string;
+  state: string;
+  updatedAt: string | Date;
+  finishedAt: string | null;
+  trigger: string | null;
+  firstEvidenceAt: string | null;
+  rollbackStartedAt: string | null;
+  trafficRestoredAt: string | null;
+  commitAt: string | null;
 }
 
 /** Records when a commit was made; the first time given wins (a commit's time does not change). */
