@@ -5,7 +5,9 @@ import pg from 'pg';
 import pino from 'pino';
 import { onCommand } from '../src/app/on-command.ts';
 import type { AppContext } from '../src/app/shared/context.ts';
+import { doraFigures } from '../src/domain/dora.ts';
 import { loadPlans } from '../src/plans/catalog.ts';
+import { deploysSince } from '../src/store/history.ts';
 import { openDatabase } from '../src/store/db.ts';
 import { saveJson } from './report.ts';
 import { BENCH_USER, benchPlan } from './stack.ts';
@@ -64,6 +66,17 @@ export async function insightBench(settings: { levels: number[]; services: numbe
         results.push({ stored: level, query, p50: at(0.5), p99: at(0.99), max: times.at(-1)! });
       }
     }
+    // Where the time of `stats` goes at the last level: reading the deploys, then the figures.
+    const since = new Date(Date.now() - 90 * 86_400_000);
+    let began = performance.now();
+    const deploys = await deploysSince(database.db, null, since);
+    const readMs = performance.now() - began;
+    began = performance.now();
+    doraFigures(deploys, new Date(), 90);
+    const figuresMs = performance.now() - began;
+    console.log(
+      `\nstats of every service at ${stored.toLocaleString('en')} runs: ${deploys.length.toLocaleString('en')} deploys read in ${readMs.toFixed(0)} ms, figures in ${figuresMs.toFixed(0)} ms`,
+    );
     console.log(`\n/deploy history and stats with history stored (${ITERATIONS} runs each, ${settings.services} services)`);
     console.log(['stored runs', 'query', 'p50 ms', 'p99 ms', 'max ms', 'p50 ratio'].map((h) => h.padStart(14)).join(''));
     for (const row of results) {
@@ -88,7 +101,7 @@ export async function insightBench(settings: { levels: number[]; services: numbe
 async function seed(db: pg.Pool, from: number, to: number, services: number): Promise<void> {
   const began = performance.now();
   await db.query(
-    `insert into runs (id, key, service, environment, version, state, seq, snapshot, created_at, updated_at)
+    `insert into runs (id, key, service, environment, version, state, seq, snapshot, outcome, created_at, updated_at)
      select gen_random_uuid(), 'history-' || i, 'bench-' || (i % $1), 'production', '0.' || i || '.0', s.state, 20,
             t.snapshot || jsonb_build_object('key', 'history-' || i, 'state', s.state, 'finishedAt', to_char(s.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
               'rollback', case when s.state = 'rolled_back' then jsonb_build_object('reason', 'trigger fired', 'trigger', 'health failing for 3 checks',
@@ -96,6 +109,13 @@ async function seed(db: pg.Pool, from: number, to: number, services: number): Pr
                 'trafficRestoredAt', to_char((s.at - interval '50 seconds') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                 'evidence', jsonb_build_array(jsonb_build_object('seq', 1, 'at', to_char((s.at - interval '2 minutes') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'healthy', false, 'detail', 'GET /health → 503')),
                 'validations', '[]'::jsonb, 'level', 0, 'undoneAt', null, 'finishedAt', to_char(s.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'by', null) else null end),
+            -- What a run that ended writes beside its snapshot (domain/dora.ts outcomeOf).
+            jsonb_build_object('key', 'history-' || i, 'service', 'bench-' || (i % $1), 'environment', 'production', 'version', '0.' || i || '.0',
+              'state', s.state, 'finishedAt', to_char(s.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+              'firstBreachAt', case when s.state = 'rolled_back' then to_char((s.at - interval '2 minutes') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') end,
+              'rollbackStartedAt', case when s.state = 'rolled_back' then to_char((s.at - interval '1 minute') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') end,
+              'trafficRestoredAt', case when s.state = 'rolled_back' then to_char((s.at - interval '50 seconds') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') end,
+              'commitAt', null, 'commitSha', null),
             s.at - interval '10 minutes', s.at
      from generate_series($2::bigint, $3::bigint - 1) as i
      cross join (select snapshot from runs where key = 'bench-0-1') as t

@@ -1,4 +1,4 @@
-import type { RunState } from './run-types.ts';
+import { isTerminal, type Run, type RunState } from './run-types.ts';
 
 /**
  * The four DORA figures from Flightdeck's own runs, pure: the store reads a `RunOutcome` per ended run
@@ -38,6 +38,29 @@ export interface RunOutcome {
   trafficRestoredAt: string | null;
   /** When the deployed commit was made (`--commit`, looked up); null when unknown. */
   commitAt: string | null;
+  /** The commit deployed (`--commit`): the store fills `commitAt` from a lookup when the start gave no time. */
+  commitSha?: string | null;
+}
+
+/**
+ * What DORA reads of an ended run, kept beside its snapshot when it ends (store/runs.ts), so the figures over
+ * a year of runs never read the snapshots themselves. Null for a run still in flight.
+ */
+export function outcomeOf(run: Run): RunOutcome | null {
+  if (!isTerminal(run.state)) return null;
+  return {
+    key: run.key,
+    service: run.service,
+    environment: run.environment,
+    version: run.version,
+    state: run.state,
+    finishedAt: run.finishedAt ?? run.requestedAt,
+    firstBreachAt: run.rollback?.trigger ? (run.rollback.evidence[0]?.at ?? null) : null,
+    rollbackStartedAt: run.rollback?.startedAt ?? null,
+    trafficRestoredAt: run.rollback?.trafficRestoredAt ?? null,
+    commitAt: run.commit?.at ?? null,
+    commitSha: run.commit?.sha ?? null,
+  };
 }
 
 /** Fewer deploys than this in the window: the figures say "not enough data" rather than a level. */
@@ -84,7 +107,12 @@ export interface DoraFigures {
 export function doraFigures(outcomes: readonly RunOutcome[], now: Date, days: number): DoraFigures {
   const to = now.getTime();
   const from = to - days * DAY;
-  const ended = [...outcomes].filter((run) => DEPLOY_ENDINGS.includes(run.state)).sort((a, b) => at(a.finishedAt) - at(b.finishedAt));
+  // Each end time parsed once (a year of runs sorted by re-parsing them in the comparator is most of the work).
+  const ended = outcomes
+    .filter((run) => DEPLOY_ENDINGS.includes(run.state))
+    .map((run) => ({ run, t: at(run.finishedAt) }))
+    .sort((a, b) => a.t - b.t)
+    .map(({ run }) => run);
   const deploys = ended.filter((run) => at(run.finishedAt) >= from && at(run.finishedAt) <= to);
   const successes = deploys.filter((run) => run.state === 'succeeded');
   const failed = deploys.filter((run) => FAILED_ENDINGS.includes(run.state));
@@ -98,7 +126,8 @@ export function doraFigures(outcomes: readonly RunOutcome[], now: Date, days: nu
   );
   const leadTimes = successes.flatMap((run) => (run.commitAt ? [at(run.finishedAt) - at(run.commitAt)] : []));
   const leadMedian = median(leadTimes);
-  const failures = failed.map((run) => failedDeploy(run, ended));
+  const successesOf = successTimesByTarget(ended);
+  const failures = failed.map((run) => failedDeploy(run, successesOf));
   const recoveries = failures.flatMap((failure) => (failure.recoveryMs === null ? [] : [failure.recoveryMs]));
   const recoveryMedian = median(recoveries);
   const rate = deploys.length ? failed.length / deploys.length : null;
@@ -147,10 +176,26 @@ function periods(from: number, to: number, length: number): [number, number][] {
   return list.length ? list : [[from, to]];
 }
 
-function failedDeploy(run: RunOutcome, ended: readonly RunOutcome[]): FailedDeploy {
+type SuccessTimes = Map<string, number[]>;
+
+/** Each target's success times, ascending (`ended` is sorted), so a failure finds the next success by binary search. */
+function successTimesByTarget(ended: readonly RunOutcome[]): SuccessTimes {
+  const byTarget: SuccessTimes = new Map();
+  for (const run of ended) {
+    if (run.state !== 'succeeded') continue;
+    const target = `${run.service}\n${run.environment}`;
+    const times = byTarget.get(target) ?? [];
+    times.push(at(run.finishedAt));
+    byTarget.set(target, times);
+  }
+  return byTarget;
+}
+
+function failedDeploy(run: RunOutcome, successesOf: SuccessTimes): FailedDeploy {
   const started = run.rollbackStartedAt ? at(run.rollbackStartedAt) : null;
   const breach = run.firstBreachAt ? at(run.firstBreachAt) : (started ?? at(run.finishedAt));
-  const healthy = run.state === 'rolled_back' ? at(run.finishedAt) : nextSuccess(run, ended);
+  const healthy =
+    run.state === 'rolled_back' ? at(run.finishedAt) : nextSuccess(successesOf.get(`${run.service}\n${run.environment}`) ?? [], at(run.finishedAt));
   return {
     key: run.key,
     detectMs: run.firstBreachAt && started !== null ? started - breach : null,
@@ -159,12 +204,16 @@ function failedDeploy(run: RunOutcome, ended: readonly RunOutcome[]): FailedDepl
   };
 }
 
-function nextSuccess(run: RunOutcome, ended: readonly RunOutcome[]): number | null {
-  const after = ended.find(
-    (other) =>
-      other.state === 'succeeded' && other.service === run.service && other.environment === run.environment && at(other.finishedAt) > at(run.finishedAt),
-  );
-  return after ? at(after.finishedAt) : null;
+/** The first success strictly after `after`, or null. */
+function nextSuccess(times: readonly number[], after: number): number | null {
+  let low = 0;
+  let high = times.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (times[middle]! <= after) low = middle + 1;
+    else high = middle;
+  }
+  return low < times.length ? times[low]! : null;
 }
 
 function leadTimeLevel(ms: number): DoraLevel {

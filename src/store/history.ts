@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { DEPLOY_ENDINGS, type RunOutcome } from '../domain/dora.ts';
-import type { Run, RunState } from '../domain/run.ts';
+import { DEPLOY_ENDINGS, outcomeOf, type RunOutcome } from '../domain/dora.ts';
+import type { Run } from '../domain/run.ts';
 import type { Db } from './db.ts';
 import { currentShape } from './run-shape.ts';
 import { commits, runs } from './schema.ts';
@@ -26,8 +26,10 @@ export interface Target {
 /**
  * The deploys of `targets` (every target when null) that ended since `since`, as DORA reads them. A run
  * ends once, so its last update is when it ended: `updated_at` finds them through deploys_by_target /
- * deploys_by_time, and the snapshot's own times are read for the figures. Only the fields are read,
- * never the whole snapshot, so a year of history stays cheap.
+ * deploys_by_time. The `outcome` column (domain/dora.ts outcomeOf, written when the run ends) is all that is
+ * read, so a year of history stays cheap; a run that ended before that column existed has none, and its
+ * snapshot is read instead, through the same outcomeOf. A commit time looked up after the start
+ * (the commits table) fills in one the start did not give.
  */
 export async function deploysSince(db: Db, targets: readonly Target[] | null, since: Date): Promise<RunOutcome[]> {
   if (targets && targets.length === 0) return [];
@@ -37,46 +39,23 @@ export async function deploysSince(db: Db, targets: readonly Target[] | null, si
         sql` or `,
       )})`
     : sql``;
-  // One jsonb_to_record per row: each -> on the snapshot would detoast the whole (large) snapshot again.
+  // CASE, not coalesce: a run with an outcome but no commit must not make Postgres read (detoast) its snapshot.
   const result = (await db.execute(sql`
-    select r.key, r.service, r.environment, r.version, r.state, r.updated_at as "updatedAt", x."finishedAt",
-           x.rollback->>'trigger' as trigger, x.rollback->'evidence'->0->>'at' as "firstEvidenceAt",
-           x.rollback->>'startedAt' as "rollbackStartedAt", x.rollback->>'trafficRestoredAt' as "trafficRestoredAt",
-           coalesce(x.commit->>'at', to_char(c.committed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) as "commitAt"
+    select r.outcome, case when r.outcome is null then r.snapshot end as snapshot,
+           to_char(c.committed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "lookedUp"
     from ${runs} r
-    cross join lateral jsonb_to_record(r.snapshot) as x("finishedAt" text, rollback jsonb, commit jsonb)
-    left join ${commits} c on c.service = r.service and c.sha = x.commit->>'sha'
+    left join ${commits} c on c.service = r.service
+      and c.sha = case when r.outcome is null then r.snapshot->'commit'->>'sha' else r.outcome->>'commitSha' end
     where r.state in (${sql.join(
       DEPLOY_ENDINGS.map((state) => sql`${state}`),
       sql`, `,
-    )}) and r.updated_at >= ${since.toISOString()} ${which}`)) as unknown as { rows: Row[] };
-  return result.rows.map((row) => ({
-    key: row.key,
-    service: row.service,
-    environment: row.environment,
-    version: row.version,
-    state: row.state as RunState,
-    finishedAt: row.finishedAt ?? new Date(row.updatedAt).toISOString(),
-    firstBreachAt: row.trigger ? row.firstEvidenceAt : null,
-    rollbackStartedAt: row.rollbackStartedAt,
-    trafficRestoredAt: row.trafficRestoredAt,
-    commitAt: row.commitAt,
-  }));
-}
-
-interface Row {
-  key: string;
-  service: string;
-  environment: string;
-  version: string;
-  state: string;
-  updatedAt: string | Date;
-  finishedAt: string | null;
-  trigger: string | null;
-  firstEvidenceAt: string | null;
-  rollbackStartedAt: string | null;
-  trafficRestoredAt: string | null;
-  commitAt: string | null;
+    )}) and r.updated_at >= ${since.toISOString()} ${which}`)) as unknown as {
+    rows: { outcome: RunOutcome | null; snapshot: Run | null; lookedUp: string | null }[];
+  };
+  return result.rows.flatMap((row) => {
+    const outcome = row.outcome ?? (row.snapshot ? outcomeOf(currentShape(row.snapshot)) : null);
+    return outcome ? [{ ...outcome, commitAt: outcome.commitAt ?? row.lookedUp }] : [];
+  });
 }
 
 /** Records when a commit was made; the first time given wins (a commit's time does not change). */

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { outcomeOf } from '../domain/dora.ts';
 import type { Actor } from '../domain/identity.ts';
 import type { Success } from '../domain/redeploy.ts';
 import { ACTIVE_STATES, TERMINAL_STATES, type Run, type RunEvent } from '../domain/run.ts';
@@ -28,6 +29,7 @@ export async function insertRun(db: Db, run: Run, event: RunEvent, at: Date, req
     requestKey,
     seq: run.seq,
     snapshot: run,
+    outcome: outcomeOf(run),
     createdAt: at,
     updatedAt: at,
   });
@@ -37,7 +39,10 @@ export async function insertRun(db: Db, run: Run, event: RunEvent, at: Date, req
 /** Records the event that moved `run` to its new state. The (run, seq) key refuses a second writer of the same step. */
 export async function appendEvent(db: Db, run: Run, event: RunEvent, at: Date): Promise<void> {
   await db.insert(runEvents).values({ runId: run.id, seq: run.seq, type: event.type, payload: event, at });
-  await db.update(runs).set({ state: run.state, seq: run.seq, snapshot: run, updatedAt: at }).where(eq(runs.id, run.id));
+  await db
+    .update(runs)
+    .set({ state: run.state, seq: run.seq, snapshot: run, outcome: outcomeOf(run), updatedAt: at })
+    .where(eq(runs.id, run.id));
   if (event.type === 'decision' && run.decision) await insertDecision(db, run.id, run.decision.by, event.decision, event.rationale, at);
 }
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { DEPLOY_ENDINGS } from '../domain/dora.ts';
+import { DEPLOY_ENDINGS, type RunOutcome } from '../domain/dora.ts';
 import type { Actor } from '../domain/identity.ts';
 import type { Lock, LockKind } from '../domain/lock.ts';
 import { TERMINAL_STATES, type Run, type RunEvent } from '../domain/run-types.ts';
@@ -27,6 +27,8 @@ export const runs = pgTable(
     seq: integer('seq').notNull(),
     /** The run as its events fold into it; rebuildable with domain `replay`. */
     snapshot: jsonb('snapshot').$type<Run>().notNull(),
+    /** Once the run has ended: what DORA reads of it (domain/dora.ts outcomeOf), small, so /deploy stats never reads snapshots. */
+    outcome: jsonb('outcome').$type<RunOutcome>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
