@@ -6,30 +6,13 @@ import { QUEUES } from '../../src/queue/jobs.ts';
 import { OutboxRelay } from '../../src/queue/relay.ts';
 import { OUTBOX_CHANNEL, type Database } from '../../src/store/db.ts';
 import { insertOutbox, outboxRow } from '../../src/store/outbox.ts';
-import { freshPglite, freshPostgres, freshQueuePrefix } from '../support/databases.ts';
-
-const engines = [
-  [
-    'Postgres',
-    async () => {
-      const pg = await freshPostgres();
-      return { database: pg.database, close: pg.drop };
-    },
-  ],
-  [
-    'PGlite',
-    async () => {
-      const database = await freshPglite();
-      return { database, close: () => database.close() };
-    },
-  ],
-] as const;
+import { ENGINES, freshQueuePrefix } from '../support/databases.ts';
 
 /**
  * The worker's relay is woken by the commit of outbox rows (the trigger's NOTIFY), from any process:
  * serve does no relay work. Its poll here is an hour, so only the notification can move a row.
  */
-describe.each(engines)('outbox relay woken by NOTIFY on %s', (_engine, open) => {
+describe.each(ENGINES)('outbox relay woken by NOTIFY on %s', (_engine, open) => {
   let database: Database;
   let close: () => Promise<void>;
   let redis: Redis;

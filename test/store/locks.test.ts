@@ -12,7 +12,7 @@ import { catalogOf, loadPlanFile } from '../../src/plans/catalog.ts';
 import type { Database } from '../../src/store/db.ts';
 import { activeLockFor, lockEventsFor, queuedStartsFor } from '../../src/store/locks.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
-import { freshPglite, freshPostgres } from '../support/databases.ts';
+import { ENGINES, freshPostgres } from '../support/databases.ts';
 import { testContext } from '../support/context.ts';
 
 const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url));
@@ -27,23 +27,6 @@ const say = (reply: Reply) =>
     ? reply.text
     : [reply.card.title, ...reply.card.body.map(plain), ...reply.card.fields.map((field) => `${field.label}: ${plain(field.value)}`)].join('\n');
 
-const engines = [
-  [
-    'Postgres',
-    async () => {
-      const pg = await freshPostgres();
-      return { database: pg.database, close: pg.drop };
-    },
-  ],
-  [
-    'PGlite',
-    async () => {
-      const database = await freshPglite();
-      return { database, close: () => database.close() };
-    },
-  ],
-] as const;
-
 /** The demo plan with bob as admin; `lockAfterRollback` as asked. */
 function demoPlan(base: Plan, options: { lockAfterRollback?: boolean; deployers?: string[] } = {}): Plan {
   const production = { ...base.environments.production!, lockAfterRollback: options.lockAfterRollback ?? false };
@@ -51,7 +34,7 @@ function demoPlan(base: Plan, options: { lockAfterRollback?: boolean; deployers?
 }
 
 /** Locks through the use cases, on both engines; one database per engine, the tests build on each other in order. */
-describe.each(engines)('locks on %s', (_engine, open) => {
+describe.each(ENGINES)('locks on %s', (_engine, open) => {
   let database: Database;
   let close: () => Promise<void>;
   let ctx: AppContext;

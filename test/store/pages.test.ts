@@ -12,7 +12,7 @@ import type { Run } from '../../src/domain/run.ts';
 import type { Database } from '../../src/store/db.ts';
 import { findPage, pagesOfRun } from '../../src/store/pages.ts';
 import { insertRun } from '../../src/store/runs.ts';
-import { freshPglite, freshPostgres } from '../support/databases.ts';
+import { ENGINES } from '../support/databases.ts';
 import { testContext } from '../support/context.ts';
 import { FakeSlack } from '../support/fake-slack.ts';
 import { BOT_TOKEN } from '../support/slack-requests.ts';
@@ -22,23 +22,6 @@ const MINUTE = 60_000;
 const mallory = { platform: 'slack' as const, id: 'UMALLORY', name: 'mallory' };
 const REASON = 'api-1 was rolled back: trigger "health failing for 3 checks" fired';
 
-const engines = [
-  [
-    'Postgres',
-    async () => {
-      const pg = await freshPostgres();
-      return { database: pg.database, close: pg.drop };
-    },
-  ],
-  [
-    'PGlite',
-    async () => {
-      const database = await freshPglite();
-      return { database, close: () => database.close() };
-    },
-  ],
-] as const;
-
 /** A rolled-back run of a plan that repeats pages every 5m and escalates to erin (who has no Slack id) after 15m. */
 function rolledBackRun(id: string, key: string): Run {
   const people = { ...PLAN_DOCUMENT.people, erin: { teams: 'aad-erin' } };
@@ -47,7 +30,7 @@ function rolledBackRun(id: string, key: string): Run {
 }
 
 /** Pages on both engines: opened with the transition, reminded once per slot, taken once, swept when their job is lost. */
-describe.each(engines)('pages on %s', (_engine, open) => {
+describe.each(ENGINES)('pages on %s', (_engine, open) => {
   let database: Database;
   let close: () => Promise<void>;
   let slack: FakeSlack;

@@ -11,7 +11,7 @@ import type { Database } from '../../src/store/db.ts';
 import { isUniqueViolation } from '../../src/store/errors.ts';
 import { eventsOf, findRunByKey } from '../../src/store/runs.ts';
 import { runs } from '../../src/store/schema.ts';
-import { freshPglite, freshPostgres } from '../support/databases.ts';
+import { ENGINES } from '../support/databases.ts';
 import { testContext } from '../support/context.ts';
 
 const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url));
@@ -19,25 +19,8 @@ const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
 const bob = { platform: 'slack' as const, id: 'U0DEMOBOB', name: 'bob' };
 const say = (reply: Reply) => (reply.kind === 'text' ? reply.text : `card: ${JSON.stringify(reply.card)}`);
 
-const engines = [
-  [
-    'Postgres',
-    async () => {
-      const pg = await freshPostgres();
-      return { database: pg.database, close: pg.drop };
-    },
-  ],
-  [
-    'PGlite',
-    async () => {
-      const database = await freshPglite();
-      return { database, close: () => database.close() };
-    },
-  ],
-] as const;
-
 /** The same store guarantees on both engines: one database per engine, the tests below build on each other in order. */
-describe.each(engines)('store on %s', (_engine, open) => {
+describe.each(ENGINES)('store on %s', (_engine, open) => {
   let database: Database;
   let close: () => Promise<void>;
   let ctx: AppContext;

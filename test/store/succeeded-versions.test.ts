@@ -4,27 +4,10 @@ import { transition, type Run, type RunState } from '../../src/domain/run.ts';
 import type { Database } from '../../src/store/db.ts';
 import { insertRun, succeededVersions, succeededVersionsQuery } from '../../src/store/runs.ts';
 import { buildSpec, CAROL } from '../domain/fixtures.ts';
-import { freshPglite, freshPostgres } from '../support/databases.ts';
-
-const engines = [
-  [
-    'Postgres',
-    async () => {
-      const pg = await freshPostgres();
-      return { database: pg.database, close: pg.drop };
-    },
-  ],
-  [
-    'PGlite',
-    async () => {
-      const database = await freshPglite();
-      return { database, close: () => database.close() };
-    },
-  ],
-] as const;
+import { ENGINES } from '../support/databases.ts';
 
 /** What has run on a target: the versions that succeeded there, newest first, read through an index. */
-describe.each(engines)('succeeded versions on %s', (_engine, open) => {
+describe.each(ENGINES)('succeeded versions on %s', (_engine, open) => {
   let database: Database;
   let close: () => Promise<void>;
   let number = 0;

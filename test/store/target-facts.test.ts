@@ -5,27 +5,10 @@ import type { Database } from '../../src/store/db.ts';
 import { insertRun } from '../../src/store/runs.ts';
 import { targetFacts, targetFactsQuery } from '../../src/store/target-facts.ts';
 import { buildSpec, CAROL } from '../domain/fixtures.ts';
-import { freshPglite, freshPostgres } from '../support/databases.ts';
-
-const engines = [
-  [
-    'Postgres',
-    async () => {
-      const pg = await freshPostgres();
-      return { database: pg.database, close: pg.drop };
-    },
-  ],
-  [
-    'PGlite',
-    async () => {
-      const database = await freshPglite();
-      return { database, close: () => database.close() };
-    },
-  ],
-] as const;
+import { ENGINES } from '../support/databases.ts';
 
 /** What a start reads about its target, in one statement, each part through an index. */
-describe.each(engines)('target facts on %s', (_engine, open) => {
+describe.each(ENGINES)('target facts on %s', (_engine, open) => {
   let database: Database;
   let close: () => Promise<void>;
   let number = 0;

@@ -43,3 +43,21 @@ async function adminQuery(url: URL, sql: string): Promise<void> {
 export function freshQueuePrefix(): string {
   return `fdt${randomBytes(4).toString('hex')}`;
 }
+
+/** Both engines the store runs on, for `describe.each(ENGINES)`: each opens a fresh migrated database and closes (drops) it. */
+export const ENGINES = [
+  [
+    'Postgres',
+    async () => {
+      const pg = await freshPostgres();
+      return { database: pg.database, close: pg.drop };
+    },
+  ],
+  [
+    'PGlite',
+    async () => {
+      const database = await freshPglite();
+      return { database, close: () => database.close() };
+    },
+  ],
+] as const;
