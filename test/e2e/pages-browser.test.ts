@@ -1,29 +1,15 @@
 import axe from 'axe-core';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContextOptions, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onCommand } from '../../src/app/on-command.ts';
 import type { AppContext } from '../../src/app/shared/context.ts';
 import type { Reading } from '../../src/domain/assess.ts';
-import { plain } from '../../src/domain/cards.ts';
-import { createLinks } from '../../src/http/links.ts';
-import { mountPages } from '../../src/http/pages.ts';
-import { createBareApp, listen } from '../../src/http/server.ts';
-import { loadPlanFile } from '../../src/plans/catalog.ts';
 import { launchChromium } from '../support/browser.ts';
-import { testContext } from '../support/context.ts';
-import { freshPostgres } from '../support/databases.ts';
-import { driveRun } from '../support/drive-runs.ts';
+import { startPagesServer, statusLink as statusLinkOf, type PagesServer } from '../support/pages-server.ts';
 import { colourSpread, pngSize } from '../support/screenshots.ts';
 
-const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url));
-const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
-const bob = { platform: 'slack' as const, id: 'U0DEMOBOB', name: 'bob' };
-const SECRET = 'a-test-secret-of-at-least-32-characters!';
 const HOUR = 3_600_000;
 const ERROR_RATE = 'sum(rate(http_requests_total{code=~"5.."}[1m])) / sum(rate(http_requests_total[1m]))';
 const LIMIT = 0.05;
@@ -53,48 +39,27 @@ function errorRates(): (healthy: boolean) => Reading[] {
  * separate context with JavaScript on; the downloads clicked from the page; a bad or expired link's 401 page.
  */
 describe('run and service pages in Chromium', () => {
-  let pg: Awaited<ReturnType<typeof freshPostgres>>;
+  let pages: PagesServer;
   let ctx: AppContext;
-  let server: Server;
   let base: string;
   let browser: Browser;
   let shots: string;
-  let now = new Date('2026-11-02T09:00:00.000Z');
-  const tick = (ms: number) => (now = new Date(now.getTime() + ms));
+  const tick = (ms: number) => pages.tick(ms);
+  const statusLink = (key: string) => statusLinkOf(ctx, key);
 
   beforeAll(async () => {
     // Chromium may have to be installed first (apt-get, ~1 minute on a new machine).
     browser = await launchChromium((line) => console.log(line));
     // SCREENSHOTS_DIR keeps them to look at; otherwise they go to a temporary directory removed afterwards.
     shots = process.env.SCREENSHOTS_DIR ?? (await mkdtemp(join(tmpdir(), 'flightdeck-screens-')));
-    pg = await freshPostgres();
-    const app = createBareApp();
-    server = await listen(app, 0);
-    const address = server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    const links = createLinks(base, SECRET, 24 * HOUR);
-    ctx = { ...testContext(pg.database.db, [await loadPlanFile(DEMO_PLAN)], { now: () => now }), links };
-    mountPages(app, ctx, links);
-    await onCommand(ctx, { actor: alice, text: 'start demo 1.1.0', requestKey: null });
-    await driveRun(ctx, 'demo-1', { approver: bob, readings: errorRates(), tick: () => tick(1_000) });
-    await onCommand(ctx, { actor: alice, text: 'start demo 1.2.0-broken', requestKey: null });
-    await driveRun(ctx, 'demo-2', { approver: bob, unhealthyChecks: 3, readings: errorRates(), tick: () => tick(1_000) });
+    pages = await startPagesServer(errorRates);
+    ({ ctx, base } = pages);
   }, 240_000);
   afterAll(async () => {
     await browser?.close();
-    server?.close();
-    await pg?.drop();
+    await pages?.close();
     if (shots && !process.env.SCREENSHOTS_DIR) await rm(shots, { recursive: true, force: true });
   });
-
-  /** The link `/deploy status <run>` gives, as chat shows it. */
-  async function statusLink(key: string): Promise<string> {
-    const reply = await onCommand(ctx, { actor: alice, text: `status ${key}`, requestKey: null });
-    if (reply.kind !== 'card') throw new Error('status answered with text');
-    const url = plain(reply.card.context ?? []).match(/📄 Report: (\S+)/)?.[1];
-    if (!url) throw new Error(`no report link in ${plain(reply.card.context ?? [])}`);
-    return url;
-  }
 
   /** A page in a fresh context: JavaScript off unless axe needs it. */
   async function open<T>(options: BrowserContextOptions, url: string, use: (page: Page, response: Response) => Promise<T>): Promise<T> {

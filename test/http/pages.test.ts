@@ -1,21 +1,7 @@
-import type { Server } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onCommand } from '../../src/app/on-command.ts';
 import type { AppContext } from '../../src/app/shared/context.ts';
-import { plain } from '../../src/domain/cards.ts';
-import { createLinks } from '../../src/http/links.ts';
-import { mountPages } from '../../src/http/pages.ts';
-import { createBareApp, listen } from '../../src/http/server.ts';
-import { loadPlanFile } from '../../src/plans/catalog.ts';
-import { freshPostgres } from '../support/databases.ts';
-import { testContext } from '../support/context.ts';
-import { driveRun } from '../support/drive-runs.ts';
+import { startPagesServer, statusLink as statusLinkOf, type PagesServer } from '../support/pages-server.ts';
 
-const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url));
-const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
-const bob = { platform: 'slack' as const, id: 'U0DEMOBOB', name: 'bob' };
-const SECRET = 'a-test-secret-of-at-least-32-characters!';
 const HOUR = 3_600_000;
 
 /**
@@ -24,40 +10,17 @@ const HOUR = 3_600_000;
  * tampered, missing, another run's) that keep production details private.
  */
 describe('run and service pages behind signed links', () => {
-  let pg: Awaited<ReturnType<typeof freshPostgres>>;
+  let pages: PagesServer;
   let ctx: AppContext;
-  let server: Server;
   let base: string;
-  let now = new Date('2026-11-02T09:00:00.000Z');
-  const tick = (ms: number) => (now = new Date(now.getTime() + ms));
+  const tick = (ms: number) => pages.tick(ms);
+  const statusLink = (key: string) => statusLinkOf(ctx, key);
 
   beforeAll(async () => {
-    pg = await freshPostgres();
-    const app = createBareApp();
-    server = await listen(app, 0);
-    const address = server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    const links = createLinks(base, SECRET, 24 * HOUR);
-    ctx = { ...testContext(pg.database.db, [await loadPlanFile(DEMO_PLAN)], { now: () => now }), links };
-    mountPages(app, ctx, links);
-    expect(await onCommand(ctx, { actor: alice, text: 'start demo 1.1.0', requestKey: null })).toMatchObject({ kind: 'text' });
-    await driveRun(ctx, 'demo-1', { approver: bob, tick: () => tick(1_000) });
-    await onCommand(ctx, { actor: alice, text: 'start demo 1.2.0-broken', requestKey: null });
-    await driveRun(ctx, 'demo-2', { approver: bob, unhealthyChecks: 3, tick: () => tick(1_000) });
+    pages = await startPagesServer();
+    ({ ctx, base } = pages);
   });
-  afterAll(async () => {
-    server?.close();
-    await pg?.drop();
-  });
-
-  /** The link `/deploy status <run>` gives, as chat shows it. */
-  async function statusLink(key: string): Promise<string> {
-    const reply = await onCommand(ctx, { actor: alice, text: `status ${key}`, requestKey: null });
-    if (reply.kind !== 'card') throw new Error('status answered with text');
-    const url = plain(reply.card.context ?? []).match(/📄 Report: (\S+)/)?.[1];
-    if (!url) throw new Error(`no report link in ${plain(reply.card.context ?? [])}`);
-    return url;
-  }
+  afterAll(async () => pages?.close());
 
   it('the status card links to the run’s page, which shows the report with its sections', async () => {
     const url = await statusLink('demo-2');
