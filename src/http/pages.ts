@@ -4,7 +4,8 @@ import type { Express, Request, Response } from 'express';
 import type { AppContext } from '../app/shared/context.ts';
 import { runPage, servicePage } from '../app/report-pages.ts';
 import { formatDuration } from '../domain/duration.ts';
-import { historyLine, statsCard } from '../domain/messages/history-cards.ts';
+import { statsCard } from '../domain/messages/history-cards.ts';
+import { downtime } from '../domain/reports/deployment-report.ts';
 import { plain } from '../domain/cards.ts';
 import { stateLabel } from '../domain/run.ts';
 import { metricChart } from './chart.ts';
@@ -52,7 +53,7 @@ export function mountPages(app: Express, ctx: AppContext, links: Links): void {
           facts: page.facts,
           good: page.facts.status === 'SUCCESS' || page.facts.status === 'ROLLED BACK' || page.facts.status === 'FEATURE OFF',
           duration: page.facts.durationMs === null ? 'in progress' : formatDuration(page.facts.durationMs),
-          downtime: page.deploymentMarkdown.match(/^- Downtime: (.*)$/m)?.[1] ?? '',
+          downtime: downtime(page.facts),
           trafficBack: page.facts.rollback.trafficBackMs === null ? 'traffic not back' : formatDuration(page.facts.rollback.trafficBackMs),
           charts: page.facts.metrics.map((metric) => ({
             metric: metric.metric,
@@ -99,7 +100,6 @@ export function mountPages(app: Express, ctx: AppContext, links: Links): void {
         result: stateLabel(run.state),
         by: run.requestedBy.name,
         when: `${run.requestedAt.slice(0, 16).replace('T', ' ')}`,
-        line: plain(historyLine(run)),
       })),
     });
   });

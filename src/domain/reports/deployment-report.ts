@@ -161,7 +161,8 @@ function goNoGo(run: Run): string {
   return votes.map(describeDecision).join('; ');
 }
 
-function downtime(facts: ReportFacts): string {
+/** The downtime the production checks saw (the report's Key Metrics line, and the page's). */
+export function downtime(facts: ReportFacts): string {
   if (facts.failedChecks.of === 0) return 'not measured (no production checks ran)';
   if (facts.failedChecks.count === 0) return `none seen: all ${facts.failedChecks.of} production checks passed`;
   return `${facts.failedChecks.count} of ${facts.failedChecks.of} production checks failed, ${facts.failedChecks.firstAt!.slice(11, 19)} → ${facts.failedChecks.lastAt!.slice(11, 19)}`;
