@@ -6,6 +6,7 @@ import { isActive, type Lock, type Target } from '../domain/lock.ts';
 import { pageCard } from '../domain/messages/page-cards.ts';
 import { reminderCard, statusCard } from '../domain/messages/status-card.ts';
 import { rollbackCard, stoppedCard, successCard, upcomingCard } from '../domain/messages/announcements.ts';
+import type { Review } from '../domain/overdue.ts';
 import { type Page, type Round } from '../domain/page.ts';
 import { acknowledgeButton } from '../domain/messages/page-cards.ts';
 import { withReportLink } from '../domain/messages/words.ts';
@@ -21,6 +22,7 @@ import type { Db } from '../store/db.ts';
 import { insertLockIfAbsent, lockRowFor, recordLockEvent, replaceLock } from '../store/locks.ts';
 import { insertOutbox, outboxRow, type OutboxRow } from '../store/outbox.ts';
 import { findPage } from '../store/pages.ts';
+import { insertReview, lockReview, markReviewPosted } from '../store/reviews.ts';
 import { findRun, lockRunMessages, saveStatusMessage, statusMessageOf } from '../store/runs.ts';
 import { republishHomes } from './shared/home.ts';
 import { keepPageMessage, openPageFor, pageIdFor, roundRows } from './shared/page-open.ts';
@@ -66,6 +68,8 @@ export async function persistEffects(db: Db, run: Run, effects: Effect[], now: D
     // A page opens with the transition that pages: its row and first direct messages commit with it, or not at all.
     if (effect.kind === 'page') rows.push(...(await openPageFor(db, run, effect.reason, now)));
     if (effect.kind === 'lockTarget') await takeLock(db, effect.lock, now);
+    // Kept until posted, so a job Redis lost is found again by the sweeper.
+    if (effect.kind === 'scheduleReview') await insertReview(db, run.id, new Date(effect.at), now);
   }
   await insertOutbox(db, rows, now);
 }
@@ -102,7 +106,8 @@ export type Work =
   | { kind: 'notice'; eventId: string; plan: Plan | undefined; environment: string; platform: Platform; card: Card }
   | { kind: 'pageRound'; round: Round }
   | { kind: 'pageReminder'; page: Page; reminder: number }
-  | { kind: 'pageAcknowledged'; page: Page };
+  | { kind: 'pageAcknowledged'; page: Page }
+  | { kind: 'reviewResent'; review: Review };
 
 export async function persistWork(db: Db, work: Work[], now: Date): Promise<void> {
   await insertOutbox(
@@ -126,6 +131,10 @@ function workRows(work: Work, now: Date): OutboxRow[] {
       return [outboxRow(work.page.runId, QUEUES.pages, { kind: 'reminder', pageId: work.page.id, reminder: work.reminder }, now)];
     case 'pageAcknowledged':
       return [outboxRow(work.page.runId, QUEUES.pages, { kind: 'acknowledged', pageId: work.page.id }, now)];
+    case 'reviewResent': {
+      const { runId, resent } = work.review;
+      return [outboxRow(runId, QUEUES.chat, { runId, effect: { kind: 'reviewDue' } }, now, reviewJobId(runId, resent + 1))];
+    }
   }
 }
 
@@ -181,8 +190,7 @@ export async function performChatEffect(deps: ChatDeps, runId: string, effect: C
       return;
     }
     case 'reviewDue':
-      // One chat call, so a retried job cannot post half of it twice.
-      await chat.postText(channel, reviewDueText(run, deps.links ? deps.links.runUrl(run.key, new Date()) : null));
+      await postReview(deps, chat, run, channel);
       return;
     case 'page': {
       const page = effect.pageId ? await findPage(deps.db, effect.pageId) : null;
@@ -192,6 +200,21 @@ export async function performChatEffect(deps: ChatDeps, runId: string, effect: C
       return;
     }
   }
+}
+
+/**
+ * The review reminder, once: its row is held while it is posted, so a sweeper's second job waits and then
+ * finds it posted. A run whose review was scheduled before the reviews table has no row: posted as before.
+ * One chat call, so a retried job cannot post half of it twice; a crash between the post and the commit is
+ * the one way it is posted twice (a reminder lost would be worse).
+ */
+async function postReview(deps: ChatDeps, chat: ChatPlatform, run: Run, channel: string): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    const review = await lockReview(tx, run.id);
+    if (review?.postedAt) return deps.log.info({ run: run.key }, 'review reminder already posted; this job adds nothing');
+    await chat.postText(channel, reviewDueText(run, deps.links ? deps.links.runUrl(run.key, new Date()) : null));
+    if (review) await markReviewPosted(tx, run.id, new Date());
+  });
 }
 
 /** A direct message with the decision card to each approver who has not decided (and has an id on this platform). */

@@ -1,13 +1,14 @@
-import { overdueWork } from '../domain/overdue.ts';
+import { overdueReview, overdueWork } from '../domain/overdue.ts';
 import { overdueReminder } from '../domain/page.ts';
 import { lockPage, pagesDueBefore } from '../store/pages.ts';
+import { lockReview, markReviewResent, reviewsUnpostedBefore } from '../store/reviews.ts';
 import { activeRuns, lockRun } from '../store/runs.ts';
 import { persistEffects, persistWork } from './apply-effects.ts';
 import type { AppContext } from './shared/context.ts';
 
 /**
- * Worker, every so often: re-enqueue the work of active runs that is overdue by more than `graceMs`
- * (see domain/overdue.ts). Returns how many jobs it re-enqueued.
+ * Worker, every so often: re-enqueue the work of active runs, open pages and unposted review reminders
+ * that is overdue by more than `graceMs` (see domain/overdue.ts). Returns how many jobs it re-enqueued.
  */
 export async function sweepOverdue(ctx: AppContext, graceMs: number): Promise<number> {
   let enqueued = 0;
@@ -24,6 +25,7 @@ export async function sweepOverdue(ctx: AppContext, graceMs: number): Promise<nu
     });
   }
   enqueued += await sweepOverduePages(ctx, graceMs);
+  enqueued += await sweepOverdueReviews(ctx, graceMs);
   if (enqueued) ctx.kickRelay();
   return enqueued;
 }
@@ -39,6 +41,23 @@ async function sweepOverduePages(ctx: AppContext, graceMs: number): Promise<numb
       if (!page || !reminder) return 0;
       await persistWork(tx, [{ kind: 'pageReminder', page, reminder }], now);
       ctx.log.warn({ page: page.id, reminder }, 'overdue page reminder re-enqueued (was its job lost?)');
+      return 1;
+    });
+  }
+  return enqueued;
+}
+
+/** Review reminders of ended runs still unposted a grace period after they were due (their delayed job was lost): enqueued again, once per grace period. */
+async function sweepOverdueReviews(ctx: AppContext, graceMs: number): Promise<number> {
+  let enqueued = 0;
+  for (const candidate of await reviewsUnpostedBefore(ctx.db, new Date(ctx.clock.now().getTime() - graceMs))) {
+    enqueued += await ctx.db.transaction(async (tx) => {
+      const review = await lockReview(tx, candidate.runId);
+      const now = ctx.clock.now();
+      if (!review || !overdueReview(review, now, graceMs)) return 0;
+      await persistWork(tx, [{ kind: 'reviewResent', review }], now);
+      await markReviewResent(tx, review, now);
+      ctx.log.warn({ runId: review.runId, resent: review.resent + 1 }, 'overdue review reminder re-enqueued (was its job lost?)');
       return 1;
     });
   }

@@ -30,3 +30,25 @@ export function overdueWork(run: Run, now: Date, graceMs: number): Effect[] {
   }
   return [];
 }
+
+/** A run's post-deployment review reminder as the store keeps it (store/reviews.ts). */
+export interface Review {
+  runId: string;
+  dueAt: string;
+  queuedAt: string;
+  resent: number;
+  postedAt: string | null;
+}
+
+/** How many times a review reminder is enqueued again before the sweeper gives up on it (a channel that refuses every post). */
+export const REVIEW_RESENDS = 3;
+
+/**
+ * A review reminder not posted `graceMs` after it was due, nor after its job was last enqueued: its job
+ * was lost (Redis without AOF) or keeps failing, so it is enqueued again, at most once per grace period
+ * and REVIEW_RESENDS times.
+ */
+export function overdueReview(review: Review, now: Date, graceMs: number): boolean {
+  const since = Math.max(Date.parse(review.dueAt), Date.parse(review.queuedAt));
+  return review.postedAt === null && review.resent < REVIEW_RESENDS && now.getTime() - since > graceMs;
+}

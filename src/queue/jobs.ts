@@ -22,7 +22,7 @@ const effectSchema = z.discriminatedUnion('kind', [
   // pageId names the page the mention belongs to (its Acknowledge button); jobs queued before pages existed have none.
   // cause: jobs queued before pages had causes have none.
   z.object({ kind: z.literal('page'), cause: z.enum(PAGE_CAUSES).optional(), reason: z.string(), pageId: z.uuid().optional() }),
-  // The post-deployment review reminder, delayed until it is due (reviewJobId: one per run).
+  // The post-deployment review reminder, delayed until it is due (reviewJobId: one per run and sweeper's try).
   z.object({ kind: z.literal('reviewDue') }),
 ]);
 
@@ -76,9 +76,13 @@ export function stepJobId(runId: string, stepId: string): string {
   return `step-${runId}-${stepId}`;
 }
 
-/** A run's one review reminder: the outbox row is relayed once, and should it be relayed again the same id adds nothing, so it never posts twice. */
-export function reviewJobId(runId: string): string {
-  return `review-${runId}`;
+/**
+ * A run's review reminder: the outbox row is relayed once, and should it be relayed again the same id adds nothing.
+ * The sweeper's n-th try after a lost job has an id of its own (the old one may still be kept as completed); the
+ * review's row lock and posted time make sure only one try posts (apply-effects.ts).
+ */
+export function reviewJobId(runId: string, resent = 0): string {
+  return resent === 0 ? `review-${runId}` : `review-${runId}-${resent}`;
 }
 
 /** A run's one commit time lookup. */

@@ -274,3 +274,28 @@ export const slackHomeUsers = pgTable('slack_home_users', {
   firstOpenedAt: timestamp('first_opened_at', { withTimezone: true }).notNull(),
   lastOpenedAt: timestamp('last_opened_at', { withTimezone: true }).notNull(),
 });
+
+/**
+ * A run's post-deployment review reminder (the plan's `review: { after }`), from the ending that
+ * scheduled it until it is posted. Its job waits in Redis for days; should Redis lose it (no AOF), the
+ * sweeper finds the row unposted and enqueues it again (domain/overdue.ts overdueReview).
+ */
+export const reviews = pgTable(
+  'reviews',
+  {
+    runId: uuid('run_id')
+      .primaryKey()
+      .references(() => runs.id),
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    /** When its job was last enqueued (the ending, or the sweeper's latest try). */
+    queuedAt: timestamp('queued_at', { withTimezone: true }).notNull(),
+    /** How many times the sweeper enqueued it again: each try has its own job id (queue/jobs.ts reviewJobId). */
+    resent: integer('resent').notNull().default(0),
+    postedAt: timestamp('posted_at', { withTimezone: true }),
+  },
+  (table) => [
+    index('reviews_unposted')
+      .on(table.dueAt)
+      .where(sql`posted_at is null`),
+  ],
+);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { overdueWork } from '../../src/domain/overdue.ts';
+import { overdueReview, overdueWork, REVIEW_RESENDS, type Review } from '../../src/domain/overdue.ts';
 import { apply, awaitingDecision, BOB, minutes, monitoring, T0 } from './fixtures.ts';
 
 describe('overdue work', () => {
@@ -36,5 +36,26 @@ describe('overdue work', () => {
 
   it('ended runs owe nothing', () => {
     expect(overdueWork({ ...monitoring(), state: 'succeeded' }, new Date(T0.getTime() + 86_400_000), 1)).toEqual([]);
+  });
+});
+
+describe('overdue review reminders', () => {
+  const GRACE = 5 * 60_000;
+  // Scheduled at T0 (the run's end), due two days later.
+  const review: Review = { runId: 'r1', dueAt: minutes(2 * 24 * 60).toISOString(), queuedAt: T0.toISOString(), resent: 0, postedAt: null };
+  const at = (minutesAfterDue: number) => new Date(Date.parse(review.dueAt) + minutesAfterDue * 60_000);
+
+  it('is overdue only a grace period after it was due, and never once posted', () => {
+    expect(overdueReview(review, at(-60), GRACE)).toBe(false);
+    expect(overdueReview(review, at(5), GRACE)).toBe(false);
+    expect(overdueReview(review, at(6), GRACE)).toBe(true);
+    expect(overdueReview({ ...review, postedAt: at(0).toISOString() }, at(60), GRACE)).toBe(false);
+  });
+
+  it('once enqueued again, waits a grace period from then, and gives up after REVIEW_RESENDS tries', () => {
+    const resent = { ...review, resent: 1, queuedAt: at(6).toISOString() };
+    expect(overdueReview(resent, at(10), GRACE)).toBe(false);
+    expect(overdueReview(resent, at(12), GRACE)).toBe(true);
+    expect(overdueReview({ ...resent, resent: REVIEW_RESENDS }, at(600), GRACE)).toBe(false);
   });
 });

@@ -17,15 +17,22 @@ const bob = { platform: 'slack' as const, id: 'U0DEMOBOB', name: 'bob' };
  * Flightdeck's server side in this process (no worker) and workers as real child processes, each in
  * its own process group, so `kill()` takes a worker and the command it runs, like a container dying.
  */
-export async function startWithWorkerProcesses(workerEnv: Record<string, string>) {
+export async function startWithWorkerProcesses(workerEnv: Record<string, string>, options: { plansDir?: string } = {}) {
   const db = await freshPostgres();
   const slack = await new FakeSlack().start();
   const demo = await demoServiceEnv();
-  const services: TestServices = { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url };
+  const services: TestServices = {
+    databaseUrl: db.url,
+    redisUrl: inject('redisUrl'),
+    queuePrefix: freshQueuePrefix(),
+    slackApiUrl: slack.url,
+    plansDir: options.plansDir,
+  };
   const server: Runtime = await startFlightdeck(services, { http: false, worker: false });
   const workers: ChildProcess[] = [];
   return {
     server,
+    services,
     slack,
     demo,
     startWorker(extraEnv: Record<string, string> = {}): ChildProcess {
