@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
@@ -44,6 +45,11 @@ export interface RuntimeOptions {
   stepEnv?: NodeJS.ProcessEnv;
   /** Where the HTTP server listens (default: every interface, the configured port or fail). */
   listen?: ListenOn;
+  /**
+   * Without PUBLIC_URL: serve the pages anyway, at the address the server listens on, with a secret made
+   * for this process (the demo: one machine, links that die with it). PUBLIC_URL, when given, wins.
+   */
+  pagesAtListenAddress?: boolean;
   /** Plan files loaded before PLANS_DIR's (the demo's own plan); a plan in PLANS_DIR for the same service wins. */
   extraPlanFiles?: string[];
 }
@@ -111,7 +117,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         : null;
     relay?.start();
     if (relay) onStop(() => relay.stop());
-    const links = config.PUBLIC_URL && config.LINK_SECRET ? createLinks(config.PUBLIC_URL, config.LINK_SECRET, config.LINK_TTL_MS) : null;
+    let listenAddress = '';
+    const links =
+      config.PUBLIC_URL && config.LINK_SECRET
+        ? createLinks(config.PUBLIC_URL, config.LINK_SECRET, config.LINK_TTL_MS)
+        : options.pagesAtListenAddress && options.http
+          ? createLinks(() => listenAddress, config.LINK_SECRET ?? randomBytes(32).toString('base64url'), config.LINK_TTL_MS)
+          : null;
     const metrics = startMetrics(database.db, connection, config.QUEUE_PREFIX, log, options.http ? 'serve' : 'worker');
     onStop(() => metrics.close());
     const ctx: AppContext = { db: database.db, plans, clock: systemClock, log, kickRelay: () => relay?.kick(), metrics, links };
@@ -202,6 +214,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       teamsRoute?.(app);
       if (links) mountPages(app, ctx, links);
       server = await listen(app, config.PORT, options.listen);
+      const host = options.listen?.host ?? '0.0.0.0';
+      listenAddress = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${portOf(server)}`;
       onStop(closeGracefully(server, config.SHUTDOWN_GRACE_MS), drainMs);
     }
     let workerServer: Server | null = null;

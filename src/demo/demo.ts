@@ -54,6 +54,8 @@ export async function runDemo(config: Config, log: Logger, options: DemoOptions)
     stepEnv: demoEnv,
     // Loopback only: the shell has no sign-in and Teams is unauthenticated here. A taken port is no reason to give up.
     listen: { host: '127.0.0.1', freePortIfTaken: true },
+    // Every run message links to its page on this server (PUBLIC_URL, when set, wins).
+    pagesAtListenAddress: true,
     // The user's plans (PLANS_DIR) and the demo's own, so the conversation below works whatever they hold.
     extraPlanFiles: [demoPlan],
   });
@@ -64,6 +66,7 @@ export async function runDemo(config: Config, log: Logger, options: DemoOptions)
       `Flightdeck demo — server on http://127.0.0.1:${runtime.port}${runtime.port !== wanted ? ` (port ${wanted} is in use, so a free one was taken)` : ''}, ` +
         `${runtime.database.kind}, redis ${runtime.redisUrl}, demo service on :${demoEnv.DEMO_PORT}`,
       `Plans: ${runtime.ctx.plans.services().join(', ')}${config.given.PLANS_DIR ? ` (from ${config.PLANS_DIR}, with the demo's own)` : ''}`,
+      ...(runtime.ctx.links ? [`Each run's messages link to its page on this server (the report, charts, downloads).`] : []),
       ...(options.logFile ? [`Log lines go to ${options.logFile} (set LOG_LEVEL=info to see them here).`] : []),
       '',
     ].join('\n'),

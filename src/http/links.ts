@@ -16,12 +16,13 @@ export interface Links extends RunLinks {
 
 export type LinkVerdict = { ok: true; exp: number } | { ok: false; reason: 'missing' | 'expired' | 'invalid' };
 
-export function createLinks(publicUrl: string, secret: string, ttlMs: number): Links {
-  const base = publicUrl.replace(/\/+$/, '');
+/** `publicUrl` may be a function: the demo knows its address only once its server listens. */
+export function createLinks(publicUrl: string | (() => string), secret: string, ttlMs: number): Links {
+  const base = () => (typeof publicUrl === 'string' ? publicUrl : publicUrl()).replace(/\/+$/, '');
   const sign = (path: string, exp: number) => createHmac('sha256', secret).update(`${path}\n${exp}`).digest('base64url');
   const url = (path: string, now: Date) => {
     const exp = Math.floor((now.getTime() + ttlMs) / 1_000);
-    return `${base}${path}?exp=${exp}&sig=${sign(path, exp)}`;
+    return `${base()}${path}?exp=${exp}&sig=${sign(path, exp)}`;
   };
   return {
     runUrl: (key, now) => url(`/runs/${encodeURIComponent(key)}`, now),

@@ -74,6 +74,16 @@ describe.skipIf('reason' in found)(`flightdeck demo in a terminal${'reason' in f
     expect(shown.split('carol> acknowledge').length - 1).toBe(1);
     expect(shown).toContain('State: rolled back');
     expect(shown).not.toMatch(/rolled_back|ROLLBACK_FAILED|"level":/);
+
+    // Every run message links to the run's page on the demo's own server; the link opens it (signed), the bare path does not.
+    const links = [...shown.matchAll(/📄 Report: (http:\/\/127\.0\.0\.1:\d+\/runs\/demo-1\?exp=\d+&sig=[\w-]+)/g)].map((match) => match[1]!);
+    expect(links.length).toBeGreaterThan(1);
+    const page = await fetch(links.at(-1)!);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('demo 1.2.0-broken');
+    expect(html).toContain('incident-report.md');
+    expect((await fetch(links.at(-1)!.split('?')[0]!)).status).toBe(401);
   }, 180_000);
 
   it('answers odd input and goes on; Ctrl-D ends it cleanly', async () => {
