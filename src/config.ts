@@ -55,6 +55,12 @@ const envSchema = z.object({
   ),
   /** Points the Slack Web API client elsewhere (tests, proxies). Must end with a slash. */
   SLACK_API_URL: optionalUrl(['http', 'https']),
+  /**
+   * A command that writes nothing (/deploy stats, history, status…) answers in its ack when it can; one not
+   * ready after this long is acked with "the answer follows" and answered through Slack's response_url, so a
+   * slow read never meets Slack's 3 s. 0: always so.
+   */
+  SLACK_LATE_ANSWER_MS: number(z.number().int().min(0).max(2_500), 2_000),
   /** Only this workspace's requests are served (its `T…` id, Slack's `team_id`); unset → any workspace whose requests are signed with our secret. */
   SLACK_TEAM_ID: z.preprocess(
     unsetIfEmpty,
@@ -116,7 +122,7 @@ export const teamsServed = (teams: TeamsConfig): boolean => teams.authenticated 
 /** How Slack reaches us: signed HTTP requests to /slack/events, or a Socket Mode connection we open (no public URL). */
 export type SlackTransport = { mode: 'http'; signingSecret: string } | { mode: 'socket'; appToken: string };
 
-export type SlackConfig = SlackTransport & { botToken: string; apiUrl: string | undefined; teamId: string | undefined };
+export type SlackConfig = SlackTransport & { botToken: string; apiUrl: string | undefined; teamId: string | undefined; lateAnswerMs: number };
 
 export type Config = z.infer<typeof envSchema> & {
   slack: SlackConfig | null;
@@ -162,7 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * arrives over HTTP to check); otherwise HTTP, where the secret and the bot token go together.
  */
 function slackConfig(values: z.infer<typeof envSchema>): SlackConfig | null {
-  const where = { apiUrl: values.SLACK_API_URL, teamId: values.SLACK_TEAM_ID };
+  const where = { apiUrl: values.SLACK_API_URL, teamId: values.SLACK_TEAM_ID, lateAnswerMs: values.SLACK_LATE_ANSWER_MS };
   if (values.SLACK_APP_TOKEN) {
     if (!values.SLACK_BOT_TOKEN)
       throw new ConfigError(

@@ -138,7 +138,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (config.slack) {
       const { SlackChat } = await import('./chat/slack/web-chat.ts');
       chats.slack = new SlackChat(config.slack.botToken, { apiUrl: config.slack.apiUrl, retries: config.NODE_ENV === 'test' ? 0 : 10 });
-      const slackIn = { ctx, botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, teamId: config.slack.teamId, log };
+      const slackIn = {
+        ctx,
+        botToken: config.slack.botToken,
+        apiUrl: config.slack.apiUrl,
+        teamId: config.slack.teamId,
+        lateAnswerMs: config.slack.lateAnswerMs,
+        log,
+      };
       if (options.http && config.slack.mode === 'http') {
         const { createSlackApp } = await import('./chat/slack/bolt.ts');
         slackApp = createSlackApp({ ...slackIn, signingSecret: config.slack.signingSecret }).express;

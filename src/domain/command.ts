@@ -52,6 +52,15 @@ export interface ParseError {
   usage: string;
 }
 
+/**
+ * Commands that write nothing (a dry run included): their answer may come after the ack when a read is
+ * slow, since nothing is promised by it. Everything else is answered in the ack once it is saved.
+ */
+export function writesNothing(command: Command | ParseError): boolean {
+  if (command.kind === 'start') return command.dryRun;
+  return ['parse_error', 'help', 'plan', 'status', 'locks', 'history', 'stats'].includes(command.kind);
+}
+
 export const USAGE = {
   start:
     '/deploy start <service> <version> [environment] [--dry-run] [--strategy <kind>] [--queue] [--emergency "<why>"] [--at "<when>"] [--commit <sha>[@<time>]]',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HELP_LINES, parseCommand, ROLLBACK_USAGE, tokenize, USAGE, type Command, type ParseError } from '../../src/domain/command.ts';
+import { HELP_LINES, parseCommand, ROLLBACK_USAGE, tokenize, USAGE, writesNothing, type Command, type ParseError } from '../../src/domain/command.ts';
 
 function refused(text: string): ParseError {
   const result = parseCommand(text);
@@ -369,5 +369,37 @@ describe('parseCommand: history, stats and --commit', () => {
     expect(refused('start api 1.4.2 --commit main').message).toBe('"main" is not a commit sha (7 to 40 hex digits).');
     expect(refused('start api 1.4.2 --commit 3f2a9c1@today').message).toMatch(/^"today" is not a time: give the commit time as ISO 8601/);
     expect(refused('start api 1.4.2 --commit').message).toMatch(/^--commit needs a commit/);
+  });
+});
+
+describe('writesNothing: which answers may come after the ack', () => {
+  it('reads and refusals to parse write nothing; a dry run neither', () => {
+    for (const text of [
+      'help',
+      'plan demo',
+      'status',
+      'status demo-1',
+      'locks',
+      'history demo',
+      'stats',
+      'stats demo production --days 7',
+      'start demo 1.0.0 --dry-run',
+      'start demo',
+      'frobnicate',
+    ])
+      expect([text, writesNothing(parseCommand(text))]).toEqual([text, true]);
+  });
+
+  it('everything that changes something is answered once it is saved', () => {
+    for (const text of [
+      'start demo 1.0.0',
+      'cancel demo-1',
+      'resume demo-1',
+      'rollback demo-1',
+      'rollback demo production',
+      'lock demo production 1h release',
+      'unlock demo production done',
+    ])
+      expect([text, writesNothing(parseCommand(text))]).toEqual([text, false]);
   });
 });

@@ -79,4 +79,20 @@ describe.each(['slack', 'slack-socket', 'teams'] as const)('on %s', (platform) =
     expect(answer).toContain('/deploy start <service> <version> [environment]');
     expect(await findRunByKey(chat.runtime.ctx.db, 'demo-4')).toBeNull();
   });
+
+  it('history lists the runs above newest first, and stats counts them (too few for performance levels)', async () => {
+    const runs = platform === 'teams' ? ['demo-3', 'demo-2', 'demo-1'] : ['demo-2', 'demo-1'];
+    const history = await chat.command('carol', 'history demo');
+    expect(history).toContain(`History: demo (every environment) (last ${runs.length})`);
+    const places = runs.map((key) => history.indexOf(`${key} · `));
+    expect(places.every((place) => place >= 0)).toBe(true);
+    expect(places).toEqual([...places].sort((a, b) => a - b));
+    expect(history).toContain('demo-2 · 1.2.0-broken → production · 🔴 rolled back · alice');
+    expect(history).toContain('demo-1 · 1.1.0 → production · ✅ succeeded · alice');
+    const stats = await chat.command('carol', 'stats demo');
+    expect(stats).toContain(`DORA: demo production`);
+    expect(stats).toContain(`${runs.length} production deploys in the last 90 days`);
+    expect(stats).toContain(`${platform === 'teams' ? '33.3' : '50'} % (1 of ${runs.length} deploys rolled back)`);
+    expect(stats).toContain('Not enough data for performance levels: at least 5 deploys are needed.');
+  });
 });

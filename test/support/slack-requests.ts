@@ -17,7 +17,14 @@ export function slackHeaders(body: string, options: { timestamp?: number; secret
 }
 
 /** A slash command body, form-encoded exactly as Slack posts it. */
-export function slashCommandBody(fields: { text: string; userId: string; userName: string; triggerId?: string; channelId?: string }): string {
+export function slashCommandBody(fields: {
+  text: string;
+  userId: string;
+  userName: string;
+  triggerId?: string;
+  channelId?: string;
+  responseUrl?: string;
+}): string {
   return new URLSearchParams({
     token: 'legacy-verification-token',
     team_id: 'T0TEST',
@@ -30,7 +37,7 @@ export function slashCommandBody(fields: { text: string; userId: string; userNam
     text: fields.text,
     api_app_id: 'A0FLIGHTDECK',
     is_enterprise_install: 'false',
-    response_url: 'https://hooks.slack.invalid/commands/T0TEST/1/abc',
+    response_url: fields.responseUrl ?? 'https://hooks.slack.invalid/commands/T0TEST/1/abc',
     trigger_id: fields.triggerId ?? `${Date.now()}.${Math.floor(Math.random() * 1e9)}.abcdef`,
   }).toString();
 }

@@ -7,6 +7,7 @@ import type { AppContext } from '../../app/shared/context.ts';
 import { decisionFormFor, onAction, type ActionOutcome } from '../../app/on-action.ts';
 import { onCommand } from '../../app/on-command.ts';
 import { onPageAck } from '../../app/on-page-ack.ts';
+import { parseCommand, writesNothing } from '../../domain/command.ts';
 import { text, type Reply } from '../../app/shared/replies.ts';
 import { decisionOf } from '../../domain/decisions.ts';
 import { answerView, DECISION_CALLBACK_ID, DECISION_INPUTS, decisionModal, notRecordedView } from './decision-modal.ts';
@@ -35,6 +36,8 @@ export interface SlackCommonOptions {
   apiUrl?: string | undefined;
   /** SLACK_TEAM_ID: serve this workspace only; requests from another are answered politely and do nothing. */
   teamId?: string | undefined;
+  /** SLACK_LATE_ANSWER_MS: how long a command that writes nothing may take before its answer goes through response_url. */
+  lateAnswerMs?: number;
   log: Logger;
   /**
    * Bolt calls auth.test on every request when these are unknown and token verification is off.
@@ -103,16 +106,24 @@ export function serveFlightdeck(app: App, options: SlackCommonOptions): void {
     await next();
   });
 
-  // The ack carries the answer: the run is saved (with its outbox row) before Slack hears back.
-  app.command('/deploy', async ({ command, ack, client }) => {
+  // The ack carries the answer: the run is saved (with its outbox row) before Slack hears back. A command that
+  // writes nothing and is slow (stats of every service) is acked in time and answered through response_url.
+  app.command('/deploy', async ({ command, ack, client, respond }) => {
     const parsed = parseSlashCommand(command);
-    const reply = await answer(log, 'slash command failed', async () => {
+    const replying = answer(log, 'slash command failed', async () => {
       if ('error' in parsed) return text(parsed.error);
       // `--at 14:00` is read in the requester's zone, which only users.info tells (one short call, only then).
       const zone = /(^|\s)(--|[—–])at\b/.test(parsed.text) ? await zoneOf(client, parsed.actor.id, log) : null;
       return onCommand(ctx, zone ? { ...parsed, actor: { ...parsed.actor, zone } } : parsed);
     });
-    await ack({ response_type: 'ephemeral', ...replyToSlack(reply) });
+    const late = 'error' in parsed || !command.response_url || !writesNothing(parseCommand(parsed.text)) ? null : (options.lateAnswerMs ?? 2_000);
+    const reply = late === null ? await replying : await inTime(replying, late);
+    if (reply) return void (await ack({ response_type: 'ephemeral', ...replyToSlack(reply) }));
+    await ack({ response_type: 'ephemeral', text: LATE_ANSWER });
+    const slow = await replying;
+    await respond({ response_type: 'ephemeral', ...replyToSlack(slow) }).catch((error: unknown) =>
+      log.error({ err: error }, 'the late answer could not be sent'),
+    );
   });
 
   /**
@@ -188,6 +199,21 @@ export function serveFlightdeck(app: App, options: SlackCommonOptions): void {
     await ack();
     await answerClick(client, body, reply, log);
   });
+}
+
+/** What a slow read is acked with; its answer follows as a second private message. */
+export const LATE_ANSWER = 'Working on it: the answer follows in a moment.';
+
+/** The reply if it is ready within `ms` (0: never waits), else null. */
+async function inTime(reply: Promise<Reply>, ms: number): Promise<Reply | null> {
+  if (ms === 0) return null;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  try {
+    return await Promise.race([reply, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function answer<T extends Reply | null>(log: Logger, failure: string, run: () => T | Promise<T>): Promise<T | Reply> {
