@@ -15,7 +15,9 @@ export async function onHistory(ctx: AppContext, service: string, environment: s
   const runs = await recentRuns(ctx.db, service, environment, HISTORY_LIMIT);
   if (runs.length === 0 && !ctx.plans.get(service))
     return text(`There is no deployment plan for "${service}" and no run of it. Services with plans: ${ctx.plans.services().join(', ') || 'none yet'}.`);
-  return { kind: 'card', card: historyCard(runs, scopeOf(service, environment), HISTORY_LIMIT) };
+  const now = ctx.clock.now();
+  const linkOf = (run: { key: string }) => ctx.links?.runUrl(run.key, now) ?? null;
+  return { kind: 'card', card: historyCard(runs, scopeOf(service, environment), HISTORY_LIMIT, linkOf) };
 }
 
 export async function onStats(ctx: AppContext, service: string | null, environment: string | null, days: number): Promise<Reply> {

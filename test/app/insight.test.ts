@@ -9,6 +9,7 @@ import type { Reply } from '../../src/app/shared/replies.ts';
 import { plain } from '../../src/domain/cards.ts';
 import { formatDuration } from '../../src/domain/duration.ts';
 import type { Run } from '../../src/domain/run.ts';
+import { createLinks } from '../../src/http/links.ts';
 import { loadPlanFile } from '../../src/plans/catalog.ts';
 import { saveCommitTime } from '../../src/store/history.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
@@ -95,6 +96,16 @@ describe('history and DORA figures from recorded runs', () => {
     expect(history[2]).toContain(`rollback: ${third.rollback!.reason}`);
     const took = (r: Run) => Math.round((Date.parse(r.finishedAt!) - Date.parse(r.requestedAt)) / 1_000);
     expect(history[4]).toContain(`took ${took(first)}s`);
+    // Where pages are served, each line links to its run's page, signed for that page.
+    const links = createLinks('https://flightdeck.example.test', 'a-test-link-secret-of-at-least-32-characters', 7 * 86_400_000);
+    const linked = (await onCommand({ ...ctx, links }, { actor: carol, text: 'history demo production', requestKey: null })) as Extract<
+      Reply,
+      { kind: 'card' }
+    >;
+    const urls = linked.card.body.map((line) => /📄 (\S+)$/.exec(plain(line))?.[1]);
+    expect(urls.map((url) => url && new URL(url).pathname)).toEqual(['/runs/demo-4', '/runs/demo-3', '/runs/demo-2', '/runs/demo-1']);
+    const signed = new URL(urls[1]!);
+    expect(links.verify(signed.pathname, Object.fromEntries(signed.searchParams), now)).toMatchObject({ ok: true });
 
     const stats = await command(carol, 'stats demo --days 30');
     expect(stats).toContain('3 production deploys in the last 30 days');

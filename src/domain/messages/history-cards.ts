@@ -21,22 +21,22 @@ export function scopeOf(service: string | null, environment: string | null): str
   return environment ? `${service} ${environment}` : `${service} (every environment)`;
 }
 
-/** One run per line, newest first: key, version, result, who, when, how long, and why it rolled back. */
-export function historyCard(runs: readonly Run[], scope: string, limit: number): Card {
+/** One run per line, newest first: key, version, result, who, when, how long, why it rolled back, and its page (`linkOf`, when pages are served). */
+export function historyCard(runs: readonly Run[], scope: string, limit: number, linkOf: (run: Run) => string | null = () => null): Card {
   if (runs.length === 0) return card({ title: `History: ${scope}`, body: [['No runs yet.']] });
   return card({
     title: `History: ${scope} (last ${runs.length})`,
-    body: runs.map(historyLine),
+    body: runs.map((run) => historyLine(run, linkOf(run))),
     context: [runs.length === limit ? `The ${limit} newest runs; /deploy status <run> shows one in full.` : '/deploy status <run> shows one in full.'],
   });
 }
 
-export function historyLine(run: Run): Text {
+export function historyLine(run: Run, link: string | null = null): Text {
   const result = `${RESULT_ICON[run.state] ?? '⏳'} ${stateLabel(run.state)}`;
   const took = run.finishedAt ? ` · took ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.requestedAt))}` : '';
   const why = run.rollback ? ` · rollback: ${run.rollback.reason}` : run.failure ? ` · ${run.failure.name}: ${run.failure.message}` : '';
   const where = run.environment;
-  return [`${run.key} · ${run.version} → ${where} · ${result} · ${run.requestedBy.name} · ${day(run.requestedAt)}${took}${why}`];
+  return [`${run.key} · ${run.version} → ${where} · ${result} · ${run.requestedBy.name} · ${day(run.requestedAt)}${took}${why}${link ? ` · 📄 ${link}` : ''}`];
 }
 
 /** The four figures, each next to its level, and the time to detect / remediate of each failed deploy. */

@@ -158,10 +158,7 @@ function historyOf(service: string, runs: readonly Run[], url: (run: Run) => str
   if (runs.length === 0) return card({ title: `📜 Last deployments: ${service}`, body: [['No runs yet.']] });
   return card({
     title: `📜 Last deployments: ${service}`,
-    body: runs.map((run): Text => {
-      const link = url(run);
-      return link ? [...historyLine(run), ` · 📄 ${link}`] : historyLine(run);
-    }),
+    body: runs.map((run) => historyLine(run, url(run))),
     context: [`/deploy history ${service} shows more.`],
   });
 }
