@@ -6,12 +6,15 @@
  *   BENCH_GO_RUNS=200 (`go`: runs awaiting a decision, clicked in turn)
  *   BENCH_INSIGHT=0,100000 and BENCH_INSIGHT_SERVICES=50 (`insight`: /deploy history and stats with that many runs stored)
  *   BENCH_HISTORY=0,100000,1000000 and BENCH_HISTORY_RATE=200 (`history`: stored runs, the rate measured at each)  BENCH_VERBOSE=1 (the processes' logs)
+ *   BENCH_MONITORED=10000 and BENCH_MONITOR_MINUTES=3 (`monitoring`: runs one worker keeps in monitoring, checked every
+ *   minute against a local health endpoint; check lateness, lost or doubled checks, relay lag, the worker's memory per run)
  */
 import { ackBench } from './ack.ts';
 import { domainBench } from './domain.ts';
 import { goBench } from './go.ts';
 import { historyBench } from './history.ts';
 import { insightBench } from './insight.ts';
+import { monitoringBench } from './monitoring.ts';
 import { statementsBench } from './statements.ts';
 
 const numbers = (value: string | undefined, fallback: number[]) => (value ? value.split(',').map(Number) : fallback);
@@ -35,6 +38,7 @@ const PARTS: Record<string, () => Promise<void>> = {
       rate: Number(process.env.BENCH_HISTORY_RATE ?? 200),
       phaseSeconds: Number(process.env.BENCH_PHASE_S ?? 4),
     }),
+  monitoring: () => monitoringBench({ runs: Number(process.env.BENCH_MONITORED ?? 10_000), minutes: Number(process.env.BENCH_MONITOR_MINUTES ?? 3) }),
 };
 
 const asked = process.argv.slice(2).filter((arg) => arg !== '--');

@@ -23,6 +23,8 @@ export interface Stack {
   db: pg.Pool;
   servePort: number;
   barePort: number;
+  /** The worker's own listener (/health, /metrics: its memory, its check lateness histogram). */
+  workerPort: number;
   services: string[];
   /** CPU time (user + system, ms) each process has used so far. */
   cpuMs(): { serve: number; worker: number; bare: number };
@@ -111,7 +113,7 @@ async function ended(process_: ChildProcess | null): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startStack(options: { services: number; env?: Record<string, string> }): Promise<Stack> {
+export async function startStack(options: { services: number; env?: Record<string, string>; plan?: (service: string) => string }): Promise<Stack> {
   const admin = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const name = `bench_${process.pid}_${Date.now()}`;
   const adminPool = new pg.Pool({ connectionString: admin, max: 1 });
@@ -122,9 +124,9 @@ export async function startStack(options: { services: number; env?: Record<strin
 
   const plansDir = mkdtempSync(join(tmpdir(), 'flightdeck-bench-plans-'));
   const services = Array.from({ length: options.services }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
-  for (const service of services) writeFileSync(join(plansDir, `${service}.yaml`), benchPlan(service));
+  for (const service of services) writeFileSync(join(plansDir, `${service}.yaml`), (options.plan ?? benchPlan)(service));
   const slack = await slackStandIn();
-  const [servePort, barePort] = [await freePort(), await freePort()];
+  const [servePort, barePort, workerPort] = [await freePort(), await freePort(), await freePort()];
   const env = {
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
@@ -134,6 +136,7 @@ export async function startStack(options: { services: number; env?: Record<strin
     SLACK_BOT_TOKEN: 'xoxb-bench',
     SLACK_API_URL: slack.url,
     PLANS_DIR: plansDir,
+    WORKER_PORT: String(workerPort),
     LOG_LEVEL: process.env.BENCH_VERBOSE ? 'info' : 'warn',
     ...options.env,
   };
@@ -150,6 +153,7 @@ export async function startStack(options: { services: number; env?: Record<strin
     db,
     servePort,
     barePort,
+    workerPort,
     services,
     cpuMs: () => ({ serve: cpuOf(serve), worker: cpuOf(worker), bare: cpuOf(bare) }),
     async startWorker() {
