@@ -124,7 +124,7 @@ export async function startStack(options: { services: number; env?: Record<strin
   const services = Array.from({ length: options.services }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
   for (const service of services) writeFileSync(join(plansDir, `${service}.yaml`), benchPlan(service));
   const slack = await slackStandIn();
-  const [servePort, barePort] = [await freePort(), await freePort()];
+  const [servePort, barePort, workerPort] = [await freePort(), await freePort(), await freePort()];
   const env = {
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
@@ -154,7 +154,9 @@ export async function startStack(options: { services: number; env?: Record<strin
     cpuMs: () => ({ serve: cpuOf(serve), worker: cpuOf(worker), bare: cpuOf(bare) }),
     async startWorker() {
       await ended(worker);
-      worker = child('worker', [...profile('worker'), 'bin/flightdeck.js', 'worker'], env);
+      // Its own probe port: the default (3001) may be taken by another stack on the machine, and the worker would exit.
+      worker = child('worker', [...profile('worker'), 'bin/flightdeck.js', 'worker'], { ...env, WORKER_PORT: String(workerPort) });
+      await ready(workerPort, 'flightdeck worker', worker);
     },
     async stopWorker() {
       await ended(worker);
