@@ -158,7 +158,9 @@ export async function startStack(options: { services: number; env?: Record<strin
     cpuMs: () => ({ serve: cpuOf(serve), worker: cpuOf(worker), bare: cpuOf(bare) }),
     async startWorker() {
       await ended(worker);
-      worker = child('worker', [...profile('worker'), 'bin/flightdeck.js', 'worker'], env);
+      // Its own probe port: the default (3001) may be taken by another stack on the machine, and the worker would exit.
+      worker = child('worker', [...profile('worker'), 'bin/flightdeck.js', 'worker'], { ...env, WORKER_PORT: String(workerPort) });
+      await ready(workerPort, 'flightdeck worker', worker);
     },
     async stopWorker() {
       await ended(worker);

@@ -35,7 +35,7 @@ import { keepPageMessage, openPageFor, pageIdFor, roundRows } from './shared/pag
  */
 
 export function outboxRowsFor(run: Run, effects: Effect[], now: Date): OutboxRow[] {
-  return effects.flatMap((effect): OutboxRow[] => {
+  return onceEach(effects).flatMap((effect): OutboxRow[] => {
     switch (effect.kind) {
       case 'runStep':
         return [outboxRow(run.id, QUEUES.steps, { runId: run.id, stepId: effect.stepId }, now, stepJobId(run.id, effect.stepId))];
@@ -59,6 +59,16 @@ export function outboxRowsFor(run: Run, effects: Effect[], now: Date): OutboxRow
         return [outboxRow(run.id, QUEUES.chat, { runId: run.id, effect }, now)];
     }
   });
+}
+
+/**
+ * A status refresh draws the run as it is when its job runs, after the transition committed, so a second one
+ * in the same transition (a start that goes straight on to await Go/No-Go asks twice) would post and then
+ * edit the same card: the first stays (it posts the message before the transition's log lines thread under it).
+ */
+function onceEach(effects: Effect[]): Effect[] {
+  const first = effects.findIndex((effect) => effect.kind === 'refreshStatus');
+  return first < 0 ? effects : effects.filter((effect, i) => effect.kind !== 'refreshStatus' || i === first);
 }
 
 /** In the transition's transaction: the outbox rows of its effects, the page it opens, the lock it takes. */
@@ -153,6 +163,8 @@ function linked(deps: ChatDeps, run: Run, message: Card): Card {
 }
 
 export async function performChatEffect(deps: ChatDeps, runId: string, effect: ChatEffect): Promise<void> {
+  // The most common job: its run is read once, under the run's message lock (refreshStatus), not once more before it.
+  if (effect.kind === 'refreshStatus') return refreshStatusJob(deps, runId);
   const run = await findRun(deps.db, runId);
   if (!run) return deps.log.warn({ runId }, 'chat effect for an unknown run dropped');
   const chat = deps.chats[run.platform];
@@ -161,11 +173,6 @@ export async function performChatEffect(deps: ChatDeps, runId: string, effect: C
     return deps.log.warn({ run: run.key, platform: run.platform }, 'no chat adapter or channel for this run; message dropped');
   }
   switch (effect.kind) {
-    case 'refreshStatus':
-      await refreshStatus(deps, chat, run.id, channel);
-      // The homes of those who can act on it follow the status message (errors are logged there, never thrown).
-      await republishHomes({ ...deps, chat: deps.chats.slack }, run, new Date());
-      return;
     case 'remindApprovers':
       await remindApprovers(deps, chat, run);
       return;
@@ -236,6 +243,7 @@ async function remindApprovers(deps: ChatDeps, chat: ChatPlatform, run: Run): Pr
  * Posts the run's status message the first time and edits it afterwards, rendering the run as it is
  * once the run's message lock is held: two workers never post it twice, and the last edit always shows
  * the latest state. The lock is not the run's row lock, so transitions never wait for a chat call.
+ * With `onlyIfMissing` (a log line needs the thread) a message already there is all it needs: the run is not read.
  */
 async function refreshStatus(
   deps: ChatDeps,
@@ -246,17 +254,48 @@ async function refreshStatus(
 ): Promise<MessageRef> {
   return deps.db.transaction(async (tx) => {
     await lockRunMessages(tx, runId);
-    const run = (await findRun(tx, runId))!;
     const saved = await statusMessageOf(tx, runId, chat.platform);
-    if (saved) {
-      const ref = { channel: saved.channel, id: saved.messageId };
-      if (!options.onlyIfMissing) await chat.updateCard(ref, linked(deps, run, statusCard(run)));
-      return ref;
-    }
-    const ref = await chat.postCard(channel, linked(deps, run, statusCard(run)));
-    await saveStatusMessage(tx, runId, chat.platform, ref.channel, ref.id);
-    return ref;
+    if (saved && options.onlyIfMissing) return { channel: saved.channel, id: saved.messageId };
+    return drawStatus({ ...deps, db: tx }, chat, (await findRun(tx, runId))!, channel, saved);
   });
+}
+
+/** The status card drawn from `run` (read under the message lock): an edit of the saved message, or a new one, saved. */
+async function drawStatus(
+  deps: ChatDeps,
+  chat: ChatPlatform,
+  run: Run,
+  channel: string,
+  saved: { channel: string; messageId: string } | null,
+): Promise<MessageRef> {
+  if (saved) {
+    const ref = { channel: saved.channel, id: saved.messageId };
+    await chat.updateCard(ref, linked(deps, run, statusCard(run)));
+    return ref;
+  }
+  const ref = await chat.postCard(channel, linked(deps, run, statusCard(run)));
+  await saveStatusMessage(deps.db, run.id, chat.platform, ref.channel, ref.id);
+  return ref;
+}
+
+/**
+ * A refreshStatus job: the run read once, under its message lock (which chat and channel come from it), the
+ * status drawn; then the homes of those who can act on it follow (errors are logged there, never thrown).
+ */
+async function refreshStatusJob(deps: ChatDeps, runId: string): Promise<void> {
+  const run = await deps.db.transaction(async (tx) => {
+    await lockRunMessages(tx, runId);
+    const found = await findRun(tx, runId);
+    if (!found) return deps.log.warn({ runId }, 'chat effect for an unknown run dropped');
+    const chat = deps.chats[found.platform];
+    const channel = found.spec.channel[found.platform];
+    if (!chat || !channel) {
+      return deps.log.warn({ run: found.key, platform: found.platform }, 'no chat adapter or channel for this run; message dropped');
+    }
+    await drawStatus({ ...deps, db: tx }, chat, found, channel, await statusMessageOf(tx, runId, chat.platform));
+    return found;
+  });
+  if (run) await republishHomes({ ...deps, chat: deps.chats.slack }, run, new Date());
 }
 
 /** Worker: posts a notice (a card without buttons). */

@@ -112,6 +112,23 @@ describe('outbox relay', () => {
     expect(await queues[QUEUES.steps].getJob(id)).toMatchObject({ attemptsMade: 0, attemptsStarted: 1 });
   });
 
+  it('a transition that asks for the status refresh twice (a start straight into Go/No-Go) gets one chat job: the first, before its log line', async () => {
+    const run = (await findRunByKey(pg.database.db, 'demo-1'))!;
+    const at = new Date().toISOString();
+    const rows = outboxRowsFor(
+      run,
+      [{ kind: 'refreshStatus' }, { kind: 'postLog', text: 'GO' }, { kind: 'refreshStatus' }, { kind: 'scheduleTimer', timer: 'decision_timeout', n: 1, at }],
+      new Date(),
+    );
+    expect(
+      rows.map((row) => [row.queue, (row.payload as { effect?: { kind: string }; timer?: string }).effect?.kind ?? (row.payload as { timer?: string }).timer]),
+    ).toEqual([
+      [QUEUES.chat, 'refreshStatus'],
+      [QUEUES.chat, 'postLog'],
+      [QUEUES.timers, 'decision_timeout'],
+    ]);
+  });
+
   it('a check scheduled in the future becomes a delayed job due at its time', async () => {
     const run = (await findRunByKey(pg.database.db, 'demo-1'))!;
     const now = new Date();
