@@ -13,7 +13,7 @@
  *   rollback, ms from the trigger's window complete to traffic back (observed through the demo's router), p50 / max:
  *   blue-green 2303 / 4155 (goal ≤ 5 s), canary 4129 / 4502, feature flag 3466 / 7372, rolling 12784 / 17179;
  *   Flightdeck's own part (rollback started → undo step started) 104–422 ms, the rest is the check interval and the undo command.
- *   teams, p99 against the bare botbuilder app: 50/s 423 vs 17 ms, 100/s 290 vs 27 ms, 200/s 4.5 s vs 159 ms (load 5–6);
+ *   teams (before the reference write was skipped), p99 against the bare botbuilder app: 50/s 423 vs 17 ms, 100/s 290 vs 27 ms, 200/s 4.5 s vs 159 ms (load 5–6);
  *   serve 6–9 ms CPU per message, the bare app 2.5–3.4.
  */
 import { ackBench } from './ack.ts';
