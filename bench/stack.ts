@@ -113,7 +113,16 @@ async function ended(process_: ChildProcess | null): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startStack(options: { services: number; env?: Record<string, string>; plan?: (service: string) => string }): Promise<Stack> {
+export interface StackOptions {
+  services: number;
+  env?: Record<string, string>;
+  /** The plan written for each service (default: benchPlan). */
+  plan?: (service: string) => string;
+  /** The baseline app beside Flightdeck: a script run with tsx as `<script> <port> <signing secret>` (default: the bare Bolt app). */
+  bare?: string;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
   const admin = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const name = `bench_${process.pid}_${Date.now()}`;
   const adminPool = new pg.Pool({ connectionString: admin, max: 1 });
@@ -145,7 +154,8 @@ export async function startStack(options: { services: number; env?: Record<strin
   // BENCH_PROFILE=<dir>: serve and the worker write V8 CPU profiles there when they stop.
   const profile = (role: string) => (process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}/${role}`] : []);
   const serve = child('serve', [...profile('serve'), 'bin/flightdeck.js', 'serve'], { ...env, PORT: String(servePort) });
-  const bare = child('bare-bolt', ['--import', 'tsx', 'bench/bare-bolt.ts', String(barePort), SIGNING_SECRET], {});
+  const bareScript = options.bare ?? 'bench/bare-bolt.ts';
+  const bare = child('bare', ['--import', 'tsx', bareScript, String(barePort), SIGNING_SECRET], {});
   let worker: ChildProcess | null = null;
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   const stack: Stack = {
@@ -180,7 +190,7 @@ export async function startStack(options: { services: number; env?: Record<strin
   };
   try {
     await stack.startWorker();
-    await Promise.all([ready(servePort, 'flightdeck serve', serve), ready(barePort, 'bare Bolt app', bare)]);
+    await Promise.all([ready(servePort, 'flightdeck serve', serve), ready(barePort, bareScript, bare)]);
   } catch (error) {
     await stack.stop();
     throw error;

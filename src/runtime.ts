@@ -171,10 +171,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (teamsServed(config.teams)) {
       const { createTeamsAdapter, FlightdeckTeamsBot, mountTeams } = await import('./chat/teams/bot.ts');
       const { TeamsChat } = await import('./chat/teams/teams-chat.ts');
+      const { rememberingChanges } = await import('./chat/teams/remembered.ts');
       const adapter = createTeamsAdapter(config.teams, log);
       const references = conversationReferences(database.db);
       chats.teams = new TeamsChat(adapter, config.teams.appId, references);
-      const bot = new FlightdeckTeamsBot(ctx, log, references);
+      const bot = new FlightdeckTeamsBot(ctx, log, rememberingChanges(references));
       teamsRoute = (app) => mountTeams(app, adapter, bot, log, metrics);
       if (!config.teams.authenticated) {
         warnings.push(
