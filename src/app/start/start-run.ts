@@ -47,7 +47,7 @@ export function resolveTarget(ctx: AppContext, service: string, environment: str
   const chosen = environment ?? plan.defaultEnvironment;
   const offered = plan.environments[chosen];
   if (!offered) return { reply: text(`${plan.service} has no environment "${chosen}" (it has ${Object.keys(plan.environments).join(', ')}).`) };
-  const spec = frozenSpecFor(plan, chosen, strategy);
+  const spec = sharedSpecFor(plan, chosen, strategy);
   if (!spec) {
     const kinds = [offered.strategy, ...offered.alternatives].map((candidate) => candidate.kind);
     return { reply: text(`${plan.service} ${chosen} does not offer the ${strategy} strategy (it offers ${kinds.join(', ')}).`) };
@@ -57,10 +57,11 @@ export function resolveTarget(ctx: AppContext, service: string, environment: str
 
 /**
  * One spec object per plan, environment and strategy, as long as the catalog keeps the plan: the store
- * hashes a spec object once (store/run-specs.ts), and a plan does not change under its object.
+ * hashes a spec object once (store/run-specs.ts), and a plan does not change under its object. Every run
+ * started from it shares it, which is safe because the domain never changes a value it was given.
  */
 const specsByPlan = new WeakMap<Plan, Map<string, RunSpec | null>>();
-function frozenSpecFor(plan: Plan, environment: string, strategy: string | null): RunSpec | null {
+function sharedSpecFor(plan: Plan, environment: string, strategy: string | null): RunSpec | null {
   let specs = specsByPlan.get(plan);
   if (!specs) specsByPlan.set(plan, (specs = new Map()));
   const key = `${environment}\u0000${strategy ?? ''}`;
