@@ -101,7 +101,7 @@ export async function insightBench(settings: { levels: number[]; services: numbe
 async function seed(db: pg.Pool, from: number, to: number, services: number): Promise<void> {
   const began = performance.now();
   await db.query(
-    `insert into runs (id, key, service, environment, version, state, seq, snapshot, outcome, created_at, updated_at)
+    `insert into runs (id, key, service, environment, version, state, seq, snapshot, spec_hash, outcome, created_at, updated_at)
      select gen_random_uuid(), 'history-' || i, 'bench-' || (i % $1), 'production', '0.' || i || '.0', s.state, 20,
             t.snapshot || jsonb_build_object('key', 'history-' || i, 'state', s.state, 'finishedAt', to_char(s.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
               'rollback', case when s.state = 'rolled_back' then jsonb_build_object('reason', 'trigger fired', 'trigger', 'health failing for 3 checks',
@@ -109,6 +109,7 @@ async function seed(db: pg.Pool, from: number, to: number, services: number): Pr
                 'trafficRestoredAt', to_char((s.at - interval '50 seconds') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                 'evidence', jsonb_build_array(jsonb_build_object('seq', 1, 'at', to_char((s.at - interval '2 minutes') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'healthy', false, 'detail', 'GET /health → 503')),
                 'validations', '[]'::jsonb, 'level', 0, 'undoneAt', null, 'finishedAt', to_char(s.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'by', null) else null end),
+            t.spec_hash,
             -- What a run that ended writes beside its snapshot (domain/dora.ts outcomeOf).
             jsonb_build_object('key', 'history-' || i, 'service', 'bench-' || (i % $1), 'environment', 'production', 'version', '0.' || i || '.0',
               'state', s.state, 'finishedAt', to_char(s.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
@@ -118,7 +119,7 @@ async function seed(db: pg.Pool, from: number, to: number, services: number): Pr
               'commitAt', null, 'commitSha', null),
             s.at - interval '10 minutes', s.at
      from generate_series($2::bigint, $3::bigint - 1) as i
-     cross join (select snapshot from runs where key = 'bench-0-1') as t
+     cross join (select snapshot, spec_hash from runs where key = 'bench-0-1') as t
      cross join lateral (select case when i % 10 = 0 then 'rolled_back' else 'succeeded' end as state,
                                 now() - interval '90 days' * ((i % 100000)::float / 100000) as at) as s`,
     [services, from, to],

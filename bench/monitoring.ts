@@ -108,13 +108,13 @@ async function copyRuns(stack: Stack, templateId: string, copies: number, firstS
     );
     // The window starts one pace before its first slot; ISO strings, as the domain writes them.
     await db.query(
-      `insert into runs (id, key, service, environment, version, state, request_key, seq, snapshot, outcome, created_at, updated_at)
+      `insert into runs (id, key, service, environment, version, state, request_key, seq, snapshot, outcome, created_at, updated_at, spec_hash)
        select c.id, c.service || '-1', c.service, r.environment, r.version, r.state, null, r.seq,
               jsonb_set(jsonb_set(jsonb_set(jsonb_set(jsonb_set(r.snapshot,
                 '{id}', to_jsonb(c.id::text)), '{key}', to_jsonb(c.service || '-1')), '{service}', to_jsonb(c.service)),
                 '{watch,since}', to_jsonb(to_char(c.since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))),
                 '{monitoringSince}', to_jsonb(to_char(c.since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))),
-              r.outcome, c.since, c.since
+              r.outcome, c.since, c.since, r.spec_hash
        from copies c, runs r where r.id = $1`,
       [templateId],
     );

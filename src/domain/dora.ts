@@ -46,7 +46,7 @@ export interface RunOutcome {
  * What DORA reads of an ended run, kept beside its snapshot when it ends (store/runs.ts), so the figures over
  * a year of runs never read the snapshots themselves. Null for a run still in flight.
  */
-export function outcomeOf(run: Run): RunOutcome | null {
+export function outcomeOf(run: Omit<Run, 'spec'>): RunOutcome | null {
   if (!isTerminal(run.state)) return null;
   return {
     key: run.key,

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema.ts';
 
@@ -19,6 +20,28 @@ export interface Database {
   /** Proves the database answers: used by /health/ready. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * One statement by name, its values numbered ($1 …), bypassing drizzle's query building: on Postgres a
+ * named statement, parsed and planned once per connection (later calls send only Bind and Execute); PGlite,
+ * one in-process connection, runs it as it is. For the hot statements of a start (store/create-run.ts,
+ * store/target-facts.ts); a `name` always has the same text. Pass jsonb as JSON text, cast in the statement.
+ */
+export type NamedQuery = <Row>(name: string, text: string, values: unknown[]) => Promise<Row[]>;
+const namedQueries = new WeakMap<Db, NamedQuery>();
+
+/** The named-statement runner of a database opened by openDatabase (not of a transaction: these statements stand alone). */
+export function namedQuery(db: Db): NamedQuery {
+  const run = namedQueries.get(db);
+  if (!run) throw new Error('named statements run on the database itself (openDatabase), not in a transaction');
+  return run;
+}
+
+/** A named statement's text and values as drizzle SQL, to run it in a transaction or EXPLAIN it (tests). */
+export function namedSql(text: string, values: readonly unknown[]): SQL {
+  const parts = text.split(/\$(\d+)/);
+  return sql.join(parts.map((part, index) => (index % 2 === 0 ? sql.raw(part) : sql.param(values[Number(part) - 1]))));
 }
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -46,8 +69,10 @@ export async function openDatabase(options: {
     // own error, which its caller handles (a polite "nothing was changed", a job retried).
     pool.on('connect', (client) => client.on('error', onConnectionError));
     pool.on('error', onConnectionError);
+    const db = drizzle(pool, { schema }) as unknown as Db;
+    namedQueries.set(db, async <Row>(name: string, text: string, values: unknown[]) => (await pool.query({ name, text, values })).rows as Row[]);
     return {
-      db: drizzle(pool, { schema }) as unknown as Db,
+      db,
       kind: 'postgres',
       async migrate() {
         // Replicas starting together take turns on one session: one migrates, the others find nothing to do.
@@ -70,6 +95,7 @@ export async function openDatabase(options: {
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   const client = new PGlite(options.dataDir);
   const db = drizzle(client, { schema });
+  namedQueries.set(db as unknown as Db, async <Row>(_name: string, text: string, values: unknown[]) => (await client.query<Row>(text, values)).rows);
   return {
     db: db as unknown as Db,
     kind: 'pglite',

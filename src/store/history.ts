@@ -2,7 +2,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import { DEPLOY_ENDINGS, outcomeOf, type RunOutcome } from '../domain/dora.ts';
 import type { Run } from '../domain/run.ts';
 import type { Db } from './db.ts';
-import { currentShape } from './run-shape.ts';
+import { runsFrom, type StoredRun } from './run-specs.ts';
 import { commits, runs } from './schema.ts';
 
 /** What happened on a target: the runs for `/deploy history`, the deploys for `/deploy stats`. */
@@ -10,12 +10,12 @@ import { commits, runs } from './schema.ts';
 /** A service's newest runs (in one environment, or every one), newest first. Read through runs_by_service. */
 export async function recentRuns(db: Db, service: string, environment: string | null, limit: number): Promise<Run[]> {
   const rows = await db
-    .select({ snapshot: runs.snapshot })
+    .select({ snapshot: runs.snapshot, specHash: runs.specHash })
     .from(runs)
     .where(environment ? and(eq(runs.service, service), eq(runs.environment, environment)) : eq(runs.service, service))
     .orderBy(desc(runs.createdAt))
     .limit(limit);
-  return rows.map((row) => currentShape(row.snapshot));
+  return runsFrom(db, rows);
 }
 
 export interface Target {
@@ -50,10 +50,10 @@ export async function deploysSince(db: Db, targets: readonly Target[] | null, si
       DEPLOY_ENDINGS.map((state) => sql`${state}`),
       sql`, `,
     )}) and r.updated_at >= ${since.toISOString()} ${which}`)) as unknown as {
-    rows: { outcome: RunOutcome | null; snapshot: Run | null; lookedUp: string | null }[];
+    rows: { outcome: RunOutcome | null; snapshot: StoredRun | null; lookedUp: string | null }[];
   };
   return result.rows.flatMap((row) => {
-    const outcome = row.outcome ?? (row.snapshot ? outcomeOf(currentShape(row.snapshot)) : null);
+    const outcome = row.outcome ?? (row.snapshot ? outcomeOf(row.snapshot) : null);
     return outcome ? [{ ...outcome, commitAt: outcome.commitAt ?? row.lookedUp }] : [];
   });
 }

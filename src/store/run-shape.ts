@@ -23,7 +23,11 @@ function rollbackOf(spec: Run['spec']): Step[] {
  * because "rolled back" must follow a passing check whatever release created the run.
  */
 export function currentShape(stored: Run): Run {
-  const spec = stored.spec;
+  return withSpec(stored, specShape(stored.spec));
+}
+
+/** The run part of currentShape, given its spec already in its current shape (store/run-specs.ts shapes each spec once). */
+export function withSpec(stored: Omit<Run, 'spec'>, spec: Run['spec']): Run {
   return {
     ...stored,
     previousVersion: stored.previousVersion ?? null,
@@ -36,25 +40,7 @@ export function currentShape(stored: Run): Run {
     awaiting: stored.awaiting ?? null,
     watch: stored.watch ?? null,
     paused: stored.paused ?? null,
-    spec: {
-      ...spec,
-      steps: { pre_checks: [], staging: [], deploy: [], finalize: [], ...(spec.steps as Partial<Run['spec']['steps']>), rollback: rollbackOf(spec) },
-      rollbackLevels: spec.rollbackLevels ?? ['previous_version'],
-      versionProbe: spec.versionProbe ?? null,
-      approval: spec.approval ?? { quorum: 1, allowSelfApproval: true, timeoutMs: 7 * 86_400_000, remindEveryMs: 7 * 86_400_000 },
-      readinessThreshold: spec.readinessThreshold ?? 75,
-      requiresSuccessIn: spec.requiresSuccessIn ?? null,
-      admins: spec.admins ?? [],
-      risk: spec.risk ?? 'medium',
-      contacts: spec.contacts ?? [],
-      lockAfterRollback: spec.lockAfterRollback ?? false,
-      review: spec.review ?? null,
-      commitLookup: spec.commitLookup ?? null,
-      paging: {
-        ...(spec.paging ?? { repeatEveryMs: 300_000, escalateAfterMs: 900_000, escalation: [] }),
-        on: spec.paging?.on ?? ['automatic_rollback', 'rollback_failed', 'paused'],
-      },
-    },
+    spec,
     rollback: stored.rollback
       ? {
           ...stored.rollback,
@@ -63,5 +49,28 @@ export function currentShape(stored: Run): Run {
           validations: stored.rollback.validations ?? [],
         }
       : null,
+  };
+}
+
+/** The spec part of currentShape. */
+export function specShape(spec: Run['spec']): Run['spec'] {
+  return {
+    ...spec,
+    steps: { pre_checks: [], staging: [], deploy: [], finalize: [], ...(spec.steps as Partial<Run['spec']['steps']>), rollback: rollbackOf(spec) },
+    rollbackLevels: spec.rollbackLevels ?? ['previous_version'],
+    versionProbe: spec.versionProbe ?? null,
+    approval: spec.approval ?? { quorum: 1, allowSelfApproval: true, timeoutMs: 7 * 86_400_000, remindEveryMs: 7 * 86_400_000 },
+    readinessThreshold: spec.readinessThreshold ?? 75,
+    requiresSuccessIn: spec.requiresSuccessIn ?? null,
+    admins: spec.admins ?? [],
+    risk: spec.risk ?? 'medium',
+    contacts: spec.contacts ?? [],
+    lockAfterRollback: spec.lockAfterRollback ?? false,
+    review: spec.review ?? null,
+    commitLookup: spec.commitLookup ?? null,
+    paging: {
+      ...(spec.paging ?? { repeatEveryMs: 300_000, escalateAfterMs: 900_000, escalation: [] }),
+      on: spec.paging?.on ?? ['automatic_rollback', 'rollback_failed', 'paused'],
+    },
   };
 }

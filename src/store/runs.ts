@@ -3,22 +3,22 @@ import { outcomeOf } from '../domain/dora.ts';
 import type { Actor } from '../domain/identity.ts';
 import type { Success } from '../domain/redeploy.ts';
 import { ACTIVE_STATES, TERMINAL_STATES, type Run, type RunEvent } from '../domain/run.ts';
+import type { RunSpec } from '../domain/spec.ts';
 import type { Db } from './db.ts';
-import { currentShape } from './run-shape.ts';
-import { chatMessages, decisions, runCounters, runEvents, runs } from './schema.ts';
+import { runFrom, runsFrom, storeSpec, withoutSpec } from './run-specs.ts';
+import { chatMessages, decisions, runEvents, runs, runSpecs } from './schema.ts';
 
 /** Queries about runs. Each takes the database (or a transaction) first. */
 
-export async function nextRunNumber(db: Db, service: string): Promise<number> {
-  const [row] = await db
-    .insert(runCounters)
-    .values({ service, last: 1 })
-    .onConflictDoUpdate({ target: runCounters.service, set: { last: sql`${runCounters.last} + 1` } })
-    .returning({ last: runCounters.last });
-  return row!.last;
-}
+/** What a read of a run selects: its snapshot and the name of its spec (store/run-specs.ts). */
+const stored = { snapshot: runs.snapshot, specHash: runs.specHash };
 
+/**
+ * A run written row by row, without the run counter or outbox rows: for fixtures and seeds. A start
+ * writes its run in one statement (store/create-run.ts), laid out the same way.
+ */
 export async function insertRun(db: Db, run: Run, event: RunEvent, at: Date, requestKey: string | null): Promise<void> {
+  const specHash = await storeSpec(db, run.spec);
   await db.insert(runs).values({
     id: run.id,
     key: run.key,
@@ -28,12 +28,18 @@ export async function insertRun(db: Db, run: Run, event: RunEvent, at: Date, req
     state: run.state,
     requestKey,
     seq: run.seq,
-    snapshot: run,
+    snapshot: withoutSpec(run),
+    specHash,
     outcome: outcomeOf(run),
     createdAt: at,
     updatedAt: at,
   });
-  await db.insert(runEvents).values({ runId: run.id, seq: run.seq, type: event.type, payload: event, at });
+  await db.insert(runEvents).values({ runId: run.id, seq: run.seq, type: event.type, payload: storedEvent(event), at });
+}
+
+/** A `requested` event is stored without its spec: it is its run's (runs.spec_hash). */
+export function storedEvent(event: RunEvent): RunEvent {
+  return event.type === 'requested' ? ({ ...event, run: withoutSpec(event.run) } as RunEvent) : event;
 }
 
 /** Records the event that moved `run` to its new state. The (run, seq) key refuses a second writer of the same step. */
@@ -41,7 +47,7 @@ export async function appendEvent(db: Db, run: Run, event: RunEvent, at: Date): 
   await db.insert(runEvents).values({ runId: run.id, seq: run.seq, type: event.type, payload: event, at });
   await db
     .update(runs)
-    .set({ state: run.state, seq: run.seq, snapshot: run, outcome: outcomeOf(run), updatedAt: at })
+    .set({ state: run.state, seq: run.seq, snapshot: withoutSpec(run), outcome: outcomeOf(run), updatedAt: at })
     .where(eq(runs.id, run.id));
   if (event.type === 'decision' && run.decision) await insertDecision(db, run.id, run.decision.by, event.decision, event.rationale, at);
 }
@@ -52,8 +58,8 @@ async function insertDecision(db: Db, runId: string, by: Actor, decision: string
 
 /** Loads a run and holds its row until the transaction ends, so transitions on one run happen one at a time. */
 export async function lockRun(db: Db, id: string): Promise<Run | null> {
-  const [row] = await db.select({ snapshot: runs.snapshot }).from(runs).where(eq(runs.id, id)).for('update');
-  return row ? currentShape(row.snapshot) : null;
+  const [row] = await db.select(stored).from(runs).where(eq(runs.id, id)).for('update');
+  return runFrom(db, row);
 }
 
 /**
@@ -66,41 +72,54 @@ export async function lockRunMessages(db: Db, runId: string): Promise<void> {
 
 export async function findRun(db: Db, id: string): Promise<Run | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-  const [row] = await db.select({ snapshot: runs.snapshot }).from(runs).where(eq(runs.id, id));
-  return row ? currentShape(row.snapshot) : null;
+  const [row] = await db.select(stored).from(runs).where(eq(runs.id, id));
+  return runFrom(db, row);
 }
 
 export async function findRunByKey(db: Db, key: string): Promise<Run | null> {
-  const [row] = await db.select({ snapshot: runs.snapshot }).from(runs).where(eq(runs.key, key));
-  return row ? currentShape(row.snapshot) : null;
+  const [row] = await db.select(stored).from(runs).where(eq(runs.key, key));
+  return runFrom(db, row);
 }
 
 export async function findRunByRequestKey(db: Db, requestKey: string): Promise<Run | null> {
-  const [row] = await db.select({ snapshot: runs.snapshot }).from(runs).where(eq(runs.requestKey, requestKey));
-  return row ? currentShape(row.snapshot) : null;
+  const [row] = await db.select(stored).from(runs).where(eq(runs.requestKey, requestKey));
+  return runFrom(db, row);
 }
 
 export async function activeRuns(db: Db): Promise<Run[]> {
   const rows = await db
-    .select({ snapshot: runs.snapshot })
+    .select(stored)
     .from(runs)
     .where(inArray(runs.state, [...ACTIVE_STATES]))
     .orderBy(asc(runs.createdAt));
-  return rows.map((row) => currentShape(row.snapshot));
+  return runsFrom(db, rows);
 }
 
 /** Through the partial unique index one_active_run_per_target: the condition is its predicate (not ended), not a list of active states. */
 export async function activeRunFor(db: Db, service: string, environment: string): Promise<Run | null> {
   const [row] = await db
-    .select({ snapshot: runs.snapshot })
+    .select(stored)
     .from(runs)
     .where(and(eq(runs.service, service), eq(runs.environment, environment), notInArray(runs.state, [...TERMINAL_STATES])));
-  return row ? currentShape(row.snapshot) : null;
+  return runFrom(db, row);
 }
 
+/** The audit trail as recorded: the `requested` event with its run's spec put back (as stored, not reshaped), so `replay` rebuilds the run. */
 export async function eventsOf(db: Db, runId: string): Promise<{ seq: number; event: RunEvent; at: Date }[]> {
-  const rows = await db.select().from(runEvents).where(eq(runEvents.runId, runId)).orderBy(asc(runEvents.seq));
-  return rows.map((row) => ({ seq: row.seq, event: row.payload, at: row.at }));
+  const rows = await db
+    .select({ seq: runEvents.seq, payload: runEvents.payload, at: runEvents.at, spec: runSpecs.spec })
+    .from(runEvents)
+    .innerJoin(runs, eq(runs.id, runEvents.runId))
+    .leftJoin(runSpecs, and(eq(runSpecs.hash, runs.specHash), eq(runEvents.type, 'requested')))
+    .where(eq(runEvents.runId, runId))
+    .orderBy(asc(runEvents.seq));
+  return rows.map(({ seq, payload, at, spec }) => ({ seq, event: withRunSpec(payload, spec), at }));
+}
+
+/** A `requested` event stored before run_specs existed may keep a spec of its own (migration 0013); any other has its run's. */
+function withRunSpec(event: RunEvent, spec: RunSpec | null): RunEvent {
+  if (event.type !== 'requested' || !spec || event.run.spec) return event;
+  return { ...event, run: { ...event.run, spec } };
 }
 
 export async function statusMessageOf(db: Db, runId: string, platform: string): Promise<{ channel: string; messageId: string } | null> {

@@ -4,6 +4,7 @@ import { DEPLOY_ENDINGS, type RunOutcome } from '../domain/dora.ts';
 import type { Actor } from '../domain/identity.ts';
 import type { Lock, LockKind } from '../domain/lock.ts';
 import { TERMINAL_STATES, type Run, type RunEvent } from '../domain/run-types.ts';
+import type { RunSpec } from '../domain/spec.ts';
 
 /**
  * The database enforces one active run per target. "Active" is "not ended", so a state added to the
@@ -12,6 +13,16 @@ import { TERMINAL_STATES, type Run, type RunEvent } from '../domain/run-types.ts
 const ENDED_STATES_SQL = `(${TERMINAL_STATES.map((state) => `'${state}'`).join(',')})`;
 /** The endings of runs that changed production (domain/dora.ts): what DORA counts as a deploy. */
 const DEPLOY_ENDINGS_SQL = `(${DEPLOY_ENDINGS.map((state) => `'${state}'`).join(',')})`;
+
+/**
+ * What runs do (domain/spec.ts), stored once per content: a run names its spec by hash (sha256 of its JSON),
+ * so neither the run's snapshot nor its `requested` event repeats it. A row never changes, so readers
+ * cache it by hash (store/run-specs.ts).
+ */
+export const runSpecs = pgTable('run_specs', {
+  hash: text('hash').primaryKey(),
+  spec: jsonb('spec').$type<RunSpec>().notNull(),
+});
 
 export const runs = pgTable(
   'runs',
@@ -25,8 +36,12 @@ export const runs = pgTable(
     /** Idempotency key of the request that created the run (e.g. Slack's trigger_id): a retry finds this run. */
     requestKey: text('request_key').unique(),
     seq: integer('seq').notNull(),
-    /** The run as its events fold into it; rebuildable with domain `replay`. */
-    snapshot: jsonb('snapshot').$type<Run>().notNull(),
+    /** The run as its events fold into it, less its spec (spec_hash); rebuildable with domain `replay`. */
+    snapshot: jsonb('snapshot').$type<Omit<Run, 'spec'>>().notNull(),
+    /** The run's spec, which never changes once the run is created. */
+    specHash: text('spec_hash')
+      .notNull()
+      .references(() => runSpecs.hash),
     /** Once the run has ended: what DORA reads of it (domain/dora.ts outcomeOf), small, so /deploy stats never reads snapshots. */
     outcome: jsonb('outcome').$type<RunOutcome>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),

@@ -1,10 +1,9 @@
-import { sql } from 'drizzle-orm';
 import type { Actor } from '../domain/identity.ts';
 import type { Lock, LockKind } from '../domain/lock.ts';
 import type { Success } from '../domain/redeploy.ts';
 import { TERMINAL_STATES, type Run } from '../domain/run-types.ts';
-import type { Db } from './db.ts';
-import { currentShape } from './run-shape.ts';
+import { namedQuery, namedSql, type Db } from './db.ts';
+import { runFrom, type StoredRun } from './run-specs.ts';
 
 /**
  * What a start reads about its target, in one statement (one round trip on the ack path), each part
@@ -13,7 +12,9 @@ import { currentShape } from './run-shape.ts';
  * - the active run (one_active_run_per_target: the query says `state not in` the ended states, as its predicate does);
  * - the lock (its primary key), if active at `now`;
  * - the enforced order (succeeded_runs_by_version): whether `version` succeeded in `order` first;
- * - the run an earlier delivery of this request created (runs_request_key_unique).
+ * - the run an earlier delivery of this request created (runs_request_key_unique);
+ * - the service's last run number (its run_counters row), from which the new run takes the next (store/create-run.ts).
+ * A named statement (store/db.ts namedQuery): parsed and planned once per connection.
  */
 export interface TargetFacts {
   newestSuccess: Success | null;
@@ -21,9 +22,11 @@ export interface TargetFacts {
   lock: Lock | null;
   orderMet: boolean | null;
   earlier: Run | null;
+  /** 0: the service has no run yet. */
+  lastNumber: number;
 }
 
-const ENDED = sql.raw(`(${TERMINAL_STATES.map((state) => `'${state}'`).join(',')})`);
+const ENDED = `(${TERMINAL_STATES.map((state) => `'${state}'`).join(',')})`;
 
 interface LockJson {
   service: string;
@@ -46,40 +49,45 @@ export interface TargetAsk {
   requestKey: string | null;
 }
 
-/** The statement itself, exported so a test can ask the database how it runs it. */
-export function targetFactsQuery(ask: TargetAsk) {
-  const { service, environment } = ask;
-  const order = ask.order !== null && ask.version !== null ? { environment: ask.order, version: ask.version } : null;
-  return sql`select
+const TARGET_FACTS = `select
     (select json_build_object('version', version, 'key', key) from runs
-      where service = ${service} and environment = ${environment} and state = 'succeeded'
+      where service = $1 and environment = $2 and state = 'succeeded'
       order by updated_at desc nulls last, created_at desc nulls last limit 1) as newest,
-    (select snapshot from runs where service = ${service} and environment = ${environment} and state not in ${ENDED}) as active,
+    (select json_build_object('snapshot', snapshot, 'specHash', spec_hash) from runs
+      where service = $1 and environment = $2 and state not in ${ENDED}) as active,
     (select to_jsonb(locks) from locks
-      where service = ${service} and environment = ${environment} and (until is null or until > ${ask.now.toISOString()}::timestamptz)) as lock,
-    ${
-      order
-        ? sql`exists (select 1 from runs where service = ${service} and environment = ${order.environment} and version = ${order.version} and state = 'succeeded')`
-        : sql`null::boolean`
-    } as order_met,
-    ${ask.requestKey ? sql`(select snapshot from runs where request_key = ${ask.requestKey})` : sql`null::jsonb`} as earlier`;
+      where service = $1 and environment = $2 and (until is null or until > $3::timestamptz)) as lock,
+    ($4::text is not null and exists (select 1 from runs
+      where service = $1 and environment = $4 and version = $5::text and state = 'succeeded')) as order_met,
+    (select json_build_object('snapshot', snapshot, 'specHash', spec_hash) from runs where request_key = $6::text) as earlier,
+    (select last from run_counters where service = $1) as last_number`;
+
+function valuesOf(ask: TargetAsk): unknown[] {
+  const order = ask.order !== null && ask.version !== null;
+  return [ask.service, ask.environment, ask.now.toISOString(), order ? ask.order : null, order ? ask.version : null, ask.requestKey];
 }
 
+/** The statement itself, exported so a test can ask the database how it runs it. */
+export function targetFactsQuery(ask: TargetAsk) {
+  return namedSql(TARGET_FACTS, valuesOf(ask));
+}
+
+type StoredRow = { snapshot: StoredRun; specHash: string };
+
 export async function targetFacts(db: Db, ask: TargetAsk): Promise<TargetFacts> {
-  const result = await db.execute(targetFactsQuery(ask));
-  const order = ask.order !== null && ask.version !== null;
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+  const [row] = await namedQuery(db)<{
     newest: Success | null;
-    active: Run | null;
+    active: StoredRow | null;
     lock: LockJson | null;
     order_met: boolean | null;
-    earlier: Run | null;
-  }[];
-  const row = rows[0]!;
-  const lock = row.lock;
+    earlier: StoredRow | null;
+    last_number: number | null;
+  }>('target-facts', TARGET_FACTS, valuesOf(ask));
+  const lock = row!.lock;
+  const [active, earlier] = await Promise.all([runFrom(db, row!.active), runFrom(db, row!.earlier)]);
   return {
-    newestSuccess: row.newest ? { version: row.newest.version, key: row.newest.key } : null,
-    active: row.active ? currentShape(row.active) : null,
+    newestSuccess: row!.newest ? { version: row!.newest.version, key: row!.newest.key } : null,
+    active,
     lock: lock
       ? {
           service: lock.service,
@@ -92,7 +100,8 @@ export async function targetFacts(db: Db, ask: TargetAsk): Promise<TargetFacts> 
           runKey: lock.run_key,
         }
       : null,
-    orderMet: order ? row.order_met === true : null,
-    earlier: row.earlier ? currentShape(row.earlier) : null,
+    orderMet: ask.order !== null && ask.version !== null ? row!.order_met === true : null,
+    earlier,
+    lastNumber: row!.last_number ?? 0,
   };
 }

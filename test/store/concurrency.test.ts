@@ -30,6 +30,8 @@ describe('racing clicks and starts on Postgres', () => {
     pg = await freshPostgres();
     const plan = await loadPlanFile(DEMO_PLAN);
     const plans = ['demo', 'demo-b', 'demo-c', 'demo-d'].map((service) => ({ ...plan, service }));
+    // Two environments of one service: their starts race for the service's next run number.
+    plans.push({ ...plan, service: 'demo-e', environments: { ...plan.environments, staging: plan.environments.production! } });
     ctx = testContext(pg.database.db, plans);
   });
   afterAll(async () => pg?.drop());
@@ -83,6 +85,15 @@ describe('racing clicks and starts on Postgres', () => {
     expect(texts.filter((text) => text.startsWith('demo-c-1 is already active'))).toHaveLength(4);
     expect(await count(sql`select count(*)::int as n from runs where service = 'demo-c'`)).toBe(1);
     expect(await count(sql`select last as n from run_counters where service = 'demo-c'`)).toBe(1);
+  });
+
+  it('starts of one service in two environments at once take one number each', async () => {
+    const replies = await Promise.all(
+      ['production', 'staging'].map((environment) => onCommand(ctx, { actor: alice, text: `start demo-e 1.1.0 ${environment}`, requestKey: null })),
+    );
+    expect(replies.map(say).sort()).toEqual([expect.stringMatching(/^Run demo-e-1 created/), expect.stringMatching(/^Run demo-e-2 created/)]);
+    expect(await count(sql`select count(*)::int as n from runs where service = 'demo-e'`)).toBe(2);
+    expect(await count(sql`select last as n from run_counters where service = 'demo-e'`)).toBe(2);
   });
 
   it('a request retried while the first attempt is still running finds the same run', async () => {

@@ -9,6 +9,7 @@ import { replay } from '../../src/domain/run.ts';
 import { loadPlanFile } from '../../src/plans/catalog.ts';
 import type { Database } from '../../src/store/db.ts';
 import { isUniqueViolation } from '../../src/store/errors.ts';
+import { storeSpec, withoutSpec } from '../../src/store/run-specs.ts';
 import { eventsOf, findRunByKey } from '../../src/store/runs.ts';
 import { runs } from '../../src/store/schema.ts';
 import { ENGINES } from '../support/databases.ts';
@@ -131,7 +132,8 @@ describe.each(ENGINES)('store on %s', (_engine, open) => {
       environment: 'production',
       version: '9.9.9',
       seq: 1,
-      snapshot: { ...active, id, key: 'demo-99' },
+      snapshot: withoutSpec({ ...active, id, key: 'demo-99' }),
+      specHash: await storeSpec(database.db, active.spec),
       createdAt: at,
       updatedAt: at,
     };

@@ -40,6 +40,7 @@ describe.each(ENGINES)('target facts on %s', (_engine, open) => {
       lock: null,
       orderMet: false,
       earlier: null,
+      lastNumber: 0,
     });
   });
 

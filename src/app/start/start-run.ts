@@ -11,9 +11,10 @@ import { parseStartTime } from '../../domain/start-time.ts';
 import { isUniqueViolation } from '../../store/errors.ts';
 import { lockedSummary, type Target as LockTarget } from '../../domain/lock.ts';
 import { queuedStartsFor, queueStart, recordLockEvent } from '../../store/locks.ts';
-import { activeRunFor, findRunByRequestKey, insertRun, nextRunNumber, succeededVersions } from '../../store/runs.ts';
+import { createRun, lastRunNumber } from '../../store/create-run.ts';
+import { activeRunFor, findRunByRequestKey, succeededVersions } from '../../store/runs.ts';
 import { targetFacts } from '../../store/target-facts.ts';
-import { persistEffects } from '../apply-effects.ts';
+import { outboxRowsFor } from '../apply-effects.ts';
 import type { AppContext } from '../shared/context.ts';
 import { auditRefusal } from '../shared/refusals.ts';
 import { metricsOf, observeTransition } from '../shared/run-metrics.ts';
@@ -46,12 +47,26 @@ export function resolveTarget(ctx: AppContext, service: string, environment: str
   const chosen = environment ?? plan.defaultEnvironment;
   const offered = plan.environments[chosen];
   if (!offered) return { reply: text(`${plan.service} has no environment "${chosen}" (it has ${Object.keys(plan.environments).join(', ')}).`) };
-  const spec = specFor(plan, chosen, strategy ?? undefined);
+  const spec = sharedSpecFor(plan, chosen, strategy);
   if (!spec) {
     const kinds = [offered.strategy, ...offered.alternatives].map((candidate) => candidate.kind);
     return { reply: text(`${plan.service} ${chosen} does not offer the ${strategy} strategy (it offers ${kinds.join(', ')}).`) };
   }
   return { plan, environment: chosen, spec };
+}
+
+/**
+ * One spec object per plan, environment and strategy, as long as the catalog keeps the plan: the store
+ * hashes a spec object once (store/run-specs.ts), and a plan does not change under its object. Every run
+ * started from it shares it, which is safe because the domain never changes a value it was given.
+ */
+const specsByPlan = new WeakMap<Plan, Map<string, RunSpec | null>>();
+function sharedSpecFor(plan: Plan, environment: string, strategy: string | null): RunSpec | null {
+  let specs = specsByPlan.get(plan);
+  if (!specs) specsByPlan.set(plan, (specs = new Map()));
+  const key = `${environment}\u0000${strategy ?? ''}`;
+  if (!specs.has(key)) specs.set(key, specFor(plan, environment, strategy ?? undefined));
+  return specs.get(key)!;
 }
 
 /**
@@ -66,7 +81,7 @@ async function factsFor(
   startsAt: Date,
   version: string | null,
   successes: 'newest' | 'all',
-): Promise<StartFacts & { earlier: Run | null }> {
+): Promise<StartFacts & { earlier: Run | null; lastNumber: number }> {
   const now = ctx.clock.now();
   const facts = await targetFacts(ctx.db, {
     service: plan.service,
@@ -89,6 +104,7 @@ async function factsFor(
     lock: facts.lock,
     active: facts.active,
     earlier: facts.earlier,
+    lastNumber: facts.lastNumber,
   };
 }
 
@@ -111,7 +127,15 @@ export async function onStart(ctx: AppContext, request: CommandRequest, command:
   if (gated) return gated;
   const busy = decision.refusals.find((refusal) => refusal.gate === 'active');
   if (busy) return text(busy.message);
-  return create(ctx, request, target, decision.draft!, scheduled ? { at: scheduled.at, shown: scheduled.shown } : null, command.commit ?? null);
+  return create(
+    ctx,
+    request,
+    target,
+    decision.draft!,
+    facts.lastNumber,
+    scheduled ? { at: scheduled.at, shown: scheduled.shown } : null,
+    command.commit ?? null,
+  );
 }
 
 /** `/deploy rollback <service> [environment] [to <version>]`: the version before the live one (or the one named) deployed again, as a new run. */
@@ -143,7 +167,7 @@ export async function onRedeploy(
     return text(`${refused.message} A rollback to an earlier version waits for the lock to be lifted.`);
   }
   if (refused) return text(refused.message);
-  return create(ctx, request, target, decision.draft!, null, null);
+  return create(ctx, request, target, decision.draft!, facts.lastNumber, null, null);
 }
 
 /** A retried request (same platform request id, or the same queued start) finds the run it created. */
@@ -157,19 +181,29 @@ async function refuse(ctx: AppContext, actor: Actor, action: string, { plan, env
   return text(message);
 }
 
+/** Tries a few numbers at most: each lost race is another start of the service that was created. */
+const NUMBER_ATTEMPTS = 5;
+
+/**
+ * Writes the run in one statement (store/create-run.ts), committed before the reply says it was created.
+ * Its number is the service's last one (read with the facts) plus one; when another start of the service
+ * took it meanwhile, nothing was written, and the run is built again with the next.
+ */
 async function create(
   ctx: AppContext,
   { actor, requestKey }: CommandRequest,
   { plan, environment }: Target,
   draft: RunDraft,
+  lastNumber: number,
   scheduled: Run['scheduled'],
   commit: Run['commit'],
 ): Promise<Reply> {
   const now = ctx.clock.now();
   try {
-    const run = await ctx.db.transaction(async (tx) => {
-      const number = await nextRunNumber(tx, plan.service);
-      const event: RunEvent = {
+    let last = lastNumber;
+    for (let attempt = 1; ; attempt++) {
+      const number = last + 1;
+      const event: RunEvent & { type: 'requested' } = {
         type: 'requested',
         run: {
           id: randomUUID(),
@@ -189,14 +223,18 @@ async function create(
       };
       const result = transition(null, event, now);
       if (!result.ok) throw new Error(result.error.message);
-      await insertRun(tx, result.run, event, now, requestKey);
-      await persistEffects(tx, result.run, result.effects, now);
-      return result.run;
-    });
-    ctx.kickRelay();
-    observeTransition(metricsOf(ctx), null, run, []);
-    ctx.log.info({ run: run.key, by: actor.name, ...(run.redeploy ? { redeploy: run.redeploy } : {}) }, 'run created');
-    return created(run);
+      // A run's first transition opens no page and takes no lock (apply-effects persistEffects' other work): its effects are outbox rows only.
+      if (result.effects.some((effect) => effect.kind === 'page' || effect.kind === 'lockTarget')) throw new Error('a new run neither pages nor locks');
+      const outbox = outboxRowsFor(result.run, result.effects, now);
+      if (await createRun(ctx.db, { run: result.run, event, number, outbox, requestKey, at: now })) {
+        ctx.kickRelay();
+        observeTransition(metricsOf(ctx), null, result.run, []);
+        ctx.log.info({ run: result.run.key, by: actor.name, ...(result.run.redeploy ? { redeploy: result.run.redeploy } : {}) }, 'run created');
+        return created(result.run);
+      }
+      if (attempt === NUMBER_ATTEMPTS) throw new Error(`no free run number for ${plan.service} after ${attempt} attempts`);
+      last = await lastRunNumber(ctx.db, plan.service);
+    }
   } catch (error) {
     // Lost a race: the database's unique keys decide, and nothing of ours was written.
     if (requestKey && isUniqueViolation(error, 'runs_request_key_unique')) {
