@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { TERMINAL_STATES } from '../src/domain/run-types.ts';
@@ -170,6 +170,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await ended(worker);
       // Its own probe port: the default (3001) may be taken by another stack on the machine, and the worker would exit.
       worker = child('worker', [...profile('worker'), 'bin/flightdeck.js', 'worker'], { ...env, WORKER_PORT: String(workerPort) });
+      // BENCH_WORKER_NICE=10: the worker yields the cores to serve (as separate pods' CPU shares would), to see what that buys the ack.
+      if (process.env.BENCH_WORKER_NICE) setPriority(worker.pid!, Number(process.env.BENCH_WORKER_NICE));
       await ready(workerPort, 'flightdeck worker', worker);
     },
     async stopWorker() {
