@@ -53,7 +53,17 @@ describe('loadConfig', () => {
     expect(problemsOf({ SLACK_SIGNING_SECRET: 'secret' })).toContain('SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN go together');
     expect(problemsOf({ SLACK_BOT_TOKEN: 'xoxb-1' })).toContain('SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN go together');
     const config = loadConfig({ SLACK_SIGNING_SECRET: 'secret', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_API_URL: 'http://127.0.0.1:9/api/' });
-    expect(config.slack).toEqual({ mode: 'http', signingSecret: 'secret', botToken: 'xoxb-1', apiUrl: 'http://127.0.0.1:9/api/', teamId: undefined });
+    expect(config.slack).toEqual({
+      mode: 'http',
+      signingSecret: 'secret',
+      botToken: 'xoxb-1',
+      apiUrl: 'http://127.0.0.1:9/api/',
+      teamId: undefined,
+      lateAnswerMs: 2_000,
+    });
+    // A slow read's answer moves to response_url after 2 s by default; 0 always, and past Slack's 3 s is refused.
+    expect(loadConfig({ SLACK_SIGNING_SECRET: 'secret', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_LATE_ANSWER_MS: '0' }).slack?.lateAnswerMs).toBe(0);
+    expect(problemsOf({ SLACK_SIGNING_SECRET: 'secret', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_LATE_ANSWER_MS: '5000' })).toContain('SLACK_LATE_ANSWER_MS');
   });
 
   it('chooses Socket Mode when an app-level token is set: no signing secret needed, the bot token still is', () => {
@@ -63,6 +73,7 @@ describe('loadConfig', () => {
       botToken: 'xoxb-1',
       apiUrl: undefined,
       teamId: 'T0123ABCD',
+      lateAnswerMs: 2_000,
     });
     // A signing secret left over from HTTP does not switch it back: nothing arrives over HTTP to check.
     expect(loadConfig({ SLACK_APP_TOKEN: 'xapp-1', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slack?.mode).toBe('socket');
