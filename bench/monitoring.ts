@@ -4,7 +4,7 @@ import { runPhase } from './load.ts';
 import { checksIn, otherCosts, redisMemory, relayLag, workerMemory, type Memory } from './monitoring-measure.ts';
 import { saveJson } from './report.ts';
 import { slashCommand } from './slack-bodies.ts';
-import { BENCH_APPROVER, BENCH_USER, startStack, type Stack } from './stack.ts';
+import { BENCH_USER, benchPlanHead, startStack, type Stack } from './stack.ts';
 
 /**
  * Many runs in flight: one worker keeps BENCH_MONITORED runs in monitoring, each checked every minute against a
@@ -44,18 +44,7 @@ async function healthEndpoint(): Promise<{ url: string; server: Server; probes: 
 /** Blue-green whose steps are HTTP calls to the endpoint (no processes spawned), then monitoring every minute, for long enough. */
 function monitoredPlan(service: string, url: string, forMinutes: number): string {
   const call = (name: string) => `{ name: ${name}, http: { url: '${url}/deploy', timeout: 2s } }`;
-  return `service: ${service}
-versionPattern: '^\\d+\\.\\d+\\.\\d+$'
-defaultEnvironment: production
-people:
-  alice: { slack: ${BENCH_USER.id} }
-  bob: { slack: ${BENCH_APPROVER.id} }
-approvers: [bob]
-onCall: [bob]
-environments:
-  production:
-    channel: { slack: C0BENCH }
-    requireDecision: false
+  return `${benchPlanHead(service)}    requireDecision: false
     strategy:
       kind: blue-green
       deployIdle: ${call('Deploy')}

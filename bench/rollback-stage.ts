@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../src/runtime.ts';
 import { freePortRun } from '../src/services/ports.ts';
-import { BENCH_APPROVER, BENCH_USER } from './stack.ts';
+import { benchPlanHead } from './stack.ts';
 
 /**
  * What the rollback bench watches and controls from outside Flightdeck: the demo service (its router and
@@ -31,18 +31,7 @@ const seconds = (ms: number) => `${ms / 1_000}s`;
 /** The demo service under every strategy, no Go/No-Go; error_rate read from the stand-in at every check. */
 export function rollbackPlan(service: string, pace: Pace): string {
   const ctl = (action: string, timeout = '60s') => `{ name: ${action}, run: [node, demo/service/ctl.mjs, ${action}], timeout: ${timeout} }`;
-  return `service: ${service}
-versionPattern: '^\\d+\\.\\d+\\.\\d+$'
-defaultEnvironment: production
-people:
-  alice: { slack: ${BENCH_USER.id} }
-  bob: { slack: ${BENCH_APPROVER.id} }
-approvers: [bob]
-onCall: [bob]
-environments:
-  production:
-    channel: { slack: C0BENCH }
-    requireDecision: false
+  return `${benchPlanHead(service)}    requireDecision: false
     strategy:
       kind: blue-green
       deployIdle: ${ctl('deploy')}

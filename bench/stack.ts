@@ -34,8 +34,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** A plan per service: no pre-checks, a Go/No-Go, so a started run waits for a decision (blue-green steps that run only after GO). */
-export function benchPlan(service: string): string {
+/** What every bench plan of one service opens with: its people (alice starts, bob approves and is on call) and the production channel. */
+export function benchPlanHead(service: string): string {
   return `service: ${service}
 versionPattern: '^\\d+\\.\\d+\\.\\d+$'
 defaultEnvironment: production
@@ -47,7 +47,12 @@ onCall: [bob]
 environments:
   production:
     channel: { slack: C0BENCH }
-    strategy:
+`;
+}
+
+/** A plan per service: no pre-checks, a Go/No-Go, so a started run waits for a decision (blue-green steps that run only after GO). */
+export function benchPlan(service: string): string {
+  return `${benchPlanHead(service)}    strategy:
       kind: blue-green
       deployIdle: { name: Deploy, run: [node, demo/service/ctl.mjs, deploy], timeout: 60s }
       checkIdle: { name: Check, http: { url: 'http://127.0.0.1:9/health', timeout: 1s }, attempts: 1, interval: 100ms }
