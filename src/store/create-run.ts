@@ -1,9 +1,11 @@
+import { eq, sql, TransactionRollbackError } from 'drizzle-orm';
 import { outcomeOf } from '../domain/dora.ts';
 import type { Run, RunEvent } from '../domain/run-types.ts';
 import { namedQuery, type Db } from './db.ts';
 import type { OutboxRow } from './outbox.ts';
 import { forgetStored, isStored, markStored, specRef, withoutSpec } from './run-specs.ts';
 import { storedEvent } from './runs.ts';
+import { runs } from './schema.ts';
 
 export interface NewRun {
   run: Run;
@@ -98,4 +100,28 @@ function isMissingSpec(error: unknown): boolean {
 export async function lastRunNumber(db: Db, service: string): Promise<number> {
   const [row] = await namedQuery(db)<{ last: number }>('last-run-number', 'select last from run_counters where service = $1', [service]);
   return row?.last ?? 0;
+}
+
+/**
+ * After a connection was lost under createRun: whether run `runId` was saved. The write may still be in
+ * flight on a session whose client is gone, so this first waits for it: every createRun inserts or updates
+ * the service's counter row, and inserting that key waits on any transaction that wrote it and has not
+ * ended (the unique index's check; test/app/start-in-doubt.test.ts holds a commit back to prove it, for a
+ * first and a later start). Then the run is looked for. Rolled back, so it leaves nothing. Throws when the
+ * database cannot be asked or the wait passes its lock timeout.
+ */
+export async function wasRunSaved(db: Db, service: string, runId: string): Promise<boolean> {
+  let found = false;
+  try {
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`set local lock_timeout = '1500ms'`);
+      await tx.execute(sql`insert into run_counters (service, last) values (${service}, 0) on conflict (service) do nothing`);
+      const rows = await tx.select({ id: runs.id }).from(runs).where(eq(runs.id, runId));
+      found = rows.length === 1;
+      tx.rollback();
+    });
+  } catch (error) {
+    if (!(error instanceof TransactionRollbackError)) throw error;
+  }
+  return found;
 }

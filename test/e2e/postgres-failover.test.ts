@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/runtime.ts';
 import { freePort } from '../../src/services/ports.ts';
-import { findRunByKey } from '../../src/store/runs.ts';
+import { findRunByKey, findRunByRequestKey } from '../../src/store/runs.ts';
+import { runs } from '../../src/store/schema.ts';
 import { freshPostgres, freshQueuePrefix } from '../support/databases.ts';
 import { FakeSlack } from '../support/fake-slack.ts';
 import { flightdeckEnv, runReaching, waitFor } from '../support/flightdeck.ts';
@@ -12,6 +14,14 @@ import { slackHeaders, slashCommandBody } from '../support/slack-requests.ts';
 
 const PLANS = join(PROJECT_ROOT, 'test/fixtures/failover');
 const ENVIRONMENTS = Array.from({ length: 16 }, (_, index) => `e${index + 1}`);
+
+interface Answer {
+  environment: string;
+  requestKey: string;
+  key: string | null;
+  said: 'created' | 'nothing changed' | 'cannot tell' | 'other';
+  text: string;
+}
 
 /**
  * Postgres restarting or failing over ends every session (57P01). Serve and a worker run as real processes
@@ -64,15 +74,25 @@ describe('Postgres terminating every session under load', () => {
     );
   const terminateSessions = () =>
     admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [databaseName()]);
-  /** A start as Slack sends it; returns the run key when the ack says the run was created, else null (a polite "nothing was changed"). */
-  const start = async (environment: string): Promise<{ environment: string; key: string | null }> => ({ environment, key: await startRun(environment) });
-  const startRun = async (environment: string): Promise<string | null> => {
-    const body = slashCommandBody({ text: `start failover 1.0.0 ${environment}`, userId: 'U0DEMOALICE', userName: 'alice', channelId: 'C0FAILOVER' });
+  /**
+   * A start as Slack sends it, with what its ack said: the run it created, "nothing was changed", or that it
+   * cannot tell (the connection was lost under the write and the database could not be asked since).
+   */
+  const start = async (environment: string): Promise<Answer> => {
+    const triggerId = `${environment}.${randomUUID()}`;
+    const body = slashCommandBody({
+      text: `start failover 1.0.0 ${environment}`,
+      userId: 'U0DEMOALICE',
+      userName: 'alice',
+      channelId: 'C0FAILOVER',
+      triggerId,
+    });
     const response = await fetch(`${base}/slack/events`, { method: 'POST', body, headers: slackHeaders(body) }).catch(() => null);
-    if (response?.status !== 200) return null;
-    const text = await response.text();
+    const text = response?.status === 200 ? ((await response.json()) as { text: string }).text : `HTTP ${response?.status ?? 'no answer'}`;
     // Only a start that created a run acks one: a refusal may name another run ("failover-1 is already active").
-    return /\bRun (failover-\d+) created\b/.exec(text)?.[1] ?? null;
+    const key = /\bRun (failover-\d+) created\b/.exec(text)?.[1] ?? null;
+    const said = key ? 'created' : text.includes('Nothing was changed') ? 'nothing changed' : text.includes('cannot tell') ? 'cannot tell' : 'other';
+    return { environment, requestKey: `slack:${triggerId}`, key, said, text };
   };
   const alive = () => processes.filter(({ child }) => child.exitCode === null && child.signalCode === null).map(({ name }) => name);
   /** Readiness, failing at once (with its stderr) when a process has died rather than waiting out the poll. */
@@ -83,7 +103,7 @@ describe('Postgres terminating every session under load', () => {
   };
 
   it('serve and the worker stay up, /health/ready follows the database, and every acked start has its run', async () => {
-    const starts: Promise<{ environment: string; key: string | null }>[] = [];
+    const starts: Promise<Answer>[] = [];
     let sawUnready = false;
     for (const [index, environment] of ENVIRONMENTS.entries()) {
       starts.push(start(environment));
@@ -105,10 +125,17 @@ describe('Postgres terminating every session under load', () => {
     expect(sawUnready).toBe(true);
     await waitFor('/health/ready to recover', async () => (await readinessOfLiving()) === 200, 30_000);
     expect(alive(), processes.map(({ name, stderr }) => `${name}: ${stderr.slice(-2000)}`).join('\n')).toEqual(['serve', 'worker']);
-    // A start whose session was ended under it was answered "Sorry … Nothing was changed" and wrote nothing; asked
-    // again now, it goes through: serve has reconnected.
-    const startedOnce = new Set(answers.filter(({ key }) => key).map(({ environment }) => environment));
-    const again = await Promise.all(ENVIRONMENTS.filter((environment) => !startedOnce.has(environment)).map(start));
+    // Every ack told the truth about its own request: "created" names the run that request made, "nothing was
+    // changed" left no run behind it, and only a lost connection may say it cannot tell. Then every target
+    // without a run is started again: serve has reconnected, so each goes through.
+    for (const answer of answers) {
+      const made = await findRunByRequestKey(db.database.db, answer.requestKey);
+      if (answer.said === 'created') expect(made?.key, answer.text).toBe(answer.key);
+      else if (answer.said === 'nothing changed') expect(made, `${answer.environment}: ${answer.text}`).toBeNull();
+      else if (answer.said !== 'cannot tell') expect(answer.text.startsWith('failover-'), `${answer.environment}: ${answer.text}`).toBe(true); // already active
+    }
+    const withRun = new Set((await db.database.db.select({ environment: runs.environment }).from(runs)).map((run) => run.environment));
+    const again = await Promise.all(ENVIRONMENTS.filter((environment) => !withRun.has(environment)).map(start));
     expect(again.filter(({ key }) => !key)).toEqual([]);
     const acked = [...answers, ...again].flatMap(({ key }) => (key ? [key] : []));
     expect(new Set(acked).size).toBe(acked.length);

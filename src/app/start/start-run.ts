@@ -1,24 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import type { Command } from '../../domain/command.ts';
 import type { Actor } from '../../domain/identity.ts';
 import type { Plan } from '../../domain/plan.ts';
 import { dryRunCard } from '../../domain/plan-card.ts';
-import { describeRedeploy } from '../../domain/redeploy.ts';
-import { stateLabel, transition, type Run, type RunEvent } from '../../domain/run.ts';
+import { stateLabel, type Run } from '../../domain/run.ts';
 import { specFor, type RunSpec } from '../../domain/spec.ts';
-import { alreadyActive, decideStart, type RunDraft, type StartAsk, type StartDecision, type StartFacts } from '../../domain/start-decision.ts';
+import { decideStart, type StartAsk, type StartDecision, type StartFacts } from '../../domain/start-decision.ts';
 import { parseStartTime } from '../../domain/start-time.ts';
-import { isUniqueViolation } from '../../store/errors.ts';
 import { lockedSummary, type Target as LockTarget } from '../../domain/lock.ts';
 import { queuedStartsFor, queueStart, recordLockEvent } from '../../store/locks.ts';
-import { createRun, lastRunNumber } from '../../store/create-run.ts';
-import { activeRunFor, findRunByRequestKey, succeededVersions } from '../../store/runs.ts';
+import { succeededVersions } from '../../store/runs.ts';
 import { targetFacts } from '../../store/target-facts.ts';
-import { outboxRowsFor } from '../apply-effects.ts';
 import type { AppContext } from '../shared/context.ts';
 import { auditRefusal } from '../shared/refusals.ts';
-import { metricsOf, observeTransition } from '../shared/run-metrics.ts';
 import { text, type Reply } from '../shared/replies.ts';
+import { created, saveRun } from './save-run.ts';
 
 /**
  * Creating a run: `/deploy start` (and its --dry-run) and `/deploy rollback <service>` (a finished
@@ -127,10 +122,9 @@ export async function onStart(ctx: AppContext, request: CommandRequest, command:
   if (gated) return gated;
   const busy = decision.refusals.find((refusal) => refusal.gate === 'active');
   if (busy) return text(busy.message);
-  return create(
+  return saveRun(
     ctx,
-    request,
-    target,
+    { ...request, plan: target.plan, environment: target.environment },
     decision.draft!,
     facts.lastNumber,
     scheduled ? { at: scheduled.at, shown: scheduled.shown } : null,
@@ -167,101 +161,12 @@ export async function onRedeploy(
     return text(`${refused.message} A rollback to an earlier version waits for the lock to be lifted.`);
   }
   if (refused) return text(refused.message);
-  return create(ctx, request, target, decision.draft!, facts.lastNumber, null, null);
-}
-
-/** A retried request (same platform request id, or the same queued start) finds the run it created. */
-async function runOfRequest(ctx: AppContext, { requestKey }: CommandRequest): Promise<Reply | null> {
-  const earlier = requestKey ? await findRunByRequestKey(ctx.db, requestKey) : null;
-  return earlier ? created(earlier) : null;
+  return saveRun(ctx, { ...request, plan: target.plan, environment: target.environment }, decision.draft!, facts.lastNumber, null, null);
 }
 
 async function refuse(ctx: AppContext, actor: Actor, action: string, { plan, environment }: Target, message: string): Promise<Reply> {
   await auditRefusal(ctx, actor, action, `${plan.service} ${environment}`, null, { code: 'forbidden', message });
   return text(message);
-}
-
-/** Tries a few numbers at most: each lost race is another start of the service that was created. */
-const NUMBER_ATTEMPTS = 5;
-
-/**
- * Writes the run in one statement (store/create-run.ts), committed before the reply says it was created.
- * Its number is the service's last one (read with the facts) plus one; when another start of the service
- * took it meanwhile, nothing was written, and the run is built again with the next.
- */
-async function create(
-  ctx: AppContext,
-  { actor, requestKey }: CommandRequest,
-  { plan, environment }: Target,
-  draft: RunDraft,
-  lastNumber: number,
-  scheduled: Run['scheduled'],
-  commit: Run['commit'],
-): Promise<Reply> {
-  const now = ctx.clock.now();
-  try {
-    let last = lastNumber;
-    for (let attempt = 1; ; attempt++) {
-      const number = last + 1;
-      const event: RunEvent & { type: 'requested' } = {
-        type: 'requested',
-        run: {
-          id: randomUUID(),
-          key: `${plan.service}-${number}`,
-          service: plan.service,
-          version: draft.version,
-          previousVersion: draft.previousVersion,
-          environment,
-          platform: actor.platform,
-          requestedBy: actor,
-          spec: draft.spec,
-          emergency: draft.emergency,
-          scheduled,
-          ...(draft.redeploy ? { redeploy: draft.redeploy } : {}),
-          ...(commit ? { commit } : {}),
-        },
-      };
-      const result = transition(null, event, now);
-      if (!result.ok) throw new Error(result.error.message);
-      // A run's first transition opens no page and takes no lock (apply-effects persistEffects' other work): its effects are outbox rows only.
-      if (result.effects.some((effect) => effect.kind === 'page' || effect.kind === 'lockTarget')) throw new Error('a new run neither pages nor locks');
-      const outbox = outboxRowsFor(result.run, result.effects, now);
-      if (await createRun(ctx.db, { run: result.run, event, number, outbox, requestKey, at: now })) {
-        ctx.kickRelay();
-        observeTransition(metricsOf(ctx), null, result.run, []);
-        ctx.log.info({ run: result.run.key, by: actor.name, ...(result.run.redeploy ? { redeploy: result.run.redeploy } : {}) }, 'run created');
-        return created(result.run);
-      }
-      if (attempt === NUMBER_ATTEMPTS) throw new Error(`no free run number for ${plan.service} after ${attempt} attempts`);
-      last = await lastRunNumber(ctx.db, plan.service);
-    }
-  } catch (error) {
-    // Lost a race: the database's unique keys decide, and nothing of ours was written.
-    if (requestKey && isUniqueViolation(error, 'runs_request_key_unique')) {
-      const earlier = await runOfRequest(ctx, { actor, requestKey, text: '' });
-      if (earlier) return earlier;
-    }
-    if (isUniqueViolation(error, 'one_active_run_per_target')) {
-      const winner = await activeRunFor(ctx.db, plan.service, environment);
-      return text(winner ? alreadyActive(winner) : `Another run became active on ${plan.service} ${environment} a moment ago. Try again when it ends.`);
-    }
-    throw error;
-  }
-}
-
-function created(run: Run): Reply {
-  if (run.scheduled)
-    return text(
-      `Run ${run.key} scheduled: ${run.service} ${run.version} → ${run.environment} at ${run.scheduled.shown}. /deploy cancel ${run.key} removes it.`,
-    );
-  const rollback = describeRedeploy(run);
-  if (rollback) {
-    const gate = run.spec.requireDecision ? 'after a Go/No-Go by the approvers' : 'with no Go/No-Go (the plan asks for none)';
-    return text(
-      `Run ${run.key} created: ${rollback} on ${run.environment}${run.redeploy?.of ? ` (${run.redeploy.from} was deployed by ${run.redeploy.of})` : ''}. It deploys ${run.version} again by ${run.spec.strategy}, ${gate}. I'll post its progress in the channel.`,
-    );
-  }
-  return text(`Run ${run.key} created: ${run.service} ${run.version} → ${run.environment}. I'll post its progress in the channel.`);
 }
 
 /** The steps a start would run, from the spec it would freeze. Reads only: no run, lock, outbox row or job. */

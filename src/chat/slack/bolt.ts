@@ -8,7 +8,7 @@ import { decisionFormFor, onAction, type ActionOutcome } from '../../app/on-acti
 import { onCommand } from '../../app/on-command.ts';
 import { onPageAck } from '../../app/on-page-ack.ts';
 import { parseCommand, writesNothing } from '../../domain/command.ts';
-import { text, type Reply } from '../../app/shared/replies.ts';
+import { failureText, text, type Reply } from '../../app/shared/replies.ts';
 import { decisionOf } from '../../domain/decisions.ts';
 import { answerView, DECISION_CALLBACK_ID, DECISION_INPUTS, decisionModal, notRecordedView } from './decision-modal.ts';
 import { answerClick, serveHome } from './home.ts';
@@ -21,7 +21,6 @@ export const SLACK_ENDPOINT = '/slack/events';
 const MAX_SKEW_SECONDS = 5 * 60;
 /** Slack's own payloads are a few KB; like /api/messages, anything over 1 MB is refused (413) before it is parsed. */
 const BODY_LIMIT = '1mb';
-const SORRY = 'Sorry, Flightdeck could not handle that just now. Nothing was changed; please try again in a moment.';
 const FORM_LATE = 'Sorry, the Go/No-Go form could not open in time. Nothing was changed; please click the button again.';
 /** GO / NO-GO / DEFER open the decision form; every other run button acts at once. */
 const DECISION_CLICK = /^run\.(?:go|no_go|defer)$/;
@@ -166,7 +165,7 @@ export function serveFlightdeck(app: App, options: SlackCommonOptions): void {
       outcome = await onAction(ctx, parsed);
     } catch (error) {
       log.error({ err: error }, 'decision submission failed');
-      outcome = { accepted: false, reply: text(SORRY) };
+      outcome = { accepted: false, reply: text(failureText(error)) };
     }
     const message = outcome.reply.kind === 'text' ? outcome.reply.text : outcome.reply.card.title;
     const block = outcome.input ? INPUT_BLOCK[outcome.input] : null;
@@ -221,7 +220,7 @@ async function answer<T extends Reply | null>(log: Logger, failure: string, run:
     return await run();
   } catch (error) {
     log.error({ err: error }, failure);
-    return text(SORRY);
+    return text(failureText(error));
   }
 }
 

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { failureText } from '../../app/shared/replies.ts';
 import { notRecordedView } from './decision-modal.ts';
 import { clickReplyTarget } from './parse.ts';
 
@@ -10,7 +11,6 @@ const UNKNOWN_COMMAND = 'Flightdeck answers `/deploy` only (try `/deploy help`).
 const UNKNOWN_CLICK = 'Flightdeck does not know that button (it may belong to an older message). Nothing was changed.';
 const UNKNOWN_FORM = 'Flightdeck does not know this form. Nothing was changed.';
 const OTHER_WORKSPACE = 'This Flightdeck serves another Slack workspace. Nothing was done.';
-const FAILED = 'Sorry, Flightdeck could not handle that just now. Nothing was changed; please try again in a moment.';
 
 /** Which workspace a request comes from: slash commands and events say `team_id`, interactivity payloads `team.id`. */
 const workspaceOf = z
@@ -59,7 +59,7 @@ export function answerEveryRequest(app: App, options: { log: Logger; teamId?: st
     } catch (error) {
       if (acked) throw error;
       log.error({ err: error, kind }, 'slack request failed before it was answered');
-      return event.ack(politeAck(kind, FAILED));
+      return event.ack(politeAck(kind, failureText(error)));
     }
     if (acked) return;
     log.info({ kind, detail: detailOf(event.body) }, 'answered a Slack request no listener handles');

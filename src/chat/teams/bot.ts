@@ -16,7 +16,7 @@ import type { AppContext } from '../../app/shared/context.ts';
 import { onAction } from '../../app/on-action.ts';
 import { onCommand } from '../../app/on-command.ts';
 import { onPageAck } from '../../app/on-page-ack.ts';
-import { text, type Reply } from '../../app/shared/replies.ts';
+import { failureText, text, type Reply } from '../../app/shared/replies.ts';
 import type { TeamsConfig } from '../../config.ts';
 import type { AckKind, Metrics } from '../../observability/metrics.ts';
 import type { ConversationReferences } from '../../ports.ts';
@@ -26,8 +26,6 @@ import { runById } from '../../app/lookups.ts';
 import type { Actor } from '../../domain/identity.ts';
 import { actorOf, channelOf, commandText, parseCardAction, parsePageAction } from './parse.ts';
 import { CARD_CONTENT_TYPE, cardToAdaptiveCard, replyActivity } from './render.ts';
-
-const SORRY = 'Sorry, Flightdeck could not handle that just now. Nothing was changed; please try again in a moment.';
 
 export const TEAMS_ENDPOINT = '/api/messages';
 
@@ -53,7 +51,7 @@ export function createTeamsAdapter(config: TeamsConfig, log: Logger): Flightdeck
   const adapter = new FlightdeckCloudAdapter(auth);
   adapter.onTurnError = async (context, error) => {
     log.error({ err: error, activity: context.activity.type }, 'teams turn failed');
-    if (context.activity.type === 'message') await context.sendActivity(SORRY).catch(() => {});
+    if (context.activity.type === 'message') await context.sendActivity(failureText(error)).catch(() => {});
   };
   return adapter;
 }
@@ -116,7 +114,7 @@ export class FlightdeckTeamsBot extends TeamsActivityHandler {
       return await onCommand(this.ctx, { actor, text: spoken, requestKey: context.activity.id ? `teams:${context.activity.id}` : null });
     } catch (error) {
       this.log.error({ err: error }, 'teams message failed');
-      return text(SORRY);
+      return text(failureText(error));
     }
   }
 
@@ -131,12 +129,13 @@ export class FlightdeckTeamsBot extends TeamsActivityHandler {
     try {
       // The decision form's inputs (rationale, acknowledgement) come in the action's data.
       const outcome = await onAction(this.ctx, { actor, ...click });
-      const run = outcome.accepted ? await runById(this.ctx, click.runId) : null;
+      // Once accepted the action is saved: a failed read of the card to show says so rather than "nothing was changed".
+      const run = outcome.accepted ? await runById(this.ctx, click.runId).catch(() => null) : null;
       if (!run) return message(outcome.reply.kind === 'text' ? outcome.reply.text : 'Done.');
       return { statusCode: 200, type: CARD_CONTENT_TYPE, value: cardToAdaptiveCard(withDecisionForms(statusCard(run), run)) };
     } catch (error) {
       this.log.error({ err: error }, 'teams card action failed');
-      return message(SORRY);
+      return message(failureText(error));
     }
   }
 
@@ -149,7 +148,7 @@ export class FlightdeckTeamsBot extends TeamsActivityHandler {
       return { statusCode: 200, type: CARD_CONTENT_TYPE, value: cardToAdaptiveCard(outcome.card) };
     } catch (error) {
       this.log.error({ err: error }, 'teams page acknowledgement failed');
-      return message(SORRY);
+      return message(failureText(error));
     }
   }
 
