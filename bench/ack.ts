@@ -37,6 +37,10 @@ export function starts(stack: Stack, count: number, offset: number): Prepared[] 
 export interface PhaseSample extends Row {
   serveCpuMsPerRequest?: number;
   workerCpuMsPerRequest?: number;
+  /** Every Postgres and Redis process of the machine, and the whole machine (the load generator with them), per request. */
+  postgresCpuMsPerRequest?: number;
+  redisCpuMsPerRequest?: number;
+  machineCpuMsPerRequest?: number;
 }
 
 /** One phase of `system` at `rate`, with the CPU each process spent on it. */
@@ -47,7 +51,11 @@ export async function phase(stack: Stack, system: string, rate: number, seconds:
   const requests = starts(stack, count, offset);
   const before = stack.cpuMs();
   const port = system === FLIGHTDECK ? stack.servePort : stack.barePort;
-  const result = await runPhase(port, rate, requests, system === FLIGHTDECK ? startCheck : bareCheck);
+  // BENCH_PAUSE_WORKER=1: the worker stopped while the phase's requests are sent (its work waits in the outbox), so
+  // the ack is measured with serve and Postgres alone; the CPU counted still includes the worker's drain after.
+  const pause = process.env.BENCH_PAUSE_WORKER === '1';
+  if (pause) stack.pauseWorker(true);
+  const result = await runPhase(port, rate, requests, system === FLIGHTDECK ? startCheck : bareCheck).finally(() => pause && stack.pauseWorker(false));
   // Counted until the work is done: past the phase, serve finishes requests the generator gave up on and the worker drains.
   await settle(stack);
   const after = stack.cpuMs();
@@ -56,7 +64,12 @@ export async function phase(stack: Stack, system: string, rate: number, seconds:
     row.serveCpuMsPerRequest = (after.serve - before.serve) / count;
     row.workerCpuMsPerRequest = (after.worker - before.worker) / count;
   } else row.serveCpuMsPerRequest = (after.bare - before.bare) / count;
-  const cpu = `cpu ${row.serveCpuMsPerRequest.toFixed(2)} ms/req${row.workerCpuMsPerRequest !== undefined ? `, worker ${row.workerCpuMsPerRequest.toFixed(2)}` : ''}`;
+  row.postgresCpuMsPerRequest = (after.postgres - before.postgres) / count;
+  row.redisCpuMsPerRequest = (after.redis - before.redis) / count;
+  row.machineCpuMsPerRequest = (after.machine - before.machine) / count;
+  const cpu =
+    `cpu ${row.serveCpuMsPerRequest.toFixed(2)} ms/req${row.workerCpuMsPerRequest !== undefined ? `, worker ${row.workerCpuMsPerRequest.toFixed(2)}` : ''}` +
+    `, postgres ${row.postgresCpuMsPerRequest.toFixed(2)}, redis ${row.redisCpuMsPerRequest.toFixed(2)}, machine ${row.machineCpuMsPerRequest.toFixed(2)}`;
   console.log(
     `  ${system.padEnd(10)} ${String(rate).padStart(5)}/s ${label ?? ''}: p99 ${result.p99.toFixed(1)} ms, errors ${result.errors}, accepted ${result.accepted}/${count}, ${cpu}`,
   );

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -26,8 +26,13 @@ export interface Stack {
   /** The worker's own listener (/health, /metrics: its memory, its check lateness histogram). */
   workerPort: number;
   services: string[];
-  /** CPU time (user + system, ms) each process has used so far. */
-  cpuMs(): { serve: number; worker: number; bare: number };
+  /**
+   * CPU time (user + system, ms) each process has used so far; `postgres` and `redis`: every process of the machine by
+   * that name (all databases: the bench is meant to run alone), `machine`: all of it, busy (the load generator too).
+   */
+  cpuMs(): { serve: number; worker: number; bare: number; postgres: number; redis: number; machine: number };
+  /** Stops the worker process in its tracks (SIGSTOP) or lets it go on (SIGCONT): what the ack costs with no worker beside it. */
+  pauseWorker(paused: boolean): void;
   /** Starts (or restarts) the worker process; `stopWorker` ends it. */
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
@@ -85,6 +90,27 @@ function child(name: string, args: string[], env: Record<string, string>): Child
 }
 
 /** utime + stime of a process from /proc (Linux), in ms; 0 where /proc is not there. */
+/** CPU of the machine's Postgres and Redis processes, and of the whole machine (busy: all but idle and iowait), in ms. */
+function sharedCpuMs(): { postgres: number; redis: number; machine: number } {
+  const shared = { postgres: 0, redis: 0, machine: 0 };
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const which = name === 'postgres' ? 'postgres' : name.startsWith('redis-server') ? 'redis' : null;
+      if (!which) continue;
+      // With its children's: a backend that ended is counted in the postmaster's (which reaped it), so the sum never goes back.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      shared[which] += ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1_000) / 100;
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  shared.machine = ((cpu.reduce((sum, ticks) => sum + ticks, 0) - cpu[3]! - cpu[4]!) * 1_000) / 100;
+  return shared;
+}
+
 function cpuOf(process_: ChildProcess | null): number {
   if (!process_?.pid) return 0;
   try {
@@ -170,7 +196,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     barePort,
     workerPort,
     services,
-    cpuMs: () => ({ serve: cpuOf(serve), worker: cpuOf(worker), bare: cpuOf(bare) }),
+    pauseWorker(paused: boolean) {
+      if (worker?.pid && worker.exitCode === null) process.kill(worker.pid, paused ? 'SIGSTOP' : 'SIGCONT');
+    },
+    cpuMs: () => ({ serve: cpuOf(serve), worker: cpuOf(worker), bare: cpuOf(bare), ...sharedCpuMs() }),
     async startWorker() {
       await ended(worker);
       // Its own probe port: the default (3001) may be taken by another stack on the machine, and the worker would exit.
