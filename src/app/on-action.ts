@@ -38,7 +38,7 @@ export async function onAction(ctx: AppContext, request: ActionRequest): Promise
   const run = await findRun(ctx.db, request.runId);
   if (!run) return { accepted: false, reply: text('That run no longer exists.') };
   const event = await withGoGates(ctx, run, eventFor(request));
-  const result = await recordEvent(ctx, run.id, event);
+  const result = await recordEvent(ctx, run, event);
   if (result.ok) return { accepted: true, reply: text(acknowledgement(event, run.key)) };
   const problem = inputProblemOf(result);
   // A form that is only incomplete (a NO-GO with no reason) is no refusal; the machine refusing an input (CONDITIONAL not accepted, an override with no reason) is.

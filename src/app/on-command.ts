@@ -86,7 +86,7 @@ async function onRunCommand(
       : kind === 'cancel'
         ? { type: 'cancel.requested', by, reason }
         : { type: 'resume', by, reason };
-  const result = await recordEvent(ctx, run.id, event);
+  const result = await recordEvent(ctx, run, event);
   if (!result.ok) {
     await auditRefusal(ctx, by, kind, run.key, run.id, result.error);
     return text(result.error.message);

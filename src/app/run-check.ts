@@ -34,6 +34,6 @@ export async function runCheck(ctx: AppContext, monitor: Monitor, metrics: Metri
     readings: withLimits(readings as Reading[], run.spec.triggers, run.baselines),
     ...(versions ? { versions } : {}),
   };
-  const result = await recordEvent(ctx, run.id, event);
+  const result = await recordEvent(ctx, run, event);
   return result.ok ? 'done' : 'stale';
 }

@@ -22,7 +22,7 @@ export async function runStep(ctx: AppContext, executor: Executor, metrics: Metr
   const run = await findRun(ctx.db, job.runId);
   const step = run && currentStep(run);
   if (!run || !step || step.id !== job.stepId || isWatchedStep(step)) return 'stale';
-  const started = await recordEvent(ctx, run.id, { type: 'step.started', stepId: step.id, attempt });
+  const started = await recordEvent(ctx, run, { type: 'step.started', stepId: step.id, attempt });
   if (!started.ok) return 'stale';
   const outcome =
     step.action.kind === 'baseline'
@@ -33,7 +33,7 @@ export async function runStep(ctx: AppContext, executor: Executor, metrics: Metr
   const output = outcome.output.slice(-STORED_OUTPUT);
   await recordEvent(
     ctx,
-    run.id,
+    started.run,
     outcome.ok
       ? { type: 'step.succeeded', stepId: step.id, summary: outcome.summary, output, ...(outcome.baselines ? { baselines: outcome.baselines } : {}) }
       : { type: 'step.failed', stepId: step.id, summary: outcome.summary, output },

@@ -63,6 +63,17 @@ export async function lockRun(db: Db, id: string): Promise<Run | null> {
 }
 
 /**
+ * Holds the run's row like lockRun, reading only its `seq`: a caller that read the run moments ago
+ * (`seen`) has it still when the seq is the same, since every change of a snapshot moves its seq
+ * (appendEvent), so the snapshot is neither sent nor parsed again. Otherwise the run as it is now.
+ */
+export async function lockRunSeen(db: Db, seen: Run): Promise<Run | null> {
+  const [row] = await db.select({ seq: runs.seq }).from(runs).where(eq(runs.id, seen.id)).for('update');
+  if (!row) return null;
+  return row.seq === seen.seq ? seen : lockRun(db, seen.id);
+}
+
+/**
  * Serializes work on a run's chat messages until the transaction ends, without touching the run's
  * row: transitions (a GO click on Slack's 3-second clock) never wait for a chat call in flight.
  */

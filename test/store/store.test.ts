@@ -10,7 +10,7 @@ import { loadPlanFile } from '../../src/plans/catalog.ts';
 import type { Database } from '../../src/store/db.ts';
 import { isUniqueViolation } from '../../src/store/errors.ts';
 import { storeSpec, withoutSpec } from '../../src/store/run-specs.ts';
-import { eventsOf, findRunByKey } from '../../src/store/runs.ts';
+import { eventsOf, findRunByKey, lockRunSeen } from '../../src/store/runs.ts';
 import { runs } from '../../src/store/schema.ts';
 import { ENGINES } from '../support/databases.ts';
 import { testContext } from '../support/context.ts';
@@ -148,5 +148,25 @@ describe.each(ENGINES)('store on %s', (_engine, open) => {
     // A finished run on the same target is history, not a conflict.
     await database.db.insert(runs).values({ ...row, state: 'succeeded' });
     expect(await rows(sql`select count(*)::int as n from runs where service = 'demo'`)).toEqual([{ n: 2 }]);
+  });
+
+  it('a run handed to recordEvent is kept while its seq holds, and read again once another write moved it', async () => {
+    const seen = await demo1();
+    // Nothing moved it: the lock reads only the seq, and the transition starts from the run handed in.
+    expect(await database.db.transaction((tx) => lockRunSeen(tx, seen))).toBe(seen);
+    tick();
+    expect(seen.cursor).toMatchObject({ phase: 'deploy', index: 1 });
+    const moved = await recordEvent(ctx, seen.id, { type: 'step.started', stepId: 'deploy.1' });
+    expect(moved.ok).toBe(true);
+    // `seen` is stale now: the lock reads the run as it is, so a decision made from `seen` is made from the run it is.
+    const now = await database.db.transaction((tx) => lockRunSeen(tx, seen));
+    expect(now).not.toBe(seen);
+    expect(now).toEqual(await demo1());
+    expect(now!.seq).toBe(seen.seq + 1);
+    // From `seen` (deploy.1 not started) its success would be refused; from the run as it is, it is accepted.
+    tick();
+    const finished = await recordEvent(ctx, seen, { type: 'step.succeeded', stepId: 'deploy.1', summary: 'blue is live' });
+    expect(finished.ok).toBe(true);
+    expect((await demo1()).seq).toBe(seen.seq + 2);
   });
 });
