@@ -71,6 +71,14 @@ function onceEach(effects: Effect[]): Effect[] {
   return first < 0 ? effects : effects.filter((effect, i) => effect.kind !== 'refreshStatus' || i === first);
 }
 
+/** Effects persistEffects writes more for than outbox rows (a page's row, a lock, a review): a transition with none is outbox rows only. */
+const WRITES_BEYOND_OUTBOX: ReadonlySet<Effect['kind']> = new Set(['page', 'lockTarget', 'scheduleReview']);
+
+/** True when persisting `effects` is inserting outboxRowsFor(…) and nothing else (store/append-event.ts can then write them with the transition). */
+export function outboxOnly(effects: readonly Effect[]): boolean {
+  return effects.every((effect) => !WRITES_BEYOND_OUTBOX.has(effect.kind));
+}
+
 /** In the transition's transaction: the outbox rows of its effects, the page it opens, the lock it takes. */
 export async function persistEffects(db: Db, run: Run, effects: Effect[], now: Date): Promise<void> {
   const rows = outboxRowsFor(run, effects, now);

@@ -2,7 +2,7 @@ import { eq, sql, TransactionRollbackError } from 'drizzle-orm';
 import { outcomeOf } from '../domain/dora.ts';
 import type { Run, RunEvent } from '../domain/run-types.ts';
 import { namedQuery, type Db } from './db.ts';
-import type { OutboxRow } from './outbox.ts';
+import { outboxRecordset, type OutboxRow } from './outbox.ts';
 import { forgetStored, isStored, markStored, specRef, withoutSpec } from './run-specs.ts';
 import { storedEvent } from './runs.ts';
 import { runs } from './schema.ts';
@@ -63,14 +63,6 @@ export async function createRun(db: Db, created: NewRun): Promise<boolean> {
 
 function valuesOf({ run, event, number, outbox, requestKey, at }: NewRun, hash: string, specJson: string | null): unknown[] {
   const outcome = outcomeOf(run);
-  const rows = outbox.map((row) => ({
-    id: row.id,
-    run_id: row.runId,
-    queue: row.queue,
-    payload: row.payload,
-    run_at: row.runAt.toISOString(),
-    job_id: row.jobId,
-  }));
   return [
     run.service,
     number,
@@ -87,7 +79,7 @@ function valuesOf({ run, event, number, outbox, requestKey, at }: NewRun, hash: 
     outcome ? JSON.stringify(outcome) : null,
     at.toISOString(),
     JSON.stringify(storedEvent(event)),
-    JSON.stringify(rows),
+    outboxRecordset(outbox),
   ];
 }
 

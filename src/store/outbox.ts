@@ -17,6 +17,16 @@ export function outboxRow(runId: string, queue: string, payload: unknown, runAt:
   return { id: randomUUID(), runId, queue, payload, runAt, jobId };
 }
 
+/**
+ * Outbox rows as one JSON parameter, for a statement that inserts them with `jsonb_to_recordset($n::jsonb) as
+ * o(id uuid, run_id uuid, queue text, payload jsonb, run_at timestamptz, job_id text)` (a new run, a transition).
+ */
+export function outboxRecordset(rows: readonly OutboxRow[]): string {
+  return JSON.stringify(
+    rows.map((row) => ({ id: row.id, run_id: row.runId, queue: row.queue, payload: row.payload, run_at: row.runAt.toISOString(), job_id: row.jobId })),
+  );
+}
+
 export async function insertOutbox(db: Db, rows: OutboxRow[], now: Date): Promise<void> {
   if (rows.length === 0) return;
   await db.insert(outbox).values(rows.map((row) => ({ ...row, createdAt: now })));

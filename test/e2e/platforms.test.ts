@@ -55,6 +55,9 @@ describe.each(['slack', 'slack-socket', 'teams'] as const)('on %s', (platform) =
       const decided = await until('demo-3', ['deploying', 'monitoring', ...TERMINAL_STATES]);
       expect(decided.decision).toMatchObject({ decision: 'go', by: { name: 'dave', aliases: ['dave@contoso.example'] } });
       await until('demo-3', TERMINAL_STATES);
+      // The roster is asked once for dave, not on every activity: his next command is told who he is from memory.
+      expect(await chat.command('dave', 'status demo-3')).toContain('demo-3');
+      expect(chat.rosterReads!().filter((member) => member === '29:dave')).toEqual(['29:dave']);
     },
     90_000,
   );

@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/shared/context.ts';
 import { onCommand } from '../../src/app/on-command.ts';
 import { recordEvent } from '../../src/app/shared/record-event.ts';
+import { outboxRowsFor } from '../../src/app/apply-effects.ts';
+import { appendEventIfAt } from '../../src/store/append-event.ts';
 import type { Reply } from '../../src/app/shared/replies.ts';
-import { replay } from '../../src/domain/run.ts';
+import { replay, transition } from '../../src/domain/run.ts';
 import { loadPlanFile } from '../../src/plans/catalog.ts';
 import type { Database } from '../../src/store/db.ts';
 import { isUniqueViolation } from '../../src/store/errors.ts';
@@ -168,5 +170,35 @@ describe.each(ENGINES)('store on %s', (_engine, open) => {
     const finished = await recordEvent(ctx, seen, { type: 'step.succeeded', stepId: 'deploy.1', summary: 'blue is live' });
     expect(finished.ok).toBe(true);
     expect((await demo1()).seq).toBe(seen.seq + 2);
+  });
+
+  it('a transition written from a run already moved writes nothing; two from the same read, one wins and the other is decided again', async () => {
+    const seen = await demo1();
+    const step = `${seen.cursor!.phase}.${seen.cursor!.index}`;
+    const before = await counts();
+    const started = transition(seen, { type: 'step.started', stepId: step }, tick());
+    expect(started.ok).toBe(true);
+    const run = (started as { run: typeof seen }).run;
+    // From a seq the run is no longer at: nothing of it is written, not the event, not the snapshot, not its outbox rows.
+    expect(
+      await appendEventIfAt(
+        database.db,
+        seen.seq - 1,
+        run,
+        { type: 'step.started', stepId: step },
+        outboxRowsFor(run, started.ok ? started.effects : [], current),
+        current,
+      ),
+    ).toBe(false);
+    expect(await counts()).toEqual(before);
+    expect((await demo1()).seq).toBe(seen.seq);
+    // The same start of a step's job recorded twice from one read: one is written, the other finds the run moved, is decided again and refused.
+    tick();
+    const both = await Promise.all([1, 2].map(() => recordEvent(ctx, seen, { type: 'step.started', stepId: step, attempt: 1 })));
+    expect(both.map((result) => result.ok).sort()).toEqual([false, true]);
+    expect(
+      await rows(sql`select count(*)::int as n from run_events where run_id = ${seen.id} and type = 'step.started' and payload->>'stepId' = ${step}`),
+    ).toEqual([{ n: 1 }]);
+    expect((await demo1()).seq).toBe(seen.seq + 1);
   });
 });

@@ -23,6 +23,8 @@ export class FakeConnector {
   readonly created: { body: Record<string, any>; answeredId: string }[] = [];
   /** The roster: Teams user id → the account the connector returns for it (with its UPN). */
   readonly members = new Map<string, Record<string, string>>();
+  /** Every roster read (GET …/members/{id}), by member id. */
+  readonly rosterReads: string[] = [];
 
   async start(): Promise<this> {
     this.server = createServer((request, response) => {
@@ -31,6 +33,7 @@ export class FakeConnector {
       request.on('end', () => {
         const member = /^\/v3\/conversations\/[^/]+\/members\/([^/?]+)/.exec(request.url ?? '');
         if (member) {
+          this.rosterReads.push(decodeURIComponent(member[1]!));
           const account = this.members.get(decodeURIComponent(member[1]!));
           response.writeHead(account ? 200 : 404, { 'content-type': 'application/json' });
           return response.end(JSON.stringify(account ?? { error: { code: 'MemberNotFoundInConversation' } }));

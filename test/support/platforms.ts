@@ -44,6 +44,8 @@ export interface Driver {
   channel(): string[];
   /** How a mention of a person reads on this platform. */
   mention(person: Person): string;
+  /** Teams: the members whose roster entry the bot read from the connector, one entry per read. */
+  rosterReads?(): string[];
   stop(): Promise<void>;
 }
 
@@ -147,6 +149,7 @@ async function teamsDriver(runtime: Runtime, base: string, connector: FakeConnec
   return {
     platform: 'teams',
     runtime,
+    rosterReads: () => [...connector.rosterReads],
     async command(person, text) {
       const message = activity(person, {
         type: 'message',

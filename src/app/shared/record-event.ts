@@ -1,23 +1,34 @@
 import type { Run, RunEvent, TransitionResult } from '../../domain/run.ts';
 import { transition } from '../../domain/run.ts';
+import { appendEventIfAt } from '../../store/append-event.ts';
 import { appendEvent, lockRun, lockRunSeen } from '../../store/runs.ts';
-import { persistEffects } from '../apply-effects.ts';
+import { outboxOnly, outboxRowsFor, persistEffects } from '../apply-effects.ts';
 import type { AppContext } from './context.ts';
 import { metricsOf, observeTransition } from './run-metrics.ts';
 
 /**
- * The one write path for an existing run: lock it, ask the domain, then save the event, the new
- * snapshot and its effects (outbox rows; a lock it takes) in one transaction. A refused event writes
- * nothing. What follows a run's end (its queued starts' turn) is one of those effects, so a crash
- * after the commit loses nothing. Given the run as the caller read it (not its id), the lock reads only
- * its seq and keeps that run when nothing moved it since (store/runs.ts lockRunSeen): a check, a step
- * or a click then reads its run's snapshot once, not twice.
+ * The one write path for an existing run: ask the domain, then save the event, the new snapshot and its
+ * effects (outbox rows; a page it opens, a lock it takes) at once. A refused event writes nothing. What
+ * follows a run's end (its queued starts' turn) is one of those effects, so a crash after the commit loses
+ * nothing.
+ *
+ * Given the run as its caller read it (not its id), the common transition (outbox rows only, no decision
+ * row) is decided from that run and written in one statement that succeeds only if the run is still at
+ * that seq (store/append-event.ts): one round trip, no snapshot read again. When the run moved meanwhile,
+ * the domain refused (the refusal may be the stale read's), or the effects write more, it is decided again
+ * the long way: the row locked (reading only its seq, and the snapshot only if it moved: lockRunSeen), the
+ * domain asked, everything written in one transaction.
  */
 export async function recordEvent(ctx: AppContext, runOrId: Run | string, event: RunEvent): Promise<TransitionResult> {
   const now = ctx.clock.now();
+  const seen = typeof runOrId === 'string' ? null : runOrId;
+  const quick = seen ? transition(seen, event, now) : null;
+  if (seen && quick?.ok && outboxOnly(quick.effects) && event.type !== 'decision') {
+    if (await appendEventIfAt(ctx.db, seen.seq, quick.run, event, outboxRowsFor(quick.run, quick.effects, now), now)) return recorded(ctx, seen, quick, event);
+  }
   let before: Run | null = null;
   const result = await ctx.db.transaction(async (tx) => {
-    const run = typeof runOrId === 'string' ? await lockRun(tx, runOrId) : await lockRunSeen(tx, runOrId);
+    const run = seen ? await lockRunSeen(tx, seen) : await lockRun(tx, runOrId as string);
     before = run;
     const outcome = transition(run, event, now);
     if (!outcome.ok) return outcome;
@@ -25,10 +36,12 @@ export async function recordEvent(ctx: AppContext, runOrId: Run | string, event:
     await persistEffects(tx, outcome.run, outcome.effects, now);
     return outcome;
   });
-  if (result.ok) {
-    ctx.kickRelay();
-    observeTransition(metricsOf(ctx), before, result.run, result.effects);
-    ctx.log.info({ run: result.run.key, event: event.type, state: result.run.state }, 'run event');
-  }
+  return result.ok ? recorded(ctx, before, result, event) : result;
+}
+
+function recorded(ctx: AppContext, before: Run | null, result: TransitionResult & { ok: true }, event: RunEvent): TransitionResult {
+  ctx.kickRelay();
+  observeTransition(metricsOf(ctx), before, result.run, result.effects);
+  ctx.log.info({ run: result.run.key, event: event.type, state: result.run.state }, 'run event');
   return result;
 }

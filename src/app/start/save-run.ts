@@ -7,7 +7,7 @@ import { alreadyActive, type RunDraft } from '../../domain/start-decision.ts';
 import { createRun, lastRunNumber, wasRunSaved } from '../../store/create-run.ts';
 import { isConnectionLost, isUniqueViolation } from '../../store/errors.ts';
 import { activeRunFor, findRunByRequestKey } from '../../store/runs.ts';
-import { outboxRowsFor } from '../apply-effects.ts';
+import { outboxOnly, outboxRowsFor } from '../apply-effects.ts';
 import type { AppContext } from '../shared/context.ts';
 import { metricsOf, observeTransition } from '../shared/run-metrics.ts';
 import { text, type Reply } from '../shared/replies.ts';
@@ -69,7 +69,7 @@ export async function saveRun(
       const result = transition(null, event, now);
       if (!result.ok) throw new Error(result.error.message);
       // A run's first transition opens no page and takes no lock (apply-effects persistEffects' other work): its effects are outbox rows only.
-      if (result.effects.some((effect) => effect.kind === 'page' || effect.kind === 'lockTarget')) throw new Error('a new run neither pages nor locks');
+      if (!outboxOnly(result.effects)) throw new Error('a new run neither pages nor locks');
       const outbox = outboxRowsFor(result.run, result.effects, now);
       const saved = await createRun(ctx.db, { run: result.run, event, number, outbox, requestKey, at: now }).catch(async (error: unknown) => {
         if (!isConnectionLost(error)) throw error;

@@ -24,6 +24,7 @@ import { withDecisionForms } from '../../domain/decision-facts.ts';
 import { statusCard } from '../../domain/messages/status-card.ts';
 import { runById } from '../../app/lookups.ts';
 import type { Actor } from '../../domain/identity.ts';
+import { rosterAliases } from './roster.ts';
 import { actorOf, channelOf, commandText, parseCardAction, parsePageAction } from './parse.ts';
 import { CARD_CONTENT_TYPE, cardToAdaptiveCard, replyActivity } from './render.ts';
 
@@ -61,6 +62,9 @@ export function createTeamsAdapter(config: TeamsConfig, log: Logger): Flightdeck
  * as Slack's. Every conversation the bot hears from is remembered, so the worker can post there later.
  */
 export class FlightdeckTeamsBot extends TeamsActivityHandler {
+  /** Members' aliases from the roster, read once per member every few minutes (roster.ts). */
+  private readonly roster = rosterAliases();
+
   constructor(
     private readonly ctx: AppContext,
     private readonly log: Logger,
@@ -89,12 +93,15 @@ export class FlightdeckTeamsBot extends TeamsActivityHandler {
   private async actor(context: TurnContext): Promise<Actor | null> {
     const actor = actorOf(context.activity);
     if (!actor || !context.activity.from?.id) return actor;
-    const member = await TeamsInfo.getMember(context, context.activity.from.id).catch((error: unknown) => {
-      this.log.warn({ err: error }, 'could not read the Teams roster; matching by AAD object id only');
-      return null;
-    });
-    const aliases = [...new Set([member?.userPrincipalName, member?.email].filter((alias): alias is string => Boolean(alias)))];
-    return aliases.length ? { ...actor, aliases } : actor;
+    const from = context.activity.from.id;
+    const member = `${context.activity.conversation?.tenantId ?? ''}/${from}`;
+    const read = () =>
+      TeamsInfo.getMember(context, from).catch((error: unknown) => {
+        this.log.warn({ err: error }, 'could not read the Teams roster; matching by AAD object id only');
+        return null;
+      });
+    const aliases = await this.roster(member, read, this.ctx.clock.now().getTime());
+    return aliases?.length ? { ...actor, aliases } : actor;
   }
 
   private async handleMessage(context: TurnContext): Promise<Reply> {

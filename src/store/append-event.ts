@@ -1,0 +1,46 @@
+import { outcomeOf } from '../domain/dora.ts';
+import type { Run, RunEvent } from '../domain/run-types.ts';
+import { namedQuery, type Db } from './db.ts';
+import { outboxRecordset, type OutboxRow } from './outbox.ts';
+import { withoutSpec } from './run-specs.ts';
+
+/**
+ * A transition in one statement, so one round trip instead of a transaction's six: the run's row moves to
+ * the new snapshot only if it is still at `fromSeq` (compare and set: a concurrent writer's update is waited
+ * for and then fails the condition), and its event and outbox rows are inserted from that update's row, so
+ * either all of it is written or none. It commits on its own. The (run, seq) key of run_events still
+ * refuses a second writer of the same step; the outbox trigger notifies the relay.
+ */
+const APPEND_IF_AT = `with moved as (
+    update runs set state = $3, seq = $4, snapshot = $5::jsonb, outcome = $6::jsonb, updated_at = $7::timestamptz
+    where id = $1::uuid and seq = $2
+    returning id
+  ), event as (
+    insert into run_events (run_id, seq, type, payload, at) select id, $4, $8, $9::jsonb, $7::timestamptz from moved
+  ), queued as (
+    insert into outbox (id, run_id, queue, payload, run_at, created_at, job_id)
+    select o.id, o.run_id, o.queue, o.payload, o.run_at, $7::timestamptz, o.job_id
+    from moved, jsonb_to_recordset($10::jsonb) as o(id uuid, run_id uuid, queue text, payload jsonb, run_at timestamptz, job_id text)
+  )
+  select count(*)::int as moved from moved`;
+
+/**
+ * Saves `run` (the transition of the run at `fromSeq` by `event`) with its outbox rows, unless the run moved
+ * past `fromSeq` meanwhile: then nothing is written and the answer is false (decide again from the run as it is).
+ */
+export async function appendEventIfAt(db: Db, fromSeq: number, run: Run, event: RunEvent, outbox: readonly OutboxRow[], at: Date): Promise<boolean> {
+  const outcome = outcomeOf(run);
+  const rows = await namedQuery(db)<{ moved: number }>('append-event-if-at', APPEND_IF_AT, [
+    run.id,
+    fromSeq,
+    run.state,
+    run.seq,
+    JSON.stringify(withoutSpec(run)),
+    outcome ? JSON.stringify(outcome) : null,
+    at.toISOString(),
+    event.type,
+    JSON.stringify(event),
+    outboxRecordset(outbox),
+  ]);
+  return rows[0]!.moved === 1;
+}
