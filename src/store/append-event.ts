@@ -3,11 +3,13 @@ import type { Run, RunEvent } from '../domain/run-types.ts';
 import { namedQuery, type Db } from './db.ts';
 import { outboxRecordset, type OutboxRow } from './outbox.ts';
 import { withoutSpec } from './run-specs.ts';
+import { decisionRowOf } from './runs.ts';
 
 /**
  * A transition in one statement, so one round trip instead of a transaction's six: the run's row moves to
  * the new snapshot only if it is still at `fromSeq` (compare and set: a concurrent writer's update is waited
- * for and then fails the condition), and its event and outbox rows are inserted from that update's row, so
+ * for and then fails the condition), and its event, its decision row (a GO that settled the run) and its
+ * outbox rows are inserted from that update's row, so
  * either all of it is written or none. It commits on its own. The (run, seq) key of run_events still
  * refuses a second writer of the same step; the outbox trigger notifies the relay.
  */
@@ -17,6 +19,9 @@ const APPEND_IF_AT = `with moved as (
     returning id
   ), event as (
     insert into run_events (run_id, seq, type, payload, at) select id, $4, $8, $9::jsonb, $7::timestamptz from moved
+  ), decided as (
+    insert into decisions (run_id, decision, by_platform, by_id, by_name, rationale, at)
+    select id, $11, $12, $13, $14, $15, $7::timestamptz from moved where $11::text is not null
   ), queued as (
     insert into outbox (id, run_id, queue, payload, run_at, created_at, job_id)
     select o.id, o.run_id, o.queue, o.payload, o.run_at, $7::timestamptz, o.job_id
@@ -30,6 +35,7 @@ const APPEND_IF_AT = `with moved as (
  */
 export async function appendEventIfAt(db: Db, fromSeq: number, run: Run, event: RunEvent, outbox: readonly OutboxRow[], at: Date): Promise<boolean> {
   const outcome = outcomeOf(run);
+  const decided = decisionRowOf(run, event);
   const rows = await namedQuery(db)<{ moved: number }>('append-event-if-at', APPEND_IF_AT, [
     run.id,
     fromSeq,
@@ -41,6 +47,11 @@ export async function appendEventIfAt(db: Db, fromSeq: number, run: Run, event: 
     event.type,
     JSON.stringify(event),
     outboxRecordset(outbox),
+    decided?.decision ?? null,
+    decided?.byPlatform ?? null,
+    decided?.byId ?? null,
+    decided?.byName ?? null,
+    decided?.rationale ?? null,
   ]);
   return rows[0]!.moved === 1;
 }

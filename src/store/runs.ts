@@ -49,11 +49,15 @@ export async function appendEvent(db: Db, run: Run, event: RunEvent, at: Date): 
     .update(runs)
     .set({ state: run.state, seq: run.seq, snapshot: withoutSpec(run), outcome: outcomeOf(run), updatedAt: at })
     .where(eq(runs.id, run.id));
-  if (event.type === 'decision' && run.decision) await insertDecision(db, run.id, run.decision.by, event.decision, event.rationale, at);
+  const decided = decisionRowOf(run, event);
+  if (decided) await db.insert(decisions).values({ ...decided, at });
 }
 
-async function insertDecision(db: Db, runId: string, by: Actor, decision: string, rationale: string | null, at: Date) {
-  await db.insert(decisions).values({ runId, decision, byPlatform: by.platform, byId: by.id, byName: by.name, rationale, at });
+/** The decisions row a transition writes: when its event is the decision that settled the run (a quorum reached, a NO-GO). */
+export function decisionRowOf(run: Run, event: RunEvent): Omit<typeof decisions.$inferInsert, 'at'> | null {
+  if (event.type !== 'decision' || !run.decision) return null;
+  const by: Actor = run.decision.by;
+  return { runId: run.id, decision: event.decision, byPlatform: by.platform, byId: by.id, byName: by.name, rationale: event.rationale };
 }
 
 /** Loads a run and holds its row until the transaction ends, so transitions on one run happen one at a time. */

@@ -12,8 +12,8 @@ import { metricsOf, observeTransition } from './run-metrics.ts';
  * follows a run's end (its queued starts' turn) is one of those effects, so a crash after the commit loses
  * nothing.
  *
- * Given the run as its caller read it (not its id), the common transition (outbox rows only, no decision
- * row) is decided from that run and written in one statement that succeeds only if the run is still at
+ * Given the run as its caller read it (not its id), the common transition (outbox rows only, and its
+ * decision row) is decided from that run and written in one statement that succeeds only if the run is still at
  * that seq (store/append-event.ts): one round trip, no snapshot read again. When the run moved meanwhile,
  * the domain refused (the refusal may be the stale read's), or the effects write more, it is decided again
  * the long way: the row locked (reading only its seq, and the snapshot only if it moved: lockRunSeen), the
@@ -23,7 +23,7 @@ export async function recordEvent(ctx: AppContext, runOrId: Run | string, event:
   const now = ctx.clock.now();
   const seen = typeof runOrId === 'string' ? null : runOrId;
   const quick = seen ? transition(seen, event, now) : null;
-  if (seen && quick?.ok && outboxOnly(quick.effects) && event.type !== 'decision') {
+  if (seen && quick?.ok && outboxOnly(quick.effects)) {
     if (await appendEventIfAt(ctx.db, seen.seq, quick.run, event, outboxRowsFor(quick.run, quick.effects, now), now)) return recorded(ctx, seen, quick, event);
   }
   let before: Run | null = null;
