@@ -22,15 +22,29 @@ export async function goBench(settings: { rates: number[]; phaseSeconds: number;
     const { rows: waiting } = await stack.db.query<{ id: string }>(`select id from runs where state = 'awaiting_decision'`);
     if (waiting.length === 0) throw new Error('no run is waiting for a decision: the starts failed (BENCH_VERBOSE=1 shows why)');
     console.log(`  ${waiting.length} runs await a decision`);
+    // Warm-up, not counted (as the ack bench's): the first clicks compile the code paths, fill the pools and open the
+    // Web API client's connections; without it the first phase measured that (p50 230–590 ms at 200/s, not 8 ms).
+    for (const system of [FLIGHTDECK, BARE]) {
+      const clicks = Array.from({ length: 60 }, (_, i) => goClick(waiting[i % waiting.length]!.id, BENCH_APPROVER));
+      await runPhase(system === FLIGHTDECK ? stack.servePort : stack.barePort, 20, clicks, goCheck);
+      await settle(stack);
+    }
     const rows: Row[] = [];
     for (let round = 0; round < settings.rounds; round++)
       for (const rate of settings.rates)
         for (const system of [FLIGHTDECK, BARE]) {
           const clicks = Array.from({ length: Math.round(rate * settings.phaseSeconds) }, (_, i) => goClick(waiting[i % waiting.length]!.id, BENCH_APPROVER));
+          const before = stack.cpuMs();
           const result = await runPhase(system === FLIGHTDECK ? stack.servePort : stack.barePort, rate, clicks, goCheck);
-          console.log(`  ${system.padEnd(10)} ${String(rate).padStart(5)}/s round ${round + 1}: p99 ${result.p99.toFixed(1)} ms, errors ${result.errors}`);
-          rows.push({ system, label: `round ${round + 1}`, ...result });
           await settle(stack);
+          const after = stack.cpuMs();
+          // CPU per click of the process answering it (serve or the bare app), and of Postgres.
+          const cpu = ((system === FLIGHTDECK ? after.serve - before.serve : after.bare - before.bare) / clicks.length).toFixed(2);
+          const postgres = ((after.postgres - before.postgres) / clicks.length).toFixed(2);
+          console.log(
+            `  ${system.padEnd(10)} ${String(rate).padStart(5)}/s round ${round + 1}: p99 ${result.p99.toFixed(1)} ms, errors ${result.errors}, cpu ${cpu} ms/click, postgres ${postgres}`,
+          );
+          rows.push({ system, label: `round ${round + 1}`, ...result });
         }
     const table = withRatios(rows, BARE);
     printTable('GO clicks, open loop (p99 ratio: against the bare Bolt app in the same round)', table);

@@ -38,6 +38,11 @@ export function namedQuery(db: Db): NamedQuery {
   return run;
 }
 
+/** The runner when `db` is a database opened by openDatabase; null for a transaction (whose statements go through drizzle). */
+export function namedQueryIfAny(db: Db): NamedQuery | null {
+  return namedQueries.get(db) ?? null;
+}
+
 /** A named statement's text and values as drizzle SQL, to run it in a transaction or EXPLAIN it (tests). */
 export function namedSql(text: string, values: readonly unknown[]): SQL {
   const parts = text.split(/\$(\d+)/);

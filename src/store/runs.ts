@@ -4,8 +4,8 @@ import type { Actor } from '../domain/identity.ts';
 import type { Success } from '../domain/redeploy.ts';
 import { ACTIVE_STATES, TERMINAL_STATES, type Run, type RunEvent } from '../domain/run.ts';
 import type { RunSpec } from '../domain/spec.ts';
-import type { Db } from './db.ts';
-import { runFrom, runsFrom, storeSpec, withoutSpec } from './run-specs.ts';
+import { namedQueryIfAny, type Db } from './db.ts';
+import { runFrom, runsFrom, storeSpec, withoutSpec, type StoredRun } from './run-specs.ts';
 import { chatMessages, decisions, runEvents, runs, runSpecs } from './schema.ts';
 
 /** Queries about runs. Each takes the database (or a transaction) first. */
@@ -85,9 +85,15 @@ export async function lockRunMessages(db: Db, runId: string): Promise<void> {
   await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`messages:${runId}`}, 0))`);
 }
 
+/** Every job and click reads its run first: outside a transaction that is a named statement (no query building, planned once per connection). */
+const FIND_RUN = 'select snapshot, spec_hash as "specHash" from runs where id = $1';
+
 export async function findRun(db: Db, id: string): Promise<Run | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-  const [row] = await db.select(stored).from(runs).where(eq(runs.id, id));
+  const named = namedQueryIfAny(db);
+  const [row] = named
+    ? await named<{ snapshot: StoredRun; specHash: string }>('find-run', FIND_RUN, [id])
+    : await db.select(stored).from(runs).where(eq(runs.id, id));
   return runFrom(db, row);
 }
 
