@@ -9,9 +9,9 @@ import { decisionRowOf } from './runs.ts';
  * A transition in one statement, so one round trip instead of a transaction's six: the run's row moves to
  * the new snapshot only if it is still at `fromSeq` (compare and set: a concurrent writer's update is waited
  * for and then fails the condition), and its event, its decision row (a GO that settled the run) and its
- * outbox rows are inserted from that update's row, so
- * either all of it is written or none. It commits on its own. The (run, seq) key of run_events still
- * refuses a second writer of the same step; the outbox trigger notifies the relay.
+ * outbox rows are inserted from that update's row, so either all of it is written or none. It commits on
+ * its own. The (run, seq) key of run_events still refuses a second writer of the same step; the outbox
+ * trigger notifies the relay.
  */
 const APPEND_IF_AT = `with moved as (
     update runs set state = $3, seq = $4, snapshot = $5::jsonb, outcome = $6::jsonb, updated_at = $7::timestamptz

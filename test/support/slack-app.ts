@@ -20,6 +20,8 @@ export async function startSlackFlightdeck(options: {
   env?: (demo: { DEMO_PORT: string }) => Promise<Record<string, string>> | Record<string, string>;
   /** Flightdeck's own configuration beyond the test's services (e.g. PUBLIC_URL and LINK_SECRET). */
   config?: Record<string, string>;
+  /** The database URL Flightdeck is given for the test's database (a proxy in front of it, say). */
+  databaseUrlOf?: (url: string) => string;
 }) {
   const db = await freshPostgres();
   const slack = await new FakeSlack().start();
@@ -27,7 +29,13 @@ export async function startSlackFlightdeck(options: {
   const queuePrefix = freshQueuePrefix();
   const extra = options.env ? await options.env(demo) : {};
   const runtime: Runtime = await startFlightdeck(
-    { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix, slackApiUrl: slack.url, ...(options.plansDir ? { plansDir: options.plansDir } : {}) },
+    {
+      databaseUrl: options.databaseUrlOf?.(db.url) ?? db.url,
+      redisUrl: inject('redisUrl'),
+      queuePrefix,
+      slackApiUrl: slack.url,
+      ...(options.plansDir ? { plansDir: options.plansDir } : {}),
+    },
     { http: true, worker: options.worker },
     { ...demo, ...extra },
     options.config ?? {},

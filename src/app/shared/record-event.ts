@@ -13,8 +13,8 @@ import { metricsOf, observeTransition } from './run-metrics.ts';
  * nothing.
  *
  * Given the run as its caller read it (not its id), the common transition (outbox rows only, and its
- * decision row) is decided from that run and written in one statement that succeeds only if the run is still at
- * that seq (store/append-event.ts): one round trip, no snapshot read again. When the run moved meanwhile,
+ * decision row) is decided from that run and written in one statement that succeeds only if the run is
+ * still at that seq (store/append-event.ts): one round trip, no snapshot read again. When the run moved meanwhile,
  * the domain refused (the refusal may be the stale read's), or the effects write more, it is decided again
  * the long way: the row locked (reading only its seq, and the snapshot only if it moved: lockRunSeen), the
  * domain asked, everything written in one transaction.

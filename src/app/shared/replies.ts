@@ -20,5 +20,10 @@ export const CONNECTION_LOST =
  * or one its transaction rolled back; a lost connection leaves the last write in doubt, so it is not said then.
  */
 export function failureText(error: unknown): string {
-  return isConnectionLost(error) ? CONNECTION_LOST : SORRY;
+  return isInDoubt(error) ? CONNECTION_LOST : SORRY;
+}
+
+/** True when a failed request may have been saved all the same (its connection was lost under it): say neither "recorded" nor "not recorded". */
+export function isInDoubt(error: unknown): boolean {
+  return isConnectionLost(error);
 }

@@ -8,9 +8,9 @@ import { decisionFormFor, onAction, type ActionOutcome } from '../../app/on-acti
 import { onCommand } from '../../app/on-command.ts';
 import { onPageAck } from '../../app/on-page-ack.ts';
 import { parseCommand, writesNothing } from '../../domain/command.ts';
-import { failureText, text, type Reply } from '../../app/shared/replies.ts';
+import { failureText, isInDoubt, text, type Reply } from '../../app/shared/replies.ts';
 import { decisionOf } from '../../domain/decisions.ts';
-import { answerView, DECISION_CALLBACK_ID, DECISION_INPUTS, decisionModal, notRecordedView } from './decision-modal.ts';
+import { answerView, DECISION_CALLBACK_ID, DECISION_INPUTS, decisionModal, notConfirmedView, notRecordedView } from './decision-modal.ts';
 import { answerClick, serveHome } from './home.ts';
 import { timeSlackAcks } from './ack-metrics.ts';
 import { answerEveryRequest } from './front-door.ts';
@@ -161,19 +161,21 @@ export function serveFlightdeck(app: App, options: SlackCommonOptions): void {
     const parsed = parseDecisionSubmission(body);
     if ('error' in parsed) return void (await ack({ response_action: 'update', view: notRecordedView(null, parsed.error) }));
     let outcome: ActionOutcome;
+    let doubt = false;
     try {
       outcome = await onAction(ctx, parsed);
     } catch (error) {
       log.error({ err: error }, 'decision submission failed');
       outcome = { accepted: false, reply: text(failureText(error)) };
+      doubt = isInDoubt(error);
     }
+    const refused = (message: string) => (doubt ? notConfirmedView(message) : notRecordedView(null, message));
     const message = outcome.reply.kind === 'text' ? outcome.reply.text : outcome.reply.card.title;
     const block = outcome.input ? INPUT_BLOCK[outcome.input] : null;
     if (block && parsed.inputs.includes(block)) return void (await ack({ response_action: 'errors', errors: { [block]: cut(message, 500) } }));
     // From the App Home there is no channel to answer in: the form itself says it was recorded.
-    if (!parsed.channel)
-      return void (await ack({ response_action: 'update', view: outcome.accepted ? answerView('Recorded', message) : notRecordedView(null, message) }));
-    await ack(outcome.accepted ? undefined : { response_action: 'update', view: notRecordedView(null, message) });
+    if (!parsed.channel) return void (await ack({ response_action: 'update', view: outcome.accepted ? answerView('Recorded', message) : refused(message) }));
+    await ack(outcome.accepted ? undefined : { response_action: 'update', view: refused(message) });
     await client.chat
       .postEphemeral({ channel: parsed.channel, user: parsed.actor.id, ...replyToSlack(outcome.reply) })
       .catch((error: unknown) => log.warn({ err: error }, 'could not answer the decision privately'));

@@ -62,6 +62,19 @@ export function decisionModal(run: Run, decision: DecisionKind, channel: string 
 }
 
 /** What replaces the form when a submission is refused for a reason no input can fix (decided already, not an approver, …). */
+/** The form's answer when its decision may or may not have been saved (the database connection was lost under it). */
+export function notConfirmedView(reason: string): ModalView {
+  return {
+    type: 'modal',
+    title: plain('Not confirmed'),
+    close: plain('Close'),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: cut(escapeMrkdwn(reason), LIMITS.section) } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn("The run's status message shows whether the decision was recorded.") }] },
+    ],
+  };
+}
+
 export function notRecordedView(runKey: string | null, reason: string): ModalView {
   return {
     type: 'modal',

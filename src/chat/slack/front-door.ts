@@ -1,8 +1,8 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { failureText } from '../../app/shared/replies.ts';
-import { notRecordedView } from './decision-modal.ts';
+import { failureText, isInDoubt } from '../../app/shared/replies.ts';
+import { notConfirmedView, notRecordedView } from './decision-modal.ts';
 import { clickReplyTarget } from './parse.ts';
 
 type ReceiverEvent = Parameters<App['processEvent']>[0];
@@ -59,7 +59,7 @@ export function answerEveryRequest(app: App, options: { log: Logger; teamId?: st
     } catch (error) {
       if (acked) throw error;
       log.error({ err: error, kind }, 'slack request failed before it was answered');
-      return event.ack(politeAck(kind, failureText(error)));
+      return event.ack(politeAck(kind, failureText(error), isInDoubt(error)));
     }
     if (acked) return;
     log.info({ kind, detail: detailOf(event.body) }, 'answered a Slack request no listener handles');
@@ -73,9 +73,9 @@ export function answerEveryRequest(app: App, options: { log: Logger; teamId?: st
 }
 
 /** The ack's body for a request of this kind: the answer itself where Slack shows one. */
-function politeAck(kind: ReturnType<typeof kindOf.parse>, message: string): unknown {
+function politeAck(kind: ReturnType<typeof kindOf.parse>, message: string, inDoubt = false): unknown {
   if (kind === 'command') return { response_type: 'ephemeral', text: message };
-  if (kind === 'form') return { response_action: 'update', view: notRecordedView(null, message) };
+  if (kind === 'form') return { response_action: 'update', view: inDoubt ? notConfirmedView(message) : notRecordedView(null, message) };
   if (kind === 'options') return { options: [] };
   return undefined;
 }
