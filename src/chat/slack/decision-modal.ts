@@ -61,33 +61,25 @@ export function decisionModal(run: Run, decision: DecisionKind, channel: string 
   };
 }
 
-/** What replaces the form when a submission is refused for a reason no input can fix (decided already, not an approver, …). */
 /** The form's answer when its decision may or may not have been saved (the database connection was lost under it). */
 export function notConfirmedView(reason: string): ModalView {
-  return {
-    type: 'modal',
-    title: plain('Not confirmed'),
-    close: plain('Close'),
-    blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: cut(escapeMrkdwn(reason), LIMITS.section) } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn("The run's status message shows whether the decision was recorded.") }] },
-    ],
-  };
+  return closingView('Not confirmed', reason, "The run's status message shows whether the decision was recorded.");
 }
 
+/** What replaces the form when a submission is refused for a reason no input can fix (decided already, not an approver, …). */
 export function notRecordedView(runKey: string | null, reason: string): ModalView {
+  return closingView('Not recorded', reason, `Nothing was changed${runKey ? ` on ${runKey}` : ''}. The run's status message shows where it stands.`);
+}
+
+/** A modal that only tells: the reason, and a line of what it means for the run. */
+function closingView(title: string, reason: string, meaning: string): ModalView {
   return {
     type: 'modal',
-    title: plain('Not recorded'),
+    title: plain(title),
     close: plain('Close'),
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: cut(escapeMrkdwn(reason), LIMITS.section) } },
-      {
-        type: 'context',
-        elements: [
-          { type: 'mrkdwn', text: escapeMrkdwn(`Nothing was changed${runKey ? ` on ${runKey}` : ''}. The run's status message shows where it stands.`) },
-        ],
-      },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(meaning) }] },
     ],
   };
 }
