@@ -47,7 +47,7 @@ describe('Postgres terminating every session under load', () => {
       ...process.env,
       ...flightdeckEnv(
         { databaseUrl: db.url, redisUrl: inject('redisUrl'), queuePrefix: freshQueuePrefix(), slackApiUrl: slack.url, plansDir: PLANS },
-        { PORT: String(port), WORKER_LOCK_MS: '2000' },
+        { PORT: String(port), WORKER_LOCK_MS: '2000', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error' },
       ),
     };
     for (const name of ['serve', 'worker']) {
@@ -136,7 +136,10 @@ describe('Postgres terminating every session under load', () => {
     }
     const withRun = new Set((await db.database.db.select({ environment: runs.environment }).from(runs)).map((run) => run.environment));
     const again = await Promise.all(ENVIRONMENTS.filter((environment) => !withRun.has(environment)).map(start));
-    expect(again.filter(({ key }) => !key)).toEqual([]);
+    expect(
+      again.filter(({ key }) => !key),
+      `serve: ${processes[0]!.stderr.slice(-6000)}`,
+    ).toEqual([]);
     const acked = [...answers, ...again].flatMap(({ key }) => (key ? [key] : []));
     expect(new Set(acked).size).toBe(acked.length);
     for (const key of acked) {

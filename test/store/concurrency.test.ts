@@ -14,6 +14,8 @@ import { freshPostgres } from '../support/databases.ts';
 import { testContext } from '../support/context.ts';
 
 const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url));
+/** One service with sixteen environments (e1…e16), none asking for a Go/No-Go. */
+const FAILOVER_PLAN = fileURLToPath(new URL('../fixtures/failover/failover.yaml', import.meta.url));
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
 const bob = { platform: 'slack' as const, id: 'U0DEMOBOB', name: 'bob' };
 const say = (reply: Reply) => (reply.kind === 'text' ? reply.text : `card: ${JSON.stringify(reply.card)}`);
@@ -32,6 +34,7 @@ describe('racing clicks and starts on Postgres', () => {
     const plans = ['demo', 'demo-b', 'demo-c', 'demo-d'].map((service) => ({ ...plan, service }));
     // Two environments of one service: their starts race for the service's next run number.
     plans.push({ ...plan, service: 'demo-e', environments: { ...plan.environments, staging: plan.environments.production! } });
+    plans.push(await loadPlanFile(FAILOVER_PLAN));
     ctx = testContext(pg.database.db, plans);
   });
   afterAll(async () => pg?.drop());
@@ -94,6 +97,18 @@ describe('racing clicks and starts on Postgres', () => {
     expect(replies.map(say).sort()).toEqual([expect.stringMatching(/^Run demo-e-1 created/), expect.stringMatching(/^Run demo-e-2 created/)]);
     expect(await count(sql`select count(*)::int as n from runs where service = 'demo-e'`)).toBe(2);
     expect(await count(sql`select last as n from run_counters where service = 'demo-e'`)).toBe(2);
+  });
+
+  it('sixteen starts of one service at once, one per environment, are all created, numbered 1 to 16', async () => {
+    // A release train: every start races for the service's next number, and each lost race is a run another start created.
+    const environments = Array.from({ length: 16 }, (_, index) => `e${index + 1}`);
+    const replies = await Promise.all(
+      environments.map((environment) => onCommand(ctx, { actor: alice, text: `start failover 1.0.0 ${environment}`, requestKey: null })),
+    );
+    const keys = replies.map((reply) => /^Run (failover-\d+) created/.exec(say(reply))?.[1] ?? say(reply));
+    expect(keys.sort()).toEqual(environments.map((_, index) => `failover-${index + 1}`).sort());
+    expect(await count(sql`select count(*)::int as n from runs where service = 'failover'`)).toBe(16);
+    expect(await count(sql`select last as n from run_counters where service = 'failover'`)).toBe(16);
   });
 
   it('a request retried while the first attempt is still running finds the same run', async () => {

@@ -12,8 +12,13 @@ import type { AppContext } from '../shared/context.ts';
 import { metricsOf, observeTransition } from '../shared/run-metrics.ts';
 import { text, type Reply } from '../shared/replies.ts';
 
-/** Tries a few numbers at most: each lost race is another start of the service that was created. */
-const NUMBER_ATTEMPTS = 5;
+/**
+ * A start loses the race for a number only to another start of the service that committed a run with it
+ * (the counter moves in no other write), so retrying always makes progress: the k-th of k starts at once
+ * (a release train over many environments) needs k tries. The bound only stops a bug from looping forever;
+ * it was 5 once, and a burst of sixteen starts failed (test/store/concurrency.test.ts).
+ */
+const NUMBER_ATTEMPTS = 100;
 
 const NOT_SAVED = 'Sorry, Flightdeck lost its database connection before the run was saved. Nothing was changed; please try again in a moment.';
 
