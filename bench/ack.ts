@@ -71,7 +71,7 @@ export async function phase(stack: Stack, system: string, rate: number, seconds:
     `cpu ${row.serveCpuMsPerRequest.toFixed(2)} ms/req${row.workerCpuMsPerRequest !== undefined ? `, worker ${row.workerCpuMsPerRequest.toFixed(2)}` : ''}` +
     `, postgres ${row.postgresCpuMsPerRequest.toFixed(2)}, redis ${row.redisCpuMsPerRequest.toFixed(2)}, machine ${row.machineCpuMsPerRequest.toFixed(2)}`;
   console.log(
-    `  ${system.padEnd(10)} ${String(rate).padStart(5)}/s ${label ?? ''}: p99 ${result.p99.toFixed(1)} ms, errors ${result.errors}, accepted ${result.accepted}/${count}, ${cpu}`,
+    `  ${system.padEnd(10)} ${String(rate).padStart(5)}/s ${label ?? ''}: p99 ${result.p99.toFixed(1)} ms (send lag p99 ${result.sendLagP99.toFixed(1)}, max ${result.sendLagMax.toFixed(1)}), errors ${result.errors}, accepted ${result.accepted}/${count}, ${cpu}`,
   );
   return row;
 }

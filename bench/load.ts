@@ -1,4 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { join } from 'node:path';
 
 /**
  * An open-loop load generator: request i is due at start + i / rate, whatever happened to the ones before,
@@ -15,6 +17,10 @@ export interface Prepared {
 export interface Outcome {
   /** Milliseconds from due to the last byte of the answer; null: no answer within the timeout. */
   latencyMs: number | null;
+  /** Milliseconds from due to sent: the generator's own lag (its event loop busy), counted in latencyMs as well. */
+  sendLagMs: number;
+  /** When it was due, in ms from the phase's start. */
+  dueMs: number;
   status: number;
   body: string;
 }
@@ -32,6 +38,9 @@ export interface PhaseResult {
   late: number;
   /** Answers the check counted as what we asked for (e.g. "Run … created"). */
   accepted: number;
+  /** The generator's own lag sending (p99 and max): when it is near p99, the load generator, not the server, was behind. */
+  sendLagP99: number;
+  sendLagMax: number;
 }
 
 const SLACK_DEADLINE_MS = 3_000;
@@ -84,13 +93,23 @@ export async function runPhase(
     while (i < requests.length && started + i * interval <= now) {
       const due = started + i * interval;
       const prepared = requests[i]!;
-      pending.push(send(port, prepared, timeoutMs).then(({ status, body }) => ({ latencyMs: status === 0 ? null : performance.now() - due, status, body })));
+      const sendLagMs = performance.now() - due;
+      pending.push(
+        send(port, prepared, timeoutMs).then(({ status, body }) => ({
+          latencyMs: status === 0 ? null : performance.now() - due,
+          sendLagMs,
+          dueMs: due - started,
+          status,
+          body,
+        })),
+      );
       lastSent = performance.now();
       i++;
     }
     if (i < requests.length) await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + i * interval - performance.now())));
   }
   const outcomes = await Promise.all(pending);
+  if (process.env.BENCH_TIMELINE) dumpTimeline(port, rate, outcomes);
   return summarize(rate, outcomes, (lastSent - started) / 1_000, check, deadlineMs);
 }
 
@@ -99,6 +118,7 @@ function summarize(rate: number, outcomes: Outcome[], sendingSeconds: number, ch
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? NaN;
   const answered = outcomes.filter((outcome) => outcome.latencyMs !== null);
   const late = answered.filter((outcome) => outcome.latencyMs! > deadlineMs).length;
+  const lags = outcomes.map((outcome) => outcome.sendLagMs).sort((a, b) => a - b);
   const onTime = answered.filter((outcome) => outcome.latencyMs! <= deadlineMs);
   const accepted = onTime.filter((outcome) => check(outcome.status, outcome.body) === 'accepted').length;
   const refused = onTime.filter((outcome) => check(outcome.status, outcome.body) === 'error').length;
@@ -114,5 +134,14 @@ function summarize(rate: number, outcomes: Outcome[], sendingSeconds: number, ch
     errors: outcomes.length - answered.length + late + refused,
     late,
     accepted,
+    sendLagP99: lags[Math.min(lags.length - 1, Math.ceil(0.99 * lags.length) - 1)] ?? NaN,
+    sendLagMax: lags.at(-1) ?? NaN,
   };
+}
+
+/** BENCH_TIMELINE=dir: each phase's requests (due, send lag, latency, status) as JSON lines, to find when a stall happened. */
+function dumpTimeline(port: number, rate: number, outcomes: Outcome[]): void {
+  const file = join(process.env.BENCH_TIMELINE!, `timeline-${port}-${rate}-${Date.now()}.jsonl`);
+  mkdirSync(process.env.BENCH_TIMELINE!, { recursive: true });
+  writeFileSync(file, outcomes.map(({ dueMs, sendLagMs, latencyMs, status }) => JSON.stringify({ dueMs, sendLagMs, latencyMs, status })).join('\n'));
 }

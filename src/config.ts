@@ -38,6 +38,11 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Postgres; unset → embedded PGlite (demo and single-process use only). */
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+  /**
+   * Postgres connections per process, all opened at start and kept (store/db.ts POOL_SIZE says why): serve, each
+   * worker and each replica hold this many, plus one for LISTEN, so size it under max_connections (or a pooler's).
+   */
+  DATABASE_POOL_SIZE: number(z.number().int().min(1).max(200), 10),
   /** Where PGlite keeps its data when DATABASE_URL is unset; unset → in memory. */
   PGLITE_DIR: optionalText,
   /** Redis; unset → a redis-server child process on a free port (demo, tests). */

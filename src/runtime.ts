@@ -84,10 +84,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const database = await openDatabase({
       url: config.DATABASE_URL,
       dataDir: config.PGLITE_DIR,
+      poolSize: config.DATABASE_POOL_SIZE,
+      applicationName: options.http && options.worker ? 'flightdeck' : options.http ? 'flightdeck serve' : 'flightdeck worker',
       onConnectionError: (error) => log.warn({ err: error.message, code: (error as { code?: string }).code }, 'database connection lost; reconnecting'),
     });
     onStop(() => database.close());
     await database.migrate();
+    await database.warm().catch((error: unknown) => log.warn({ err: error }, 'could not open every database connection at start; the rest open on demand'));
 
     const redis: RedisService = await ensureRedis(config.REDIS_URL, (line) => log.info(line));
     onStop(() => redis.stop());

@@ -19,6 +19,8 @@ export interface Database {
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   /** Proves the database answers: used by /health/ready. */
   ping(): Promise<void>;
+  /** Opens every pooled connection now, so the first burst of requests does not wait for them (see POOL_SIZE). */
+  warm(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,17 +56,30 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.m
 export const OUTBOX_CHANNEL = 'flightdeck_outbox';
 const MIGRATION_LOCK = 0x666c6431; // "fld1"
 
+/**
+ * Connections per process unless DATABASE_POOL_SIZE says otherwise, opened at start (`warm`) and kept: pg's pool closes a connection idle for 10 s by
+ * default, and a burst after a quiet spell then waited for new ones (a Postgres backend forked, authenticated,
+ * its catalog caches cold, every named statement parsed again): the first ~300 ms of each 200/s burst in
+ * `bench -- ack` queued behind that, p99 300–580 ms against 50–80 ms with the connections kept (docs/DESIGN.md
+ * "Speed"). Ten per process is what Postgres's default max_connections (100) holds for a few replicas.
+ */
+export const POOL_SIZE = 10;
+
 /** `DATABASE_URL` → Postgres; none → PGlite, in memory or in `dataDir`. */
 export async function openDatabase(options: {
   url?: string | undefined;
   dataDir?: string | undefined;
+  poolSize?: number | undefined;
+  /** Shown in pg_stat_activity, so an operator can tell serve's connections from a worker's. */
+  applicationName?: string | undefined;
   onConnectionError?: (error: Error) => void;
 }): Promise<Database> {
   if (options.url) {
     const { default: pg } = await import('pg');
     const { drizzle } = await import('drizzle-orm/node-postgres');
     const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-    const pool = new pg.Pool({ connectionString: options.url, max: 10 });
+    const poolSize = options.poolSize ?? POOL_SIZE;
+    const pool = new pg.Pool({ connectionString: options.url, max: poolSize, idleTimeoutMillis: 0, application_name: options.applicationName });
     const onConnectionError = options.onConnectionError ?? (() => {});
     // Postgres restarting or failing over ends every session (57P01 "terminating connection due to administrator
     // command"). A client emits 'error' for it, and an 'error' nobody listens to kills the process: the pool listens
@@ -92,6 +107,15 @@ export async function openDatabase(options: {
       },
       listen: (channel, onNotify) => listenOnPostgres(options.url!, channel, onNotify, onConnectionError),
       ping: async () => void (await pool.query('select 1')),
+      async warm() {
+        // Held together, so each is a connection of its own; one that cannot open fails this, and the pool opens it on demand later.
+        const clients = await Promise.allSettled(Array.from({ length: poolSize }, () => pool.connect()));
+        const opened = clients.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+        await Promise.all(opened.map((client) => client.query('select 1').catch(() => {})));
+        for (const client of opened) client.release();
+        const failed = clients.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
+      },
       close: () => pool.end(),
     };
   }
@@ -112,6 +136,7 @@ export async function openDatabase(options: {
       };
     },
     ping: async () => void (await client.query('select 1')),
+    warm: async () => {}, // one in-process connection, open already
     close: () => client.close(),
   };
 }

@@ -52,6 +52,9 @@ export function flightdeckEnv(services: TestServices, extra: Record<string, stri
     // A test that stops a runtime with a job running waits this long, not production's 25 s (shutdown tests set their own).
     SHUTDOWN_GRACE_MS: '2000',
     RELAY_INTERVAL_MS: '50',
+    // Every process opens its whole pool at start and keeps it; two test files at once, each with a few processes,
+    // share one Postgres (max_connections 100).
+    DATABASE_POOL_SIZE: '5',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...extra,
   };
