@@ -5,7 +5,7 @@ import { startStack, type Stack } from './stack.ts';
 /**
  * Flat with history: the ack path at one rate with 0, 100 k and 1 M runs already stored (BENCH_HISTORY),
  * spread over the targets the starts use, nine in ten succeeded. Rows are seeded by generate_series in
- * batches, without events (no start reads a finished run's events), then analyzed.
+ * batches, without events (no start reads a finished run's events), then vacuumed and analyzed.
  */
 
 const BATCH = 100_000;
@@ -29,7 +29,10 @@ async function seed(stack: Stack, from: number, to: number): Promise<void> {
     );
     console.log(`  seeded ${end.toLocaleString('en')} runs (${((performance.now() - began) / 1000).toFixed(1)} s for this batch)`);
   }
-  await stack.db.query('analyze runs');
+  // Vacuumed as well as analyzed: a million rows inserted at once bring autovacuum to the table moments later, and
+  // its pass (hint bits, visibility map) landed in the first phase (p99 3.6 s, 115 late, against 162 ms in the next).
+  // A real history grows over years; its autovacuum runs are small.
+  await stack.db.query('vacuum (analyze) runs');
 }
 
 export async function historyBench(settings: { levels: number[]; rate: number; phaseSeconds: number }): Promise<void> {
