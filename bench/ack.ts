@@ -100,6 +100,15 @@ async function saturation(stack: Stack, system: string, from: number, maxRate: n
   return { system, lastBelow: good, firstAbove: bad, tried };
 }
 
+/**
+ * Warm-up, not counted: the first requests compile code paths (V8 optimizes a function after many calls). 20/s for
+ * 3 s unless BENCH_WARMUP=<rate>x<seconds> says otherwise.
+ */
+export async function warmUp(stack: Stack, next: () => number): Promise<void> {
+  const [rate, seconds] = (process.env.BENCH_WARMUP ?? '20x3').split('x').map(Number);
+  for (const system of [FLIGHTDECK, BARE]) await phase(stack, system, rate!, seconds!, next(), 'warm-up');
+}
+
 export async function ackBench(settings: AckSettings): Promise<void> {
   const services = Math.max(...settings.rates) * settings.phaseSeconds + 100;
   console.log(`ack path: ${services} services, rates ${settings.rates.join(', ')}/s, ${settings.phaseSeconds} s phases, ${settings.rounds} rounds A B`);
@@ -107,8 +116,7 @@ export async function ackBench(settings: AckSettings): Promise<void> {
   let offset = 0;
   const next = () => (offset += 100_000);
   try {
-    // Warm-up, not counted: the first requests compile code paths and fill the connection pools.
-    for (const system of [FLIGHTDECK, BARE]) await phase(stack, system, 20, 3, next(), 'warm-up');
+    await warmUp(stack, next);
     const rows: PhaseSample[] = [];
     for (let round = 0; round < settings.rounds; round++)
       for (const rate of settings.rates)

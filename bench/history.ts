@@ -1,4 +1,4 @@
-import { phase, BARE, FLIGHTDECK } from './ack.ts';
+import { phase, warmUp, BARE, FLIGHTDECK } from './ack.ts';
 import { printTable, saveJson, withRatios, type Row } from './report.ts';
 import { startStack, type Stack } from './stack.ts';
 
@@ -45,7 +45,7 @@ export async function historyBench(settings: { levels: number[]; rate: number; p
   const next = () => (offset += 100_000);
   const rows: Row[] = [];
   try {
-    for (const system of [FLIGHTDECK, BARE]) await phase(stack, system, 20, 3, next(), 'warm-up');
+    await warmUp(stack, next);
     let stored = 0;
     for (const level of settings.levels) {
       await seed(stack, stored, level);

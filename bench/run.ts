@@ -3,7 +3,7 @@
  * processes on real Postgres (DATABASE_URL, a server: a fresh database is created and dropped) and Redis
  * (REDIS_URL), prints a table and writes bench/results/<part>-<time>.json. Settings from the environment:
  *   BENCH_RATES=50,100,200,400  BENCH_PHASE_S=4  BENCH_ROUNDS=2  BENCH_SATURATION=1  BENCH_MAX_RATE=3200
- *   BENCH_PAUSE_WORKER=1 (`ack`: the worker stopped during each phase, to see what it costs the ack)  BENCH_TIMELINE=dir (each phase's requests as JSON lines)
+ *   BENCH_PAUSE_WORKER=1 (`ack`: the worker stopped during each phase, to see what it costs the ack)  BENCH_TIMELINE=dir (each phase's requests as JSON lines)  BENCH_WARMUP=20x3 (rate x seconds, not counted)
  *   BENCH_GO_RUNS=200 (`go`: runs awaiting a decision, clicked in turn)
  *   BENCH_INSIGHT=0,100000 and BENCH_INSIGHT_SERVICES=50 (`insight`: /deploy history and stats with that many runs stored)
  *   BENCH_HISTORY=0,100000,1000000 and BENCH_HISTORY_RATE=200 (`history`: stored runs, the rate measured at each)  BENCH_VERBOSE=1 (the processes' logs)
