@@ -1,9 +1,11 @@
 import { outcomeOf } from '../domain/dora.ts';
 import type { Run, RunEvent } from '../domain/run-types.ts';
+import { and, eq, sql, TransactionRollbackError } from 'drizzle-orm';
 import { namedQuery, type Db } from './db.ts';
 import { outboxRecordset, type OutboxRow } from './outbox.ts';
 import { withoutSpec } from './run-specs.ts';
 import { decisionRowOf } from './runs.ts';
+import { runEvents, runs } from './schema.ts';
 
 /**
  * A transition in one statement, so one round trip instead of a transaction's six: the run's row moves to
@@ -54,4 +56,30 @@ export async function appendEventIfAt(db: Db, fromSeq: number, run: Run, event: 
     decided?.rationale ?? null,
   ]);
   return rows[0]!.moved === 1;
+}
+
+/**
+ * After a connection was lost under appendEventIfAt: whether that write of `event` as the run's event `seq`
+ * at `at` was saved. The write may still be in flight on a session whose client is gone; it holds the run's
+ * row lock until it ends, so the row is locked first (waiting for it; lock timeout 1.5 s), then the event is
+ * looked for, payload and all. Rolled back, so it leaves nothing. Throws when the database cannot be asked
+ * or the wait passes its lock timeout.
+ */
+export async function wasEventSaved(db: Db, runId: string, seq: number, event: RunEvent, at: Date): Promise<boolean> {
+  let found = false;
+  await db
+    .transaction(async (tx) => {
+      await tx.execute(sql`set local lock_timeout = '1500ms'`);
+      await tx.select({ id: runs.id }).from(runs).where(eq(runs.id, runId)).for('update');
+      const rows = await tx
+        .select({ seq: runEvents.seq })
+        .from(runEvents)
+        .where(and(eq(runEvents.runId, runId), eq(runEvents.seq, seq), eq(runEvents.at, at), sql`${runEvents.payload} = ${JSON.stringify(event)}::jsonb`));
+      found = rows.length === 1;
+      tx.rollback();
+    })
+    .catch((error: unknown) => {
+      if (!(error instanceof TransactionRollbackError)) throw error;
+    });
+  return found;
 }

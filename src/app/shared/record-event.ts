@@ -1,6 +1,7 @@
 import type { Run, RunEvent, TransitionResult } from '../../domain/run.ts';
 import { transition } from '../../domain/run.ts';
-import { appendEventIfAt } from '../../store/append-event.ts';
+import { appendEventIfAt, wasEventSaved } from '../../store/append-event.ts';
+import { isConnectionLost } from '../../store/errors.ts';
 import { appendEvent, lockRun, lockRunSeen } from '../../store/runs.ts';
 import { outboxOnly, outboxRowsFor, persistEffects } from '../apply-effects.ts';
 import type { AppContext } from './context.ts';
@@ -17,14 +18,26 @@ import { metricsOf, observeTransition } from './run-metrics.ts';
  * still at that seq (store/append-event.ts): one round trip, no snapshot read again. When the run moved meanwhile,
  * the domain refused (the refusal may be the stale read's), or the effects write more, it is decided again
  * the long way: the row locked (reading only its seq, and the snapshot only if it moved: lockRunSeen), the
- * domain asked, everything written in one transaction.
+ * domain asked, everything written in one transaction. A connection lost under the one statement is
+ * resolved by looking for its event (store/append-event.ts wasEventSaved): a click is then told what happened.
  */
 export async function recordEvent(ctx: AppContext, runOrId: Run | string, event: RunEvent): Promise<TransitionResult> {
   const now = ctx.clock.now();
   const seen = typeof runOrId === 'string' ? null : runOrId;
   const quick = seen ? transition(seen, event, now) : null;
   if (seen && quick?.ok && outboxOnly(quick.effects)) {
-    if (await appendEventIfAt(ctx.db, seen.seq, quick.run, event, outboxRowsFor(quick.run, quick.effects, now), now)) return recorded(ctx, seen, quick, event);
+    const written = await appendEventIfAt(ctx.db, seen.seq, quick.run, event, outboxRowsFor(quick.run, quick.effects, now), now).catch(
+      async (error: unknown) => {
+        // Lost under the write: it may have committed (Postgres ends a session after the commit it is in). Look, once
+        // it can no longer be in flight: saved → it was recorded; not saved → decide again the long way; cannot ask → the caller cannot tell either.
+        if (!isConnectionLost(error)) throw error;
+        ctx.log.warn({ err: error, run: seen.key, event: event.type }, 'the connection was lost under a transition; looking for its event');
+        const saved = await wasEventSaved(ctx.db, seen.id, quick.run.seq, event, now).catch(() => null);
+        if (saved === null) throw error;
+        return saved;
+      },
+    );
+    if (written) return recorded(ctx, seen, quick, event);
   }
   let before: Run | null = null;
   const result = await ctx.db.transaction(async (tx) => {

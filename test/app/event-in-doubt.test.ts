@@ -1,0 +1,93 @@
+import { fileURLToPath } from 'node:url';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onCommand } from '../../src/app/on-command.ts';
+import type { AppContext } from '../../src/app/shared/context.ts';
+import { recordEvent } from '../../src/app/shared/record-event.ts';
+import { isConnectionLost } from '../../src/store/errors.ts';
+import { loadPlanFile } from '../../src/plans/catalog.ts';
+import { openDatabase, type Database } from '../../src/store/db.ts';
+import { findRunByKey } from '../../src/store/runs.ts';
+import { runEvents } from '../../src/store/schema.ts';
+import { testContext } from '../support/context.ts';
+import { freshPostgres } from '../support/databases.ts';
+import { PgProxy, type CutPoint } from '../support/pg-proxy.ts';
+
+const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
+/** A transition's one statement (store/append-event.ts): its name is on the wire. */
+const MARKER = 'append-event-if-at';
+const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url));
+
+/**
+ * A transition whose connection to Postgres is lost under its one statement (a click, a check, a step's
+ * result): recordEvent must find out whether it was saved before anyone is told. The database is real; a
+ * proxy breaks the connection before the statement, after its commit, or with the commit held back. Each
+ * time the run must end with the event exactly once, and recordEvent must say it was recorded; only when
+ * the database cannot be asked does it fail, with the connection's error (the caller says it cannot tell).
+ */
+describe('a transition whose connection is lost under its write', () => {
+  let pg: Awaited<ReturnType<typeof freshPostgres>>;
+  let proxy: PgProxy;
+  let proxied: Database;
+  let ctx: AppContext;
+  let started = 0;
+
+  beforeAll(async () => {
+    pg = await freshPostgres();
+    const url = new URL(pg.url);
+    proxy = await new PgProxy({ host: url.hostname, port: Number(url.port || 5432) }).start();
+    proxied = await openDatabase({ url: proxy.url(pg.url) });
+    const plan = await loadPlanFile(DEMO_PLAN);
+    // A service per test: each run is its target's only active one.
+    ctx = testContext(
+      proxied.db,
+      [1, 2, 3, 4].map((n) => ({ ...plan, service: `doubt-${n}` })),
+    );
+  });
+  afterAll(async () => {
+    await proxied?.close();
+    await proxy?.stop();
+    await pg?.drop();
+  });
+
+  /** A new run of a service of its own, as the use case's caller reads it. */
+  const newRun = async () => {
+    const key = `doubt-${++started}-1`;
+    expect(await onCommand(ctx, { actor: alice, text: `start doubt-${started} 1.1.0`, requestKey: null })).toMatchObject({
+      text: expect.stringContaining(`Run ${key} created`),
+    });
+    return (await findRunByKey(pg.database.db, key))!;
+  };
+  /** The run's events past the proxy: type and seq. */
+  const eventsOf = async (runId: string) =>
+    (await pg.database.db.select({ seq: runEvents.seq, type: runEvents.type }).from(runEvents).where(eq(runEvents.runId, runId))).sort((a, b) => a.seq - b.seq);
+  /** Records the run's first step starting with `cut` armed on its statement. */
+  const startStep = async (cut: CutPoint) => {
+    const run = await newRun();
+    proxy.arm({ marker: MARKER, ...cut });
+    const result = await recordEvent(ctx, run, { type: 'step.started', stepId: 'pre_checks.0' }).finally(() => (proxy.refuse = false));
+    expect(proxy.pending, 'the cut was reached').toBe(false);
+    return { run, result };
+  };
+
+  for (const cut of [{ at: 'before' }, { at: 'afterCommit' }, { at: 'inFlight', commitAfterMs: 400 }] satisfies CutPoint[]) {
+    it(`cut ${cut.at === 'inFlight' ? 'with its commit held back' : cut.at === 'before' ? 'before the statement' : 'after its commit'}: recorded, once`, async () => {
+      const { run, result } = await startStep(cut);
+      expect(result).toMatchObject({ ok: true, run: { seq: run.seq + 1 } });
+      expect(await eventsOf(run.id)).toEqual([
+        { seq: 1, type: 'requested' },
+        { seq: 2, type: 'step.started' },
+      ]);
+    });
+  }
+
+  it('cut after its commit with the database out of reach: it fails with the lost connection, and the event is there', async () => {
+    const error = await startStep({ at: 'afterCommit', andRefuse: true }).then(
+      () => null,
+      (thrown: unknown) => thrown,
+    );
+    expect(isConnectionLost(error)).toBe(true);
+    const run = (await findRunByKey(pg.database.db, `doubt-${started}-1`))!;
+    expect((await eventsOf(run.id)).map(({ type }) => type)).toEqual(['requested', 'step.started']);
+  });
+});
