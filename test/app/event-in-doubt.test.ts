@@ -6,12 +6,10 @@ import type { AppContext } from '../../src/app/shared/context.ts';
 import { recordEvent } from '../../src/app/shared/record-event.ts';
 import { isConnectionLost } from '../../src/store/errors.ts';
 import { loadPlanFile } from '../../src/plans/catalog.ts';
-import { openDatabase, type Database } from '../../src/store/db.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
 import { runEvents } from '../../src/store/schema.ts';
 import { testContext } from '../support/context.ts';
-import { freshPostgres } from '../support/databases.ts';
-import { PgProxy, type CutPoint } from '../support/pg-proxy.ts';
+import { proxiedPostgres, type CutPoint } from '../support/pg-proxy.ts';
 
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
 /** A transition's one statement (store/append-event.ts): its name is on the wire. */
@@ -26,29 +24,20 @@ const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url
  * the database cannot be asked does it fail, with the connection's error (the caller says it cannot tell).
  */
 describe('a transition whose connection is lost under its write', () => {
-  let pg: Awaited<ReturnType<typeof freshPostgres>>;
-  let proxy: PgProxy;
-  let proxied: Database;
+  let setup: Awaited<ReturnType<typeof proxiedPostgres>>;
   let ctx: AppContext;
   let started = 0;
 
   beforeAll(async () => {
-    pg = await freshPostgres();
-    const url = new URL(pg.url);
-    proxy = await new PgProxy({ host: url.hostname, port: Number(url.port || 5432) }).start();
-    proxied = await openDatabase({ url: proxy.url(pg.url) });
+    setup = await proxiedPostgres();
     const plan = await loadPlanFile(DEMO_PLAN);
     // A service per test: each run is its target's only active one.
     ctx = testContext(
-      proxied.db,
+      setup.proxied.db,
       [1, 2, 3, 4].map((n) => ({ ...plan, service: `doubt-${n}` })),
     );
   });
-  afterAll(async () => {
-    await proxied?.close();
-    await proxy?.stop();
-    await pg?.drop();
-  });
+  afterAll(async () => setup?.close());
 
   /** A new run of a service of its own, as the use case's caller reads it. */
   const newRun = async () => {
@@ -56,17 +45,19 @@ describe('a transition whose connection is lost under its write', () => {
     expect(await onCommand(ctx, { actor: alice, text: `start doubt-${started} 1.1.0`, requestKey: null })).toMatchObject({
       text: expect.stringContaining(`Run ${key} created`),
     });
-    return (await findRunByKey(pg.database.db, key))!;
+    return (await findRunByKey(setup.pg.database.db, key))!;
   };
   /** The run's events past the proxy: type and seq. */
   const eventsOf = async (runId: string) =>
-    (await pg.database.db.select({ seq: runEvents.seq, type: runEvents.type }).from(runEvents).where(eq(runEvents.runId, runId))).sort((a, b) => a.seq - b.seq);
+    (await setup.pg.database.db.select({ seq: runEvents.seq, type: runEvents.type }).from(runEvents).where(eq(runEvents.runId, runId))).sort(
+      (a, b) => a.seq - b.seq,
+    );
   /** Records the run's first step starting with `cut` armed on its statement. */
   const startStep = async (cut: CutPoint) => {
     const run = await newRun();
-    proxy.arm({ marker: MARKER, ...cut });
-    const result = await recordEvent(ctx, run, { type: 'step.started', stepId: 'pre_checks.0' }).finally(() => (proxy.refuse = false));
-    expect(proxy.pending, 'the cut was reached').toBe(false);
+    setup.proxy.arm({ marker: MARKER, ...cut });
+    const result = await recordEvent(ctx, run, { type: 'step.started', stepId: 'pre_checks.0' }).finally(() => (setup.proxy.refuse = false));
+    expect(setup.proxy.pending, 'the cut was reached').toBe(false);
     return { run, result };
   };
 
@@ -87,7 +78,7 @@ describe('a transition whose connection is lost under its write', () => {
       (thrown: unknown) => thrown,
     );
     expect(isConnectionLost(error)).toBe(true);
-    const run = (await findRunByKey(pg.database.db, `doubt-${started}-1`))!;
+    const run = (await findRunByKey(setup.pg.database.db, `doubt-${started}-1`))!;
     expect((await eventsOf(run.id)).map(({ type }) => type)).toEqual(['requested', 'step.started']);
   });
 });

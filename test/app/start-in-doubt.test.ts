@@ -4,11 +4,9 @@ import { onCommand } from '../../src/app/on-command.ts';
 import type { AppContext } from '../../src/app/shared/context.ts';
 import { CONNECTION_LOST, failureText, SORRY } from '../../src/app/shared/replies.ts';
 import { loadPlanFile } from '../../src/plans/catalog.ts';
-import { openDatabase, type Database } from '../../src/store/db.ts';
 import { runs } from '../../src/store/schema.ts';
 import { testContext } from '../support/context.ts';
-import { freshPostgres } from '../support/databases.ts';
-import { PgProxy, type CutPoint } from '../support/pg-proxy.ts';
+import { proxiedPostgres, type CutPoint } from '../support/pg-proxy.ts';
 
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
 /** The start's one write is the named statement create-run (store/create-run.ts): its name is on the wire. */
@@ -23,39 +21,30 @@ const MARKER = 'create-run';
  * none, and "cannot tell" when the database could not be asked.
  */
 describe('a start whose connection is lost under its write', () => {
-  let pg: Awaited<ReturnType<typeof freshPostgres>>;
-  let proxy: PgProxy;
-  let proxied: Database;
+  let setup: Awaited<ReturnType<typeof proxiedPostgres>>;
   let ctx: AppContext;
   let started = 0;
 
   beforeAll(async () => {
-    pg = await freshPostgres();
-    const url = new URL(pg.url);
-    proxy = await new PgProxy({ host: url.hostname, port: Number(url.port || 5432) }).start();
-    proxied = await openDatabase({ url: proxy.url(pg.url) });
+    setup = await proxiedPostgres();
     const failover = await loadPlanFile(fileURLToPath(new URL('../fixtures/failover/failover.yaml', import.meta.url)));
     const services = ['before', 'after-commit', 'in-flight', 'unreachable'].flatMap((name) => [`first-${name}`, `later-${name}`]);
     ctx = testContext(
-      proxied.db,
+      setup.proxied.db,
       services.map((service) => ({ ...failover, service })),
     );
   });
-  afterAll(async () => {
-    await proxied?.close();
-    await proxy?.stop();
-    await pg?.drop();
-  });
+  afterAll(async () => setup?.close());
 
   /** The runs the database holds for a service, read past the proxy. */
   const runsOf = async (service: string) =>
-    (await pg.database.db.select({ key: runs.key, environment: runs.environment }).from(runs)).filter((run) => run.key.startsWith(`${service}-`));
+    (await setup.pg.database.db.select({ key: runs.key, environment: runs.environment }).from(runs)).filter((run) => run.key.startsWith(`${service}-`));
   /** Starts `service` on its own environment (e1, e2, …), cutting the write as `cut` says when one is given. */
   const start = async (service: string, cut?: CutPoint) => {
     const environment = `e${++started}`;
-    if (cut) proxy.arm({ marker: MARKER, ...cut });
+    if (cut) setup.proxy.arm({ marker: MARKER, ...cut });
     const reply = await onCommand(ctx, { actor: alice, text: `start ${service} 1.0.0 ${environment}`, requestKey: `request-${started}` });
-    expect(proxy.pending, 'the cut was reached').toBe(false);
+    expect(setup.proxy.pending, 'the cut was reached').toBe(false);
     expect(reply.kind).toBe('text');
     return { environment, text: reply.kind === 'text' ? reply.text : '' };
   };
@@ -96,7 +85,7 @@ describe('a start whose connection is lost under its write', () => {
     it(`${first ? 'a first' : 'a later'} start cut after its commit with the database out of reach: it says it cannot tell`, async () => {
       const service = name('unreachable');
       await prepare(service);
-      const answer = await start(service, { at: 'afterCommit', andRefuse: true }).finally(() => (proxy.refuse = false));
+      const answer = await start(service, { at: 'afterCommit', andRefuse: true }).finally(() => (setup.proxy.refuse = false));
       expect(answer.text).toContain('cannot tell whether the run was created');
       expect(answer.text).not.toContain('Nothing was changed');
       // And it was right not to say so: the run is there.

@@ -1,4 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { openDatabase, type Database } from '../../src/store/db.ts';
+import { freshPostgres } from './databases.ts';
 
 /**
  * Where a cut falls, relative to the statement whose messages carry the marker (a named statement's name
@@ -127,5 +129,23 @@ function framer(startup: boolean, onMessage: (message: Buffer, type: string) => 
       first = false;
       onMessage(message, type);
     }
+  };
+}
+
+/** A fresh database, a proxy in front of it, and a Database opened through the proxy (the one the code under test uses). */
+export async function proxiedPostgres(): Promise<{ pg: Awaited<ReturnType<typeof freshPostgres>>; proxy: PgProxy; proxied: Database; close(): Promise<void> }> {
+  const pg = await freshPostgres();
+  const url = new URL(pg.url);
+  const proxy = await new PgProxy({ host: url.hostname, port: Number(url.port || 5432) }).start();
+  const proxied = await openDatabase({ url: proxy.url(pg.url) });
+  return {
+    pg,
+    proxy,
+    proxied,
+    async close() {
+      await proxied.close();
+      await proxy.stop();
+      await pg.drop();
+    },
   };
 }
