@@ -23,7 +23,7 @@ import { insertLockIfAbsent, lockRowFor, recordLockEvent, replaceLock } from '..
 import { insertOutbox, outboxRow, type OutboxRow } from '../store/outbox.ts';
 import { findPage } from '../store/pages.ts';
 import { insertReview, lockReview, markReviewPosted } from '../store/reviews.ts';
-import { findRun, lockRunMessages, saveStatusMessage, statusMessageOf } from '../store/runs.ts';
+import { findRun, lockRunMessages, runAndStatusMessage, saveStatusMessage } from '../store/runs.ts';
 import { republishHomes } from './shared/home.ts';
 import { keepPageMessage, openPageFor, pageIdFor, roundRows } from './shared/page-open.ts';
 
@@ -262,9 +262,9 @@ async function refreshStatus(
 ): Promise<MessageRef> {
   return deps.db.transaction(async (tx) => {
     await lockRunMessages(tx, runId);
-    const saved = await statusMessageOf(tx, runId, chat.platform);
+    const { run, saved } = (await runAndStatusMessage(tx, runId))!;
     if (saved && options.onlyIfMissing) return { channel: saved.channel, id: saved.messageId };
-    return drawStatus({ ...deps, db: tx }, chat, (await findRun(tx, runId))!, channel, saved);
+    return drawStatus({ ...deps, db: tx }, chat, run, channel, saved);
   });
 }
 
@@ -293,14 +293,15 @@ async function drawStatus(
 async function refreshStatusJob(deps: ChatDeps, runId: string): Promise<void> {
   const run = await deps.db.transaction(async (tx) => {
     await lockRunMessages(tx, runId);
-    const found = await findRun(tx, runId);
-    if (!found) return deps.log.warn({ runId }, 'chat effect for an unknown run dropped');
+    const read = await runAndStatusMessage(tx, runId);
+    if (!read) return deps.log.warn({ runId }, 'chat effect for an unknown run dropped');
+    const found = read.run;
     const chat = deps.chats[found.platform];
     const channel = found.spec.channel[found.platform];
     if (!chat || !channel) {
       return deps.log.warn({ run: found.key, platform: found.platform }, 'no chat adapter or channel for this run; message dropped');
     }
-    await drawStatus({ ...deps, db: tx }, chat, found, channel, await statusMessageOf(tx, runId, chat.platform));
+    await drawStatus({ ...deps, db: tx }, chat, found, channel, read.saved);
     return found;
   });
   if (run) await republishHomes({ ...deps, chat: deps.chats.slack }, run, new Date());

@@ -143,12 +143,20 @@ function withRunSpec(event: RunEvent, spec: RunSpec | null): RunEvent {
   return { ...event, run: { ...event.run, spec } };
 }
 
-export async function statusMessageOf(db: Db, runId: string, platform: string): Promise<{ channel: string; messageId: string } | null> {
+/**
+ * Under the run's message lock: the run and its status message on the run's own platform, in one read (a
+ * refresh's two reads were one statement each). Null when there is no such run.
+ */
+export async function runAndStatusMessage(db: Db, runId: string): Promise<{ run: Run; saved: { channel: string; messageId: string } | null } | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(runId)) return null;
   const [row] = await db
-    .select({ channel: chatMessages.channel, messageId: chatMessages.messageId })
-    .from(chatMessages)
-    .where(and(eq(chatMessages.runId, runId), eq(chatMessages.platform, platform)));
-  return row ?? null;
+    .select({ ...stored, channel: chatMessages.channel, messageId: chatMessages.messageId })
+    .from(runs)
+    .leftJoin(chatMessages, and(eq(chatMessages.runId, runs.id), eq(chatMessages.platform, sql`${runs.snapshot}->>'platform'`)))
+    .where(eq(runs.id, runId));
+  const run = await runFrom(db, row);
+  if (!run) return null;
+  return { run, saved: row!.channel && row!.messageId ? { channel: row!.channel, messageId: row!.messageId } : null };
 }
 
 export async function saveStatusMessage(db: Db, runId: string, platform: string, channel: string, messageId: string): Promise<void> {
