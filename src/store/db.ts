@@ -57,11 +57,12 @@ export const OUTBOX_CHANNEL = 'flightdeck_outbox';
 const MIGRATION_LOCK = 0x666c6431; // "fld1"
 
 /**
- * Connections per process unless DATABASE_POOL_SIZE says otherwise, opened at start (`warm`) and kept: pg's pool closes a connection idle for 10 s by
- * default, and a burst after a quiet spell then waited for new ones (a Postgres backend forked, authenticated,
- * its catalog caches cold, every named statement parsed again): the first ~300 ms of each 200/s burst in
- * `bench -- ack` queued behind that, p99 300–580 ms against 50–80 ms with the connections kept (docs/DESIGN.md
- * "Speed"). Ten per process is what Postgres's default max_connections (100) holds for a few replicas.
+ * Connections per process unless DATABASE_POOL_SIZE says otherwise, opened at start (`warm`) and kept. pg's pool
+ * closes a connection idle for 10 s by default, and a burst after a quiet spell then waited for new ones (a
+ * Postgres backend forked, authenticated, its catalog caches cold, every named statement parsed again): the first
+ * ~300 ms of each 200/s burst in `bench -- ack` queued behind that, p99 300–580 ms against 30–130 ms with the
+ * connections kept (docs/DESIGN.md "Speed"). Ten per process is what Postgres's default max_connections (100)
+ * holds for a few replicas. After a failover the pool grows back on demand.
  */
 export const POOL_SIZE = 10;
 
