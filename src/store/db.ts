@@ -106,7 +106,13 @@ export async function openDatabase(options: {
           client.release();
         }
       },
-      listen: (channel, onNotify) => listenOnPostgres(options.url!, channel, onNotify, onConnectionError),
+      listen: (channel, onNotify) =>
+        listenOnPostgres(
+          { connectionString: options.url!, application_name: options.applicationName && `${options.applicationName} (listen)` },
+          channel,
+          onNotify,
+          onConnectionError,
+        ),
       ping: async () => void (await pool.query('select 1')),
       async warm() {
         // Held together, so each is a connection of its own; one that cannot open fails this, and the pool opens it on demand later.
@@ -143,13 +149,18 @@ export async function openDatabase(options: {
 }
 
 /** LISTEN on a dedicated client, connected again a second after it is lost, until stopped. */
-async function listenOnPostgres(url: string, channel: string, onNotify: () => void, onConnectionError: (error: Error) => void): Promise<() => Promise<void>> {
+async function listenOnPostgres(
+  connection: { connectionString: string; application_name: string | undefined },
+  channel: string,
+  onNotify: () => void,
+  onConnectionError: (error: Error) => void,
+): Promise<() => Promise<void>> {
   const { default: pg } = await import('pg');
   let stopped = false;
   let client: import('pg').Client | null = null;
   let retry: NodeJS.Timeout | null = null;
   const connect = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString: url });
+    const next = new pg.Client(connection);
     next.on('notification', (message) => message.channel === channel && onNotify());
     const lost = (error?: Error) => {
       if (error) onConnectionError(error);

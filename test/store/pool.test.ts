@@ -52,7 +52,7 @@ describe('the connection pool', () => {
     await waitFor('the pool to close its connections', async () => (await backends('pool-test')).length === 0);
   }, 30_000);
 
-  it('serve opens DATABASE_POOL_SIZE connections before it answers, named so an operator can tell them apart', async () => {
+  it('serve and a worker open DATABASE_POOL_SIZE connections before they work, named so an operator can tell them apart', async () => {
     const config = loadConfig({
       NODE_ENV: 'test',
       DATABASE_URL: db.url,
@@ -63,11 +63,16 @@ describe('the connection pool', () => {
       SHUTDOWN_GRACE_MS: '1000',
       PLANS_DIR: 'plans',
     });
-    const runtime = await startRuntime({ config, log: quietLog, http: true, worker: false });
+    const serve = await startRuntime({ config, log: quietLog, http: true, worker: false });
+    const worker = await startRuntime({ config, log: quietLog, http: false, worker: true });
     try {
       expect(await backends('flightdeck serve')).toHaveLength(3);
+      expect(await backends('flightdeck worker')).toHaveLength(3);
+      // The relay's LISTEN holds one of its own.
+      await waitFor('the worker to listen', async () => (await backends('flightdeck worker (listen)')).length === 1);
     } finally {
-      await runtime.stop();
+      await worker.stop();
+      await serve.stop();
     }
   });
 
