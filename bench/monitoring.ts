@@ -78,7 +78,7 @@ async function startTemplates(stack: Stack): Promise<string[]> {
 
 /**
  * Copies of the template run for services TEMPLATES…runs-1, in its exact shape: its snapshot with the copy's id,
- * key and service, and a monitoring window whose first slot is `firstSlot` + i × (1 minute / copies); its events;
+ * key and service, and a monitoring window whose first slot is `firstSlot` + i × (1 minute / copies) (its work_due_at); its events;
  * the outbox row of its first check, not yet relayed (the worker's relay moves them, as it would real ones).
  */
 async function copyRuns(stack: Stack, templateId: string, copies: number, firstSlot: number): Promise<void> {
@@ -97,13 +97,14 @@ async function copyRuns(stack: Stack, templateId: string, copies: number, firstS
     );
     // The window starts one pace before its first slot; ISO strings, as the domain writes them.
     await db.query(
-      `insert into runs (id, key, service, environment, version, state, request_key, seq, snapshot, outcome, created_at, updated_at, spec_hash)
+      `insert into runs (id, key, service, environment, version, state, request_key, seq, snapshot, outcome, work_due_at, created_at, updated_at, spec_hash)
        select c.id, c.service || '-1', c.service, r.environment, r.version, r.state, null, r.seq,
               jsonb_set(jsonb_set(jsonb_set(jsonb_set(jsonb_set(r.snapshot,
                 '{id}', to_jsonb(c.id::text)), '{key}', to_jsonb(c.service || '-1')), '{service}', to_jsonb(c.service)),
                 '{watch,since}', to_jsonb(to_char(c.since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))),
                 '{monitoringSince}', to_jsonb(to_char(c.since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))),
-              r.outcome, c.since, c.since, r.spec_hash
+              r.outcome, c.since + interval '1 minute' * ((r.snapshot->>'nextCheck')::int - (r.snapshot->'watch'->>'firstSeq')::int + 1),
+              c.since, c.since, r.spec_hash
        from copies c, runs r where r.id = $1`,
       [templateId],
     );

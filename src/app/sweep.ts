@@ -2,7 +2,7 @@ import { overdueReview, overdueWork } from '../domain/overdue.ts';
 import { overdueReminder } from '../domain/page.ts';
 import { lockPage, pagesDueBefore } from '../store/pages.ts';
 import { lockReview, markReviewResent, reviewsUnpostedBefore } from '../store/reviews.ts';
-import { activeRuns, lockRun } from '../store/runs.ts';
+import { lockRun, runsWithWorkDueBefore } from '../store/runs.ts';
 import { persistEffects, persistWork } from './apply-effects.ts';
 import type { AppContext } from './shared/context.ts';
 
@@ -12,7 +12,7 @@ import type { AppContext } from './shared/context.ts';
  */
 export async function sweepOverdue(ctx: AppContext, graceMs: number): Promise<number> {
   let enqueued = 0;
-  for (const candidate of await activeRuns(ctx.db)) {
+  for (const candidate of await runsWithWorkDueBefore(ctx.db, new Date(ctx.clock.now().getTime() - graceMs))) {
     if (overdueWork(candidate, ctx.clock.now(), graceMs).length === 0) continue;
     enqueued += await ctx.db.transaction(async (tx) => {
       const run = await lockRun(tx, candidate.id);

@@ -1,4 +1,5 @@
 import { outcomeOf } from '../domain/dora.ts';
+import { workDueAt } from '../domain/overdue.ts';
 import type { Run, RunEvent } from '../domain/run-types.ts';
 import { and, eq, sql, TransactionRollbackError } from 'drizzle-orm';
 import { namedQuery, type Db } from './db.ts';
@@ -16,7 +17,7 @@ import { runEvents, runs } from './schema.ts';
  * trigger notifies the relay.
  */
 const APPEND_IF_AT = `with moved as (
-    update runs set state = $3, seq = $4, snapshot = $5::jsonb, outcome = $6::jsonb, updated_at = $7::timestamptz
+    update runs set state = $3, seq = $4, snapshot = $5::jsonb, outcome = $6::jsonb, work_due_at = $16::timestamptz, updated_at = $7::timestamptz
     where id = $1::uuid and seq = $2
     returning id
   ), event as (
@@ -54,6 +55,7 @@ export async function appendEventIfAt(db: Db, fromSeq: number, run: Run, event: 
     decided?.byId ?? null,
     decided?.byName ?? null,
     decided?.rationale ?? null,
+    workDueAt(run),
   ]);
   return rows[0]!.moved === 1;
 }

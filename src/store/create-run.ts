@@ -1,5 +1,6 @@
 import { eq, sql, TransactionRollbackError } from 'drizzle-orm';
 import { outcomeOf } from '../domain/dora.ts';
+import { workDueAt } from '../domain/overdue.ts';
 import type { Run, RunEvent } from '../domain/run-types.ts';
 import { namedQuery, type Db } from './db.ts';
 import { outboxRecordset, type OutboxRow } from './outbox.ts';
@@ -33,8 +34,8 @@ const CREATE_RUN = `with counter as (
     insert into run_specs (hash, spec) select $3, $4::jsonb where $4::jsonb is not null
     on conflict (hash) do nothing
   ), run as (
-    insert into runs (id, key, service, environment, version, state, request_key, seq, snapshot, spec_hash, outcome, created_at, updated_at)
-    select $5::uuid, $6, $1, $7, $8, $9, $10, $11, $12::jsonb, $3, $13::jsonb, $14::timestamptz, $14::timestamptz from counter
+    insert into runs (id, key, service, environment, version, state, request_key, seq, snapshot, spec_hash, outcome, work_due_at, created_at, updated_at)
+    select $5::uuid, $6, $1, $7, $8, $9, $10, $11, $12::jsonb, $3, $13::jsonb, $17::timestamptz, $14::timestamptz, $14::timestamptz from counter
     returning id
   ), event as (
     insert into run_events (run_id, seq, type, payload, at) select id, $11, 'requested', $15::jsonb, $14::timestamptz from run
@@ -80,6 +81,7 @@ function valuesOf({ run, event, number, outbox, requestKey, at }: NewRun, hash: 
     at.toISOString(),
     JSON.stringify(storedEvent(event)),
     outboxRecordset(outbox),
+    workDueAt(run),
   ];
 }
 

@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, notInArray, sql } from 'drizzle-orm';
 import { outcomeOf } from '../domain/dora.ts';
+import { workDueAt } from '../domain/overdue.ts';
 import type { Actor } from '../domain/identity.ts';
 import type { Success } from '../domain/redeploy.ts';
 import { ACTIVE_STATES, TERMINAL_STATES, type Run, type RunEvent } from '../domain/run.ts';
@@ -31,10 +32,16 @@ export async function insertRun(db: Db, run: Run, event: RunEvent, at: Date, req
     snapshot: withoutSpec(run),
     specHash,
     outcome: outcomeOf(run),
+    workDueAt: dueDate(run),
     createdAt: at,
     updatedAt: at,
   });
   await db.insert(runEvents).values({ runId: run.id, seq: run.seq, type: event.type, payload: storedEvent(event), at });
+}
+
+function dueDate(run: Run): Date | null {
+  const due = workDueAt(run);
+  return due ? new Date(due) : null;
 }
 
 /** A `requested` event is stored without its spec: it is its run's (runs.spec_hash). */
@@ -47,7 +54,7 @@ export async function appendEvent(db: Db, run: Run, event: RunEvent, at: Date): 
   await db.insert(runEvents).values({ runId: run.id, seq: run.seq, type: event.type, payload: event, at });
   await db
     .update(runs)
-    .set({ state: run.state, seq: run.seq, snapshot: withoutSpec(run), outcome: outcomeOf(run), updatedAt: at })
+    .set({ state: run.state, seq: run.seq, snapshot: withoutSpec(run), outcome: outcomeOf(run), workDueAt: dueDate(run), updatedAt: at })
     .where(eq(runs.id, run.id));
   const decided = decisionRowOf(run, event);
   if (decided) await db.insert(decisions).values({ ...decided, at });
@@ -114,6 +121,25 @@ export async function activeRuns(db: Db): Promise<Run[]> {
     .where(inArray(runs.state, [...ACTIVE_STATES]))
     .orderBy(asc(runs.createdAt));
   return runsFrom(db, rows);
+}
+
+/**
+ * Active runs whose queued work was due before `cutoff` (runs.work_due_at), oldest first: the sweeper's
+ * candidates. Through one_active_run_per_target (its predicate, a scan of active runs' entries only), so
+ * neither history nor the active runs with nothing overdue are read or sent.
+ */
+export async function runsWithWorkDueBefore(db: Db, cutoff: Date): Promise<Run[]> {
+  const rows = await runsWithWorkDueBeforeQuery(db, cutoff);
+  return runsFrom(db, rows);
+}
+
+/** The query itself, exported so a test can ask the database how it runs it. */
+export function runsWithWorkDueBeforeQuery(db: Db, cutoff: Date) {
+  return db
+    .select(stored)
+    .from(runs)
+    .where(and(notInArray(runs.state, [...TERMINAL_STATES]), lt(runs.workDueAt, cutoff)))
+    .orderBy(asc(runs.createdAt));
 }
 
 /** Through the partial unique index one_active_run_per_target: the condition is its predicate (not ended), not a list of active states. */

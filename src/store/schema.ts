@@ -44,6 +44,11 @@ export const runs = pgTable(
       .references(() => runSpecs.hash),
     /** Once the run has ended: what DORA reads of it (domain/dora.ts outcomeOf), small, so /deploy stats never reads snapshots. */
     outcome: jsonb('outcome').$type<RunOutcome>(),
+    /**
+     * When the run's earliest queued work is due (domain/overdue.ts workDueAt), written with every snapshot:
+     * the sweeper reads only active runs whose work is overdue. Null: it waits for none.
+     */
+    workDueAt: timestamp('work_due_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },

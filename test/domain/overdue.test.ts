@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { overdueReview, overdueWork, REVIEW_RESENDS, type Review } from '../../src/domain/overdue.ts';
+import { overdueReview, overdueWork, REVIEW_RESENDS, workDueAt, type Review } from '../../src/domain/overdue.ts';
+import type { Run } from '../../src/domain/run.ts';
 import { apply, awaitingDecision, BOB, minutes, monitoring, T0 } from './fixtures.ts';
 
 describe('overdue work', () => {
@@ -36,6 +37,41 @@ describe('overdue work', () => {
 
   it('ended runs owe nothing', () => {
     expect(overdueWork({ ...monitoring(), state: 'succeeded' }, new Date(T0.getTime() + 86_400_000), 1)).toEqual([]);
+  });
+});
+
+describe('when a run’s work is due (stored with the snapshot, so the sweeper reads only overdue runs)', () => {
+  const deploying = () => apply(awaitingDecision(), [{ type: 'decision', decision: 'go', by: BOB, rationale: null }]).run;
+  const running = () => apply(deploying(), [{ type: 'step.started', stepId: 'deploy.0' }]).run;
+  const reminded = () => apply(awaitingDecision(), [{ type: 'timer', timer: 'decision_reminder', n: 1 }], minutes(36)).run;
+  const RUNS: Record<string, () => Run> = {
+    'a queued step': deploying,
+    'a running step': running,
+    'the first check': monitoring,
+    'a decision, reminders to come': awaitingDecision,
+    'a decision, reminded once': reminded,
+    'an ended run': () => ({ ...monitoring(), state: 'succeeded' }),
+  };
+  const GRACES = [1, 60_000, 5 * 60_000];
+  const TIMES = Array.from({ length: 300 }, (_, i) => minutes(i));
+
+  it.each(Object.entries(RUNS))('%s: overdue exactly when more than the grace has passed since its due time', (_, make) => {
+    const run = make();
+    const due = workDueAt(run);
+    for (const grace of GRACES)
+      for (const now of TIMES) {
+        const overdue = due !== null && now.getTime() - Date.parse(due) > grace;
+        expect(overdueWork(run, now, grace).length > 0, `${now.toISOString()} grace ${grace}`).toBe(overdue);
+      }
+  });
+
+  it('is the earliest of the work a run waits for, and none for work a job already holds', () => {
+    expect(workDueAt(deploying())).toBe(deploying().cursor!.queuedAt);
+    expect(workDueAt(running())).toBeNull(); // a dead worker's step is BullMQ's stalled-job business
+    expect(workDueAt(monitoring())).toBe(minutes(1).toISOString());
+    expect(workDueAt(awaitingDecision())).toBe(minutes(30).toISOString()); // the reminder before the 4-hour timeout
+    expect(workDueAt(reminded())).toBe(minutes(60).toISOString());
+    expect(workDueAt({ ...monitoring(), state: 'succeeded' })).toBeNull();
   });
 });
 
