@@ -35,6 +35,38 @@ async function seed(stack: Stack, from: number, to: number): Promise<void> {
   await stack.db.query('vacuum (analyze) runs');
 }
 
+type BufferCounts = Map<string, { read: number; hit: number }>;
+
+/**
+ * Blocks of each relation a start writes (heap and every index) read into shared buffers (a miss) and found
+ * there, and the WAL written (full-page images: a page's first change after a checkpoint logs all 8 kB of it), cumulative. Backends report their counts when idle for up to 10 s, so this waits that long first.
+ */
+async function bufferCounts(stack: Stack): Promise<BufferCounts> {
+  await new Promise((resolve) => setTimeout(resolve, 11_000));
+  const { rows } = await stack.db.query<{ name: string; read: string; hit: string }>(
+    `select indexrelname as name, idx_blks_read as read, idx_blks_hit as hit from pg_statio_user_indexes
+     union all select relname, heap_blks_read, heap_blks_hit from pg_statio_user_tables
+     union all select 'WAL full-page images', wal_fpi, 0 from pg_stat_wal union all select 'WAL kB', wal_bytes / 1024, 0 from pg_stat_wal`,
+  );
+  return new Map(rows.map((row) => [row.name, { read: Number(row.read), hit: Number(row.hit) }]));
+}
+
+/** Per start, the relations with the most misses between two counts. */
+function printMisses(label: string, before: BufferCounts, after: BufferCounts, starts: number): void {
+  const deltas = [...after].map(([name, { read, hit }]) => ({
+    name,
+    read: (read - (before.get(name)?.read ?? 0)) / starts,
+    hit: (hit - (before.get(name)?.hit ?? 0)) / starts,
+  }));
+  const wal = deltas.filter((d) => d.name.startsWith('WAL '));
+  const top = deltas
+    .filter((d) => !d.name.startsWith('WAL '))
+    .sort((a, b) => b.read - a.read || b.hit - a.hit)
+    .slice(0, 8);
+  console.log(`  shared buffers per start at ${label} (misses / hits): ${top.map((d) => `${d.name} ${d.read.toFixed(2)} / ${d.hit.toFixed(1)}`).join(', ')}`);
+  console.log(`  WAL per start at ${label} (the whole cluster's): ${wal.map((d) => `${d.name} ${d.read.toFixed(2)}`).join(', ')}`);
+}
+
 export async function historyBench(settings: { levels: number[]; rate: number; phaseSeconds: number }): Promise<void> {
   const services = settings.rate * settings.phaseSeconds + 100;
   console.log(
@@ -51,7 +83,9 @@ export async function historyBench(settings: { levels: number[]; rate: number; p
       await seed(stack, stored, level);
       stored = level;
       const label = `${level.toLocaleString('en')} runs`;
+      const before = await bufferCounts(stack);
       for (const system of [FLIGHTDECK, BARE, FLIGHTDECK, BARE]) rows.push(await phase(stack, system, settings.rate, settings.phaseSeconds, next(), label));
+      printMisses(label, before, await bufferCounts(stack), 2 * settings.rate * settings.phaseSeconds);
     }
     const { rows: explained } = await stack.db.query<{ 'QUERY PLAN': string }>(
       `explain select version, key from runs where service = 'bench-00001' and environment = 'production' and state = 'succeeded' order by updated_at desc nulls last, created_at desc nulls last limit 1`,
