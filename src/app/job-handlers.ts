@@ -10,6 +10,7 @@ import { performChatEffect, postNotice, type ChatDeps } from './apply-effects.ts
 import type { AppContext } from './shared/context.ts';
 import { startQueued, sweepLocks } from './start/queued-starts.ts';
 import { sweepOverdue } from './sweep.ts';
+import { OUTBOX_RETENTION_MS, purgeRelayedOutbox } from '../store/outbox.ts';
 
 export interface WorkerPorts {
   executor: Executor;
@@ -34,9 +35,14 @@ export function jobHandlers(ctx: AppContext, ports: WorkerPorts): JobHandlers {
   };
 }
 
-/** The worker's periodic sweep: overdue work of active runs and pages, then expired locks and the starts queued behind them. Returns how many jobs it re-enqueued. */
+/**
+ * The worker's periodic sweep: overdue work of active runs and pages, then expired locks and the starts queued
+ * behind them, then outbox rows relayed over an hour ago. Returns how many jobs it re-enqueued.
+ */
 export async function sweep(ctx: AppContext, graceMs: number): Promise<number> {
   const enqueued = await sweepOverdue(ctx, graceMs);
   await sweepLocks(ctx);
+  const purged = await purgeRelayedOutbox(ctx.db, new Date(ctx.clock.now().getTime() - OUTBOX_RETENTION_MS));
+  if (purged) ctx.log.debug({ purged }, 'relayed outbox rows deleted');
   return enqueued;
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../../store/ids.ts';
 import type { Actor } from '../../domain/identity.ts';
 import type { Plan } from '../../domain/plan.ts';
 import { describeRedeploy } from '../../domain/redeploy.ts';
@@ -56,7 +56,7 @@ export async function saveRun(
       const event: RunEvent & { type: 'requested' } = {
         type: 'requested',
         run: {
-          id: randomUUID(),
+          id: timeOrderedId(),
           key: `${plan.service}-${number}`,
           service: plan.service,
           version: draft.version,
