@@ -14,6 +14,8 @@ import { proxiedPostgres, type CutPoint } from '../support/pg-proxy.ts';
 const alice = { platform: 'slack' as const, id: 'U0DEMOALICE', name: 'alice' };
 /** A transition's one statement (store/append-event.ts): its name is on the wire. */
 const MARKER = 'append-event-if-at';
+/** A transaction's COMMIT, as drizzle sends it (the query text ends with a NUL; a snapshot's "commit" key does not). */
+const COMMIT = 'commit\u0000';
 const DEMO_PLAN = fileURLToPath(new URL('../../plans/demo.yaml', import.meta.url));
 
 /**
@@ -34,7 +36,7 @@ describe('a transition whose connection is lost under its write', () => {
     // A service per test: each run is its target's only active one.
     ctx = testContext(
       setup.proxied.db,
-      [1, 2, 3, 4].map((n) => ({ ...plan, service: `doubt-${n}` })),
+      [1, 2, 3, 4, 5, 6, 7].map((n) => ({ ...plan, service: `doubt-${n}` })),
     );
   });
   afterAll(async () => setup?.close());
@@ -74,6 +76,36 @@ describe('a transition whose connection is lost under its write', () => {
 
   it('cut after its commit with the database out of reach: it fails with the lost connection, and the event is there', async () => {
     const error = await startStep({ at: 'afterCommit', andRefuse: true }).then(
+      () => null,
+      (thrown: unknown) => thrown,
+    );
+    expect(isConnectionLost(error)).toBe(true);
+    const run = (await findRunByKey(setup.pg.database.db, `doubt-${started}-1`))!;
+    expect((await eventsOf(run.id)).map(({ type }) => type)).toEqual(['requested', 'step.started']);
+  });
+
+  /** The long way (given the run's id, recordEvent locks and decides in a transaction): the cut falls on its COMMIT. */
+  const startStepLocked = async (cut: CutPoint) => {
+    const run = await newRun();
+    setup.proxy.arm({ marker: COMMIT, ...cut });
+    const result = await recordEvent(ctx, run.id, { type: 'step.started', stepId: 'pre_checks.0' }).finally(() => (setup.proxy.refuse = false));
+    expect(setup.proxy.pending, 'the cut was reached').toBe(false);
+    return { run, result };
+  };
+
+  for (const cut of [{ at: 'before' }, { at: 'afterCommit' }] satisfies CutPoint[]) {
+    it(`the long way, cut ${cut.at === 'before' ? 'before its COMMIT (rolled back: decided again)' : 'after its COMMIT'}: recorded, once`, async () => {
+      const { run, result } = await startStepLocked(cut);
+      expect(result).toMatchObject({ ok: true, run: { seq: run.seq + 1 } });
+      expect(await eventsOf(run.id)).toEqual([
+        { seq: 1, type: 'requested' },
+        { seq: 2, type: 'step.started' },
+      ]);
+    });
+  }
+
+  it('the long way, cut after its COMMIT with the database out of reach: it fails with the lost connection, and the event is there', async () => {
+    const error = await startStepLocked({ at: 'afterCommit', andRefuse: true }).then(
       () => null,
       (thrown: unknown) => thrown,
     );

@@ -18,8 +18,9 @@ import { metricsOf, observeTransition } from './run-metrics.ts';
  * still at that seq (store/append-event.ts): one round trip, no snapshot read again. When the run moved meanwhile,
  * the domain refused (the refusal may be the stale read's), or the effects write more, it is decided again
  * the long way: the row locked (reading only its seq, and the snapshot only if it moved: lockRunSeen), the
- * domain asked, everything written in one transaction. A connection lost under the one statement is
- * resolved by looking for its event (store/append-event.ts wasEventSaved): a click is then told what happened.
+ * domain asked, everything written in one transaction. A connection lost under the one statement, or under
+ * the transaction once the domain decided (its COMMIT included), is resolved by looking for its event
+ * (store/append-event.ts wasEventSaved): a click is then told what happened.
  */
 export async function recordEvent(ctx: AppContext, runOrId: Run | string, event: RunEvent): Promise<TransitionResult> {
   const now = ctx.clock.now();
@@ -40,14 +41,27 @@ export async function recordEvent(ctx: AppContext, runOrId: Run | string, event:
     if (written) return recorded(ctx, seen, quick, event);
   }
   let before: Run | null = null;
-  const result = await ctx.db.transaction(async (tx) => {
-    const run = seen ? await lockRunSeen(tx, seen) : await lockRun(tx, runOrId as string);
-    before = run;
-    const outcome = transition(run, event, now);
-    if (!outcome.ok) return outcome;
-    await appendEvent(tx, outcome.run, event, now);
-    await persistEffects(tx, outcome.run, outcome.effects, now);
-    return outcome;
+  let decided: (TransitionResult & { ok: true }) | null = null;
+  const decideLocked = () =>
+    ctx.db.transaction(async (tx) => {
+      const run = seen ? await lockRunSeen(tx, seen) : await lockRun(tx, runOrId as string);
+      before = run;
+      const outcome = transition(run, event, now);
+      if (!outcome.ok) return outcome;
+      decided = outcome;
+      await appendEvent(tx, outcome.run, event, now);
+      await persistEffects(tx, outcome.run, outcome.effects, now);
+      return outcome;
+    });
+  const result = await decideLocked().catch(async (error: unknown) => {
+    // Lost once the domain had decided (under a write or its COMMIT): saved → recorded; not saved → nothing of it was
+    // written, decided once more; cannot ask → the caller cannot tell. Lost before it decided, nothing was written either way.
+    const lost = decided as (TransitionResult & { ok: true }) | null;
+    if (!lost || !isConnectionLost(error)) throw error;
+    ctx.log.warn({ err: error, run: lost.run.key, event: event.type }, 'the connection was lost under a transition; looking for its event');
+    const saved = await wasEventSaved(ctx.db, lost.run.id, lost.run.seq, event, now).catch(() => null);
+    if (saved === null) throw error;
+    return saved ? lost : decideLocked();
   });
   return result.ok ? recorded(ctx, before, result, event) : result;
 }
