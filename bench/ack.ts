@@ -19,6 +19,8 @@ export interface AckSettings {
 
 export const FLIGHTDECK = 'flightdeck';
 export const BARE = 'bare-bolt';
+/** The bare app committing one insert before its ack (bench/bare-bolt.ts): the floor of a durable inbox. */
+export const INBOX = 'bare-inbox';
 const SATURATED_MS = 1_000;
 
 /** A start creates a run ("Run bench-… created"); "already active" or a refusal is an answer, not an error; "Sorry" is an error. */
@@ -50,7 +52,7 @@ export async function phase(stack: Stack, system: string, rate: number, seconds:
   const count = Math.max(1, Math.round(rate * seconds));
   const requests = starts(stack, count, offset);
   const before = stack.cpuMs();
-  const port = system === FLIGHTDECK ? stack.servePort : stack.barePort;
+  const port = system === FLIGHTDECK ? stack.servePort : system === INBOX ? stack.inboxPort! : stack.barePort;
   // BENCH_PAUSE_WORKER=1: the worker stopped while the phase's requests are sent (its work waits in the outbox), so
   // the ack is measured with serve and Postgres alone; the CPU counted still includes the worker's drain after.
   const pause = process.env.BENCH_PAUSE_WORKER === '1';

@@ -12,6 +12,7 @@
  *   BENCH_ROLLBACK_REPS=3, BENCH_ROLLBACK_STRATEGIES=blue-green,rolling,canary,feature-flag, BENCH_ROLLBACK_EVERY_MS=1000 (checks),
  *   BENCH_ROLLBACK_WINDOW_MS=2000 (the trigger's window), BENCH_ROLLBACK_WATCH_MS=20000 (monitoring, the canary's hold)
  *   `teams` takes the ack settings (BENCH_RATES, BENCH_PHASE_S, BENCH_ROUNDS).
+ *   BENCH_INBOX_RATE=200 (`inbox`: the bare app with and without a durable inbox row before its ack; BENCH_PHASE_S, BENCH_ROUNDS=3)
  * Last measured (2 shared cores, load average 5–19; docs/DESIGN.md "Speed" has the tables):
  *   rollback, ms from the trigger's window complete to traffic back (observed through the demo's router), p50 / max:
  *   blue-green 2303 / 4155 (goal ≤ 5 s), canary 4129 / 4502, feature flag 3466 / 7372, rolling 12784 / 17179;
@@ -23,6 +24,7 @@ import { ackBench } from './ack.ts';
 import { domainBench } from './domain.ts';
 import { goBench } from './go.ts';
 import { historyBench } from './history.ts';
+import { inboxBench } from './inbox.ts';
 import { insightBench } from './insight.ts';
 import { monitoringBench } from './monitoring.ts';
 import { rollbackBench } from './rollback.ts';
@@ -46,6 +48,12 @@ const PARTS: Record<string, () => Promise<void>> = {
   ack: () => ackBench(ackSettings()),
   teams: () => teamsBench(ackSettings()),
   go: () => goBench({ ...ackSettings(), runs: Number(process.env.BENCH_GO_RUNS ?? 200) }),
+  inbox: () =>
+    inboxBench({
+      rate: Number(process.env.BENCH_INBOX_RATE ?? 200),
+      phaseSeconds: Number(process.env.BENCH_PHASE_S ?? 4),
+      rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+    }),
   history: () =>
     historyBench({
       levels: numbers(process.env.BENCH_HISTORY, [0, 100_000, 1_000_000]),

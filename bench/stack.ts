@@ -23,6 +23,8 @@ export interface Stack {
   db: pg.Pool;
   servePort: number;
   barePort: number;
+  /** The bare app's durable-inbox variant (StackOptions.inbox), or null. */
+  inboxPort: number | null;
   /** The worker's own listener (/health, /metrics: its memory, its check lateness histogram). */
   workerPort: number;
   services: string[];
@@ -151,6 +153,8 @@ export interface StackOptions {
   plan?: (service: string) => string;
   /** The baseline app beside Flightdeck: a script run with tsx as `<script> <port> <signing secret>` (default: the bare Bolt app). */
   bare?: string;
+  /** The bare Bolt app also serves its durable-inbox variant, on `inboxPort` (bench/bare-bolt.ts). */
+  inbox?: boolean;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -166,7 +170,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const services = Array.from({ length: options.services }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
   for (const service of services) writeFileSync(join(plansDir, `${service}.yaml`), (options.plan ?? benchPlan)(service));
   const slack = await slackStandIn();
-  const [servePort, barePort, workerPort] = [await freePort(), await freePort(), await freePort()];
+  const [servePort, barePort, workerPort, inboxPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const env = {
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
@@ -186,7 +190,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const profile = (role: string) => (process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}/${role}`] : []);
   const serve = child('serve', [...profile('serve'), 'bin/flightdeck.js', 'serve'], { ...env, PORT: String(servePort) });
   const bareScript = options.bare ?? 'bench/bare-bolt.ts';
-  const bare = child('bare', ['--import', 'tsx', bareScript, String(barePort), SIGNING_SECRET], {});
+  const inboxArgs = options.inbox ? [String(inboxPort), databaseUrl] : [];
+  const bare = child('bare', ['--import', 'tsx', bareScript, String(barePort), SIGNING_SECRET, ...inboxArgs], {});
   let worker: ChildProcess | null = null;
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   const stack: Stack = {
@@ -194,6 +199,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     db,
     servePort,
     barePort,
+    inboxPort: options.inbox ? inboxPort : null,
     workerPort,
     services,
     pauseWorker(paused: boolean) {
@@ -226,7 +232,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   try {
     await stack.startWorker();
-    await Promise.all([ready(servePort, 'flightdeck serve', serve), ready(barePort, bareScript, bare)]);
+    await Promise.all([
+      ready(servePort, 'flightdeck serve', serve),
+      ready(barePort, bareScript, bare),
+      ...(options.inbox ? [ready(inboxPort, `${bareScript} (inbox)`, bare)] : []),
+    ]);
   } catch (error) {
     await stack.stop();
     throw error;
