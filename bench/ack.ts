@@ -1,5 +1,6 @@
 import { runPhase, type Check, type Prepared } from './load.ts';
 import { printTable, saveJson, withRatios, type Row } from './report.ts';
+import { loopDelays, type LoopDelay } from './loop-delay.ts';
 import { slashCommand } from './slack-bodies.ts';
 import { BENCH_USER, freeTargets, settle, startStack, type Stack } from './stack.ts';
 
@@ -43,6 +44,8 @@ export interface PhaseSample extends Row {
   postgresCpuMsPerRequest?: number;
   redisCpuMsPerRequest?: number;
   machineCpuMsPerRequest?: number;
+  /** Event-loop delay while the phase's requests were sent (bench/loop-delay.ts): serve's (or the bare app's) and the worker's. */
+  loopDelay?: { serve: LoopDelay; worker?: LoopDelay };
 }
 
 /** One phase of `system` at `rate`, with the CPU each process spent on it. */
@@ -51,6 +54,7 @@ export async function phase(stack: Stack, system: string, rate: number, seconds:
   await settle(stack);
   const count = Math.max(1, Math.round(rate * seconds));
   const requests = starts(stack, count, offset);
+  await loopDelays(stack);
   const before = stack.cpuMs();
   const port = system === FLIGHTDECK ? stack.servePort : system === INBOX ? stack.inboxPort! : stack.barePort;
   // BENCH_PAUSE_WORKER=1: the worker stopped while the phase's requests are sent (its work waits in the outbox), so
@@ -58,6 +62,7 @@ export async function phase(stack: Stack, system: string, rate: number, seconds:
   const pause = process.env.BENCH_PAUSE_WORKER === '1';
   if (pause) stack.pauseWorker(true);
   const result = await runPhase(port, rate, requests, system === FLIGHTDECK ? startCheck : bareCheck).finally(() => pause && stack.pauseWorker(false));
+  const delays = await loopDelays(stack);
   // Counted until the work is done: past the phase, serve finishes requests the generator gave up on and the worker drains.
   await settle(stack);
   const after = stack.cpuMs();
@@ -65,15 +70,23 @@ export async function phase(stack: Stack, system: string, rate: number, seconds:
   if (system === FLIGHTDECK) {
     row.serveCpuMsPerRequest = (after.serve - before.serve) / count;
     row.workerCpuMsPerRequest = (after.worker - before.worker) / count;
-  } else row.serveCpuMsPerRequest = (after.bare - before.bare) / count;
+    row.loopDelay = { serve: delays.serve, worker: delays.worker };
+  } else {
+    row.serveCpuMsPerRequest = (after.bare - before.bare) / count;
+    row.loopDelay = { serve: delays.bare };
+  }
   row.postgresCpuMsPerRequest = (after.postgres - before.postgres) / count;
   row.redisCpuMsPerRequest = (after.redis - before.redis) / count;
   row.machineCpuMsPerRequest = (after.machine - before.machine) / count;
   const cpu =
     `cpu ${row.serveCpuMsPerRequest.toFixed(2)} ms/req${row.workerCpuMsPerRequest !== undefined ? `, worker ${row.workerCpuMsPerRequest.toFixed(2)}` : ''}` +
     `, postgres ${row.postgresCpuMsPerRequest.toFixed(2)}, redis ${row.redisCpuMsPerRequest.toFixed(2)}, machine ${row.machineCpuMsPerRequest.toFixed(2)}`;
+  const loop = (name: string, delay: LoopDelay | undefined) =>
+    delay ? `, ${name} loop delay p99 ${delay.p99Ms.toFixed(1)} max ${delay.maxMs.toFixed(1)} ms` : '';
   console.log(
-    `  ${system.padEnd(10)} ${String(rate).padStart(5)}/s ${label ?? ''}: p99 ${result.p99.toFixed(1)} ms (send lag p99 ${result.sendLagP99.toFixed(1)}, max ${result.sendLagMax.toFixed(1)}), errors ${result.errors}, accepted ${result.accepted}/${count}, ${cpu}`,
+    `  ${system.padEnd(10)} ${String(rate).padStart(5)}/s ${label ?? ''}: p99 ${result.p99.toFixed(1)} ms (send lag p99 ${result.sendLagP99.toFixed(1)}, max ${result.sendLagMax.toFixed(1)}), errors ${result.errors}, accepted ${result.accepted}/${count}, ${cpu}` +
+      loop(system === FLIGHTDECK ? 'serve' : 'its', row.loopDelay.serve) +
+      loop('worker', row.loopDelay.worker),
   );
   return row;
 }

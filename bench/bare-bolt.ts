@@ -6,6 +6,7 @@
  * can do before the ack (`bench -- inbox`).
  * Usage: tsx bench/bare-bolt.ts <port> <signing secret> [<inbox port> <database url>]
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
 import pg from 'pg';
 
@@ -19,7 +20,15 @@ function boltApp(): { app: App; receiver: ExpressReceiver } {
   return { app, receiver };
 }
 
+// The event loop's delay since the bench last asked (bench/loop-delay.ts), as prom-client measures Flightdeck's.
+const delay = monitorEventLoopDelay({ resolution: 10 });
+delay.enable();
+
 const bare = boltApp();
+bare.receiver.app.get('/lag', (_request, response) => {
+  response.json({ p99Ms: delay.percentile(99) / 1e6, maxMs: delay.max / 1e6 });
+  delay.reset();
+});
 bare.app.command('/deploy', async ({ ack }) => ack({ response_type: 'ephemeral', text: 'ok' }));
 bare.app.action(/.*/, async ({ ack }) => ack());
 await bare.app.start(Number(port));
