@@ -21,7 +21,7 @@ function boltApp(): { app: App; receiver: ExpressReceiver } {
 }
 
 // The event loop's delay since the bench last asked (bench/loop-delay.ts), as prom-client measures Flightdeck's.
-const delay = monitorEventLoopDelay({ resolution: 10 });
+const delay = monitorEventLoopDelay({ resolution: 10 }); // as prom-client samples Flightdeck (bench/loop-delay.ts RESOLUTION_MS)
 delay.enable();
 
 const bare = boltApp();
