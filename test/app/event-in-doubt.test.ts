@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onCommand } from '../../src/app/on-command.ts';
 import type { AppContext } from '../../src/app/shared/context.ts';
 import { recordEvent } from '../../src/app/shared/record-event.ts';
+import type { Run } from '../../src/domain/run.ts';
 import { isConnectionLost } from '../../src/store/errors.ts';
 import { loadPlanFile } from '../../src/plans/catalog.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
@@ -54,63 +55,57 @@ describe('a transition whose connection is lost under its write', () => {
     (await setup.pg.database.db.select({ seq: runEvents.seq, type: runEvents.type }).from(runEvents).where(eq(runEvents.runId, runId))).sort(
       (a, b) => a.seq - b.seq,
     );
-  /** Records the run's first step starting with `cut` armed on its statement. */
-  const startStep = async (cut: CutPoint) => {
-    const run = await newRun();
-    setup.proxy.arm({ marker: MARKER, ...cut });
-    const result = await recordEvent(ctx, run, { type: 'step.started', stepId: 'pre_checks.0' }).finally(() => (setup.proxy.refuse = false));
-    expect(setup.proxy.pending, 'the cut was reached').toBe(false);
-    return { run, result };
-  };
+  /**
+   * The two ways a transition is written: given the run as read, one statement (the cut falls on it); given only
+   * its id, the long way, locked and decided in a transaction (the cut falls on its COMMIT).
+   */
+  const WAYS = [
+    {
+      name: 'one statement',
+      marker: MARKER,
+      recordWith: (run: Run) => run,
+      cuts: [{ at: 'before' }, { at: 'afterCommit' }, { at: 'inFlight', commitAfterMs: 400 }] satisfies CutPoint[],
+      cutName: { before: 'before the statement', afterCommit: 'after its commit', inFlight: 'with its commit held back' },
+    },
+    {
+      name: 'the long way',
+      marker: COMMIT,
+      recordWith: (run: Run) => run.id,
+      // A simple query has no Sync to hold back, so no cut in flight.
+      cuts: [{ at: 'before' }, { at: 'afterCommit' }] satisfies CutPoint[],
+      cutName: { before: 'before its COMMIT (rolled back: decided again)', afterCommit: 'after its COMMIT', inFlight: '' },
+    },
+  ];
 
-  for (const cut of [{ at: 'before' }, { at: 'afterCommit' }, { at: 'inFlight', commitAfterMs: 400 }] satisfies CutPoint[]) {
-    it(`cut ${cut.at === 'inFlight' ? 'with its commit held back' : cut.at === 'before' ? 'before the statement' : 'after its commit'}: recorded, once`, async () => {
-      const { run, result } = await startStep(cut);
-      expect(result).toMatchObject({ ok: true, run: { seq: run.seq + 1 } });
-      expect(await eventsOf(run.id)).toEqual([
-        { seq: 1, type: 'requested' },
-        { seq: 2, type: 'step.started' },
-      ]);
+  for (const way of WAYS) {
+    /** Records the run's first step starting with `cut` armed on the way's statement. */
+    const startStep = async (cut: CutPoint) => {
+      const run = await newRun();
+      setup.proxy.arm({ marker: way.marker, ...cut });
+      const result = await recordEvent(ctx, way.recordWith(run), { type: 'step.started', stepId: 'pre_checks.0' }).finally(() => (setup.proxy.refuse = false));
+      expect(setup.proxy.pending, 'the cut was reached').toBe(false);
+      return { run, result };
+    };
+
+    for (const cut of way.cuts) {
+      it(`${way.name}, cut ${way.cutName[cut.at]}: recorded, once`, async () => {
+        const { run, result } = await startStep(cut);
+        expect(result).toMatchObject({ ok: true, run: { seq: run.seq + 1 } });
+        expect(await eventsOf(run.id)).toEqual([
+          { seq: 1, type: 'requested' },
+          { seq: 2, type: 'step.started' },
+        ]);
+      });
+    }
+
+    it(`${way.name}, cut after its commit with the database out of reach: it fails with the lost connection, and the event is there`, async () => {
+      const error = await startStep({ at: 'afterCommit', andRefuse: true }).then(
+        () => null,
+        (thrown: unknown) => thrown,
+      );
+      expect(isConnectionLost(error)).toBe(true);
+      const run = (await findRunByKey(setup.pg.database.db, `doubt-${started}-1`))!;
+      expect((await eventsOf(run.id)).map(({ type }) => type)).toEqual(['requested', 'step.started']);
     });
   }
-
-  it('cut after its commit with the database out of reach: it fails with the lost connection, and the event is there', async () => {
-    const error = await startStep({ at: 'afterCommit', andRefuse: true }).then(
-      () => null,
-      (thrown: unknown) => thrown,
-    );
-    expect(isConnectionLost(error)).toBe(true);
-    const run = (await findRunByKey(setup.pg.database.db, `doubt-${started}-1`))!;
-    expect((await eventsOf(run.id)).map(({ type }) => type)).toEqual(['requested', 'step.started']);
-  });
-
-  /** The long way (given the run's id, recordEvent locks and decides in a transaction): the cut falls on its COMMIT. */
-  const startStepLocked = async (cut: CutPoint) => {
-    const run = await newRun();
-    setup.proxy.arm({ marker: COMMIT, ...cut });
-    const result = await recordEvent(ctx, run.id, { type: 'step.started', stepId: 'pre_checks.0' }).finally(() => (setup.proxy.refuse = false));
-    expect(setup.proxy.pending, 'the cut was reached').toBe(false);
-    return { run, result };
-  };
-
-  for (const cut of [{ at: 'before' }, { at: 'afterCommit' }] satisfies CutPoint[]) {
-    it(`the long way, cut ${cut.at === 'before' ? 'before its COMMIT (rolled back: decided again)' : 'after its COMMIT'}: recorded, once`, async () => {
-      const { run, result } = await startStepLocked(cut);
-      expect(result).toMatchObject({ ok: true, run: { seq: run.seq + 1 } });
-      expect(await eventsOf(run.id)).toEqual([
-        { seq: 1, type: 'requested' },
-        { seq: 2, type: 'step.started' },
-      ]);
-    });
-  }
-
-  it('the long way, cut after its COMMIT with the database out of reach: it fails with the lost connection, and the event is there', async () => {
-    const error = await startStepLocked({ at: 'afterCommit', andRefuse: true }).then(
-      () => null,
-      (thrown: unknown) => thrown,
-    );
-    expect(isConnectionLost(error)).toBe(true);
-    const run = (await findRunByKey(setup.pg.database.db, `doubt-${started}-1`))!;
-    expect((await eventsOf(run.id)).map(({ type }) => type)).toEqual(['requested', 'step.started']);
-  });
 });
