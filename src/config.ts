@@ -66,6 +66,12 @@ const envSchema = z.object({
    * slow read never meets Slack's 3 s. 0: always so.
    */
   SLACK_LATE_ANSWER_MS: number(z.number().int().min(0).max(2_500), 2_000),
+  /**
+   * A command that changes something and is not answered within this long (Flightdeck overloaded) is acked with
+   * "still saving, the answer follows" and answered through response_url once saved, instead of missing Slack's 3 s
+   * (Slack would tell the user it failed while the write may still land). 0: always so.
+   */
+  SLACK_LATE_WRITE_MS: number(z.number().int().min(0).max(2_800), 2_500),
   /** Only this workspace's requests are served (its `T…` id, Slack's `team_id`); unset → any workspace whose requests are signed with our secret. */
   SLACK_TEAM_ID: z.preprocess(
     unsetIfEmpty,
@@ -127,7 +133,13 @@ export const teamsServed = (teams: TeamsConfig): boolean => teams.authenticated 
 /** How Slack reaches us: signed HTTP requests to /slack/events, or a Socket Mode connection we open (no public URL). */
 export type SlackTransport = { mode: 'http'; signingSecret: string } | { mode: 'socket'; appToken: string };
 
-export type SlackConfig = SlackTransport & { botToken: string; apiUrl: string | undefined; teamId: string | undefined; lateAnswerMs: number };
+export type SlackConfig = SlackTransport & {
+  botToken: string;
+  apiUrl: string | undefined;
+  teamId: string | undefined;
+  lateAnswerMs: number;
+  lateWriteMs: number;
+};
 
 export type Config = z.infer<typeof envSchema> & {
   slack: SlackConfig | null;
@@ -173,7 +185,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * arrives over HTTP to check); otherwise HTTP, where the secret and the bot token go together.
  */
 function slackConfig(values: z.infer<typeof envSchema>): SlackConfig | null {
-  const where = { apiUrl: values.SLACK_API_URL, teamId: values.SLACK_TEAM_ID, lateAnswerMs: values.SLACK_LATE_ANSWER_MS };
+  const where = {
+    apiUrl: values.SLACK_API_URL,
+    teamId: values.SLACK_TEAM_ID,
+    lateAnswerMs: values.SLACK_LATE_ANSWER_MS,
+    lateWriteMs: values.SLACK_LATE_WRITE_MS,
+  };
   if (values.SLACK_APP_TOKEN) {
     if (!values.SLACK_BOT_TOKEN)
       throw new ConfigError(

@@ -147,6 +147,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         apiUrl: config.slack.apiUrl,
         teamId: config.slack.teamId,
         lateAnswerMs: config.slack.lateAnswerMs,
+        lateWriteMs: config.slack.lateWriteMs,
         log,
       };
       if (options.http && config.slack.mode === 'http') {

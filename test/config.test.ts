@@ -60,10 +60,14 @@ describe('loadConfig', () => {
       apiUrl: 'http://127.0.0.1:9/api/',
       teamId: undefined,
       lateAnswerMs: 2_000,
+      lateWriteMs: 2_500,
     });
     // A slow read's answer moves to response_url after 2 s by default; 0 always, and past Slack's 3 s is refused.
     expect(loadConfig({ SLACK_SIGNING_SECRET: 'secret', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_LATE_ANSWER_MS: '0' }).slack?.lateAnswerMs).toBe(0);
     expect(problemsOf({ SLACK_SIGNING_SECRET: 'secret', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_LATE_ANSWER_MS: '5000' })).toContain('SLACK_LATE_ANSWER_MS');
+    // A write's ack falls back to "still working" after 2.5 s by default (Slack's 3 s less a margin); past 2.8 s is refused.
+    expect(loadConfig({ SLACK_SIGNING_SECRET: 'secret', SLACK_BOT_TOKEN: 'xoxb-1' }).slack?.lateWriteMs).toBe(2_500);
+    expect(problemsOf({ SLACK_SIGNING_SECRET: 'secret', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_LATE_WRITE_MS: '3000' })).toContain('SLACK_LATE_WRITE_MS');
   });
 
   it('chooses Socket Mode when an app-level token is set: no signing secret needed, the bot token still is', () => {
@@ -74,6 +78,7 @@ describe('loadConfig', () => {
       apiUrl: undefined,
       teamId: 'T0123ABCD',
       lateAnswerMs: 2_000,
+      lateWriteMs: 2_500,
     });
     // A signing secret left over from HTTP does not switch it back: nothing arrives over HTTP to check.
     expect(loadConfig({ SLACK_APP_TOKEN: 'xapp-1', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slack?.mode).toBe('socket');

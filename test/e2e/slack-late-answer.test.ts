@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LATE_ANSWER } from '../../src/chat/slack/bolt.ts';
+import { LATE_ANSWER, LATE_WRITE } from '../../src/chat/slack/bolt.ts';
+import { findRunByKey } from '../../src/store/runs.ts';
 import { waitFor } from '../support/flightdeck.ts';
 import { startSlackFlightdeck, USERS } from '../support/slack-app.ts';
 import { slackHeaders, slashCommandBody } from '../support/slack-requests.ts';
@@ -7,7 +8,9 @@ import { slackHeaders, slashCommandBody } from '../support/slack-requests.ts';
 /**
  * A command that writes nothing and is slow is acked in time and answered through the command's response_url
  * (real Bolt, real Postgres). SLACK_LATE_ANSWER_MS=0 makes every such command late, so the path is taken for
- * sure; a start is still answered in its ack, once saved, whatever the setting.
+ * sure; a start is still answered in its ack, once saved, when it is saved within SLACK_LATE_WRITE_MS. A write
+ * slower than that (an overload; SLACK_LATE_WRITE_MS=0 here) is acked with "still working", which claims nothing,
+ * and its answer follows the same way once saved.
  */
 describe('Slack: slow reads are answered through response_url, writes in the ack', () => {
   let app: Awaited<ReturnType<typeof startSlackFlightdeck>>;
@@ -42,10 +45,45 @@ describe('Slack: slow reads are answered through response_url, writes in the ack
     expect(String(late.args.text)).toMatch(/^--days needs a whole number of days from 1 to 400\./);
   });
 
-  it('a start is answered in its ack once the run is saved, never later', async () => {
+  it('a start saved in time is answered in its ack, once the run is saved, never later', async () => {
     const ack = await command('start demo 1.1.0');
     expect(JSON.stringify(ack.json)).toContain('Run demo-1 created');
     await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(responses()).toHaveLength(2);
+  });
+});
+
+describe('Slack: a write not saved in time is acked as still working, and answered once saved', () => {
+  let app: Awaited<ReturnType<typeof startSlackFlightdeck>>;
+  let responseUrl = '';
+  beforeAll(async () => {
+    app = await startSlackFlightdeck({ worker: false, config: { SLACK_LATE_WRITE_MS: '0' } });
+    responseUrl = new URL('/commands/T0TEST/2/late', app.slack.url).toString();
+  }, 60_000);
+  afterAll(async () => app?.stop());
+
+  const command = (text: string) => {
+    const body = slashCommandBody({ text, ...USERS.carol, responseUrl });
+    return app.post(body, slackHeaders(body));
+  };
+  const responses = () => app.slack.called('commands/T0TEST/2/late');
+
+  it('a start: the ack claims nothing, the run is made once, and "created" arrives through response_url', async () => {
+    const ack = await command('start demo 1.1.0');
+    expect(ack.json).toEqual({ response_type: 'ephemeral', text: LATE_WRITE });
+    const late = await waitFor('the late answer', async () => responses()[0]);
+    expect(late.args.response_type).toBe('ephemeral');
+    expect(JSON.stringify(late.args)).toContain('Run demo-1 created');
+    expect((await findRunByKey(app.db.database.db, 'demo-1'))?.version).toBe('1.1.0');
+    expect(responses()).toHaveLength(1);
+  });
+
+  it('a refused write answers the same way, with its reason; a read is still answered in its ack', async () => {
+    expect((await command('start demo 1.1.1')).json).toEqual({ response_type: 'ephemeral', text: LATE_WRITE });
+    const late = await waitFor('the late answer', async () => responses()[1]);
+    expect(JSON.stringify(late.args)).toContain('demo-1 is already active on this service and environment');
+    expect(await findRunByKey(app.db.database.db, 'demo-2')).toBeNull();
+    expect(JSON.stringify((await command('status')).json)).toContain('demo-1');
     expect(responses()).toHaveLength(2);
   });
 });

@@ -37,6 +37,8 @@ export interface SlackCommonOptions {
   teamId?: string | undefined;
   /** SLACK_LATE_ANSWER_MS: how long a command that writes nothing may take before its answer goes through response_url. */
   lateAnswerMs?: number;
+  /** SLACK_LATE_WRITE_MS: how long a command that writes may take before the ack says it is still saving and its answer goes through response_url. */
+  lateWriteMs?: number;
   log: Logger;
   /**
    * Bolt calls auth.test on every request when these are unknown and token verification is off.
@@ -106,7 +108,8 @@ export function serveFlightdeck(app: App, options: SlackCommonOptions): void {
   });
 
   // The ack carries the answer: the run is saved (with its outbox row) before Slack hears back. A command that
-  // writes nothing and is slow (stats of every service) is acked in time and answered through response_url.
+  // writes nothing and is slow (stats of every service) is acked in time and answered through response_url; so is
+  // a write not saved close to Slack's 3 s (an overload): the ack then claims nothing, and the answer follows once known.
   app.command('/deploy', async ({ command, ack, client, respond }) => {
     const parsed = parseSlashCommand(command);
     const replying = answer(log, 'slash command failed', async () => {
@@ -115,10 +118,11 @@ export function serveFlightdeck(app: App, options: SlackCommonOptions): void {
       const zone = /(^|\s)(--|[—–])at\b/.test(parsed.text) ? await zoneOf(client, parsed.actor.id, log) : null;
       return onCommand(ctx, zone ? { ...parsed, actor: { ...parsed.actor, zone } } : parsed);
     });
-    const late = 'error' in parsed || !command.response_url || !writesNothing(parseCommand(parsed.text)) ? null : (options.lateAnswerMs ?? 2_000);
+    const reads = 'error' in parsed || writesNothing(parseCommand(parsed.text));
+    const late = 'error' in parsed || !command.response_url ? null : reads ? (options.lateAnswerMs ?? 2_000) : (options.lateWriteMs ?? 2_500);
     const reply = late === null ? await replying : await inTime(replying, late);
     if (reply) return void (await ack({ response_type: 'ephemeral', ...replyToSlack(reply) }));
-    await ack({ response_type: 'ephemeral', text: LATE_ANSWER });
+    await ack({ response_type: 'ephemeral', text: reads ? LATE_ANSWER : LATE_WRITE });
     const slow = await replying;
     await respond({ response_type: 'ephemeral', ...replyToSlack(slow) }).catch((error: unknown) =>
       log.error({ err: error }, 'the late answer could not be sent'),
@@ -204,6 +208,9 @@ export function serveFlightdeck(app: App, options: SlackCommonOptions): void {
 
 /** What a slow read is acked with; its answer follows as a second private message. */
 export const LATE_ANSWER = 'Working on it: the answer follows in a moment.';
+/** A write not saved in time: nothing is claimed, and where to look should no answer follow (the process may stop meanwhile). */
+export const LATE_WRITE =
+  'Still working on this: Flightdeck is busy. Its answer follows here in a moment; if none comes, `/deploy status` shows whether it was done.';
 
 /** The reply if it is ready within `ms` (0: never waits), else null. */
 async function inTime(reply: Promise<Reply>, ms: number): Promise<Reply | null> {
