@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LATE_ANSWER, LATE_WRITE } from '../../src/chat/slack/bolt.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
@@ -85,5 +86,28 @@ describe('Slack: a write not saved in time is acked as still working, and answer
     expect(await findRunByKey(app.db.database.db, 'demo-2')).toBeNull();
     expect(JSON.stringify((await command('status')).json)).toContain('demo-1');
     expect(responses()).toHaveLength(2);
+  });
+
+  it('a click whose write must wait (its run row held by another session): acked at once, answered privately once done', async () => {
+    const run = (await findRunByKey(app.db.database.db, 'demo-1'))!;
+    const holder = new pg.Client({ connectionString: app.db.url });
+    await holder.connect();
+    const answers = () => app.slack.called('chat.postEphemeral');
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from runs where id = $1 for update', [run.id]);
+      const clicked = app.click('bob', 'run.rollback', run.id);
+      const acked = await Promise.race([clicked, new Promise<null>((resolve) => setTimeout(() => resolve(null), 1_500))]);
+      expect(acked, 'acked while the write still waits').not.toBeNull();
+      expect(acked!.status).toBe(200);
+      expect(acked!.text).toBe('');
+      expect(answers(), 'no answer before it is known').toHaveLength(0);
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+    const answer = await waitFor('the private answer', async () => answers()[0]);
+    expect(answer.args.user).toBe(USERS.bob.userId);
+    expect(JSON.stringify(answer.args)).toContain('demo-1');
   });
 });

@@ -185,24 +185,24 @@ export function serveFlightdeck(app: App, options: SlackCommonOptions): void {
       .catch((error: unknown) => log.warn({ err: error }, 'could not answer the decision privately'));
   });
 
-  // Roll back, Promote, Hold, Resume: acked after the event is recorded (one fast write); the answer goes to the clicker only.
+  // Roll back, Promote, Hold, Resume: acked once the event is recorded (one fast write), or at SLACK_LATE_WRITE_MS if it
+  // is not yet (the ack says nothing: the answer goes to the clicker only, privately, when it is known).
+  const lateWriteMs = options.lateWriteMs ?? 2_500;
   app.action(OTHER_RUN_CLICK, async ({ body, ack, client }) => {
     const parsed = parseBlockAction(body);
-    const reply = await answer(log, 'button click failed', () =>
+    const replying = answer(log, 'button click failed', () =>
       'error' in parsed ? text(parsed.error) : onAction(ctx, { ...parsed, rationale: null }).then((outcome) => outcome.reply),
     );
-    await ack();
-    await answerClick(client, body, reply, log);
+    await answerClick(client, body, await ackWithin(replying, lateWriteMs, ack), log);
   });
 
-  // A page's Acknowledge button, in a direct message or the channel: acked after the page is taken; the answer goes to the clicker only.
+  // A page's Acknowledge button, in a direct message or the channel: acked once the page is taken (or at the same mark); the answer goes to the clicker only.
   app.action(/^page\./, async ({ body, ack, client }) => {
     const parsed = parsePageAction(body);
-    const reply = await answer(log, 'page acknowledgement failed', () =>
+    const replying = answer(log, 'page acknowledgement failed', () =>
       'error' in parsed ? text(parsed.error) : onPageAck(ctx, parsed).then((outcome) => outcome.reply),
     );
-    await ack();
-    await answerClick(client, body, reply, log);
+    await answerClick(client, body, await ackWithin(replying, lateWriteMs, ack), log);
   });
 }
 
@@ -211,6 +211,24 @@ export const LATE_ANSWER = 'Working on it: the answer follows in a moment.';
 /** A write not saved in time: nothing is claimed, and where to look should no answer follow (the process may stop meanwhile). */
 export const LATE_WRITE =
   'Still working on this: Flightdeck is busy. Its answer follows here in a moment; if none comes, `/deploy status` shows whether it was done.';
+
+/**
+ * Acks (an empty ack: it claims nothing) as soon as `work` is done or `ms` have passed, whichever comes first, then
+ * gives `work`'s result: a slow write never lets Slack tell the clicker the click failed while it may still land.
+ */
+async function ackWithin<T>(work: Promise<T>, ms: number, ack: () => Promise<void>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const mark = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
+    mark,
+  ]).finally(() => clearTimeout(timer));
+  await ack();
+  return work;
+}
 
 /** The reply if it is ready within `ms` (0: never waits), else null. */
 async function inTime(reply: Promise<Reply>, ms: number): Promise<Reply | null> {
