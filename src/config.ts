@@ -70,7 +70,8 @@ const envSchema = z.object({
    * A command that changes something and is not answered within this long (Flightdeck overloaded) is acked with
    * "still saving, the answer follows" and answered through response_url once saved, instead of missing Slack's 3 s
    * (Slack would tell the user it failed while the write may still land). A button that writes (Roll back, Promote,
-   * Hold, Resume, Acknowledge) is acked, empty, at the same mark; its answer goes privately once known. 0: always so.
+   * Hold, Resume, Acknowledge) is acked, empty, at the same mark, and a decision form with "still recording"; their
+   * answers follow once known. 0: always so.
    */
   SLACK_LATE_WRITE_MS: number(z.number().int().min(0).max(2_800), 2_500),
   /** Only this workspace's requests are served (its `T…` id, Slack's `team_id`); unset → any workspace whose requests are signed with our secret. */

@@ -1,7 +1,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordEvent } from '../../src/app/shared/record-event.ts';
 import { LATE_ANSWER, LATE_WRITE } from '../../src/chat/slack/bolt.ts';
+import { STILL_RECORDING } from '../../src/chat/slack/decision-submission.ts';
 import { findRunByKey } from '../../src/store/runs.ts';
+import { testContext } from '../support/context.ts';
 import { waitFor } from '../support/flightdeck.ts';
 import { startSlackFlightdeck, USERS } from '../support/slack-app.ts';
 import { slackHeaders, slashCommandBody } from '../support/slack-requests.ts';
@@ -109,5 +112,35 @@ describe('Slack: a write not saved in time is acked as still working, and answer
     const answer = await waitFor('the private answer', async () => answers()[0]);
     expect(answer.args.user).toBe(USERS.bob.userId);
     expect(JSON.stringify(answer.args)).toContain('demo-1');
+  });
+
+  it('a GO whose write must wait: the form says it is still recording, then the answer replaces it and goes privately', async () => {
+    // demo-1 waits for Go/No-Go once its pre-check is recorded (as a worker would).
+    const direct = testContext(app.db.database.db, []);
+    const run = (await findRunByKey(app.db.database.db, 'demo-1'))!;
+    await recordEvent(direct, run.id, { type: 'step.started', stepId: 'pre_checks.0' });
+    await recordEvent(direct, run.id, { type: 'step.succeeded', stepId: 'pre_checks.0', summary: 'toolchain ok' });
+    const holder = new pg.Client({ connectionString: app.db.url });
+    await holder.connect();
+    const answers = () => app.slack.called('chat.postEphemeral').length;
+    const before = answers();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from runs where id = $1 for update', [run.id]);
+      const submitted = app.click('bob', 'run.go', run.id, { rationale: 'looks good' });
+      const acked = await Promise.race([submitted, new Promise<null>((resolve) => setTimeout(() => resolve(null), 1_500))]);
+      expect(acked, 'the submission acked while its write waits').not.toBeNull();
+      expect(acked!.json).toMatchObject({ response_action: 'update', view: { title: { text: 'Still recording' } } });
+      expect(JSON.stringify(acked!.json)).toContain(STILL_RECORDING);
+      expect(answers(), 'no answer before it is known').toBe(before);
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+    const updated = await waitFor('the form replaced by the answer', async () => app.slack.called('views.update')[0]);
+    expect(JSON.stringify(updated.args)).toContain('Recorded');
+    expect(JSON.stringify(updated.args)).toContain('demo-1');
+    await waitFor('the private answer', async () => answers() > before || null);
+    expect((await findRunByKey(app.db.database.db, 'demo-1'))!.decision?.decision).toBe('go');
   });
 });

@@ -4,18 +4,19 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Logger } from 'pino';
 import { IANAZone } from 'luxon';
 import type { AppContext } from '../../app/shared/context.ts';
-import { decisionFormFor, onAction, type ActionOutcome } from '../../app/on-action.ts';
+import { decisionFormFor, onAction } from '../../app/on-action.ts';
 import { onCommand } from '../../app/on-command.ts';
 import { onPageAck } from '../../app/on-page-ack.ts';
 import { parseCommand, writesNothing } from '../../domain/command.ts';
-import { failureText, isInDoubt, text, type Reply } from '../../app/shared/replies.ts';
+import { failureText, text, type Reply } from '../../app/shared/replies.ts';
 import { decisionOf } from '../../domain/decisions.ts';
-import { answerView, DECISION_CALLBACK_ID, DECISION_INPUTS, decisionModal, notConfirmedView, notRecordedView } from './decision-modal.ts';
+import { decisionModal } from './decision-modal.ts';
+import { serveDecisionSubmissions } from './decision-submission.ts';
 import { answerClick, serveHome } from './home.ts';
 import { timeSlackAcks } from './ack-metrics.ts';
 import { answerEveryRequest } from './front-door.ts';
-import { parseBlockAction, parseDecisionSubmission, parsePageAction, parseSlashCommand } from './parse.ts';
-import { cut, replyToSlack } from './render.ts';
+import { parseBlockAction, parsePageAction, parseSlashCommand } from './parse.ts';
+import { replyToSlack } from './render.ts';
 
 export const SLACK_ENDPOINT = '/slack/events';
 const MAX_SKEW_SECONDS = 5 * 60;
@@ -25,8 +26,6 @@ const FORM_LATE = 'Sorry, the Go/No-Go form could not open in time. Nothing was 
 /** GO / NO-GO / DEFER open the decision form; every other run button acts at once. */
 const DECISION_CLICK = /^run\.(?:go|no_go|defer)$/;
 const OTHER_RUN_CLICK = /^run\.(?!(?:go|no_go|defer)$)/;
-/** Which modal block shows a refusal about an input. */
-const INPUT_BLOCK = { rationale: DECISION_INPUTS.rationale, acknowledged: DECISION_INPUTS.acknowledge } as const;
 
 /** What both transports (HTTP and Socket Mode) need to build Flightdeck's Bolt app. */
 export interface SlackCommonOptions {
@@ -155,39 +154,11 @@ export function serveFlightdeck(app: App, options: SlackCommonOptions): void {
     if (refusal) await answerClick(client, body, refusal, log);
   });
 
-  /**
-   * The decision form submitted: recorded (one fast write) before the ack, because the ack carries the
-   * answer. A refusal about an input shows on that input and keeps the form open; any other refusal
-   * replaces the form with the reason. The answer also goes to the approver privately in the channel,
-   * where every button's answer goes.
-   */
-  app.view(DECISION_CALLBACK_ID, async ({ body, ack, client }) => {
-    const parsed = parseDecisionSubmission(body);
-    if ('error' in parsed) return void (await ack({ response_action: 'update', view: notRecordedView(null, parsed.error) }));
-    let outcome: ActionOutcome;
-    let doubt = false;
-    try {
-      outcome = await onAction(ctx, parsed);
-    } catch (error) {
-      log.error({ err: error }, 'decision submission failed');
-      outcome = { accepted: false, reply: text(failureText(error)) };
-      doubt = isInDoubt(error);
-    }
-    const refused = (message: string) => (doubt ? notConfirmedView(message) : notRecordedView(null, message));
-    const message = outcome.reply.kind === 'text' ? outcome.reply.text : outcome.reply.card.title;
-    const block = outcome.input ? INPUT_BLOCK[outcome.input] : null;
-    if (block && parsed.inputs.includes(block)) return void (await ack({ response_action: 'errors', errors: { [block]: cut(message, 500) } }));
-    // From the App Home there is no channel to answer in: the form itself says it was recorded.
-    if (!parsed.channel) return void (await ack({ response_action: 'update', view: outcome.accepted ? answerView('Recorded', message) : refused(message) }));
-    await ack(outcome.accepted ? undefined : { response_action: 'update', view: refused(message) });
-    await client.chat
-      .postEphemeral({ channel: parsed.channel, user: parsed.actor.id, ...replyToSlack(outcome.reply) })
-      .catch((error: unknown) => log.warn({ err: error }, 'could not answer the decision privately'));
-  });
+  const lateWriteMs = options.lateWriteMs ?? 2_500;
+  serveDecisionSubmissions(app, { ctx, log, lateWriteMs });
 
   // Roll back, Promote, Hold, Resume: acked once the event is recorded (one fast write), or at SLACK_LATE_WRITE_MS if it
   // is not yet (the ack says nothing: the answer goes to the clicker only, privately, when it is known).
-  const lateWriteMs = options.lateWriteMs ?? 2_500;
   app.action(OTHER_RUN_CLICK, async ({ body, ack, client }) => {
     const parsed = parseBlockAction(body);
     const replying = answer(log, 'button click failed', () =>
