@@ -16,21 +16,30 @@ import { slackHeaders, slashCommandBody } from '../support/slack-requests.ts';
  * slower than that (an overload; SLACK_LATE_WRITE_MS=0 here) is acked with "still working", which claims nothing,
  * and its answer follows the same way once saved.
  */
-describe('Slack: slow reads are answered through response_url, writes in the ack', () => {
-  let app: Awaited<ReturnType<typeof startSlackFlightdeck>>;
-  let responseUrl = '';
+/**
+ * Flightdeck over real Bolt with `config`, and carol's commands carrying a response_url of their own, served by
+ * the Web API stand-in (it records every path it is sent): what was answered there, oldest first.
+ */
+function lateAnswers(config: Record<string, string>, path: string) {
+  const started = { app: null as unknown as Awaited<ReturnType<typeof startSlackFlightdeck>> };
   beforeAll(async () => {
-    app = await startSlackFlightdeck({ worker: false, config: { SLACK_LATE_ANSWER_MS: '0' } });
-    // Slack's response_url, served by the Web API stand-in (it records every path it is sent).
-    responseUrl = new URL('/commands/T0TEST/1/late', app.slack.url).toString();
+    started.app = await startSlackFlightdeck({ worker: false, config });
   }, 60_000);
-  afterAll(async () => app?.stop());
-
-  const command = (text: string) => {
-    const body = slashCommandBody({ text, ...USERS.carol, responseUrl });
-    return app.post(body, slackHeaders(body));
+  afterAll(async () => started.app?.stop());
+  return {
+    get app() {
+      return started.app;
+    },
+    command(text: string) {
+      const body = slashCommandBody({ text, ...USERS.carol, responseUrl: new URL(path, started.app.slack.url).toString() });
+      return started.app.post(body, slackHeaders(body));
+    },
+    responses: () => started.app.slack.called(path.slice(1)),
   };
-  const responses = () => app.slack.called('commands/T0TEST/1/late');
+}
+
+describe('Slack: slow reads are answered through response_url, writes in the ack', () => {
+  const { command, responses } = lateAnswers({ SLACK_LATE_ANSWER_MS: '0' }, '/commands/T0TEST/1/late');
 
   it('stats: the ack says the answer follows, and the figures arrive privately through response_url', async () => {
     const ack = await command('stats');
@@ -58,19 +67,8 @@ describe('Slack: slow reads are answered through response_url, writes in the ack
 });
 
 describe('Slack: a write not saved in time is acked as still working, and answered once saved', () => {
-  let app: Awaited<ReturnType<typeof startSlackFlightdeck>>;
-  let responseUrl = '';
-  beforeAll(async () => {
-    app = await startSlackFlightdeck({ worker: false, config: { SLACK_LATE_WRITE_MS: '0' } });
-    responseUrl = new URL('/commands/T0TEST/2/late', app.slack.url).toString();
-  }, 60_000);
-  afterAll(async () => app?.stop());
-
-  const command = (text: string) => {
-    const body = slashCommandBody({ text, ...USERS.carol, responseUrl });
-    return app.post(body, slackHeaders(body));
-  };
-  const responses = () => app.slack.called('commands/T0TEST/2/late');
+  const flightdeck = lateAnswers({ SLACK_LATE_WRITE_MS: '0' }, '/commands/T0TEST/2/late');
+  const { command, responses } = flightdeck;
 
   it('a start: the ack claims nothing, the run is made once, and "created" arrives through response_url', async () => {
     const ack = await command('start demo 1.1.0');
@@ -78,7 +76,7 @@ describe('Slack: a write not saved in time is acked as still working, and answer
     const late = await waitFor('the late answer', async () => responses()[0]);
     expect(late.args.response_type).toBe('ephemeral');
     expect(JSON.stringify(late.args)).toContain('Run demo-1 created');
-    expect((await findRunByKey(app.db.database.db, 'demo-1'))?.version).toBe('1.1.0');
+    expect((await findRunByKey(flightdeck.app.db.database.db, 'demo-1'))?.version).toBe('1.1.0');
     expect(responses()).toHaveLength(1);
   });
 
@@ -86,20 +84,20 @@ describe('Slack: a write not saved in time is acked as still working, and answer
     expect((await command('start demo 1.1.1')).json).toEqual({ response_type: 'ephemeral', text: LATE_WRITE });
     const late = await waitFor('the late answer', async () => responses()[1]);
     expect(JSON.stringify(late.args)).toContain('demo-1 is already active on this service and environment');
-    expect(await findRunByKey(app.db.database.db, 'demo-2')).toBeNull();
+    expect(await findRunByKey(flightdeck.app.db.database.db, 'demo-2')).toBeNull();
     expect(JSON.stringify((await command('status')).json)).toContain('demo-1');
     expect(responses()).toHaveLength(2);
   });
 
   it('a click whose write must wait (its run row held by another session): acked at once, answered privately once done', async () => {
-    const run = (await findRunByKey(app.db.database.db, 'demo-1'))!;
-    const holder = new pg.Client({ connectionString: app.db.url });
+    const run = (await findRunByKey(flightdeck.app.db.database.db, 'demo-1'))!;
+    const holder = new pg.Client({ connectionString: flightdeck.app.db.url });
     await holder.connect();
-    const answers = () => app.slack.called('chat.postEphemeral');
+    const answers = () => flightdeck.app.slack.called('chat.postEphemeral');
     try {
       await holder.query('begin');
       await holder.query('select 1 from runs where id = $1 for update', [run.id]);
-      const clicked = app.click('bob', 'run.rollback', run.id);
+      const clicked = flightdeck.app.click('bob', 'run.rollback', run.id);
       const acked = await Promise.race([clicked, new Promise<null>((resolve) => setTimeout(() => resolve(null), 1_500))]);
       expect(acked, 'acked while the write still waits').not.toBeNull();
       expect(acked!.status).toBe(200);
@@ -116,18 +114,18 @@ describe('Slack: a write not saved in time is acked as still working, and answer
 
   it('a GO whose write must wait: the form says it is still recording, then the answer replaces it and goes privately', async () => {
     // demo-1 waits for Go/No-Go once its pre-check is recorded (as a worker would).
-    const direct = testContext(app.db.database.db, []);
-    const run = (await findRunByKey(app.db.database.db, 'demo-1'))!;
+    const direct = testContext(flightdeck.app.db.database.db, []);
+    const run = (await findRunByKey(flightdeck.app.db.database.db, 'demo-1'))!;
     await recordEvent(direct, run.id, { type: 'step.started', stepId: 'pre_checks.0' });
     await recordEvent(direct, run.id, { type: 'step.succeeded', stepId: 'pre_checks.0', summary: 'toolchain ok' });
-    const holder = new pg.Client({ connectionString: app.db.url });
+    const holder = new pg.Client({ connectionString: flightdeck.app.db.url });
     await holder.connect();
-    const answers = () => app.slack.called('chat.postEphemeral').length;
+    const answers = () => flightdeck.app.slack.called('chat.postEphemeral').length;
     const before = answers();
     try {
       await holder.query('begin');
       await holder.query('select 1 from runs where id = $1 for update', [run.id]);
-      const submitted = app.click('bob', 'run.go', run.id, { rationale: 'looks good' });
+      const submitted = flightdeck.app.click('bob', 'run.go', run.id, { rationale: 'looks good' });
       const acked = await Promise.race([submitted, new Promise<null>((resolve) => setTimeout(() => resolve(null), 1_500))]);
       expect(acked, 'the submission acked while its write waits').not.toBeNull();
       expect(acked!.json).toMatchObject({ response_action: 'update', view: { title: { text: 'Still recording' } } });
@@ -137,10 +135,10 @@ describe('Slack: a write not saved in time is acked as still working, and answer
       await holder.query('rollback');
       await holder.end();
     }
-    const updated = await waitFor('the form replaced by the answer', async () => app.slack.called('views.update')[0]);
+    const updated = await waitFor('the form replaced by the answer', async () => flightdeck.app.slack.called('views.update')[0]);
     expect(JSON.stringify(updated.args)).toContain('Recorded');
     expect(JSON.stringify(updated.args)).toContain('demo-1');
     await waitFor('the private answer', async () => answers() > before || null);
-    expect((await findRunByKey(app.db.database.db, 'demo-1'))!.decision?.decision).toBe('go');
+    expect((await findRunByKey(flightdeck.app.db.database.db, 'demo-1'))!.decision?.decision).toBe('go');
   });
 });
