@@ -16,6 +16,7 @@ import { answerClick, serveHome } from './home.ts';
 import { timeSlackAcks } from './ack-metrics.ts';
 import { answerEveryRequest } from './front-door.ts';
 import { parseBlockAction, parsePageAction, parseSlashCommand } from './parse.ts';
+import { ackWithin, inTime } from './in-time.ts';
 import { replyToSlack } from './render.ts';
 
 export const SLACK_ENDPOINT = '/slack/events';
@@ -182,36 +183,6 @@ export const LATE_ANSWER = 'Working on it: the answer follows in a moment.';
 /** A write not saved in time: nothing is claimed, and where to look should no answer follow (the process may stop meanwhile). */
 export const LATE_WRITE =
   'Still working on this: Flightdeck is busy. Its answer follows here in a moment; if none comes, `/deploy status` shows whether it was done.';
-
-/**
- * Acks (an empty ack: it claims nothing) as soon as `work` is done or `ms` have passed, whichever comes first, then
- * gives `work`'s result: a slow write never lets Slack tell the clicker the click failed while it may still land.
- */
-async function ackWithin<T>(work: Promise<T>, ms: number, ack: () => Promise<void>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const mark = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  await Promise.race([
-    work.then(
-      () => undefined,
-      () => undefined,
-    ),
-    mark,
-  ]).finally(() => clearTimeout(timer));
-  await ack();
-  return work;
-}
-
-/** The reply if it is ready within `ms` (0: never waits), else null. */
-async function inTime(reply: Promise<Reply>, ms: number): Promise<Reply | null> {
-  if (ms === 0) return null;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
-  try {
-    return await Promise.race([reply, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function answer<T extends Reply | null>(log: Logger, failure: string, run: () => T | Promise<T>): Promise<T | Reply> {
   try {

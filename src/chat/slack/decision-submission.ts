@@ -4,6 +4,7 @@ import { onAction, type ActionOutcome } from '../../app/on-action.ts';
 import type { AppContext } from '../../app/shared/context.ts';
 import { failureText, isInDoubt, text } from '../../app/shared/replies.ts';
 import { answerView, DECISION_CALLBACK_ID, DECISION_INPUTS, notConfirmedView, notRecordedView } from './decision-modal.ts';
+import { inTime } from './in-time.ts';
 import { parseDecisionSubmission } from './parse.ts';
 import { cut, replyToSlack } from './render.ts';
 
@@ -27,7 +28,7 @@ export function serveDecisionSubmissions(app: App, options: { ctx: AppContext; l
     const parsed = parseDecisionSubmission(body);
     if ('error' in parsed) return void (await ack({ response_action: 'update', view: notRecordedView(null, parsed.error) }));
     const deciding = decide(ctx, log, parsed);
-    const decided = await within(deciding, options.lateWriteMs);
+    const decided = await inTime(deciding, options.lateWriteMs);
     const { outcome, doubt } = decided ?? { outcome: null, doubt: false };
     const refused = (message: string, inDoubt: boolean) => (inDoubt ? notConfirmedView(message) : notRecordedView(null, message));
     const messageOf = (done: ActionOutcome) => (done.reply.kind === 'text' ? done.reply.text : done.reply.card.title);
@@ -65,11 +66,4 @@ async function decide(ctx: AppContext, log: Logger, parsed: Parameters<typeof on
     log.error({ err: error }, 'decision submission failed');
     return { outcome: { accepted: false, reply: text(failureText(error)) }, doubt: isInDoubt(error) };
   }
-}
-
-/** `work`'s result if it is ready within `ms`, else null. */
-async function within<T>(work: Promise<T>, ms: number): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const mark = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
-  return Promise.race([work, mark]).finally(() => clearTimeout(timer));
 }
